@@ -1,0 +1,28 @@
+# One image for the web server, the Celery worker and Celery beat (see docker-compose.yml).
+FROM node:20-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend ./frontend
+COPY static ./static
+RUN node frontend/build.mjs
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    DJANGO_SETTINGS_MODULE=portal.settings.production
+# WeasyPrint needs Pango; fonts for the PDF reports; poppler-utils reads PDFs back.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    libharfbuzz-subset0 fonts-dejavu-core fonts-liberation poppler-utils \
+ && rm -rf /var/lib/apt/lists/*
+RUN useradd --create-home --uid 1000 portal
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir .
+COPY --chown=portal:portal . .
+COPY --from=assets --chown=portal:portal /app/static ./static
+RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", \
+     "--timeout", "120", "--forwarded-allow-ips", "*"]

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "Portal"
+
+    def ready(self) -> None:
+        # Each app's services.py registers the job kinds it runs (portal.jobs.job_handler).
+        autodiscover_modules("services")
+        from portal import reports  # noqa: F401  (registers the report job kinds)

@@ -1,0 +1,75 @@
+"""How the portal prints figures, as the council's committee report prints them.
+
+- Money on pages: whole pounds with thousands separators, ``£849,618,863``; pence are rounded
+  half up to the pound (so ``£0.50`` prints as ``£1`` and ``-£0.50`` as ``-£1``).
+- Money in a list of payments: pounds and pence, ``£1,234.56``.
+- Percentages: whole numbers, rounded half up (``52%``); ``-`` when there is nothing to divide.
+- Financial years: ``2023/24`` for the year starting 1 April 2023.
+
+Figures arrive as integer pence from the selectors; nothing here touches a float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+DASH = "-"
+
+
+def whole_pounds(pence: int) -> int:
+    """Integer pence to whole pounds, rounded half up (away from zero at the half)."""
+    return int((Decimal(pence) / 100).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def pounds(pence: int | None) -> str:
+    """``£1,234`` (whole pounds); ``-£1,234`` for a negative sum; ``-`` for None."""
+    if pence is None:
+        return DASH
+    value = whole_pounds(pence)
+    return f"-£{-value:,}" if value < 0 else f"£{value:,}"
+
+
+def pounds_pence(pence: int | None) -> str:
+    """``£1,234.56``; ``-£1,234.56`` for a credit; ``-`` for None."""
+    if pence is None:
+        return DASH
+    sign = "-" if pence < 0 else ""
+    whole, rest = divmod(abs(pence), 100)
+    return f"{sign}£{whole:,}.{rest:02d}"
+
+
+def pounds_decimal(pence: int) -> Decimal:
+    """Pounds with two decimals, as a number (for spreadsheet cells)."""
+    return (Decimal(pence) / 100).quantize(Decimal("0.01"))
+
+
+def percent(part: int, whole: int) -> int | None:
+    """A whole percentage, rounded half up; None when the whole is zero."""
+    if whole == 0:
+        return None
+    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def percent_text(value: int | None) -> str:
+    return DASH if value is None else f"{value}%"
+
+
+def financial_year_label(fy: int) -> str:
+    """2023 → ``2023/24``."""
+    return f"{fy}/{(fy + 1) % 100:02d}"
+
+
+def financial_year_of(day: dt.date) -> int:
+    """The financial year (by its starting year) a day falls in: 1 April to 31 March."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def month_label(month: dt.date) -> str:
+    """``Apr-23``, as the report heads its monthly columns."""
+    return f"{month:%b}-{month:%y}"
+
+
+def month_name(month: dt.date) -> str:
+    """``April 2023``, for sentences."""
+    return f"{month:%B %Y}"

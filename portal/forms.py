@@ -1,0 +1,89 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+
+from portal import services
+from portal.models import User
+from portal.roles import Role
+
+ROLE_CHOICES = [(role.value, role.value) for role in Role]
+
+
+def client_ip(request: HttpRequest) -> str:
+    # Behind the proxy, REMOTE_ADDR is the proxy; gunicorn is configured to trust only it.
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+class SignInForm(forms.Form):
+    """Email and password, with a pause after repeated failures (per address and per client)."""
+
+    email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={
+        "autocomplete": "username", "spellcheck": "false", "class": "govuk-input"}))
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={
+        "autocomplete": "current-password", "class": "govuk-input"}))
+
+    LOCKED = (
+        "Too many failed sign-in attempts. Wait 15 minutes and try again, or ask your "
+        "administrator to reset your password."
+    )
+    INVALID = "Enter a correct email address and password. Both are case-sensitive."
+
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        self.request = request
+        self.user_cache: User | None = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        email, password = data.get("email"), data.get("password")
+        if not email or not password:
+            return data
+        ip = client_ip(self.request)
+        if services.sign_in_locked(email=email, client_ip=ip):
+            raise forms.ValidationError(self.LOCKED, code="locked")
+        user = authenticate(self.request, email=email.lower(), password=password)
+        if user is None or not user.is_active:
+            services.sign_in_failed(email=email, client_ip=ip)
+            raise forms.ValidationError(self.INVALID, code="invalid")
+        services.sign_in_succeeded(email=email, client_ip=ip)
+        self.user_cache = user
+        return data
+
+    def get_user(self) -> User | None:
+        return self.user_cache
+
+
+class UserCreateForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address", widget=forms.EmailInput(attrs={"class": "govuk-input"})
+    )
+    full_name = forms.CharField(label="Full name", max_length=150, required=False,
+                                widget=forms.TextInput(attrs={"class": "govuk-input"}))
+    role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, widget=forms.RadioSelect)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("A user with this email address already exists.")
+        return email
+
+
+class UserRolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(label="Roles", choices=ROLE_CHOICES, required=False,
+                                      widget=forms.CheckboxSelectMultiple)
+    active = forms.BooleanField(label="Can sign in", required=False)
+
+
+class CommitteeReportForm(forms.Form):
+    fy = forms.TypedChoiceField(label="Financial year", coerce=int,
+                                widget=forms.Select(attrs={"class": "govuk-select"}))
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from portal.formatting import financial_year_label
+
+        field = self.fields["fy"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(y, financial_year_label(y)) for y in years]

@@ -1,0 +1,67 @@
+"""Reads for the portal itself: users, jobs and the health of the services it depends on."""
+
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+
+from portal.models import Job, User
+from portal.roles import Role, has_role
+
+
+def users_list() -> QuerySet[User]:
+    return User.objects.prefetch_related("groups").order_by("email")
+
+
+def jobs_visible_to(user: Any) -> QuerySet[Job]:
+    """Administrators see every job; others see the jobs they started."""
+    jobs = Job.objects.select_related("created_by")
+    if has_role(user, Role.ADMINISTRATOR):
+        return jobs
+    return jobs.filter(created_by=user)
+
+
+def health() -> dict[str, Any]:
+    """Reachability of the database, Redis and at least one Celery worker."""
+    checks: dict[str, Any] = {}
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = {"ok": True}
+    except Exception as error:
+        checks["database"] = {"ok": False, "error": type(error).__name__}
+    try:
+        from django.core.cache import cache
+
+        cache.set("healthz", "1", timeout=10)
+        checks["redis"] = {"ok": cache.get("healthz") == "1"}
+    except Exception as error:
+        checks["redis"] = {"ok": False, "error": type(error).__name__}
+    try:
+        from portal.celery import app
+
+        replies = (app.control.ping(timeout=1.0) or []) if checks["redis"]["ok"] else []
+        checks["worker"] = {"ok": bool(replies), "workers": len(replies)}
+    except Exception as error:
+        checks["worker"] = {"ok": False, "error": type(error).__name__}
+    checks["ok"] = all(value["ok"] for value in checks.values() if isinstance(value, dict))
+    return checks
+
+
+def report_runs() -> QuerySet[Job]:
+    """Runs of the reports in the report centre, newest first (everyone who may read sees all)."""
+    from portal.reports import REPORT_JOB_KINDS
+
+    return Job.objects.filter(kind__in=REPORT_JOB_KINDS).select_related("created_by")
+
+
+def report_years() -> list[int]:
+    """Financial years a committee report can be built for: those with payments, newest first,
+    and the current year."""
+    from django.utils import timezone
+
+    from portal.formatting import financial_year_of
+    from spend.selectors import financial_years
+
+    years = set(financial_years()) | {financial_year_of(timezone.localdate())}
+    return sorted(years, reverse=True)

@@ -1,0 +1,196 @@
+"""Writes for the portal itself: users and roles, sign-in throttling, and job records."""
+
+import hashlib
+import logging
+import traceback
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from portal.jobs import JobFailed, Progress, handler_for, job_handler
+from portal.models import JOB_STALL_SECONDS, Job, User
+from portal.roles import Role
+
+logger = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------------------------------------
+# Users and roles
+
+
+def roles_ensure() -> None:
+    """Create the role groups if they are missing (migrations also do this)."""
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+
+
+@transaction.atomic
+def user_create(
+    *, email: str, role: Role, password: str | None = None, full_name: str = ""
+) -> User:
+    """Create a user holding one role, or give an existing user that role."""
+    roles_ensure()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+    elif password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    user.groups.add(Group.objects.get(name=role.value))
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, user: User, roles: list[Role], active: bool) -> User:
+    roles_ensure()
+    user.groups.set(Group.objects.filter(name__in=[r.value for r in roles]))
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Sign-in throttling: after too many failures for an address, or from a client, sign-in pauses.
+
+
+def _throttle_keys(email: str, client_ip: str) -> list[str]:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    return [f"sign-in-failures:email:{digest}", f"sign-in-failures:ip:{client_ip}"]
+
+
+def sign_in_locked(*, email: str, client_ip: str) -> bool:
+    limit = settings.SIGN_IN_MAX_FAILURES
+    # The per-client limit is looser: a council office shares one address.
+    limits = [limit, limit * 4]
+    keys = _throttle_keys(email, client_ip)
+    counts = cache.get_many(keys)
+    return any(counts.get(key, 0) >= lim for key, lim in zip(keys, limits, strict=True))
+
+
+def sign_in_failed(*, email: str, client_ip: str) -> None:
+    for key in _throttle_keys(email, client_ip):
+        cache.add(key, 0, timeout=settings.SIGN_IN_LOCKOUT_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=settings.SIGN_IN_LOCKOUT_SECONDS)
+
+
+def sign_in_succeeded(*, email: str, client_ip: str) -> None:
+    cache.delete(_throttle_keys(email, client_ip)[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs
+
+
+def job_start(
+    *, kind: str, title: str, params: dict[str, Any] | None = None, user: User | None = None
+) -> Job:
+    """Record a job and queue it for a worker once the caller's transaction commits."""
+    handler_for(kind)  # fail now, not in the worker, if nothing can run it
+    job = Job.objects.create(kind=kind, title=title, params=params or {}, created_by=user)
+    _enqueue(job)
+    return job
+
+
+def job_retry(*, job: Job) -> Job:
+    """Put a failed or stalled job back on the queue, keeping its history of attempts."""
+    if not (job.status == Job.Status.FAILED or job.is_stalled):
+        raise JobFailed("Only a failed or stalled job can be run again.")
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.QUEUED, progress=0, message="Queued to run again.", error=""
+    )
+    job.refresh_from_db()
+    _enqueue(job)
+    return job
+
+
+def _enqueue(job: Job) -> None:
+    from portal.tasks import run_job
+
+    transaction.on_commit(lambda: run_job.delay(job.pk))
+
+
+def job_progress(job_id: int, percent: int, message: str = "") -> None:
+    """Report progress on the separate ``jobs`` connection, outside the work's transaction."""
+    fields: dict[str, Any] = {
+        "progress": max(0, min(100, int(percent))),
+        "heartbeat_at": timezone.now(),
+    }
+    if message:
+        fields["message"] = message[:500]
+    Job.objects.using(settings.JOBS_DATABASE).filter(pk=job_id).update(**fields)
+
+
+def job_run(*, job_id: int) -> Job:
+    """Run a queued job: mark it running, call its service, record the result or the failure.
+
+    The same function runs in a Celery worker and in-process (management commands), so a job
+    behaves identically wherever it runs.
+    """
+    job = Job.objects.get(pk=job_id)
+    if job.status == Job.Status.SUCCEEDED:
+        return job  # a redelivered task for finished work does nothing
+    now = timezone.now()
+    Job.objects.using(settings.JOBS_DATABASE).filter(pk=job_id).update(
+        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, finished_at=None,
+        attempts=job.attempts + 1, error="", progress=0, message="Started.",
+    )
+    job.refresh_from_db()
+
+    def progress(percent: int, message: str = "") -> None:
+        job_progress(job_id, percent, message)
+
+    try:
+        result = handler_for(job.kind)(job, progress)
+    except (JobFailed, LookupError) as failure:
+        return _job_finish(job_id, Job.Status.FAILED, error=str(failure))
+    except Exception as failure:
+        logger.exception("Job %s (%s) failed", job_id, job.kind)
+        detail = "".join(traceback.format_exception_only(type(failure), failure)).strip()
+        return _job_finish(
+            job_id, Job.Status.FAILED,
+            error=f"The job stopped with an unexpected error: {detail}. "
+            "Nothing it was doing was saved. Run it again; if it fails again, tell the "
+            "portal's administrator.",
+        )
+    return _job_finish(job_id, Job.Status.SUCCEEDED, result=result or {})
+
+
+def _job_finish(
+    job_id: int, status: str, *, error: str = "", result: dict[str, Any] | None = None
+) -> Job:
+    fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error}
+    if status == Job.Status.SUCCEEDED:
+        fields.update(progress=100, message="Finished.", result=result or {})
+    else:
+        fields["message"] = "Failed."
+    Job.objects.using(settings.JOBS_DATABASE).filter(pk=job_id).update(**fields)
+    return Job.objects.using(settings.JOBS_DATABASE).get(pk=job_id)
+
+
+
+def jobs_fail_stalled() -> int:
+    """Mark running jobs whose worker has gone silent as failed, so they can be run again."""
+    cutoff = timezone.now() - timedelta(seconds=JOB_STALL_SECONDS)
+    return Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).update(
+        status=Job.Status.FAILED, finished_at=timezone.now(), message="Failed.",
+        error="The worker running this job stopped responding, so the job was abandoned. "
+        "Nothing it was doing was saved. Run it again.",
+    )
+
+
+@job_handler("portal.housekeeping")
+def housekeeping(job: Job, progress: Progress) -> dict[str, Any]:
+    """Nightly: clear expired sessions and release jobs whose worker died."""
+    from django.contrib.sessions.models import Session
+
+    sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    progress(50, "Expired sessions cleared.")
+    stalled = jobs_fail_stalled()
+    return {"expired_sessions": sessions, "stalled_jobs": stalled}

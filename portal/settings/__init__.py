@@ -1,0 +1,1 @@
+"""Settings modules: ``base`` (development, the default), ``test`` and ``production``."""

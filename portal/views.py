@@ -1,0 +1,250 @@
+"""Portal pages: home per role, sign-in, health, users, jobs, static pages and errors."""
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from portal import selectors, services
+from portal.formatting import financial_year_label
+from portal.forms import CommitteeReportForm, SignInForm, UserCreateForm, UserRolesForm
+from portal.jobs import JobFailed
+from portal.models import Job, User
+from portal.navigation import sections_for
+from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user, user_roles
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    roles = user_roles(request.user)
+    context = {
+        "sections": [s for s in sections_for(request) if s.get("description")],
+        "is_admin": Role.ADMINISTRATOR in roles,
+        "is_officer": Role.PROCUREMENT_OFFICER in roles,
+        "is_councillor": Role.COUNCILLOR in roles,
+        "recent_jobs": selectors.jobs_visible_to(request.user)[:5] if roles & set(STAFF) else [],
+    }
+    return render(request, "portal/home.html", context)
+
+
+@login_not_required
+@never_cache
+@csrf_protect
+def sign_in(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(next_url or reverse("portal:home"))
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        assert user is not None
+        login(request, user)
+        return redirect(next_url or reverse("portal:home"))
+    status = 429 if form.errors.as_data() and any(
+        e.code == "locked" for e in form.non_field_errors().as_data()
+    ) else 200
+    return render(request, "registration/sign_in.html", {"form": form, "next": next_url},
+                  status=status)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, "You have signed out.")
+    return redirect("portal:sign-in")
+
+
+@login_not_required
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """JSON for load balancers and monitoring; a readable page when a browser asks."""
+    report = selectors.health()
+    status = 200 if report["ok"] else 503
+    if "text/html" in request.headers.get("Accept", "") and request.GET.get("format") != "json":
+        checks = [("Database", report["database"]), ("Redis", report["redis"]),
+                  ("Celery worker", report["worker"])]
+        return render(request, "portal/healthz.html", {"report": report, "checks": checks},
+                      status=status)
+    return JsonResponse(report, status=status)
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("images/favicon.svg"), permanent=True)
+
+
+@login_not_required
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/accessibility.html")
+
+
+@login_not_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/privacy.html")
+
+
+# --- Users (administrators) -----------------------------------------------------------------
+
+
+@role_required(Role.ADMINISTRATOR)
+def users(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_create(
+            email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"],
+            role=Role(form.cleaned_data["role"]),
+        )
+        messages.success(
+            request,
+            f"{user.email} can now be given a password: ask them to use 'Forgotten password' "
+            "or set one with manage.py create_user.",
+        )
+        return redirect("portal:users")
+    return render(request, "portal/users.html", {
+        "users": selectors.users_list(), "form": form,
+        "breadcrumbs": [("Home", reverse("portal:home")), ("Users", None)],
+    })
+
+
+@role_required(Role.ADMINISTRATOR)
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    initial = {"roles": [g.name for g in person.groups.all()], "active": person.is_active}
+    form = UserRolesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if person == request.user and Role.ADMINISTRATOR.value not in form.cleaned_data["roles"]:
+            form.add_error("roles", "You cannot remove your own Administrator role.")
+        else:
+            services.user_set_roles(
+                user=person, roles=[Role(r) for r in form.cleaned_data["roles"]],
+                active=form.cleaned_data["active"],
+            )
+            messages.success(request, f"Roles saved for {person.email}.")
+            return redirect("portal:users")
+    return render(request, "portal/user_edit.html", {
+        "person": person, "form": form,
+        "breadcrumbs": [("Home", reverse("portal:home")), ("Users", reverse("portal:users")),
+                        (person.email, None)],
+    })
+
+
+# --- Jobs -----------------------------------------------------------------------------------
+
+
+@role_required(*STAFF)
+def jobs(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/jobs.html", {
+        "jobs": selectors.jobs_visible_to(request.user)[:200],
+        "breadcrumbs": [("Home", reverse("portal:home")), ("Jobs", None)],
+    })
+
+
+def _job_for(request: HttpRequest, pk: int) -> Job:
+    return get_object_or_404(selectors.jobs_visible_to(request.user), pk=pk)
+
+
+@role_required(*STAFF)
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    return render(request, "portal/job_detail.html", {
+        "job": job,
+        "breadcrumbs": [("Home", reverse("portal:home")), ("Jobs", reverse("portal:jobs")),
+                        (job.title, None)],
+    })
+
+
+@role_required(*STAFF)
+@never_cache
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress component alone, polled by htmx while the job runs."""
+    return render(request, "portal/_job_progress.html", {"job": _job_for(request, pk)})
+
+
+@role_required(*STAFF)
+@require_POST
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_for(request, pk)
+    try:
+        services.job_retry(job=job)
+        messages.success(request, f"'{job.title}' has been queued to run again.")
+    except JobFailed as problem:
+        messages.error(request, str(problem))
+    return redirect(job.get_absolute_url())
+
+
+# --- Errors ---------------------------------------------------------------------------------
+
+
+def _error_page(request: HttpRequest, template: str, status: int, **context: Any) -> HttpResponse:
+    return HttpResponse(loader.render_to_string(template, context, request), status=status)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, "403.html", 403, signed_in=request.user.is_authenticated)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, "404.html", 404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    # Rendered without the context processors: whatever broke may be among them.
+    return HttpResponse(loader.render_to_string("500.html"), status=500)
+
+
+
+
+# --- Report centre --------------------------------------------------------------------------
+
+
+@role_required(*READERS)
+def reports_centre(request: HttpRequest) -> HttpResponse:
+    """The reports a role may generate or download, and every run with its files."""
+    from portal import reports
+
+    can_generate = has_role(request.user, *STAFF)
+    form = CommitteeReportForm(request.POST or None, years=selectors.report_years())
+    if request.method == "POST":
+        if not can_generate:
+            raise PermissionDenied("Councillors download reports; officers generate them.")
+        if form.is_valid():
+            fy = int(form.cleaned_data["fy"])
+            job = services.job_start(
+                kind=reports.COMMITTEE_JOB_KIND,
+                title=f"Committee scrutiny report {financial_year_label(fy)}",
+                params={"fy": fy}, user=signed_in_user(request))
+            messages.success(request, "The report is being built. It appears below when ready.")
+            return redirect(f"{reverse('portal:reports')}#job-{job.pk}")
+    return render(request, "portal/reports.html", {
+        "form": form, "can_generate": can_generate, "runs": selectors.report_runs()[:50],
+        "breadcrumbs": [("Home", reverse("portal:home")), ("Reports", None)],
+    })
+
+
+@role_required(*READERS)
+def report_file(request: HttpRequest, pk: int, index: int) -> FileResponse:
+    """Download a finished report's file (councillors included)."""
+    from django.conf import settings
+
+    job = get_object_or_404(selectors.report_runs(), pk=pk, status=Job.Status.SUCCEEDED)
+    files = job.result.get("files", [])
+    if index >= len(files):
+        raise Http404("No such file.")
+    path = (Path(settings.MEDIA_ROOT) / files[index]["path"]).resolve()
+    if not path.is_relative_to(Path(settings.MEDIA_ROOT).resolve()) or not path.exists():
+        raise Http404("The file is no longer available. Build the report again.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=files[index]["name"])
