@@ -1,0 +1,84 @@
+from typing import Any
+
+from django import forms
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class UploadForm(forms.Form):
+    extracts = MultipleFileField(
+        label="Invoice extracts",
+        help_text="CSV or XLSX files: Oracle R12 or Fusion paid-invoice extracts, or published "
+        "spend-over-£500 files. You can choose several at once.",
+        widget=MultipleFileInput(attrs={"class": "govuk-file-upload", "accept": ".csv,.xlsx,.txt"}),
+    )
+    layout = forms.ChoiceField(
+        label="File layout",
+        choices=[("auto", "Work it out from the header row (recommended)"),
+                 ("r12", "Oracle E-Business Suite R12"), ("fusion", "Oracle Fusion"),
+                 ("transparency", "Published spend over £500 file")],
+        initial="auto", widget=forms.RadioSelect,
+    )
+
+
+# The fields a published spend file can be mapped to, most important first.
+MAPPABLE_FIELDS = (
+    ("supplier_name", "Supplier (beneficiary) name", True),
+    ("payment_date", "Payment date", True),
+    ("amount", "Amount paid", True),
+    ("payment_reference", "Transaction number or reference", False),
+    ("supplier_number", "Supplier number", False),
+    ("postcode", "Supplier postcode", False),
+    ("cost_centre", "Service area or department", False),
+    ("account_description", "Expense type", False),
+    ("description", "Description or purpose", False),
+)
+
+
+class ColumnMappingForm(forms.Form):
+    """Which column of an unrecognised file holds each field, saved as a reusable profile."""
+
+    name = forms.CharField(label="Name for this layout", max_length=120,
+                           help_text="For example 'Hyndburn spend file'. Files with the same "
+                           "column headings will use this mapping automatically.")
+
+    def __init__(self, *args: Any, headings: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "Not in this file"), *[(h, h) for h in headings]]
+        for field_name, label, required in MAPPABLE_FIELDS:
+            self.fields[field_name] = forms.ChoiceField(
+                label=label, choices=choices, required=required,
+                widget=forms.Select(attrs={"class": "govuk-select"}))
+
+    def mapping(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name, _, _ in MAPPABLE_FIELDS
+                if self.cleaned_data.get(name)}
+
+
+class CategoryRuleForm(forms.Form):
+    """Add a rule, or change the category of an account-code prefix that has one."""
+
+    account_prefix = forms.RegexField(
+        label="Account code starts with", max_length=30, regex=r"^[0-9A-Za-z.\-]+$",
+        help_text="For example 521 for every account from 52100 to 52199. The longest "
+        "matching rule wins.",
+        error_messages={"invalid": "Enter the start of an account code: letters, digits, "
+                                   "dots or hyphens."},
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10"}))
+    category_name = forms.CharField(
+        label="Category", max_length=100,
+        help_text="An existing category name, or a new one.",
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-!-width-one-half",
+                                      "list": "category-names"}))
+    note = forms.CharField(label="Note (optional)", max_length=200, required=False,
+                           widget=forms.TextInput(attrs={"class": "govuk-input"}))

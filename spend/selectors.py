@@ -1,0 +1,733 @@
+"""Reads of the spend ledger shared by pages, exports and reports: one selector per figure.
+
+Every figure on the spend pages, and in the committee report that reuses them, comes from one
+function here, named as the council names the figure. Selectors return plain dataclasses,
+dicts and lists with money in integer pence; ``portal.formatting`` prints them.
+
+Dashboards read ``SpendSummary`` (spend per year, month, supplier, locality and category,
+rebuilt by every import); the payments drill-down reads ``Payment`` with the same filters, so
+the payments behind a figure add up to it.
+
+Rollups of the summary (one per financial year, one across years) are cached, keyed by the
+summary table's version (its id sequence and largest id): every rebuild inserts new rows, so a
+rebuilt summary is never read from a stale cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar, cast
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.utils import timezone
+
+from portal.formatting import financial_year_label, month_name, percent, pounds_decimal
+from spend.models import (
+    Category,
+    CategoryRule,
+    ImportBatch,
+    LocalityClass,
+    Payment,
+    SpendSummary,
+    Supplier,
+    SupplierSite,
+)
+
+# A year's home-area share is shown as "-" when MORE than this share of its spend is at
+# supplier sites whose locality is unknown (no usable postcode): too little to say.
+UNKNOWN_LOCALITY_LIMIT = Decimal("0.5")
+# "Tail spend": suppliers paid less than this in the year (the committee report uses £100k).
+TAIL_THRESHOLD_PENCE = 100_000_00
+# The top-supplier shares the committee report quotes.
+TOP_SUPPLIER_COUNTS = (20, 40)
+# Label for payments whose account code matches no category rule.
+UNCATEGORISED = "Not categorised"
+# Supplier ranks at which the Pareto curve is drawn (plus the last supplier).
+PARETO_RANKS = (1, 5, 10, 20, 40, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
+
+CACHE_SECONDS = 60 * 60
+LOCALITY_ORDER = [LocalityClass.HOME, LocalityClass.REGION, LocalityClass.UK,
+                  LocalityClass.UNKNOWN]
+
+T = TypeVar("T")
+
+
+def import_batches() -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.select_related("uploaded_by", "job", "duplicate_of")
+
+
+# --- The summary's version and the cache ------------------------------------------------------
+
+
+def summary_version() -> str:
+    """Changes whenever the summary is rebuilt (new rows take new ids from the sequence)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT last_value FROM spend_spendsummary_id_seq), "
+            "(SELECT max(id) FROM spend_spendsummary), current_database()")
+        last_value, max_id, database = cursor.fetchone()
+    return f"{database}:{last_value}:{max_id}"
+
+
+# Rollups this process has already read, by summary version and name: a page reads several
+# figures from one rollup, and a newer version simply misses. Bounded, oldest dropped first.
+_LOCAL: OrderedDict[str, Any] = OrderedDict()
+_LOCAL_LIMIT = 256
+_pinned_version: ContextVar[str | None] = ContextVar("spend_summary_version", default=None)
+
+
+@contextmanager
+def one_summary_version() -> Iterator[None]:
+    """Read every figure in the block from the same summary version (one version query).
+
+    Pages and reports wrap their selector calls in it: all their figures agree even if an
+    import finishes halfway through, and the version is looked up once, not per figure."""
+    token = _pinned_version.set(summary_version())
+    try:
+        yield
+    finally:
+        _pinned_version.reset(token)
+
+
+def _cached(name: str, compute: Callable[[], T]) -> T:
+    key = f"spend-selectors:{_pinned_version.get() or summary_version()}:{name}"
+    if key in _LOCAL:
+        _LOCAL.move_to_end(key)
+        return cast(T, _LOCAL[key])
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    _LOCAL[key] = value
+    while len(_LOCAL) > _LOCAL_LIMIT:
+        _LOCAL.popitem(last=False)
+    return value
+
+
+# --- Years and months -------------------------------------------------------------------------
+
+
+def fy_months(fy: int) -> list[dt.date]:
+    """First days of the twelve months of a financial year, April first."""
+    return [dt.date(fy + (m < 4), m, 1) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+
+
+def financial_years() -> list[int]:
+    """Financial years the ledger has spend for, oldest first."""
+    return _cached("years", lambda: sorted(_locality_rollup()))
+
+
+def latest_financial_year() -> int | None:
+    years = financial_years()
+    return years[-1] if years else None
+
+
+@dataclass(frozen=True)
+class _YearRow:
+    month: dt.date
+    locality_class: str
+    category_id: int | None
+    total_pence: int
+    payments: int
+
+
+def _year_rollup(fy: int) -> list[_YearRow]:
+    """The year's summary by month, locality and category (a few hundred rows at most)."""
+    def compute() -> list[_YearRow]:
+        rows = (SpendSummary.objects.filter(financial_year=fy)
+                .values("month", "locality_class", "category_id")
+                .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
+                .order_by())
+        return [_YearRow(r["month"], r["locality_class"], r["category_id"], int(r["total"]),
+                         int(r["payments"])) for r in rows]
+    return _cached(f"year:{fy}", compute)
+
+
+def _supplier_totals(fy: int) -> list[tuple[int, int, int]]:
+    """(supplier id, spend, payments) for every supplier paid in the year, biggest first.
+
+    Ties are broken by supplier id, so the top 20 (and their payments) are always the same."""
+    def compute() -> list[tuple[int, int, int]]:
+        rows = (SpendSummary.objects.filter(financial_year=fy).values("supplier_id")
+                .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
+                .order_by("-total", "supplier_id")
+                .values_list("supplier_id", "total", "payments"))
+        return [(int(s), int(t), int(p)) for s, t, p in rows]
+    return _cached(f"suppliers:{fy}", compute)
+
+
+def _locality_rollup() -> dict[int, dict[str, int]]:
+    """Spend per financial year and locality class, across every year."""
+    def compute() -> dict[int, dict[str, int]]:
+        out: dict[int, dict[str, int]] = {}
+        rows = (SpendSummary.objects.values("financial_year", "locality_class")
+                .annotate(total=Sum("total_pence")).order_by())
+        for r in rows:
+            out.setdefault(int(r["financial_year"]), {})[r["locality_class"]] = int(r["total"])
+        return out
+    return _cached("locality", compute)
+
+
+# --- Overview -------------------------------------------------------------------------------
+
+
+def spend_total(fy: int) -> int:
+    """Total paid in the year (pence): spend payments net of credit notes."""
+    return sum(r.total_pence for r in _year_rollup(fy))
+
+
+def payment_count(fy: int) -> int:
+    """Payments (distribution lines that are spend, credit notes included) in the year."""
+    return sum(r.payments for r in _year_rollup(fy))
+
+
+def suppliers_paid(fy: int) -> int:
+    """Suppliers with at least one spend payment in the year."""
+    return len(_supplier_totals(fy))
+
+
+@dataclass(frozen=True)
+class MonthSpend:
+    month: dt.date
+    total_pence: int
+    payments: int
+
+
+def spend_by_month(fy: int) -> list[MonthSpend]:
+    """The twelve months of the year, April to March, with spend (0 for a month with none)."""
+    totals: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
+    for r in _year_rollup(fy):
+        totals[r.month][0] += r.total_pence
+        totals[r.month][1] += r.payments
+    return [MonthSpend(m, totals[m][0], totals[m][1]) if m in totals else MonthSpend(m, 0, 0)
+            for m in fy_months(fy)]
+
+
+@dataclass(frozen=True)
+class CategorySpend:
+    category_id: int | None
+    name: str
+    total_pence: int
+    payments: int
+    share: int | None  # whole per cent of the year's spend
+
+
+def _category_names() -> dict[int, str]:
+    return dict(Category.objects.values_list("id", "name"))
+
+
+def spend_by_category(fy: int) -> list[CategorySpend]:
+    """Spend per category, biggest first; payments no rule matches are "Not categorised"."""
+    totals: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for r in _year_rollup(fy):
+        totals[r.category_id][0] += r.total_pence
+        totals[r.category_id][1] += r.payments
+    names = _category_names()
+    whole = spend_total(fy)
+    rows = [CategorySpend(cid, names.get(cid, UNCATEGORISED) if cid else UNCATEGORISED,
+                          t, p, percent(t, whole)) for cid, (t, p) in totals.items()]
+    return sorted(rows, key=lambda c: (-c.total_pence, c.name))
+
+
+@dataclass(frozen=True)
+class LocalitySpend:
+    locality_class: str
+    label: str
+    total_pence: int
+    share: int | None
+
+
+def spend_by_locality(fy: int) -> list[LocalitySpend]:
+    """Spend by locality class of the site paid (home area, rest of region, rest of UK,
+    unknown), each with its whole-per-cent share of the year's spend."""
+    totals: dict[str, int] = defaultdict(int)
+    for r in _year_rollup(fy):
+        totals[r.locality_class] += r.total_pence
+    whole = sum(totals.values())
+    return [LocalitySpend(c.value, c.label, totals[c.value], percent(totals[c.value], whole))
+            for c in LOCALITY_ORDER]
+
+
+@dataclass(frozen=True)
+class YearCompleteness:
+    fy: int
+    months_expected: list[dt.date]  # months of the year that have begun
+    months_missing: list[dt.date]  # of those, the ones with no spend payments at all
+
+    @property
+    def complete(self) -> bool:
+        return not self.months_missing
+
+    @property
+    def in_progress(self) -> bool:
+        return len(self.months_expected) < 12
+
+    @property
+    def missing_text(self) -> str:
+        return ", ".join(month_name(m) for m in self.months_missing)
+
+    @property
+    def explanation(self) -> str:
+        label = financial_year_label(self.fy)
+        if self.months_missing:
+            return f"{label} is incomplete: no payments for {self.missing_text}."
+        if self.in_progress:
+            return f"{label} is the current year: figures to date."
+        return ""
+
+
+def year_completeness(fy: int, today: dt.date | None = None) -> YearCompleteness:
+    """Which months of the year have no payments: a year is incomplete when any month up to
+    today has none (a month that has begun counts; later months of the current year do not)."""
+    today = today or timezone.localdate()
+    expected = [m for m in fy_months(fy) if m <= today]
+    paid = {r.month for r in _year_rollup(fy) if r.payments}
+    return YearCompleteness(fy, expected, [m for m in expected if m not in paid])
+
+
+# --- Suppliers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupplierSpend:
+    supplier_id: int
+    name: str
+    supplier_number: str
+    total_pence: int
+    payments: int
+    category: str  # the category with most of the supplier's spend that year
+    rank: int
+
+
+def _main_categories(fy: int, supplier_ids: list[int]) -> dict[int, str]:
+    rows = (SpendSummary.objects.filter(financial_year=fy, supplier_id__in=supplier_ids)
+            .values("supplier_id", "category_id").annotate(total=Sum("total_pence"))
+            .order_by("supplier_id", "-total", "category_id"))
+    names = _category_names()
+    out: dict[int, str] = {}
+    for r in rows:
+        if r["supplier_id"] not in out:
+            cid = r["category_id"]
+            out[r["supplier_id"]] = names.get(cid, UNCATEGORISED) if cid else UNCATEGORISED
+    return out
+
+
+def top_suppliers(fy: int, n: int = 20) -> list[SupplierSpend]:
+    """The year's n biggest suppliers by spend, with each one's main category."""
+    def compute() -> list[SupplierSpend]:
+        top = _supplier_totals(fy)[:n]
+        ids = [s for s, _, _ in top]
+        suppliers = {s.pk: s for s in Supplier.objects.filter(pk__in=ids)
+                     .only("id", "name", "supplier_number")}
+        categories = _main_categories(fy, ids)
+        return [SupplierSpend(s, suppliers[s].name, suppliers[s].supplier_number, t, p,
+                              categories.get(s, UNCATEGORISED), rank)
+                for rank, (s, t, p) in enumerate(top, start=1)]
+    return _cached(f"top:{fy}:{n}", compute)
+
+
+def top_supplier_ids(fy: int, n: int) -> list[int]:
+    return [s for s, _, _ in _supplier_totals(fy)[:n]]
+
+
+@dataclass(frozen=True)
+class TopShare:
+    fy: int
+    n: int
+    total_pence: int  # what the top n add up to
+    share: int | None  # of the year's spend, whole per cent
+
+
+def top_suppliers_share(fy: int, n: int) -> TopShare:
+    """What the year's top n suppliers add up to, and their share of the year's spend."""
+    totals = _supplier_totals(fy)
+    top = sum(t for _, t, _ in totals[:n])
+    return TopShare(fy, n, top, percent(top, sum(t for _, t, _ in totals)))
+
+
+@dataclass(frozen=True)
+class TailSpend:
+    fy: int
+    threshold_pence: int
+    suppliers: int  # suppliers paid less than the threshold in the year
+    total_pence: int  # what they add up to
+    payments: int
+    suppliers_paid: int  # all suppliers paid in the year
+    year_total_pence: int
+
+    @property
+    def supplier_share(self) -> int | None:
+        return percent(self.suppliers, self.suppliers_paid)
+
+    @property
+    def spend_share(self) -> int | None:
+        return percent(self.total_pence, self.year_total_pence)
+
+
+def tail_spend(fy: int, threshold_pence: int = TAIL_THRESHOLD_PENCE) -> TailSpend:
+    """Suppliers whose spend in the year (net of credit notes) is under the threshold."""
+    totals = _supplier_totals(fy)
+    tail = [(t, p) for _, t, p in totals if t < threshold_pence]
+    return TailSpend(fy, threshold_pence, len(tail), sum(t for t, _ in tail),
+                     sum(p for _, p in tail), len(totals), sum(t for _, t, _ in totals))
+
+
+def tail_supplier_ids(fy: int, threshold_pence: int) -> list[int]:
+    return [s for s, t, _ in _supplier_totals(fy) if t < threshold_pence]
+
+
+@dataclass(frozen=True)
+class ParetoPoint:
+    suppliers: int  # the top this many suppliers…
+    total_pence: int  # …add up to this
+    supplier_share: int | None  # per cent of the suppliers paid
+    spend_share: int | None  # per cent of the year's spend
+
+
+def spend_pareto(fy: int) -> list[ParetoPoint]:
+    """Cumulative spend of the top suppliers at fixed ranks and at the last supplier."""
+    totals = _supplier_totals(fy)
+    count, whole = len(totals), sum(t for _, t, _ in totals)
+    ranks = sorted({r for r in PARETO_RANKS if r < count} | ({count} if count else set()))
+    points, running, done = [], 0, 0
+    for rank in ranks:
+        running += sum(t for _, t, _ in totals[done:rank])
+        done = rank
+        points.append(ParetoPoint(rank, running, percent(rank, count), percent(running, whole)))
+    return points
+
+
+def supplier_spend(*, fy: int | None = None, category: str | None = None,
+                   locality: str | None = None, q: str | None = None,
+                   min_pence: int | None = None, max_pence: int | None = None
+                   ) -> list[dict[str, Any]]:
+    """Suppliers with their spend (and payments) under these filters, as dict rows:
+    supplier_id, name, supplier_number, total (pence), payments. Unordered; tables order it.
+
+    ``category`` is a category id or "none" (not categorised); ``locality`` a locality class;
+    ``q`` matches the name or the supplier number; the spend range applies to the total."""
+    text = (q or "").strip()
+
+    def compute() -> list[dict[str, Any]]:
+        rows = SpendSummary.objects.all()
+        if fy is not None:
+            rows = rows.filter(financial_year=fy)
+        if category == "none":
+            rows = rows.filter(category__isnull=True)
+        elif category:
+            rows = rows.filter(category_id=int(category))
+        if locality:
+            rows = rows.filter(locality_class=locality)
+        if text:
+            rows = rows.filter(Q(supplier__name__icontains=text)
+                               | Q(supplier__supplier_number=text))
+        grouped = (rows.values("supplier_id")
+                   .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
+                   .order_by())
+        if min_pence is not None:
+            grouped = grouped.filter(total__gte=min_pence)
+        if max_pence is not None:
+            grouped = grouped.filter(total__lte=max_pence)
+        found = list(grouped)
+        suppliers = {pk: (name, number) for pk, name, number in Supplier.objects.filter(
+            pk__in=[r["supplier_id"] for r in found]).values_list("id", "name",
+                                                                   "supplier_number")}
+        return [{"supplier_id": r["supplier_id"], "name": suppliers[r["supplier_id"]][0],
+                 "supplier_number": suppliers[r["supplier_id"]][1],
+                 "total": int(r["total"]), "payments": int(r["payments"])} for r in found]
+
+    key = f"{fy}:{category}:{locality}:{text.lower()}:{min_pence}:{max_pence}"
+    return _cached("supplier-spend:" + hashlib.sha256(key.encode()).hexdigest(), compute)
+
+
+@dataclass(frozen=True)
+class YearSpend:
+    fy: int
+    total_pence: int
+    payments: int
+
+
+def supplier_spend_by_year(supplier_id: int) -> list[YearSpend]:
+    """A supplier's spend in each financial year it was paid, oldest first."""
+    rows = (SpendSummary.objects.filter(supplier_id=supplier_id).values("financial_year")
+            .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
+            .order_by("financial_year"))
+    return [YearSpend(r["financial_year"], int(r["total"]), int(r["payments"])) for r in rows]
+
+
+def supplier_spend_by_month(supplier_id: int, fy: int) -> list[MonthSpend]:
+    """A supplier's spend in each month of a year (0 for months it was not paid)."""
+    rows = {r["month"]: r for r in SpendSummary.objects
+            .filter(supplier_id=supplier_id, financial_year=fy).values("month")
+            .annotate(total=Sum("total_pence"), payments=Sum("payment_count")).order_by()}
+    return [MonthSpend(m, int(rows[m]["total"]), int(rows[m]["payments"])) if m in rows
+            else MonthSpend(m, 0, 0) for m in fy_months(fy)]
+
+
+def supplier_spend_by_category(supplier_id: int, fy: int) -> list[CategorySpend]:
+    rows = (SpendSummary.objects.filter(supplier_id=supplier_id, financial_year=fy)
+            .values("category_id").annotate(total=Sum("total_pence"),
+                                            payments=Sum("payment_count")).order_by())
+    names = _category_names()
+    whole = sum(int(r["total"]) for r in rows)
+    out = [CategorySpend(r["category_id"], names.get(r["category_id"], UNCATEGORISED)
+                         if r["category_id"] else UNCATEGORISED, int(r["total"]),
+                         int(r["payments"]), percent(int(r["total"]), whole)) for r in rows]
+    return sorted(out, key=lambda c: (-c.total_pence, c.name))
+
+
+@dataclass(frozen=True)
+class SiteSpend:
+    site_id: int
+    site_code: str
+    postcode: str
+    district: str
+    locality_class: str
+    locality_label: str
+    total_pence: int
+    payments: int
+
+
+def supplier_sites(supplier_id: int, fy: int | None = None) -> list[SiteSpend]:
+    """A supplier's sites with their locality class and the spend paid at each."""
+    spend_filter = Q(payments__is_spend=True)
+    if fy is not None:
+        spend_filter &= Q(payments__financial_year=fy)
+    sites = (SupplierSite.objects.filter(supplier_id=supplier_id)
+             .annotate(total=Sum("payments__amount_pence", filter=spend_filter),
+                       count=Count("payments", filter=spend_filter))
+             .order_by("site_code", "postcode"))
+    labels = dict(LocalityClass.choices)
+    return [SiteSpend(s.pk, s.site_code, s.postcode, s.district, s.locality_class,
+                      str(labels.get(s.locality_class, s.locality_class)),
+                      int(s.total or 0), int(s.count)) for s in sites]
+
+
+def supplier_contracts(supplier: Supplier) -> list[Any]:
+    """Contracts in the register awarded to this supplier (matched by supplier number)."""
+    if not supplier.supplier_number:
+        return []
+    from contracts.models import Contract
+
+    return list(Contract.objects.filter(suppliers__supplier_number=supplier.supplier_number)
+                .distinct().order_by("-start_date", "reference"))
+
+
+# --- Locality over the years --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalityYear:
+    fy: int
+    home_pence: int
+    region_pence: int
+    uk_pence: int
+    unknown_pence: int
+    total_pence: int
+    completeness: YearCompleteness
+
+    @property
+    def undetermined(self) -> bool:
+        """Too little postcode coverage to say: unknown locality is over the limit."""
+        return self.total_pence > 0 and (
+            Decimal(self.unknown_pence) > UNKNOWN_LOCALITY_LIMIT * Decimal(self.total_pence))
+
+    @property
+    def home_share(self) -> int | None:
+        """Home-area spend as a whole per cent of the year's spend; None when "-"."""
+        return None if self.undetermined else percent(self.home_pence, self.total_pence)
+
+    @property
+    def shown_home_pence(self) -> int | None:
+        return None if self.undetermined else self.home_pence
+
+    def share_of(self, pence: int) -> int | None:
+        return percent(pence, self.total_pence)
+
+    @property
+    def incomplete(self) -> bool:
+        return not self.completeness.complete
+
+
+def locality_by_year(years: Iterable[int] | None = None,
+                     today: dt.date | None = None) -> list[LocalityYear]:
+    """The five-year locality table (every year with data unless ``years`` says which):
+    home-area spend, total invoice payments, the home share, and the split by class."""
+    rollup = _locality_rollup()
+    wanted = sorted(rollup if years is None else set(years) & set(rollup))
+    out = []
+    for fy in wanted:
+        by_class = rollup[fy]
+        out.append(LocalityYear(
+            fy, by_class.get("home", 0), by_class.get("region", 0), by_class.get("uk", 0),
+            by_class.get("unknown", 0), sum(by_class.values()), year_completeness(fy, today)))
+    return out
+
+
+# --- Payments (the drill-down) --------------------------------------------------------------
+
+
+@dataclass
+class PaymentFilters:
+    """What a figure's payments are: every filter is optional."""
+
+    fy: int | None = None
+    month: dt.date | None = None  # first day of a calendar month
+    supplier: int | None = None
+    category: str | None = None  # a category id, or "none"
+    locality: str | None = None
+    site: int | None = None
+    top: int | None = None  # the year's top n suppliers (needs fy)
+    tail: int | None = None  # suppliers under this many pence in the year (needs fy)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def payments(filters: PaymentFilters) -> QuerySet[Payment]:
+    """Spend payments matching the filters: the payments that make up a dashboard figure."""
+    rows = Payment.objects.spend()
+    if filters.fy is not None:
+        rows = rows.filter(financial_year=filters.fy)
+    if filters.month is not None:
+        start = filters.month.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+        rows = rows.filter(payment_date__gte=start, payment_date__lt=end)
+    if filters.supplier is not None:
+        rows = rows.filter(supplier_id=filters.supplier)
+    if filters.category == "none":
+        rows = rows.filter(category__isnull=True)
+    elif filters.category:
+        rows = rows.filter(category_id=int(filters.category))
+    if filters.locality:
+        rows = rows.filter(site__locality_class=filters.locality)
+    if filters.site is not None:
+        rows = rows.filter(site_id=filters.site)
+    if filters.fy is not None and filters.top is not None:
+        rows = rows.filter(supplier_id__in=top_supplier_ids(filters.fy, filters.top))
+    if filters.fy is not None and filters.tail is not None:
+        rows = rows.filter(supplier_id__in=tail_supplier_ids(filters.fy, filters.tail))
+    return rows
+
+
+@dataclass(frozen=True)
+class PaymentTotals:
+    total_pence: int
+    payments: int
+
+
+def payments_total(filters: PaymentFilters) -> PaymentTotals:
+    """What the filtered payments add up to (the figure the drill-down came from)."""
+    result = payments(filters).aggregate(total=Sum("amount_pence"), count=Count("id"))
+    return PaymentTotals(int(result["total"] or 0), int(result["count"]))
+
+
+# --- Transparency: spend over £500 -------------------------------------------------------------
+
+TRANSPARENCY_THRESHOLD_PENCE = 500_00
+
+
+def transparency_months() -> list[dt.date]:
+    """Months that have spend, newest first (each can be published)."""
+    def compute() -> list[dt.date]:
+        return sorted(SpendSummary.objects.values_list("month", flat=True).distinct(),
+                      reverse=True)
+    return _cached("transparency-months", compute)
+
+
+def transparency_payments(month: dt.date,
+                          threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+                          ) -> QuerySet[Payment]:
+    """Spend payments in a calendar month whose transaction is worth at least the threshold.
+
+    A transaction is one payment of one invoice to one supplier (its lines can be under the
+    threshold on their own, as councils' files show); its worth is the absolute value of its
+    lines' sum, so a credit note of £600 is published as -£600."""
+    start = month.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    transaction = Window(Sum("amount_pence"),
+                         partition_by=[F("supplier_id"), F("invoice_number"),
+                                       F("payment_reference")])
+    rows = (Payment.objects.spend().filter(payment_date__gte=start, payment_date__lt=end)
+            .select_related("supplier")
+            .annotate(transaction_pence=transaction))
+    return (rows.filter(Q(transaction_pence__gte=threshold_pence)
+                        | Q(transaction_pence__lte=-threshold_pence))
+            .order_by("payment_date", "payment_reference", "invoice_number", "id"))
+
+
+REDACTED_NAME = "Redacted personal data"
+REDACTED_SUPPLIER_NUMBER = "NK-REDACTED"
+# A payee whose name starts with a personal title is treated as an individual. A council can
+# replace the pattern (settings.SPEND_INDIVIDUAL_NAME_PATTERN, a regular expression matched
+# case-insensitively; "" turns the name rule off) or turn redaction off altogether
+# (settings.SPEND_REDACT_INDIVIDUALS = False).
+DEFAULT_INDIVIDUAL_NAME_PATTERN = r"^(mr|mrs|ms|miss|mx|dr|rev|sir|dame)\.?\s+\S"
+
+TRANSPARENCY_HEADER = (
+    "Organisation name", "Organisation code", "Effective date", "Service area/department",
+    "Expense type", "Beneficiary", "Supplier number", "Transaction number", "Amount",
+)
+
+
+def _individual_pattern() -> re.Pattern[str] | None:
+    pattern = getattr(settings, "SPEND_INDIVIDUAL_NAME_PATTERN", DEFAULT_INDIVIDUAL_NAME_PATTERN)
+    return re.compile(pattern, re.IGNORECASE) if pattern else None
+
+
+def is_individual(supplier_number: str, name: str,
+                  pattern: re.Pattern[str] | None = None) -> bool:
+    """A payment to a person, whose name the published file must not show."""
+    if supplier_number == REDACTED_SUPPLIER_NUMBER:
+        return True
+    if name.strip().lower() == REDACTED_NAME.lower():
+        return True
+    return bool(pattern and pattern.search(name.strip()))
+
+
+def transparency_rows(month: dt.date, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+                      ) -> Iterator[tuple[Any, ...]]:
+    """The month's spend-over-the-threshold file, row by row, in TRANSPARENCY_HEADER order.
+
+    Payments to individuals read "Redacted personal data" with no supplier number. Amounts
+    are pounds with two decimals (negative for a credit note)."""
+    redact = getattr(settings, "SPEND_REDACT_INDIVIDUALS", True)
+    pattern = _individual_pattern()
+    organisation = settings.COUNCIL_NAME
+    code = getattr(settings, "COUNCIL_ORGANISATION_CODE", "")
+    rows = transparency_payments(month, threshold_pence).values_list(
+        "payment_date", "cost_centre", "account_description", "supplier__name",
+        "supplier__supplier_number", "payment_reference", "invoice_number", "amount_pence")
+    # Fetched whole (a month is at most some 100,000 rows), not through a server-side cursor:
+    # a streamed download the client abandons must not leave a transaction open.
+    for day, cost_centre, expense, name, number, reference, invoice, pence in list(rows):
+        if redact and is_individual(number, name, pattern):
+            name, number = REDACTED_NAME, ""
+        yield (organisation, code, f"{day:%d/%m/%Y}", cost_centre, expense, name, number,
+               reference or invoice, pounds_decimal(pence))
+
+
+# --- Categories ----------------------------------------------------------------------------
+
+
+def category_rules() -> QuerySet[CategoryRule]:
+    return CategoryRule.objects.select_related("category").order_by("account_prefix")
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.order_by("name")
+
+
+def latest_recategorise_job() -> Any:
+    from portal.models import Job
+
+    return Job.objects.filter(kind="spend.recategorise").order_by("-created_at").first()

@@ -1,0 +1,297 @@
+"""django-tables2 tables for the spend pages (GOV.UK markup, ``_export=csv|xlsx``).
+
+Money is held in integer pence; on screen it prints as the report prints it (whole pounds,
+or pounds and pence for single payments); in exports it is pounds with two decimals as a
+number. Percentages are whole numbers; "-" where there is no figure.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from portal.formatting import (
+    DASH,
+    financial_year_label,
+    month_label,
+    percent_text,
+    pounds,
+    pounds_decimal,
+    pounds_pence,
+)
+
+TEMPLATE = "portal/tables/govuk_table.html"
+NUMERIC = {"th": {"class": "govuk-table__header--numeric"},
+           "td": {"class": "govuk-table__cell--numeric portal-numeric"}}
+
+
+def payments_url(**params: Any) -> str:
+    """The payments page filtered to the payments that make up a figure."""
+    query = {k: v for k, v in params.items() if v is not None and v != ""}
+    return f"{reverse('spend:payments')}?{urlencode(query)}"
+
+
+class MoneyColumn(tables.Column):
+    """Whole pounds on screen; pounds with two decimals (a number) in exports.
+
+    ``link`` is a callable record → URL of the payments behind the figure."""
+
+    def __init__(self, *args: Any, link: Any = None, exact: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("attrs", NUMERIC)
+        kwargs.setdefault("empty_values", ())
+        self.link = link
+        self.exact = exact
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: int | None, record: Any) -> str:
+        text = pounds_pence(value) if self.exact else pounds(value)
+        if self.link is not None and value is not None:
+            url = self.link(record)
+            if url:
+                return format_html('<a class="govuk-link" href="{}">{}</a>', url, text)
+        return text
+
+    def value(self, value: int | None) -> Decimal | str:
+        return DASH if value is None else pounds_decimal(value)
+
+
+class PercentColumn(tables.Column):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("attrs", NUMERIC)
+        kwargs.setdefault("orderable", False)
+        kwargs.setdefault("empty_values", ())
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: int | None) -> str:
+        return percent_text(value)
+
+    def value(self, value: int | None) -> int | str:
+        return DASH if value is None else value
+
+
+class CountColumn(tables.Column):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("attrs", NUMERIC)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: int) -> str:
+        return f"{value:,}"
+
+    def value(self, value: int) -> int:
+        return value
+
+
+class SupplierSpendTable(tables.Table):
+    """Suppliers with spend under the filters: default order spend, biggest first."""
+
+    row_header = True
+    name = tables.Column(verbose_name="Supplier", order_by=("name", "supplier_id"))
+    supplier_number = tables.Column(verbose_name="Supplier number")
+    total = MoneyColumn(verbose_name="Spend", order_by=("total", "supplier_id"))
+    payments = CountColumn(verbose_name="Payments")
+
+    class Meta:
+        template_name = TEMPLATE
+        per_page = 50
+        order_by = ("-total",)
+        empty_text = "No suppliers match these filters."
+
+    def __init__(self, *args: Any, fy: int | None = None, filters: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
+        self.fy = fy
+        self.filters = filters or {}
+        label = financial_year_label(fy) if fy else "all years"
+        self.caption = f"Suppliers by spend, {label}"
+        super().__init__(*args, **kwargs)
+        self.columns["total"].column.link = self._payments_link
+
+    def _payments_link(self, record: dict[str, Any]) -> str:
+        return payments_url(fy=self.fy, supplier=record["supplier_id"],
+                            category=self.filters.get("category"),
+                            locality=self.filters.get("locality"))
+
+    def render_name(self, value: str, record: dict[str, Any]) -> str:
+        url = reverse("spend:supplier", args=[record["supplier_id"]])
+        if self.fy:
+            url += f"?fy={self.fy}"
+        return format_html('<a class="govuk-link" href="{}">{}</a>', url, value)
+
+    def value_name(self, value: str) -> str:
+        return value
+
+
+class PaymentTable(tables.Table):
+    payment_date = tables.DateColumn(verbose_name="Paid", format="j M Y")
+    supplier = tables.Column(verbose_name="Supplier", accessor="supplier__name",
+                             order_by=("supplier__name", "id"))
+    invoice_number = tables.Column(verbose_name="Invoice")
+    payment_reference = tables.Column(verbose_name="Payment reference")
+    cost_centre = tables.Column(verbose_name="Cost centre")
+    account_description = tables.Column(verbose_name="Expense type")
+    category = tables.Column(verbose_name="Category", accessor="category__name",
+                             default="Not categorised", order_by=("category__name", "id"))
+    locality = tables.Column(verbose_name="Locality", accessor="site__locality_class",
+                             orderable=False)
+    amount_pence = MoneyColumn(verbose_name="Amount", exact=True)
+
+    class Meta:
+        template_name = TEMPLATE
+        per_page = 100
+        order_by = ("-payment_date",)
+        empty_text = "No payments match."
+
+    caption = "Payments"
+
+    def render_supplier(self, value: str, record: Any) -> str:
+        return format_html('<a class="govuk-link" href="{}">{}</a>',
+                           reverse("spend:supplier", args=[record.supplier_id]), value)
+
+    def value_supplier(self, value: str) -> str:
+        return value
+
+    def render_locality(self, record: Any) -> str:
+        return str(record.site.get_locality_class_display())
+
+    def value_locality(self, record: Any) -> str:
+        return str(record.site.get_locality_class_display())
+
+    def value_payment_date(self, value: Any) -> str:
+        return value.isoformat()
+
+
+class MonthTable(tables.Table):
+    row_header = True
+    month = tables.Column(verbose_name="Month", orderable=False)
+    total_pence = MoneyColumn(verbose_name="Spend", orderable=False)
+    payments = CountColumn(verbose_name="Payments", orderable=False)
+
+    class Meta:
+        template_name = TEMPLATE
+        empty_text = "No payments."
+
+    def __init__(self, *args: Any, fy: int, supplier: int | None = None,
+                 caption: str = "Spend by month", **kwargs: Any) -> None:
+        self.caption = caption
+        super().__init__(*args, **kwargs)
+        self.columns["total_pence"].column.link = (
+            lambda r: payments_url(fy=fy, month=f"{r.month:%Y-%m}", supplier=supplier)
+            if r.payments else None)
+
+    def render_month(self, value: Any) -> str:
+        return month_label(value)
+
+    def value_month(self, value: Any) -> str:
+        return month_label(value)
+
+
+class TopSupplierTable(tables.Table):
+    rank = tables.Column(verbose_name="Rank", orderable=False, attrs=NUMERIC)
+    name = tables.Column(verbose_name="Supplier", orderable=False)
+    total_pence = MoneyColumn(verbose_name="Spend", orderable=False)
+    category = tables.Column(verbose_name="Category", orderable=False)
+
+    class Meta:
+        template_name = TEMPLATE
+        empty_text = "No suppliers were paid this year."
+
+    def __init__(self, *args: Any, fy: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fy = fy
+        self.caption = f"Top suppliers by spend, {financial_year_label(fy)}"
+        self.columns["total_pence"].column.link = (
+            lambda r: payments_url(fy=fy, supplier=r.supplier_id))
+
+    def render_name(self, value: str, record: Any) -> str:
+        return format_html('<a class="govuk-link" href="{}?fy={}">{}</a>',
+                           reverse("spend:supplier", args=[record.supplier_id]), self.fy, value)
+
+    def value_name(self, value: str) -> str:
+        return value
+
+
+class LocalityYearTable(tables.Table):
+    """The committee report's five-year table: year*, home spend, total, home share."""
+
+    row_header = True
+    year = tables.Column(verbose_name="Year", accessor="fy", orderable=False)
+    home = MoneyColumn(verbose_name="Value of spend, supplier with home-area address",
+                       accessor="shown_home_pence", orderable=False)
+    total = MoneyColumn(verbose_name="Total invoice payments reported", accessor="total_pence",
+                        orderable=False)
+    share = PercentColumn(verbose_name="% value of spend, supplier with home-area address",
+                          accessor="home_share")
+
+    class Meta:
+        template_name = TEMPLATE
+        empty_text = "The ledger has no payments yet."
+
+    caption = "Spend with home-area suppliers by financial year"
+
+    def __init__(self, *args: Any, home_label: str = "home-area", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns["home"].column.verbose_name = (
+            f"Value of spend, supplier with {home_label} address")
+        self.columns["share"].column.verbose_name = (
+            f"% value of spend, supplier with {home_label} address")
+        self.columns["home"].column.link = (
+            lambda r: payments_url(fy=r.fy, locality="home"))
+        self.columns["total"].column.link = lambda r: payments_url(fy=r.fy)
+
+    def render_year(self, value: int, record: Any) -> str:
+        return financial_year_label(value) + ("*" if record.incomplete else "")
+
+    def value_year(self, value: int, record: Any) -> str:
+        return financial_year_label(value) + ("*" if record.incomplete else "")
+
+
+class LocalitySplitTable(tables.Table):
+    row_header = True
+    year = tables.Column(verbose_name="Year", accessor="fy", orderable=False)
+    home_pence = MoneyColumn(verbose_name="Home area", orderable=False)
+    region_pence = MoneyColumn(verbose_name="Rest of region", orderable=False)
+    uk_pence = MoneyColumn(verbose_name="Rest of UK", orderable=False)
+    unknown_pence = MoneyColumn(verbose_name="Unknown", orderable=False)
+    unknown_share = PercentColumn(verbose_name="Unknown share", empty_values=())
+
+    class Meta:
+        template_name = TEMPLATE
+
+    caption = "Spend by locality class of the site paid"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, locality in (("home_pence", "home"), ("region_pence", "region"),
+                               ("uk_pence", "uk"), ("unknown_pence", "unknown")):
+            self.columns[name].column.link = (
+                lambda r, locality=locality: payments_url(fy=r.fy, locality=locality))
+
+    def render_year(self, value: int, record: Any) -> str:
+        return financial_year_label(value) + ("*" if record.incomplete else "")
+
+    def value_year(self, value: int, record: Any) -> str:
+        return financial_year_label(value) + ("*" if record.incomplete else "")
+
+    def render_unknown_share(self, record: Any) -> str:
+        return percent_text(record.share_of(record.unknown_pence))
+
+    def value_unknown_share(self, record: Any) -> int | str:
+        share = record.share_of(record.unknown_pence)
+        return DASH if share is None else share
+
+
+class CategoryRuleTable(tables.Table):
+    row_header = True
+    account_prefix = tables.Column(verbose_name="Account code starts with")
+    category = tables.Column(verbose_name="Category", accessor="category__name")
+    note = tables.Column(verbose_name="Note")
+
+    class Meta:
+        template_name = TEMPLATE
+        empty_text = "No rules yet: every payment is not categorised."
+
+    caption = "Category rules"

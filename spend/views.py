@@ -1,0 +1,369 @@
+"""Spend pages. Imports (administrators) live here; the dashboards build on the selectors."""
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django_tables2 import RequestConfig
+
+from portal import charts, formatting
+from portal.exports import csv_response, table_export_response
+from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
+from spend import selectors, services, tables
+from spend.filters import PaymentFilter, SupplierSpendFilter
+from spend.forms import CategoryRuleForm, ColumnMappingForm, UploadForm
+from spend.models import CategoryRule, ImportBatch, Supplier
+
+
+@role_required(Role.ADMINISTRATOR)
+def imports(request: HttpRequest) -> HttpResponse:
+    """Upload extracts (several at once) and see every batch with its counts and status."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        user = signed_in_user(request)
+        received = [
+            services.batch_receive(source=upload, file_name=upload.name, user=user,
+                                   layout=form.cleaned_data["layout"])
+            for upload in form.cleaned_data["extracts"]
+        ]
+        started = services.batches_start(batches=received, user=user)
+        refused = [b for b in received if b.status == ImportBatch.Status.REJECTED]
+        if started:
+            messages.success(request, f"{len(started)} file(s) queued for import.")
+        for batch in refused:
+            messages.error(request, batch.error)
+        return redirect("spend:imports")
+    return render(request, "spend/imports.html", {
+        "form": form, "batches": selectors.import_batches()[:100],
+        "breadcrumbs": [("Home", reverse("portal:home")), ("Imports", None)],
+    })
+
+
+@role_required(Role.ADMINISTRATOR)
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(selectors.import_batches(), pk=pk)
+    return render(request, "spend/import_detail.html", {
+        "batch": batch,
+        "breadcrumbs": [("Home", reverse("portal:home")), ("Imports", reverse("spend:imports")),
+                        (batch.file_name, None)],
+    })
+
+
+@role_required(Role.ADMINISTRATOR)
+def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    """Say which column holds what, for a file whose header no layout recognised."""
+    batch = get_object_or_404(selectors.import_batches(), pk=pk)
+    headings = services.file_headings(batch)
+    form = ColumnMappingForm(request.POST or None, headings=headings)
+    if request.method == "POST" and form.is_valid():
+        retry = services.mapping_profile_save(
+            batch=batch, name=form.cleaned_data["name"], mapping=form.mapping(),
+            user=signed_in_user(request))
+        messages.success(request, f"Mapping saved. {batch.file_name} is being imported again.")
+        return redirect(retry.get_absolute_url())
+    return render(request, "spend/import_mapping.html", {
+        "batch": batch, "form": form, "headings": headings,
+        "breadcrumbs": [("Home", reverse("portal:home")), ("Imports", reverse("spend:imports")),
+                        (batch.file_name, batch.get_absolute_url()), ("Map columns", None)],
+    })
+
+
+# --- Dashboards (procurement officers and councillors) ------------------------------------------
+
+DASHBOARD_ROLES = READERS
+
+
+def _one_version(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every figure on the page from one summary version (see selectors.one_summary_version)."""
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with selectors.one_summary_version():
+            return view(request, *args, **kwargs)
+    return wrapped
+
+
+def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
+    return [("Home", reverse("portal:home")), *items]
+
+
+def _chosen_year(request: HttpRequest, years: list[int]) -> int | None:
+    """The financial year asked for (``?fy=2023``), else the latest with spend."""
+    try:
+        wanted = int(request.GET.get("fy", ""))
+    except ValueError:
+        wanted = None
+    if wanted is not None and (wanted in years or not years):
+        return wanted
+    return years[-1] if years else None
+
+
+def _year_nav(request: HttpRequest, years: list[int], fy: int | None) -> list[dict[str, Any]]:
+    return [{"fy": y, "label": formatting.financial_year_label(y), "current": y == fy,
+             "url": f"{request.path}?fy={y}"} for y in reversed(years)]
+
+
+@role_required(*DASHBOARD_ROLES)
+@_one_version
+def overview(request: HttpRequest) -> HttpResponse:
+    """The year at a glance: total paid, suppliers, payments, by month, category, locality."""
+    years = selectors.financial_years()
+    fy = _chosen_year(request, years)
+    context: dict[str, Any] = {"years": _year_nav(request, years, fy), "fy": fy,
+                               "breadcrumbs": _crumbs(("Spend", None))}
+    if fy is None:
+        return render(request, "spend/overview.html", context)
+    months = selectors.spend_by_month(fy)
+    month_table = tables.MonthTable(months, fy=fy)
+    exported = table_export_response(request, month_table, f"spend-by-month-{fy}")
+    if exported:
+        return exported
+    by_category = selectors.spend_by_category(fy)
+    by_locality = selectors.spend_by_locality(fy)
+    label = formatting.financial_year_label(fy)
+    context.update({
+        "total": selectors.spend_total(fy),
+        "suppliers_paid": selectors.suppliers_paid(fy),
+        "payments": selectors.payment_count(fy),
+        "completeness": selectors.year_completeness(fy),
+        "month_table": month_table,
+        "by_category": by_category,
+        "by_locality": by_locality,
+        "month_chart": charts.money_bar_chart(
+            chart_id=f"months-{fy}", title=f"Spend by month, {label}",
+            labels=[formatting.month_label(m.month) for m in months],
+            values_pence=[m.total_pence for m in months],
+            summary="The same figures are in the table below the chart."),
+        "category_chart": charts.money_bar_chart(
+            chart_id=f"categories-{fy}", title=f"Spend by category, {label}", horizontal=True,
+            labels=[c.name for c in by_category], values_pence=[c.total_pence for c in by_category],
+            height=max(240, 34 * len(by_category) + 80),
+            summary="The same figures are in the table below the chart."),
+        "payments_url": tables.payments_url(fy=fy),
+        "breadcrumbs": _crumbs(("Spend", None)),
+    })
+    return render(request, "spend/overview.html", context)
+
+
+@role_required(*DASHBOARD_ROLES)
+@_one_version
+def suppliers(request: HttpRequest) -> HttpResponse:
+    """Suppliers by spend: filter by year, category, locality, name and spend; sort; export."""
+    years = selectors.financial_years()
+    data = request.GET.copy()
+    if "fy" not in data and years:
+        data["fy"] = str(years[-1])
+    supplier_filter = SupplierSpendFilter(data)
+    selected = supplier_filter.selected
+    table = tables.SupplierSpendTable(supplier_filter.qs, fy=selected["fy"], filters=selected)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    label = formatting.financial_year_label(selected["fy"]) if selected["fy"] else "all years"
+    exported = table_export_response(request, table, f"suppliers-{selected['fy'] or 'all'}")
+    if exported:
+        return exported
+    return render(request, "spend/suppliers.html", {
+        "filter": supplier_filter, "table": table, "year_label": label,
+        "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Suppliers", None)),
+    })
+
+
+@role_required(*DASHBOARD_ROLES)
+@_one_version
+def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    supplier = get_object_or_404(Supplier, pk=pk)
+    by_year = selectors.supplier_spend_by_year(supplier.pk)
+    years = [y.fy for y in by_year]
+    fy = _chosen_year(request, years)
+    context: dict[str, Any] = {
+        "supplier": supplier, "by_year": by_year, "fy": fy,
+        "years": _year_nav(request, years, fy),
+        "sites": selectors.supplier_sites(supplier.pk),
+        "contracts": selectors.supplier_contracts(supplier),
+        "all_payments_url": tables.payments_url(supplier=supplier.pk),
+        "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")),
+                               ("Suppliers", reverse("spend:suppliers")), (supplier.name, None)),
+    }
+    if fy is not None:
+        months = selectors.supplier_spend_by_month(supplier.pk, fy)
+        label = formatting.financial_year_label(fy)
+        context.update({
+            "month_table": tables.MonthTable(months, fy=fy, supplier=supplier.pk,
+                                             caption=f"Spend by month, {label}"),
+            "month_chart": charts.money_bar_chart(
+                chart_id=f"supplier-{supplier.pk}-{fy}",
+                title=f"Spend with {supplier.name} by month, {label}",
+                labels=[formatting.month_label(m.month) for m in months],
+                values_pence=[m.total_pence for m in months],
+                summary="The same figures are in the table below the chart."),
+            "categories": selectors.supplier_spend_by_category(supplier.pk, fy),
+            "year_payments_url": tables.payments_url(fy=fy, supplier=supplier.pk),
+        })
+    payments = selectors.payments(selectors.PaymentFilters(fy=fy, supplier=supplier.pk))
+    context["recent_payments"] = payments.select_related("category").order_by(
+        "-payment_date", "-id")[:20]
+    return render(request, "spend/supplier.html", context)
+
+
+@role_required(*DASHBOARD_ROLES)
+@_one_version
+def locality(request: HttpRequest) -> HttpResponse:
+    """The committee report's locality table for every year with spend, and the split."""
+    rows = selectors.locality_by_year()
+    home_label = settings.COUNCIL_SHORT_NAME
+    table = tables.LocalityYearTable(rows, home_label=home_label)
+    exported = table_export_response(request, table, "locality-by-year")
+    if exported:
+        return exported
+    labels = [formatting.financial_year_label(r.fy) + ("*" if r.incomplete else "")
+              for r in rows]
+    return render(request, "spend/locality.html", {
+        "rows": rows, "table": table, "split_table": tables.LocalitySplitTable(rows),
+        "home_label": home_label,
+        "limit_percent": int(selectors.UNKNOWN_LOCALITY_LIMIT * 100),
+        "incomplete": [r for r in rows if r.incomplete],
+        "undetermined": [r for r in rows if r.undetermined],
+        "chart": charts.percent_line_chart(
+            chart_id="locality-share",
+            title=f"% value of spend with suppliers with a {home_label} address",
+            labels=labels, series=[(f"{home_label} share", [r.home_share for r in rows])],
+            summary="Years shown as - have no point. The same figures are in the table."),
+        "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Locality", None)),
+    })
+
+
+def _threshold_pounds(request: HttpRequest, name: str, default_pence: int) -> int:
+    try:
+        pounds = int(request.GET.get(name, ""))
+    except ValueError:
+        return default_pence // 100
+    return max(pounds, 0)
+
+
+@role_required(*DASHBOARD_ROLES)
+@_one_version
+def tail(request: HttpRequest) -> HttpResponse:
+    """Tail spend: suppliers paid under the threshold, the top 20 and 40, the Pareto curve."""
+    years = selectors.financial_years()
+    fy = _chosen_year(request, years)
+    threshold = _threshold_pounds(request, "threshold", selectors.TAIL_THRESHOLD_PENCE)
+    context: dict[str, Any] = {
+        "fy": fy, "years": _year_nav(request, years, fy), "threshold": threshold,
+        "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Tail spend", None)),
+    }
+    if fy is None:
+        return render(request, "spend/tail.html", context)
+    top = selectors.top_suppliers(fy, 20)
+    top_table = tables.TopSupplierTable(top, fy=fy)
+    exported = table_export_response(request, top_table, f"top-suppliers-{fy}")
+    if exported:
+        return exported
+    pareto = selectors.spend_pareto(fy)
+    label = formatting.financial_year_label(fy)
+    context.update({
+        "tail": selectors.tail_spend(fy, threshold * 100),
+        "tail_url": tables.payments_url(fy=fy, tail=threshold),
+        "shares": [(share, tables.payments_url(fy=fy, top=share.n))
+                   for share in (selectors.top_suppliers_share(fy, n)
+                                 for n in selectors.TOP_SUPPLIER_COUNTS)],
+        "top_table": top_table,
+        "pareto": pareto,
+        "pareto_chart": charts.percent_line_chart(
+            chart_id=f"pareto-{fy}", title=f"Share of spend with the top suppliers, {label}",
+            labels=[f"{p.suppliers:,}" for p in pareto],
+            series=[("Cumulative % of spend", [p.spend_share for p in pareto])],
+            summary="Each point is the top suppliers' share of the year's spend. The same "
+                    "figures are in the table below the chart."),
+    })
+    return render(request, "spend/tail.html", context)
+
+
+@role_required(*DASHBOARD_ROLES)
+def payments(request: HttpRequest) -> HttpResponse:
+    """The payments behind a figure: every dashboard figure links here with its filters."""
+    payment_filter = PaymentFilter(request.GET)
+    selected = payment_filter.selected
+    table = tables.PaymentTable(payment_filter.qs)
+    RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    exported = table_export_response(request, table, "payments")
+    if exported:
+        return exported
+    supplier = (Supplier.objects.filter(pk=selected.supplier).first()
+                if selected.supplier is not None else None)
+    return render(request, "spend/payments.html", {
+        "filter": payment_filter, "table": table, "selected": selected, "supplier": supplier,
+        "totals": selectors.payments_total(selected),
+        "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Payments", None)),
+    })
+
+
+# --- Spend over £500 (public) ---------------------------------------------------------------
+
+
+@login_not_required
+def transparency(request: HttpRequest) -> HttpResponse:
+    """The spend-over-£500 files, one per month, for anyone."""
+    threshold = _threshold_pounds(request, "threshold",
+                                  selectors.TRANSPARENCY_THRESHOLD_PENCE)
+    months = selectors.transparency_months()
+    query = "" if threshold * 100 == selectors.TRANSPARENCY_THRESHOLD_PENCE else \
+        f"?threshold={threshold}"
+    return render(request, "spend/transparency.html", {
+        "threshold": threshold,
+        "files": [(m, reverse("spend:transparency-file", args=[m.year, m.month]) + query)
+                  for m in months],
+        "breadcrumbs": [("Home", reverse("portal:home")), ("Spend over £500", None)],
+    })
+
+
+@login_not_required
+def transparency_file(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
+    """One month's file in the Local Government Transparency Code layout (CSV)."""
+    try:
+        first = dt.date(year, month, 1)
+    except ValueError:
+        raise Http404("No such month.") from None
+    threshold = _threshold_pounds(request, "threshold",
+                                  selectors.TRANSPARENCY_THRESHOLD_PENCE)
+    name = f"spend-over-{threshold}-{first:%Y-%m}.csv"
+    return csv_response(name, selectors.TRANSPARENCY_HEADER,
+                        selectors.transparency_rows(first, threshold * 100))
+
+
+# --- Categories --------------------------------------------------------------------------------
+
+
+@role_required(*STAFF)
+def categories(request: HttpRequest) -> HttpResponse:
+    """Account-code → category rules; administrators change them, which re-applies them to
+    the ledger and rebuilds the summaries in a job."""
+    can_edit = has_role(request.user, Role.ADMINISTRATOR)
+    form = CategoryRuleForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only administrators can change category rules.")
+        user = signed_in_user(request)
+        delete = request.POST.get("delete")
+        if delete:
+            rule = get_object_or_404(CategoryRule, pk=delete)
+            services.category_rule_delete(rule=rule)
+            services.recategorise_start(user=user)
+            messages.success(request, f"Rule {rule.account_prefix} removed. Payments are being "
+                                      "re-categorised.")
+            return redirect("spend:categories")
+        if form.is_valid():
+            services.category_rule_set(**form.cleaned_data)
+            services.recategorise_start(user=user)
+            messages.success(request, "Rule saved. Payments are being re-categorised.")
+            return redirect("spend:categories")
+    return render(request, "spend/categories.html", {
+        "form": form, "can_edit": can_edit, "rules": selectors.category_rules(),
+        "job": selectors.latest_recategorise_job(),
+        "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Categories", None)),
+    })
