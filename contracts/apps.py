@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+
+# The quarterly publication runs early on the first day of each quarter and publishes the
+# quarter that has just ended (the job's default). It goes through the portal's scheduled-job
+# task, so each run leaves a Job record like any other.
+QUARTERLY_PUBLICATION = {
+    "task": "portal.start_scheduled_job",
+    "args": ("contracts.publish", "Quarterly contract register publication"),
+}
+
+
+class ContractsConfig(AppConfig):
+    name = "contracts"
+    verbose_name = "Contract register"
+
+    def ready(self) -> None:
+        """Add the quarterly publication to ``settings.CELERY_BEAT_SCHEDULE``.
+
+        The app owns its schedule rather than settings: the dict is mutable and Celery reads it
+        (``app.conf.beat_schedule``) only when beat starts, after Django's apps are ready.
+        """
+        from celery.schedules import crontab
+        from django.conf import settings
+
+        from contracts import services  # noqa: F401  (registers the job kinds)
+
+        settings.CELERY_BEAT_SCHEDULE.setdefault("contracts-publish-quarterly", {
+            **QUARTERLY_PUBLICATION,
+            "schedule": crontab(minute=30, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
+        })

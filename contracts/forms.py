@@ -1,0 +1,181 @@
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from contracts import layout
+from contracts.models import AwardedSupplier, Contract
+from contracts.quarters import Quarter
+
+INPUT = {"class": "govuk-input"}
+SELECT = {"class": "govuk-select"}
+NARROW = {"class": "govuk-input govuk-input--width-10"}
+YES_NO = [("False", "No"), ("True", "Yes")]
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"class": "govuk-input govuk-input--width-10", "type": "date"},
+                           format="%Y-%m-%d")
+
+
+def _yes_no(label: str, help_text: str = "") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label, help_text=help_text, choices=YES_NO, coerce=lambda v: v == "True",
+        widget=forms.Select(attrs=SELECT), required=False,
+        empty_value=False,  # type: ignore[arg-type]
+    )
+
+
+def _clean_with(clean: Any, value: Any) -> Any:
+    try:
+        return clean(value or "")
+    except ValueError as problem:
+        raise forms.ValidationError(layout.sentence(problem)) from None
+
+
+class ContractForm(forms.ModelForm):
+    framework = _yes_no("Framework")
+    reprocurement_started = _yes_no(
+        "Re-procurement started", "Has work to replace this contract begun? (Forward plan)")
+
+    class Meta:
+        model = Contract
+        fields = [
+            "reference", "title", "description", "department", "category",
+            "procurement_route", "cpv_code", "award_date", "start_date", "end_date",
+            "review_date", "awarded_value", "vat_not_recoverable", "framework",
+            "reprocurement_started", "status",
+        ]
+        labels = {"awarded_value": "Awarded value (£)",
+                  "vat_not_recoverable": "VAT not recoverable (£)"}
+        help_texts = {
+            "cpv_code": "8 digits, for example 85000000.",
+            "awarded_value": "The whole contract's value in pounds, VAT excluded.",
+            "status": "Drafts are never published.",
+            "award_date": "Decides the month in award monitoring.",
+        }
+        widgets = {
+            "reference": forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20"}),
+            "title": forms.TextInput(attrs=INPUT),
+            "description": forms.Textarea(attrs={"class": "govuk-textarea", "rows": 4}),
+            "department": forms.TextInput(attrs=INPUT),
+            "category": forms.Select(attrs=SELECT),
+            "procurement_route": forms.Select(attrs=SELECT),
+            "cpv_code": forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10",
+                                               "inputmode": "numeric"}),
+            "award_date": _date_input(), "start_date": _date_input(),
+            "end_date": _date_input(), "review_date": _date_input(),
+            "awarded_value": forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10",
+                                                    "inputmode": "decimal"}),
+            "vat_not_recoverable": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}),
+            "status": forms.Select(attrs=SELECT),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["end_date"].required = True
+        if self.instance.pk:
+            del self.fields["reference"]
+
+    def clean_cpv_code(self) -> str:
+        return str(_clean_with(layout.clean_cpv, self.cleaned_data.get("cpv_code")))
+
+    def clean_awarded_value(self) -> Any:
+        value = self.cleaned_data.get("awarded_value")
+        if value is not None and value <= 0:
+            raise forms.ValidationError("The value must be more than £0.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end <= start:
+            self.add_error("end_date", "The end date must be after the start date.")
+        return data
+
+    def _post_clean(self) -> None:
+        # The service saves; skip ModelForm's instance validation (unique checks etc.).
+        pass
+
+
+class SupplierForm(forms.ModelForm):
+    class Meta:
+        model = AwardedSupplier
+        fields = ["name", "supplier_number", "company_number", "charity_number", "postcode",
+                  "sme", "vcfs"]
+        labels = {"postcode": "Supplier postcode"}
+        help_texts = {
+            "postcode": "The address the supplier gave in its tender: decides award locality.",
+            "company_number": "Companies House number, for example 01234567 or SC123456.",
+            "supplier_number": "The supplier's number in the finance system.",
+        }
+        widgets = {
+            "name": forms.TextInput(attrs=INPUT),
+            "supplier_number": forms.TextInput(attrs=NARROW),
+            "company_number": forms.TextInput(attrs=NARROW),
+            "charity_number": forms.TextInput(attrs=NARROW),
+            "postcode": forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10",
+                                               "autocomplete": "off"}),
+            "sme": forms.NullBooleanSelect(attrs=SELECT),
+            "vcfs": forms.NullBooleanSelect(attrs=SELECT),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "supplier")
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = "Supplier name"
+
+    def clean_company_number(self) -> str:
+        return str(_clean_with(layout.clean_company_number,
+                               self.cleaned_data.get("company_number")))
+
+    def clean_postcode(self) -> str:
+        return str(_clean_with(layout.clean_postcode, self.cleaned_data.get("postcode")))
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class ContractEndForm(forms.Form):
+    ended_on = forms.DateField(label="Date the contract ended", widget=_date_input())
+    reason = forms.CharField(label="Why it ended early", max_length=300, required=False,
+                             widget=forms.TextInput(attrs=INPUT))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Register file",
+        help_text="CSV or XLSX in the register layout, or a Contracts Finder JSON export.",
+        widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload",
+                                               "accept": ".csv,.xlsx,.json"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in {".csv", ".xlsx", ".json"}:
+            raise forms.ValidationError("The file must be a CSV, XLSX or JSON file.")
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError("The file is too large.")
+        return upload
+
+
+def _quarter_choices() -> list[tuple[str, str]]:
+    latest = Quarter.previous(timezone.localdate())
+    choices, quarter = [], Quarter.containing(timezone.localdate())
+    for _ in range(8):
+        suffix = " (in progress)" if quarter > latest else ""
+        choices.append((quarter.code, f"{quarter.label}{suffix}"))
+        quarter = Quarter.previous(quarter.start)
+    return choices
+
+
+class PublishForm(forms.Form):
+    quarter = forms.ChoiceField(label="Quarter to publish", choices=_quarter_choices,
+                                widget=forms.Select(attrs=SELECT))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["quarter"].initial = Quarter.previous(timezone.localdate()).code

@@ -1,0 +1,212 @@
+"""The contract register, its awarded suppliers, and the frozen quarterly publications.
+
+A contract has one or more awarded suppliers (a framework can have 129). Officers keep the
+live register (``Contract``, ``AwardedSupplier``); each quarter a publication copies it into
+snapshot tables (``PublishedContract``, ``PublishedSupplier``) so later edits never change
+what was published. The public sees only published snapshots.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Category(models.TextChoices):
+    CORPORATE = "Corporate", "Corporate"
+    CONSTRUCTION = "Construction and Assets", "Construction and Assets"
+    DIGITAL = "Digital", "Digital"
+    CARE = "Care and Public Health", "Care and Public Health"
+
+
+class Route(models.TextChoices):
+    OPEN = "Open", "Open"
+    RESTRICTED = "Restricted", "Restricted"
+    COMPETITIVE_FLEXIBLE = "Competitive flexible", "Competitive flexible"
+    DIRECT_AWARD = "Direct award", "Direct award"
+    CALL_OFF = "Call-off from framework", "Call-off from framework"
+    QUOTATION = "Below threshold quotation", "Below threshold quotation"
+    PSR = "Provider Selection Regime", "Provider Selection Regime"
+    WAIVER = "Waiver", "Waiver"
+
+
+class ContractFields(models.Model):
+    """The contract-level columns of the register layout, shared by live and published rows."""
+
+    reference = models.CharField(max_length=64)
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    department = models.CharField(max_length=200)
+    category = models.CharField(max_length=40, choices=Category.choices, blank=True)
+    procurement_route = models.CharField(max_length=40, choices=Route.choices, blank=True)
+    cpv_code = models.CharField("CPV code", max_length=8, blank=True)
+    award_date = models.DateField()
+    start_date = models.DateField()
+    # Required by the layout; blank only for notices imported from Contracts Finder, which
+    # do not say when the contract ends.
+    end_date = models.DateField(null=True, blank=True)
+    review_date = models.DateField(null=True, blank=True)
+    awarded_value = models.DecimalField(
+        max_digits=16, decimal_places=2, help_text="The whole contract's value, VAT excluded."
+    )
+    vat_not_recoverable = models.DecimalField(
+        "VAT not recoverable", max_digits=16, decimal_places=2, default=Decimal("0.00")
+    )
+    framework = models.BooleanField(default=False)
+    ocid = models.CharField("Open Contracting ID", max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class SupplierFields(models.Model):
+    """The supplier-level columns of the register layout."""
+
+    name = models.CharField("supplier name", max_length=300)
+    supplier_number = models.CharField(
+        max_length=50, blank=True, db_index=True,
+        help_text="The supplier's number in the finance system: links the contract to spend.",
+    )
+    company_number = models.CharField(max_length=8, blank=True, db_index=True)
+    charity_number = models.CharField(max_length=20, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    sme = models.BooleanField("SME", null=True, blank=True)
+    vcfs = models.BooleanField("VCFS", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contract(ContractFields):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REGISTERED = "registered", "Registered"
+
+    reference = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices,
+                              default=Status.REGISTERED, db_index=True)
+    ended_on = models.DateField(
+        null=True, blank=True, help_text="Set when the contract is ended early."
+    )
+    end_reason = models.CharField(max_length=300, blank=True)
+    reprocurement_started = models.BooleanField(default=False)
+    source = models.CharField(max_length=200, blank=True,
+                              help_text="Where the record came from, e.g. the imported file.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["reference"]
+        indexes = [
+            models.Index(fields=["award_date"]),
+            models.Index(fields=["end_date"]),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:detail", args=[self.pk])
+
+    @property
+    def effective_end(self) -> date | None:
+        """The end date, or the day it was ended early."""
+        return self.ended_on or self.end_date
+
+
+class AwardedSupplier(SupplierFields):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="suppliers")
+    # The name upper-cased with spaces collapsed: a Reference + supplier is unique on it, so
+    # importing the same file twice updates rather than duplicates.
+    name_key = models.CharField(max_length=300, editable=False)
+
+    class Meta:
+        ordering = ["contract", "name_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "name_key"],
+                                    name="awarded_supplier_unique_per_contract"),
+        ]
+
+
+def supplier_name_key(name: str) -> str:
+    return " ".join(name.upper().split())
+
+
+class Publication(models.Model):
+    """One quarter's frozen register and its files. Only ``published`` ones are public."""
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "Building"
+        PUBLISHED = "published", "Published"
+
+    quarter = models.CharField(max_length=6, help_text="Calendar quarter, e.g. 2024Q1.")
+    version = models.PositiveSmallIntegerField(default=1)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    contract_count = models.PositiveIntegerField(default=0)
+    supplier_count = models.PositiveIntegerField(default=0)
+    pdf = models.FileField(upload_to="contracts/publications/", blank=True)
+    xlsx = models.FileField(upload_to="contracts/publications/", blank=True)
+    csv = models.FileField(upload_to="contracts/publications/", blank=True)
+    ocds = models.FileField("OCDS", upload_to="contracts/publications/", blank=True)
+
+    class Meta:
+        ordering = ["-period_end", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["quarter", "version"],
+                                    name="publication_quarter_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} (version {self.version})"
+
+    @property
+    def label(self) -> str:
+        start, end = self.period_start, self.period_end
+        return f"{start:%B} to {end:%B %Y}"
+
+
+class PublishedContract(ContractFields):
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE,
+                                    related_name="contracts")
+    # Denormalised for the public page: search, sort and show without a join.
+    supplier_names = models.TextField(blank=True)
+    supplier_count = models.PositiveIntegerField(default=0)
+    # Lower-cased reference, title, department and supplier names: what the search matches.
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "reference"],
+                                    name="published_contract_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["publication", "award_date"]),
+            models.Index(fields=["publication", "end_date"]),
+            models.Index(fields=["publication", "awarded_value"]),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("register:contract", args=[self.pk])
+
+
+class PublishedSupplier(SupplierFields):
+    contract = models.ForeignKey(PublishedContract, on_delete=models.CASCADE,
+                                 related_name="suppliers")
+
+    class Meta:
+        ordering = ["contract", "name"]

@@ -1,0 +1,13 @@
+"""The public contract register (no sign-in): the latest published quarter and its files."""
+
+from django.urls import path
+
+from contracts import public_views
+
+app_name = "register"
+
+urlpatterns = [
+    path("", public_views.register_home, name="home"),
+    path("contracts/<int:pk>/", public_views.published_contract, name="contract"),
+    path("publications/<int:pk>/<str:kind>/", public_views.publication_file, name="file"),
+]

@@ -1,0 +1,110 @@
+"""The public contract register (no sign-in): only published snapshots, never the live
+register, drafts or edits made since the last publication."""
+
+import hashlib
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from contracts import selectors
+from contracts.exports import SafeExportMixin
+from contracts.filters import PublishedContractFilter
+from contracts.models import Publication, PublishedContract
+from contracts.tables import PublicRegisterTable
+
+FILE_KINDS = {
+    "pdf": ("pdf", "application/pdf"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": ("csv", "text/csv; charset=utf-8"),
+    "ocds": ("json", "application/json"),
+}
+
+
+class PublicRegisterView(SafeExportMixin, SingleTableMixin, FilterView):
+    table_class = PublicRegisterTable
+    filterset_class = PublishedContractFilter
+    template_name = "register/home.html"
+    export_name = "contract-register"
+
+    def get_queryset(self) -> QuerySet[PublishedContract]:
+        self.publication = selectors.latest_publication()
+        if self.publication is None:
+            return PublishedContract.objects.none()
+        return self.publication.contracts.all()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        publications = list(selectors.publications_published()[:40])
+        context.update(
+            publication=self.publication,
+            earlier=[p for p in publications if p != self.publication],
+            breadcrumbs=[("Home", reverse("portal:home")), ("Contract register", None)],
+        )
+        return context
+
+
+_register_view = PublicRegisterView.as_view()
+PAGE_CACHE_SECONDS = 600
+
+
+@login_not_required
+def register_home(request: HttpRequest) -> HttpResponse:
+    """The register page. A publication never changes, so for anonymous visitors each page of
+    it (by query string) is cached, keyed by the latest publication: a new publication is a
+    new key, so nothing stale is ever shown."""
+    publication = selectors.latest_publication()
+    if request.user.is_authenticated or publication is None or request.method != "GET":
+        return _register_view(request)
+    query = hashlib.sha256(request.META.get("QUERY_STRING", "").encode()).hexdigest()[:32]
+    key = f"register-page:{publication.pk}:{query}"
+    cached = cache.get(key)
+    if cached is not None:
+        content, content_type, disposition = cached
+        response = HttpResponse(content, content_type=content_type)
+        if disposition:
+            response["Content-Disposition"] = disposition
+        return response
+    response = _register_view(request)
+    if hasattr(response, "render"):
+        response.render()
+    if response.status_code == 200 and not response.streaming:
+        cache.set(key, (response.content, response["Content-Type"],
+                        response.get("Content-Disposition", "")), PAGE_CACHE_SECONDS)
+    return response
+
+
+@login_not_required
+def published_contract(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(
+        PublishedContract.objects.select_related("publication"),
+        pk=pk, publication__status=Publication.Status.PUBLISHED,
+    )
+    return render(request, "register/contract.html", {
+        "contract": contract, "suppliers": contract.suppliers.all(),
+        "breadcrumbs": [("Home", reverse("portal:home")),
+                        ("Contract register", reverse("register:home")),
+                        (contract.reference, None)],
+    })
+
+
+@login_not_required
+def publication_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    publication = get_object_or_404(Publication, pk=pk, status=Publication.Status.PUBLISHED)
+    if kind not in FILE_KINDS:
+        raise Http404("No such file.")
+    stored = getattr(publication, kind)
+    if not stored:
+        raise Http404("This publication has no such file.")
+    extension, content_type = FILE_KINDS[kind]
+    filename = f"contract-register-{publication.quarter}"
+    if publication.version > 1:
+        filename += f"-v{publication.version}"
+    return FileResponse(stored.open("rb"), content_type=content_type,
+                        as_attachment=kind != "pdf", filename=f"{filename}.{extension}")

@@ -1,0 +1,440 @@
+"""Writes to the contract register: officers' edits, imports, and quarterly publications.
+
+Job kinds: ``contracts.import`` (params ``path``, ``name``: a stored upload) and
+``contracts.publish`` (params ``quarter``, e.g. "2024Q1"; without it, the quarter that has
+just ended). ``manage.py import_register`` and ``build_report register`` call the same
+services in-process.
+"""
+
+import html
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from contracts import layout
+from contracts.layout import LayoutError, ParsedRow
+from contracts.models import (
+    AwardedSupplier,
+    Contract,
+    Publication,
+    PublishedContract,
+    PublishedSupplier,
+    supplier_name_key,
+)
+from contracts.quarters import Quarter
+from portal.jobs import JobFailed, Progress, job_handler
+from portal.models import Job, User
+
+CONTRACT_FIELDS = (
+    "title", "description", "department", "category", "procurement_route", "cpv_code",
+    "award_date", "start_date", "end_date", "review_date", "awarded_value",
+    "vat_not_recoverable", "framework",
+)
+SUPPLIER_FIELDS = (
+    "name", "supplier_number", "company_number", "charity_number", "postcode", "sme", "vcfs",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Officers' edits
+
+
+def _check_contract(data: dict[str, Any]) -> None:
+    errors: dict[str, str] = {}
+    try:
+        layout.check_dates(data["start_date"], data.get("end_date"))
+    except ValueError as problem:
+        errors["end_date"] = layout.sentence(problem)
+    if data["awarded_value"] is None or data["awarded_value"] <= 0:
+        errors["awarded_value"] = "The value must be more than £0."
+    try:
+        data["cpv_code"] = layout.clean_cpv(data.get("cpv_code") or "")
+    except ValueError as problem:
+        errors["cpv_code"] = layout.sentence(problem)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_supplier(data: dict[str, Any]) -> None:
+    errors: dict[str, str] = {}
+    for name, clean in (("company_number", layout.clean_company_number),
+                        ("postcode", layout.clean_postcode)):
+        try:
+            data[name] = clean(data.get(name) or "")
+        except ValueError as problem:
+            errors[name] = layout.sentence(problem)
+    if not (data.get("name") or "").strip():
+        errors["name"] = "Enter the supplier's name."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def contract_create(
+    *, reference: str, contract: dict[str, Any], supplier: dict[str, Any], user: User | None,
+    draft: bool = False,
+) -> Contract:
+    """A new contract with its first awarded supplier."""
+    reference = reference.strip()
+    if Contract.objects.filter(reference__iexact=reference).exists():
+        raise ValidationError({"reference": f"A contract with reference {reference} exists."})
+    _check_contract(contract)
+    _check_supplier(supplier)
+    record = Contract.objects.create(
+        reference=reference, updated_by=user, source="Entered by an officer",
+        status=Contract.Status.DRAFT if draft else Contract.Status.REGISTERED,
+        **{name: contract[name] for name in CONTRACT_FIELDS if name in contract},
+    )
+    supplier_add(contract=record, supplier=supplier, user=user)
+    return record
+
+
+@transaction.atomic
+def contract_update(
+    *, contract: Contract, data: dict[str, Any], user: User | None
+) -> Contract:
+    """Change contract-level fields (and status, re-procurement) of a contract."""
+    merged = {name: getattr(contract, name) for name in CONTRACT_FIELDS} | data
+    _check_contract(merged)
+    for name in (*CONTRACT_FIELDS, "status", "reprocurement_started"):
+        if name in merged:
+            setattr(contract, name, merged[name])
+    contract.updated_by = user
+    contract.save()
+    return contract
+
+
+@transaction.atomic
+def contract_end(*, contract: Contract, ended_on: date, reason: str, user: User | None) -> Contract:
+    """End a contract early (terminated, or no longer needed)."""
+    if ended_on < contract.start_date:
+        raise ValidationError({"ended_on": "A contract cannot end before it starts."})
+    if contract.end_date and ended_on > contract.end_date:
+        raise ValidationError({"ended_on": "The contract already ends on "
+                               f"{contract.end_date:%-d %B %Y}; choose a date before that."})
+    contract.ended_on = ended_on
+    contract.end_reason = reason.strip()
+    contract.updated_by = user
+    contract.save(update_fields=["ended_on", "end_reason", "updated_by", "updated_at"])
+    return contract
+
+
+@transaction.atomic
+def supplier_add(*, contract: Contract, supplier: dict[str, Any], user: User | None
+                 ) -> AwardedSupplier:
+    _check_supplier(supplier)
+    key = supplier_name_key(supplier["name"])
+    if contract.suppliers.filter(name_key=key).exists():
+        raise ValidationError({"name": "This supplier is already on the contract."})
+    record = AwardedSupplier.objects.create(
+        contract=contract, name_key=key,
+        **{name: supplier[name] for name in SUPPLIER_FIELDS if name in supplier},
+    )
+    Contract.objects.filter(pk=contract.pk).update(updated_by=user, updated_at=timezone.now())
+    return record
+
+
+@transaction.atomic
+def supplier_update(*, supplier: AwardedSupplier, data: dict[str, Any], user: User | None
+                    ) -> AwardedSupplier:
+    merged = {name: getattr(supplier, name) for name in SUPPLIER_FIELDS} | data
+    _check_supplier(merged)
+    key = supplier_name_key(merged["name"])
+    if supplier.contract.suppliers.exclude(pk=supplier.pk).filter(name_key=key).exists():
+        raise ValidationError({"name": "This supplier is already on the contract."})
+    for name in SUPPLIER_FIELDS:
+        setattr(supplier, name, merged[name])
+    supplier.name_key = key
+    supplier.save()
+    return supplier
+
+
+@transaction.atomic
+def supplier_remove(*, supplier: AwardedSupplier, user: User | None) -> None:
+    if supplier.contract.suppliers.count() <= 1:
+        raise ValidationError("A contract keeps at least one supplier; end the contract instead.")
+    supplier.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    contracts_created: int = 0
+    contracts_updated: int = 0
+    suppliers_created: int = 0
+    suppliers_updated: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows, "contracts_created": self.contracts_created,
+            "contracts_updated": self.contracts_updated,
+            "suppliers_created": self.suppliers_created,
+            "suppliers_updated": self.suppliers_updated, "skipped": self.skipped,
+        }
+
+
+def _group(rows: Iterable[ParsedRow]) -> dict[str, tuple[ParsedRow, list[ParsedRow]]]:
+    """Rows by Reference; a Reference's contract-level columns must agree on every row."""
+    grouped: dict[str, tuple[ParsedRow, list[ParsedRow]]] = {}
+    for row in rows:
+        key = row.reference.upper()
+        if key not in grouped:
+            grouped[key] = (row, [row])
+            continue
+        first, members = grouped[key]
+        for name in CONTRACT_FIELDS:
+            if row.contract[name] != first.contract[name]:
+                column = layout.CONTRACT_COLUMNS[CONTRACT_FIELDS.index(name)]
+                raise LayoutError(
+                    f"line {row.line}, column '{column}': it differs from line {first.line} "
+                    f"for the same Reference {row.reference}; contract columns repeat unchanged "
+                    "on each of a contract's rows."
+                )
+        members.append(row)
+    return grouped
+
+
+def _save_rows(rows: Iterable[ParsedRow], *, source: str, ocids: dict[str, str] | None = None
+               ) -> ImportResult:
+    """Create or update contracts and suppliers (Reference + supplier name is the key)."""
+    grouped = _group(rows)
+    result = ImportResult(rows=sum(len(members) for _, members in grouped.values()))
+    existing = {
+        c.reference.upper(): c
+        for c in Contract.objects.filter(reference__in=[g[0].reference for g in grouped.values()])
+    }
+    # References differ only in case? Match them case-insensitively as well.
+    missing = [k for k in grouped if k not in existing]
+    if missing:
+        for c in Contract.objects.filter(
+            Q(*[Q(reference__iexact=k) for k in missing], _connector=Q.OR)
+        ):
+            existing[c.reference.upper()] = c
+    now = timezone.now()
+    to_create: list[Contract] = []
+    to_update: list[Contract] = []
+    for key, (first, _) in grouped.items():
+        record = existing.get(key)
+        if record is None:
+            record = Contract(reference=first.reference, source=source[:200], created_at=now)
+            to_create.append(record)
+        else:
+            to_update.append(record)
+        for name in CONTRACT_FIELDS:
+            setattr(record, name, first.contract[name])
+        if ocids and key in ocids:
+            record.ocid = ocids[key]
+        record.updated_at = now
+        existing[key] = record
+    Contract.objects.bulk_create(to_create, batch_size=1000)
+    Contract.objects.bulk_update(
+        to_update, [*CONTRACT_FIELDS, "ocid", "updated_at"], batch_size=1000
+    )
+    result.contracts_created, result.contracts_updated = len(to_create), len(to_update)
+
+    contract_ids = [existing[key].pk for key in grouped]
+    current = {
+        (s.contract_id, s.name_key): s
+        for s in AwardedSupplier.objects.filter(contract_id__in=contract_ids)
+    }
+    new_suppliers: list[AwardedSupplier] = []
+    changed: dict[int, AwardedSupplier] = {}
+    for key, (_, members) in grouped.items():
+        contract = existing[key]
+        for row in members:
+            name_key = supplier_name_key(row.supplier["name"])
+            supplier = current.get((contract.pk, name_key))
+            if supplier is None:
+                supplier = AwardedSupplier(contract=contract, name_key=name_key)
+                new_suppliers.append(supplier)
+                current[(contract.pk, name_key)] = supplier
+            elif supplier.pk:
+                changed[supplier.pk] = supplier
+            for name in SUPPLIER_FIELDS:
+                setattr(supplier, name, row.supplier[name])
+    AwardedSupplier.objects.bulk_create(new_suppliers, batch_size=2000)
+    AwardedSupplier.objects.bulk_update(list(changed.values()), list(SUPPLIER_FIELDS),
+                                        batch_size=2000)
+    result.suppliers_created, result.suppliers_updated = len(new_suppliers), len(changed)
+    return result
+
+
+def _parse_file(path: Path) -> list[ParsedRow]:
+    rows = [layout.parse_row(line, cells) for line, cells in layout.read_rows(path)]
+    if not rows:
+        raise LayoutError("the file has a heading row but no contracts.")
+    return rows
+
+
+@transaction.atomic
+def register_import(*, path: Path, name: str = "") -> ImportResult:
+    """Import a register file: the CSV/XLSX layout, or a Contracts Finder JSON export.
+
+    All or nothing: a row that breaks the layout raises ``LayoutError`` (naming the line and
+    column) and nothing is saved.
+    """
+    name = name or path.name
+    if path.suffix.lower() == ".json":
+        from contracts import ocds
+
+        try:
+            data = json.loads(path.read_bytes())
+        except (UnicodeDecodeError, json.JSONDecodeError) as problem:
+            raise LayoutError(f"the file is not readable JSON ({problem}).") from None
+        mapped = ocds.contracts_finder_rows(data)
+        result = _save_rows(mapped.rows, source=f"Contracts Finder notices: {name}",
+                            ocids=mapped.ocids)
+        result.skipped = mapped.skipped
+        return result
+    return _save_rows(_parse_file(path), source=f"Imported from {name}")
+
+
+@job_handler("contracts.import")
+def register_import_job(job: Job, progress: Progress) -> dict[str, Any]:
+    path = Path(job.params["path"])
+    name = job.params.get("name") or path.name
+    progress(5, f"Reading {name}.")
+    try:
+        result = register_import(path=path, name=name)
+    except LayoutError as problem:
+        raise JobFailed(f"{name} was not imported, and nothing in it was saved: {problem}"
+                        ) from None
+    finally:
+        path.unlink(missing_ok=True)
+    summary = result.as_dict()
+    summary.update(url="/contracts/", link_text="Open the contract register")
+    return summary
+
+
+def import_upload_store(*, upload: Any) -> Path:
+    """Keep an uploaded register file under MEDIA_ROOT until its import job reads it."""
+    from django.core.files.storage import default_storage
+
+    suffix = Path(upload.name).suffix.lower()
+    stored = default_storage.save(f"contracts/imports/upload{suffix}", upload)
+    return Path(default_storage.path(stored))
+
+
+# ---------------------------------------------------------------------------------------------
+# Quarterly publication
+
+
+def publication_contracts(quarter: Quarter) -> Any:
+    """The registered contracts a quarter's publication holds: awarded by its end and not
+    ended before it began."""
+    ended_before = Q(ended_on__lt=quarter.start) | Q(
+        ended_on__isnull=True, end_date__lt=quarter.start
+    )
+    return (
+        Contract.objects.filter(status=Contract.Status.REGISTERED, award_date__lte=quarter.end)
+        .exclude(ended_before)
+        .order_by("reference")
+    )
+
+
+def _freeze(publication: Publication, quarter: Quarter) -> None:
+    contracts = list(publication_contracts(quarter).values("id", "reference", *CONTRACT_FIELDS,
+                                                           "ocid", "ended_on"))
+    suppliers: dict[int, list[dict[str, Any]]] = {}
+    for row in (AwardedSupplier.objects.filter(contract_id__in=[c["id"] for c in contracts])
+                .order_by("name_key").values("contract_id", *SUPPLIER_FIELDS)):
+        suppliers.setdefault(row.pop("contract_id"), []).append(row)
+    frozen: list[PublishedContract] = []
+    for row in contracts:
+        names = [s["name"] for s in suppliers.get(row["id"], [])]
+        values = {name: row[name] for name in (*CONTRACT_FIELDS, "reference", "ocid")}
+        if row["ended_on"] and (values["end_date"] is None or row["ended_on"] < values["end_date"]):
+            values["end_date"] = row["ended_on"]
+        frozen.append(PublishedContract(
+            publication=publication, supplier_names="; ".join(names), supplier_count=len(names),
+            search_text=" ".join([row["reference"], row["title"], row["department"], *names]
+                                 ).casefold(),
+            **values,
+        ))
+    PublishedContract.objects.bulk_create(frozen, batch_size=2000)
+    published_suppliers = [
+        PublishedSupplier(contract=published, **supplier)
+        for published, row in zip(frozen, contracts, strict=True)
+        for supplier in suppliers.get(row["id"], [])
+    ]
+    PublishedSupplier.objects.bulk_create(published_suppliers, batch_size=4000)
+    publication.contract_count = len(frozen)
+    publication.supplier_count = len(published_suppliers)
+
+
+@transaction.atomic
+def publication_build(*, quarter: Quarter, user: User | None,
+                      progress: Progress | None = None) -> Publication:
+    """Freeze the register for a quarter and render its PDF, XLSX, CSV and OCDS files.
+
+    Everything happens in one transaction: a failure leaves no half-built publication.
+    Publishing a quarter again makes a new version; the latest version is the public one.
+    """
+    from contracts import publishing
+
+    def report(percent: int, message: str) -> None:
+        if progress:
+            progress(percent, message)
+
+    version = (Publication.objects.filter(quarter=quarter.code)
+               .aggregate(v=Max("version"))["v"] or 0) + 1
+    publication = Publication.objects.create(
+        quarter=quarter.code, version=version, period_start=quarter.start,
+        period_end=quarter.end, created_by=user, published_at=timezone.now(),
+    )
+    report(5, "Freezing the register.")
+    _freeze(publication, quarter)
+    publication.save(update_fields=["contract_count", "supplier_count"])
+    stem = f"contract-register-{quarter.code}-v{version}"
+    for percent, kind, render in (
+        (20, "csv", publishing.render_csv), (35, "xlsx", publishing.render_xlsx),
+        (50, "ocds", publishing.render_ocds), (60, "pdf", publishing.render_pdf),
+    ):
+        report(percent, f"Writing the {kind.upper()} file.")
+        content = render(publication)
+        extension = "json" if kind == "ocds" else kind
+        getattr(publication, kind).save(f"{stem}.{extension}", ContentFile(content), save=False)
+    publication.status = Publication.Status.PUBLISHED
+    publication.published_at = timezone.now()
+    publication.save()
+    return publication
+
+
+@job_handler("contracts.publish")
+def publication_job(job: Job, progress: Progress) -> dict[str, Any]:
+    code = job.params.get("quarter")
+    try:
+        quarter = Quarter.parse(code) if code else Quarter.previous(timezone.localdate())
+    except ValueError as problem:
+        raise JobFailed(str(problem)) from None
+    publication = publication_build(quarter=quarter, user=job.created_by, progress=progress)
+    return {
+        "publication": publication.pk, "quarter": publication.quarter,
+        "version": publication.version, "contracts": publication.contract_count,
+        "suppliers": publication.supplier_count, "url": "/register/",
+        "link_text": f"See the published register for {publication.label}",
+    }
+
+
+def clean_text(text: Any) -> str:
+    """Contracts Finder text: HTML entities decoded, line breaks and runs of spaces folded."""
+    return re.sub(r"\s+", " ", html.unescape(str(text or ""))).strip()
+
+
+def money(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from contracts import views
+
+app_name = "contracts"
+
+urlpatterns = [
+    path("", views.ContractListView.as_view(), name="list"),
+    path("new/", views.contract_create, name="create"),
+    path("export/", views.register_export, name="export"),
+    path("import/", views.register_import, name="import"),
+    path("awards/", views.AwardMonitoringView.as_view(), name="awards"),
+    path("forward-plan/", views.ForwardPlanView.as_view(), name="forward-plan"),
+    path("publications/", views.publications, name="publications"),
+    path("<int:pk>/", views.contract_detail, name="detail"),
+    path("<int:pk>/edit/", views.contract_edit, name="edit"),
+    path("<int:pk>/end/", views.contract_end, name="end"),
+    path("<int:pk>/suppliers/new/", views.supplier_edit, name="supplier-add"),
+    path("<int:pk>/suppliers/<int:supplier_pk>/", views.supplier_edit, name="supplier-edit"),
+    path("<int:pk>/suppliers/<int:supplier_pk>/remove/", views.supplier_remove,
+         name="supplier-remove"),
+]
