@@ -1,0 +1,119 @@
+"""Award monitoring and the forward plan, checked against figures computed from the rows."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from contracts import selectors, services
+from contracts.models import Contract
+from tests.contracts.conftest import HOME, REGION, register_row, write_csv
+
+pytestmark = pytest.mark.django_db
+
+
+def _pct(part: int, whole: int) -> int:
+    return int((Decimal(100 * part) / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def test_award_monitoring_matches_the_imported_rows(year_file: Path, year_rows) -> None:
+    services.register_import(path=year_file)
+    # A draft awarded in the year is not counted.
+    draft = Contract.objects.get(reference="LCC-PDPS-LWAH")
+    report_before = selectors.award_monitoring(2023)
+    Contract.objects.filter(pk=draft.pk).update(status=Contract.Status.DRAFT)
+    assert selectors.award_monitoring(2023).year.suppliers == report_before.year.suppliers - 129
+    Contract.objects.filter(pk=draft.pk).update(status=Contract.Status.REGISTERED)
+
+    expected: dict[str, dict[str, object]] = defaultdict(lambda: {
+        "refs": {}, "rows": 0, "home": 0, "region": 0, "sme": 0, "vcfs": 0})
+    for row in year_rows:
+        month = expected[row["Award date"][:7]]
+        month["refs"][row["Reference"]] = Decimal(row["Awarded value"])  # type: ignore[index]
+        month["rows"] += 1  # type: ignore[operator]
+        month["home"] += row["Supplier postcode"] in HOME  # type: ignore[operator]
+        month["region"] += row["Supplier postcode"] in REGION  # type: ignore[operator]
+        month["sme"] += row["SME"] == "Yes"
+        month["vcfs"] += row["VCFS"] == "Yes"
+
+    report = selectors.award_monitoring(2023)
+    assert report.months[0].month == date(2023, 4, 1)
+    assert report.months[-1].month == date(2024, 3, 1)
+    for figures in report.months:
+        assert figures.month is not None
+        want = expected[f"{figures.month:%Y-%m}"]
+        rows = int(want["rows"])  # type: ignore[call-overload]
+        assert figures.value_awarded == sum(want["refs"].values())  # type: ignore[attr-defined]
+        assert figures.suppliers == rows
+        assert figures.pct_home == _pct(want["home"], rows)  # type: ignore[arg-type]
+        assert figures.pct_region == _pct(want["region"], rows)  # type: ignore[arg-type]
+        elsewhere = rows - want["home"] - want["region"]
+        assert figures.pct_elsewhere == _pct(elsewhere, rows)
+        assert figures.sme == want["sme"]
+        assert figures.vcfs == want["vcfs"]
+
+    august = report.months[4]
+    assert august.month == date(2023, 8, 1)
+    assert august.suppliers >= 129
+    assert august.value_awarded >= Decimal("3525950000.00")  # counted once, not 129 times
+    assert august.marker == "*"
+    assert "Living Well at Home PDPS (LCC-PDPS-LWAH)" in august.footnote
+    assert "129 suppliers" in august.footnote
+    assert report.footnotes == [("*", august.footnote)]
+    assert [m.marker for m in report.months].count("") == 11
+    assert report.year.suppliers == len(year_rows)
+
+
+def test_award_monitoring_page_and_export(client: Client, councillor, year_file: Path) -> None:
+    services.register_import(path=year_file)
+    client.force_login(councillor)
+    url = reverse("contracts:awards")
+    html = client.get(url, {"fy": "2023"}).content.decode()
+    assert "Aug-23*" in html
+    assert "Living Well at Home PDPS" in html
+    assert "£3,5" in html
+    exported = client.get(url, {"fy": "2023", "_export": "csv"})
+    assert exported["Content-Type"].startswith("text/csv")
+    lines = exported.content.decode().splitlines()
+    assert lines[0].startswith("Measure,Apr-23")
+    assert lines[2].startswith("Number of suppliers appointed,")
+    xlsx = client.get(url, {"fy": "2023", "_export": "xlsx"})
+    assert xlsx.content[:2] == b"PK"
+
+
+def test_forward_plan_groups_contracts_ending_by_quarter(tmp_path: Path, client: Client,
+                                                         officer) -> None:
+    today = date.today()
+    ends = {"SOON": today + timedelta(days=20), "LATER": today + timedelta(days=400),
+            "BEYOND": today + timedelta(days=800), "PAST": today - timedelta(days=3)}
+    rows = [register_row(ref, "Acme", **{"Start date": "2020-01-01", "Award date": "2019-12-01",
+                                         "End date": end.isoformat(), "Awarded value": "1000"})
+            for ref, end in ends.items()]
+    rows.append(register_row("ENDED", "Acme", **{"Start date": "2020-01-01",
+                                                  "End date": ends["SOON"].isoformat()}))
+    services.register_import(path=write_csv(tmp_path / "r.csv", rows))
+    ended = Contract.objects.get(reference="ENDED")
+    services.contract_end(contract=ended, ended_on=today - timedelta(days=1), reason="Merged",
+                          user=None)
+    services.contract_update(contract=Contract.objects.get(reference="LATER"),
+                             data={"reprocurement_started": True}, user=None)
+
+    plan = selectors.forward_plan(today)
+    assert 8 <= len(plan) <= 9
+    listed = {c.reference: q for q in plan for c in q.contracts}
+    assert set(listed) == {"SOON", "LATER"}
+    later = listed["LATER"]
+    assert later.reprocurement_started == 1
+    assert later.value == Decimal("1000.00")
+    assert listed["SOON"].not_started == 1
+
+    client.force_login(officer)
+    html = client.get(reverse("contracts:forward-plan")).content.decode()
+    assert "SOON" in html
+    assert "BEYOND" not in html
+    csv_text = client.get(reverse("contracts:forward-plan"), {"_export": "csv"}).content.decode()
+    assert "LATER" in csv_text

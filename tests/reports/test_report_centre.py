@@ -1,0 +1,63 @@
+"""The report centre: officers build, councillors download, failures say why and re-run."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from portal.models import Job
+from portal.reports import COMMITTEE_JOB_KIND
+from tests.conftest import wait_for
+
+
+@pytest.mark.worker
+def test_officer_builds_the_report_on_a_worker_and_a_councillor_downloads_it(
+        celery_worker, officer, councillor, client: Client) -> None:
+    client.force_login(officer)
+    page = client.get(reverse("portal:reports")).content.decode()
+    assert "Build the report" in page
+    response = client.post(reverse("portal:reports"), {"fy": "2026"})
+    assert response.status_code == 302
+    job = Job.objects.get(kind=COMMITTEE_JOB_KIND)
+    assert job.created_by == officer
+    done = wait_for(lambda: Job.objects.filter(pk=job.pk, status__in=["succeeded", "failed"])
+                    .first(), timeout=120)
+    assert done.status == "succeeded", done.error
+    client.force_login(councillor)
+    page = client.get(reverse("portal:reports")).content.decode()
+    assert "Build the report" not in page
+    assert "Committee scrutiny report 2026/27 (PDF)" in page
+    download = client.get(reverse("portal:report-file", args=[job.pk, 0]))
+    assert download.status_code == 200
+    body = download.getvalue()
+    assert body.startswith(b"%PDF-")
+    assert "committee-scrutiny-report-2026-27.pdf" in download["Content-Disposition"]
+    # Councillors download; they do not build.
+    assert client.post(reverse("portal:reports"), {"fy": "2026"}).status_code == 403
+    assert Job.objects.filter(kind=COMMITTEE_JOB_KIND).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_failed_run_says_why_and_files_of_unfinished_runs_are_not_served(
+        client: Client, officer) -> None:
+    from portal import services
+
+    job = Job.objects.create(kind=COMMITTEE_JOB_KIND, title="Committee scrutiny report",
+                             params={}, created_by=officer)
+    services.job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert "Say which financial year" in job.error
+    client.force_login(officer)
+    page = client.get(reverse("portal:reports")).content.decode()
+    assert "Say which financial year" in page
+    assert "Details and run again" in page
+    assert client.get(reverse("portal:report-file", args=[job.pk, 0])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_sign_in(client: Client) -> None:
+    response = client.get(reverse("portal:reports"))
+    assert response.status_code == 302
+    assert "/sign-in/" in response["Location"]

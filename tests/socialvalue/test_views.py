@@ -1,0 +1,187 @@
+"""Social value pages: who may see and change what, the figures on screen and in exports,
+the panel on the contract page, and the demo loader."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from contracts.models import Contract
+from portal.models import User
+from socialvalue.models import Commitment, ContractApproach, DeliveryReturn, SupplierLink
+from tests.socialvalue.conftest import World, make_contract
+
+pytestmark = pytest.mark.django_db
+
+
+def _csv(response: object) -> list[list[str]]:
+    content = b"".join(response.streaming_content) if getattr(  # type: ignore[attr-defined]
+        response, "streaming", False) else response.content  # type: ignore[attr-defined]
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("name", ["dashboard", "by-contract", "by-supplier", "by-year",
+                                  "by-measure", "overdue", "catalogue"])
+def test_readers_see_dashboards(client: Client, world: World, councillor: User,
+                                name: str) -> None:
+    client.force_login(councillor)
+    assert client.get(reverse(f"socialvalue:{name}")).status_code == 200
+
+
+def test_dashboards_need_sign_in(client: Client, world: World) -> None:
+    response = client.get(reverse("socialvalue:dashboard"))
+    assert response.status_code == 302
+    assert "sign-in" in response["Location"]
+
+
+def test_dashboard_figures_on_screen(client: Client, world: World, councillor: User) -> None:
+    client.force_login(councillor)
+    text = client.get(reverse("socialvalue:dashboard"), {"fy": 2024}).content.decode()
+    assert "£4,096" in text  # committed 409,625p
+    assert "£945" in text  # delivered 94,532p
+    assert "£200 in 1 return" in text
+    assert "<svg" in text
+    assert 'role="img"' in text
+    assert "Theme A" in text
+
+
+def test_exports_give_pounds_and_pence(client: Client, world: World, councillor: User) -> None:
+    client.force_login(councillor)
+    rows = _csv(client.get(reverse("socialvalue:by-contract"), {"fy": "2024",
+                                                                "_export": "csv"}))
+    header, *body = rows
+    assert header[:3] == ["Contract", "Title", "Suppliers"]
+    c1 = dict(zip(header, body[0], strict=True))
+    assert c1["Contract"] == "SV-C1"
+    assert c1["Committed"] == "3296.25"
+    assert c1["Delivered (verified)"] == "945.32"
+    assert c1["Awaiting verification"] == "200.00"
+    themes = _csv(client.get(reverse("socialvalue:dashboard"), {"_export": "csv"}))
+    theme_a = next(r for r in themes if r[0] == "TA")
+    assert theme_a[2:5] == ["4600.00", "1500.00", "200.00"]
+    response = client.get(reverse("socialvalue:by-measure"), {"_export": "xlsx"})
+    book = load_workbook(io.BytesIO(response.content))
+    values = list(book.active.iter_rows(values_only=True))
+    assert values[0][:3] == ("Measure", "Title", "Unit")
+    overdue = _csv(client.get(reverse("socialvalue:overdue"), {"_export": "csv"}))
+    assert [r[0] for r in overdue[1:]] == ["SV-C1", "SV-C2"]
+
+
+def test_export_neutralises_formulas(client: Client, world: World, councillor: User) -> None:
+    Contract.objects.filter(pk=world.c1.pk).update(title="=cmd|' /C calc'!A0")
+    client.force_login(councillor)
+    rows = _csv(client.get(reverse("socialvalue:by-contract"), {"_export": "csv"}))
+    assert rows[1][1] == "'=cmd|' /C calc'!A0"
+
+
+def test_councillor_reads_but_cannot_change(client: Client, world: World,
+                                            councillor: User) -> None:
+    client.force_login(councillor)
+    page = client.get(reverse("socialvalue:contract", args=[world.c1.pk]))
+    assert page.status_code == 200
+    assert "Add a commitment" not in page.content.decode()
+    assert "Supplier links" not in page.content.decode()
+    for name, args in [("commitment-add", [world.c1.pk]), ("approach", [world.c1.pk]),
+                       ("link-create", [world.c1.pk])]:
+        assert client.get(reverse(f"socialvalue:{name}", args=args)).status_code == 403
+    record = DeliveryReturn.objects.filter(status="submitted").first()
+    assert record is not None
+    response = client.post(reverse("socialvalue:return-review", args=[world.c1.pk, record.pk]),
+                           {"decision": "verify"})
+    assert response.status_code == 403
+
+
+def test_officer_records_approach_commitment_and_verifies(client: Client, world: World
+                                                          ) -> None:
+    client.force_login(world.officer)
+    response = client.post(reverse("socialvalue:approach", args=[world.c1.pk]),
+                           {"approach": "prescribed", "notes": "From the council's list"})
+    assert response.status_code == 302
+    assert ContractApproach.objects.get(contract=world.c1).approach == "prescribed"
+    response = client.post(reverse("socialvalue:commitment-add", args=[world.c1.pk]), {
+        "measure": world.tonnes.pk, "target_quantity": "4", "period_fy": 2023, "note": "New"})
+    assert response.status_code == 302, response.content.decode()
+    assert Commitment.objects.filter(contract=world.c1, note="New").exists()
+    # A year with no proxy in force is refused with a reason.
+    response = client.post(reverse("socialvalue:commitment-add", args=[world.c1.pk]), {
+        "measure": world.tonnes.pk, "target_quantity": "0", "period_fy": 2023})
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 0.01" in response.content.decode()
+
+    record = DeliveryReturn.objects.get(status="submitted")
+    url = reverse("socialvalue:return-review", args=[world.c1.pk, record.pk])
+    page = client.get(url)
+    assert "£200.00 at £20.00 per unit" in page.content.decode()
+    response = client.post(url, {"decision": "reject"})
+    assert "Say why the return is rejected" in response.content.decode()
+    response = client.post(url, {"decision": "verify"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.status == "verified"
+    assert record.reviewed_by == world.officer
+
+
+def test_officer_makes_a_link_that_works(client: Client, world: World) -> None:
+    client.force_login(world.officer)
+    supplier = world.c1.suppliers.get()
+    response = client.post(reverse("socialvalue:link-create", args=[world.c1.pk]),
+                           {"supplier": supplier.pk, "days": 30})
+    assert response.status_code == 200
+    url = response.context["url"]
+    link = SupplierLink.objects.get(contract=world.c1)
+    assert link.token_hash not in url  # the token is shown, its hash is stored
+    other = Client()
+    assert other.get(url).status_code == 200
+    client.post(reverse("socialvalue:link-revoke", args=[world.c1.pk, link.pk]))
+    assert other.get(url).status_code == 403
+
+
+def test_panel_on_the_contract_page(client: Client, world: World, councillor: User) -> None:
+    empty = make_contract("SV-EMPTY", "1000.00", dt.date(2024, 4, 1), dt.date(2025, 3, 31),
+                          ["Delta Ltd"])
+    client.force_login(councillor)
+    text = client.get(reverse("contracts:detail", args=[world.c1.pk])).content.decode()
+    assert "Social value commitments and returns" in text
+    assert "£5,096" in text  # all years committed
+    text = client.get(reverse("contracts:detail", args=[empty.pk])).content.decode()
+    assert '<h2 class="govuk-heading-m">Social value</h2>' not in text
+    client.force_login(world.officer)
+    text = client.get(reverse("contracts:detail", args=[empty.pk])).content.decode()
+    assert "Record its approach and commitments" in text
+
+
+def test_demo_loader(world: World) -> None:
+    make_contract("DEMO-0", "800000.00", dt.date(2023, 6, 1), dt.date(2027, 5, 31),
+                  ["Care Group Ltd"])
+    out = io.StringIO()
+    call_command("load_demo_social_value", stdout=out)
+    assert "Social value demo" in out.getvalue()
+    # The contracts that had commitments are left as they were.
+    assert Commitment.objects.filter(contract=world.c1).count() == 3
+    again = io.StringIO()
+    call_command("load_demo_social_value", stdout=again)
+    assert again.getvalue() == ""
+
+
+def test_demo_loader_without_contracts_is_quiet(db: None) -> None:
+    out = io.StringIO()
+    call_command("load_demo_social_value", stdout=out)
+    assert out.getvalue() == ""
+    assert not Commitment.objects.exists()
+
+
+def test_demo_loader_values(db: None) -> None:
+    make_contract("DEMO-1", "2500000.00", dt.date(2023, 6, 1), dt.date(2027, 5, 31),
+                  ["Big Builder plc"])
+    call_command("load_demo_social_value", stdout=io.StringIO())
+    assert Commitment.objects.count() >= 2
+    assert DeliveryReturn.objects.filter(status="verified").exists()
+    assert all(c.target_quantity > Decimal(0) for c in Commitment.objects.all())

@@ -1,0 +1,100 @@
+"""Imports as jobs on a real Celery worker: uploads through the page, and a worker killed
+halfway through a file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db.models import Sum
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from portal import services as portal_services
+from portal.models import Job
+from spend import services
+from spend.ingest.generate import write_r12_benchmark_csv
+from spend.models import ImportBatch, Payment, SpendSummary, Supplier
+from tests.conftest import wait_for
+
+pytestmark = pytest.mark.worker
+
+
+def test_upload_several_files_through_the_page(celery_worker, administrator, shared_dir: Path,
+                                               client: Client) -> None:
+    client.force_login(administrator)
+    samples = shared_dir / "formats" / "samples"
+    with (samples / "r12_paid_invoices_sample.csv").open("rb") as r12, \
+         (samples / "fusion_paid_invoices_sample.xlsx").open("rb") as fusion, \
+         (samples / "contract_register_sample.csv").open("rb") as wrong:
+        response = client.post(reverse("spend:imports"), {
+            "extracts": [r12, fusion, wrong], "layout": "auto"})
+    assert response.status_code == 302
+    batches = list(ImportBatch.objects.order_by("pk"))
+    assert len(batches) == 3
+    # Wait for the jobs, not only the batches: a batch's status is set a moment before its
+    # job records how it ended.
+    finished = wait_for(lambda: all(
+        b.status not in ("waiting", "loading") and b.job is not None
+        and b.job.status not in (Job.Status.QUEUED, Job.Status.RUNNING)
+        for b in ImportBatch.objects.select_related("job")), timeout=90)
+    assert finished
+    statuses = {b.file_name: b.status for b in ImportBatch.objects.all()}
+    assert statuses == {"r12_paid_invoices_sample.csv": "loaded",
+                        "fusion_paid_invoices_sample.xlsx": "loaded",
+                        "contract_register_sample.csv": "rejected"}
+    rejected = ImportBatch.objects.get(status="rejected")
+    assert rejected.job is not None
+    assert rejected.job.status == Job.Status.FAILED
+    assert "No header row was found" in rejected.job.error
+    page = client.get(reverse("spend:imports")).content.decode()
+    assert "Rejected" in page
+    assert "Loaded" in page
+    detail = client.get(rejected.get_absolute_url()).content.decode()
+    assert "Nothing from this file was added to the ledger" in detail
+    assert Payment.objects.count() == sum(b.rows_added for b in ImportBatch.objects.all())
+
+
+def test_councillors_and_officers_cannot_upload(client: Client, officer, councillor,
+                                                transactional_db: None) -> None:
+    for person in (officer, councillor):
+        client.force_login(person)
+        assert client.get(reverse("spend:imports")).status_code == 403
+
+
+def test_a_worker_killed_mid_import_leaves_nothing_and_the_batch_can_be_retried(
+        start_worker, administrator, tmp_path: Path) -> None:
+    path = tmp_path / "r12_big.csv"
+    expected = write_r12_benchmark_csv(path, rows=150_000)
+    with path.open("rb") as source:
+        batch = services.batch_receive(source=source, file_name=path.name, user=administrator)
+    [batch] = services.batches_start(batches=[batch], user=administrator)
+    job_id = batch.job_id
+    assert job_id is not None
+    worker = start_worker()
+    # Wait until the worker is part-way through reading and copying the rows, then kill it.
+    wait_for(lambda: Job.objects.get(pk=job_id).message.startswith("Read "), timeout=120,
+             interval=0.02)
+    worker.kill()
+    assert Payment.objects.count() == 0
+    assert Supplier.objects.count() == 0
+    assert SpendSummary.objects.count() == 0
+    job = Job.objects.get(pk=job_id)
+    assert job.status == Job.Status.RUNNING
+    # Time passes with no heartbeat from the dead worker: the job shows as stalled.
+    Job.objects.filter(pk=job_id).update(heartbeat_at=timezone.now() - timedelta(minutes=10))
+    job.refresh_from_db()
+    assert job.is_stalled
+    portal_services.job_retry(job=job)
+    start_worker()
+    # The batch is marked loaded inside the job, a moment before the job records success.
+    wait_for(lambda: Job.objects.get(pk=job_id).status != Job.Status.RUNNING, timeout=300)
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert ImportBatch.objects.get(pk=batch.pk).status == "loaded"
+    assert job.attempts == 2
+    total = Payment.objects.spend().aggregate(t=Sum("amount_pence"))["t"]
+    assert total == expected.total_pence
+    assert Payment.objects.spend().count() == expected.spend_rows
