@@ -62,6 +62,7 @@ from spend.models import (
     SupplierNumberAlias,
     SupplierSite,
 )
+from spend.similar import similar_pairs
 
 DUPLICATES_JOB_KIND = "spend.duplicates"
 COMPANIES_HOUSE_JOB_KIND = "spend.companies_house"
@@ -213,34 +214,15 @@ SELECT DISTINCT least(a.supplier_id, b.supplier_id), greatest(a.supplier_id, b.s
   FROM quality_keys a JOIN quality_keys b ON a.key = b.key AND a.supplier_id <> b.supplier_id
  WHERE NOT (a.kind = 'core' AND b.kind <> 'core') AND NOT (b.kind = 'core' AND a.kind <> 'core');
 
--- Similar names. Probing the GIN index once per supplier reads the long posting lists of
--- trigrams most names have (" lt", "ltd") 20,000 times, so pairs are found set-based with
--- prefix filtering: order trigrams from rarest to commonest and keep each name's first
--- n - ceil(t * n) + 1 of its n trigrams. Two names whose similarity (shared trigrams over all
--- trigrams, as pg_trgm counts it) is at least t always share a kept trigram, so joining the
--- kept trigrams finds every pair; pg_trgm's %% operator then checks each one.
-CREATE TEMPORARY TABLE quality_trigrams ON COMMIT DROP AS
-SELECT id AS supplier_id, unnest(show_trgm(name_key)) AS trigram FROM spend_supplier
- WHERE length(name_key) >= 3;
-CREATE TEMPORARY TABLE quality_prefix ON COMMIT DROP AS
-SELECT supplier_id, trigram FROM (
-    SELECT q.supplier_id, q.trigram,
-           row_number() OVER (PARTITION BY q.supplier_id ORDER BY f.uses, q.trigram) AS rank,
-           count(*) OVER (PARTITION BY q.supplier_id) AS n
-      FROM quality_trigrams q
-      JOIN (SELECT trigram, count(*) AS uses FROM quality_trigrams GROUP BY trigram) f
-        ON f.trigram = q.trigram) ranked
- WHERE rank <= n - ceil(%(threshold)s * n - 0.000001) + 1;
+-- Similar names: quality_similar is filled between the two halves (spend/similar.py).
 INSERT INTO quality_pairs
 SELECT a.id, b.id,
        'Similar name (' || round(similarity(a.name_key, b.name_key) * 100) || '%% alike)',
        0.5 + 0.4 * similarity(a.name_key, b.name_key)
-  FROM (SELECT DISTINCT x.supplier_id AS low, y.supplier_id AS high
-          FROM quality_prefix x JOIN quality_prefix y
-            ON x.trigram = y.trigram AND x.supplier_id < y.supplier_id) p
+  FROM quality_similar p
   JOIN spend_supplier a ON a.id = p.low
   JOIN spend_supplier b ON b.id = p.high
- WHERE a.name_key %% b.name_key AND a.name_key <> b.name_key;
+ WHERE a.name_key <> b.name_key;
 
 INSERT INTO quality_pairs
 SELECT DISTINCT least(a.supplier_id, b.supplier_id), greatest(a.supplier_id, b.supplier_id),
@@ -294,11 +276,16 @@ def duplicates_refresh(*, threshold: float = SIMILARITY_THRESHOLD) -> int:
         raise JobFailed(TRIGRAMS_MISSING)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS quality_keys, quality_numbers, quality_pairs, "
-                       "quality_trigrams, quality_prefix")
-        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
-                       [str(threshold)])
-        cursor.execute(CANDIDATES_SQL, {"postcode_limit": POSTCODE_GROUP_LIMIT,
-                                        "threshold": threshold})
+                       "quality_similar")
+        cursor.execute("SELECT id, show_trgm(name_key) FROM spend_supplier "
+                       "WHERE length(name_key) >= 3 ORDER BY id")
+        names = cursor.fetchall()
+        cursor.execute("CREATE TEMPORARY TABLE quality_similar (low bigint, high bigint) "
+                       "ON COMMIT DROP")
+        with cursor.copy("COPY quality_similar (low, high) FROM STDIN") as copy:
+            for pair in similar_pairs(names, threshold):
+                copy.write_row(pair)
+        cursor.execute(CANDIDATES_SQL, {"postcode_limit": POSTCODE_GROUP_LIMIT})
     return DuplicateCandidate.objects.count()
 
 
