@@ -198,6 +198,23 @@ def test_supplier_table_default_order_filters_and_exports(ledger: object, expect
     assert big.supplier_number in {r["supplier_number"] for r in response.context["table"].data}
 
 
+def test_supplier_table_sorts_by_each_column_both_ways(ledger: object, expected: Expected,
+                                                      reader: Client) -> None:
+    totals = expected.by_supplier(2023)
+    names = dict(Supplier.objects.values_list("supplier_number", "name"))
+    for sort, want in (
+            ("name", sorted(totals, key=lambda n: names[n])),
+            ("-name", sorted(totals, key=lambda n: names[n], reverse=True)),
+            ("total", sorted(totals, key=lambda n: totals[n])),
+            ("-total", sorted(totals, key=lambda n: -totals[n]))):
+        table = reader.get(f"/spend/suppliers/?fy=2023&sort={sort}").context["table"]
+        got = [row.record["supplier_number"] for row in table.paginated_rows]
+        if sort.endswith("total"):  # ties may come in either order; the figures may not
+            assert [totals[n] for n in got] == [totals[n] for n in want[:len(got)]], sort
+        else:
+            assert got == want[:len(got)], sort
+
+
 def test_supplier_paid_at_two_sites_in_different_locality_classes(
         ledger: object, expected: Expected, reader: Client) -> None:
     by_supplier: dict[str, set[str]] = defaultdict(set)
