@@ -7,7 +7,8 @@ In a database of its own (dropped afterwards):
 
 - 20,000 suppliers with sites (about 4% of them a second spelling of another, under another
   number), written straight into the tables;
-- `manage.py find_duplicate_suppliers`: the set-based candidate SQL (pg_trgm), timed;
+- `manage.py find_duplicate_suppliers`: exact keys and numbers in SQL, similar names (pg_trgm's
+  similarity) as matrix products in numpy (spend/similar.py); time and peak memory;
 - a Companies House-shaped CSV (the real header, leading spaces, BOM, about 55 columns) with
   the suppliers' companies scattered through noise rows;
 - `manage.py load_companies_house FILE`: streamed, staged, matched; time and the peak resident
@@ -22,7 +23,6 @@ import argparse
 import csv
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -80,15 +80,22 @@ def psql(url: str, *args: str) -> None:
     subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", *args], check=True)
 
 
+# Runs a command and prints its peak resident memory (KB) last on stderr: getrusage of the
+# bench itself would give the largest child so far, not this one.
+_PEAK_OF = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+            "sys.exit(done.returncode)")
+
+
 def timed_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Seconds, peak resident memory in MB of the child, and its output."""
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=BASE_DIR, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run([sys.executable, "-c", _PEAK_OF, *command], env=env, cwd=BASE_DIR,
+                          capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak = int(done.stderr.strip().splitlines()[-1]) / 1024
     return seconds, peak, done.stdout.strip()
 
 
@@ -269,7 +276,7 @@ def main() -> None:
     print(f"{'step':<32}{'seconds':>9}{'peak RSS MB':>13}  output")
     for label, seconds, peak, out in results:
         print(f"{label:<32}{seconds:>9.1f}{peak:>13.0f}  {out}")
-    print("\n(peak RSS is the largest of the child processes so far: getrusage RUSAGE_CHILDREN)")
+    print("\n(peak RSS: of that step's own process, from getrusage in a small wrapper)")
     print("targets: candidates < 30 s for 20,000 suppliers; 5M-row file < 300 s and < 500 MB")
 
 
