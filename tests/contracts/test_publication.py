@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -76,6 +77,12 @@ def test_pdf_holds_every_published_contract(published: Publication) -> None:
     assert "Unpublished draft contract" not in text
     assert "Contract register" in text
     assert "Page 2 of" in text
+    # The column headings repeat at the top of every page of the table.
+    pages = text.split("\f")
+    table_pages = [page for page in pages[1:] if page.strip()]
+    assert len(table_pages) >= 2
+    for page in table_pages:
+        assert re.search(r"Reference\s+Title\s+Department\s+Suppliers", page), page[:300]
     from pypdf import PdfReader
 
     reader = PdfReader(path)
