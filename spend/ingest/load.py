@@ -10,8 +10,9 @@ Steps, all inside that transaction:
 2. resolve supplier numbers left behind by merges (``spend_suppliernumberalias``) to the
    surviving supplier's number, then upsert suppliers (the newest name wins; a row that came
    in under an alias never renames the survivor) and supplier sites (classified by postcode);
-3. insert payments whose natural key the ledger does not have (``ON CONFLICT DO NOTHING``),
-   and mark payments voided since an earlier extract as not spend;
+3. insert payments whose natural key the ledger does not have (an anti-join; the first line
+   of a key repeated within the file), and mark payments voided since an earlier extract as
+   not spend;
 4. rebuild ``spend_spendsummary`` for the financial years the file touches.
 
 Imports take a transaction-level advisory lock, so two files never rebuild the same
@@ -133,7 +134,8 @@ INSERT INTO spend_payment (natural_key, layout, batch_id, supplier_id, site_id, 
     payment_date, financial_year, amount_pence, currency, is_spend, status, invoice_number,
     invoice_date, payment_reference, cost_centre, account, account_description, description,
     source_line)
-SELECT st.natural_key, st.layout, %(batch_id)s, s.id, ss.id, ac.category_id,
+SELECT DISTINCT ON (st.natural_key)
+    st.natural_key, st.layout, %(batch_id)s, s.id, ss.id, ac.category_id,
     st.payment_date, st.financial_year, st.amount_pence, coalesce(st.currency, 'GBP'),
     st.is_spend, left(coalesce(st.status, ''), 40), left(coalesce(st.invoice_number, ''), 100),
     st.invoice_date, left(coalesce(st.payment_reference, ''), 100),
@@ -145,9 +147,12 @@ JOIN spend_supplier s ON s.supplier_number = st.supplier_number
 JOIN spend_suppliersite ss ON ss.supplier_id = s.id
      AND ss.site_code = left(st.site_code, 60) AND ss.postcode = left(st.postcode, 12)
 LEFT JOIN spend_account_category ac ON ac.account = st.account
--- In key order, the unique index on natural_key is built up page by page, not at random.
-ORDER BY st.natural_key
-ON CONFLICT (natural_key) DO NOTHING
+-- Imports hold the advisory lock, so nothing else inserts payments meanwhile: a plain insert
+-- of the keys the ledger lacks is safe, and cheaper than ON CONFLICT's speculative insertion.
+WHERE NOT EXISTS (SELECT 1 FROM spend_payment p WHERE p.natural_key = st.natural_key)
+-- A key twice in one file: its first line counts. In key order, the unique index on
+-- natural_key is built up page by page, not at random.
+ORDER BY st.natural_key, st.line_number
 """
 
 # A payment the ledger holds as spend that a later extract shows voided stops counting.
@@ -288,6 +293,8 @@ def load_file(
     with transaction.atomic(), connection.cursor() as django_cursor:
         cursor = django_cursor.cursor  # the psycopg cursor, for COPY
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
+        # Sorting a million staged keys in memory, not in temporary files (this import only).
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         header, payments = iter_payments(file, file_name, layout_hint, mapping)
         result.layout = header.layout
         result.column_mapping = header.column_mapping
@@ -311,6 +318,9 @@ def load_file(
         cursor.execute(UPSERT_SUPPLIERS)
         cursor.execute(UPSERT_SITES, {"home_region": settings.HOME_REGION})
         _account_categories(cursor)
+        # Fresh statistics for what was just written, or the planner expects a handful of
+        # rows and probes the category table a million times instead of hashing it once.
+        cursor.execute("ANALYZE spend_supplier, spend_suppliersite, spend_account_category")
         report(75, "Adding new payments to the ledger")
         cursor.execute(INSERT_PAYMENTS, {"batch_id": batch_id})
         result.rows_added = max(cursor.rowcount, 0)

@@ -243,3 +243,27 @@ def test_a_zip_bomb_is_refused(tmp_path: Path) -> None:
     assert batch.status == ImportBatch.Status.REJECTED
     assert "zip bomb" in batch.error or "unpack" in batch.error
     assert Payment.objects.count() == 0
+
+
+def test_a_payment_line_twice_in_one_file_counts_once_at_its_first_amount(
+        tmp_path: Path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text("\n".join([R12_HEADER, r12_row(1, "250.00"), r12_row(2, "40.00"),
+                               r12_row(1, "999.00")]) + "\n")
+    [batch] = services.import_paths(paths=[path])
+    assert batch.status == "loaded", batch.error
+    assert (batch.rows_read, batch.rows_added, batch.rows_already_present) == (3, 2, 1)
+    assert sorted(Payment.objects.values_list("amount_pence", flat=True)) == [4_000, 25_000]
+    assert SpendSummary.objects.aggregate(t=Sum("total_pence"))["t"] == 29_000
+
+
+def test_the_payments_table_has_only_the_indexes_the_pages_use() -> None:
+    # Each index costs every imported row an insertion (bench/ingest.py): a new one should be
+    # a decision, not a side effect of a field option.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'spend_payment'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {"spend_payment_pkey", "spend_pay_natural_key", "spend_pay_fy_date",
+                     "spend_pay_supplier", "spend_pay_batch"}
