@@ -333,7 +333,8 @@ def load_file(
         result.total_added_pence = int(cursor.fetchone()[0])
         cursor.execute("SELECT DISTINCT financial_year FROM spend_staging ORDER BY 1")
         result.financial_years = [int(row[0]) for row in cursor.fetchall()]
-        report(88, "Updating the dashboard summaries for "
-                   + ", ".join(f"{y}/{(y + 1) % 100:02d}" for y in result.financial_years))
-        rebuild_summaries(result.financial_years)
+        if result.rows_added or result.rows_voided_later:  # else the summaries still hold
+            report(88, "Updating the dashboard summaries for "
+                       + ", ".join(f"{y}/{(y + 1) % 100:02d}" for y in result.financial_years))
+            rebuild_summaries(result.financial_years)
     return header, result
