@@ -8,6 +8,7 @@
 """
 
 import csv
+import datetime as dt
 import gc
 import io
 import json
@@ -67,14 +68,19 @@ def write_xlsx(rows: Iterator[list[Any]], title: str) -> bytes:
     money_columns = {layout.COLUMNS.index("Awarded value"),
                      layout.COLUMNS.index("VAT not recoverable")}
     for row in rows:
-        cells = []
+        cells: list[Any] = []
         for position, value in enumerate(row):
-            cell = WriteOnlyCell(sheet, value=layout.neutralise(value))
-            if hasattr(value, "isoformat"):
-                cell.number_format = "yyyy-mm-dd"
-            elif position in money_columns:
-                cell.number_format = "#,##0.00"
-            cells.append(cell)
+            value = layout.neutralise(value)
+            # Plain values where openpyxl's own format will do (text, numbers, dates get
+            # yyyy-mm-dd): a styled cell for every value took twice as long for 12,000 rows.
+            if isinstance(value, dt.datetime) or (position in money_columns
+                                                  and value is not None):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = ("#,##0.00" if position in money_columns
+                                      else "yyyy-mm-dd")
+                cells.append(cell)
+            else:
+                cells.append(value)
         sheet.append(cells)
     book.properties.title = title
     buffer = io.BytesIO()
