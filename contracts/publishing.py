@@ -4,12 +4,12 @@
   neutralised.
 - OCDS: a 1.1 release package (``contracts.ocds``).
 - PDF: WeasyPrint, landscape A4, a title page, one row per contract with its suppliers,
-  headers repeated on each page, page numbers, tagged (PDF/UA-1).
+  headers repeated on each page, page numbers, tagged (PDF/UA-1); made in a child process
+  (``portal.pdf``) while the other files are written.
 """
 
 import csv
 import datetime as dt
-import gc
 import io
 import json
 from collections.abc import Iterator
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from contracts import layout
 from contracts.models import Contract, Publication, PublishedContract
+from portal.pdf import PdfInChild, html_to_pdf
 
 
 def _contracts(publication: Publication) -> Iterator[PublishedContract]:
@@ -126,26 +127,21 @@ def _pdf_rows(publication: Publication) -> Iterator[dict[str, Any]]:
         yield {"contract": contract, "suppliers": shown, "more": more}
 
 
-def render_pdf(publication: Publication) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string("register/publication_pdf.html", {
+def pdf_html(publication: Publication) -> str:
+    return render_to_string("register/publication_pdf.html", {
         "publication": publication,
         "contracts": _pdf_rows(publication),
         "council_name": settings.COUNCIL_NAME,
         "shown": PDF_SUPPLIERS_SHOWN,
         "generated": timezone.localtime(),
     })
-    # WeasyPrint makes millions of small objects for a 300-page table, and the cyclic garbage
-    # collector rescans them all, again and again, as they pile up: 5,000 contracts took 58 s
-    # with it and 42 s without, at the same peak memory (bench/register.py).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-            pdf_variant="pdf/ua-1")
-    finally:
-        if collecting:
-            gc.enable()
-    assert pdf is not None
-    return bytes(pdf)
+
+
+def render_pdf(publication: Publication) -> bytes:
+    return html_to_pdf(pdf_html(publication), str(settings.BASE_DIR))
+
+
+def start_pdf(publication: Publication) -> PdfInChild:
+    """Start the PDF in a child process (it takes most of a publication's time): the caller
+    writes the other files meanwhile and then collects it with ``.result()``."""
+    return PdfInChild(pdf_html(publication), str(settings.BASE_DIR))

@@ -401,14 +401,20 @@ def publication_build(*, quarter: Quarter, user: User | None,
     _freeze(publication, quarter)
     publication.save(update_fields=["contract_count", "supplier_count"])
     stem = f"contract-register-{quarter.code}-v{version}"
-    for percent, kind, render in (
-        (20, "csv", publishing.render_csv), (35, "xlsx", publishing.render_xlsx),
-        (50, "ocds", publishing.render_ocds), (60, "pdf", publishing.render_pdf),
-    ):
-        report(percent, f"Writing the {kind.upper()} file.")
-        content = render(publication)
-        extension = "json" if kind == "ocds" else kind
-        getattr(publication, kind).save(f"{stem}.{extension}", ContentFile(content), save=False)
+    report(10, "Starting the PDF file.")
+    pdf = publishing.start_pdf(publication)
+    try:
+        for percent, kind, render in (
+            (20, "csv", publishing.render_csv), (35, "xlsx", publishing.render_xlsx),
+            (50, "ocds", publishing.render_ocds), (60, "pdf", lambda _: pdf.result()),
+        ):
+            report(percent, f"Writing the {kind.upper()} file.")
+            content = render(publication)
+            extension = "json" if kind == "ocds" else kind
+            getattr(publication, kind).save(f"{stem}.{extension}", ContentFile(content),
+                                            save=False)
+    finally:
+        pdf.cancel()  # a no-op once the PDF is in; stops the child if anything failed
     publication.status = Publication.Status.PUBLISHED
     publication.published_at = timezone.now()
     publication.save()

@@ -21,6 +21,7 @@ from portal import charts
 from portal.formatting import financial_year_label, month_label, pounds
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job
+from portal.pdf import html_to_pdf
 from spend.ingest.normalise import pence_from_decimal
 
 COMMITTEE_JOB_KIND = "portal.committee_report"
@@ -172,11 +173,8 @@ def committee_report_context(fy: int, today: dt.date | None = None) -> dict[str,
 
 def render_committee_report(fy: int, today: dt.date | None = None) -> bytes:
     """The committee scrutiny report for ``fy`` as a tagged PDF."""
-    from weasyprint import HTML
-
     html = render_to_string("reports/committee.html", committee_report_context(fy, today))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    return html_to_pdf(html, str(settings.BASE_DIR))
 
 
 def committee_report_file_name(fy: int) -> str:
