@@ -115,6 +115,21 @@ def _cached(name: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def dashboards_warm(years: int = 2) -> list[int]:
+    """Compute the rollups the spend pages open with for the latest ``years`` financial years,
+    so the first reader after an import does not wait for them (seconds on a large ledger).
+    Returns the years warmed."""
+    with one_summary_version():
+        warmed = financial_years()[-years:]
+        locality_by_year()
+        for fy in warmed:
+            spend_total(fy)  # the year's rollup: overview, months, categories, locality
+            suppliers_paid(fy)  # the year's supplier totals: tail, Pareto, shares
+            top_suppliers(fy)
+            supplier_spend(fy=fy)  # the supplier table as it opens, unfiltered
+    return warmed
+
+
 # --- Years and months -------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from portal import services as portal_services
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
+from spend import selectors
 from spend.ingest.errors import ImportRejected
 from spend.ingest.load import LoadResult, load_file
 from spend.ingest.readers import sniff_kind
@@ -36,6 +37,7 @@ from spend.models import (
 
 ACCEPTED_EXTENSIONS = (".csv", ".txt", ".xlsx")
 IMPORT_JOB_KIND = "spend.import"
+WARM_JOB_KIND = "spend.warm_dashboards"
 
 
 class UploadRefused(Exception):
@@ -201,10 +203,21 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
         rows_skipped=result.rows_skipped, rows_voided_later=result.rows_voided_later,
         total_added_pence=result.total_added_pence, financial_years=result.financial_years,
     )
+    # One queued warm-up serves any number of imports that finish before it runs.
+    if (result.rows_added or result.rows_voided_later) and not Job.objects.filter(
+            kind=WARM_JOB_KIND, status=Job.Status.QUEUED).exists():
+        portal_services.job_start(kind=WARM_JOB_KIND, title="Prepare the spend dashboards")
     return {
         "batch_id": batch.pk, "rows_read": result.rows_read, "rows_added": result.rows_added,
         "url": batch.get_absolute_url(), "link_text": "See what was imported",
     }
+
+
+@job_handler(WARM_JOB_KIND)
+def dashboards_warm(job: Job, progress: Progress) -> dict[str, Any]:
+    """After an import: work out the dashboards' figures before anyone asks for them."""
+    years = selectors.dashboards_warm()
+    return {"financial_years": years}
 
 
 def import_paths(

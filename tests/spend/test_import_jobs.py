@@ -98,3 +98,33 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_batch_can_be_retried(
     total = Payment.objects.spend().aggregate(t=Sum("amount_pence"))["t"]
     assert total == expected.total_pence
     assert Payment.objects.spend().count() == expected.spend_rows
+
+
+def test_after_an_import_a_worker_prepares_the_dashboards(celery_worker, administrator,
+                                                          shared_dir: Path) -> None:
+    from django.core.cache import cache
+
+    from spend import selectors
+
+    path = shared_dir / "formats" / "samples" / "r12_paid_invoices_sample.csv"
+    with path.open("rb") as source:
+        batch = services.batch_receive(source=source, file_name=path.name, user=administrator)
+    services.batches_start(batches=[batch], user=administrator)
+    warm = wait_for(lambda: Job.objects.filter(kind=services.WARM_JOB_KIND,
+                                               status__in=["succeeded", "failed"]).first(),
+                    timeout=90)
+    assert warm.status == Job.Status.SUCCEEDED, warm.error
+    years = selectors.financial_years()
+    assert warm.result["financial_years"] == years[-2:]
+    version = selectors.summary_version()
+    for fy in years[-2:]:
+        assert cache.get(f"spend-selectors:{version}:year:{fy}") is not None
+        assert cache.get(f"spend-selectors:{version}:suppliers:{fy}") is not None
+    # The same file again adds nothing, so there is nothing new to prepare.
+    with path.open("rb") as source:
+        again = services.batch_receive(source=source, file_name=path.name, user=administrator)
+    [again] = services.batches_start(batches=[again], user=administrator)
+    assert again.job_id is not None
+    again_job = again.job_id
+    wait_for(lambda: Job.objects.filter(pk=again_job, status="succeeded").exists(), timeout=90)
+    assert Job.objects.filter(kind=services.WARM_JOB_KIND).count() == 1
