@@ -3,9 +3,10 @@
 The writes behind issue 9 (the reads are in ``spend.selectors_quality``):
 
 - ``duplicates_refresh``: candidate pairs found set-based in SQL (normalised names, their
-  trading-as parts and the name without its legal form; ``pg_trgm`` similarity of name keys;
-  the same company number, VAT number or postcode), ranked, with the reasons; pairs marked
-  not the same are never offered again. Also the ``spend.duplicates`` job.
+  trading-as parts and the name without its legal form; the same company number, VAT number
+  or postcode) and by trigram similarity of name keys (``spend.similar``, pg_trgm's measure
+  without needing the extension), ranked, with the reasons; pairs marked not the same are
+  never offered again. Also the ``spend.duplicates`` job.
 - ``supplier_merge`` / ``supplier_merge_undo``: payments, sites and summaries move to the
   survivor; the old supplier number becomes a ``SupplierNumberAlias`` so later imports land
   on the survivor; the ``SupplierMerge`` record holds who, when, why, and all undo needs.
@@ -62,7 +63,7 @@ from spend.models import (
     SupplierNumberAlias,
     SupplierSite,
 )
-from spend.similar import similar_pairs
+from spend.similar import similar_pairs, similarity, trigrams
 
 DUPLICATES_JOB_KIND = "spend.duplicates"
 COMPANIES_HOUSE_JOB_KIND = "spend.companies_house"
@@ -165,7 +166,7 @@ _DIFFERENT_COMPANIES = (f"(a.company_number <> '' AND b.company_number <> '' AND
                         f"{_company_sql('a.company_number')} <> "
                         f"{_company_sql('b.company_number')})")
 
-CANDIDATES_SQL = f"""
+CANDIDATE_PAIRS_SQL = f"""
 CREATE TEMPORARY TABLE quality_keys ON COMMIT DROP AS
 SELECT id AS supplier_id, name_key AS key, 'name' AS kind FROM spend_supplier
  WHERE length(name_key) >= 3
@@ -214,11 +215,10 @@ SELECT DISTINCT least(a.supplier_id, b.supplier_id), greatest(a.supplier_id, b.s
   FROM quality_keys a JOIN quality_keys b ON a.key = b.key AND a.supplier_id <> b.supplier_id
  WHERE NOT (a.kind = 'core' AND b.kind <> 'core') AND NOT (b.kind = 'core' AND a.kind <> 'core');
 
--- Similar names: quality_similar is filled between the two halves (spend/similar.py).
+-- Similar names: quality_similar is filled beforehand (spend/similar.py).
 INSERT INTO quality_pairs
-SELECT a.id, b.id,
-       'Similar name (' || round(similarity(a.name_key, b.name_key) * 100) || '%% alike)',
-       0.5 + 0.4 * similarity(a.name_key, b.name_key)
+SELECT a.id, b.id, 'Similar name (' || round(p.similarity * 100) || '%% alike)',
+       0.5 + 0.4 * p.similarity
   FROM quality_similar p
   JOIN spend_supplier a ON a.id = p.low
   JOIN spend_supplier b ON b.id = p.high
@@ -232,60 +232,57 @@ SELECT DISTINCT least(a.supplier_id, b.supplier_id), greatest(a.supplier_id, b.s
        CASE a.kind WHEN 'company' THEN 1.0 WHEN 'vat' THEN 0.95 ELSE 0.3 END
   FROM quality_numbers a JOIN quality_numbers b
     ON a.kind = b.kind AND a.value = b.value AND a.supplier_id < b.supplier_id;
+"""  # noqa: S608  (_LEGAL_FORM is a constant of this module)
 
+# quality_pair_similarity holds the name similarity of every pair found (spend/similar.py).
+SCORES_SQL = f"""
 DELETE FROM spend_duplicatecandidate;
 INSERT INTO spend_duplicatecandidate (supplier_low_id, supplier_high_id, score, similarity,
                                       reasons, found_at)
 SELECT p.low, p.high,
        greatest(0, least(1, max(p.weight)
             + 0.05 * (count(DISTINCT p.reason) - 1)
-            + CASE WHEN bool_and(p.weight = 0.3) THEN 0.4 * similarity(a.name_key, b.name_key)
-                   ELSE 0 END
+            + CASE WHEN bool_and(p.weight = 0.3) THEN 0.4 * s.similarity ELSE 0 END
             - CASE WHEN {_DIFFERENT_COMPANIES} THEN 0.4 ELSE 0 END)),
-       similarity(a.name_key, b.name_key),
+       s.similarity,
        to_jsonb(array_agg(DISTINCT p.reason ORDER BY p.reason))
          || CASE WHEN {_DIFFERENT_COMPANIES}
                  THEN '["But different company numbers"]'::jsonb ELSE '[]'::jsonb END,
        now()
   FROM quality_pairs p
+  JOIN quality_pair_similarity s ON s.low = p.low AND s.high = p.high
   JOIN spend_supplier a ON a.id = p.low
   JOIN spend_supplier b ON b.id = p.high
  WHERE NOT EXISTS (SELECT 1 FROM spend_suppliernotduplicate n
                     WHERE n.supplier_low_id = p.low AND n.supplier_high_id = p.high)
- GROUP BY p.low, p.high, a.name_key, b.name_key, a.company_number, b.company_number;
-"""  # noqa: S608  (_LEGAL_FORM is a constant of this module)
-
-
-TRIGRAMS_MISSING = (
-    "Finding similar supplier names needs PostgreSQL's pg_trgm extension, which this database "
-    "server does not have (the embedded PostgreSQL of a laptop set-up lacks it). Run the portal "
-    "on a PostgreSQL server with the contrib extensions installed and run the search again."
-)
-
-
-def trigrams_available() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-        return cursor.fetchone() is not None
+ GROUP BY p.low, p.high, s.similarity, a.company_number, b.company_number;
+"""  # noqa: S608  (constants of this module only)
 
 
 @transaction.atomic
 def duplicates_refresh(*, threshold: float = SIMILARITY_THRESHOLD) -> int:
     """Replace the candidate pairs with a fresh set; returns how many there are."""
-    if not trigrams_available():
-        raise JobFailed(TRIGRAMS_MISSING)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS quality_keys, quality_numbers, quality_pairs, "
-                       "quality_similar")
-        cursor.execute("SELECT id, show_trgm(name_key) FROM spend_supplier "
-                       "WHERE length(name_key) >= 3 ORDER BY id")
-        names = cursor.fetchall()
-        cursor.execute("CREATE TEMPORARY TABLE quality_similar (low bigint, high bigint) "
-                       "ON COMMIT DROP")
-        with cursor.copy("COPY quality_similar (low, high) FROM STDIN") as copy:
-            for pair in similar_pairs(names, threshold):
-                copy.write_row(pair)
-        cursor.execute(CANDIDATES_SQL, {"postcode_limit": POSTCODE_GROUP_LIMIT})
+                       "quality_similar, quality_pair_similarity")
+        cursor.execute("SELECT id, name_key FROM spend_supplier")
+        names = {pk: trigrams(key) for pk, key in cursor.fetchall()}
+        cursor.execute("CREATE TEMPORARY TABLE quality_similar "
+                       "(low bigint, high bigint, similarity real) ON COMMIT DROP")
+        with cursor.copy("COPY quality_similar (low, high, similarity) FROM STDIN") as copy:
+            for low, high in similar_pairs(
+                    [(pk, grams) for pk, grams in names.items() if grams], threshold):
+                copy.write_row((low, high, similarity(names[low], names[high])))
+        cursor.execute(CANDIDATE_PAIRS_SQL, {"postcode_limit": POSTCODE_GROUP_LIMIT})
+        cursor.execute("SELECT DISTINCT low, high FROM quality_pairs")
+        pairs = cursor.fetchall()
+        cursor.execute("CREATE TEMPORARY TABLE quality_pair_similarity "
+                       "(low bigint, high bigint, similarity real) ON COMMIT DROP")
+        with cursor.copy("COPY quality_pair_similarity (low, high, similarity) "
+                         "FROM STDIN") as copy:
+            for low, high in pairs:
+                copy.write_row((low, high, similarity(names[low], names[high])))
+        cursor.execute(SCORES_SQL)
     return DuplicateCandidate.objects.count()
 
 

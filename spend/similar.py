@@ -1,10 +1,12 @@
 """Pairs of supplier names whose trigram similarity reaches a threshold, for every pair at once.
 
-The similarity is pg_trgm's: shared trigrams over all trigrams of the two names (Jaccard on
-``show_trgm`` sets), computed in single precision and compared with the threshold as pg_trgm's
-``%`` operator does, so a pair is found here exactly when ``a %% b`` is true.
+The similarity is pg_trgm's, computed here without the extension (the embedded PostgreSQL of
+a laptop set-up lacks it): each word of the name, lower-cased and padded with two spaces
+before and one after, gives its three-character runs (``trigrams``); the similarity of two
+names is the trigrams they share over all their trigrams, in single precision as pg_trgm
+computes it. ``tests/spend/test_similar_names.py`` checks both against pg_trgm itself.
 
-Why not SQL: probing the trigram index once per supplier, or joining the rarest trigrams of
+Why not SQL: probing a trigram index once per supplier, or joining the rarest trigrams of
 each name (prefix filtering), both slow to minutes once trigrams are shared by thousands of
 names ("LTD", "SERVICES", a common surname). Here the overlaps of all pairs are counted as
 matrix products instead, in two parts that add up exactly:
@@ -19,10 +21,13 @@ matrix products instead, in two parts that add up exactly:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
+
+_WORD = re.compile(r"[^\W_]+")  # letters and digits, as pg_trgm splits words
 
 # Pairs counted one by one before the remaining (commonest) trigrams go to the dense matrix.
 # Measured on 20,000 generated names (bench/suppliers.py): 4M and 2M cells take 2.6 s and
@@ -32,11 +37,27 @@ PAIR_BUDGET = 4_000_000
 BLOCK_CELLS = 2_000_000
 
 
+def trigrams(text: str) -> frozenset[str]:
+    """The name's trigrams as pg_trgm's ``show_trgm`` lists them."""
+    found: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        padded = f"  {word} "
+        found.update(padded[i:i + 3] for i in range(len(padded) - 2))
+    return frozenset(found)
+
+
+def similarity(first: frozenset[str], second: frozenset[str]) -> float:
+    """pg_trgm's ``similarity`` of two trigram sets (single precision, as it rounds)."""
+    shared = len(first & second)
+    union = len(first) + len(second) - shared
+    return float(np.float32(shared) / np.float32(union)) if union else 0.0
+
+
 def similar_pairs(names: Sequence[tuple[int, Iterable[str]]], threshold: float
                   ) -> Iterator[tuple[int, int]]:
     """(low id, high id) for every two names whose trigram similarity is at least threshold.
 
-    ``names`` holds (id, trigrams) with each name's distinct trigrams (``show_trgm``)."""
+    ``names`` holds (id, trigrams) with each name's distinct trigrams (``trigrams()``)."""
     ids = np.array([pk for pk, _ in names], dtype=np.int64)
     postings: dict[str, list[int]] = defaultdict(list)
     sizes = np.zeros(len(ids), dtype=np.float32)

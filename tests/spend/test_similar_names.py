@@ -1,4 +1,5 @@
-"""Similar supplier names are found exactly as pg_trgm's ``%`` operator finds them.
+"""Similar supplier names are found exactly as pg_trgm's ``%`` operator finds them, without
+the extension.
 
 The names are the real suppliers in the council spend files of ``../shared/realdata/``, with
 second spellings of some of them added, as a council's ledger has them."""
@@ -61,8 +62,11 @@ def test_similar_pairs_are_the_pairs_pg_trgm_finds(shared_dir: Path, budget: int
         with cursor.copy("COPY similar_names (id, key) FROM STDIN") as copy:
             for number, key in enumerate(keys, start=1):
                 copy.write_row((number, key))
-        cursor.execute("SELECT id, show_trgm(key) FROM similar_names ORDER BY id")
-        trigrams = cursor.fetchall()
+        cursor.execute("SELECT id, key, show_trgm(key) FROM similar_names ORDER BY id")
+        shown = cursor.fetchall()
+        cursor.execute("SELECT a.id, b.id, similarity(a.key, b.key) FROM similar_names a "
+                       "JOIN similar_names b ON b.id = a.id + 1")
+        neighbours = cursor.fetchall()
         expected: dict[float, set[tuple[int, int]]] = {}
         for threshold in (0.6, 0.45):
             cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)",
@@ -71,10 +75,17 @@ def test_similar_pairs_are_the_pairs_pg_trgm_finds(shared_dir: Path, budget: int
                            "ON a.id < b.id AND a.key % b.key")
             expected[threshold] = set(cursor.fetchall())
         cursor.execute("DROP TABLE similar_names")
+    # The trigrams and similarities are pg_trgm's, worked out without it.
+    trigrams = {pk: similar.trigrams(key) for pk, key, _ in shown}
+    for pk, key, pg_trigrams in shown:
+        assert trigrams[pk] == set(pg_trigrams), key
+    for a, b, pg_similarity in neighbours:
+        assert similar.similarity(trigrams[a], trigrams[b]) == pytest.approx(pg_similarity,
+                                                                             abs=1e-7)
     monkeypatch.setattr(similar, "PAIR_BUDGET", budget)
     for threshold, pairs in expected.items():
         assert len(pairs) > 50  # the names have near neighbours to find
-        assert set(similar.similar_pairs(trigrams, threshold)) == pairs, threshold
+        assert set(similar.similar_pairs(list(trigrams.items()), threshold)) == pairs, threshold
 
 
 def test_no_pairs_among_fewer_than_two_names() -> None:
