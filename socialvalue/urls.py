@@ -26,6 +26,7 @@ urlpatterns = [
          name="commitment-edit"),
     path("contracts/<int:pk>/commitments/<int:commitment_pk>/remove/", views.commitment_delete,
          name="commitment-delete"),
+    path("contracts/<int:pk>/returns/new/", views.return_record, name="return-record"),
     path("contracts/<int:pk>/returns/<int:return_pk>/", views.return_review,
          name="return-review"),
     path("contracts/<int:pk>/returns/<int:return_pk>/evidence/", views.evidence,

@@ -403,6 +403,40 @@ def commitment_delete(request: HttpRequest, pk: int, commitment_pk: int) -> Http
 
 
 @role_required(*STAFF)
+def return_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """An officer records a return the supplier sent another way (an email, a spreadsheet).
+
+    It waits for verification like a return sent through a link, and says who entered it."""
+    record = get_object_or_404(Contract, pk=pk)
+    commitments = [line.commitment for line in selectors.contract_social_value(record).commitments]
+    form = ReturnForm(request.POST or None, request.FILES or None, commitments=commitments)
+    form.fields["submitted_by_name"].label = "Sent by"
+    form.fields["submitted_by_name"].help_text = "The supplier's contact who sent the figures."
+    form.fields["submitted_by_name"].widget.attrs.pop("autocomplete", None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = next(c for c in commitments if c.pk == data["commitment"])  # form's choices
+        user = signed_in_user(request)
+        try:
+            services.delivery_return_submit(
+                commitment=chosen, quarter=data["quarter"], quantity=data["quantity"],
+                evidence_note=data["evidence_note"], evidence=data["evidence"],
+                submitted_by_name=f"{data['submitted_by_name']} (recorded by "
+                                  f"{user.get_full_name() or user.email})")
+        except ValidationError as problem:
+            _form_errors(form, problem)
+        else:
+            messages.success(request, "Return recorded. It counts as delivered once an officer "
+                                      "verifies it.")
+            return redirect("socialvalue:contract", pk=pk)
+    return _form_page(
+        request, form=form, heading="Record a supplier's return", button="Record the return",
+        contract=record, multipart=True, status=400 if form.errors else 200,
+        intro="For figures the supplier sent by email or on paper. Suppliers can also send "
+              "returns themselves through a supplier link.")
+
+
+@role_required(*STAFF)
 def return_review(request: HttpRequest, pk: int, return_pk: int) -> HttpResponse:
     record = get_object_or_404(DeliveryReturn.objects.select_related(
         "commitment__contract", "commitment__measure"), pk=return_pk, commitment__contract_id=pk)

@@ -92,6 +92,17 @@ def test_supplier_sends_a_return_by_link_and_officer_verifies(sign_in_browser,
     page.goto("/social-value/?fy=2025")
     main = page.locator("main").inner_text()
     assert "£700 (28% of committed)" in main  # 35 x £20 of (120 + 7) x £20
+    # A return the supplier emailed instead: the officer records it on their behalf.
+    page.goto(f"/social-value/contracts/{contract.pk}/")
+    page.get_by_role("link", name="Record a supplier's return").click()
+    page.get_by_label("Q3: October to December").check(force=True)
+    page.get_by_label("Quantity delivered in the quarter").fill("20")
+    page.get_by_label("Sent by").fill("Robin Brightside")
+    page.get_by_role("button", name="Record the return").click()
+    page.wait_for_url(re.compile(rf"/social-value/contracts/{contract.pk}/$"))
+    assert "Return recorded" in page.locator("main").inner_text()
+    recorded = DeliveryReturn.objects.get(quarter=3)
+    assert (recorded.quantity, recorded.status) == (Decimal(20), "submitted")
     for path in ("/social-value/contracts/?fy=2025", "/social-value/suppliers/",
                  "/social-value/years/", "/social-value/measures/", "/social-value/overdue/",
                  "/social-value/catalogue/", f"/social-value/contracts/{contract.pk}/approach/"):

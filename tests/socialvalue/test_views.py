@@ -185,3 +185,34 @@ def test_demo_loader_values(db: None) -> None:
     assert Commitment.objects.count() >= 2
     assert DeliveryReturn.objects.filter(status="verified").exists()
     assert all(c.target_quantity > Decimal(0) for c in Commitment.objects.all())
+
+
+def test_an_officer_records_a_return_the_supplier_emailed(client: Client, world: World,
+                                                          officer: User,
+                                                          councillor: User) -> None:
+    from socialvalue import services
+
+    commitment = services.commitment_create(contract=world.c2, measure=world.hours,
+                                            target_quantity=Decimal("40"), period_fy=2024,
+                                            user=officer)
+    url = reverse("socialvalue:return-record", args=[world.c2.pk])
+    form = {"commitment": commitment.pk, "quarter": 2, "quantity": "12.5",
+            "evidence_note": "Apprentice hours, July to September",
+            "submitted_by_name": "Pat Supplier"}
+    client.force_login(councillor)
+    assert client.get(url).status_code == 403
+    assert client.post(url, form).status_code == 403
+    client.force_login(officer)
+    page = client.get(reverse("socialvalue:contract", args=[world.c2.pk])).content.decode()
+    assert url in page  # the contract page offers it
+    assert client.post(url, form).status_code == 302
+    recorded = DeliveryReturn.objects.get(commitment=commitment)
+    assert recorded.status == DeliveryReturn.Status.SUBMITTED  # an officer still verifies it
+    assert recorded.link is None
+    assert recorded.quantity == Decimal("12.5")
+    assert recorded.submitted_by_name.startswith("Pat Supplier (recorded by ")
+    # The same quarter twice is refused with the reason, and nothing is added.
+    again = client.post(url, form)
+    assert again.status_code == 400
+    assert "already been sent" in again.content.decode()
+    assert DeliveryReturn.objects.filter(commitment=commitment).count() == 1
