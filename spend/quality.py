@@ -259,6 +259,17 @@ SELECT p.low, p.high,
 """  # noqa: S608  (constants of this module only)
 
 
+_NUMBER = re.compile(r"\d+")
+
+
+def _numbers_differ(first: str, second: str) -> bool:
+    """Both names carry numbers, and not the same ones: "Unit 4 Ltd" and "Unit 5 Ltd",
+    "St Mary's 2 Academy" and "St Mary's 3 Academy" are other organisations, however alike
+    the rest of the name reads."""
+    a, b = set(_NUMBER.findall(first)), set(_NUMBER.findall(second))
+    return bool(a and b and a != b)
+
+
 @transaction.atomic
 def duplicates_refresh(*, threshold: float = SIMILARITY_THRESHOLD) -> int:
     """Replace the candidate pairs with a fresh set; returns how many there are."""
@@ -266,13 +277,15 @@ def duplicates_refresh(*, threshold: float = SIMILARITY_THRESHOLD) -> int:
         cursor.execute("DROP TABLE IF EXISTS quality_keys, quality_numbers, quality_pairs, "
                        "quality_similar, quality_pair_similarity")
         cursor.execute("SELECT id, name_key FROM spend_supplier")
-        names = {pk: trigrams(key) for pk, key in cursor.fetchall()}
+        keys = dict(cursor.fetchall())
+        names = {pk: trigrams(key) for pk, key in keys.items()}
         cursor.execute("CREATE TEMPORARY TABLE quality_similar "
                        "(low bigint, high bigint, similarity real) ON COMMIT DROP")
         with cursor.copy("COPY quality_similar (low, high, similarity) FROM STDIN") as copy:
             for low, high in similar_pairs(
                     [(pk, grams) for pk, grams in names.items() if grams], threshold):
-                copy.write_row((low, high, similarity(names[low], names[high])))
+                if not _numbers_differ(keys[low], keys[high]):
+                    copy.write_row((low, high, similarity(names[low], names[high])))
         cursor.execute(CANDIDATE_PAIRS_SQL, {"postcode_limit": POSTCODE_GROUP_LIMIT})
         cursor.execute("SELECT DISTINCT low, high FROM quality_pairs")
         pairs = cursor.fetchall()

@@ -249,6 +249,27 @@ def test_reasons_numbers_trading_names_and_ranking(tmp_path: Path) -> None:
     assert [float(s) for s in ranked][-1] == postcode_score
 
 
+def test_similar_names_with_different_numbers_are_not_offered(tmp_path: Path) -> None:
+    load(tmp_path, "numbered.csv", [
+        row(1, "1.00", "N1", "Brightside Catering 12 Ltd", zip_code="PR1 1AA"),
+        row(2, "1.00", "N2", "Brightsyde Catering 12 Ltd", zip_code="BB1 1AA"),
+        row(3, "1.00", "N3", "Brightside Catering 14 Ltd", zip_code="LA1 1AA"),
+        row(4, "1.00", "N4", "Brightside Catering Ltd", zip_code="FY1 1AA"),
+    ])
+    quality.duplicates_refresh()
+    by_number = {s.supplier_number: s.pk for s in Supplier.objects.all()}
+
+    def offered(a: str, b: str) -> bool:
+        low, high = sorted([by_number[a], by_number[b]])
+        return DuplicateCandidate.objects.filter(supplier_low_id=low,
+                                                 supplier_high_id=high).exists()
+
+    assert offered("N1", "N2")  # a misspelling, the same number
+    assert offered("N1", "N4")  # a number on one name only
+    assert not offered("N1", "N3")  # unit 12 and unit 14 are two organisations
+    assert not offered("N2", "N3")
+
+
 def test_supplier_flags_follow_aliases_and_company_numbers(two_suez, officer) -> None:
     survivor, merged = two_suez
     quality.supplier_quality_update(supplier=survivor, size_band_override="small", sme="auto",
