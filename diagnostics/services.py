@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -248,8 +249,37 @@ def invitation_create(
         expires_at=timezone.now() + timedelta(days=days),
         invited_by=invited_by,
     )
+    link = _invitation_email(invitation, token, sender=invited_by, site_url=site_url)
+    return invitation, link
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, sender: User, site_url: str,
+                      days: int | None = None) -> tuple[Invitation, str]:
+    """Email a fresh link, valid for another ``days``: for a lost email or a lapsed link.
+
+    The earlier link stops working (only the new token's hash is kept); answers already saved
+    stay with the invitation and carry on through the new link."""
+    current = Invitation.objects.select_for_update(of=("self",)).select_related(
+        "assessment", "framework").get(pk=invitation.pk)
+    if current.assessment is not None and not current.assessment.is_draft:
+        raise ValidationError("This organisation has already submitted its answers.")
+    days = days if days is not None else getattr(
+        settings, "DIAGNOSTICS_INVITATION_DAYS", INVITATION_DAYS
+    )
+    token = secrets.token_urlsafe(32)
+    current.token_hash = token_hash(token)
+    current.expires_at = timezone.now() + timedelta(days=days)
+    current.save(update_fields=["token_hash", "expires_at"])
+    return current, _invitation_email(current, token, sender=sender, site_url=site_url)
+
+
+def _invitation_email(invitation: Invitation, token: str, *, sender: User,
+                      site_url: str) -> str:
+    """Email the invitation's link once the transaction commits; returns the link."""
+    framework = invitation.framework
     link = site_url.rstrip("/") + reverse("diagnostics:invitation", kwargs={"token": token})
-    inviter = invited_by.get_full_name()
+    inviter = sender.get_full_name() or sender.email
     expires = timezone.localtime(invitation.expires_at).strftime("%-d %B %Y")
     body = (
         f"Hello,\n\n{inviter} at {settings.COUNCIL_NAME} has invited "
@@ -267,7 +297,7 @@ def invitation_create(
         from_email=None,
         recipient_list=[invitation.email],
     ))
-    return invitation, link
+    return link
 
 
 @transaction.atomic

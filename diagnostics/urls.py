@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("start/", views.start, name="start"),
     path("invite/", views.invite, name="invite"),
+    path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation-resend"),
     path("state-of-the-nation/", views.state_of_the_nation, name="state-of-the-nation"),
     # Officers: their own council's rounds.
     path("assessments/<int:pk>/", views.assessment, name="assessment"),

@@ -22,12 +22,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from diagnostics import charts, scoring, selectors, services
 from diagnostics.forms import (
@@ -140,6 +141,24 @@ def invite(request: HttpRequest) -> HttpResponse:
     return render(request, "diagnostics/invite.html", {
         "form": form, "breadcrumbs": _crumbs(("Invite another organisation", None)),
     })
+
+
+@role_required(*STAFF)
+@require_POST
+def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Email a fresh link (the old one stops working) for a lost email or a lapsed link."""
+    invitation = get_object_or_404(Invitation, pk=pk)
+    try:
+        invitation, _link = services.invitation_resend(
+            invitation=invitation, sender=request.user,  # type: ignore[arg-type]
+            site_url=request.build_absolute_uri("/"))
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, f"A new link was sent to {invitation.email} for "
+                                  f"{invitation.organisation_name}; the earlier one no longer "
+                                  "works.")
+    return redirect("diagnostics:home")
 
 
 @role_required(*STAFF)

@@ -54,6 +54,8 @@ def test_invited_officer_completes_and_inviter_sees_peers(sign_in_browser) -> No
     page.get_by_role("button", name="Send invitation").click()
     page.wait_for_url(re.compile(r"/diagnostics/$"))
     assert "Invitation sent to buyer@otherton.gov.uk" in page.locator("main").inner_text()
+    resend = page.get_by_role("button", name="Send a new link to buyer@otherton.gov.uk")
+    assert resend.count() == 1
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/diagnostics/invitations/\S+/", str(mail.outbox[0].body))
     assert link
@@ -94,6 +96,7 @@ def test_invited_officer_completes_and_inviter_sees_peers(sign_in_browser) -> No
     page = sign_in_browser(officer)
     page.goto("/diagnostics/")
     assert "Submitted" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name=re.compile("Send a new link")).count() == 0
     page.goto(f"/diagnostics/assessments/{own.pk}/results/")
     peers = page.locator("main").inner_text()
     assert "Other organisations at each level" in peers

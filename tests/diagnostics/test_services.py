@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -322,3 +323,20 @@ def test_tampered_and_expired_tokens_are_refused(nps: Framework, officer) -> Non
         expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(selectors.InvitationExpired):
         selectors.invitation_by_token(token)
+
+
+def test_a_submitted_invitation_gets_no_new_link(nps: Framework, officer) -> None:
+    invitation, link = services.invitation_create(
+        email="a@b.gov.uk", organisation_name="B", organisation_kind="council",
+        framework=nps, invited_by=officer, site_url="http://testserver",
+    )
+    assessment = services.invitation_start(invitation=invitation, respondent_name="Ann")
+    services.answer_save(assessment=assessment, answers={"L1": ("mature", "")})
+    _, fresh = services.invitation_resend(invitation=invitation, sender=officer,
+                                          site_url="http://testserver")
+    assert fresh != link
+    assert selectors.invitation_by_token(fresh.rstrip("/").rsplit("/", 1)[1]) == invitation
+    services.assessment_submit(assessment=assessment)
+    with pytest.raises(ValidationError, match="already submitted"):
+        services.invitation_resend(invitation=invitation, sender=officer,
+                                   site_url="http://testserver")

@@ -362,3 +362,29 @@ def test_spreadsheet_download_and_upload_pages(officer, nps: Framework) -> None:
     response = client.post(url, {"file": out})
     assert response["Location"] == reverse("diagnostics:assessment-check", args=[assessment.pk])
     assert assessment.answers.get(question_code="L2").level_code == "leader"
+
+
+def test_a_new_link_replaces_a_lost_or_lapsed_one(officer, councillor, svmi: Framework,
+                                                  django_capture_on_commit_callbacks) -> None:
+    staff = signed_in(officer)
+    old_path = _invite(staff, svmi, django_capture_on_commit_callbacks)
+    invitee = Client()
+    assert invitee.get(old_path).status_code == 200
+    invitation = Invitation.objects.get()
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - timedelta(days=1))  # the link has lapsed
+    resend = reverse("diagnostics:invitation-resend", args=[invitation.pk])
+    assert resend in staff.get(reverse("diagnostics:home")).content.decode()
+    assert signed_in(councillor).post(resend).status_code == 403
+    assert staff.get(resend).status_code == 405  # a change: POST only
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff.post(resend).status_code == 302
+    assert len(mail.outbox) == 2
+    new_path = re.search(r"http://testserver(/diagnostics/invitations/[^/\s]+/)",
+                         str(mail.outbox[-1].body))
+    assert new_path
+    assert new_path[1] != old_path
+    assert invitee.get(old_path).status_code == 404  # the old link no longer works
+    assert invitee.get(new_path[1]).status_code == 200
+    invitation.refresh_from_db()
+    assert invitation.expires_at > timezone.now() + timedelta(days=7)
