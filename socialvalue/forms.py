@@ -134,6 +134,11 @@ class LinkForm(forms.Form):
                                       widget=forms.Select(attrs=SELECT))
     days = forms.IntegerField(label="Days the link works", min_value=1, max_value=366,
                               initial=120, widget=forms.TextInput(YEAR))
+    email = forms.EmailField(
+        label="Email the link to (optional)", required=False,
+        help_text="The supplier's contact for social value. Leave it empty to copy the link "
+                  "into your own email.",
+        widget=forms.EmailInput(attrs={**INPUT, "autocomplete": "off", "spellcheck": "false"}))
 
     def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,8 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -259,6 +261,24 @@ def supplier_link_create(*, contract: Contract, supplier: AwardedSupplier, user:
         contract=contract, supplier=supplier, token_hash=token_hash(token), created_by=user,
         expires_at=timezone.now() + timedelta(days=days))
     return link, token
+
+
+def supplier_link_email(*, link: SupplierLink, url: str, to: str, sender: User) -> None:
+    """Email a new link to the supplier's contact once the transaction commits."""
+    contract = link.contract
+    expires = timezone.localtime(link.expires_at).strftime("%-d %B %Y")
+    body = (
+        f"Hello,\n\n{sender.get_full_name() or sender.email} at {settings.COUNCIL_NAME} has "
+        f"made a link for {link.supplier.name} to report the social value delivered under "
+        f"contract {contract.reference}, {contract.title}.\n\n"
+        f"Use it each quarter to send what was delivered against your commitments, with "
+        f"evidence. You do not need an account. The link works until {expires}:\n\n{url}\n\n"
+        f"Anyone with the link can send returns for your organisation on this contract, so "
+        f"please do not forward this email outside your organisation.\n"
+    )
+    transaction.on_commit(lambda: send_mail(
+        subject=f"Social value returns for {contract.reference}", message=body,
+        from_email=None, recipient_list=[to.strip().lower()]))
 
 
 @transaction.atomic

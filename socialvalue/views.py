@@ -486,15 +486,19 @@ def link_create(request: HttpRequest, pk: int) -> HttpResponse:
             contract=record, supplier=form.cleaned_data["supplier"],
             days=form.cleaned_data["days"], user=signed_in_user(request))
         url = request.build_absolute_uri(reverse("socialvalue:supplier", args=[token]))
+        emailed = form.cleaned_data["email"]
+        if emailed:
+            services.supplier_link_email(link=link, url=url, to=emailed,
+                                         sender=signed_in_user(request))
         return render(request, "socialvalue/link_created.html", {
-            "link": link, "url": url, "contract": record,
+            "link": link, "url": url, "contract": record, "emailed": emailed,
             "breadcrumbs": _contract_crumbs(record, ("Supplier link", None)),
         })
     return _form_page(
         request, form=form, heading="Make a supplier link", button="Make link", contract=record,
         intro="The supplier uses the link to send quarterly returns without an account. It "
-              "shows only this contract's commitments for that supplier. The link is shown "
-              "once: copy it into your email to the supplier.")
+              "shows only this contract's commitments for that supplier. The portal can email "
+              "it to the supplier's contact; it is also shown once, to copy.")
 
 
 @require_POST

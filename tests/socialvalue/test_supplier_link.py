@@ -197,3 +197,34 @@ def test_future_quarter_is_refused(world: World) -> None:
         user=world.officer)
     with pytest.raises(Exception, match="not started"):
         services.delivery_return_submit(commitment=commitment, quarter=1, quantity=Decimal(1))
+
+
+def test_the_officer_can_have_the_link_emailed_to_the_supplier(
+        client: Client, world: World, django_capture_on_commit_callbacks) -> None:
+    import re
+
+    from django.core import mail
+
+    client.force_login(world.officer)
+    supplier = world.c1.suppliers.first()
+    assert supplier is not None
+    url = reverse("socialvalue:link-create", args=[world.c1.pk])
+    refused = client.post(url, {"supplier": supplier.pk, "days": 30, "email": "not-an-address"})
+    assert "Enter a valid email address" in refused.content.decode()
+    assert not SupplierLink.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        made = client.post(url, {"supplier": supplier.pk, "days": 30,
+                                 "email": "Returns@Supplier.example"})
+    assert made.status_code == 200
+    assert "emailed to returns@supplier.example" in made.content.decode().lower()
+    [message] = mail.outbox
+    assert message.to == ["returns@supplier.example"]
+    assert world.c1.reference in message.subject
+    sent = re.search(r"http://testserver(/social-value/supplier/[^/\s]+/)", message.body)
+    assert sent
+    assert sent[1] in made.content.decode()  # the same link is shown once to the officer
+    assert Client().get(sent[1]).status_code == 200  # and works with no account
+    # Without an address nothing is sent: the officer copies the link.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"supplier": supplier.pk, "days": 30, "email": ""})
+    assert len(mail.outbox) == 1
