@@ -220,7 +220,7 @@ def test_the_officer_can_have_the_link_emailed_to_the_supplier(
     [message] = mail.outbox
     assert message.to == ["returns@supplier.example"]
     assert world.c1.reference in message.subject
-    sent = re.search(r"http://testserver(/social-value/supplier/[^/\s]+/)", message.body)
+    sent = re.search(r"http://testserver(/social-value/supplier/[^/\s]+/)", str(message.body))
     assert sent
     assert sent[1] in made.content.decode()  # the same link is shown once to the officer
     assert Client().get(sent[1]).status_code == 200  # and works with no account
