@@ -282,10 +282,10 @@ def duplicates_refresh(*, threshold: float = SIMILARITY_THRESHOLD) -> int:
         cursor.execute("CREATE TEMPORARY TABLE quality_similar "
                        "(low bigint, high bigint, similarity real) ON COMMIT DROP")
         with cursor.copy("COPY quality_similar (low, high, similarity) FROM STDIN") as copy:
-            for low, high in similar_pairs(
+            for low, high, alike in similar_pairs(
                     [(pk, grams) for pk, grams in names.items() if grams], threshold):
                 if not _numbers_differ(keys[low], keys[high]):
-                    copy.write_row((low, high, similarity(names[low], names[high])))
+                    copy.write_row((low, high, alike))
         cursor.execute(CANDIDATE_PAIRS_SQL, {"postcode_limit": POSTCODE_GROUP_LIMIT})
         cursor.execute("SELECT DISTINCT low, high FROM quality_pairs")
         pairs = cursor.fetchall()

@@ -54,15 +54,16 @@ def similarity(first: frozenset[str], second: frozenset[str]) -> float:
 
 
 def similar_pairs(names: Sequence[tuple[int, Iterable[str]]], threshold: float
-                  ) -> Iterator[tuple[int, int]]:
-    """(low id, high id) for every two names whose trigram similarity is at least threshold.
+                  ) -> Iterator[tuple[int, int, float]]:
+    """(low id, high id, similarity) for every two names whose trigram similarity is at least
+    threshold; the similarity is the one ``similarity()`` gives.
 
     ``names`` holds (id, trigrams) with each name's distinct trigrams (``trigrams()``)."""
     ids = np.array([pk for pk, _ in names], dtype=np.int64)
     postings: dict[str, list[int]] = defaultdict(list)
     sizes = np.zeros(len(ids), dtype=np.float32)
-    for row, (_, trigrams) in enumerate(names):
-        distinct = set(trigrams)
+    for row, (_, grams) in enumerate(names):
+        distinct = set(grams)
         sizes[row] = len(distinct)
         for trigram in distinct:
             postings[trigram].append(row)
@@ -107,10 +108,10 @@ def similar_pairs(names: Sequence[tuple[int, Iterable[str]]], threshold: float
             overlap[first_rows - start, later_rows - start] += shared[low:high].astype(np.float32)
         union = sizes[start:stop, None] + sizes[None, start:] - overlap
         with np.errstate(divide="ignore", invalid="ignore"):
-            similarity = np.where(union > 0, overlap / union, np.float32(0))
-        found = similarity.astype(np.float64) >= limit
+            alike = np.where(union > 0, overlap / union, np.float32(0))
+        found = alike.astype(np.float64) >= limit
         # Only pairs (i, j) with j > i: drop the diagonal and what lies below it.
         found &= np.arange(start, count)[None, :] > np.arange(start, stop)[:, None]
         for row, column in zip(*np.nonzero(found), strict=True):
             a, b = int(ids[start + row]), int(ids[start + column])
-            yield (a, b) if a < b else (b, a)
+            yield min(a, b), max(a, b), float(alike[row, column])
