@@ -174,10 +174,16 @@ class ReturnForm(forms.Form):
     def __init__(self, *args: Any, commitments: list[Commitment], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
+        self.commitments = {c.pk: c for c in commitments
+                            if FyQuarter(c.period_fy, 1).start <= today}
         self.fields["commitment"].choices = [  # type: ignore[attr-defined]
             (c.pk, f"{c.measure.code} {c.measure.title}, {financial_year_label(c.period_fy)}: "
                    f"target {c.target_quantity.normalize():f} {c.measure.unit}")
-            for c in commitments if FyQuarter(c.period_fy, 1).start <= today]
+            for c in self.commitments.values()]
+
+    def chosen(self) -> Commitment:
+        """The commitment picked (one of those offered: the field's choices see to that)."""
+        return self.commitments[self.cleaned_data["commitment"]]
 
     def clean_evidence(self) -> Any:
         upload = self.cleaned_data.get("evidence")

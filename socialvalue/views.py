@@ -402,6 +402,21 @@ def commitment_delete(request: HttpRequest, pk: int, commitment_pk: int) -> Http
     return redirect("socialvalue:contract", pk=pk)
 
 
+def _return_submitted(form: ReturnForm, *, submitted_by_name: str,
+                      link: SupplierLink | None = None) -> bool:
+    """Submit the return a valid form holds; if the service refuses it, say why on the form."""
+    data = form.cleaned_data
+    try:
+        services.delivery_return_submit(
+            commitment=form.chosen(), quarter=data["quarter"], quantity=data["quantity"],
+            evidence_note=data["evidence_note"], evidence=data["evidence"],
+            submitted_by_name=submitted_by_name, link=link)
+    except ValidationError as problem:
+        _form_errors(form, problem)
+        return False
+    return True
+
+
 @role_required(*STAFF)
 def return_record(request: HttpRequest, pk: int) -> HttpResponse:
     """An officer records a return the supplier sent another way (an email, a spreadsheet).
@@ -414,18 +429,10 @@ def return_record(request: HttpRequest, pk: int) -> HttpResponse:
     form.fields["submitted_by_name"].help_text = "The supplier's contact who sent the figures."
     form.fields["submitted_by_name"].widget.attrs.pop("autocomplete", None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        chosen = next(c for c in commitments if c.pk == data["commitment"])  # form's choices
         user = signed_in_user(request)
-        try:
-            services.delivery_return_submit(
-                commitment=chosen, quarter=data["quarter"], quantity=data["quantity"],
-                evidence_note=data["evidence_note"], evidence=data["evidence"],
-                submitted_by_name=f"{data['submitted_by_name']} (recorded by "
-                                  f"{user.get_full_name() or user.email})")
-        except ValidationError as problem:
-            _form_errors(form, problem)
-        else:
+        if _return_submitted(form, submitted_by_name=(
+                f"{form.cleaned_data['submitted_by_name']} (recorded by "
+                f"{user.get_full_name() or user.email})")):
             messages.success(request, "Return recorded. It counts as delivered once an officer "
                                       "verifies it.")
             return redirect("socialvalue:contract", pk=pk)
@@ -552,23 +559,11 @@ def supplier_return(request: HttpRequest, link: SupplierLink, token: str) -> Htt
     sv = selectors.supplier_link_view(link)
     commitments = [line.commitment for line in sv.commitments]
     form = ReturnForm(request.POST or None, request.FILES or None, commitments=commitments)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        chosen = next((c for c in commitments if c.pk == data["commitment"]), None)
-        if chosen is None:  # the form's choices already rule this out
-            form.add_error("commitment", "Choose one of this contract's commitments.")
-        else:
-            try:
-                services.delivery_return_submit(
-                    commitment=chosen, quarter=data["quarter"], quantity=data["quantity"],
-                    evidence_note=data["evidence_note"], evidence=data["evidence"],
-                    submitted_by_name=data["submitted_by_name"], link=link)
-            except ValidationError as problem:
-                _form_errors(form, problem)
-            else:
-                messages.success(request, "Return sent. The council will check it and "
-                                          "mark it verified or tell you why not.")
-                return redirect("socialvalue:supplier", token=token)
+    if request.method == "POST" and form.is_valid() and _return_submitted(
+            form, submitted_by_name=form.cleaned_data["submitted_by_name"], link=link):
+        messages.success(request, "Return sent. The council will check it and mark it "
+                                  "verified or tell you why not.")
+        return redirect("socialvalue:supplier", token=token)
     return render(request, "socialvalue/supplier_return.html", {
         "link": link, "token": token, "form": form, "sv": sv,
     }, status=400 if form.errors else 200)
