@@ -279,7 +279,7 @@ def _invitation_email(invitation: Invitation, token: str, *, sender: User,
     """Email the invitation's link once the transaction commits; returns the link."""
     framework = invitation.framework
     link = site_url.rstrip("/") + reverse("diagnostics:invitation", kwargs={"token": token})
-    inviter = sender.get_full_name() or sender.email
+    inviter = sender.get_full_name()
     expires = timezone.localtime(invitation.expires_at).strftime("%-d %B %Y")
     body = (
         f"Hello,\n\n{inviter} at {settings.COUNCIL_NAME} has invited "

@@ -268,7 +268,7 @@ def supplier_link_email(*, link: SupplierLink, url: str, to: str, sender: User) 
     contract = link.contract
     expires = timezone.localtime(link.expires_at).strftime("%-d %B %Y")
     body = (
-        f"Hello,\n\n{sender.get_full_name() or sender.email} at {settings.COUNCIL_NAME} has "
+        f"Hello,\n\n{sender.get_full_name()} at {settings.COUNCIL_NAME} has "
         f"made a link for {link.supplier.name} to report the social value delivered under "
         f"contract {contract.reference}, {contract.title}.\n\n"
         f"Use it each quarter to send what was delivered against your commitments, with "

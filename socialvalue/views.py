@@ -432,7 +432,7 @@ def return_record(request: HttpRequest, pk: int) -> HttpResponse:
         user = signed_in_user(request)
         if _return_submitted(form, submitted_by_name=(
                 f"{form.cleaned_data['submitted_by_name']} (recorded by "
-                f"{user.get_full_name() or user.email})")):
+                f"{user.get_full_name()})")):
             messages.success(request, "Return recorded. It counts as delivered once an officer "
                                       "verifies it.")
             return redirect("socialvalue:contract", pk=pk)
