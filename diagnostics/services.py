@@ -18,7 +18,6 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from diagnostics import framework_files
 from diagnostics.models import Answer, Assessment, Framework, Invitation, Organisation
 from portal.models import User
+from portal.services import email_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -291,12 +291,8 @@ def _invitation_email(invitation: Invitation, token: str, *, sender: User,
         f"sees them only as part of anonymous counts across organisations, never by name.\n\n"
         f"Do not forward this email: anyone with the link can answer for your organisation.\n"
     )
-    transaction.on_commit(lambda: send_mail(
-        subject=f"Invitation: {framework.short_title} self-assessment",
-        message=body,
-        from_email=None,
-        recipient_list=[invitation.email],
-    ))
+    email_after_commit(subject=f"Invitation: {framework.short_title} self-assessment",
+                       body=body, to=invitation.email)
     return link
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -86,6 +87,13 @@ def sign_in_succeeded(*, email: str, client_ip: str) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Jobs
+
+
+def email_after_commit(*, subject: str, body: str, to: str) -> None:
+    """Send an email once the caller's transaction commits: a link is never mailed for a
+    record that was rolled back."""
+    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None,
+                                            recipient_list=[to]))
 
 
 def job_start(

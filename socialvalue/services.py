@@ -15,12 +15,12 @@ from typing import IO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contracts.models import AwardedSupplier, Contract
 from portal.models import User
+from portal.services import email_after_commit
 from socialvalue.catalogue import load_starter_catalogue
 from socialvalue.catalogue.spreadsheet import CatalogueRow, read_catalogue, write_catalogue
 from socialvalue.evidence import check_evidence
@@ -276,9 +276,8 @@ def supplier_link_email(*, link: SupplierLink, url: str, to: str, sender: User) 
         f"Anyone with the link can send returns for your organisation on this contract, so "
         f"please do not forward this email outside your organisation.\n"
     )
-    transaction.on_commit(lambda: send_mail(
-        subject=f"Social value returns for {contract.reference}", message=body,
-        from_email=None, recipient_list=[to.strip().lower()]))
+    email_after_commit(subject=f"Social value returns for {contract.reference}", body=body,
+                       to=to.strip().lower())
 
 
 @transaction.atomic
