@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench.common import database_url, psql, timed_child  # noqa: E402
 
 FLOOR_TABLE = """
 CREATE TABLE bench_floor (
@@ -38,29 +38,6 @@ CREATE TABLE bench_floor (
   dist_line_num text, amount text, currency_code text, cost_centre text, account text,
   account_description text, description text)
 """
-
-
-def database_url(name: str) -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def psql(url: str, *args: str) -> None:
-    subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", *args], check=True)
-
-
-def timed_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Seconds, peak resident memory in MB of the child, and its output."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=BASE_DIR, capture_output=True, text=True,
-                          check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    return seconds, peak, done.stdout.strip()
 
 
 def main() -> None:

@@ -33,10 +33,12 @@ import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench.common import database_url  # noqa: E402
+
 BENCH_DB = "portal_bench_register"
 
 DEPARTMENTS = ["Adult Services", "Children's Services", "Highways", "Schools", "Waste",
@@ -104,9 +106,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
 
-    server = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal"))
-    bench_url = urlunsplit(server._replace(path=f"/{BENCH_DB}"))
-    admin_url = urlunsplit(server._replace(path="/postgres"))
+    bench_url = database_url(BENCH_DB)
+    admin_url = database_url("postgres")
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as connection:

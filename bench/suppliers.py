@@ -28,10 +28,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench.common import database_url, psql, timed_child  # noqa: E402
 
 FIRST = ("Acme", "Northern", "Pennine", "Lancashire", "Ribble", "Fylde", "Bowland", "Red Rose",
          "Preston", "Morecambe", "Blue Sky", "Quayside", "Millstone", "Harbour", "Summit",
@@ -69,34 +70,6 @@ CH_HEADER = [
 ]
 ACCOUNTS = ("MICRO ENTITY", "TOTAL EXEMPTION FULL", "SMALL", "UNAUDITED ABRIDGED", "MEDIUM",
             "FULL", "GROUP", "DORMANT", "NO ACCOUNTS FILED")
-
-
-def database_url(name: str) -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
-    return urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-
-
-def psql(url: str, *args: str) -> None:
-    subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", *args], check=True)
-
-
-# Runs a command and prints its peak resident memory (KB) last on stderr: getrusage of the
-# bench itself would give the largest child so far, not this one.
-_PEAK_OF = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-            "sys.exit(done.returncode)")
-
-
-def timed_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Seconds, peak resident memory in MB of the child, and its output."""
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _PEAK_OF, *command], env=env, cwd=BASE_DIR,
-                          capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    peak = int(done.stderr.strip().splitlines()[-1]) / 1024
-    return seconds, peak, done.stdout.strip()
 
 
 def supplier_rows(count: int, seed: int = 9) -> list[tuple[str, str, str, str]]:
