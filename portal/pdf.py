@@ -56,8 +56,11 @@ class PdfInChild:
             cwd=Path(__file__).resolve().parent.parent)
         assert self.child.stdin is not None
         # The child reads all of its input before it writes anything: this cannot deadlock.
-        self.child.stdin.write(html.encode("utf-8"))
-        self.child.stdin.close()
+        try:
+            self.child.stdin.write(html.encode("utf-8"))
+            self.child.stdin.close()
+        except BrokenPipeError:
+            pass  # the child died before reading it all; result() reports how it ended
         self.child.stdin = None  # communicate() must not flush the closed pipe again
 
     def result(self) -> bytes:

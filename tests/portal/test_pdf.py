@@ -6,6 +6,7 @@ import io
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -49,3 +50,10 @@ def test_cancel_stops_the_child() -> None:
     render.cancel()
     assert render.child.returncode is not None
     render.cancel()  # and again does nothing
+
+
+def test_a_child_that_cannot_start_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    html = PAGE.format(rows="".join(f"<tr><td>REF-{n:05d}</td></tr>" for n in range(20_000)))
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # exits at once, reading nothing
+    with pytest.raises(PdfRenderFailed, match="exit 1"):
+        PdfInChild(html, str(settings.BASE_DIR)).result()
