@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from contracts import layout
 from contracts.models import Contract, Publication, PublishedContract
-from portal.pdf import PdfInChild, html_to_pdf
+from portal.pdf import PdfInChild
 
 
 def _contracts(publication: Publication) -> Iterator[PublishedContract]:
@@ -127,21 +127,14 @@ def _pdf_rows(publication: Publication) -> Iterator[dict[str, Any]]:
         yield {"contract": contract, "suppliers": shown, "more": more}
 
 
-def pdf_html(publication: Publication) -> str:
-    return render_to_string("register/publication_pdf.html", {
+def start_pdf(publication: Publication) -> PdfInChild:
+    """Start the PDF in a child process (it takes most of a publication's time): the caller
+    writes the other files meanwhile and then collects it with ``.result()``."""
+    html = render_to_string("register/publication_pdf.html", {
         "publication": publication,
         "contracts": _pdf_rows(publication),
         "council_name": settings.COUNCIL_NAME,
         "shown": PDF_SUPPLIERS_SHOWN,
         "generated": timezone.localtime(),
     })
-
-
-def render_pdf(publication: Publication) -> bytes:
-    return html_to_pdf(pdf_html(publication), str(settings.BASE_DIR))
-
-
-def start_pdf(publication: Publication) -> PdfInChild:
-    """Start the PDF in a child process (it takes most of a publication's time): the caller
-    writes the other files meanwhile and then collects it with ``.result()``."""
-    return PdfInChild(pdf_html(publication), str(settings.BASE_DIR))
+    return PdfInChild(html, str(settings.BASE_DIR))
