@@ -184,3 +184,8 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Spend imports: a large Oracle CSV extract is cut into chunks of about this many bytes,
+# parsed by this many child processes while the import merges earlier chunks (0: never).
+SPEND_IMPORT_WORKERS = env_int("SPEND_IMPORT_WORKERS", 2)
+SPEND_IMPORT_CHUNK_BYTES = env_int("SPEND_IMPORT_CHUNK_BYTES", 24 * 1024 * 1024)

@@ -1,92 +1,80 @@
-"""Loading one file into the ledger: COPY into a staging table, then merge by natural key.
+"""Loading one file into the ledger: staged in chunks, each merged by natural key.
 
 Everything for one file happens in one database transaction, so a file is either in the
 ledger whole or not at all: a bad row found halfway, a database error, or a worker killed
 mid-file leaves the ledger exactly as it was (PostgreSQL discards the open transaction).
 
-Steps, all inside that transaction:
+The file is read in chunks (``spend.ingest.staging``), each merged in file order:
 
-1. ``COPY`` the parsed rows (``spend.ingest.parse``) into a temporary, unindexed table;
-2. resolve supplier numbers left behind by merges (``spend_suppliernumberalias``) to the
-   surviving supplier's number, then upsert suppliers (the newest name wins; a row that came
-   in under an alias never renames the survivor) and supplier sites (classified by postcode);
-3. insert payments whose natural key the ledger does not have (an anti-join; the first line
-   of a key repeated within the file), and mark payments voided since an earlier extract as
-   not spend;
-4. rebuild ``spend_spendsummary`` for the financial years the file touches.
+1. the chunk's payments are ``COPY``-ed into unindexed staging tables: by this process for
+   a small file, an XLSX workbook or a published spend file; for a large Oracle CSV extract
+   by child processes that parse later chunks while this transaction merges earlier ones
+   (``spend.ingest.chunks``);
+2. supplier numbers left behind by merges (``spend_suppliernumberalias``) resolve to the
+   surviving supplier's number; suppliers are upserted (the newest name wins; a row that
+   came in under an alias never renames the survivor) and so are supplier sites
+   (classified by postcode);
+3. payments whose natural key the ledger does not have are inserted (the first line of a key
+   repeated within the file counts), and payments voided since an earlier extract stop
+   counting as spend;
+4. what each chunk added to or took from spend is summed by financial year, month, supplier,
+   locality and category, and applied to ``spend_spendsummary`` once at the end, so the
+   dashboards' summary changes with the file instead of being rebuilt year by year.
 
-Imports take a transaction-level advisory lock, so two files never rebuild the same
-year's summary at once.
+Imports take a transaction-level advisory lock, so two files never merge at once.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import secrets
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from spend.ingest.normalise import financial_year, name_key
-from spend.ingest.parse import ImportHeader, Payment, iter_payments
+from spend.ingest.chunks import (
+    ChunkJob,
+    ChunkPlan,
+    ChunkWorkers,
+    chunk_rows,
+    plan_chunks,
+)
+from spend.ingest.errors import ImportRejected
+from spend.ingest.layouts import FUSION, R12
+from spend.ingest.parse import ImportHeader, _payments, iter_payments
+from spend.ingest.readers import OpenedFile
+from spend.ingest.staging import (
+    Categoriser,
+    StagedChunk,
+    create_tables,
+    stage_payments,
+    table_names,
+)
+
+logger = logging.getLogger(__name__)
 
 IMPORT_LOCK_ID = 7_340_001  # any fixed number: pg_advisory_xact_lock key for spend imports
-PROGRESS_EVERY_ROWS = 50_000
+# Rows this process stages before merging them (memory stays flat however long the file).
+ROWS_PER_CHUNK = 100_000
 # Typical bytes per extract row, to turn rows read into a rough share of the file.
 BYTES_PER_ROW_ESTIMATE = 220
-
-# The payment rows of the file. Supplier names and site addresses are not repeated here on
-# every row: they are collected while reading (one entry per supplier and per site) and go to
-# the two small tables below, which keeps the copy and the merge lean.
-STAGING_COLUMNS = (
-    "natural_key", "layout", "supplier_number", "site_code", "postcode", "payment_date",
-    "financial_year", "invoice_number", "invoice_date", "payment_reference", "amount_pence",
-    "currency", "cost_centre", "account", "account_description", "description", "status",
-    "is_spend", "line_number",
-)
-# Binary COPY: psycopg's C dumpers format dates and numbers faster than text would.
-STAGING_TYPES = (
-    "text", "text", "text", "text", "text", "date", "int2", "text", "date", "text", "int8",
-    "text", "text", "text", "text", "text", "text", "bool", "int4",
-)
-
-CREATE_STAGING = """
-CREATE TEMPORARY TABLE spend_staging (
-    natural_key text NOT NULL, layout text NOT NULL, supplier_number text NOT NULL,
-    site_code text NOT NULL, postcode text NOT NULL, payment_date date NOT NULL,
-    financial_year smallint NOT NULL, invoice_number text, invoice_date date,
-    payment_reference text, amount_pence bigint NOT NULL, currency text, cost_centre text,
-    account text, account_description text, description text, status text,
-    is_spend boolean NOT NULL, line_number integer NOT NULL
-) ON COMMIT DROP;
-CREATE TEMPORARY TABLE spend_staging_supplier (
-    supplier_number text NOT NULL, supplier_name text NOT NULL, name_key text NOT NULL,
-    payment_date date NOT NULL, aliased boolean NOT NULL DEFAULT false
-) ON COMMIT DROP;
-CREATE TEMPORARY TABLE spend_staging_site (
-    supplier_number text NOT NULL, site_code text NOT NULL, postcode text NOT NULL,
-    address_line text NOT NULL, city text NOT NULL, district text NOT NULL
-) ON COMMIT DROP
-"""
-STAGING_TABLES = "spend_staging, spend_staging_supplier, spend_staging_site, spend_account_category"
+IN_PROCESS_PREFIX = "spend_staging"
 
 # A number merged into another supplier keeps resolving to it (spend.quality merges suppliers):
 # rewrite such staged rows to the survivor's number before anything joins on supplier_number.
 RESOLVE_ALIASES = """
-UPDATE spend_staging st
-   SET supplier_number = s.supplier_number
-  FROM spend_suppliernumberalias a
-  JOIN spend_supplier s ON s.id = a.supplier_id
- WHERE a.supplier_number = st.supplier_number;
-UPDATE spend_staging_supplier st
+UPDATE {suppliers} st
    SET supplier_number = s.supplier_number, aliased = true
   FROM spend_suppliernumberalias a
   JOIN spend_supplier s ON s.id = a.supplier_id
  WHERE a.supplier_number = st.supplier_number;
-UPDATE spend_staging_site st
+UPDATE {sites} st
    SET supplier_number = s.supplier_number
   FROM spend_suppliernumberalias a
   JOIN spend_supplier s ON s.id = a.supplier_id
@@ -102,65 +90,193 @@ CASE
 END
 """
 
-UPSERT_SUPPLIERS = """
+# Each chunk adds the suppliers the ledger lacks; the names of all the file's suppliers are
+# settled once at the end (SETTLE_SUPPLIER_NAMES), not rewritten chunk after chunk.
+ADD_NEW_SUPPLIERS = """
 INSERT INTO spend_supplier (supplier_number, name, name_key, name_as_of, company_number,
                             created_at)
 SELECT DISTINCT ON (supplier_number)
        supplier_number, left(supplier_name, 240), left(name_key, 240), payment_date, '', now()
-FROM spend_staging_supplier
+FROM {suppliers}
 WHERE NOT aliased
 ORDER BY supplier_number, payment_date DESC
+ON CONFLICT (supplier_number) DO NOTHING
+"""
+
+CREATE_FILE_SUPPLIERS = """
+DROP TABLE IF EXISTS spend_file_supplier;
+CREATE TEMPORARY TABLE spend_file_supplier (
+    supplier_number text NOT NULL, supplier_name text NOT NULL, name_key text NOT NULL,
+    payment_date date NOT NULL, chunk integer NOT NULL
+) ON COMMIT DROP
+"""
+
+KEEP_SUPPLIER_NAMES = """
+INSERT INTO spend_file_supplier
+SELECT supplier_number, supplier_name, name_key, payment_date, %(chunk)s
+FROM {suppliers} WHERE NOT aliased
+"""
+
+# The newest name in the file wins (the later line on the same day), and renames a supplier
+# whose name is no newer; a row that came in under an alias never renames the survivor.
+SETTLE_SUPPLIER_NAMES = """
+INSERT INTO spend_supplier (supplier_number, name, name_key, name_as_of, company_number,
+                            created_at)
+SELECT DISTINCT ON (supplier_number)
+       supplier_number, left(supplier_name, 240), left(name_key, 240), payment_date, '', now()
+FROM spend_file_supplier
+ORDER BY supplier_number, payment_date DESC, chunk DESC
 ON CONFLICT (supplier_number) DO UPDATE
    SET name = EXCLUDED.name, name_key = EXCLUDED.name_key, name_as_of = EXCLUDED.name_as_of
  WHERE spend_supplier.name_as_of IS NULL OR EXCLUDED.name_as_of >= spend_supplier.name_as_of
 """
 
 # LOCALITY_CASE is a constant of this module; the values themselves are bound parameters.
-UPSERT_SITES = f"""
+ADD_NEW_SITES = """
 INSERT INTO spend_suppliersite (supplier_id, site_code, address_line, city, postcode, district,
                                 locality_class)
 SELECT DISTINCT ON (s.id, left(st.site_code, 60), left(st.postcode, 12))
        s.id, left(st.site_code, 60), left(st.address_line, 240), left(st.city, 100),
-       left(st.postcode, 12), st.district, {LOCALITY_CASE}
-FROM spend_staging_site st
+       left(st.postcode, 12), st.district, {locality}
+FROM {sites} st
 JOIN spend_supplier s ON s.supplier_number = st.supplier_number
 LEFT JOIN spend_postcodedistrict d ON d.district = st.district
 ORDER BY s.id, left(st.site_code, 60), left(st.postcode, 12)
 ON CONFLICT (supplier_id, site_code, postcode) DO NOTHING
-"""  # noqa: S608
+"""
 
+# The chunk's site_ref -> the ledger's supplier and site: payments join on one integer.
+MAP_SITES = """
+DROP TABLE IF EXISTS spend_site_map;
+CREATE TEMPORARY TABLE spend_site_map ON COMMIT DROP AS
+SELECT st.site_ref, s.id AS supplier_id, ss.id AS site_id, ss.locality_class
+FROM {sites} st
+JOIN spend_supplier s ON s.supplier_number = st.supplier_number
+JOIN spend_suppliersite ss ON ss.supplier_id = s.id
+     AND ss.site_code = left(st.site_code, 60) AND ss.postcode = left(st.postcode, 12);
+ANALYZE spend_site_map
+"""
+
+# Only asked when some ledger key lies between the chunk's lowest and highest key.
+MARK_PRESENT = """
+UPDATE {payments} st SET present = true
+ WHERE EXISTS (SELECT 1 FROM spend_payment p WHERE p.natural_key = st.natural_key)
+"""
+
+# Imports hold the advisory lock, so nothing else inserts payments meanwhile: a plain insert
+# of the keys the ledger lacks is safe, and cheaper than ON CONFLICT's speculative insertion.
 INSERT_PAYMENTS = """
 INSERT INTO spend_payment (natural_key, layout, batch_id, supplier_id, site_id, category_id,
     payment_date, financial_year, amount_pence, currency, is_spend, status, invoice_number,
     invoice_date, payment_reference, cost_centre, account, account_description, description,
     source_line)
-SELECT DISTINCT ON (st.natural_key)
-    st.natural_key, st.layout, %(batch_id)s, s.id, ss.id, ac.category_id,
+SELECT st.natural_key, st.layout, %(batch_id)s, m.supplier_id, m.site_id, st.category_id,
     st.payment_date, st.financial_year, st.amount_pence, coalesce(st.currency, 'GBP'),
     st.is_spend, left(coalesce(st.status, ''), 40), left(coalesce(st.invoice_number, ''), 100),
     st.invoice_date, left(coalesce(st.payment_reference, ''), 100),
     left(coalesce(st.cost_centre, ''), 100), left(coalesce(st.account, ''), 60),
     left(coalesce(st.account_description, ''), 240), coalesce(st.description, ''),
     st.line_number
-FROM spend_staging st
-JOIN spend_supplier s ON s.supplier_number = st.supplier_number
-JOIN spend_suppliersite ss ON ss.supplier_id = s.id
-     AND ss.site_code = left(st.site_code, 60) AND ss.postcode = left(st.postcode, 12)
-LEFT JOIN spend_account_category ac ON ac.account = st.account
--- Imports hold the advisory lock, so nothing else inserts payments meanwhile: a plain insert
--- of the keys the ledger lacks is safe, and cheaper than ON CONFLICT's speculative insertion.
-WHERE NOT EXISTS (SELECT 1 FROM spend_payment p WHERE p.natural_key = st.natural_key)
--- A key twice in one file: its first line counts. In key order, the unique index on
--- natural_key is built up page by page, not at random.
-ORDER BY st.natural_key, st.line_number
+FROM {payments} st
+JOIN spend_site_map m ON m.site_ref = st.site_ref
+WHERE NOT st.repeated AND NOT st.present
+"""
+
+# What a file adds to or takes from spend, by summary row; applied at the end of the file.
+CREATE_SUMMARY_CHANGES = """
+DROP TABLE IF EXISTS spend_summary_change;
+CREATE TEMPORARY TABLE spend_summary_change (
+    financial_year smallint NOT NULL, month date NOT NULL, supplier_id bigint NOT NULL,
+    locality_class text NOT NULL, category_id bigint, total_pence bigint NOT NULL,
+    payment_count bigint NOT NULL
+) ON COMMIT DROP
+"""
+
+# The spend the chunk's insert added (the same rows INSERT_PAYMENTS took).
+SUM_ADDED = """
+WITH added AS (
+    SELECT st.financial_year, date_trunc('month', st.payment_date)::date AS month,
+           m.supplier_id, m.locality_class, st.category_id,
+           sum(st.amount_pence) AS total_pence, count(*) AS payment_count
+    FROM {payments} st
+    JOIN spend_site_map m ON m.site_ref = st.site_ref
+    WHERE st.is_spend AND NOT st.repeated AND NOT st.present
+    GROUP BY 1, 2, 3, 4, 5
+), kept AS (
+    INSERT INTO spend_summary_change SELECT * FROM added
+)
+SELECT coalesce(sum(total_pence), 0) FROM added
+"""
+
+# The same from the sums staged with the chunk, when the insert took every row not repeated.
+SUM_STAGED = """
+WITH added AS (
+    SELECT st.financial_year, st.month, m.supplier_id, m.locality_class, st.category_id,
+           sum(st.total_pence) AS total_pence, sum(st.payment_count) AS payment_count
+    FROM {sums} st
+    JOIN spend_site_map m ON m.site_ref = st.site_ref
+    GROUP BY 1, 2, 3, 4, 5
+), kept AS (
+    INSERT INTO spend_summary_change SELECT * FROM added
+)
+SELECT coalesce(sum(total_pence), 0) FROM added
 """
 
 # A payment the ledger holds as spend that a later extract shows voided stops counting.
 MARK_VOIDED = """
-UPDATE spend_payment p
-   SET is_spend = false, status = left(coalesce(st.status, ''), 40)
-  FROM spend_staging st
- WHERE NOT st.is_spend AND p.natural_key = st.natural_key AND p.is_spend
+WITH voided AS (
+    UPDATE spend_payment p
+       SET is_spend = false, status = left(coalesce(st.status, ''), 40)
+      FROM {payments} st
+     WHERE NOT st.is_spend AND p.natural_key = st.natural_key AND p.is_spend
+    RETURNING p.financial_year, p.payment_date, p.supplier_id, p.site_id, p.category_id,
+              p.amount_pence
+), kept AS (
+    INSERT INTO spend_summary_change
+    SELECT v.financial_year, date_trunc('month', v.payment_date)::date, v.supplier_id,
+           ss.locality_class, v.category_id, -sum(v.amount_pence), -count(*)
+    FROM voided v
+    JOIN spend_suppliersite ss ON ss.id = v.site_id
+    GROUP BY 1, 2, 3, 4, 5
+)
+SELECT count(*) FROM voided
+"""
+
+# The file's changes, netted per summary row, applied to the summary: rows left with no
+# payments deleted, rows that still have some updated, new rows added.
+APPLY_SUMMARY_CHANGES = """
+CREATE TEMPORARY TABLE spend_summary_net ON COMMIT DROP AS
+SELECT financial_year, month, supplier_id, locality_class, category_id,
+       coalesce(category_id, 0) AS category_key, sum(total_pence) AS total_pence,
+       sum(payment_count) AS payment_count
+FROM spend_summary_change GROUP BY 1, 2, 3, 4, 5;
+ANALYZE spend_summary_net;
+-- Deleted first: the update would change the counts the delete goes by.
+DELETE FROM spend_spendsummary s
+ USING spend_summary_net n
+ WHERE s.financial_year = n.financial_year AND s.month = n.month
+   AND s.supplier_id = n.supplier_id AND s.locality_class = n.locality_class
+   AND coalesce(s.category_id, 0) = n.category_key
+   AND s.payment_count + n.payment_count <= 0;
+UPDATE spend_spendsummary s
+   SET total_pence = s.total_pence + n.total_pence,
+       payment_count = s.payment_count + n.payment_count
+  FROM spend_summary_net n
+ WHERE s.financial_year = n.financial_year AND s.month = n.month
+   AND s.supplier_id = n.supplier_id AND s.locality_class = n.locality_class
+   AND coalesce(s.category_id, 0) = n.category_key
+   AND s.payment_count + n.payment_count > 0;
+INSERT INTO spend_spendsummary (financial_year, month, supplier_id, locality_class,
+                                category_id, total_pence, payment_count)
+SELECT financial_year, month, supplier_id, locality_class, category_id, total_pence,
+       payment_count
+FROM spend_summary_net n
+WHERE n.payment_count > 0 AND NOT EXISTS (
+    SELECT 1 FROM spend_spendsummary s
+     WHERE s.financial_year = n.financial_year AND s.month = n.month
+       AND s.supplier_id = n.supplier_id AND s.locality_class = n.locality_class
+       AND coalesce(s.category_id, 0) = n.category_key);
+DROP TABLE spend_summary_net
 """
 
 REBUILD_SUMMARY = """
@@ -173,6 +289,13 @@ FROM spend_payment p
 JOIN spend_suppliersite ss ON ss.id = p.site_id
 WHERE p.is_spend AND p.financial_year = ANY(%(years)s)
 GROUP BY 1, 2, 3, 4, 5;
+"""
+
+# Scratch tables of chunk processes whose import stopped before dropping them.
+LEFTOVER_CHUNK_TABLES = """
+SELECT c.relname FROM pg_class c
+ WHERE c.relname LIKE 'spend\\_chunk\\_%%' AND c.relkind = 'r' AND c.relpersistence = 'u'
+   AND pg_table_is_visible(c.oid)
 """
 
 Progress = Callable[[int, str], None]
@@ -192,80 +315,22 @@ class LoadResult:
     column_mapping: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class _Seen:
-    """Suppliers (newest name) and sites met while reading the file."""
+class _StepClock:
+    """Seconds each step of a load took, logged at DEBUG (``LOG_LEVEL=DEBUG``) for tuning."""
 
-    suppliers: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
-    sites: dict[tuple[str, str, str], tuple[str, str, str]] = field(default_factory=dict)
-    not_spend: int = 0
+    def __init__(self, file_name: str) -> None:
+        self.file_name = file_name
+        self.last = time.perf_counter()
+        self.totals: dict[str, float] = {}
 
+    def done(self, step: str) -> None:
+        now = time.perf_counter()
+        self.totals[step] = self.totals.get(step, 0.0) + now - self.last
+        self.last = now
 
-def _staging_rows(payments: Iterable[Payment], seen: _Seen, progress: Progress,
-                  expected_rows: int) -> Iterator[tuple[Any, ...]]:
-    suppliers, sites = seen.suppliers, seen.sites
-    for number, payment in enumerate(payments, start=1):
-        supplier_number, day = payment.supplier_number, payment.payment_date
-        known = suppliers.get(supplier_number)
-        if known is None or day >= known[0]:
-            suppliers[supplier_number] = (day, payment.supplier_name)
-        site = (supplier_number, payment.site_code, payment.postcode)
-        if site not in sites:
-            sites[site] = (payment.address_line, payment.city, payment.district)
-        if not payment.is_spend:
-            seen.not_spend += 1
-        yield (
-            payment.natural_key, payment.layout, supplier_number, payment.site_code,
-            payment.postcode, day, financial_year(day), payment.invoice_number,
-            payment.invoice_date, payment.payment_reference, payment.amount_pence,
-            payment.currency, payment.cost_centre, payment.account,
-            payment.account_description, payment.description, payment.status,
-            payment.is_spend, payment.line_number,
-        )
-        if number % PROGRESS_EVERY_ROWS == 0:
-            share = min(0.95, number / max(expected_rows, 1))
-            progress(int(5 + 60 * share), f"Read {number:,} rows")
-
-
-def _copy(cursor: Any, table: str, columns: Sequence[str], types: Sequence[str],
-          rows: Iterable[Sequence[Any]]) -> None:
-    """Stream rows to a binary COPY: memory stays flat however long the file is."""
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)") as copy:
-        copy.set_types(list(types))
-        for row in rows:
-            copy.write_row(row)
-
-
-def _copy_suppliers_and_sites(cursor: Any, seen: _Seen) -> None:
-    _copy(cursor, "spend_staging_supplier",
-          ("supplier_number", "supplier_name", "name_key", "payment_date"),
-          ("text", "text", "text", "date"),
-          ((number, name, name_key(name), day)
-           for number, (day, name) in seen.suppliers.items()))
-    _copy(cursor, "spend_staging_site",
-          ("supplier_number", "site_code", "postcode", "address_line", "city", "district"),
-          ("text",) * 6,
-          (site + details for site, details in seen.sites.items()))
-
-
-def _account_categories(cursor: Any) -> None:
-    """Map each account code in the file to a category by the longest matching rule."""
-    from spend.models import CategoryRule
-
-    rules = sorted(CategoryRule.objects.values_list("account_prefix", "category_id"),
-                   key=lambda rule: -len(rule[0]))
-    cursor.execute("SELECT DISTINCT account FROM spend_staging WHERE account IS NOT NULL")
-    accounts = [row[0] for row in cursor.fetchall()]
-    cursor.execute("CREATE TEMPORARY TABLE spend_account_category "
-                   "(account text PRIMARY KEY, category_id bigint) ON COMMIT DROP")
-    mapping = []
-    for account in accounts:
-        for prefix, category_id in rules:
-            if account.startswith(prefix):
-                mapping.append((account, category_id))
-                break
-    if mapping:
-        cursor.executemany("INSERT INTO spend_account_category VALUES (%s, %s)", mapping)
+    def log(self) -> None:
+        for step, seconds in self.totals.items():
+            logger.debug("import %s: %s took %.2f s", self.file_name, step, seconds)
 
 
 def rebuild_summaries(years: Iterable[int]) -> None:
@@ -274,6 +339,145 @@ def rebuild_summaries(years: Iterable[int]) -> None:
     if years:
         with connection.cursor() as cursor:
             cursor.execute(REBUILD_SUMMARY, {"years": years})
+
+
+def _category_rules() -> list[tuple[str, int]]:
+    from spend.models import CategoryRule
+
+    return list(CategoryRule.objects.values_list("account_prefix", "category_id"))
+
+
+def _conninfo() -> str:
+    """How a chunk process reaches the database this connection uses (the test database
+    too); passed on its stdin, so a password never shows in a process list."""
+    from psycopg.conninfo import make_conninfo
+
+    db = connection.settings_dict
+    params = {"dbname": db["NAME"], "user": db.get("USER") or None,
+              "password": db.get("PASSWORD") or None, "host": db.get("HOST") or None,
+              "port": str(db["PORT"]) if db.get("PORT") else None}
+    return make_conninfo(**{k: v for k, v in params.items() if v})
+
+
+class _Merger:
+    """Merges staged chunks into the ledger, in this transaction, in file order."""
+
+    # Statistics are refreshed after a chunk that adds this many suppliers and sites (and
+    # after the first that adds any), so the planner never takes the tables for empty.
+    ANALYZE_AFTER_NEW_ROWS = 1_000
+
+    def __init__(self, cursor: Any, batch_id: int, result: LoadResult, clock: _StepClock,
+                 ) -> None:
+        self.cursor = cursor
+        self.batch_id = batch_id
+        self.result = result
+        self.clock = clock
+        self.years: set[int] = set()
+        self.total_added = 0
+        self.chunks = 0
+        self.analysed = False
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM spend_suppliernumberalias)")
+        self.any_aliases = bool(cursor.fetchone()[0])
+        cursor.execute(CREATE_SUMMARY_CHANGES)
+        cursor.execute(CREATE_FILE_SUPPLIERS)
+
+    def merge(self, staged: StagedChunk) -> None:
+        cursor = self.cursor
+        payments, suppliers, sites, sums = table_names(staged.prefix)
+        names = {"payments": payments, "suppliers": suppliers, "sites": sites, "sums": sums}
+        self.years |= staged.financial_years
+        self.result.rows_not_spend += staged.not_spend
+        self.chunks += 1
+        if not staged.rows:
+            return
+        if self.any_aliases:
+            cursor.execute(RESOLVE_ALIASES.format(**names))
+        cursor.execute(ADD_NEW_SUPPLIERS.format(**names))
+        new_rows = max(cursor.rowcount, 0)
+        cursor.execute(KEEP_SUPPLIER_NAMES.format(**names), {"chunk": self.chunks})
+        cursor.execute(ADD_NEW_SITES.format(locality=LOCALITY_CASE, **names),
+                       {"home_region": settings.HOME_REGION})
+        new_rows += max(cursor.rowcount, 0)
+        if new_rows >= self.ANALYZE_AFTER_NEW_ROWS or (new_rows and not self.analysed):
+            cursor.execute("ANALYZE spend_supplier, spend_suppliersite")
+            self.analysed = True
+        cursor.execute(MAP_SITES.format(**names))
+        self.clock.done("suppliers and sites")
+
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM spend_payment "
+                       "WHERE natural_key BETWEEN %s AND %s)", [staged.min_key, staged.max_key])
+        overlaps = bool(cursor.fetchone()[0])
+        if overlaps:
+            cursor.execute(MARK_PRESENT.format(**names))
+        cursor.execute(INSERT_PAYMENTS.format(**names), {"batch_id": self.batch_id})
+        added = max(cursor.rowcount, 0)
+        self.result.rows_added += added
+        self.clock.done("insert payments")
+        if added:
+            cursor.execute((SUM_ADDED if overlaps else SUM_STAGED).format(**names))
+            self.total_added += int(cursor.fetchone()[0])
+            self.clock.done("sum what was added")
+        if staged.not_spend and (overlaps or added):
+            cursor.execute(MARK_VOIDED.format(**names))
+            self.result.rows_voided_later += int(cursor.fetchone()[0])
+            self.clock.done("mark voided")
+
+    def finish(self) -> None:
+        result = self.result
+        result.rows_already_present = result.rows_read - result.rows_added
+        result.total_added_pence = self.total_added
+        result.financial_years = sorted(self.years)
+        self.cursor.execute(SETTLE_SUPPLIER_NAMES)
+        if result.rows_added or result.rows_voided_later:  # else the summary still holds
+            self.cursor.execute(APPLY_SUMMARY_CHANGES)
+        self.clock.done("supplier names and summaries")
+
+
+def _may_split(file: Any, mapping: Mapping[str, str] | None) -> bool:
+    """Whether the file is large enough, and given as a path, to be read by child processes."""
+    return (settings.SPEND_IMPORT_WORKERS >= 1 and mapping is None
+            and isinstance(file, (str, os.PathLike))
+            and os.path.getsize(file) >= 2 * settings.SPEND_IMPORT_CHUNK_BYTES)
+
+
+def _parallel_plan(file: Any, header: ImportHeader) -> list[ChunkPlan]:
+    """The chunks to read in child processes, or [] to read the file here: only Oracle CSV
+    extracts are cut (a published file numbers repeated rows across the whole file)."""
+    if header.kind != "csv" or header.layout not in (R12.name, FUSION.name):
+        return []
+    plans = plan_chunks(file, settings.SPEND_IMPORT_CHUNK_BYTES)
+    return plans if len(plans) > 1 else []
+
+
+def _in_process_chunks(cursor: Any, payments: Iterator[Any], categorise: Categoriser,
+                       report: Progress, expected_rows: int, rows_before: int = 0,
+                       ) -> Iterator[StagedChunk]:
+    """Stage the payments here, ROWS_PER_CHUNK at a time, into temporary tables."""
+    read = rows_before
+
+    def progress(rows: int) -> None:
+        share = min(0.95, (read + rows) / max(expected_rows, 1))
+        report(int(5 + 85 * share), f"Read {read + rows:,} rows")
+
+    while True:
+        create_tables(cursor, IN_PROCESS_PREFIX, temporary=True)
+        staged = stage_payments(cursor, IN_PROCESS_PREFIX, islice(payments, ROWS_PER_CHUNK),
+                                categorise, progress)
+        read += staged.rows
+        yield staged
+        if staged.rows < ROWS_PER_CHUNK:
+            return
+
+
+def _drop_chunk_tables(cursor: Any, prefix: str | None = None) -> None:
+    if prefix is None:
+        cursor.execute(LEFTOVER_CHUNK_TABLES)
+        names = [row[0] for row in cursor.fetchall()]
+    else:
+        names = list(table_names(prefix))
+    for start in range(0, len(names), 100):
+        cursor.execute("DROP TABLE IF EXISTS " + ", ".join(
+            f'"{name}"' for name in names[start:start + 100]))
 
 
 def load_file(
@@ -288,53 +492,110 @@ def load_file(
 ) -> tuple[ImportHeader, LoadResult]:
     """Load one file in one transaction. Raises ``ImportRejected`` (and rolls back) if bad."""
     report: Progress = progress or (lambda percent, message: None)
-    seen = _Seen()
     result = LoadResult()
+    clock = _StepClock(file_name)
     with transaction.atomic(), connection.cursor() as django_cursor:
         cursor = django_cursor.cursor  # the psycopg cursor, for COPY
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
-        # Sorting a million staged keys in memory, not in temporary files (this import only).
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        header, payments = iter_payments(file, file_name, layout_hint, mapping)
+        # Summing a chunk's changes by summary row in memory, not in temporary files.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        split = _may_split(file, mapping)
+        header, payments = iter_payments(file, file_name, layout_hint, mapping,
+                                         header_only=split)
         result.layout = header.layout
         result.column_mapping = header.column_mapping
         report(5, f"Reading {header.layout} file ({header.kind}, header on line "
                   f"{header.header_line})")
         # Inside an enclosing transaction (tests, a command importing several files) the
         # previous file's temporary tables are still there until the outer commit.
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLES}")
-        cursor.execute(CREATE_STAGING)
-        expected = max(size_bytes // BYTES_PER_ROW_ESTIMATE, 1)
-        _copy(cursor, "spend_staging", STAGING_COLUMNS, STAGING_TYPES,
-              _staging_rows(payments, seen, report, expected))
-        _copy_suppliers_and_sites(cursor, seen)
-        result.rows_read = header.payment_rows
-        result.rows_skipped = header.skipped_rows
-        result.rows_not_spend = seen.not_spend
-        report(65, f"Read {result.rows_read:,} payment rows; matching suppliers")
-
-        cursor.execute(RESOLVE_ALIASES)
-        cursor.execute("ANALYZE spend_staging")
-        cursor.execute(UPSERT_SUPPLIERS)
-        cursor.execute(UPSERT_SITES, {"home_region": settings.HOME_REGION})
-        _account_categories(cursor)
-        # Fresh statistics for what was just written, or the planner expects a handful of
-        # rows and probes the category table a million times instead of hashing it once.
-        cursor.execute("ANALYZE spend_supplier, spend_suppliersite, spend_account_category")
-        report(75, "Adding new payments to the ledger")
-        cursor.execute(INSERT_PAYMENTS, {"batch_id": batch_id})
-        result.rows_added = max(cursor.rowcount, 0)
-        result.rows_already_present = result.rows_read - result.rows_added
-        cursor.execute(MARK_VOIDED)
-        result.rows_voided_later = max(cursor.rowcount, 0)
-        cursor.execute(
-            "SELECT coalesce(sum(amount_pence) FILTER (WHERE is_spend), 0) FROM spend_payment "
-            "WHERE batch_id = %s", [batch_id])
-        result.total_added_pence = int(cursor.fetchone()[0])
-        cursor.execute("SELECT DISTINCT financial_year FROM spend_staging ORDER BY 1")
-        result.financial_years = [int(row[0]) for row in cursor.fetchall()]
-        if result.rows_added or result.rows_voided_later:  # else the summaries still hold
-            report(88, "Updating the dashboard summaries for "
-                       + ", ".join(f"{y}/{(y + 1) % 100:02d}" for y in result.financial_years))
-            rebuild_summaries(result.financial_years)
+        _drop_chunk_tables(cursor)
+        merger = _Merger(cursor, batch_id, result, clock)
+        plans = _parallel_plan(file, header) if split else []
+        clock.done("header and plan")
+        resume: ChunkPlan | None = None
+        if plans:
+            resume = _merge_parallel(cursor, merger, header, plans, file, report, clock)
+            if resume is not None:
+                payments = _payments_from(header, file, resume)
+        elif split:  # not a layout that is cut: read it here after all
+            header, payments = iter_payments(file, file_name, layout_hint, mapping)
+        if not plans or resume is not None:
+            _merge_in_process(cursor, merger, header, payments, report, clock,
+                              max(size_bytes // BYTES_PER_ROW_ESTIMATE, 1))
+        report(90, f"Read {result.rows_read:,} payment rows; updating the dashboard summaries")
+        merger.finish()
+    clock.done("commit")
+    clock.log()
     return header, result
+
+
+def _merge_in_process(cursor: Any, merger: _Merger, header: ImportHeader,
+                      payments: Iterator[Any], report: Progress, clock: _StepClock,
+                      expected_rows: int) -> None:
+    """Read (the rest of) the file in this process; ``header`` counts what it reads."""
+    rows_before = merger.result.rows_read
+    categorise = Categoriser(_category_rules())
+    for staged in _in_process_chunks(cursor, payments, categorise, report, expected_rows,
+                                     rows_before):
+        clock.done("read and stage")
+        merger.merge(staged)
+    merger.result.rows_read = rows_before + header.payment_rows
+    merger.result.rows_skipped += header.skipped_rows
+
+
+def _payments_from(header: ImportHeader, file: Any, plan: ChunkPlan) -> Iterator[Any]:
+    """The payments from the start of a chunk to the end of the file, counted on ``header``
+    (reset here: the counts so far came from the children)."""
+    header.payment_rows = header.skipped_rows = 0
+    opened = OpenedFile(file)
+    rows = chunk_rows(opened.handle, header.encoding, header.delimiter,
+                      ChunkPlan(plan.index, plan.start_byte, plan.start_line, None),
+                      header.header_line)
+    return _payments(header, rows, opened, False)
+
+
+def _merge_parallel(cursor: Any, merger: _Merger, header: ImportHeader, plans: list[ChunkPlan],
+                    file: Any, report: Progress, clock: _StepClock) -> ChunkPlan | None:
+    """Merge chunks staged by child processes. Returns the chunk to read on from here if a
+    cut turned out not to be at a record boundary, else None."""
+    job = ChunkJob(
+        conninfo=_conninfo(), path=os.fspath(file), file_name=header.file_name,
+        encoding=header.encoding, delimiter=header.delimiter, layout=header.layout,
+        columns=dict(header.mapping.columns), headers=list(header.mapping.headers),
+        header_line=header.header_line, category_rules=_category_rules(),
+        table_token=secrets.token_hex(4))
+    workers = ChunkWorkers(job, plans, settings.SPEND_IMPORT_WORKERS)
+    logger.info("import %s: reading %d parts in %d processes", header.file_name, len(plans),
+                len(workers.workers))
+    resume: ChunkPlan | None = None
+    try:
+        for plan in plans:
+            chunk = workers.report(plan.index)
+            clock.done("wait for chunk")
+            if chunk.get("mismatch"):
+                logger.info("import %s: part %d of %d was not cut at a record boundary; "
+                            "reading on in one process", header.file_name, plan.index + 1,
+                            len(plans))
+                resume = plan
+                break
+            if "rejected" in chunk:
+                refusal = chunk["rejected"]
+                raise ImportRejected(refusal["reason"], file_name=header.file_name,
+                                     line_number=refusal["line_number"],
+                                     column=refusal["column"])
+            staged = StagedChunk(chunk["prefix"], rows=chunk["rows"],
+                                 not_spend=chunk["not_spend"],
+                                 financial_years=set(chunk["financial_years"]),
+                                 min_key=chunk["min_key"], max_key=chunk["max_key"])
+            merger.result.rows_read += staged.rows
+            merger.result.rows_skipped += chunk["skipped"]
+            merger.merge(staged)
+            _drop_chunk_tables(cursor, staged.prefix)
+            report(int(5 + 85 * (plan.index + 1) / len(plans)),
+                   f"Read {merger.result.rows_read:,} rows (part {plan.index + 1} of "
+                   f"{len(plans)})")
+    finally:
+        workers.close()
+    if resume is not None:
+        _drop_chunk_tables(cursor)  # the stopped children's tables, no longer wanted
+    return resume

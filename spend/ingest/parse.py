@@ -107,6 +107,7 @@ def iter_payments(
     layout_hint: str = "auto",
     mapping: Mapping[str, str] | None = None,
     mapping_layout: str = "transparency",
+    header_only: bool = False,
 ) -> tuple[ImportHeader, Iterator[Payment]]:
     """The file's header and an iterator of its payments.
 
@@ -114,6 +115,7 @@ def iter_payments(
     lets the header decide (``auto``). ``mapping`` is a saved column mapping
     (canonical field -> header text) for a file whose header no layout knows;
     ``mapping_layout`` says whose rules (required fields, natural key) apply.
+    ``header_only`` closes the file once the header is found (the iterator is empty).
     Raises :class:`ImportRejected` for a file that cannot be read.
     """
     if layout_hint not in LAYOUT_HINTS:
@@ -173,6 +175,12 @@ def iter_payments(
         sheet=source.sheet,
         header_line=source.header_line,
     )
+    if header_only:
+        close_rows = getattr(rows, "close", None)
+        if close_rows is not None:
+            close_rows()
+        opened.close()
+        return header, iter(())
     return header, _payments(header, rows, opened, source.kind == "xlsx")
 
 

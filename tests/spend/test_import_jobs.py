@@ -64,8 +64,23 @@ def test_councillors_and_officers_cannot_upload(client: Client, officer, council
         assert client.get(reverse("spend:imports")).status_code == 403
 
 
+def chunk_processes() -> list[str]:
+    """Command lines of the processes reading chunks of an import (spend.ingest.chunks)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "spend.ingest.chunks" in command:
+            found.append(command)
+    return found
+
+
 def test_a_worker_killed_mid_import_leaves_nothing_and_the_batch_can_be_retried(
-        start_worker, administrator, tmp_path: Path) -> None:
+        start_worker, administrator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cut into chunks read by child processes, which must die with the worker.
+    monkeypatch.setenv("SPEND_IMPORT_CHUNK_BYTES", str(2 * 1024 * 1024))
     path = tmp_path / "r12_big.csv"
     expected = write_r12_benchmark_csv(path, rows=150_000)
     with path.open("rb") as source:
@@ -77,7 +92,9 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_batch_can_be_retried(
     # Wait until the worker is part-way through reading and copying the rows, then kill it.
     wait_for(lambda: Job.objects.get(pk=job_id).message.startswith("Read "), timeout=120,
              interval=0.02)
+    assert chunk_processes()
     worker.kill()
+    wait_for(lambda: not chunk_processes(), timeout=10)
     assert Payment.objects.count() == 0
     assert Supplier.objects.count() == 0
     assert SpendSummary.objects.count() == 0
@@ -89,8 +106,10 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_batch_can_be_retried(
     assert job.is_stalled
     portal_services.job_retry(job=job)
     start_worker()
-    # The batch is marked loaded inside the job, a moment before the job records success.
-    wait_for(lambda: Job.objects.get(pk=job_id).status != Job.Status.RUNNING, timeout=300)
+    # The batch is marked loaded inside the job, a moment before the job records success;
+    # and the retried job is queued, not running, until the new worker takes it.
+    wait_for(lambda: Job.objects.get(pk=job_id).status in (
+        Job.Status.SUCCEEDED, Job.Status.FAILED), timeout=300)
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert ImportBatch.objects.get(pk=batch.pk).status == "loaded"

@@ -266,4 +266,4 @@ def test_the_payments_table_has_only_the_indexes_the_pages_use() -> None:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'spend_payment'")
         names = {row[0] for row in cursor.fetchall()}
     assert names == {"spend_payment_pkey", "spend_pay_natural_key", "spend_pay_fy_date",
-                     "spend_pay_supplier", "spend_pay_batch"}
+                     "spend_pay_supplier", "spend_pay_batch_brin"}
