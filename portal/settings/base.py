@@ -3,6 +3,7 @@
 Development uses this module as it is. ``production`` tightens it, ``test`` adjusts it for pytest.
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -187,5 +188,6 @@ LOGGING = {
 
 # Spend imports: a large Oracle CSV extract is cut into chunks of about this many bytes,
 # parsed by this many child processes while the import merges earlier chunks (0: never).
-SPEND_IMPORT_WORKERS = env_int("SPEND_IMPORT_WORKERS", 2)
+# One core is left to the merge, which every chunk goes through.
+SPEND_IMPORT_WORKERS = env_int("SPEND_IMPORT_WORKERS", max(1, min(4, (os.cpu_count() or 2) - 1)))
 SPEND_IMPORT_CHUNK_BYTES = env_int("SPEND_IMPORT_CHUNK_BYTES", 24 * 1024 * 1024)

@@ -30,14 +30,15 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any
-
-import numpy as np
+from typing import IO, TYPE_CHECKING, Any
 
 from spend.ingest.errors import ImportRejected
 from spend.ingest.layouts import LAYOUTS, ColumnMapping
 from spend.ingest.parse import ImportHeader, _payments
 from spend.ingest.readers import _FALLBACK_ERRORS, CSV_FIELD_LIMIT, OpenedFile
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SCAN_BLOCK_BYTES = 8 * 1024 * 1024
 CHILD_NICENESS = 5
@@ -63,6 +64,8 @@ def plan_chunks(path: str | os.PathLike[str], chunk_bytes: int) -> list[ChunkPla
     Lines are counted as Python's csv module sees them (``\\n``, ``\\r\\n`` or a lone
     ``\\r`` ends a line), so line numbers in messages match a reading of the whole file.
     """
+    import numpy as np  # here, not at the top: chunk processes do not need it
+
     cuts: list[tuple[int, int]] = [(0, 1)]  # (byte, line) where each chunk starts
     quotes = lines = 0  # quote marks and line ends before the block
     position = 0
@@ -100,17 +103,19 @@ QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
 
 def _count(codes: np.ndarray, byte: int) -> int:
     # numpy compares about ten times faster than bytes.count counts a single byte.
+    import numpy as np
+
     return int(np.count_nonzero(codes == byte))
 
 
 def _line_ends(codes: np.ndarray, previous_cr: bool) -> int:
     """Line ends in a block: \\n, \\r\\n and lone \\r each count once."""
     count = _count(codes, LF)
-    returns = np.flatnonzero(codes == CR)
+    returns = (codes == CR).nonzero()[0]
     if len(returns):
         # A \\r at the block's very end is lone here; the next block's leading \\n says not.
         followed = returns[returns + 1 < len(codes)] + 1
-        count += len(returns) - int(np.count_nonzero(codes[followed] == LF))
+        count += len(returns) - _count(codes[followed], LF)
     if previous_cr and len(codes) and codes[0] == LF:
         count -= 1  # a \\r\\n cut between two blocks
     return count

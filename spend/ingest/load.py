@@ -157,12 +157,6 @@ JOIN spend_suppliersite ss ON ss.supplier_id = s.id
 ANALYZE spend_site_map
 """
 
-# Only asked when some ledger key lies between the chunk's lowest and highest key.
-MARK_PRESENT = """
-UPDATE {payments} st SET present = true
- WHERE EXISTS (SELECT 1 FROM spend_payment p WHERE p.natural_key = st.natural_key)
-"""
-
 # Imports hold the advisory lock, so nothing else inserts payments meanwhile: a plain insert
 # of the keys the ledger lacks is safe, and cheaper than ON CONFLICT's speculative insertion.
 INSERT_PAYMENTS = """
@@ -179,7 +173,7 @@ SELECT st.natural_key, st.layout, %(batch_id)s, m.supplier_id, m.site_id, st.cat
     st.line_number
 FROM {payments} st
 JOIN spend_site_map m ON m.site_ref = st.site_ref
-WHERE NOT st.repeated AND NOT st.present
+WHERE NOT st.repeated {not_in_ledger}
 """
 
 # What a file adds to or takes from spend, by summary row; applied at the end of the file.
@@ -192,7 +186,12 @@ CREATE TEMPORARY TABLE spend_summary_change (
 ) ON COMMIT DROP
 """
 
-# The spend the chunk's insert added (the same rows INSERT_PAYMENTS took).
+# Asked only when some ledger key lies between the chunk's lowest and highest key.
+NOT_IN_LEDGER = """
+AND NOT EXISTS (SELECT 1 FROM spend_payment p WHERE p.natural_key = st.natural_key)
+"""
+
+# The spend the chunk's insert adds (the rows INSERT_PAYMENTS takes, so asked before it).
 SUM_ADDED = """
 WITH added AS (
     SELECT st.financial_year, date_trunc('month', st.payment_date)::date AS month,
@@ -200,7 +199,7 @@ WITH added AS (
            sum(st.amount_pence) AS total_pence, count(*) AS payment_count
     FROM {payments} st
     JOIN spend_site_map m ON m.site_ref = st.site_ref
-    WHERE st.is_spend AND NOT st.repeated AND NOT st.present
+    WHERE st.is_spend AND NOT st.repeated {not_in_ledger}
     GROUP BY 1, 2, 3, 4, 5
 ), kept AS (
     INSERT INTO spend_summary_change SELECT * FROM added
@@ -353,10 +352,19 @@ def _conninfo() -> str:
     from psycopg.conninfo import make_conninfo
 
     db = connection.settings_dict
-    params = {"dbname": db["NAME"], "user": db.get("USER") or None,
-              "password": db.get("PASSWORD") or None, "host": db.get("HOST") or None,
-              "port": str(db["PORT"]) if db.get("PORT") else None}
-    return make_conninfo(**{k: v for k, v in params.items() if v})
+    params: dict[str, Any] = {
+        # Connection options from DATABASE_URL (sslmode, sslrootcert, ...) apply to them too;
+        # the few that are Django's or psycopg's own, not libpq's, are left out.
+        key: value for key, value in (db.get("OPTIONS") or {}).items()
+        if isinstance(value, (str, int)) and not isinstance(value, bool)
+        and key not in _NOT_LIBPQ_OPTIONS}
+    params.update(dbname=db["NAME"], user=db.get("USER"), password=db.get("PASSWORD"),
+                  host=db.get("HOST"), port=str(db["PORT"]) if db.get("PORT") else None)
+    return make_conninfo(**{k: v for k, v in params.items() if v not in (None, "")})
+
+
+_NOT_LIBPQ_OPTIONS = frozenset({"isolation_level", "server_side_binding", "assume_role",
+                                "prepare_threshold", "cursor_factory", "pool", "autocommit"})
 
 
 class _Merger:
@@ -407,14 +415,16 @@ class _Merger:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM spend_payment "
                        "WHERE natural_key BETWEEN %s AND %s)", [staged.min_key, staged.max_key])
         overlaps = bool(cursor.fetchone()[0])
-        if overlaps:
-            cursor.execute(MARK_PRESENT.format(**names))
-        cursor.execute(INSERT_PAYMENTS.format(**names), {"batch_id": self.batch_id})
+        if overlaps:  # summed from the rows themselves, before they are in the ledger
+            cursor.execute(SUM_ADDED.format(not_in_ledger=NOT_IN_LEDGER, **names))
+            self.total_added += int(cursor.fetchone()[0])
+        cursor.execute(INSERT_PAYMENTS.format(not_in_ledger=NOT_IN_LEDGER if overlaps else "",
+                                              **names), {"batch_id": self.batch_id})
         added = max(cursor.rowcount, 0)
         self.result.rows_added += added
         self.clock.done("insert payments")
-        if added:
-            cursor.execute((SUM_ADDED if overlaps else SUM_STAGED).format(**names))
+        if added and not overlaps:  # every row not repeated went in: the staged sums hold
+            cursor.execute(SUM_STAGED.format(**names))
             self.total_added += int(cursor.fetchone()[0])
             self.clock.done("sum what was added")
         if staged.not_spend and (overlaps or added):
@@ -428,9 +438,11 @@ class _Merger:
         result.total_added_pence = self.total_added
         result.financial_years = sorted(self.years)
         self.cursor.execute(SETTLE_SUPPLIER_NAMES)
+        self.clock.done("supplier names")
         if result.rows_added or result.rows_voided_later:  # else the summary still holds
-            self.cursor.execute(APPLY_SUMMARY_CHANGES)
-        self.clock.done("supplier names and summaries")
+            for number, statement in enumerate(APPLY_SUMMARY_CHANGES.split(";\n")):
+                self.cursor.execute(statement)
+                self.clock.done(f"summary step {number}")
 
 
 def _may_split(file: Any, mapping: Mapping[str, str] | None) -> bool:

@@ -28,8 +28,7 @@ _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 # row names its supplier site by ``site_ref``, a number within the chunk, and the sites (with
 # their supplier) and the suppliers (with their newest name) go to the two small tables,
 # which keeps the copy and the merge lean. ``repeated`` marks a natural key met earlier in
-# the same chunk (a file's first line of a key counts); the import sets ``present`` on rows
-# the ledger already has.
+# the same chunk (a file's first line of a key counts).
 PAYMENT_COLUMNS = (
     "natural_key", "layout", "site_ref", "payment_date", "financial_year", "invoice_number",
     "invoice_date", "payment_reference", "amount_pence", "currency", "cost_centre", "account",
@@ -49,7 +48,7 @@ CREATE {kind} TABLE {p} (
     invoice_date date, payment_reference text, amount_pence bigint NOT NULL, currency text,
     cost_centre text, account text, account_description text, description text, status text,
     is_spend boolean NOT NULL, category_id bigint, repeated boolean NOT NULL,
-    present boolean NOT NULL DEFAULT false, line_number integer NOT NULL
+    line_number integer NOT NULL
 ){on_commit};
 CREATE {kind} TABLE {p}_supplier (
     supplier_number text NOT NULL, supplier_name text NOT NULL, name_key text NOT NULL,
