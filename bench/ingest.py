@@ -6,7 +6,8 @@ Reports, in one run on the same file and a database of its own (dropped afterwar
 
 - floor: `psql \\copy` of the file into an unindexed all-text table;
 - full import: `manage.py import_spend` (parse, COPY, suppliers, sites, locality, merge by
-  natural key, summaries), with rows per second and peak memory of that process;
+  natural key, summaries), with rows per second and peak memory (the largest of the command
+  and the chunk processes it starts);
 - re-import of the same file (recognised by its SHA-256: nothing to do);
 - re-import of the same rows in a file with different bytes (the whole merge runs and adds
   nothing): the overlap case.
@@ -56,7 +57,9 @@ def main() -> None:
     with args.file.open("rb") as handle:
         rows = sum(1 for _ in handle) - 1
     size_mb = args.file.stat().st_size / 1024**2
-    print(f"file: {args.file} ({rows:,} lines after the header, {size_mb:,.0f} MB)")
+    print(f"file: {args.file} ({rows:,} lines after the header, {size_mb:,.0f} MB); "
+          f"{os.cpu_count()} CPUs, SPEND_IMPORT_WORKERS="
+          f"{os.environ.get('SPEND_IMPORT_WORKERS', 'default (one fewer than the CPUs)')}")
 
     name = "portal_bench_ingest"
     admin_url = database_url("postgres")

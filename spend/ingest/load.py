@@ -440,9 +440,8 @@ class _Merger:
         self.cursor.execute(SETTLE_SUPPLIER_NAMES)
         self.clock.done("supplier names")
         if result.rows_added or result.rows_voided_later:  # else the summary still holds
-            for number, statement in enumerate(APPLY_SUMMARY_CHANGES.split(";\n")):
-                self.cursor.execute(statement)
-                self.clock.done(f"summary step {number}")
+            self.cursor.execute(APPLY_SUMMARY_CHANGES)
+            self.clock.done("summaries")
 
 
 def _may_split(file: Any, mapping: Mapping[str, str] | None) -> bool:
