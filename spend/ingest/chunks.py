@@ -266,10 +266,11 @@ def stage_chunk(cursor: Any, job: ChunkJob, plan: ChunkPlan) -> dict[str, Any]:
     prefix = chunk_prefix(job.table_token, plan.index)
     opened = OpenedFile(job.path)
     rows = chunk_rows(opened.handle, job.encoding, job.delimiter, plan, job.header_line)
-    create_tables(cursor, prefix, temporary=False)
     try:
-        staged = stage_payments(cursor, prefix, _payments(header, rows, opened, False),
-                                Categoriser(job.category_rules))
+        with cursor.connection.transaction():  # created and filled together: rows frozen
+            create_tables(cursor, prefix, temporary=False)
+            staged = stage_payments(cursor, prefix, _payments(header, rows, opened, False),
+                                    Categoriser(job.category_rules), freeze=True)
     except ImportRejected as error:
         return {"chunk": plan.index, "rejected": {
             "reason": error.reason, "line_number": error.line_number, "column": error.column}}

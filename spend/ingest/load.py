@@ -226,8 +226,8 @@ MARK_VOIDED = """
 WITH voided AS (
     UPDATE spend_payment p
        SET is_spend = false, status = left(coalesce(st.status, ''), 40)
-      FROM {payments} st
-     WHERE NOT st.is_spend AND p.natural_key = st.natural_key AND p.is_spend
+      FROM {voids} st
+     WHERE p.natural_key = st.natural_key AND p.is_spend
     RETURNING p.financial_year, p.payment_date, p.supplier_id, p.site_id, p.category_id,
               p.amount_pence
 ), kept AS (
@@ -391,8 +391,9 @@ class _Merger:
 
     def merge(self, staged: StagedChunk) -> None:
         cursor = self.cursor
-        payments, suppliers, sites, sums = table_names(staged.prefix)
-        names = {"payments": payments, "suppliers": suppliers, "sites": sites, "sums": sums}
+        payments, suppliers, sites, sums, voids = table_names(staged.prefix)
+        names = {"payments": payments, "suppliers": suppliers, "sites": sites, "sums": sums,
+                 "voids": voids}
         self.years |= staged.financial_years
         self.result.rows_not_spend += staged.not_spend
         self.chunks += 1

@@ -62,7 +62,8 @@ CREATE {kind} TABLE {p}_site (
 CREATE {kind} TABLE {p}_sum (
     financial_year smallint NOT NULL, month date NOT NULL, site_ref integer NOT NULL,
     category_id bigint, total_pence bigint NOT NULL, payment_count bigint NOT NULL
-){on_commit}
+){on_commit};
+CREATE {kind} TABLE {p}_void (natural_key text NOT NULL, status text NOT NULL){on_commit}
 """
 
 # The chunk's spend by summary row (sites not yet known as the ledger's), worked out where
@@ -77,11 +78,13 @@ GROUP BY 1, 2, 3, 4
 """
 
 
-def table_names(prefix: str) -> tuple[str, str, str, str]:
-    """The payment, supplier, site and spend-sum tables of one chunk."""
+def table_names(prefix: str) -> tuple[str, str, str, str, str]:
+    """The payment, supplier, site, spend-sum and not-spend tables of one chunk. The last
+    holds the few rows that are not spend (voided, spoiled): a table the planner sees is
+    small, so they are looked up in the ledger by its index, never by scanning it."""
     if not _PREFIX.match(prefix):
         raise ValueError(f"not a staging table prefix: {prefix!r}")
-    return prefix, f"{prefix}_supplier", f"{prefix}_site", f"{prefix}_sum"
+    return prefix, f"{prefix}_supplier", f"{prefix}_site", f"{prefix}_sum", f"{prefix}_void"
 
 
 def create_tables(cursor: Any, prefix: str, *, temporary: bool) -> None:
@@ -126,14 +129,19 @@ Progress = Callable[[int], None]
 
 
 def stage_payments(cursor: Any, prefix: str, payments: Iterable[Payment],
-                   categorise: Categoriser, progress: Progress | None = None) -> StagedChunk:
-    """COPY payments into a chunk's tables (already created); memory stays flat."""
-    table, supplier_table, site_table, _ = table_names(prefix)
+                   categorise: Categoriser, progress: Progress | None = None,
+                   freeze: bool = False) -> StagedChunk:
+    """COPY payments into a chunk's tables (already created); memory stays flat.
+
+    ``freeze``: the tables were created in this transaction, so rows can be written frozen
+    and the import's transaction reads them without checking who wrote them."""
+    table, supplier_table, site_table, _, void_table = table_names(prefix)
     staged = StagedChunk(prefix)
     suppliers: dict[str, tuple[dt.date, str]] = {}
     # (supplier number, site code, postcode) -> (site_ref, address line, city, district)
     sites: dict[tuple[str, str, str], tuple[int, str, str, str]] = {}
     keys: set[str] = set()
+    voids: list[tuple[str, str]] = []
 
     def rows() -> Iterator[tuple[Any, ...]]:
         years = staged.financial_years
@@ -149,9 +157,10 @@ def stage_payments(cursor: Any, prefix: str, payments: Iterable[Payment],
             if site is None:
                 site = sites[site_key] = (len(sites), payment.address_line, payment.city,
                                           payment.district)
+            key = payment.natural_key
             if not payment.is_spend:
                 not_spend += 1
-            key = payment.natural_key
+                voids.append((key, payment.status))
             repeated = key in keys
             if not repeated:
                 keys.add(key)
@@ -169,18 +178,19 @@ def stage_payments(cursor: Any, prefix: str, payments: Iterable[Payment],
         staged.rows = number
         staged.not_spend = not_spend
 
-    _copy(cursor, table, PAYMENT_COLUMNS, PAYMENT_TYPES, rows())
+    _copy(cursor, table, PAYMENT_COLUMNS, PAYMENT_TYPES, rows(), freeze)
     _copy(cursor, supplier_table,
           ("supplier_number", "supplier_name", "name_key", "payment_date"),
           ("text", "text", "text", "date"),
-          ((number, name, name_key(name), day) for number, (day, name) in suppliers.items()))
+          ((number, name, name_key(name), day) for number, (day, name) in suppliers.items()),
+          freeze)
     _copy(cursor, site_table,
           ("site_ref", "supplier_number", "site_code", "postcode", "address_line", "city",
            "district"),
           ("int4",) + ("text",) * 6,
-          (site[:1] + site_key + site[1:] for site_key, site in sites.items()))
-    # Fresh statistics, or the planner takes the chunk for a handful of rows.
-    cursor.execute(f"ANALYZE {table}")
+          (site[:1] + site_key + site[1:] for site_key, site in sites.items()), freeze)
+    _copy(cursor, void_table, ("natural_key", "status"), ("text", "text"), voids, freeze)
+    # No ANALYZE: the merge joins the chunk whole, and the planner reads its size from disk.
     cursor.execute(_SUM.format(p=prefix))
     cursor.execute(f"SELECT min(natural_key), max(natural_key) FROM {table}")  # noqa: S608
     staged.min_key, staged.max_key = cursor.fetchone()
@@ -188,9 +198,10 @@ def stage_payments(cursor: Any, prefix: str, payments: Iterable[Payment],
 
 
 def _copy(cursor: Any, table: str, columns: Sequence[str], types: Sequence[str],
-          rows: Iterable[Sequence[Any]]) -> None:
+          rows: Iterable[Sequence[Any]], freeze: bool = False) -> None:
     """Stream rows to a binary COPY."""
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)") as copy:
+    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN ({options})") as copy:
         copy.set_types(list(types))
         for row in rows:
             copy.write_row(row)
