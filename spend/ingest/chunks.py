@@ -191,26 +191,35 @@ class ChunkWorkerFailed(RuntimeError):
 class ChunkWorkers:
     """Child processes that stage the planned chunks; ``report(n)`` waits for chunk n's.
 
-    Chunk n goes to child n % workers, and each child does its chunks in order, so the
-    parent reading reports in chunk order never waits on a child that is ahead of it."""
+    Started before the file is planned, so Python starts up in them meanwhile; ``start``
+    hands them their chunks. Chunk n goes to child n % workers, and each child does its
+    chunks in order, so the parent reading reports in chunk order never waits on a child that
+    is ahead of it."""
 
-    def __init__(self, job: ChunkJob, plans: list[ChunkPlan], workers: int) -> None:
+    def __init__(self, workers: int) -> None:
         self.workers: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = []
         try:
-            for number in range(max(1, min(workers, len(plans)))):
+            for _ in range(max(1, workers)):
                 errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
                 child = subprocess.Popen(
                     [sys.executable, "-m", "spend.ingest.chunks"],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
                     cwd=Path(__file__).resolve().parent.parent.parent)
                 self.workers.append((child, errors))
-                assert child.stdin is not None
-                mine = [asdict(plan) for plan in plans[number::workers]]
-                child.stdin.write(json.dumps({"job": asdict(job), "chunks": mine}).encode())
-                child.stdin.close()
         except BaseException:
             self.close()
             raise
+
+    def start(self, job: ChunkJob, plans: list[ChunkPlan]) -> None:
+        count = len(self.workers)
+        for number, (child, _) in enumerate(self.workers):
+            assert child.stdin is not None
+            mine = [asdict(plan) for plan in plans[number::count]]
+            try:
+                child.stdin.write(json.dumps({"job": asdict(job), "chunks": mine}).encode())
+                child.stdin.close()
+            except BrokenPipeError:
+                pass  # it died starting up; report() says how it ended
 
     def report(self, index: int) -> dict[str, Any]:
         child, errors = self.workers[index % len(self.workers)]

@@ -97,8 +97,10 @@ INSERT INTO spend_supplier (supplier_number, name, name_key, name_as_of, company
                             created_at)
 SELECT DISTINCT ON (supplier_number)
        supplier_number, left(supplier_name, 240), left(name_key, 240), payment_date, '', now()
-FROM {suppliers}
+FROM {suppliers} st
 WHERE NOT aliased
+  -- The ledger's suppliers are left out first: cheaper than a conflict for each of them.
+  AND NOT EXISTS (SELECT 1 FROM spend_supplier s WHERE s.supplier_number = st.supplier_number)
 ORDER BY supplier_number, payment_date DESC
 ON CONFLICT (supplier_number) DO NOTHING
 """
@@ -141,6 +143,9 @@ SELECT DISTINCT ON (s.id, left(st.site_code, 60), left(st.postcode, 12))
 FROM {sites} st
 JOIN spend_supplier s ON s.supplier_number = st.supplier_number
 LEFT JOIN spend_postcodedistrict d ON d.district = st.district
+WHERE NOT EXISTS (SELECT 1 FROM spend_suppliersite known
+                   WHERE known.supplier_id = s.id AND known.site_code = left(st.site_code, 60)
+                     AND known.postcode = left(st.postcode, 12))
 ORDER BY s.id, left(st.site_code, 60), left(st.postcode, 12)
 ON CONFLICT (supplier_id, site_code, postcode) DO NOTHING
 """
@@ -207,16 +212,16 @@ WITH added AS (
 SELECT coalesce(sum(total_pence), 0) FROM added
 """
 
-# The same from the sums staged with the chunk, when the insert took every row not repeated.
+# The same from the sums staged with the chunk, when the insert took every row not repeated
+# (one row per site: the changes are netted per supplier at the end anyway).
 SUM_STAGED = """
 WITH added AS (
+    INSERT INTO spend_summary_change
     SELECT st.financial_year, st.month, m.supplier_id, m.locality_class, st.category_id,
-           sum(st.total_pence) AS total_pence, sum(st.payment_count) AS payment_count
+           st.total_pence, st.payment_count
     FROM {sums} st
     JOIN spend_site_map m ON m.site_ref = st.site_ref
-    GROUP BY 1, 2, 3, 4, 5
-), kept AS (
-    INSERT INTO spend_summary_change SELECT * FROM added
+    RETURNING total_pence
 )
 SELECT coalesce(sum(total_pence), 0) FROM added
 """
@@ -276,6 +281,22 @@ WHERE n.payment_count > 0 AND NOT EXISTS (
        AND s.supplier_id = n.supplier_id AND s.locality_class = n.locality_class
        AND coalesce(s.category_id, 0) = n.category_key);
 DROP TABLE spend_summary_net
+"""
+
+# When the summary has no rows in the years the changes fall in (a new year's first file,
+# or history loaded year by year), the netted changes are simply its new rows.
+SUMMARY_HAS_THE_YEARS = """
+SELECT EXISTS (SELECT 1 FROM spend_spendsummary s
+                WHERE s.financial_year IN (SELECT financial_year FROM spend_summary_change))
+"""
+ADD_SUMMARY_ROWS = """
+INSERT INTO spend_spendsummary (financial_year, month, supplier_id, locality_class,
+                                category_id, total_pence, payment_count)
+SELECT financial_year, month, supplier_id, locality_class, category_id, sum(total_pence),
+       sum(payment_count)
+FROM spend_summary_change
+GROUP BY 1, 2, 3, 4, 5
+HAVING sum(payment_count) > 0
 """
 
 REBUILD_SUMMARY = """
@@ -441,7 +462,9 @@ class _Merger:
         self.cursor.execute(SETTLE_SUPPLIER_NAMES)
         self.clock.done("supplier names")
         if result.rows_added or result.rows_voided_later:  # else the summary still holds
-            self.cursor.execute(APPLY_SUMMARY_CHANGES)
+            self.cursor.execute(SUMMARY_HAS_THE_YEARS)
+            has_the_years = self.cursor.fetchone()[0]
+            self.cursor.execute(APPLY_SUMMARY_CHANGES if has_the_years else ADD_SUMMARY_ROWS)
             self.clock.done("summaries")
 
 
@@ -452,13 +475,10 @@ def _may_split(file: Any, mapping: Mapping[str, str] | None) -> bool:
             and os.path.getsize(file) >= 2 * settings.SPEND_IMPORT_CHUNK_BYTES)
 
 
-def _parallel_plan(file: Any, header: ImportHeader) -> list[ChunkPlan]:
-    """The chunks to read in child processes, or [] to read the file here: only Oracle CSV
-    extracts are cut (a published file numbers repeated rows across the whole file)."""
-    if header.kind != "csv" or header.layout not in (R12.name, FUSION.name):
-        return []
-    plans = plan_chunks(file, settings.SPEND_IMPORT_CHUNK_BYTES)
-    return plans if len(plans) > 1 else []
+def _is_cut(header: ImportHeader) -> bool:
+    """Only Oracle CSV extracts are cut (a published file numbers repeated rows across the
+    whole file; a workbook is read as a whole)."""
+    return header.kind == "csv" and header.layout in (R12.name, FUSION.name)
 
 
 def _in_process_chunks(cursor: Any, payments: Iterator[Any], categorise: Categoriser,
@@ -522,16 +542,16 @@ def load_file(
         # previous file's temporary tables are still there until the outer commit.
         _drop_chunk_tables(cursor)
         merger = _Merger(cursor, batch_id, result, clock)
-        plans = _parallel_plan(file, header) if split else []
-        clock.done("header and plan")
+        clock.done("header")
         resume: ChunkPlan | None = None
-        if plans:
-            resume = _merge_parallel(cursor, merger, header, plans, file, report, clock)
+        in_parts = split and _is_cut(header)
+        if in_parts:
+            in_parts, resume = _merge_parallel(cursor, merger, header, file, report, clock)
             if resume is not None:
                 payments = _payments_from(header, file, resume)
-        elif split:  # not a layout that is cut: read it here after all
+        if split and not in_parts:  # not cut after all: read it here
             header, payments = iter_payments(file, file_name, layout_hint, mapping)
-        if not plans or resume is not None:
+        if not in_parts or resume is not None:
             _merge_in_process(cursor, merger, header, payments, report, clock,
                               max(size_bytes // BYTES_PER_ROW_ESTIMATE, 1))
         report(90, f"Read {result.rows_read:,} payment rows; updating the dashboard summaries")
@@ -566,24 +586,39 @@ def _payments_from(header: ImportHeader, file: Any, plan: ChunkPlan) -> Iterator
     return _payments(header, rows, opened, False)
 
 
-def _merge_parallel(cursor: Any, merger: _Merger, header: ImportHeader, plans: list[ChunkPlan],
-                    file: Any, report: Progress, clock: _StepClock) -> ChunkPlan | None:
-    """Merge chunks staged by child processes. Returns the chunk to read on from here if a
-    cut turned out not to be at a record boundary, else None."""
+def _merge_parallel(cursor: Any, merger: _Merger, header: ImportHeader, file: Any,
+                    report: Progress, clock: _StepClock) -> tuple[bool, ChunkPlan | None]:
+    """Cut the file and merge the chunks child processes stage. Returns whether it was cut
+    (not if it is a single chunk) and the chunk to read on from here if a cut turned out not
+    to be at a record boundary."""
+    workers = ChunkWorkers(settings.SPEND_IMPORT_WORKERS)
+    try:
+        plans = plan_chunks(file, settings.SPEND_IMPORT_CHUNK_BYTES)
+        clock.done("plan")
+        if len(plans) < 2:
+            return False, None
+        return True, _merge_chunks(cursor, merger, header, file, plans, workers, report, clock)
+    finally:
+        workers.close()
+
+
+def _merge_chunks(cursor: Any, merger: _Merger, header: ImportHeader, file: Any,
+                  plans: list[ChunkPlan], workers: ChunkWorkers, report: Progress,
+                  clock: _StepClock) -> ChunkPlan | None:
     job = ChunkJob(
         conninfo=_conninfo(), path=os.fspath(file), file_name=header.file_name,
         encoding=header.encoding, delimiter=header.delimiter, layout=header.layout,
         columns=dict(header.mapping.columns), headers=list(header.mapping.headers),
         header_line=header.header_line, category_rules=_category_rules(),
         table_token=secrets.token_hex(4))
-    workers = ChunkWorkers(job, plans, settings.SPEND_IMPORT_WORKERS)
+    workers.start(job, plans)
     logger.info("import %s: reading %d parts in %d processes", header.file_name, len(plans),
                 len(workers.workers))
     resume: ChunkPlan | None = None
     try:
         for plan in plans:
             chunk = workers.report(plan.index)
-            clock.done("wait for chunk")
+            clock.done("wait for the first chunk" if plan.index == 0 else "wait for chunks")
             if chunk.get("mismatch"):
                 logger.info("import %s: part %d of %d was not cut at a record boundary; "
                             "reading on in one process", header.file_name, plan.index + 1,

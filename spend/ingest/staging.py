@@ -144,37 +144,41 @@ def stage_payments(cursor: Any, prefix: str, payments: Iterable[Payment],
     voids: list[tuple[str, str]] = []
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        years = staged.financial_years
+        # The hot loop of a chunk process: a payment is unpacked in one step (not field by
+        # field), and years and categories come from per-value caches.
+        years_of_day: dict[dt.date, int] = {}
+        categories = categorise.cache
         not_spend = 0
         number = 0
         for number, payment in enumerate(payments, start=1):
-            supplier_number, day = payment.supplier_number, payment.payment_date
+            (layout, key, supplier_number, name, site_code, address, city, postcode,
+             district, day, invoice_number, invoice_date, reference, amount, currency,
+             cost_centre, account, account_description, description, status, is_spend,
+             line) = payment
             known = suppliers.get(supplier_number)
             if known is None or day >= known[0]:
-                suppliers[supplier_number] = (day, payment.supplier_name)
-            site_key = (supplier_number, payment.site_code, payment.postcode)
+                suppliers[supplier_number] = (day, name)
+            site_key = (supplier_number, site_code, postcode)
             site = sites.get(site_key)
             if site is None:
-                site = sites[site_key] = (len(sites), payment.address_line, payment.city,
-                                          payment.district)
-            key = payment.natural_key
-            if not payment.is_spend:
+                site = sites[site_key] = (len(sites), address, city, district)
+            if not is_spend:
                 not_spend += 1
-                voids.append((key, payment.status))
-            repeated = key in keys
-            if not repeated:
-                keys.add(key)
-            year = financial_year(day)
-            years.add(year)
+                voids.append((key, status))
+            known_keys = len(keys)
+            keys.add(key)
+            year = years_of_day.get(day)
+            if year is None:
+                year = years_of_day[day] = financial_year(day)
+            category = categories[account] if account in categories else categorise(account)
             yield (
-                key, payment.layout, site[0], day, year, payment.invoice_number,
-                payment.invoice_date, payment.payment_reference, payment.amount_pence,
-                payment.currency, payment.cost_centre, payment.account,
-                payment.account_description, payment.description, payment.status,
-                payment.is_spend, categorise(payment.account), repeated, payment.line_number,
+                key, layout, site[0], day, year, invoice_number, invoice_date, reference,
+                amount, currency, cost_centre, account, account_description, description,
+                status, is_spend, category, len(keys) == known_keys, line,
             )
             if progress is not None and number % PROGRESS_EVERY_ROWS == 0:
                 progress(number)
+        staged.financial_years.update(years_of_day.values())
         staged.rows = number
         staged.not_spend = not_spend
 

@@ -219,8 +219,9 @@ def test_a_chunk_process_that_dies_is_reported_with_its_last_words(tmp_path: Pat
                    file_name=path.name, encoding="cp1252", delimiter=",", layout="r12",
                    columns={}, headers=[], header_line=1, category_rules=[],
                    table_token="0000abcd")
-    workers = ChunkWorkers(job, plans, 2)
+    workers = ChunkWorkers(2)
     try:
+        workers.start(job, plans)
         with pytest.raises(ChunkWorkerFailed, match=r"part 1 of the file stopped \(exit 1\)"):
             workers.report(0)
     finally:
