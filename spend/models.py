@@ -281,11 +281,16 @@ class SpendSummary(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["financial_year", "month"], name="spend_sum_fy_month"),
             models.Index(fields=["supplier", "financial_year"], name="spend_sum_supplier"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(payment_count__gt=0), name="spend_sum_nonempty"),
+            # One row per key: an import adds each chunk's spend to its rows as it goes (ON
+            # CONFLICT on this). Led by year and month, it also serves the pages' year and
+            # month filters (it replaced an index on those two).
+            models.UniqueConstraint(
+                fields=["financial_year", "month", "supplier", "locality_class", "category"],
+                name="spend_sum_key", nulls_distinct=False),
         ]
 
     def __str__(self) -> str:

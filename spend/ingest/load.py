@@ -181,7 +181,8 @@ JOIN spend_site_map m ON m.site_ref = st.site_ref
 WHERE NOT st.repeated {not_in_ledger}
 """
 
-# What a file adds to or takes from spend, by summary row; applied at the end of the file.
+# What payments voided since an earlier extract take from spend, by summary row; applied at
+# the end of the file (APPLY_VOIDS), when every chunk's spend is in the summary.
 CREATE_SUMMARY_CHANGES = """
 DROP TABLE IF EXISTS spend_summary_change;
 CREATE TEMPORARY TABLE spend_summary_change (
@@ -196,35 +197,34 @@ NOT_IN_LEDGER = """
 AND NOT EXISTS (SELECT 1 FROM spend_payment p WHERE p.natural_key = st.natural_key)
 """
 
-# The spend the chunk's insert adds (the rows INSERT_PAYMENTS takes, so asked before it).
-SUM_ADDED = """
+# The spend a chunk adds goes into the summary straight away (while the next chunk is read),
+# added to the row of its key: from the rows the insert takes (so asked before it) when some
+# may be in the ledger already, else from the sums staged with the chunk (one per site).
+_ADD_TO_SUMMARY = """
 WITH added AS (
-    SELECT st.financial_year, date_trunc('month', st.payment_date)::date AS month,
-           m.supplier_id, m.locality_class, st.category_id,
-           sum(st.amount_pence) AS total_pence, count(*) AS payment_count
-    FROM {payments} st
+    SELECT st.financial_year, {month} AS month, m.supplier_id, m.locality_class,
+           st.category_id, sum({total}) AS total_pence, sum({count}) AS payment_count
+    FROM {source} st
     JOIN spend_site_map m ON m.site_ref = st.site_ref
-    WHERE st.is_spend AND NOT st.repeated {not_in_ledger}
+    {where}
     GROUP BY 1, 2, 3, 4, 5
 ), kept AS (
-    INSERT INTO spend_summary_change SELECT * FROM added
+    INSERT INTO spend_spendsummary AS s (financial_year, month, supplier_id, locality_class,
+                                         category_id, total_pence, payment_count)
+    SELECT * FROM added
+    ON CONFLICT ON CONSTRAINT spend_sum_key DO UPDATE
+       SET total_pence = s.total_pence + EXCLUDED.total_pence,
+           payment_count = s.payment_count + EXCLUDED.payment_count
 )
 SELECT coalesce(sum(total_pence), 0) FROM added
 """
-
-# The same from the sums staged with the chunk, when the insert took every row not repeated
-# (one row per site: the changes are netted per supplier at the end anyway).
-SUM_STAGED = """
-WITH added AS (
-    INSERT INTO spend_summary_change
-    SELECT st.financial_year, st.month, m.supplier_id, m.locality_class, st.category_id,
-           st.total_pence, st.payment_count
-    FROM {sums} st
-    JOIN spend_site_map m ON m.site_ref = st.site_ref
-    RETURNING total_pence
-)
-SELECT coalesce(sum(total_pence), 0) FROM added
-"""
+SUM_ADDED = _ADD_TO_SUMMARY.format(
+    month="date_trunc('month', st.payment_date)::date", total="st.amount_pence", count="1",
+    source="{payments}", where="WHERE st.is_spend AND NOT st.repeated {not_in_ledger}",
+    payments="{payments}", not_in_ledger="{not_in_ledger}")
+SUM_STAGED = _ADD_TO_SUMMARY.format(
+    month="st.month", total="st.total_pence", count="st.payment_count", source="{sums}",
+    where="")
 
 # A payment the ledger holds as spend that a later extract shows voided stops counting.
 MARK_VOIDED = """
@@ -246,13 +246,12 @@ WITH voided AS (
 SELECT count(*) FROM voided
 """
 
-# The file's changes, netted per summary row, applied to the summary: rows left with no
-# payments deleted, rows that still have some updated, new rows added.
-APPLY_SUMMARY_CHANGES = """
+# The voids, netted per summary row, taken from the summary: rows left with no payments
+# deleted, the others updated. (Additions were added chunk by chunk: ADD_TO_SUMMARY.)
+APPLY_VOIDS = """
 CREATE TEMPORARY TABLE spend_summary_net ON COMMIT DROP AS
 SELECT financial_year, month, supplier_id, locality_class, category_id,
-       coalesce(category_id, 0) AS category_key, sum(total_pence) AS total_pence,
-       sum(payment_count) AS payment_count
+       sum(total_pence) AS total_pence, sum(payment_count) AS payment_count
 FROM spend_summary_change GROUP BY 1, 2, 3, 4, 5;
 ANALYZE spend_summary_net;
 -- Deleted first: the update would change the counts the delete goes by.
@@ -260,7 +259,7 @@ DELETE FROM spend_spendsummary s
  USING spend_summary_net n
  WHERE s.financial_year = n.financial_year AND s.month = n.month
    AND s.supplier_id = n.supplier_id AND s.locality_class = n.locality_class
-   AND coalesce(s.category_id, 0) = n.category_key
+   AND s.category_id IS NOT DISTINCT FROM n.category_id
    AND s.payment_count + n.payment_count <= 0;
 UPDATE spend_spendsummary s
    SET total_pence = s.total_pence + n.total_pence,
@@ -268,35 +267,8 @@ UPDATE spend_spendsummary s
   FROM spend_summary_net n
  WHERE s.financial_year = n.financial_year AND s.month = n.month
    AND s.supplier_id = n.supplier_id AND s.locality_class = n.locality_class
-   AND coalesce(s.category_id, 0) = n.category_key
-   AND s.payment_count + n.payment_count > 0;
-INSERT INTO spend_spendsummary (financial_year, month, supplier_id, locality_class,
-                                category_id, total_pence, payment_count)
-SELECT financial_year, month, supplier_id, locality_class, category_id, total_pence,
-       payment_count
-FROM spend_summary_net n
-WHERE n.payment_count > 0 AND NOT EXISTS (
-    SELECT 1 FROM spend_spendsummary s
-     WHERE s.financial_year = n.financial_year AND s.month = n.month
-       AND s.supplier_id = n.supplier_id AND s.locality_class = n.locality_class
-       AND coalesce(s.category_id, 0) = n.category_key);
+   AND s.category_id IS NOT DISTINCT FROM n.category_id;
 DROP TABLE spend_summary_net
-"""
-
-# When the summary has no rows in the years the changes fall in (a new year's first file,
-# or history loaded year by year), the netted changes are simply its new rows.
-SUMMARY_HAS_THE_YEARS = """
-SELECT EXISTS (SELECT 1 FROM spend_spendsummary s
-                WHERE s.financial_year IN (SELECT financial_year FROM spend_summary_change))
-"""
-ADD_SUMMARY_ROWS = """
-INSERT INTO spend_spendsummary (financial_year, month, supplier_id, locality_class,
-                                category_id, total_pence, payment_count)
-SELECT financial_year, month, supplier_id, locality_class, category_id, sum(total_pence),
-       sum(payment_count)
-FROM spend_summary_change
-GROUP BY 1, 2, 3, 4, 5
-HAVING sum(payment_count) > 0
 """
 
 REBUILD_SUMMARY = """
@@ -461,10 +433,8 @@ class _Merger:
         result.financial_years = sorted(self.years)
         self.cursor.execute(SETTLE_SUPPLIER_NAMES)
         self.clock.done("supplier names")
-        if result.rows_added or result.rows_voided_later:  # else the summary still holds
-            self.cursor.execute(SUMMARY_HAS_THE_YEARS)
-            has_the_years = self.cursor.fetchone()[0]
-            self.cursor.execute(APPLY_SUMMARY_CHANGES if has_the_years else ADD_SUMMARY_ROWS)
+        if result.rows_voided_later:
+            self.cursor.execute(APPLY_VOIDS)
             self.clock.done("summaries")
 
 
