@@ -253,7 +253,8 @@ class ChunkWorkers:
 
 
 def _die_with_parent() -> None:
-    """Linux: be killed when the import's process dies, rather than stage on for nothing."""
+    """Linux: be killed when the import's process dies, rather than stage on for nothing.
+    (Strictly, when the thread that started it ends: imports run on a worker's main thread.)"""
     try:
         import ctypes
         import signal

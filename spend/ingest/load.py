@@ -11,15 +11,17 @@ The file is read in chunks (``spend.ingest.staging``), each merged in file order
    by child processes that parse later chunks while this transaction merges earlier ones
    (``spend.ingest.chunks``);
 2. supplier numbers left behind by merges (``spend_suppliernumberalias``) resolve to the
-   surviving supplier's number; suppliers are upserted (the newest name wins; a row that
-   came in under an alias never renames the survivor) and so are supplier sites
-   (classified by postcode);
+   surviving supplier's number; suppliers and supplier sites (classified by postcode) the
+   ledger lacks are added, and once the whole file is in, the newest name in it wins (a row
+   that came in under an alias never renames the survivor);
 3. payments whose natural key the ledger does not have are inserted (the first line of a key
    repeated within the file counts), and payments voided since an earlier extract stop
    counting as spend;
-4. what each chunk added to or took from spend is summed by financial year, month, supplier,
-   locality and category, and applied to ``spend_spendsummary`` once at the end, so the
-   dashboards' summary changes with the file instead of being rebuilt year by year.
+4. the spend each chunk adds, by financial year, month, supplier, locality and category, is
+   added to ``spend_spendsummary`` as the chunk merges, and what voids take from it once at
+   the end: the dashboards' summary changes with the file instead of being rebuilt.
+
+Steps are timed and logged at DEBUG (``LOG_LEVEL=DEBUG manage.py import_spend FILE``).
 
 Imports take a transaction-level advisory lock, so two files never merge at once.
 """
