@@ -243,3 +243,35 @@ def test_chunk_reports_in_a_file_with_a_byte_order_mark(tmp_path: Path) -> None:
                 for row in chunk_rows(handle, "utf-8-sig", ",", plan, header_line=0)]
     assert first == (1, ["A", "B"])
     assert rows[-1] == (2001, ["1999", "ééé"])
+
+
+def test_a_file_merged_in_many_small_chunks_by_this_process_gives_the_same_ledger(
+        extracts: list[Path], settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from spend.ingest import load
+
+    expected = in_one_process(extracts, settings)
+    monkeypatch.setattr(load, "ROWS_PER_CHUNK", 300)
+    got = import_all(extracts)
+    assert got == expected
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_key_repeated_in_a_later_chunk_keeps_its_first_line(
+        tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    from spend.ingest import load
+
+    lines = [R12_HEADER] + [r12_row(n, f"{n}.00") for n in range(1, 3000)]
+    lines.append(r12_row(5, "999.99", name="A later name"))  # the same payment line again
+    path = tmp_path / "repeat.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="cp1252")
+    settings.SPEND_IMPORT_WORKERS = workers
+    settings.SPEND_IMPORT_CHUNK_BYTES = CHUNK_BYTES
+    monkeypatch.setattr(load, "ROWS_PER_CHUNK", 500)
+    [batch] = services.import_paths(paths=[path])
+    assert (batch.rows_read, batch.rows_added, batch.rows_already_present) == (3000, 2999, 1)
+    assert Payment.objects.get(natural_key="r12|5|1").amount_pence == 500
+    assert Payment.objects.get(natural_key="r12|5|1").source_line == 6
+    # The newest name still wins for the supplier (all rows are the same supplier and day).
+    assert Supplier.objects.get().name == "A later name"
+    assert sum(SpendSummary.objects.values_list("total_pence", flat=True)) == sum(
+        n * 100 for n in range(1, 3000))
