@@ -21,7 +21,6 @@ line per chunk on stdout. It needs no Django: the parser, the staging code and p
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import subprocess
@@ -35,7 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 from spend.ingest.errors import ImportRejected
 from spend.ingest.layouts import LAYOUTS, ColumnMapping
 from spend.ingest.parse import ImportHeader, _payments
-from spend.ingest.readers import _FALLBACK_ERRORS, CSV_FIELD_LIMIT, OpenedFile
+from spend.ingest.readers import CSV_FIELD_LIMIT, OpenedFile, csv_unreadable, text_stream
 
 if TYPE_CHECKING:
     import numpy as np
@@ -135,7 +134,7 @@ def chunk_rows(handle: IO[bytes], encoding: str, delimiter: str, plan: ChunkPlan
     handle.seek(plan.start_byte)
     if plan.start_byte and encoding == "utf-8-sig":
         encoding = "utf-8"  # the byte-order mark is only at the start of the file
-    stream = io.TextIOWrapper(handle, encoding=encoding, errors=_FALLBACK_ERRORS, newline="")
+    stream = text_stream(handle, encoding)
     csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(stream, delimiter=delimiter)
     first = plan.start_line - 1
@@ -148,11 +147,7 @@ def chunk_rows(handle: IO[bytes], encoding: str, delimiter: str, plan: ChunkPlan
             if plan.end_line is not None and line >= plan.end_line:
                 break
     except csv.Error as error:
-        raise ImportRejected(
-            f"The file cannot be read as CSV here ({error}). This usually means a quote "
-            'mark (") opens a field that never closes. Correct it and upload the file again.',
-            line_number=first + reader.line_num,
-        ) from None
+        raise csv_unreadable(error, first + reader.line_num) from None
     finally:
         if not stream.closed:
             stream.detach()

@@ -50,7 +50,7 @@ from spend.ingest.chunks import (
 from spend.ingest.errors import ImportRejected
 from spend.ingest.layouts import FUSION, R12
 from spend.ingest.parse import ImportHeader, _payments, iter_payments
-from spend.ingest.readers import OpenedFile
+from spend.ingest.readers import OpenedFile, sniff_kind
 from spend.ingest.staging import (
     Categoriser,
     StagedChunk,
@@ -222,8 +222,7 @@ SELECT coalesce(sum(total_pence), 0) FROM added
 """
 SUM_ADDED = _ADD_TO_SUMMARY.format(
     month="date_trunc('month', st.payment_date)::date", total="st.amount_pence", count="1",
-    source="{payments}", where="WHERE st.is_spend AND NOT st.repeated {not_in_ledger}",
-    payments="{payments}", not_in_ledger="{not_in_ledger}")
+    source="{payments}", where="WHERE st.is_spend AND NOT st.repeated {not_in_ledger}")
 SUM_STAGED = _ADD_TO_SUMMARY.format(
     month="st.month", total="st.total_pence", count="st.payment_count", source="{sums}",
     where="")
@@ -441,10 +440,18 @@ class _Merger:
 
 
 def _may_split(file: Any, mapping: Mapping[str, str] | None) -> bool:
-    """Whether the file is large enough, and given as a path, to be read by child processes."""
-    return (settings.SPEND_IMPORT_WORKERS >= 1 and mapping is None
+    """Whether the file is a CSV file large enough, and given as a path, to be read by child
+    processes (a workbook is not opened twice to find out)."""
+    if not (settings.SPEND_IMPORT_WORKERS >= 1 and mapping is None
             and isinstance(file, (str, os.PathLike))
-            and os.path.getsize(file) >= 2 * settings.SPEND_IMPORT_CHUNK_BYTES)
+            and os.path.getsize(file) >= 2 * settings.SPEND_IMPORT_CHUNK_BYTES):
+        return False
+    with open(file, "rb") as handle:
+        head = handle.read(8192)
+    try:
+        return sniff_kind(head) == "csv"
+    except ImportRejected:
+        return False  # reading it in this process says why
 
 
 def _is_cut(header: ImportHeader) -> bool:
@@ -510,22 +517,22 @@ def load_file(
         result.column_mapping = header.column_mapping
         report(5, f"Reading {header.layout} file ({header.kind}, header on line "
                   f"{header.header_line})")
-        # Inside an enclosing transaction (tests, a command importing several files) the
-        # previous file's temporary tables are still there until the outer commit.
-        _drop_chunk_tables(cursor)
+        _drop_chunk_tables(cursor)  # left by an import that was stopped
         merger = _Merger(cursor, batch_id, result, clock)
+        rules = _category_rules()
         clock.done("header")
         resume: ChunkPlan | None = None
         in_parts = split and _is_cut(header)
         if in_parts:
-            in_parts, resume = _merge_parallel(cursor, merger, header, file, report, clock)
+            in_parts, resume = _merge_parallel(cursor, merger, header, file, rules, report,
+                                               clock)
             if resume is not None:
                 payments = _payments_from(header, file, resume)
         if split and not in_parts:  # not cut after all: read it here
             header, payments = iter_payments(file, file_name, layout_hint, mapping)
         if not in_parts or resume is not None:
-            _merge_in_process(cursor, merger, header, payments, report, clock,
-                              max(size_bytes // BYTES_PER_ROW_ESTIMATE, 1))
+            _merge_in_process(cursor, merger, header, payments, Categoriser(rules), report,
+                              clock, max(size_bytes // BYTES_PER_ROW_ESTIMATE, 1))
         report(90, f"Read {result.rows_read:,} payment rows; updating the dashboard summaries")
         merger.finish()
     clock.done("commit")
@@ -534,11 +541,10 @@ def load_file(
 
 
 def _merge_in_process(cursor: Any, merger: _Merger, header: ImportHeader,
-                      payments: Iterator[Any], report: Progress, clock: _StepClock,
-                      expected_rows: int) -> None:
+                      payments: Iterator[Any], categorise: Categoriser, report: Progress,
+                      clock: _StepClock, expected_rows: int) -> None:
     """Read (the rest of) the file in this process; ``header`` counts what it reads."""
     rows_before = merger.result.rows_read
-    categorise = Categoriser(_category_rules())
     for staged in _in_process_chunks(cursor, payments, categorise, report, expected_rows,
                                      rows_before):
         clock.done("read and stage")
@@ -559,7 +565,8 @@ def _payments_from(header: ImportHeader, file: Any, plan: ChunkPlan) -> Iterator
 
 
 def _merge_parallel(cursor: Any, merger: _Merger, header: ImportHeader, file: Any,
-                    report: Progress, clock: _StepClock) -> tuple[bool, ChunkPlan | None]:
+                    rules: list[tuple[str, int]], report: Progress, clock: _StepClock,
+                    ) -> tuple[bool, ChunkPlan | None]:
     """Cut the file and merge the chunks child processes stage. Returns whether it was cut
     (not if it is a single chunk) and the chunk to read on from here if a cut turned out not
     to be at a record boundary."""
@@ -569,52 +576,50 @@ def _merge_parallel(cursor: Any, merger: _Merger, header: ImportHeader, file: An
         clock.done("plan")
         if len(plans) < 2:
             return False, None
-        return True, _merge_chunks(cursor, merger, header, file, plans, workers, report, clock)
-    finally:
-        workers.close()
-
-
-def _merge_chunks(cursor: Any, merger: _Merger, header: ImportHeader, file: Any,
-                  plans: list[ChunkPlan], workers: ChunkWorkers, report: Progress,
-                  clock: _StepClock) -> ChunkPlan | None:
-    job = ChunkJob(
-        conninfo=_conninfo(), path=os.fspath(file), file_name=header.file_name,
-        encoding=header.encoding, delimiter=header.delimiter, layout=header.layout,
-        columns=dict(header.mapping.columns), headers=list(header.mapping.headers),
-        header_line=header.header_line, category_rules=_category_rules(),
-        table_token=secrets.token_hex(4))
-    workers.start(job, plans)
-    logger.info("import %s: reading %d parts in %d processes", header.file_name, len(plans),
-                len(workers.workers))
-    resume: ChunkPlan | None = None
-    try:
-        for plan in plans:
-            chunk = workers.report(plan.index)
-            clock.done("wait for the first chunk" if plan.index == 0 else "wait for chunks")
-            if chunk.get("mismatch"):
-                logger.info("import %s: part %d of %d was not cut at a record boundary; "
-                            "reading on in one process", header.file_name, plan.index + 1,
-                            len(plans))
-                resume = plan
-                break
-            if "rejected" in chunk:
-                refusal = chunk["rejected"]
-                raise ImportRejected(refusal["reason"], file_name=header.file_name,
-                                     line_number=refusal["line_number"],
-                                     column=refusal["column"])
-            staged = StagedChunk(chunk["prefix"], rows=chunk["rows"],
-                                 not_spend=chunk["not_spend"],
-                                 financial_years=set(chunk["financial_years"]),
-                                 min_key=chunk["min_key"], max_key=chunk["max_key"])
-            merger.result.rows_read += staged.rows
-            merger.result.rows_skipped += chunk["skipped"]
-            merger.merge(staged)
-            _drop_chunk_tables(cursor, staged.prefix)
-            report(int(5 + 85 * (plan.index + 1) / len(plans)),
-                   f"Read {merger.result.rows_read:,} rows (part {plan.index + 1} of "
-                   f"{len(plans)})")
+        resume = _merge_chunks(cursor, merger, header, file, plans, rules, workers, report,
+                               clock)
     finally:
         workers.close()
     if resume is not None:
         _drop_chunk_tables(cursor)  # the stopped children's tables, no longer wanted
-    return resume
+    return True, resume
+
+
+def _merge_chunks(cursor: Any, merger: _Merger, header: ImportHeader, file: Any,
+                  plans: list[ChunkPlan], rules: list[tuple[str, int]],
+                  workers: ChunkWorkers, report: Progress, clock: _StepClock,
+                  ) -> ChunkPlan | None:
+    job = ChunkJob(
+        conninfo=_conninfo(), path=os.fspath(file), file_name=header.file_name,
+        encoding=header.encoding, delimiter=header.delimiter, layout=header.layout,
+        columns=dict(header.mapping.columns), headers=list(header.mapping.headers),
+        header_line=header.header_line, category_rules=rules,
+        table_token=secrets.token_hex(4))
+    workers.start(job, plans)
+    logger.info("import %s: reading %d parts in %d processes", header.file_name, len(plans),
+                len(workers.workers))
+    for plan in plans:
+        chunk = workers.report(plan.index)
+        clock.done("wait for the first chunk" if plan.index == 0 else "wait for chunks")
+        if chunk.get("mismatch"):
+            logger.info("import %s: part %d of %d was not cut at a record boundary; "
+                        "reading on in one process", header.file_name, plan.index + 1,
+                        len(plans))
+            return plan
+        if "rejected" in chunk:
+            refusal = chunk["rejected"]
+            raise ImportRejected(refusal["reason"], file_name=header.file_name,
+                                 line_number=refusal["line_number"],
+                                 column=refusal["column"])
+        staged = StagedChunk(chunk["prefix"], rows=chunk["rows"],
+                             not_spend=chunk["not_spend"],
+                             financial_years=set(chunk["financial_years"]),
+                             min_key=chunk["min_key"], max_key=chunk["max_key"])
+        merger.result.rows_read += staged.rows
+        merger.result.rows_skipped += chunk["skipped"]
+        merger.merge(staged)
+        _drop_chunk_tables(cursor, staged.prefix)
+        report(int(5 + 85 * (plan.index + 1) / len(plans)),
+               f"Read {merger.result.rows_read:,} rows (part {plan.index + 1} of "
+               f"{len(plans)})")
+    return None

@@ -176,10 +176,7 @@ def iter_payments(
         header_line=source.header_line,
     )
     if header_only:
-        close_rows = getattr(rows, "close", None)
-        if close_rows is not None:
-            close_rows()
-        opened.close()
+        _close(rows, opened)
         return header, iter(())
     return header, _payments(header, rows, opened, source.kind == "xlsx")
 
@@ -384,10 +381,15 @@ def _payments(
     finally:
         header.payment_rows = payment_rows
         header.skipped_rows = skipped_rows
-        close_rows = getattr(rows, "close", None)
-        if close_rows is not None:
-            close_rows()
-        opened.close()
+        _close(rows, opened)
+
+
+def _close(rows: Iterator[tuple[int, list[Any]]], opened: OpenedFile) -> None:
+    """Let go of the reader (an XLSX workbook, a CSV text stream) and the file."""
+    close_rows = getattr(rows, "close", None)
+    if close_rows is not None:
+        close_rows()
+    opened.close()
 
 
 def _column_label(header: ImportHeader, field_name: str) -> str:

@@ -167,7 +167,7 @@ def detect_encoding(sample: bytes) -> str:
     return "utf-8"
 
 
-def _text_stream(handle: IO[bytes], encoding: str) -> io.TextIOWrapper:
+def text_stream(handle: IO[bytes], encoding: str) -> io.TextIOWrapper:
     # newline="" hands line endings to the csv module untranslated, as it requires.
     return io.TextIOWrapper(
         handle, encoding=encoding, errors=_FALLBACK_ERRORS, newline="", write_through=False
@@ -235,7 +235,7 @@ def read_csv(opened: OpenedFile, is_header: HeaderTest) -> tuple[Source, Iterato
         raise NoHeader(first)
 
     opened.rewind()
-    stream = _text_stream(opened.handle, encoding)
+    stream = text_stream(opened.handle, encoding)
     reader = csv.reader(stream, delimiter=delimiter)
     rows = _rows_with_lines(reader)
     found = _find_header(rows, is_header)
@@ -245,17 +245,22 @@ def read_csv(opened: OpenedFile, is_header: HeaderTest) -> tuple[Source, Iterato
     return source, _guard_csv_errors(rows, reader, stream)
 
 
+def csv_unreadable(error: csv.Error, line_number: int) -> ImportRejected:
+    """What the administrator is told when the csv module gives up on a line."""
+    return ImportRejected(
+        f"The file cannot be read as CSV here ({error}). This usually means a quote "
+        'mark (") opens a field that never closes. Correct it and upload the file again.',
+        line_number=line_number,
+    )
+
+
 def _guard_csv_errors(
     rows: Iterator[tuple[int, Row]], reader: Any, stream: io.TextIOWrapper
 ) -> Iterator[tuple[int, Row]]:
     try:
         yield from rows
     except csv.Error as error:
-        raise ImportRejected(
-            f"The file cannot be read as CSV here ({error}). This usually means a quote "
-            'mark (") opens a field that never closes. Correct it and upload the file again.',
-            line_number=reader.line_num,
-        ) from None
+        raise csv_unreadable(error, reader.line_num) from None
     finally:
         # Let go of the binary handle without closing it: the caller may own it.
         if not stream.closed:
