@@ -25,16 +25,24 @@ def psql(url: str, *args: str) -> None:
 
 # Runs a command and prints its peak resident memory (KB) last on stderr: getrusage of the
 # bench itself would give the largest child so far, not this one.
-_PEAK_OF = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-            "sys.exit(done.returncode)")
+_PEAK_OF = (
+    "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(done.returncode)"
+)
 
 
 def timed_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Seconds, peak resident memory in MB of the child, and its output."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _PEAK_OF, *command], env=env, cwd=BASE_DIR,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_OF, *command],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")

@@ -42,6 +42,7 @@ DEFAULT_DATABASE = "portal_bench_dash"
 
 # --- The WSGI app gunicorn runs: the portal, timed ------------------------------------------
 
+
 def application(environ: dict[str, Any], start_response: Any) -> Any:
     """The portal's WSGI app with a Server-Timing header (wall time inside the app)."""
     from portal.wsgi import application as portal
@@ -86,9 +87,15 @@ JOIN bench_accounts c ON c.n = 1 + (g %% %(accounts)s)
 
 
 def _env(database_url: str, redis_url: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-            "DJANGO_SETTINGS_MODULE": "portal.settings.base", "DEBUG": "false",
-            "PORTAL_EMBEDDED": "never", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.base",
+        "DEBUG": "false",
+        "PORTAL_EMBEDDED": "never",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
 
 
 def create_database(server_url: str, name: str) -> None:
@@ -121,22 +128,36 @@ def load(rows: int, suppliers: int, years: int, first_fy: int) -> dict[str, floa
     rng = random.Random(1)
     batch = ImportBatch.objects.create(file_name="bench", sha256="bench", status="loaded")
     Supplier.objects.bulk_create(
-        [Supplier(supplier_number=str(100000 + k), name=f"BENCH SUPPLIER {k:05d} LTD",
-                  name_key=f"BENCH SUPPLIER {k:05d}") for k in range(1, suppliers + 1)],
-        batch_size=5000)
+        [
+            Supplier(
+                supplier_number=str(100000 + k),
+                name=f"BENCH SUPPLIER {k:05d} LTD",
+                name_key=f"BENCH SUPPLIER {k:05d}",
+            )
+            for k in range(1, suppliers + 1)
+        ],
+        batch_size=5000,
+    )
     ids = dict(Supplier.objects.values_list("supplier_number", "id"))
     classes = ["home", "region", "uk", "unknown"]
     sites = []
     for k in range(1, suppliers + 1):
         first = rng.choices(classes, weights=(45, 20, 30, 5))[0]
         sid = ids[str(100000 + k)]
-        sites.append(SupplierSite(supplier_id=sid, site_code="MAIN", postcode=f"PR{k % 9} 1AA",
-                                  locality_class=first))
+        sites.append(
+            SupplierSite(
+                supplier_id=sid, site_code="MAIN", postcode=f"PR{k % 9} 1AA", locality_class=first
+            )
+        )
         if rng.random() < 0.06:
-            sites.append(SupplierSite(supplier_id=sid, site_code="DEPOT",
-                                      postcode=f"M{k % 9} 1AA",
-                                      locality_class=rng.choice(
-                                          [c for c in classes if c != first])))
+            sites.append(
+                SupplierSite(
+                    supplier_id=sid,
+                    site_code="DEPOT",
+                    postcode=f"M{k % 9} 1AA",
+                    locality_class=rng.choice([c for c in classes if c != first]),
+                )
+            )
     SupplierSite.objects.bulk_create(sites, batch_size=5000)
     categories = list(Category.objects.values_list("id", flat=True))
     with connection.cursor() as cursor:
@@ -148,17 +169,28 @@ def load(rows: int, suppliers: int, years: int, first_fy: int) -> dict[str, floa
               FROM spend_supplier s JOIN spend_suppliersite ss ON ss.supplier_id = s.id
              GROUP BY s.id""")
         cursor.execute("CREATE UNIQUE INDEX ON bench_supplier_map (rank)")
-        cursor.execute("CREATE UNLOGGED TABLE bench_accounts (n int primary key, "
-                       "category_id bigint, account text, description text)")
-        accounts = [(n + 1, categories[n % len(categories)] if n % 17 else None,
-                     f"5{n:02d}00", f"Account {n}") for n in range(34)]
+        cursor.execute(
+            "CREATE UNLOGGED TABLE bench_accounts (n int primary key, "
+            "category_id bigint, account text, description text)"
+        )
+        accounts = [
+            (
+                n + 1,
+                categories[n % len(categories)] if n % 17 else None,
+                f"5{n:02d}00",
+                f"Account {n}",
+            )
+            for n in range(34)
+        ]
         cursor.executemany("INSERT INTO bench_accounts VALUES (%s, %s, %s, %s)", accounts)
     timings["suppliers and sites"] = time.perf_counter() - started
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
-                       "'spend_payment' AND indexdef NOT LIKE 'CREATE UNIQUE%%'")
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
+            "'spend_payment' AND indexdef NOT LIKE 'CREATE UNIQUE%%'"
+        )
         indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
@@ -170,9 +202,18 @@ def load(rows: int, suppliers: int, years: int, first_fy: int) -> dict[str, floa
         days = (dt.date(first_fy + years, 3, 31) - dt.date(first_fy, 4, 1)).days
         for first_row in range(1, rows + 1, chunk):
             last = min(rows, first_row + chunk - 1)
-            cursor.execute(PAYMENTS_SQL, {
-                "batch": batch.pk, "first": first_row, "last": last, "start": start_day,
-                "days": days, "suppliers": suppliers, "accounts": len(accounts)})
+            cursor.execute(
+                PAYMENTS_SQL,
+                {
+                    "batch": batch.pk,
+                    "first": first_row,
+                    "last": last,
+                    "start": start_day,
+                    "days": days,
+                    "suppliers": suppliers,
+                    "accounts": len(accounts),
+                },
+            )
             print(f"  {last:,} payments", flush=True)
         cursor.execute("SET session_replication_role = origin")
         timings["payments (SQL)"] = time.perf_counter() - started
@@ -206,9 +247,11 @@ def session_cookie() -> str:
     from portal.roles import Role
 
     user = User.objects.filter(email="bench@example.gov.uk").first() or services.user_create(
-        email="bench@example.gov.uk", role=Role.PROCUREMENT_OFFICER,
+        email="bench@example.gov.uk",
+        role=Role.PROCUREMENT_OFFICER,
         password="bench-password-long-enough",  # noqa: S106 - a throwaway bench database
-        full_name="Bench Officer")
+        full_name="Bench Officer",
+    )
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -222,20 +265,30 @@ def raw_sql_times(fy: int, category: int) -> dict[str, float]:
     from django.db import connection
 
     queries = {
-        "overview": ("SELECT date_trunc('month', payment_date), sum(amount_pence), count(*) "
-                     "FROM spend_payment WHERE is_spend AND financial_year = %s GROUP BY 1",
-                     [fy]),
-        "locality": ("SELECT p.financial_year, ss.locality_class, sum(p.amount_pence) "
-                     "FROM spend_payment p JOIN spend_suppliersite ss ON ss.id = p.site_id "
-                     "WHERE p.is_spend GROUP BY 1, 2", []),
-        "tail": ("SELECT count(*), sum(t) FROM (SELECT supplier_id, sum(amount_pence) t "
-                 "FROM spend_payment WHERE is_spend AND financial_year = %s GROUP BY 1) s "
-                 "WHERE t < 10000000", [fy]),
+        "overview": (
+            "SELECT date_trunc('month', payment_date), sum(amount_pence), count(*) "
+            "FROM spend_payment WHERE is_spend AND financial_year = %s GROUP BY 1",
+            [fy],
+        ),
+        "locality": (
+            "SELECT p.financial_year, ss.locality_class, sum(p.amount_pence) "
+            "FROM spend_payment p JOIN spend_suppliersite ss ON ss.id = p.site_id "
+            "WHERE p.is_spend GROUP BY 1, 2",
+            [],
+        ),
+        "tail": (
+            "SELECT count(*), sum(t) FROM (SELECT supplier_id, sum(amount_pence) t "
+            "FROM spend_payment WHERE is_spend AND financial_year = %s GROUP BY 1) s "
+            "WHERE t < 10000000",
+            [fy],
+        ),
         "suppliers (filtered)": (
             "SELECT p.supplier_id, sum(p.amount_pence) t FROM spend_payment p "
             "JOIN spend_suppliersite ss ON ss.id = p.site_id WHERE p.is_spend AND "
             "p.financial_year = %s AND p.category_id = %s AND ss.locality_class = 'home' "
-            "GROUP BY 1 ORDER BY t DESC LIMIT 50", [fy, category]),
+            "GROUP BY 1 ORDER BY t DESC LIMIT 50",
+            [fy, category],
+        ),
     }
     out = {}
     with connection.cursor() as cursor:
@@ -250,8 +303,9 @@ def raw_sql_times(fy: int, category: int) -> dict[str, float]:
     return out
 
 
-def drive(base: str, cookie: str, pages: dict[str, list[str]], clients: int,
-          per_page: int) -> dict[str, dict[str, list[float]]]:
+def drive(
+    base: str, cookie: str, pages: dict[str, list[str]], clients: int, per_page: int
+) -> dict[str, dict[str, list[float]]]:
     """Fire ``per_page`` requests at each page from ``clients`` threads (keep-alive)."""
     jobs: list[tuple[str, str]] = []
     for page, urls in pages.items():
@@ -324,10 +378,14 @@ def main() -> None:
     if not args.reuse:
         print(f"Creating {args.database} and migrating…", flush=True)
         create_database(args.server, args.database)
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=BASE_DIR,
-                       env=env, check=True)
-        print(f"Loading {args.rows:,} payments over {args.years} years, "
-              f"{args.suppliers:,} suppliers…", flush=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=BASE_DIR, env=env, check=True
+        )
+        print(
+            f"Loading {args.rows:,} payments over {args.years} years, "
+            f"{args.suppliers:,} suppliers…",
+            flush=True,
+        )
         for name, seconds in load(args.rows, args.suppliers, args.years, first_fy).items():
             print(f"  {name}: {seconds:,.1f}" + ("" if name == "summary rows" else " s"))
     import django
@@ -345,15 +403,32 @@ def main() -> None:
         "overview": [f"/spend/?fy={fy}" for fy in fys],
         "locality": ["/spend/locality/"],
         "tail": [f"/spend/tail/?fy={fy}" for fy in fys],
-        "suppliers (filtered)": [f"/spend/suppliers/?fy={fy}&category={c}&locality=home"
-                                 for fy in fys for c in category[:4]],
+        "suppliers (filtered)": [
+            f"/spend/suppliers/?fy={fy}&category={c}&locality=home"
+            for fy in fys
+            for c in category[:4]
+        ],
     }
     raw = raw_sql_times(fys[-2], category[0])
 
     gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bench.dashboards:application", "-w",
-         str(args.workers), "-b", f"127.0.0.1:{args.port}", "--log-level", "warning",
-         "--chdir", str(BASE_DIR)], env=env, cwd=BASE_DIR)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.dashboards:application",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(BASE_DIR),
+        ],
+        env=env,
+        cwd=BASE_DIR,
+    )
     try:
         base = f"http://127.0.0.1:{args.port}"
         deadline = time.monotonic() + 60
@@ -369,7 +444,8 @@ def main() -> None:
         # this also warms the cache, so the measured run is the steady state.
         cold = {
             page: drive(base, cookie, {page: urls}, 1, len(urls))[page]
-            for page, urls in pages.items()}
+            for page, urls in pages.items()
+        }
         started = time.perf_counter()
         results = drive(base, cookie, pages, args.clients, args.requests)
         elapsed = time.perf_counter() - started
@@ -378,19 +454,27 @@ def main() -> None:
         gunicorn.wait(timeout=30)
 
     total = sum(len(r["server"]) for r in results.values())
-    print(f"\n{args.rows:,} payments, {args.clients} clients, {args.requests} requests a page, "
-          f"{args.workers} gunicorn workers, {os.cpu_count()} CPUs: "
-          f"{total / elapsed:,.0f} requests/s")
-    print("cold = first request for a URL after the summary changed (median / max over the "
-          "page's URLs, one client); then the steady state under load:")
-    print(f"{'page':22} {'cold p50':>8} {'cold max':>8} {'server p50':>11} {'server p95':>11} "
-          f"{'client p50':>11} {'client p95':>11} {'raw SQL ms':>11}")
+    print(
+        f"\n{args.rows:,} payments, {args.clients} clients, {args.requests} requests a page, "
+        f"{args.workers} gunicorn workers, {os.cpu_count()} CPUs: "
+        f"{total / elapsed:,.0f} requests/s"
+    )
+    print(
+        "cold = first request for a URL after the summary changed (median / max over the "
+        "page's URLs, one client); then the steady state under load:"
+    )
+    print(
+        f"{'page':22} {'cold p50':>8} {'cold max':>8} {'server p50':>11} {'server p95':>11} "
+        f"{'client p50':>11} {'client p95':>11} {'raw SQL ms':>11}"
+    )
     for page in pages:
         r = results[page]
-        print(f"{page:22} {p(cold[page]['server'], .5):8.1f} {max(cold[page]['server']):8.1f} "
-              f"{p(r['server'], .5):11.1f} "
-              f"{p(r['server'], .95):11.1f} {p(r['client'], .5):11.1f} "
-              f"{p(r['client'], .95):11.1f} {raw[page]:11.1f}")
+        print(
+            f"{page:22} {p(cold[page]['server'], 0.5):8.1f} {max(cold[page]['server']):8.1f} "
+            f"{p(r['server'], 0.5):11.1f} "
+            f"{p(r['server'], 0.95):11.1f} {p(r['client'], 0.5):11.1f} "
+            f"{p(r['client'], 0.95):11.1f} {raw[page]:11.1f}"
+        )
     if not args.keep:
         from django.db import connections
 

@@ -46,8 +46,9 @@ CREATE TABLE bench_floor (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--file", type=Path,
-                        default=Path(tempfile.gettempdir()) / "spend_bench_r12_1m.csv")
+    parser.add_argument(
+        "--file", type=Path, default=Path(tempfile.gettempdir()) / "spend_bench_r12_1m.csv"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the file and the database")
     args = parser.parse_args()
 
@@ -59,23 +60,34 @@ def main() -> None:
     with args.file.open("rb") as handle:
         rows = sum(1 for _ in handle) - 1
     size_mb = args.file.stat().st_size / 1024**2
-    print(f"file: {args.file} ({rows:,} lines after the header, {size_mb:,.0f} MB); "
-          f"{os.cpu_count()} CPUs, SPEND_IMPORT_WORKERS="
-          f"{os.environ.get('SPEND_IMPORT_WORKERS', 'default (one fewer than the CPUs)')}")
+    print(
+        f"file: {args.file} ({rows:,} lines after the header, {size_mb:,.0f} MB); "
+        f"{os.cpu_count()} CPUs, SPEND_IMPORT_WORKERS="
+        f"{os.environ.get('SPEND_IMPORT_WORKERS', 'default (one fewer than the CPUs)')}"
+    )
 
     name = "portal_bench_ingest"
     admin_url = database_url("postgres")
     psql(admin_url, "-c", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}")
     url = database_url(name)
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "portal.settings.base",
-           "DEBUG": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.base",
+        "DEBUG": "false",
+    }
     try:
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], env=env,
-                       cwd=BASE_DIR, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v", "0"], env=env, cwd=BASE_DIR, check=True
+        )
         psql(url, "-c", FLOOR_TABLE)
         started = time.perf_counter()
-        psql(url, "-c", f"\\copy bench_floor FROM '{args.file}' "
-                        "WITH (FORMAT csv, HEADER true, ENCODING 'WIN1252')")
+        psql(
+            url,
+            "-c",
+            f"\\copy bench_floor FROM '{args.file}' "
+            "WITH (FORMAT csv, HEADER true, ENCODING 'WIN1252')",
+        )
         floor = time.perf_counter() - started
         psql(url, "-c", "DROP TABLE bench_floor")
 
@@ -91,7 +103,8 @@ def main() -> None:
             target.write(b"\r\n")
         try:
             overlap, overlap_peak, overlap_out = timed_child(
-                [sys.executable, "manage.py", "import_spend", str(copy)], env)
+                [sys.executable, "manage.py", "import_spend", str(copy)], env
+            )
         finally:
             copy.unlink()
     finally:
@@ -112,21 +125,33 @@ def main() -> None:
         ("re-import, same file (SHA-256 recognised)", again, again_peak),
         ("re-import, same rows, other bytes (merge)", overlap, overlap_peak),
     ):
-        print(f"{label:<44}{seconds:>9.1f}{seconds / floor:>9.2f}{rows / seconds:>11,.0f}"
-              f"{peak:>9.0f}")
-    print(f"{'INSERT alone into a copy of the ledger':<44}{ledger_insert:>9.1f}"
-          f"{ledger_insert / floor:>9.2f}{rows / ledger_insert:>11,.0f}{'':>9}")
-    print("(the imported rows copied, in one statement, into a table with the payments "
-          "table's indexes)")
-    print("\ntargets: full import <= 3x floor and >= 100,000 rows/s; re-import <= 1.5x floor; "
-          "peak memory < 300 MB")
+        print(
+            f"{label:<44}{seconds:>9.1f}{seconds / floor:>9.2f}{rows / seconds:>11,.0f}{peak:>9.0f}"
+        )
+    print(
+        f"{'INSERT alone into a copy of the ledger':<44}{ledger_insert:>9.1f}"
+        f"{ledger_insert / floor:>9.2f}{rows / ledger_insert:>11,.0f}{'':>9}"
+    )
+    print(
+        "(the imported rows copied, in one statement, into a table with the payments "
+        "table's indexes)"
+    )
+    print(
+        "\ntargets: full import <= 3x floor and >= 100,000 rows/s; re-import <= 1.5x floor; "
+        "peak memory < 300 MB"
+    )
 
 
 def _ledger_insert_seconds(url: str) -> float:
     """What adding the imported rows to a table shaped and indexed like ``spend_payment``
     costs by itself: the part of an import that one transaction must do in one process."""
-    psql(url, "-c", "CREATE UNLOGGED TABLE bench_rows AS SELECT * FROM spend_payment",
-         "-c", "CREATE TABLE bench_ledger (LIKE spend_payment INCLUDING ALL)")
+    psql(
+        url,
+        "-c",
+        "CREATE UNLOGGED TABLE bench_rows AS SELECT * FROM spend_payment",
+        "-c",
+        "CREATE TABLE bench_ledger (LIKE spend_payment INCLUDING ALL)",
+    )
     started = time.perf_counter()
     psql(url, "-c", "INSERT INTO bench_ledger SELECT * FROM bench_rows")
     seconds = time.perf_counter() - started

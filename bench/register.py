@@ -41,15 +41,60 @@ from bench.common import database_url  # noqa: E402
 
 BENCH_DB = "portal_bench_register"
 
-DEPARTMENTS = ["Adult Services", "Children's Services", "Highways", "Schools", "Waste",
-               "Corporate Property", "Digital Services", "Public Health", "Libraries"]
-ROUTES = ["Open", "Restricted", "Competitive flexible", "Direct award",
-          "Call-off from framework", "Below threshold quotation", "Waiver"]
+DEPARTMENTS = [
+    "Adult Services",
+    "Children's Services",
+    "Highways",
+    "Schools",
+    "Waste",
+    "Corporate Property",
+    "Digital Services",
+    "Public Health",
+    "Libraries",
+]
+ROUTES = [
+    "Open",
+    "Restricted",
+    "Competitive flexible",
+    "Direct award",
+    "Call-off from framework",
+    "Below threshold quotation",
+    "Waiver",
+]
 CATEGORIES = ["Corporate", "Construction and Assets", "Digital", "Care and Public Health"]
-POSTCODES = ["PR1 2HE", "LA1 1QS", "BB11 1AA", "PR7 1DP", "L39 2DE", "FY8 1AA", "M1 1AE",
-             "L3 9PP", "CA1 1RR", "BB2 1AA", "LS1 4DY", "CF10 1EP", "G1 1XQ", "SW1A 2AA", ""]
-WORDS = ["care", "maintenance", "supply", "services", "framework", "repairs", "transport",
-         "software", "cleaning", "catering", "consultancy", "equipment", "highways", "school"]
+POSTCODES = [
+    "PR1 2HE",
+    "LA1 1QS",
+    "BB11 1AA",
+    "PR7 1DP",
+    "L39 2DE",
+    "FY8 1AA",
+    "M1 1AE",
+    "L3 9PP",
+    "CA1 1RR",
+    "BB2 1AA",
+    "LS1 4DY",
+    "CF10 1EP",
+    "G1 1XQ",
+    "SW1A 2AA",
+    "",
+]
+WORDS = [
+    "care",
+    "maintenance",
+    "supply",
+    "services",
+    "framework",
+    "repairs",
+    "transport",
+    "software",
+    "cleaning",
+    "catering",
+    "consultancy",
+    "equipment",
+    "highways",
+    "school",
+]
 
 
 def generate(path: Path, contracts: int, suppliers: int, seed: int = 1) -> None:
@@ -73,21 +118,41 @@ def generate(path: Path, contracts: int, suppliers: int, seed: int = 1) -> None:
         for number, count in enumerate(counts):
             award = today - timedelta(days=rng.randint(30, 5 * 365))
             start = award + timedelta(days=rng.randint(1, 60))
-            end = max(start + timedelta(days=rng.randint(180, 6 * 365)),
-                      today + timedelta(days=rng.randint(1, 900)))
+            end = max(
+                start + timedelta(days=rng.randint(180, 6 * 365)),
+                today + timedelta(days=rng.randint(1, 900)),
+            )
             title = " ".join(rng.choice(WORDS) for _ in range(4)).capitalize()
-            contract = [f"LCC-{award:%Y}-{number:05d}", f"{title} ({number})",
-                        "Bench contract", rng.choice(DEPARTMENTS), rng.choice(CATEGORIES),
-                        rng.choice(ROUTES), f"{rng.randint(3, 98) * 1_000_000:08d}"]
+            contract = [
+                f"LCC-{award:%Y}-{number:05d}",
+                f"{title} ({number})",
+                "Bench contract",
+                rng.choice(DEPARTMENTS),
+                rng.choice(CATEGORIES),
+                rng.choice(ROUTES),
+                f"{rng.randint(3, 98) * 1_000_000:08d}",
+            ]
             value = f"{rng.randint(5_000, 50_000_000)}.{rng.randint(0, 99):02d}"
             for s in range(count):
-                writer.writerow([
-                    *contract, f"Supplier {number:05d}-{s:03d} Ltd", f"S{number:05d}{s:03d}",
-                    f"{rng.randint(1, 99_999_999):08d}", "", rng.choice(POSTCODES),
-                    rng.choice(["Yes", "No"]), rng.choice(["Yes", "No", "No", "No"]),
-                    award.isoformat(), start.isoformat(), end.isoformat(), "", value, "0.00",
-                    "Yes" if count > 1 else "No",
-                ])
+                writer.writerow(
+                    [
+                        *contract,
+                        f"Supplier {number:05d}-{s:03d} Ltd",
+                        f"S{number:05d}{s:03d}",
+                        f"{rng.randint(1, 99_999_999):08d}",
+                        "",
+                        rng.choice(POSTCODES),
+                        rng.choice(["Yes", "No"]),
+                        rng.choice(["Yes", "No", "No", "No"]),
+                        award.isoformat(),
+                        start.isoformat(),
+                        end.isoformat(),
+                        "",
+                        value,
+                        "0.00",
+                        "Yes" if count > 1 else "No",
+                    ]
+                )
 
 
 def free_port() -> int:
@@ -113,9 +178,14 @@ def main() -> None:
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
         connection.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    env = {**os.environ, "DATABASE_URL": bench_url, "DEBUG": "false",
-           "DJANGO_SETTINGS_MODULE": "portal.settings.base", "PORTAL_EMBEDDED": "never",
-           "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_url,
+        "DEBUG": "false",
+        "DJANGO_SETTINGS_MODULE": "portal.settings.base",
+        "PORTAL_EMBEDDED": "never",
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+    }
     os.environ.update(env)
     gunicorn = None
     written: list[Path] = []
@@ -129,8 +199,9 @@ def main() -> None:
             path = Path(folder) / "register.csv"
             generate(path, args.contracts, args.suppliers)
             started = time.perf_counter()
-            subprocess.run([*manage, "import_register", str(path)], env=env, check=True,
-                           cwd=BASE_DIR)
+            subprocess.run(
+                [*manage, "import_register", str(path)], env=env, check=True, cwd=BASE_DIR
+            )
             print(f"import: {time.perf_counter() - started:.1f} s")
 
         from django.utils import timezone
@@ -147,22 +218,38 @@ def main() -> None:
         publication = services.publication_build(quarter=quarter, user=None, progress=progress)
         marks.append(("done", time.perf_counter()))
         elapsed = marks[-1][1] - marks[0][1]
-        print(f"publication {publication.quarter}: {publication.contract_count} contracts, "
-              f"{publication.supplier_count} supplier rows, all four files in {elapsed:.1f} s "
-              "(target < 60 s)")
-        print("  steps: " + ", ".join(
-            f"{message} {end - begin:.1f} s"
-            for (message, begin), (_, end) in itertools.pairwise(marks[1:])))
+        print(
+            f"publication {publication.quarter}: {publication.contract_count} contracts, "
+            f"{publication.supplier_count} supplier rows, all four files in {elapsed:.1f} s "
+            "(target < 60 s)"
+        )
+        print(
+            "  steps: "
+            + ", ".join(
+                f"{message} {end - begin:.1f} s"
+                for (message, begin), (_, end) in itertools.pairwise(marks[1:])
+            )
+        )
         files = [getattr(publication, kind) for kind in ("pdf", "xlsx", "csv", "ocds")]
-        print("  files: " + ", ".join(f"{Path(f.name).name} {f.size / 1e6:.1f} MB"
-                                      for f in files))
+        print("  files: " + ", ".join(f"{Path(f.name).name} {f.size / 1e6:.1f} MB" for f in files))
         written = [Path(f.path) for f in files]
 
         port = free_port()
         gunicorn = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{port}",
-             "-w", str(args.workers), "--log-level", "warning"],
-            env=env, cwd=BASE_DIR,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(args.workers),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=BASE_DIR,
         )
         base = f"http://127.0.0.1:{port}/register/"
         deadline = time.monotonic() + 30
@@ -174,9 +261,17 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        queries = ["", "?q=care", "?q=supplier+00042", "?department=Highways",
-                   "?sort=-awarded_value", "?page=7", "?category=Digital&sort=end_date",
-                   "?q=framework&page=2", "?procurement_route=Open&sort=-reference"]
+        queries = [
+            "",
+            "?q=care",
+            "?q=supplier+00042",
+            "?department=Highways",
+            "?sort=-awarded_value",
+            "?page=7",
+            "?category=Digital&sort=end_date",
+            "?q=framework&page=2",
+            "?procurement_route=Open&sort=-reference",
+        ]
         for query in queries:  # warm every worker a little
             urllib.request.urlopen(base + query, timeout=10).read()  # noqa: S310
         durations: list[float] = []
@@ -210,10 +305,12 @@ def main() -> None:
         wall = time.perf_counter() - began
         durations.sort()
         p95 = durations[int(0.95 * (len(durations) - 1))]
-        print(f"/register/: {len(durations)} requests from {args.clients} concurrent clients "
-              f"in {wall:.1f} s ({len(durations) / wall:.0f}/s), {len(failures)} failed; "
-              f"median {statistics.median(durations) * 1000:.0f} ms, "
-              f"p95 {p95 * 1000:.0f} ms (target < 150 ms), max {durations[-1] * 1000:.0f} ms")
+        print(
+            f"/register/: {len(durations)} requests from {args.clients} concurrent clients "
+            f"in {wall:.1f} s ({len(durations) / wall:.0f}/s), {len(failures)} failed; "
+            f"median {statistics.median(durations) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms (target < 150 ms), max {durations[-1] * 1000:.0f} ms"
+        )
     finally:
         if gunicorn is not None:
             gunicorn.terminate()

@@ -46,8 +46,9 @@ def main() -> None:
     first_fy = current_fy - args.years
     print(f"Creating {args.database}, loading {args.rows:,} payments…", flush=True)
     create_database(args.server, args.database)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=BASE_DIR, env=env,
-                   check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=BASE_DIR, env=env, check=True
+    )
     for name, value in load(args.rows, args.suppliers, args.years, first_fy).items():
         print(f"  {name}: {value:,.1f}", flush=True)
 
@@ -65,9 +66,11 @@ def main() -> None:
     render_committee_report(fy)
     warm = time.perf_counter() - started
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    print(f"\ncommittee report {fy}/{(fy + 1) % 100:02d} with {args.rows:,} payments: "
-          f"cold {cold:.1f} s, warm {warm:.1f} s, {pages} pages, {len(pdf):,} bytes "
-          f"(target < 30 s)")
+    print(
+        f"\ncommittee report {fy}/{(fy + 1) % 100:02d} with {args.rows:,} payments: "
+        f"cold {cold:.1f} s, warm {warm:.1f} s, {pages} pages, {len(pdf):,} bytes "
+        f"(target < 30 s)"
+    )
     if not args.keep:
         from django.db import connections
 

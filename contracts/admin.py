@@ -10,8 +10,15 @@ class AwardedSupplierInline(admin.TabularInline):
 
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
-    list_display = ["reference", "title", "department", "award_date", "end_date",
-                    "awarded_value", "status"]
+    list_display = [
+        "reference",
+        "title",
+        "department",
+        "award_date",
+        "end_date",
+        "awarded_value",
+        "status",
+    ]
     search_fields = ["reference", "title", "suppliers__name"]
     list_filter = ["status", "category", "procurement_route"]
     inlines = [AwardedSupplierInline]
@@ -19,6 +26,12 @@ class ContractAdmin(admin.ModelAdmin):
 
 @admin.register(Publication)
 class PublicationAdmin(admin.ModelAdmin):
-    list_display = ["quarter", "version", "status", "contract_count", "supplier_count",
-                    "published_at"]
+    list_display = [
+        "quarter",
+        "version",
+        "status",
+        "contract_count",
+        "supplier_count",
+        "published_at",
+    ]
     readonly_fields = ["contract_count", "supplier_count"]

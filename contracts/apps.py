@@ -24,7 +24,10 @@ class ContractsConfig(AppConfig):
 
         from contracts import services  # noqa: F401  (registers the job kinds)
 
-        settings.CELERY_BEAT_SCHEDULE.setdefault("contracts-publish-quarterly", {
-            **QUARTERLY_PUBLICATION,
-            "schedule": crontab(minute=30, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
-        })
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "contracts-publish-quarterly",
+            {
+                **QUARTERLY_PUBLICATION,
+                "schedule": crontab(minute=30, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
+            },
+        )

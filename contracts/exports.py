@@ -12,8 +12,7 @@ from contracts.layout import neutralise
 
 
 class SafeTableExport(TableExport):
-    def table_to_dataset(self, table: Any, exclude_columns: Any,
-                         dataset_kwargs: Any = None) -> Any:
+    def table_to_dataset(self, table: Any, exclude_columns: Any, dataset_kwargs: Any = None) -> Any:
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
         headers = [neutralise(h) for h in dataset.headers or []]
         rows = [[neutralise(value) for value in row] for row in dataset]

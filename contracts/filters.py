@@ -17,16 +17,22 @@ def _departments(queryset: QuerySet[Any]) -> list[tuple[str, str]]:
 
 
 class ContractFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search", method="search", widget=SEARCH,
-                                  help_text="Reference, title, department, supplier name, "
-                                  "supplier number or company number.")
+    q = django_filters.CharFilter(
+        label="Search",
+        method="search",
+        widget=SEARCH,
+        help_text="Reference, title, department, supplier name, supplier number or company number.",
+    )
     department = django_filters.ChoiceFilter(choices=[], widget=SELECT, empty_label="All")
-    category = django_filters.ChoiceFilter(choices=Category.choices, widget=SELECT,
-                                           empty_label="All")
-    procurement_route = django_filters.ChoiceFilter(choices=Route.choices, widget=SELECT,
-                                                    empty_label="All")
-    status = django_filters.ChoiceFilter(choices=Contract.Status.choices, widget=SELECT,
-                                         empty_label="All")
+    category = django_filters.ChoiceFilter(
+        choices=Category.choices, widget=SELECT, empty_label="All"
+    )
+    procurement_route = django_filters.ChoiceFilter(
+        choices=Route.choices, widget=SELECT, empty_label="All"
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Contract.Status.choices, widget=SELECT, empty_label="All"
+    )
 
     class Meta:
         model = Contract
@@ -41,13 +47,19 @@ class ContractFilter(django_filters.FilterSet):
 
 
 class PublishedContractFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search", method="search", widget=SEARCH,
-                                  help_text="Reference, title, department or supplier.")
+    q = django_filters.CharFilter(
+        label="Search",
+        method="search",
+        widget=SEARCH,
+        help_text="Reference, title, department or supplier.",
+    )
     department = django_filters.ChoiceFilter(choices=[], widget=SELECT, empty_label="All")
-    category = django_filters.ChoiceFilter(choices=Category.choices, widget=SELECT,
-                                           empty_label="All")
-    procurement_route = django_filters.ChoiceFilter(choices=Route.choices, widget=SELECT,
-                                                    empty_label="All")
+    category = django_filters.ChoiceFilter(
+        choices=Category.choices, widget=SELECT, empty_label="All"
+    )
+    procurement_route = django_filters.ChoiceFilter(
+        choices=Route.choices, widget=SELECT, empty_label="All"
+    )
 
     class Meta:
         model = PublishedContract
@@ -58,6 +70,7 @@ class PublishedContractFilter(django_filters.FilterSet):
         assert self.queryset is not None
         self.filters["department"].extra["choices"] = _departments(self.queryset)
 
-    def search(self, queryset: QuerySet[PublishedContract], name: str, value: str
-               ) -> QuerySet[PublishedContract]:
+    def search(
+        self, queryset: QuerySet[PublishedContract], name: str, value: str
+    ) -> QuerySet[PublishedContract]:
         return selectors.published_search(queryset, value)

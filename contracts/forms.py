@@ -16,14 +16,19 @@ YES_NO = [("False", "No"), ("True", "Yes")]
 
 
 def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"class": "govuk-input govuk-input--width-10", "type": "date"},
-                           format="%Y-%m-%d")
+    return forms.DateInput(
+        attrs={"class": "govuk-input govuk-input--width-10", "type": "date"}, format="%Y-%m-%d"
+    )
 
 
 def _yes_no(label: str, help_text: str = "") -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
-        label=label, help_text=help_text, choices=YES_NO, coerce=lambda v: v == "True",
-        widget=forms.Select(attrs=SELECT), required=False,
+        label=label,
+        help_text=help_text,
+        choices=YES_NO,
+        coerce=lambda v: v == "True",
+        widget=forms.Select(attrs=SELECT),
+        required=False,
         empty_value=False,  # type: ignore[arg-type]
     )
 
@@ -38,18 +43,33 @@ def _clean_with(clean: Any, value: Any) -> Any:
 class ContractForm(forms.ModelForm):
     framework = _yes_no("Framework")
     reprocurement_started = _yes_no(
-        "Re-procurement started", "Has work to replace this contract begun? (Forward plan)")
+        "Re-procurement started", "Has work to replace this contract begun? (Forward plan)"
+    )
 
     class Meta:
         model = Contract
         fields = [
-            "reference", "title", "description", "department", "category",
-            "procurement_route", "cpv_code", "award_date", "start_date", "end_date",
-            "review_date", "awarded_value", "vat_not_recoverable", "framework",
-            "reprocurement_started", "status",
+            "reference",
+            "title",
+            "description",
+            "department",
+            "category",
+            "procurement_route",
+            "cpv_code",
+            "award_date",
+            "start_date",
+            "end_date",
+            "review_date",
+            "awarded_value",
+            "vat_not_recoverable",
+            "framework",
+            "reprocurement_started",
+            "status",
         ]
-        labels = {"awarded_value": "Awarded value (£)",
-                  "vat_not_recoverable": "VAT not recoverable (£)"}
+        labels = {
+            "awarded_value": "Awarded value (£)",
+            "vat_not_recoverable": "VAT not recoverable (£)",
+        }
         help_texts = {
             "cpv_code": "8 digits, for example 85000000.",
             "awarded_value": "The whole contract's value in pounds, VAT excluded.",
@@ -63,14 +83,19 @@ class ContractForm(forms.ModelForm):
             "department": forms.TextInput(attrs=INPUT),
             "category": forms.Select(attrs=SELECT),
             "procurement_route": forms.Select(attrs=SELECT),
-            "cpv_code": forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10",
-                                               "inputmode": "numeric"}),
-            "award_date": _date_input(), "start_date": _date_input(),
-            "end_date": _date_input(), "review_date": _date_input(),
-            "awarded_value": forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10",
-                                                    "inputmode": "decimal"}),
+            "cpv_code": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "numeric"}
+            ),
+            "award_date": _date_input(),
+            "start_date": _date_input(),
+            "end_date": _date_input(),
+            "review_date": _date_input(),
+            "awarded_value": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
+            ),
             "vat_not_recoverable": forms.TextInput(
-                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}),
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
+            ),
             "status": forms.Select(attrs=SELECT),
         }
 
@@ -104,8 +129,15 @@ class ContractForm(forms.ModelForm):
 class SupplierForm(forms.ModelForm):
     class Meta:
         model = AwardedSupplier
-        fields = ["name", "supplier_number", "company_number", "charity_number", "postcode",
-                  "sme", "vcfs"]
+        fields = [
+            "name",
+            "supplier_number",
+            "company_number",
+            "charity_number",
+            "postcode",
+            "sme",
+            "vcfs",
+        ]
         labels = {"postcode": "Supplier postcode"}
         help_texts = {
             "postcode": "The address the supplier gave in its tender: decides award locality.",
@@ -117,8 +149,9 @@ class SupplierForm(forms.ModelForm):
             "supplier_number": forms.TextInput(attrs=NARROW),
             "company_number": forms.TextInput(attrs=NARROW),
             "charity_number": forms.TextInput(attrs=NARROW),
-            "postcode": forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10",
-                                               "autocomplete": "off"}),
+            "postcode": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "autocomplete": "off"}
+            ),
             "sme": forms.NullBooleanSelect(attrs=SELECT),
             "vcfs": forms.NullBooleanSelect(attrs=SELECT),
         }
@@ -129,8 +162,9 @@ class SupplierForm(forms.ModelForm):
         self.fields["name"].label = "Supplier name"
 
     def clean_company_number(self) -> str:
-        return str(_clean_with(layout.clean_company_number,
-                               self.cleaned_data.get("company_number")))
+        return str(
+            _clean_with(layout.clean_company_number, self.cleaned_data.get("company_number"))
+        )
 
     def clean_postcode(self) -> str:
         return str(_clean_with(layout.clean_postcode, self.cleaned_data.get("postcode")))
@@ -141,16 +175,21 @@ class SupplierForm(forms.ModelForm):
 
 class ContractEndForm(forms.Form):
     ended_on = forms.DateField(label="Date the contract ended", widget=_date_input())
-    reason = forms.CharField(label="Why it ended early", max_length=300, required=False,
-                             widget=forms.TextInput(attrs=INPUT))
+    reason = forms.CharField(
+        label="Why it ended early",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs=INPUT),
+    )
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Register file",
         help_text="CSV or XLSX in the register layout, or a Contracts Finder JSON export.",
-        widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload",
-                                               "accept": ".csv,.xlsx,.json"}),
+        widget=forms.ClearableFileInput(
+            attrs={"class": "govuk-file-upload", "accept": ".csv,.xlsx,.json"}
+        ),
     )
 
     def clean_file(self) -> Any:
@@ -173,8 +212,9 @@ def _quarter_choices() -> list[tuple[str, str]]:
 
 
 class PublishForm(forms.Form):
-    quarter = forms.ChoiceField(label="Quarter to publish", choices=_quarter_choices,
-                                widget=forms.Select(attrs=SELECT))
+    quarter = forms.ChoiceField(
+        label="Quarter to publish", choices=_quarter_choices, widget=forms.Select(attrs=SELECT)
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,20 +21,55 @@ from contracts.models import Category, Route
 from portal.locality import normalise_postcode
 
 COLUMNS: tuple[str, ...] = (
-    "Reference", "Title", "Description", "Department", "Category", "Procurement route",
-    "CPV code", "Supplier name", "Supplier number", "Company number", "Charity number",
-    "Supplier postcode", "SME", "VCFS", "Award date", "Start date", "End date", "Review date",
-    "Awarded value", "VAT not recoverable", "Framework",
+    "Reference",
+    "Title",
+    "Description",
+    "Department",
+    "Category",
+    "Procurement route",
+    "CPV code",
+    "Supplier name",
+    "Supplier number",
+    "Company number",
+    "Charity number",
+    "Supplier postcode",
+    "SME",
+    "VCFS",
+    "Award date",
+    "Start date",
+    "End date",
+    "Review date",
+    "Awarded value",
+    "VAT not recoverable",
+    "Framework",
 )
-REQUIRED: frozenset[str] = frozenset({
-    "Reference", "Title", "Department", "Supplier name", "Award date", "Start date",
-    "End date", "Awarded value",
-})
+REQUIRED: frozenset[str] = frozenset(
+    {
+        "Reference",
+        "Title",
+        "Department",
+        "Supplier name",
+        "Award date",
+        "Start date",
+        "End date",
+        "Awarded value",
+    }
+)
 # Contract-level columns: they repeat on each of a contract's rows and must agree.
 CONTRACT_COLUMNS: tuple[str, ...] = (
-    "Title", "Description", "Department", "Category", "Procurement route", "CPV code",
-    "Award date", "Start date", "End date", "Review date", "Awarded value",
-    "VAT not recoverable", "Framework",
+    "Title",
+    "Description",
+    "Department",
+    "Category",
+    "Procurement route",
+    "CPV code",
+    "Award date",
+    "Start date",
+    "End date",
+    "Review date",
+    "Awarded value",
+    "VAT not recoverable",
+    "Framework",
 )
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -256,7 +291,8 @@ def parse_row(line: int, cells: dict[str, str]) -> ParsedRow:
         "awarded_value": field("Awarded value", clean_money, positive=True),
         "vat_not_recoverable": (
             field("VAT not recoverable", clean_money, positive=False)
-            if text("VAT not recoverable") else Decimal("0.00")
+            if text("VAT not recoverable")
+            else Decimal("0.00")
         ),
         "framework": bool(field("Framework", clean_yes_no)),
     }
@@ -295,12 +331,26 @@ def _yes_no(value: bool | None) -> str:
 def layout_row(contract: Any, supplier: Any) -> list[Any]:
     """The cells of one register row, in column order, typed (dates, Decimals)."""
     return [
-        contract.reference, contract.title, contract.description, contract.department,
-        contract.category, contract.procurement_route, contract.cpv_code,
-        supplier.name, supplier.supplier_number, supplier.company_number,
-        supplier.charity_number, supplier.postcode, _yes_no(supplier.sme),
-        _yes_no(supplier.vcfs), contract.award_date, contract.start_date, contract.end_date,
-        contract.review_date, contract.awarded_value, contract.vat_not_recoverable,
+        contract.reference,
+        contract.title,
+        contract.description,
+        contract.department,
+        contract.category,
+        contract.procurement_route,
+        contract.cpv_code,
+        supplier.name,
+        supplier.supplier_number,
+        supplier.company_number,
+        supplier.charity_number,
+        supplier.postcode,
+        _yes_no(supplier.sme),
+        _yes_no(supplier.vcfs),
+        contract.award_date,
+        contract.start_date,
+        contract.end_date,
+        contract.review_date,
+        contract.awarded_value,
+        contract.vat_not_recoverable,
         _yes_no(contract.framework),
     ]
 

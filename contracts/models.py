@@ -70,7 +70,9 @@ class SupplierFields(models.Model):
 
     name = models.CharField("supplier name", max_length=300)
     supplier_number = models.CharField(
-        max_length=50, blank=True, db_index=True,
+        max_length=50,
+        blank=True,
+        db_index=True,
         help_text="The supplier's number in the finance system: links the contract to spend.",
     )
     company_number = models.CharField(max_length=8, blank=True, db_index=True)
@@ -92,19 +94,22 @@ class Contract(ContractFields):
         REGISTERED = "registered", "Registered"
 
     reference = models.CharField(max_length=64, unique=True)
-    status = models.CharField(max_length=12, choices=Status.choices,
-                              default=Status.REGISTERED, db_index=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.REGISTERED, db_index=True
+    )
     ended_on = models.DateField(
         null=True, blank=True, help_text="Set when the contract is ended early."
     )
     end_reason = models.CharField(max_length=300, blank=True)
     reprocurement_started = models.BooleanField(default=False)
-    source = models.CharField(max_length=200, blank=True,
-                              help_text="Where the record came from, e.g. the imported file.")
+    source = models.CharField(
+        max_length=200, blank=True, help_text="Where the record came from, e.g. the imported file."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["reference"]
@@ -131,8 +136,9 @@ class AwardedSupplier(SupplierFields):
     class Meta:
         ordering = ["contract", "name_key"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "name_key"],
-                                    name="awarded_supplier_unique_per_contract"),
+            models.UniqueConstraint(
+                fields=["contract", "name_key"], name="awarded_supplier_unique_per_contract"
+            ),
         ]
 
 
@@ -154,8 +160,9 @@ class Publication(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     contract_count = models.PositiveIntegerField(default=0)
     supplier_count = models.PositiveIntegerField(default=0)
     pdf = models.FileField(upload_to="contracts/publications/", blank=True)
@@ -166,8 +173,9 @@ class Publication(models.Model):
     class Meta:
         ordering = ["-period_end", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["quarter", "version"],
-                                    name="publication_quarter_version"),
+            models.UniqueConstraint(
+                fields=["quarter", "version"], name="publication_quarter_version"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -180,8 +188,7 @@ class Publication(models.Model):
 
 
 class PublishedContract(ContractFields):
-    publication = models.ForeignKey(Publication, on_delete=models.CASCADE,
-                                    related_name="contracts")
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="contracts")
     # Denormalised for the public page: search, sort and show without a join.
     supplier_names = models.TextField(blank=True)
     supplier_count = models.PositiveIntegerField(default=0)
@@ -191,8 +198,9 @@ class PublishedContract(ContractFields):
     class Meta:
         ordering = ["reference"]
         constraints = [
-            models.UniqueConstraint(fields=["publication", "reference"],
-                                    name="published_contract_unique"),
+            models.UniqueConstraint(
+                fields=["publication", "reference"], name="published_contract_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["publication", "award_date"]),
@@ -205,8 +213,9 @@ class PublishedContract(ContractFields):
 
 
 class PublishedSupplier(SupplierFields):
-    contract = models.ForeignKey(PublishedContract, on_delete=models.CASCADE,
-                                 related_name="suppliers")
+    contract = models.ForeignKey(
+        PublishedContract, on_delete=models.CASCADE, related_name="suppliers"
+    )
 
     class Meta:
         ordering = ["contract", "name"]

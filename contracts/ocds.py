@@ -29,9 +29,14 @@ OCDS_LICENSE = "http://www.nationalarchives.gov.uk/doc/open-government-licence/v
 CONTRACTS_FINDER_PREFIX = "ocds-b5fd17"
 # Procurement route → OCDS method codelist (open, selective, limited, direct).
 ROUTE_METHOD = {
-    Route.OPEN: "open", Route.RESTRICTED: "selective", Route.COMPETITIVE_FLEXIBLE: "selective",
-    Route.DIRECT_AWARD: "direct", Route.CALL_OFF: "limited", Route.QUOTATION: "limited",
-    Route.PSR: "direct", Route.WAIVER: "direct",
+    Route.OPEN: "open",
+    Route.RESTRICTED: "selective",
+    Route.COMPETITIVE_FLEXIBLE: "selective",
+    Route.DIRECT_AWARD: "direct",
+    Route.CALL_OFF: "limited",
+    Route.QUOTATION: "limited",
+    Route.PSR: "direct",
+    Route.WAIVER: "direct",
 }
 
 
@@ -69,19 +74,29 @@ def release(contract: PublishedContract, published: datetime) -> dict[str, Any]:
     parties: list[dict[str, Any]] = [{**buyer, "roles": ["buyer", "procuringEntity"]}]
     suppliers: list[dict[str, str]] = []
     for number, supplier in enumerate(contract.suppliers.all(), start=1):
-        party: dict[str, Any] = {"id": f"supplier-{number}", "name": supplier.name,
-                                 "roles": ["supplier"]}
+        party: dict[str, Any] = {
+            "id": f"supplier-{number}",
+            "name": supplier.name,
+            "roles": ["supplier"],
+        }
         if supplier.company_number:
             party["id"] = f"GB-COH-{supplier.company_number}"
-            party["identifier"] = {"scheme": "GB-COH", "id": supplier.company_number,
-                                   "legalName": supplier.name}
+            party["identifier"] = {
+                "scheme": "GB-COH",
+                "id": supplier.company_number,
+                "legalName": supplier.name,
+            }
         if supplier.charity_number:
             party.setdefault("additionalIdentifiers", []).append(
-                {"scheme": "GB-CHC", "id": supplier.charity_number})
+                {"scheme": "GB-CHC", "id": supplier.charity_number}
+            )
         if supplier.postcode:
             party["address"] = {"postalCode": supplier.postcode, "countryName": "United Kingdom"}
-        details = {key: flag for key, flag in (("sme", supplier.sme), ("vcse", supplier.vcfs))
-                   if flag is not None}
+        details = {
+            key: flag
+            for key, flag in (("sme", supplier.sme), ("vcse", supplier.vcfs))
+            if flag is not None
+        }
         if details:
             party["details"] = details
         if any(p["id"] == party["id"] for p in parties):
@@ -95,24 +110,33 @@ def release(contract: PublishedContract, published: datetime) -> dict[str, Any]:
         tender["procurementMethod"] = ROUTE_METHOD[Route(contract.procurement_route)]
         tender["procurementMethodDetails"] = contract.procurement_route
     if contract.cpv_code:
-        tender["items"] = [{"id": "1", "classification": {
-            "scheme": "CPV", "id": contract.cpv_code}}]
+        tender["items"] = [
+            {"id": "1", "classification": {"scheme": "CPV", "id": contract.cpv_code}}
+        ]
     award = {
-        "id": f"{ocid}-award", "title": contract.title, "status": "active",
-        "date": _datetime(contract.award_date), "value": value, "suppliers": suppliers,
+        "id": f"{ocid}-award",
+        "title": contract.title,
+        "status": "active",
+        "date": _datetime(contract.award_date),
+        "value": value,
+        "suppliers": suppliers,
         "contractPeriod": period,
     }
     terminated = contract.end_date is not None and contract.end_date < published.date()
     ocds_contract: dict[str, Any] = {
-        "id": f"{ocid}-contract", "awardID": award["id"], "title": contract.title,
-        "status": "terminated" if terminated else "active", "period": period, "value": value,
+        "id": f"{ocid}-contract",
+        "awardID": award["id"],
+        "title": contract.title,
+        "status": "terminated" if terminated else "active",
+        "period": period,
+        "value": value,
     }
     if contract.description:
         ocds_contract["description"] = contract.description
     return {
         "ocid": ocid,
         "id": f"{_slug(contract.reference)}-{contract.publication.quarter}"
-              f"-v{contract.publication.version}",
+        f"-v{contract.publication.version}",
         "date": published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "tag": ["award", "contract"],
         "initiationType": "tender",
@@ -127,8 +151,11 @@ def release(contract: PublishedContract, published: datetime) -> dict[str, Any]:
 
 def release_package(publication: Publication) -> dict[str, Any]:
     published = publication.published_at or datetime.now(UTC)
-    contracts = (publication.contracts.select_related("publication")
-                 .prefetch_related("suppliers").order_by("reference"))
+    contracts = (
+        publication.contracts.select_related("publication")
+        .prefetch_related("suppliers")
+        .order_by("reference")
+    )
     return {
         "uri": f"{site_url()}/register/publications/{publication.pk}/ocds/",
         "version": "1.1",
@@ -188,8 +215,9 @@ def contracts_finder_rows(data: Any) -> MappedNotices:
       each of them; VCFS unknown. The notice's postcode is the buyer's, so suppliers get none.
     """
     if not isinstance(data, dict) or not isinstance(data.get("contracts"), list):
-        raise LayoutError("the JSON file is not a Contracts Finder notice export "
-                          "(it has no 'contracts' list).")
+        raise LayoutError(
+            "the JSON file is not a Contracts Finder notice export (it has no 'contracts' list)."
+        )
     mapped = MappedNotices()
     for number, notice in enumerate(data["contracts"], start=1):
         notice_id = str(notice.get("id") or "").strip()
@@ -205,8 +233,10 @@ def contracts_finder_rows(data: Any) -> MappedNotices:
             mapped.skipped.append(f"{label}: not awarded ({notice.get('status')})")
             continue
         if not suppliers:
-            mapped.skipped.append(f"{label}: no supplier named "
-                                  f"({clean_text(notice.get('awarded_supplier')) or 'blank'})")
+            mapped.skipped.append(
+                f"{label}: no supplier named "
+                f"({clean_text(notice.get('awarded_supplier')) or 'blank'})"
+            )
             continue
         if Decimal(str(value)) <= 0:
             mapped.skipped.append(f"{label}: no awarded value")
@@ -216,23 +246,42 @@ def contracts_finder_rows(data: Any) -> MappedNotices:
         except ValueError:
             raise LayoutError(f"{label}: awarded_date '{award_date}' is not a date.") from None
         description = clean_text(notice.get("description"))
-        cpv = next((c for c in str(notice.get("cpv_codes") or "").split()
-                    if re.fullmatch(r"\d{8}", c)), "")
+        cpv = next(
+            (c for c in str(notice.get("cpv_codes") or "").split() if re.fullmatch(r"\d{8}", c)), ""
+        )
         reference = f"CF-{notice_id}"[:64]
         contract = {
-            "title": title[:500], "description": description, "department":
-            "Not recorded (Contracts Finder)", "category": "", "procurement_route": "",
-            "cpv_code": cpv, "award_date": awarded, "start_date": awarded, "end_date": None,
-            "review_date": None, "awarded_value": money(value),
+            "title": title[:500],
+            "description": description,
+            "department": "Not recorded (Contracts Finder)",
+            "category": "",
+            "procurement_route": "",
+            "cpv_code": cpv,
+            "award_date": awarded,
+            "start_date": awarded,
+            "end_date": None,
+            "review_date": None,
+            "awarded_value": money(value),
             "vat_not_recoverable": Decimal("0.00"),
             "framework": "framework" in f"{title} {description}".lower(),
         }
         sme = notice.get("awarded_to_sme")
         for name in suppliers:
-            mapped.rows.append(ParsedRow(number, reference, dict(contract), {
-                "name": name[:300], "supplier_number": "", "company_number": "",
-                "charity_number": "", "postcode": "",
-                "sme": bool(sme) if sme is not None else None, "vcfs": None,
-            }))
+            mapped.rows.append(
+                ParsedRow(
+                    number,
+                    reference,
+                    dict(contract),
+                    {
+                        "name": name[:300],
+                        "supplier_number": "",
+                        "company_number": "",
+                        "charity_number": "",
+                        "postcode": "",
+                        "sme": bool(sme) if sme is not None else None,
+                        "vcfs": None,
+                    },
+                )
+            )
         mapped.ocids[reference.upper()] = f"{CONTRACTS_FINDER_PREFIX}-{notice_id}"
     return mapped

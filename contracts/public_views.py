@@ -75,8 +75,11 @@ def register_home(request: HttpRequest) -> HttpResponse:
     if hasattr(response, "render"):
         response.render()
     if response.status_code == 200 and not response.streaming:
-        cache.set(key, (response.content, response["Content-Type"],
-                        response.get("Content-Disposition", "")), PAGE_CACHE_SECONDS)
+        cache.set(
+            key,
+            (response.content, response["Content-Type"], response.get("Content-Disposition", "")),
+            PAGE_CACHE_SECONDS,
+        )
     return response
 
 
@@ -84,14 +87,22 @@ def register_home(request: HttpRequest) -> HttpResponse:
 def published_contract(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_object_or_404(
         PublishedContract.objects.select_related("publication"),
-        pk=pk, publication__status=Publication.Status.PUBLISHED,
+        pk=pk,
+        publication__status=Publication.Status.PUBLISHED,
     )
-    return render(request, "register/contract.html", {
-        "contract": contract, "suppliers": contract.suppliers.all(),
-        "breadcrumbs": [("Home", reverse("portal:home")),
-                        ("Contract register", reverse("register:home")),
-                        (contract.reference, None)],
-    })
+    return render(
+        request,
+        "register/contract.html",
+        {
+            "contract": contract,
+            "suppliers": contract.suppliers.all(),
+            "breadcrumbs": [
+                ("Home", reverse("portal:home")),
+                ("Contract register", reverse("register:home")),
+                (contract.reference, None),
+            ],
+        },
+    )
 
 
 @login_not_required
@@ -106,5 +117,9 @@ def publication_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     filename = f"contract-register-{publication.quarter}"
     if publication.version > 1:
         filename += f"-v{publication.version}"
-    return FileResponse(stored.open("rb"), content_type=content_type,
-                        as_attachment=kind != "pdf", filename=f"{filename}.{extension}")
+    return FileResponse(
+        stored.open("rb"),
+        content_type=content_type,
+        as_attachment=kind != "pdf",
+        filename=f"{filename}.{extension}",
+    )

@@ -25,8 +25,11 @@ from portal.pdf import PdfInChild
 
 
 def _contracts(publication: Publication) -> Iterator[PublishedContract]:
-    return (publication.contracts.prefetch_related("suppliers").order_by("reference")
-            .iterator(chunk_size=2000))
+    return (
+        publication.contracts.prefetch_related("suppliers")
+        .order_by("reference")
+        .iterator(chunk_size=2000)
+    )
 
 
 def layout_rows(publication: Publication) -> Iterator[list[Any]]:
@@ -66,19 +69,19 @@ def write_xlsx(rows: Iterator[list[Any]], title: str) -> bytes:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    money_columns = {layout.COLUMNS.index("Awarded value"),
-                     layout.COLUMNS.index("VAT not recoverable")}
+    money_columns = {
+        layout.COLUMNS.index("Awarded value"),
+        layout.COLUMNS.index("VAT not recoverable"),
+    }
     for row in rows:
         cells: list[Any] = []
         for position, value in enumerate(row):
             value = layout.neutralise(value)
             # Plain values where openpyxl's own format will do (text, numbers, dates get
             # yyyy-mm-dd): a styled cell for every value took twice as long for 12,000 rows.
-            if isinstance(value, dt.datetime) or (position in money_columns
-                                                  and value is not None):
+            if isinstance(value, dt.datetime) or (position in money_columns and value is not None):
                 cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = ("#,##0.00" if position in money_columns
-                                      else "yyyy-mm-dd")
+                cell.number_format = "#,##0.00" if position in money_columns else "yyyy-mm-dd"
                 cells.append(cell)
             else:
                 cells.append(value)
@@ -90,8 +93,9 @@ def write_xlsx(rows: Iterator[list[Any]], title: str) -> bytes:
 
 
 def render_xlsx(publication: Publication) -> bytes:
-    return write_xlsx(layout_rows(publication),
-                      f"{settings.COUNCIL_NAME} contract register, {publication.label}")
+    return write_xlsx(
+        layout_rows(publication), f"{settings.COUNCIL_NAME} contract register, {publication.label}"
+    )
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -99,11 +103,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def live_register_file(kind: str) -> tuple[bytes, str]:
     """The live register's registered contracts (not drafts) in the layout, as CSV or XLSX."""
-    contracts = (Contract.objects.filter(status=Contract.Status.REGISTERED)
-                 .prefetch_related("suppliers").order_by("reference"))
-    rows = (layout.layout_row(contract, supplier)
-            for contract in contracts.iterator(chunk_size=2000)
-            for supplier in contract.suppliers.all())
+    contracts = (
+        Contract.objects.filter(status=Contract.Status.REGISTERED)
+        .prefetch_related("suppliers")
+        .order_by("reference")
+    )
+    rows = (
+        layout.layout_row(contract, supplier)
+        for contract in contracts.iterator(chunk_size=2000)
+        for supplier in contract.suppliers.all()
+    )
     if kind == "xlsx":
         return write_xlsx(rows, f"{settings.COUNCIL_NAME} contract register"), XLSX_TYPE
     return write_csv(rows), "text/csv; charset=utf-8"
@@ -130,11 +139,14 @@ def _pdf_rows(publication: Publication) -> Iterator[dict[str, Any]]:
 def start_pdf(publication: Publication) -> PdfInChild:
     """Start the PDF in a child process (it takes most of a publication's time): the caller
     writes the other files meanwhile and then collects it with ``.result()``."""
-    html = render_to_string("register/publication_pdf.html", {
-        "publication": publication,
-        "contracts": _pdf_rows(publication),
-        "council_name": settings.COUNCIL_NAME,
-        "shown": PDF_SUPPLIERS_SHOWN,
-        "generated": timezone.localtime(),
-    })
+    html = render_to_string(
+        "register/publication_pdf.html",
+        {
+            "publication": publication,
+            "contracts": _pdf_rows(publication),
+            "council_name": settings.COUNCIL_NAME,
+            "shown": PDF_SUPPLIERS_SHOWN,
+            "generated": timezone.localtime(),
+        },
+    )
     return PdfInChild(html, str(settings.BASE_DIR))

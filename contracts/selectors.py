@@ -32,12 +32,13 @@ def contract_search(queryset: QuerySet[Contract], text: str) -> QuerySet[Contrac
     if not text:
         return queryset
     supplier_match = AwardedSupplier.objects.filter(contract=OuterRef("pk")).filter(
-        Q(name__icontains=text) | Q(supplier_number__iexact=text)
-        | Q(company_number__iexact=text)
+        Q(name__icontains=text) | Q(supplier_number__iexact=text) | Q(company_number__iexact=text)
     )
     return queryset.filter(
-        Q(reference__icontains=text) | Q(title__icontains=text)
-        | Q(department__icontains=text) | Exists(supplier_match)
+        Q(reference__icontains=text)
+        | Q(title__icontains=text)
+        | Q(department__icontains=text)
+        | Exists(supplier_match)
     )
 
 
@@ -111,9 +112,18 @@ def award_monitoring(fy: int) -> AwardMonitoring:
     per_contract: dict[int, int] = defaultdict(int)
     rows = AwardedSupplier.objects.filter(
         contract__status=Contract.Status.REGISTERED,
-        contract__award_date__gte=first, contract__award_date__lte=last,
-    ).values_list("contract_id", "contract__award_date", "contract__awarded_value",
-                  "contract__reference", "contract__title", "postcode", "sme", "vcfs")
+        contract__award_date__gte=first,
+        contract__award_date__lte=last,
+    ).values_list(
+        "contract_id",
+        "contract__award_date",
+        "contract__awarded_value",
+        "contract__reference",
+        "contract__title",
+        "postcode",
+        "sme",
+        "vcfs",
+    )
     for contract_id, award_date, value, reference, title, postcode, sme, vcfs in rows:
         month = figures[award_date.replace(day=1)]
         if contract_id not in contracts:
@@ -155,8 +165,7 @@ def award_monitoring(fy: int) -> AwardMonitoring:
 
 def award_years() -> list[int]:
     """Financial years that have awards, newest first."""
-    dates = Contract.objects.filter(status=Contract.Status.REGISTERED).dates(
-        "award_date", "month")
+    dates = Contract.objects.filter(status=Contract.Status.REGISTERED).dates("award_date", "month")
     return sorted({d.year if d.month >= 4 else d.year - 1 for d in dates}, reverse=True)
 
 
@@ -180,8 +189,10 @@ def forward_plan_contracts(today: date) -> QuerySet[Contract]:
     """Registered contracts, not ended early, whose end date falls in the next 24 months."""
     return (
         Contract.objects.filter(
-            status=Contract.Status.REGISTERED, ended_on__isnull=True,
-            end_date__gte=today, end_date__lte=_months_later(today, FORWARD_MONTHS),
+            status=Contract.Status.REGISTERED,
+            ended_on__isnull=True,
+            end_date__gte=today,
+            end_date__lte=_months_later(today, FORWARD_MONTHS),
         )
         .annotate(supplier_count=Count("suppliers"))
         .order_by("end_date", "reference")
@@ -203,8 +214,10 @@ class ForwardQuarter:
 def forward_plan(today: date) -> list[ForwardQuarter]:
     """Every quarter of the next 24 months (empty ones too), with the contracts ending in it."""
     quarters: dict[Quarter, ForwardQuarter] = {}
-    quarter, last = Quarter.containing(today), Quarter.containing(
-        _months_later(today, FORWARD_MONTHS))
+    quarter, last = (
+        Quarter.containing(today),
+        Quarter.containing(_months_later(today, FORWARD_MONTHS)),
+    )
     while quarter <= last:
         quarters[quarter] = ForwardQuarter(quarter)
         quarter = quarter.next()
@@ -222,15 +235,17 @@ def forward_plan(today: date) -> list[ForwardQuarter]:
 
 def publications_published() -> QuerySet[Publication]:
     return Publication.objects.filter(status=Publication.Status.PUBLISHED).order_by(
-        "-period_end", "-version")
+        "-period_end", "-version"
+    )
 
 
 def latest_publication() -> Publication | None:
     return publications_published().first()
 
 
-def published_search(queryset: QuerySet[PublishedContract], text: str
-                     ) -> QuerySet[PublishedContract]:
+def published_search(
+    queryset: QuerySet[PublishedContract], text: str
+) -> QuerySet[PublishedContract]:
     """Published contracts whose reference, title, department or a supplier contains text."""
     text = text.strip().casefold()
     return queryset.filter(search_text__contains=text) if text else queryset
@@ -260,8 +275,7 @@ def _ledger_suppliers(numbers: set[str], companies: set[str]) -> QuerySet[Any]:
     numbers, companies = numbers - {""}, companies - {""}
     if not numbers and not companies:
         return Supplier.objects.none()
-    return Supplier.objects.filter(Q(supplier_number__in=numbers)
-                                   | Q(company_number__in=companies))
+    return Supplier.objects.filter(Q(supplier_number__in=numbers) | Q(company_number__in=companies))
 
 
 def contract_spend(contract: Contract, *, today: date) -> ContractSpend:
@@ -273,20 +287,28 @@ def contract_spend(contract: Contract, *, today: date) -> ContractSpend:
     awarded = list(contract.suppliers.values_list("supplier_number", "company_number"))
     suppliers = _ledger_suppliers({n for n, _ in awarded}, {c for _, c in awarded})
     end = min(d for d in (contract.effective_end, today) if d is not None)
-    total = Payment.objects.spend().filter(
-        supplier__in=suppliers, payment_date__gte=contract.start_date, payment_date__lte=end,
-    ).aggregate(total=Sum("amount_pence"))["total"] or 0
+    total = (
+        Payment.objects.spend()
+        .filter(
+            supplier__in=suppliers,
+            payment_date__gte=contract.start_date,
+            payment_date__lte=end,
+        )
+        .aggregate(total=Sum("amount_pence"))["total"]
+        or 0
+    )
     return ContractSpend(int(total), contract.awarded_value, suppliers.count())
 
 
 def live_contracts(today: date) -> QuerySet[Contract]:
-    return Contract.objects.filter(status=Contract.Status.REGISTERED,
-                                   start_date__lte=today).exclude(
-        Q(ended_on__lt=today) | Q(ended_on__isnull=True, end_date__lt=today))
+    return Contract.objects.filter(
+        status=Contract.Status.REGISTERED, start_date__lte=today
+    ).exclude(Q(ended_on__lt=today) | Q(ended_on__isnull=True, end_date__lt=today))
 
 
-def spend_without_contract(*, threshold_pence: int, start: date, end: date, today: date
-                           ) -> list[tuple[Any, int]]:
+def spend_without_contract(
+    *, threshold_pence: int, start: date, end: date, today: date
+) -> list[tuple[Any, int]]:
     """Ledger suppliers paid at least ``threshold_pence`` between ``start`` and ``end`` with no
     live contract (matched by supplier number or company number), biggest first."""
     from django.db.models import Sum
@@ -296,12 +318,16 @@ def spend_without_contract(*, threshold_pence: int, start: date, end: date, toda
     awarded = AwardedSupplier.objects.filter(contract__in=live_contracts(today))
     numbers = set(awarded.values_list("supplier_number", flat=True)) - {""}
     companies = set(awarded.values_list("company_number", flat=True)) - {""}
-    rows = (Payment.objects.spend().filter(payment_date__gte=start, payment_date__lte=end)
-            .exclude(supplier__supplier_number__in=numbers)
-            .exclude(Q(supplier__company_number__in=companies)
-                     & ~Q(supplier__company_number=""))
-            .values("supplier").annotate(total=Sum("amount_pence"))
-            .filter(total__gte=threshold_pence).order_by("-total"))
+    rows = (
+        Payment.objects.spend()
+        .filter(payment_date__gte=start, payment_date__lte=end)
+        .exclude(supplier__supplier_number__in=numbers)
+        .exclude(Q(supplier__company_number__in=companies) & ~Q(supplier__company_number=""))
+        .values("supplier")
+        .annotate(total=Sum("amount_pence"))
+        .filter(total__gte=threshold_pence)
+        .order_by("-total")
+    )
     from spend.models import Supplier
 
     names = Supplier.objects.in_bulk([r["supplier"] for r in rows])

@@ -37,12 +37,28 @@ from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
 
 CONTRACT_FIELDS = (
-    "title", "description", "department", "category", "procurement_route", "cpv_code",
-    "award_date", "start_date", "end_date", "review_date", "awarded_value",
-    "vat_not_recoverable", "framework",
+    "title",
+    "description",
+    "department",
+    "category",
+    "procurement_route",
+    "cpv_code",
+    "award_date",
+    "start_date",
+    "end_date",
+    "review_date",
+    "awarded_value",
+    "vat_not_recoverable",
+    "framework",
 )
 SUPPLIER_FIELDS = (
-    "name", "supplier_number", "company_number", "charity_number", "postcode", "sme", "vcfs",
+    "name",
+    "supplier_number",
+    "company_number",
+    "charity_number",
+    "postcode",
+    "sme",
+    "vcfs",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -67,8 +83,10 @@ def _check_contract(data: dict[str, Any]) -> None:
 
 def _check_supplier(data: dict[str, Any]) -> None:
     errors: dict[str, str] = {}
-    for name, clean in (("company_number", layout.clean_company_number),
-                        ("postcode", layout.clean_postcode)):
+    for name, clean in (
+        ("company_number", layout.clean_company_number),
+        ("postcode", layout.clean_postcode),
+    ):
         try:
             data[name] = clean(data.get(name) or "")
         except ValueError as problem:
@@ -81,7 +99,11 @@ def _check_supplier(data: dict[str, Any]) -> None:
 
 @transaction.atomic
 def contract_create(
-    *, reference: str, contract: dict[str, Any], supplier: dict[str, Any], user: User | None,
+    *,
+    reference: str,
+    contract: dict[str, Any],
+    supplier: dict[str, Any],
+    user: User | None,
     draft: bool = False,
 ) -> Contract:
     """A new contract with its first awarded supplier."""
@@ -91,7 +113,9 @@ def contract_create(
     _check_contract(contract)
     _check_supplier(supplier)
     record = Contract.objects.create(
-        reference=reference, updated_by=user, source="Entered by an officer",
+        reference=reference,
+        updated_by=user,
+        source="Entered by an officer",
         status=Contract.Status.DRAFT if draft else Contract.Status.REGISTERED,
         **{name: contract[name] for name in CONTRACT_FIELDS if name in contract},
     )
@@ -100,9 +124,7 @@ def contract_create(
 
 
 @transaction.atomic
-def contract_update(
-    *, contract: Contract, data: dict[str, Any], user: User | None
-) -> Contract:
+def contract_update(*, contract: Contract, data: dict[str, Any], user: User | None) -> Contract:
     """Change contract-level fields (and status, re-procurement) of a contract."""
     merged = {name: getattr(contract, name) for name in CONTRACT_FIELDS} | data
     _check_contract(merged)
@@ -120,8 +142,12 @@ def contract_end(*, contract: Contract, ended_on: date, reason: str, user: User 
     if ended_on < contract.start_date:
         raise ValidationError({"ended_on": "A contract cannot end before it starts."})
     if contract.end_date and ended_on > contract.end_date:
-        raise ValidationError({"ended_on": "The contract already ends on "
-                               f"{contract.end_date:%-d %B %Y}; choose a date before that."})
+        raise ValidationError(
+            {
+                "ended_on": "The contract already ends on "
+                f"{contract.end_date:%-d %B %Y}; choose a date before that."
+            }
+        )
     contract.ended_on = ended_on
     contract.end_reason = reason.strip()
     contract.updated_by = user
@@ -130,14 +156,16 @@ def contract_end(*, contract: Contract, ended_on: date, reason: str, user: User 
 
 
 @transaction.atomic
-def supplier_add(*, contract: Contract, supplier: dict[str, Any], user: User | None
-                 ) -> AwardedSupplier:
+def supplier_add(
+    *, contract: Contract, supplier: dict[str, Any], user: User | None
+) -> AwardedSupplier:
     _check_supplier(supplier)
     key = supplier_name_key(supplier["name"])
     if contract.suppliers.filter(name_key=key).exists():
         raise ValidationError({"name": "This supplier is already on the contract."})
     record = AwardedSupplier.objects.create(
-        contract=contract, name_key=key,
+        contract=contract,
+        name_key=key,
         **{name: supplier[name] for name in SUPPLIER_FIELDS if name in supplier},
     )
     Contract.objects.filter(pk=contract.pk).update(updated_by=user, updated_at=timezone.now())
@@ -145,8 +173,9 @@ def supplier_add(*, contract: Contract, supplier: dict[str, Any], user: User | N
 
 
 @transaction.atomic
-def supplier_update(*, supplier: AwardedSupplier, data: dict[str, Any], user: User | None
-                    ) -> AwardedSupplier:
+def supplier_update(
+    *, supplier: AwardedSupplier, data: dict[str, Any], user: User | None
+) -> AwardedSupplier:
     merged = {name: getattr(supplier, name) for name in SUPPLIER_FIELDS} | data
     _check_supplier(merged)
     key = supplier_name_key(merged["name"])
@@ -181,10 +210,12 @@ class ImportResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "rows": self.rows, "contracts_created": self.contracts_created,
+            "rows": self.rows,
+            "contracts_created": self.contracts_created,
             "contracts_updated": self.contracts_updated,
             "suppliers_created": self.suppliers_created,
-            "suppliers_updated": self.suppliers_updated, "skipped": self.skipped,
+            "suppliers_updated": self.suppliers_updated,
+            "skipped": self.skipped,
         }
 
 
@@ -209,8 +240,9 @@ def _group(rows: Iterable[ParsedRow]) -> dict[str, tuple[ParsedRow, list[ParsedR
     return grouped
 
 
-def _save_rows(rows: Iterable[ParsedRow], *, source: str, ocids: dict[str, str] | None = None
-               ) -> ImportResult:
+def _save_rows(
+    rows: Iterable[ParsedRow], *, source: str, ocids: dict[str, str] | None = None
+) -> ImportResult:
     """Create or update contracts and suppliers (Reference + supplier name is the key)."""
     grouped = _group(rows)
     result = ImportResult(rows=sum(len(members) for _, members in grouped.values()))
@@ -268,8 +300,9 @@ def _save_rows(rows: Iterable[ParsedRow], *, source: str, ocids: dict[str, str] 
             for name in SUPPLIER_FIELDS:
                 setattr(supplier, name, row.supplier[name])
     AwardedSupplier.objects.bulk_create(new_suppliers, batch_size=2000)
-    AwardedSupplier.objects.bulk_update(list(changed.values()), list(SUPPLIER_FIELDS),
-                                        batch_size=2000)
+    AwardedSupplier.objects.bulk_update(
+        list(changed.values()), list(SUPPLIER_FIELDS), batch_size=2000
+    )
     result.suppliers_created, result.suppliers_updated = len(new_suppliers), len(changed)
     return result
 
@@ -297,8 +330,9 @@ def register_import(*, path: Path, name: str = "") -> ImportResult:
         except (UnicodeDecodeError, json.JSONDecodeError) as problem:
             raise LayoutError(f"the file is not readable JSON ({problem}).") from None
         mapped = ocds.contracts_finder_rows(data)
-        result = _save_rows(mapped.rows, source=f"Contracts Finder notices: {name}",
-                            ocids=mapped.ocids)
+        result = _save_rows(
+            mapped.rows, source=f"Contracts Finder notices: {name}", ocids=mapped.ocids
+        )
         result.skipped = mapped.skipped
         return result
     return _save_rows(_parse_file(path), source=f"Imported from {name}")
@@ -312,8 +346,9 @@ def register_import_job(job: Job, progress: Progress) -> dict[str, Any]:
     try:
         result = register_import(path=path, name=name)
     except LayoutError as problem:
-        raise JobFailed(f"{name} was not imported, and nothing in it was saved: {problem}"
-                        ) from None
+        raise JobFailed(
+            f"{name} was not imported, and nothing in it was saved: {problem}"
+        ) from None
     finally:
         path.unlink(missing_ok=True)
     summary = result.as_dict()
@@ -348,11 +383,17 @@ def publication_contracts(quarter: Quarter) -> Any:
 
 
 def _freeze(publication: Publication, quarter: Quarter) -> None:
-    contracts = list(publication_contracts(quarter).values("id", "reference", *CONTRACT_FIELDS,
-                                                           "ocid", "ended_on"))
+    contracts = list(
+        publication_contracts(quarter).values(
+            "id", "reference", *CONTRACT_FIELDS, "ocid", "ended_on"
+        )
+    )
     suppliers: dict[int, list[dict[str, Any]]] = {}
-    for row in (AwardedSupplier.objects.filter(contract_id__in=[c["id"] for c in contracts])
-                .order_by("name_key").values("contract_id", *SUPPLIER_FIELDS)):
+    for row in (
+        AwardedSupplier.objects.filter(contract_id__in=[c["id"] for c in contracts])
+        .order_by("name_key")
+        .values("contract_id", *SUPPLIER_FIELDS)
+    ):
         suppliers.setdefault(row.pop("contract_id"), []).append(row)
     frozen: list[PublishedContract] = []
     for row in contracts:
@@ -360,12 +401,17 @@ def _freeze(publication: Publication, quarter: Quarter) -> None:
         values = {name: row[name] for name in (*CONTRACT_FIELDS, "reference", "ocid")}
         if row["ended_on"] and (values["end_date"] is None or row["ended_on"] < values["end_date"]):
             values["end_date"] = row["ended_on"]
-        frozen.append(PublishedContract(
-            publication=publication, supplier_names="; ".join(names), supplier_count=len(names),
-            search_text=" ".join([row["reference"], row["title"], row["department"], *names]
-                                 ).casefold(),
-            **values,
-        ))
+        frozen.append(
+            PublishedContract(
+                publication=publication,
+                supplier_names="; ".join(names),
+                supplier_count=len(names),
+                search_text=" ".join(
+                    [row["reference"], row["title"], row["department"], *names]
+                ).casefold(),
+                **values,
+            )
+        )
     PublishedContract.objects.bulk_create(frozen, batch_size=2000)
     published_suppliers = [
         PublishedSupplier(contract=published, **supplier)
@@ -378,8 +424,9 @@ def _freeze(publication: Publication, quarter: Quarter) -> None:
 
 
 @transaction.atomic
-def publication_build(*, quarter: Quarter, user: User | None,
-                      progress: Progress | None = None) -> Publication:
+def publication_build(
+    *, quarter: Quarter, user: User | None, progress: Progress | None = None
+) -> Publication:
     """Freeze the register for a quarter and render its PDF, XLSX, CSV and OCDS files.
 
     Everything happens in one transaction: a failure leaves no half-built publication.
@@ -391,11 +438,16 @@ def publication_build(*, quarter: Quarter, user: User | None,
         if progress:
             progress(percent, message)
 
-    version = (Publication.objects.filter(quarter=quarter.code)
-               .aggregate(v=Max("version"))["v"] or 0) + 1
+    version = (
+        Publication.objects.filter(quarter=quarter.code).aggregate(v=Max("version"))["v"] or 0
+    ) + 1
     publication = Publication.objects.create(
-        quarter=quarter.code, version=version, period_start=quarter.start,
-        period_end=quarter.end, created_by=user, published_at=timezone.now(),
+        quarter=quarter.code,
+        version=version,
+        period_start=quarter.start,
+        period_end=quarter.end,
+        created_by=user,
+        published_at=timezone.now(),
     )
     report(5, "Freezing the register.")
     _freeze(publication, quarter)
@@ -405,14 +457,15 @@ def publication_build(*, quarter: Quarter, user: User | None,
     pdf = publishing.start_pdf(publication)
     try:
         for percent, kind, render in (
-            (20, "csv", publishing.render_csv), (35, "xlsx", publishing.render_xlsx),
-            (50, "ocds", publishing.render_ocds), (60, "pdf", lambda _: pdf.result()),
+            (20, "csv", publishing.render_csv),
+            (35, "xlsx", publishing.render_xlsx),
+            (50, "ocds", publishing.render_ocds),
+            (60, "pdf", lambda _: pdf.result()),
         ):
             report(percent, f"Writing the {kind.upper()} file.")
             content = render(publication)
             extension = "json" if kind == "ocds" else kind
-            getattr(publication, kind).save(f"{stem}.{extension}", ContentFile(content),
-                                            save=False)
+            getattr(publication, kind).save(f"{stem}.{extension}", ContentFile(content), save=False)
     finally:
         pdf.cancel()  # a no-op once the PDF is in; stops the child if anything failed
     publication.status = Publication.Status.PUBLISHED
@@ -430,9 +483,12 @@ def publication_job(job: Job, progress: Progress) -> dict[str, Any]:
         raise JobFailed(str(problem)) from None
     publication = publication_build(quarter=quarter, user=job.created_by, progress=progress)
     return {
-        "publication": publication.pk, "quarter": publication.quarter,
-        "version": publication.version, "contracts": publication.contract_count,
-        "suppliers": publication.supplier_count, "url": "/register/",
+        "publication": publication.pk,
+        "quarter": publication.quarter,
+        "version": publication.version,
+        "contracts": publication.contract_count,
+        "suppliers": publication.supplier_count,
+        "url": "/register/",
         "link_text": f"See the published register for {publication.label}",
     }
 

@@ -7,8 +7,10 @@ from django.utils.html import format_html
 
 from contracts.quarters import Quarter
 
-NUMERIC = {"th": {"class": "govuk-table__header--numeric"},
-           "td": {"class": "govuk-table__cell--numeric"}}
+NUMERIC = {
+    "th": {"class": "govuk-table__header--numeric"},
+    "td": {"class": "govuk-table__cell--numeric"},
+}
 
 
 def pounds(value: Decimal | None) -> str:
@@ -69,7 +71,8 @@ class ForwardPlanTable(tables.Table):
     end_date = DateColumn(orderable=False)
     awarded_value = MoneyColumn(verbose_name="Value", orderable=False)
     reprocurement_started = tables.BooleanColumn(
-        verbose_name="Re-procurement started", yesno="Yes,No", orderable=False)
+        verbose_name="Re-procurement started", yesno="Yes,No", orderable=False
+    )
 
     class Meta:
         template_name = "portal/tables/govuk_table.html"
@@ -93,10 +96,13 @@ class AwardMonitoringTable(tables.Table):
 
     row_header = True
 
-    def __init__(self, data: list[dict[str, Any]], months: list[tuple[str, str]],
-                 caption: str, **kwargs: Any) -> None:
-        extra = [(key, tables.Column(verbose_name=label, orderable=False, attrs=NUMERIC))
-                 for key, label in months]
+    def __init__(
+        self, data: list[dict[str, Any]], months: list[tuple[str, str]], caption: str, **kwargs: Any
+    ) -> None:
+        extra = [
+            (key, tables.Column(verbose_name=label, orderable=False, attrs=NUMERIC))
+            for key, label in months
+        ]
         super().__init__(data, extra_columns=extra, **kwargs)
         self.caption = caption
 
@@ -118,8 +124,11 @@ class PublicRegisterTable(tables.Table):
         empty_text = "No published contracts match."
 
     def render_reference(self, record: Any, value: str) -> str:
-        return format_html('<a class="govuk-link" href="{}">{}</a>',
-                           reverse("register:contract", args=[record.pk]), value)
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("register:contract", args=[record.pk]),
+            value,
+        )
 
     def render_supplier_names(self, record: Any, value: str) -> str:
         names = value.split("; ")

@@ -17,6 +17,9 @@ urlpatterns = [
     path("<int:pk>/end/", views.contract_end, name="end"),
     path("<int:pk>/suppliers/new/", views.supplier_edit, name="supplier-add"),
     path("<int:pk>/suppliers/<int:supplier_pk>/", views.supplier_edit, name="supplier-edit"),
-    path("<int:pk>/suppliers/<int:supplier_pk>/remove/", views.supplier_remove,
-         name="supplier-remove"),
+    path(
+        "<int:pk>/suppliers/<int:supplier_pk>/remove/",
+        views.supplier_remove,
+        name="supplier-remove",
+    ),
 ]

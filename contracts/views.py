@@ -79,28 +79,43 @@ def contract_create(request: HttpRequest) -> HttpResponse:
         data.pop("reprocurement_started", None)
         try:
             contract = services.contract_create(
-                reference=reference, contract=data, supplier=dict(supplier_form.cleaned_data),
-                user=request.user, draft=draft,  # type: ignore[arg-type]
+                reference=reference,
+                contract=data,
+                supplier=dict(supplier_form.cleaned_data),
+                user=request.user,
+                draft=draft,  # type: ignore[arg-type]
             )
         except ValidationError as problem:
             _form_errors(form, problem)
         else:
             messages.success(request, f"Contract {contract.reference} added.")
             return redirect(contract)
-    return render(request, "contracts/form.html", {
-        "form": form, "supplier_form": supplier_form, "heading": "Add a contract",
-        "button": "Add contract", "breadcrumbs": _crumbs(("Add a contract", None)),
-    })
+    return render(
+        request,
+        "contracts/form.html",
+        {
+            "form": form,
+            "supplier_form": supplier_form,
+            "heading": "Add a contract",
+            "button": "Add contract",
+            "breadcrumbs": _crumbs(("Add a contract", None)),
+        },
+    )
 
 
 @role_required(*READERS)
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_object_or_404(Contract, pk=pk)
-    return render(request, "contracts/detail.html", {
-        "contract": contract, "suppliers": selectors.contract_suppliers(contract),
-        "can_edit": has_role(request.user, *STAFF),
-        "breadcrumbs": _crumbs((contract.reference, None)),
-    })
+    return render(
+        request,
+        "contracts/detail.html",
+        {
+            "contract": contract,
+            "suppliers": selectors.contract_suppliers(contract),
+            "can_edit": has_role(request.user, *STAFF),
+            "breadcrumbs": _crumbs((contract.reference, None)),
+        },
+    )
 
 
 @role_required(*STAFF)
@@ -109,67 +124,96 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ContractForm(request.POST or None, instance=contract)
     if request.method == "POST" and form.is_valid():
         try:
-            services.contract_update(contract=contract, data=dict(form.cleaned_data),
-                                     user=request.user)  # type: ignore[arg-type]
+            services.contract_update(
+                contract=contract, data=dict(form.cleaned_data), user=request.user
+            )  # type: ignore[arg-type]
         except ValidationError as problem:
             _form_errors(form, problem)
         else:
             messages.success(request, f"Contract {contract.reference} saved.")
             return redirect(contract)
-    return render(request, "contracts/form.html", {
-        "form": form, "heading": f"Change {contract.reference}", "button": "Save changes",
-        "breadcrumbs": _crumbs((contract.reference, contract.get_absolute_url()),
-                               ("Change", None)),
-    })
+    return render(
+        request,
+        "contracts/form.html",
+        {
+            "form": form,
+            "heading": f"Change {contract.reference}",
+            "button": "Save changes",
+            "breadcrumbs": _crumbs(
+                (contract.reference, contract.get_absolute_url()), ("Change", None)
+            ),
+        },
+    )
 
 
 @role_required(*STAFF)
 def contract_end(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_object_or_404(Contract, pk=pk)
-    form = ContractEndForm(request.POST or None,
-                           initial={"ended_on": timezone.localdate()})
+    form = ContractEndForm(request.POST or None, initial={"ended_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.contract_end(contract=contract, ended_on=form.cleaned_data["ended_on"],
-                                  reason=form.cleaned_data["reason"],
-                                  user=request.user)  # type: ignore[arg-type]
+            services.contract_end(
+                contract=contract,
+                ended_on=form.cleaned_data["ended_on"],
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+            )  # type: ignore[arg-type]
         except ValidationError as problem:
             _form_errors(form, problem)
         else:
             messages.success(request, f"Contract {contract.reference} ended.")
             return redirect(contract)
-    return render(request, "contracts/form.html", {
-        "form": form, "heading": f"End {contract.reference} early", "button": "End contract",
-        "breadcrumbs": _crumbs((contract.reference, contract.get_absolute_url()), ("End", None)),
-    })
+    return render(
+        request,
+        "contracts/form.html",
+        {
+            "form": form,
+            "heading": f"End {contract.reference} early",
+            "button": "End contract",
+            "breadcrumbs": _crumbs(
+                (contract.reference, contract.get_absolute_url()), ("End", None)
+            ),
+        },
+    )
 
 
 @role_required(*STAFF)
-def supplier_edit(request: HttpRequest, pk: int, supplier_pk: int | None = None
-                  ) -> HttpResponse:
+def supplier_edit(request: HttpRequest, pk: int, supplier_pk: int | None = None) -> HttpResponse:
     contract = get_object_or_404(Contract, pk=pk)
-    supplier = (get_object_or_404(AwardedSupplier, pk=supplier_pk, contract=contract)
-                if supplier_pk else None)
+    supplier = (
+        get_object_or_404(AwardedSupplier, pk=supplier_pk, contract=contract)
+        if supplier_pk
+        else None
+    )
     form = SupplierForm(request.POST or None, instance=supplier)
     if request.method == "POST" and form.is_valid():
         try:
             if supplier is None:
-                services.supplier_add(contract=contract, supplier=dict(form.cleaned_data),
-                                      user=request.user)  # type: ignore[arg-type]
+                services.supplier_add(
+                    contract=contract, supplier=dict(form.cleaned_data), user=request.user
+                )  # type: ignore[arg-type]
             else:
-                services.supplier_update(supplier=supplier, data=dict(form.cleaned_data),
-                                         user=request.user)  # type: ignore[arg-type]
+                services.supplier_update(
+                    supplier=supplier, data=dict(form.cleaned_data), user=request.user
+                )  # type: ignore[arg-type]
         except ValidationError as problem:
             _form_errors(form, problem)
         else:
             messages.success(request, "Supplier saved.")
             return redirect(contract)
     heading = f"Change {supplier.name}" if supplier else f"Add a supplier to {contract.reference}"
-    return render(request, "contracts/form.html", {
-        "form": form, "heading": heading, "button": "Save supplier",
-        "breadcrumbs": _crumbs((contract.reference, contract.get_absolute_url()),
-                               ("Supplier", None)),
-    })
+    return render(
+        request,
+        "contracts/form.html",
+        {
+            "form": form,
+            "heading": heading,
+            "button": "Save supplier",
+            "breadcrumbs": _crumbs(
+                (contract.reference, contract.get_absolute_url()), ("Supplier", None)
+            ),
+        },
+    )
 
 
 @require_POST
@@ -191,13 +235,21 @@ def register_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         path = services.import_upload_store(upload=upload)
-        job = job_start(kind="contracts.import", title=f"Import contract register {upload.name}",
-                        params={"path": str(path), "name": upload.name},
-                        user=request.user)  # type: ignore[arg-type]
+        job = job_start(
+            kind="contracts.import",
+            title=f"Import contract register {upload.name}",
+            params={"path": str(path), "name": upload.name},
+            user=request.user,
+        )  # type: ignore[arg-type]
         return redirect("portal:job-detail", pk=job.pk)
-    return render(request, "contracts/import.html", {
-        "form": form, "breadcrumbs": _crumbs(("Import", None)),
-    })
+    return render(
+        request,
+        "contracts/import.html",
+        {
+            "form": form,
+            "breadcrumbs": _crumbs(("Import", None)),
+        },
+    )
 
 
 class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, TemplateView):
@@ -221,8 +273,9 @@ class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, 
 
     def get_table(self, **kwargs: Any) -> AwardMonitoringTable:
         report = self.report()
-        columns = [(f"m{i}", f"{m.month:%b-%y}{m.marker}") for i, m in
-                   enumerate(report.months) if m.month]
+        columns = [
+            (f"m{i}", f"{m.month:%b-%y}{m.marker}") for i, m in enumerate(report.months) if m.month
+        ]
         columns.append(("year", "Year"))
         figures = [*report.months, report.year]
 
@@ -244,7 +297,8 @@ class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, 
             row("Number of VCFS organisations", [str(f.vcfs) for f in figures]),
         ]
         table = AwardMonitoringTable(
-            data, columns, f"Contract awards by month, {fy_label(report.fy)}")
+            data, columns, f"Contract awards by month, {fy_label(report.fy)}"
+        )
         return table
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -254,7 +308,9 @@ class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, 
         if report.fy not in years:
             years = sorted({*years, report.fy}, reverse=True)
         context.update(
-            report=report, fy=report.fy, fy_label=fy_label(report.fy),
+            report=report,
+            fy=report.fy,
+            fy_label=fy_label(report.fy),
             years=[(year, fy_label(year)) for year in years],
             breadcrumbs=_crumbs(("Award monitoring", None)),
         )
@@ -273,8 +329,10 @@ class ForwardPlanView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Temp
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(quarters=selectors.forward_plan(timezone.localdate()),
-                       breadcrumbs=_crumbs(("Forward plan", None)))
+        context.update(
+            quarters=selectors.forward_plan(timezone.localdate()),
+            breadcrumbs=_crumbs(("Forward plan", None)),
+        )
         return context
 
 
@@ -287,12 +345,20 @@ def publications(request: HttpRequest) -> HttpResponse:
             return HttpResponse(status=403)
         if form.is_valid():
             quarter = form.cleaned_data["quarter"]
-            job = job_start(kind="contracts.publish", title=f"Publish contract register {quarter}",
-                            params={"quarter": quarter},
-                            user=request.user)  # type: ignore[arg-type]
+            job = job_start(
+                kind="contracts.publish",
+                title=f"Publish contract register {quarter}",
+                params={"quarter": quarter},
+                user=request.user,
+            )  # type: ignore[arg-type]
             return redirect("portal:job-detail", pk=job.pk)
-    return render(request, "contracts/publications.html", {
-        "form": form, "can_publish": can_publish,
-        "publications": Publication.objects.all()[:40],
-        "breadcrumbs": _crumbs(("Publications", None)),
-    })
+    return render(
+        request,
+        "contracts/publications.html",
+        {
+            "form": form,
+            "can_publish": can_publish,
+            "publications": Publication.objects.all()[:40],
+            "breadcrumbs": _crumbs(("Publications", None)),
+        },
+    )

@@ -61,15 +61,23 @@ def results_chart(framework: Framework, result: AssessmentResult) -> Chart:
         for theme in result.themes
     ]
     overall = result.overall
-    rows.append(("Overall", overall.mean, overall.level.name if overall.level else "No level",
-                 True))
+    rows.append(
+        ("Overall", overall.mean, overall.level.name if overall.level else "No level", True)
+    )
     bars = []
     for index, (label, mean, level, is_overall) in enumerate(rows):
         y = TOP + index * ROW_HEIGHT + (8 if is_overall else 0)
-        bars.append(Bar(
-            label=label, mean=mean, level=level, y=y, text_y=y + BAR_HEIGHT // 2 + 5,
-            width=_px(mean, top_score) if mean is not None else 0, overall=is_overall,
-        ))
+        bars.append(
+            Bar(
+                label=label,
+                mean=mean,
+                level=level,
+                y=y,
+                text_y=y + BAR_HEIGHT // 2 + 5,
+                width=_px(mean, top_score) if mean is not None else 0,
+                overall=is_overall,
+            )
+        )
     ticks = tuple(
         Tick(x=LABEL_WIDTH + _px(Decimal(level.score), top_score), label=level.name)
         for level in framework.levels

@@ -18,10 +18,15 @@ def _framework_choices(frameworks: list[Framework]) -> list[tuple[str, str]]:
 
 
 class StartForm(forms.Form):
-    framework = forms.ChoiceField(label="Which self-assessment?", widget=forms.RadioSelect,
-                                  error_messages={"required": "Choose a self-assessment"})
+    framework = forms.ChoiceField(
+        label="Which self-assessment?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a self-assessment"},
+    )
     round_label = forms.CharField(
-        label="Name this round (optional)", max_length=100, required=False,
+        label="Name this round (optional)",
+        max_length=100,
+        required=False,
         help_text="For example '2025 baseline'. Left blank, the month and year are used.",
         widget=forms.TextInput(attrs=INPUT),
     )
@@ -37,20 +42,25 @@ class StartForm(forms.Form):
 
 class InviteForm(StartForm):
     email = forms.EmailField(
-        label="Email address of the officer to invite", max_length=254,
+        label="Email address of the officer to invite",
+        max_length=254,
         widget=forms.EmailInput(attrs={**INPUT, "spellcheck": "false", "autocomplete": "off"}),
-        error_messages={"required": "Enter the email address of the officer to invite",
-                        "invalid": "Enter an email address in the correct format, like "
-                                   "name@example.gov.uk"},
+        error_messages={
+            "required": "Enter the email address of the officer to invite",
+            "invalid": "Enter an email address in the correct format, like name@example.gov.uk",
+        },
     )
     organisation_name = forms.CharField(
-        label="Their organisation", max_length=200,
+        label="Their organisation",
+        max_length=200,
         widget=forms.TextInput(attrs=INPUT),
         error_messages={"required": "Enter the name of their organisation"},
     )
     organisation_kind = forms.ChoiceField(
-        label="What kind of organisation is it?", choices=KIND_CHOICES,
-        widget=forms.RadioSelect, initial=Organisation.Kind.COUNCIL,
+        label="What kind of organisation is it?",
+        choices=KIND_CHOICES,
+        widget=forms.RadioSelect,
+        initial=Organisation.Kind.COUNCIL,
         error_messages={"required": "Choose what kind of organisation it is"},
     )
     field_order = ["email", "organisation_name", "organisation_kind", "framework"]
@@ -62,17 +72,19 @@ class InviteForm(StartForm):
 
 class InviteeStartForm(forms.Form):
     respondent_name = forms.CharField(
-        label="Your full name", max_length=200, widget=forms.TextInput(
-            attrs={**INPUT, "autocomplete": "name"}),
+        label="Your full name",
+        max_length=200,
+        widget=forms.TextInput(attrs={**INPUT, "autocomplete": "name"}),
         error_messages={"required": "Enter your full name"},
     )
 
 
 class PublicStartForm(forms.Form):
     respondent_kind = forms.ChoiceField(
-        label="Which best describes your organisation?", choices=KIND_CHOICES,
-        widget=forms.RadioSelect, error_messages={"required": "Choose what kind of organisation "
-                                                              "you are answering for"},
+        label="Which best describes your organisation?",
+        choices=KIND_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what kind of organisation you are answering for"},
     )
 
 
@@ -104,7 +116,11 @@ class ThemeForm(forms.Form):
     """One theme's questions: a level (radios) and an evidence note for each."""
 
     def __init__(
-        self, *args: Any, spec: FrameworkSpec, theme: Theme, answers: dict[str, Answer],
+        self,
+        *args: Any,
+        spec: FrameworkSpec,
+        theme: Theme,
+        answers: dict[str, Answer],
         **kwargs: Any,
     ) -> None:
         initial: dict[str, str] = {}
@@ -119,15 +135,22 @@ class ThemeForm(forms.Form):
         choices = [("", "Not answered yet"), *((lv.code, lv.name) for lv in spec.levels)]
         for question in theme.questions:
             self.fields[level_field(question.code)] = forms.ChoiceField(
-                label=question.text, choices=choices, required=False,
-                error_messages={"invalid_choice": f"Choose a level for {question.code} from "
-                                                  f"the list"},
+                label=question.text,
+                choices=choices,
+                required=False,
+                error_messages={
+                    "invalid_choice": f"Choose a level for {question.code} from the list"
+                },
             )
             self.fields[evidence_field(question.code)] = forms.CharField(
-                label=f"Evidence for {question.code} (optional)", required=False,
-                max_length=EVIDENCE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}),
-                error_messages={"max_length": f"Evidence for {question.code} must be "
-                                              f"{EVIDENCE_MAX_CHARS} characters or fewer"},
+                label=f"Evidence for {question.code} (optional)",
+                required=False,
+                max_length=EVIDENCE_MAX_CHARS,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                error_messages={
+                    "max_length": f"Evidence for {question.code} must be "
+                    f"{EVIDENCE_MAX_CHARS} characters or fewer"
+                },
             )
 
     def answers(self) -> dict[str, tuple[str | None, str]]:
@@ -146,19 +169,26 @@ class ThemeForm(forms.Form):
             name = level_field(question.code)
             current = self[name].value() or ""
             options = [
-                {"value": level.code, "label": level.name, "id": f"{name}-{level.code}",
-                 "hint": question.descriptors[level.code], "checked": current == level.code}
+                {
+                    "value": level.code,
+                    "label": level.name,
+                    "id": f"{name}-{level.code}",
+                    "hint": question.descriptors[level.code],
+                    "checked": current == level.code,
+                }
                 for level in self.spec.levels
             ]
-            rows.append({
-                "question": question,
-                "name": name,
-                "options": options,
-                "none_id": f"{name}-none",
-                "none_checked": current == "",
-                "errors": self.errors.get(name, []),
-                "evidence": self[evidence_field(question.code)],
-            })
+            rows.append(
+                {
+                    "question": question,
+                    "name": name,
+                    "options": options,
+                    "none_id": f"{name}-none",
+                    "none_checked": current == "",
+                    "errors": self.errors.get(name, []),
+                    "evidence": self[evidence_field(question.code)],
+                }
+            )
         return rows
 
     def error_links(self) -> list[tuple[str, str]]:

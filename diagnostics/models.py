@@ -89,14 +89,19 @@ class Assessment(models.Model):
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
     )
     respondent_kind = models.CharField(
-        max_length=10, choices=Organisation.Kind.choices, blank=True,
+        max_length=10,
+        choices=Organisation.Kind.choices,
+        blank=True,
         help_text="For anonymous responses: what kind of organisation answered.",
     )
     round_label = models.CharField(max_length=100, blank=True)
     round_date = models.DateField(default=timezone.localdate)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="diagnostic_assessments",
     )
     respondent_name = models.CharField(max_length=200, blank=True)
@@ -160,7 +165,9 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="diagnostic_invitations",
     )
     assessment = models.OneToOneField(

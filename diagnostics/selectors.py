@@ -180,9 +180,7 @@ def peer_report(assessment: Assessment) -> scoring.DistributionReport:
         scoring.PeerLevels.from_result(row.organisation_id, assessment_results(row))
         for row in _latest_submitted_per_organisation(framework)
     ]
-    return scoring.peer_distribution(
-        framework.spec, peers, exclude=assessment.organisation_id
-    )
+    return scoring.peer_distribution(framework.spec, peers, exclude=assessment.organisation_id)
 
 
 @dataclass(frozen=True)
@@ -215,9 +213,11 @@ def state_of_the_nation(framework: Framework) -> NationReport:
 
 def state_of_the_nation_all() -> list[NationReport]:
     """One report per framework version that has at least one submitted response."""
-    frameworks = Framework.objects.filter(
-        assessments__status=Assessment.Status.SUBMITTED
-    ).distinct().order_by("short_title", "-version")
+    frameworks = (
+        Framework.objects.filter(assessments__status=Assessment.Status.SUBMITTED)
+        .distinct()
+        .order_by("short_title", "-version")
+    )
     return [state_of_the_nation(framework) for framework in frameworks]
 
 
@@ -230,10 +230,14 @@ class LatestResult:
 def latest_host_results() -> list[LatestResult]:
     """The host council's latest submitted round of each framework, scored (for the report)."""
     latest: dict[str, Assessment] = {}
-    rounds = (Assessment.objects.filter(organisation__is_host=True,
-                                        status=Assessment.Status.SUBMITTED)
-              .select_related("framework").order_by("-submitted_at", "-pk"))
+    rounds = (
+        Assessment.objects.filter(organisation__is_host=True, status=Assessment.Status.SUBMITTED)
+        .select_related("framework")
+        .order_by("-submitted_at", "-pk")
+    )
     for assessment in rounds:
         latest.setdefault(assessment.framework.slug, assessment)
-    return [LatestResult(a, assessment_results(a))
-            for a in sorted(latest.values(), key=lambda a: a.framework.short_title)]
+    return [
+        LatestResult(a, assessment_results(a))
+        for a in sorted(latest.values(), key=lambda a: a.framework.short_title)
+    ]

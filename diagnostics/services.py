@@ -76,23 +76,31 @@ def frameworks_sync(*, directory: Path | None = None, using: str = "default") ->
             spec = framework_files.load_framework_file(path)
             definition = json.loads(path.read_text(encoding="utf-8"))
             definition.pop("$schema", None)
-            row = (Framework.objects.using(using)
-                   .filter(slug=spec.slug, version=spec.version).first())
-            fields = {"title": spec.title, "short_title": spec.short_title, "public": spec.public,
-                      "definition": definition}
+            row = (
+                Framework.objects.using(using).filter(slug=spec.slug, version=spec.version).first()
+            )
+            fields = {
+                "title": spec.title,
+                "short_title": spec.short_title,
+                "public": spec.public,
+                "definition": definition,
+            }
             if row is None:
                 Framework.objects.using(using).create(
                     slug=spec.slug, version=spec.version, **fields
                 )
                 created.append(spec.key)
-            elif row.definition == definition and row.title == spec.title and (
-                row.public == spec.public and row.short_title == spec.short_title
+            elif (
+                row.definition == definition
+                and row.title == spec.title
+                and (row.public == spec.public and row.short_title == spec.short_title)
             ):
                 unchanged.append(spec.key)
             elif row.assessments.exists():
                 logger.warning(
                     "%s has changed on disk but has answers; keeping the stored version. "
-                    "Add a new version file instead.", path.name,
+                    "Add a new version file instead.",
+                    path.name,
                 )
                 kept.append(spec.key)
             else:
@@ -170,9 +178,7 @@ def _check_editable(assessment: Assessment) -> None:
 
 
 @transaction.atomic
-def answer_save(
-    *, assessment: Assessment, answers: Mapping[str, tuple[str | None, str]]
-) -> int:
+def answer_save(*, assessment: Assessment, answers: Mapping[str, tuple[str | None, str]]) -> int:
     """Save answers (question code -> (level code or None, evidence)), e.g. one theme's page.
 
     Questions not mentioned are left as they are. Returns how many answers were written.
@@ -236,8 +242,10 @@ def invitation_create(
 
     ``site_url`` is the portal's address (scheme and host) for the link in the email.
     """
-    days = days if days is not None else getattr(
-        settings, "DIAGNOSTICS_INVITATION_DAYS", INVITATION_DAYS
+    days = (
+        days
+        if days is not None
+        else getattr(settings, "DIAGNOSTICS_INVITATION_DAYS", INVITATION_DAYS)
     )
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
@@ -254,18 +262,24 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: Invitation, sender: User, site_url: str,
-                      days: int | None = None) -> tuple[Invitation, str]:
+def invitation_resend(
+    *, invitation: Invitation, sender: User, site_url: str, days: int | None = None
+) -> tuple[Invitation, str]:
     """Email a fresh link, valid for another ``days``: for a lost email or a lapsed link.
 
     The earlier link stops working (only the new token's hash is kept); answers already saved
     stay with the invitation and carry on through the new link."""
-    current = Invitation.objects.select_for_update(of=("self",)).select_related(
-        "assessment", "framework").get(pk=invitation.pk)
+    current = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("assessment", "framework")
+        .get(pk=invitation.pk)
+    )
     if current.assessment is not None and not current.assessment.is_draft:
         raise ValidationError("This organisation has already submitted its answers.")
-    days = days if days is not None else getattr(
-        settings, "DIAGNOSTICS_INVITATION_DAYS", INVITATION_DAYS
+    days = (
+        days
+        if days is not None
+        else getattr(settings, "DIAGNOSTICS_INVITATION_DAYS", INVITATION_DAYS)
     )
     token = secrets.token_urlsafe(32)
     current.token_hash = token_hash(token)
@@ -274,8 +288,7 @@ def invitation_resend(*, invitation: Invitation, sender: User, site_url: str,
     return current, _invitation_email(current, token, sender=sender, site_url=site_url)
 
 
-def _invitation_email(invitation: Invitation, token: str, *, sender: User,
-                      site_url: str) -> str:
+def _invitation_email(invitation: Invitation, token: str, *, sender: User, site_url: str) -> str:
     """Email the invitation's link once the transaction commits; returns the link."""
     framework = invitation.framework
     link = site_url.rstrip("/") + reverse("diagnostics:invitation", kwargs={"token": token})
@@ -291,8 +304,11 @@ def _invitation_email(invitation: Invitation, token: str, *, sender: User,
         f"sees them only as part of anonymous counts across organisations, never by name.\n\n"
         f"Do not forward this email: anyone with the link can answer for your organisation.\n"
     )
-    email_after_commit(subject=f"Invitation: {framework.short_title} self-assessment",
-                       body=body, to=invitation.email)
+    email_after_commit(
+        subject=f"Invitation: {framework.short_title} self-assessment",
+        body=body,
+        to=invitation.email,
+    )
     return link
 
 
@@ -345,9 +361,12 @@ def assessment_xlsx_export(*, assessment: Assessment) -> bytes:
         ("Version", spec.version),
         ("Title", spec.title),
         ("Organisation", assessment.organisation.name if assessment.organisation else ""),
-        ("How to fill in", "Choose a level in column D for each question (or leave it blank), "
-                           "add evidence in column E, and upload the file. Do not change "
-                           "cells B1, B2 or the question codes in column B."),
+        (
+            "How to fill in",
+            "Choose a level in column D for each question (or leave it blank), "
+            "add evidence in column E, and upload the file. Do not change "
+            "cells B1, B2 or the question codes in column B.",
+        ),
     ]
     for row, (label, value) in enumerate(meta, start=1):
         ws.cell(row=row, column=1, value=label).font = Font(bold=True)
@@ -377,8 +396,11 @@ def assessment_xlsx_export(*, assessment: Assessment) -> bytes:
         row += 1
     last = row - 1
     validation = DataValidation(
-        type="list", formula1='"' + ",".join(level_names) + '"', allow_blank=True,
-        showErrorMessage=True, errorTitle="Not a level",
+        type="list",
+        formula1='"' + ",".join(level_names) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Not a level",
         error="Choose one of: " + ", ".join(level_names),
     )
     ws.add_data_validation(validation)

@@ -69,9 +69,11 @@ class Route:
 
     def breadcrumbs(self, *trail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
         if self.audience == "staff":
-            start = [("Home", reverse("portal:home")),
-                     ("Self-assessment", reverse("diagnostics:home")),
-                     (self.assessment.framework.short_title, self.url())]
+            start = [
+                ("Home", reverse("portal:home")),
+                ("Self-assessment", reverse("diagnostics:home")),
+                (self.assessment.framework.short_title, self.url()),
+            ]
         elif self.audience == "invitee":
             start = [(self.assessment.framework.short_title, self.url())]
         else:
@@ -83,19 +85,26 @@ class Route:
 
 
 def _crumbs(*trail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
-    return [("Home", reverse("portal:home")), ("Self-assessment", reverse("diagnostics:home")),
-            *trail]
+    return [
+        ("Home", reverse("portal:home")),
+        ("Self-assessment", reverse("diagnostics:home")),
+        *trail,
+    ]
 
 
 @role_required(*STAFF)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "diagnostics/home.html", {
-        "frameworks": selectors.frameworks_current(),
-        "assessments": selectors.host_assessments(),
-        "invitations": selectors.invitations_sent()[:50],
-        "host": selectors.host_organisation(),
-        "breadcrumbs": [("Home", reverse("portal:home")), ("Self-assessment", None)],
-    })
+    return render(
+        request,
+        "diagnostics/home.html",
+        {
+            "frameworks": selectors.frameworks_current(),
+            "assessments": selectors.host_assessments(),
+            "invitations": selectors.invitations_sent()[:50],
+            "host": selectors.host_organisation(),
+            "breadcrumbs": [("Home", reverse("portal:home")), ("Self-assessment", None)],
+        },
+    )
 
 
 @role_required(*STAFF)
@@ -109,15 +118,21 @@ def start(request: HttpRequest) -> HttpResponse:
     form = StartForm(_posted(request), frameworks=frameworks, initial=initial)
     if request.method == "POST" and form.is_valid():
         assessment = services.assessment_start(
-            framework=form.chosen(), organisation=services.organisation_host_ensure(),
+            framework=form.chosen(),
+            organisation=services.organisation_host_ensure(),
             created_by=request.user,  # type: ignore[arg-type]
             round_label=form.cleaned_data["round_label"],
         )
         first = assessment.framework.spec.themes[0].slug
         return redirect("diagnostics:assessment-theme", pk=assessment.pk, theme=first)
-    return render(request, "diagnostics/start.html", {
-        "form": form, "breadcrumbs": _crumbs(("Start a self-assessment", None)),
-    })
+    return render(
+        request,
+        "diagnostics/start.html",
+        {
+            "form": form,
+            "breadcrumbs": _crumbs(("Start a self-assessment", None)),
+        },
+    )
 
 
 @role_required(*STAFF)
@@ -138,9 +153,14 @@ def invite(request: HttpRequest) -> HttpResponse:
             f"Invitation sent to {invitation.email} for {invitation.organisation_name}.",
         )
         return redirect("diagnostics:home")
-    return render(request, "diagnostics/invite.html", {
-        "form": form, "breadcrumbs": _crumbs(("Invite another organisation", None)),
-    })
+    return render(
+        request,
+        "diagnostics/invite.html",
+        {
+            "form": form,
+            "breadcrumbs": _crumbs(("Invite another organisation", None)),
+        },
+    )
 
 
 @role_required(*STAFF)
@@ -150,34 +170,48 @@ def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk)
     try:
         invitation, _link = services.invitation_resend(
-            invitation=invitation, sender=request.user,  # type: ignore[arg-type]
-            site_url=request.build_absolute_uri("/"))
+            invitation=invitation,
+            sender=request.user,  # type: ignore[arg-type]
+            site_url=request.build_absolute_uri("/"),
+        )
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
     else:
-        messages.success(request, f"A new link was sent to {invitation.email} for "
-                                  f"{invitation.organisation_name}; the earlier one no longer "
-                                  "works.")
+        messages.success(
+            request,
+            f"A new link was sent to {invitation.email} for "
+            f"{invitation.organisation_name}; the earlier one no longer "
+            "works.",
+        )
     return redirect("diagnostics:home")
 
 
 @role_required(*STAFF)
 def state_of_the_nation(request: HttpRequest) -> HttpResponse:
     reports = [
-        {"nation": nation, "rows": _distribution_rows(nation.framework.spec, nation.report),
-         "level_names": [level.name for level in nation.framework.spec.levels]}
+        {
+            "nation": nation,
+            "rows": _distribution_rows(nation.framework.spec, nation.report),
+            "level_names": [level.name for level in nation.framework.spec.levels],
+        }
         for nation in selectors.state_of_the_nation_all()
     ]
-    return render(request, "diagnostics/state_of_the_nation.html", {
-        "reports": reports, "minimum": scoring.MINIMUM_PEERS,
-        "breadcrumbs": _crumbs(("State of the nation", None)),
-    })
+    return render(
+        request,
+        "diagnostics/state_of_the_nation.html",
+        {
+            "reports": reports,
+            "minimum": scoring.MINIMUM_PEERS,
+            "breadcrumbs": _crumbs(("State of the nation", None)),
+        },
+    )
 
 
 def _staff_route(pk: int) -> Route:
     assessment = get_object_or_404(
         Assessment.objects.select_related("framework", "organisation"),
-        pk=pk, organisation__is_host=True,
+        pk=pk,
+        organisation__is_host=True,
     )
     return Route(assessment, "assessment", "staff", {"pk": pk})
 
@@ -231,11 +265,16 @@ def invitee_view(view: Callable[..., HttpResponse]) -> InviteeView:
         try:
             invitation = selectors.invitation_by_token(token)
         except selectors.InvitationInvalid:
-            return render(request, "diagnostics/invitation_refused.html",
-                          {"reason": "invalid"}, status=404)
+            return render(
+                request, "diagnostics/invitation_refused.html", {"reason": "invalid"}, status=404
+            )
         except selectors.InvitationExpired as expired:
-            return render(request, "diagnostics/invitation_refused.html",
-                          {"reason": "expired", "invitation": expired.invitation}, status=403)
+            return render(
+                request,
+                "diagnostics/invitation_refused.html",
+                {"reason": "expired", "invitation": expired.invitation},
+                status=403,
+            )
         return view(request, invitation, token, **kwargs)
 
     return wrapped
@@ -260,9 +299,15 @@ def invitation(request: HttpRequest, invitation: Invitation, token: str) -> Http
         )
         first = started.framework.spec.themes[0].slug
         return redirect("diagnostics:invitation-theme", token=token, theme=first)
-    return render(request, "diagnostics/invitation_start.html", {
-        "invitation": invitation, "form": form, "spec": invitation.framework.spec,
-    })
+    return render(
+        request,
+        "diagnostics/invitation_start.html",
+        {
+            "invitation": invitation,
+            "form": form,
+            "spec": invitation.framework.spec,
+        },
+    )
 
 
 def _started(view: Callable[..., HttpResponse]) -> InviteeView:
@@ -270,8 +315,9 @@ def _started(view: Callable[..., HttpResponse]) -> InviteeView:
 
     @invitee_view
     @wraps(view)
-    def wrapped(request: HttpRequest, invitation: Invitation, token: str,
-                **kwargs: Any) -> HttpResponse:
+    def wrapped(
+        request: HttpRequest, invitation: Invitation, token: str, **kwargs: Any
+    ) -> HttpResponse:
         route = _invitee_route(invitation, token)
         if route is None:
             return redirect("diagnostics:invitation", token=token)
@@ -317,8 +363,9 @@ def _public_route(request: HttpRequest) -> Route | None:
         return None
     assessment = (
         Assessment.objects.select_related("framework")
-        .filter(pk=pk, organisation__isnull=True, framework__public=True,
-                framework__slug=PUBLIC_SLUG)
+        .filter(
+            pk=pk, organisation__isnull=True, framework__public=True, framework__slug=PUBLIC_SLUG
+        )
         .first()
     )
     return Route(assessment, "public-svmi", "public") if assessment else None
@@ -338,15 +385,23 @@ def public_svmi(request: HttpRequest) -> HttpResponse:
     form = PublicStartForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         started = services.assessment_start(
-            framework=framework, organisation=None,
+            framework=framework,
+            organisation=None,
             respondent_kind=form.cleaned_data["respondent_kind"],
         )
         request.session[SESSION_KEY] = started.pk
         return redirect("diagnostics:public-svmi-theme", theme=framework.spec.themes[0].slug)
-    return render(request, "diagnostics/public_start.html", {
-        "framework": framework, "spec": framework.spec, "form": form, "route": route,
-        "progress": selectors.theme_progress(route.assessment) if route else None,
-    })
+    return render(
+        request,
+        "diagnostics/public_start.html",
+        {
+            "framework": framework,
+            "spec": framework.spec,
+            "form": form,
+            "route": route,
+            "progress": selectors.theme_progress(route.assessment) if route else None,
+        },
+    )
 
 
 def _public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -385,11 +440,17 @@ def public_svmi_results(request: HttpRequest, route: Route) -> HttpResponse:
 def _overview(request: HttpRequest, route: Route) -> HttpResponse:
     """The task list: each theme with how much of it is answered."""
     assessment = route.assessment
-    return render(request, "diagnostics/overview.html", {
-        "route": route, "assessment": assessment, "spec": assessment.framework.spec,
-        "progress": selectors.theme_progress(assessment),
-        "breadcrumbs": [*route.breadcrumbs()[:-1], (assessment.framework.short_title, None)],
-    })
+    return render(
+        request,
+        "diagnostics/overview.html",
+        {
+            "route": route,
+            "assessment": assessment,
+            "spec": assessment.framework.spec,
+            "progress": selectors.theme_progress(assessment),
+            "breadcrumbs": [*route.breadcrumbs()[:-1], (assessment.framework.short_title, None)],
+        },
+    )
 
 
 def _theme_page(request: HttpRequest, route: Route, theme_slug: str) -> HttpResponse:
@@ -402,8 +463,9 @@ def _theme_page(request: HttpRequest, route: Route, theme_slug: str) -> HttpResp
     if not assessment.is_draft:
         messages.info(request, "This assessment has been submitted, so its answers are final.")
         return redirect(route.url("results"))
-    form = ThemeForm(_posted(request), spec=spec, theme=theme,
-                     answers=selectors.answers_for(assessment))
+    form = ThemeForm(
+        _posted(request), spec=spec, theme=theme, answers=selectors.answers_for(assessment)
+    )
     themes = list(spec.themes)
     index = themes.index(theme)
     if request.method == "POST" and form.is_valid():
@@ -413,28 +475,45 @@ def _theme_page(request: HttpRequest, route: Route, theme_slug: str) -> HttpResp
         if index + 1 < len(themes):
             return redirect(route.url("theme", theme=themes[index + 1].slug))
         return redirect(route.url("check"))
-    return render(request, "diagnostics/theme.html", {
-        "route": route, "assessment": assessment, "spec": spec, "theme": theme, "form": form,
-        "number": index + 1, "count": len(themes),
-        "previous": route.url("theme", theme=themes[index - 1].slug) if index else None,
-        "breadcrumbs": route.breadcrumbs((theme.title, None)),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "diagnostics/theme.html",
+        {
+            "route": route,
+            "assessment": assessment,
+            "spec": spec,
+            "theme": theme,
+            "form": form,
+            "number": index + 1,
+            "count": len(themes),
+            "previous": route.url("theme", theme=themes[index - 1].slug) if index else None,
+            "breadcrumbs": route.breadcrumbs((theme.title, None)),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _saved_for_later(request: HttpRequest, route: Route) -> HttpResponse:
     if route.audience == "staff":
-        messages.success(request, f"Your answers are saved. Continue the "
-                                  f"{route.assessment.framework.short_title} self-assessment "
-                                  f"from this page when you are ready.")
+        messages.success(
+            request,
+            f"Your answers are saved. Continue the "
+            f"{route.assessment.framework.short_title} self-assessment "
+            f"from this page when you are ready.",
+        )
         return redirect("diagnostics:home")
     if route.audience == "invitee":
         assert route.invitation is not None
         until = timezone.localtime(route.invitation.expires_at).strftime("%-d %B %Y")
-        messages.success(request, f"Your answers are saved. Come back to them through the link "
-                                  f"in your invitation email until {until}.")
+        messages.success(
+            request,
+            f"Your answers are saved. Come back to them through the link "
+            f"in your invitation email until {until}.",
+        )
         return redirect(route.url())
-    messages.success(request, "Your answers are saved in this browser. Come back to this page "
-                              "to continue.")
+    messages.success(
+        request, "Your answers are saved in this browser. Come back to this page to continue."
+    )
     return redirect(route.url())
 
 
@@ -459,19 +538,34 @@ def _check_page(request: HttpRequest, route: Route) -> HttpResponse:
         for question in theme.questions:
             answer = answers.get(question.code)
             level = spec.level(answer.level_code) if answer and answer.level_code else None
-            rows.append({"question": question, "level": level,
-                         "evidence": answer.evidence if answer else ""})
-        sections.append({"theme": theme, "rows": rows,
-                         "url": route.url("theme", theme=theme.slug)})
+            rows.append(
+                {
+                    "question": question,
+                    "level": level,
+                    "evidence": answer.evidence if answer else "",
+                }
+            )
+        sections.append({"theme": theme, "rows": rows, "url": route.url("theme", theme=theme.slug)})
     unanswered = sum(
-        1 for theme in spec.themes for q in theme.questions
+        1
+        for theme in spec.themes
+        for q in theme.questions
         if not (answers.get(q.code) and answers[q.code].level_code)
     )
-    return render(request, "diagnostics/check.html", {
-        "route": route, "assessment": assessment, "spec": spec, "sections": sections,
-        "unanswered": unanswered, "error": error,
-        "breadcrumbs": route.breadcrumbs(("Check your answers", None)),
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "diagnostics/check.html",
+        {
+            "route": route,
+            "assessment": assessment,
+            "spec": spec,
+            "sections": sections,
+            "unanswered": unanswered,
+            "error": error,
+            "breadcrumbs": route.breadcrumbs(("Check your answers", None)),
+        },
+        status=400 if error else 200,
+    )
 
 
 def _distribution_rows(
@@ -488,11 +582,19 @@ def _distribution_rows(
     for dist in (report.overall, *report.themes):
         cells = []
         if dist.counts is not None:
-            cells = [{"level": spec.level(code).name, "count": count,
-                      "mine": own.get(dist.slug) == code} for code, count in dist.counts]
-        rows.append({"title": "Overall" if dist.slug == "overall" else titles[dist.slug],
-                     "released": dist.released, "respondents": dist.respondents,
-                     "cells": cells, "overall": dist.slug == "overall"})
+            cells = [
+                {"level": spec.level(code).name, "count": count, "mine": own.get(dist.slug) == code}
+                for code, count in dist.counts
+            ]
+        rows.append(
+            {
+                "title": "Overall" if dist.slug == "overall" else titles[dist.slug],
+                "released": dist.released,
+                "respondents": dist.respondents,
+                "cells": cells,
+                "overall": dist.slug == "overall",
+            }
+        )
     return rows
 
 
@@ -504,8 +606,12 @@ def _results_page(request: HttpRequest, route: Route) -> HttpResponse:
     spec = assessment.framework.spec
     result = selectors.assessment_results(assessment)
     context: dict[str, Any] = {
-        "route": route, "assessment": assessment, "spec": spec, "result": result,
-        "chart": charts.results_chart(spec, result), "minimum": scoring.MINIMUM_PEERS,
+        "route": route,
+        "assessment": assessment,
+        "spec": spec,
+        "result": result,
+        "chart": charts.results_chart(spec, result),
+        "minimum": scoring.MINIMUM_PEERS,
         "breadcrumbs": route.breadcrumbs(("Results", None)),
     }
     if assessment.organisation_id is not None:
@@ -547,10 +653,19 @@ def _xlsx_upload(request: HttpRequest, route: Route) -> HttpResponse:
         except services.DiagnosticsError as problem:
             form.add_error("file", str(problem))
         else:
-            messages.success(request, f"{count} answers were taken from the spreadsheet. "
-                                      f"Check them, then submit.")
+            messages.success(
+                request,
+                f"{count} answers were taken from the spreadsheet. Check them, then submit.",
+            )
             return redirect(route.url("check"))
-    return render(request, "diagnostics/upload.html", {
-        "route": route, "assessment": assessment, "form": form,
-        "breadcrumbs": route.breadcrumbs(("Spreadsheet", None)),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "diagnostics/upload.html",
+        {
+            "route": route,
+            "assessment": assessment,
+            "form": form,
+            "breadcrumbs": route.breadcrumbs(("Spreadsheet", None)),
+        },
+        status=400 if form.errors else 200,
+    )

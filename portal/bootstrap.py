@@ -69,9 +69,12 @@ def ensure_database(url: str) -> None:
     settings = parse(url)
     name = settings["NAME"]
     params: dict[str, Any] = {
-        "dbname": "postgres", "user": settings.get("USER") or "postgres",
-        "host": settings.get("HOST") or None, "port": settings.get("PORT") or None,
-        "password": settings.get("PASSWORD") or None, "connect_timeout": 5,
+        "dbname": "postgres",
+        "user": settings.get("USER") or "postgres",
+        "host": settings.get("HOST") or None,
+        "port": settings.get("PORT") or None,
+        "password": settings.get("PASSWORD") or None,
+        "connect_timeout": 5,
     }
     with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
@@ -195,14 +198,42 @@ def run_portal(host: str, port: int, demo: bool) -> int:
             manage(env, "load_demo", "--if-empty")
         processes = [
             subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "portal", "worker", "--loglevel", "INFO",
-                 "--concurrency", "2"], env=env, cwd=BASE_DIR),
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "portal",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    "2",
+                ],
+                env=env,
+                cwd=BASE_DIR,
+            ),
             subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel", "INFO",
-                 "--schedule", str(VAR_DIR / "celerybeat-schedule")], env=env, cwd=BASE_DIR),
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "portal",
+                    "beat",
+                    "--loglevel",
+                    "INFO",
+                    "--schedule",
+                    str(VAR_DIR / "celerybeat-schedule"),
+                ],
+                env=env,
+                cwd=BASE_DIR,
+            ),
             subprocess.Popen(
                 [sys.executable, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
-                env=env, cwd=BASE_DIR),
+                env=env,
+                cwd=BASE_DIR,
+            ),
         ]
         say(f"portal at http://{host}:{port}/  (Ctrl-C stops everything)")
         try:
@@ -224,8 +255,11 @@ def run_portal(host: str, port: int, demo: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m portal.bootstrap", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m portal.bootstrap",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="action", required=True)
     run = sub.add_parser("run", help="run the portal with demo data")
     run.add_argument("--host", default="127.0.0.1")

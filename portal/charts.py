@@ -72,35 +72,69 @@ def _percent_label(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}%"
 
 
-def _finish(svg: str, chart: pygal.graph.graph.Graph, chart_id: str, title: str,
-            summary: str) -> SafeString:
+def _finish(
+    svg: str, chart: pygal.graph.graph.Graph, chart_id: str, title: str, summary: str
+) -> SafeString:
     """Make pygal's output a self-contained, labelled image with a stable id."""
     svg = _SCRIPT.sub("", svg)
     svg = _COMMENT.sub("", svg)
     svg = svg.replace(chart.uuid, chart_id)
     label = html.escape(f"{title}. {summary}".strip(". ") if summary else title, quote=True)
-    svg = svg.replace(
-        "<svg ", f'<svg role="img" aria-label="{label}" focusable="false" ', 1)
-    svg = re.sub(r"(<svg\b[^>]*>)", rf'\1<title>{label}</title>', svg, count=1)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" focusable="false" ', 1)
+    svg = re.sub(r"(<svg\b[^>]*>)", rf"\1<title>{label}</title>", svg, count=1)
     return mark_safe(svg)  # noqa: S308 - built here from escaped text and pygal's own markup
 
 
-def _render(kind: str, chart_id: str, title: str, summary: str, labels: Sequence[str],
-            series: Sequence[tuple[str, Sequence[float | None]]], *, money: bool,
-            width: int, height: int, rotate: int) -> SafeString:
+def _render(
+    kind: str,
+    chart_id: str,
+    title: str,
+    summary: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    money: bool,
+    width: int,
+    height: int,
+    rotate: int,
+) -> SafeString:
     chart_id = _ID.sub("-", chart_id.lower())
-    key_source = json.dumps(["v2", kind, chart_id, title, summary, list(labels),
-                             [(n, list(v)) for n, v in series], money, width, height, rotate])
+    key_source = json.dumps(
+        [
+            "v2",
+            kind,
+            chart_id,
+            title,
+            summary,
+            list(labels),
+            [(n, list(v)) for n, v in series],
+            money,
+            width,
+            height,
+            rotate,
+        ]
+    )
     key = "portal-chart:" + hashlib.sha256(key_source.encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
         return mark_safe(cached)  # noqa: S308 - rendered by _finish
     options: dict[str, Any] = {
-        "disable_xml_declaration": True, "js": [], "style": STYLE, "width": width,
-        "height": height, "show_legend": len(series) > 1, "legend_at_bottom": True,
-        "explicit_size": False, "x_label_rotation": rotate, "truncate_label": -1,
-        "truncate_legend": -1, "value_formatter": _money_label if money else _percent_label,
-        "print_values": False, "margin": 16, "spacing": 12, "include_x_axis": True,
+        "disable_xml_declaration": True,
+        "js": [],
+        "style": STYLE,
+        "width": width,
+        "height": height,
+        "show_legend": len(series) > 1,
+        "legend_at_bottom": True,
+        "explicit_size": False,
+        "x_label_rotation": rotate,
+        "truncate_label": -1,
+        "truncate_legend": -1,
+        "value_formatter": _money_label if money else _percent_label,
+        "print_values": False,
+        "margin": 16,
+        "spacing": 12,
+        "include_x_axis": True,
     }
     if kind == "bar" and sum(len(label) for label in labels) > 90:
         # Long category names under vertical bars run into each other: slant them.
@@ -120,21 +154,57 @@ def _render(kind: str, chart_id: str, title: str, summary: str, labels: Sequence
     return rendered
 
 
-def money_bar_chart(*, chart_id: str, title: str, labels: Sequence[str],
-                    values_pence: Sequence[int], summary: str = "", horizontal: bool = False,
-                    width: int = 800, height: int = 360) -> SafeString:
+def money_bar_chart(
+    *,
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    values_pence: Sequence[int],
+    summary: str = "",
+    horizontal: bool = False,
+    width: int = 800,
+    height: int = 360,
+) -> SafeString:
     """Bars of money, one per label (drawn in whole pounds)."""
     values = [float(whole_pounds(v)) for v in values_pence]
     rotate = 0 if horizontal or len(labels) <= 12 else 45
-    return _render("hbar" if horizontal else "bar", chart_id, title, summary, labels,
-                   [(title, values)], money=True, width=width, height=height, rotate=rotate)
+    return _render(
+        "hbar" if horizontal else "bar",
+        chart_id,
+        title,
+        summary,
+        labels,
+        [(title, values)],
+        money=True,
+        width=width,
+        height=height,
+        rotate=rotate,
+    )
 
 
-def percent_line_chart(*, chart_id: str, title: str, labels: Sequence[str],
-                       series: Sequence[tuple[str, Sequence[int | None]]], summary: str = "",
-                       width: int = 800, height: int = 360) -> SafeString:
+def percent_line_chart(
+    *,
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int | None]]],
+    summary: str = "",
+    width: int = 800,
+    height: int = 360,
+) -> SafeString:
     """Lines of whole percentages (None leaves a gap: a year with no figure)."""
-    as_float = [(name, [None if v is None else float(v) for v in values])
-                for name, values in series]
-    return _render("line", chart_id, title, summary, labels, as_float, money=False,
-                   width=width, height=height, rotate=0)
+    as_float = [
+        (name, [None if v is None else float(v) for v in values]) for name, values in series
+    ]
+    return _render(
+        "line",
+        chart_id,
+        title,
+        summary,
+        labels,
+        as_float,
+        money=False,
+        width=width,
+        height=height,
+        rotate=0,
+    )

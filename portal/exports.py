@@ -31,8 +31,7 @@ def neutralise(value: Any) -> Any:
 
 
 class SafeTableExport(TableExport):
-    def table_to_dataset(self, table: Any, exclude_columns: Any,
-                         dataset_kwargs: Any = None) -> Any:
+    def table_to_dataset(self, table: Any, exclude_columns: Any, dataset_kwargs: Any = None) -> Any:
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
         headers = [neutralise(h) for h in dataset.headers or []]
         rows = [[neutralise(value) for value in row] for row in dataset]
@@ -59,8 +58,9 @@ def table_export_response(request: HttpRequest, table: Any, name: str) -> HttpRe
     wanted = export_format(request)
     if wanted is None:
         return None
-    exporter = SafeTableExport(export_format=wanted, table=table,
-                               dataset_kwargs={"title": name[:31]})
+    exporter = SafeTableExport(
+        export_format=wanted, table=table, dataset_kwargs={"title": name[:31]}
+    )
     return exporter.response(filename=f"{name}.{wanted}")
 
 
@@ -78,8 +78,9 @@ def csv_rows(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[s
         yield writer.writerow([neutralise(cell) for cell in row])
 
 
-def csv_response(file_name: str, header: Sequence[str],
-                 rows: Iterable[Sequence[Any]]) -> StreamingHttpResponse:
+def csv_response(
+    file_name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> StreamingHttpResponse:
     """A streamed CSV download (memory stays flat however many rows)."""
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'

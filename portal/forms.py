@@ -19,10 +19,19 @@ def client_ip(request: HttpRequest) -> str:
 class SignInForm(forms.Form):
     """Email and password, with a pause after repeated failures (per address and per client)."""
 
-    email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={
-        "autocomplete": "username", "spellcheck": "false", "class": "govuk-input"}))
-    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={
-        "autocomplete": "current-password", "class": "govuk-input"}))
+    email = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "username", "spellcheck": "false", "class": "govuk-input"}
+        ),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "class": "govuk-input"}
+        ),
+    )
 
     LOCKED = (
         "Too many failed sign-in attempts. Wait 15 minutes and try again, or ask your "
@@ -59,8 +68,12 @@ class UserCreateForm(forms.Form):
     email = forms.EmailField(
         label="Email address", widget=forms.EmailInput(attrs={"class": "govuk-input"})
     )
-    full_name = forms.CharField(label="Full name", max_length=150, required=False,
-                                widget=forms.TextInput(attrs={"class": "govuk-input"}))
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input"}),
+    )
     role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, widget=forms.RadioSelect)
 
     def clean_email(self) -> str:
@@ -71,14 +84,16 @@ class UserCreateForm(forms.Form):
 
 
 class UserRolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(label="Roles", choices=ROLE_CHOICES, required=False,
-                                      widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        label="Roles", choices=ROLE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
     active = forms.BooleanField(label="Can sign in", required=False)
 
 
 class CommitteeReportForm(forms.Form):
-    fy = forms.TypedChoiceField(label="Financial year", coerce=int,
-                                widget=forms.Select(attrs={"class": "govuk-select"}))
+    fy = forms.TypedChoiceField(
+        label="Financial year", coerce=int, widget=forms.Select(attrs={"class": "govuk-select"})
+    )
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,24 +21,52 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("Spend", "spend:overview", READERS,
-            "Spend by year, month, supplier, category and locality."),
-    Section("Supplier data", "spend:quality", READERS,
-            "Supplier size, head-office locality, duplicates and Companies House data."),
-    Section("Contracts", "contracts:list", READERS,
-            "The contract register, award monitoring and the forward plan."),
-    Section("Social value", "socialvalue:dashboard", READERS,
-            "Social value committed and delivered, by theme and contract."),
-    Section("Self-assessment", "diagnostics:home", STAFF,
-            "Procurement maturity self-assessments and results."),
-    Section("Reports", "portal:reports", READERS,
-            "The committee scrutiny report and the quarterly contract register."),
-    Section("Imports", "spend:imports", (Role.ADMINISTRATOR,),
-            "Upload Oracle invoice extracts and watch them load."),
-    Section("Jobs", "portal:jobs", STAFF,
-            "Imports and reports running or finished, with progress and failures."),
-    Section("Users", "portal:users", (Role.ADMINISTRATOR,),
-            "Who can sign in, and their roles."),
+    Section(
+        "Spend", "spend:overview", READERS, "Spend by year, month, supplier, category and locality."
+    ),
+    Section(
+        "Supplier data",
+        "spend:quality",
+        READERS,
+        "Supplier size, head-office locality, duplicates and Companies House data.",
+    ),
+    Section(
+        "Contracts",
+        "contracts:list",
+        READERS,
+        "The contract register, award monitoring and the forward plan.",
+    ),
+    Section(
+        "Social value",
+        "socialvalue:dashboard",
+        READERS,
+        "Social value committed and delivered, by theme and contract.",
+    ),
+    Section(
+        "Self-assessment",
+        "diagnostics:home",
+        STAFF,
+        "Procurement maturity self-assessments and results.",
+    ),
+    Section(
+        "Reports",
+        "portal:reports",
+        READERS,
+        "The committee scrutiny report and the quarterly contract register.",
+    ),
+    Section(
+        "Imports",
+        "spend:imports",
+        (Role.ADMINISTRATOR,),
+        "Upload Oracle invoice extracts and watch them load.",
+    ),
+    Section(
+        "Jobs",
+        "portal:jobs",
+        STAFF,
+        "Imports and reports running or finished, with progress and failures.",
+    ),
+    Section("Users", "portal:users", (Role.ADMINISTRATOR,), "Who can sign in, and their roles."),
 )
 
 PUBLIC_SECTIONS: tuple[tuple[str, str], ...] = (

@@ -52,8 +52,11 @@ class PdfInChild:
     def __init__(self, html: str, base_url: str) -> None:
         self.child = subprocess.Popen(
             [sys.executable, "-m", "portal.pdf", base_url],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=Path(__file__).resolve().parent.parent)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
         assert self.child.stdin is not None
         # The child reads all of its input before it writes anything: this cannot deadlock.
         try:
@@ -69,12 +72,13 @@ class PdfInChild:
         except subprocess.TimeoutExpired:
             self.cancel()
             raise PdfRenderFailed(
-                f"Making the PDF took over {CHILD_TIMEOUT_SECONDS // 60} minutes and was "
-                "stopped.") from None
+                f"Making the PDF took over {CHILD_TIMEOUT_SECONDS // 60} minutes and was stopped."
+            ) from None
         if self.child.returncode != 0 or not pdf.startswith(b"%PDF"):
             detail = errors.decode("utf-8", "replace").strip().splitlines()[-3:]
-            raise PdfRenderFailed(f"Making the PDF failed (exit {self.child.returncode}): "
-                                  + " / ".join(detail))
+            raise PdfRenderFailed(
+                f"Making the PDF failed (exit {self.child.returncode}): " + " / ".join(detail)
+            )
         return pdf
 
     def cancel(self) -> None:

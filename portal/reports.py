@@ -49,22 +49,30 @@ def _spend_section(fy: int) -> Section:
     section = Section("key-spend", "Key spend information")
     if not total and not spend.payment_count(fy):
         section.has_data = False
-        section.note = (f"The ledger holds no payments for {financial_year_label(fy)}. "
-                        "Import the year's invoice extracts to complete this section.")
+        section.note = (
+            f"The ledger holds no payments for {financial_year_label(fy)}. "
+            "Import the year's invoice extracts to complete this section."
+        )
         return section
     tail = spend.tail_spend(fy)
     top40 = spend.top_suppliers_share(fy, TOP_SHARE_SUPPLIERS)
     months = spend.spend_by_month(fy)
     section.data = {
-        "total": total, "suppliers": spend.suppliers_paid(fy),
-        "payments": spend.payment_count(fy), "top": spend.top_suppliers(fy, TOP_SUPPLIERS),
-        "tail": tail, "top40": top40, "months": months,
+        "total": total,
+        "suppliers": spend.suppliers_paid(fy),
+        "payments": spend.payment_count(fy),
+        "top": spend.top_suppliers(fy, TOP_SUPPLIERS),
+        "tail": tail,
+        "top40": top40,
+        "months": months,
         "categories": spend.spend_by_category(fy),
         "chart": charts.money_bar_chart(
-            chart_id=f"report-spend-by-month-{fy}", title="Spend by month",
+            chart_id=f"report-spend-by-month-{fy}",
+            title="Spend by month",
             labels=[month_label(m.month) for m in months],
             values_pence=[m.total_pence for m in months],
-            summary=f"Spend by month in {financial_year_label(fy)}; the table follows."),
+            summary=f"Spend by month in {financial_year_label(fy)}; the table follows.",
+        ),
     }
     return section
 
@@ -74,8 +82,9 @@ def _limitations_section(fy: int) -> Section:
 
     years = list(range(fy - LOCALITY_YEARS + 1, fy + 1))
     completeness = [spend.year_completeness(year) for year in years]
-    return Section("limitations", "Limitations and data completeness",
-                   data={"completeness": completeness})
+    return Section(
+        "limitations", "Limitations and data completeness", data={"completeness": completeness}
+    )
 
 
 def _locality_section(fy: int) -> Section:
@@ -89,10 +98,12 @@ def _locality_section(fy: int) -> Section:
         section.note = "The ledger holds no payments for these five years."
         return section
     section.data["chart"] = charts.percent_line_chart(
-        chart_id=f"report-locality-{fy}", title="Share of spend with home-area suppliers",
+        chart_id=f"report-locality-{fy}",
+        title="Share of spend with home-area suppliers",
         labels=[financial_year_label(r.fy) for r in rows],
         series=[("Home area share", [r.home_share for r in rows])],
-        summary="Whole per cent of each year's spend; the table above has the figures.")
+        summary="Whole per cent of each year's spend; the table above has the figures.",
+    )
     section.data["incomplete"] = [r for r in rows if r.incomplete]
     section.data["undetermined"] = [r for r in rows if r.undetermined]
     return section
@@ -102,15 +113,20 @@ def _awards_section(fy: int) -> Section:
     from contracts import selectors as contracts
 
     monitoring = contracts.award_monitoring(fy)
-    section = Section("awards", "Locality performance on contract awards", data={
-        "monitoring": monitoring,
-        "year_value_pence": pence_from_decimal(monitoring.year.value_awarded),
-        "months": [(f, pence_from_decimal(f.value_awarded)) for f in monitoring.months],
-    })
+    section = Section(
+        "awards",
+        "Locality performance on contract awards",
+        data={
+            "monitoring": monitoring,
+            "year_value_pence": pence_from_decimal(monitoring.year.value_awarded),
+            "months": [(f, pence_from_decimal(f.value_awarded)) for f in monitoring.months],
+        },
+    )
     if not monitoring.year.contracts:
         section.has_data = False
-        section.note = (f"No contract awards are recorded in the register for "
-                        f"{financial_year_label(fy)}.")
+        section.note = (
+            f"No contract awards are recorded in the register for {financial_year_label(fy)}."
+        )
     return section
 
 
@@ -121,8 +137,7 @@ def _social_value_section(fy: int) -> Section:
     section = Section("social-value", "Social value", data={"totals": totals})
     if not totals.commitments:
         section.has_data = False
-        section.note = (f"No social value commitments are recorded for "
-                        f"{financial_year_label(fy)}.")
+        section.note = f"No social value commitments are recorded for {financial_year_label(fy)}."
         return section
     section.data["themes"] = social_value.social_value_by_theme(fy)
     return section
@@ -132,8 +147,9 @@ def _self_assessment_section() -> Section:
     from diagnostics import selectors as diagnostics
 
     results = diagnostics.latest_host_results()
-    section = Section("self-assessment", "Procurement maturity self-assessment",
-                      data={"results": results})
+    section = Section(
+        "self-assessment", "Procurement maturity self-assessment", data={"results": results}
+    )
     if not results:
         section.has_data = False
         section.note = "No self-assessment has been submitted by the council yet."
@@ -144,8 +160,11 @@ def _forward_plan_section(today: dt.date) -> Section:
     from contracts import selectors as contracts
 
     quarters = contracts.forward_plan(today)
-    section = Section("forward-plan", "Contracts ending in the next 24 months",
-                      data={"quarters": [(q, pence_from_decimal(q.value)) for q in quarters]})
+    section = Section(
+        "forward-plan",
+        "Contracts ending in the next 24 months",
+        data={"quarters": [(q, pence_from_decimal(q.value)) for q in quarters]},
+    )
     if not any(q.contracts for q in quarters):
         section.has_data = False
         section.note = "No registered contract ends in the next 24 months."
@@ -158,14 +177,21 @@ def committee_report_context(fy: int, today: dt.date | None = None) -> dict[str,
 
     today = today or timezone.localdate()
     sections = [
-        _spend_section(fy), _limitations_section(fy), _locality_section(fy),
-        _awards_section(fy), _social_value_section(fy), _self_assessment_section(),
+        _spend_section(fy),
+        _limitations_section(fy),
+        _locality_section(fy),
+        _awards_section(fy),
+        _social_value_section(fy),
+        _self_assessment_section(),
         _forward_plan_section(today),
     ]
     return {
-        "fy": fy, "fy_label": financial_year_label(fy), "today": today,
+        "fy": fy,
+        "fy_label": financial_year_label(fy),
+        "today": today,
         "council": {"name": settings.COUNCIL_NAME, "short_name": settings.COUNCIL_SHORT_NAME},
-        "sections": sections, "by_anchor": {s.anchor: s for s in sections},
+        "sections": sections,
+        "by_anchor": {s.anchor: s for s in sections},
         "generated_at": timezone.localtime(),
         "tail_threshold": pounds(TAIL_THRESHOLD_PENCE),
     }
@@ -201,10 +227,15 @@ def committee_report_job(job: Job, progress: Progress) -> dict[str, Any]:
     path = reports_folder(job.pk) / name
     path.write_bytes(pdf)
     return {
-        "files": [{"name": name, "path": str(path.relative_to(settings.MEDIA_ROOT)),
-                   "size": len(pdf),
-                   "label": f"Committee scrutiny report {financial_year_label(fy)} (PDF)"}],
-        "fy": fy, "url": f"/reports/{job.pk}/files/0/", "link_text": "Download the report",
+        "files": [
+            {
+                "name": name,
+                "path": str(path.relative_to(settings.MEDIA_ROOT)),
+                "size": len(pdf),
+                "label": f"Committee scrutiny report {financial_year_label(fy)} (PDF)",
+            }
+        ],
+        "fy": fy,
+        "url": f"/reports/{job.pk}/files/0/",
+        "link_text": "Download the report",
     }
-
-

@@ -92,8 +92,9 @@ def sign_in_succeeded(*, email: str, client_ip: str) -> None:
 def email_after_commit(*, subject: str, body: str, to: str) -> None:
     """Send an email once the caller's transaction commits: a link is never mailed for a
     record that was rolled back."""
-    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None,
-                                            recipient_list=[to]))
+    transaction.on_commit(
+        lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+    )
 
 
 def job_start(
@@ -146,8 +147,14 @@ def job_run(*, job_id: int) -> Job:
         return job  # a redelivered task for finished work does nothing
     now = timezone.now()
     Job.objects.using(settings.JOBS_DATABASE).filter(pk=job_id).update(
-        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, finished_at=None,
-        attempts=job.attempts + 1, error="", progress=0, message="Started.",
+        status=Job.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        attempts=job.attempts + 1,
+        error="",
+        progress=0,
+        message="Started.",
     )
     job.refresh_from_db()
 
@@ -162,7 +169,8 @@ def job_run(*, job_id: int) -> Job:
         logger.exception("Job %s (%s) failed", job_id, job.kind)
         detail = "".join(traceback.format_exception_only(type(failure), failure)).strip()
         return _job_finish(
-            job_id, Job.Status.FAILED,
+            job_id,
+            Job.Status.FAILED,
             error=f"The job stopped with an unexpected error: {detail}. "
             "Nothing it was doing was saved. Run it again; if it fails again, tell the "
             "portal's administrator.",
@@ -182,12 +190,13 @@ def _job_finish(
     return Job.objects.using(settings.JOBS_DATABASE).get(pk=job_id)
 
 
-
 def jobs_fail_stalled() -> int:
     """Mark running jobs whose worker has gone silent as failed, so they can be run again."""
     cutoff = timezone.now() - timedelta(seconds=JOB_STALL_SECONDS)
     return Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).update(
-        status=Job.Status.FAILED, finished_at=timezone.now(), message="Failed.",
+        status=Job.Status.FAILED,
+        finished_at=timezone.now(),
+        message="Failed.",
         error="The worker running this job stopped responding, so the job was abandoned. "
         "Nothing it was doing was saved. Run it again.",
     )

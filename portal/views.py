@@ -53,11 +53,15 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         assert user is not None
         login(request, user)
         return redirect(next_url or reverse("portal:home"))
-    status = 429 if form.errors.as_data() and any(
-        e.code == "locked" for e in form.non_field_errors().as_data()
-    ) else 200
-    return render(request, "registration/sign_in.html", {"form": form, "next": next_url},
-                  status=status)
+    status = (
+        429
+        if form.errors.as_data()
+        and any(e.code == "locked" for e in form.non_field_errors().as_data())
+        else 200
+    )
+    return render(
+        request, "registration/sign_in.html", {"form": form, "next": next_url}, status=status
+    )
 
 
 @require_POST
@@ -75,10 +79,14 @@ def healthz(request: HttpRequest) -> HttpResponse:
     report = selectors.health()
     status = 200 if report["ok"] else 503
     if "text/html" in request.headers.get("Accept", "") and request.GET.get("format") != "json":
-        checks = [("Database", report["database"]), ("Redis", report["redis"]),
-                  ("Celery worker", report["worker"])]
-        return render(request, "portal/healthz.html", {"report": report, "checks": checks},
-                      status=status)
+        checks = [
+            ("Database", report["database"]),
+            ("Redis", report["redis"]),
+            ("Celery worker", report["worker"]),
+        ]
+        return render(
+            request, "portal/healthz.html", {"report": report, "checks": checks}, status=status
+        )
     return JsonResponse(report, status=status)
 
 
@@ -105,7 +113,8 @@ def users(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.user_create(
-            email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"],
+            email=form.cleaned_data["email"],
+            full_name=form.cleaned_data["full_name"],
             role=Role(form.cleaned_data["role"]),
         )
         messages.success(
@@ -114,10 +123,15 @@ def users(request: HttpRequest) -> HttpResponse:
             "or set one with manage.py create_user.",
         )
         return redirect("portal:users")
-    return render(request, "portal/users.html", {
-        "users": selectors.users_list(), "form": form,
-        "breadcrumbs": [("Home", reverse("portal:home")), ("Users", None)],
-    })
+    return render(
+        request,
+        "portal/users.html",
+        {
+            "users": selectors.users_list(),
+            "form": form,
+            "breadcrumbs": [("Home", reverse("portal:home")), ("Users", None)],
+        },
+    )
 
 
 @role_required(Role.ADMINISTRATOR)
@@ -130,16 +144,25 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("roles", "You cannot remove your own Administrator role.")
         else:
             services.user_set_roles(
-                user=person, roles=[Role(r) for r in form.cleaned_data["roles"]],
+                user=person,
+                roles=[Role(r) for r in form.cleaned_data["roles"]],
                 active=form.cleaned_data["active"],
             )
             messages.success(request, f"Roles saved for {person.email}.")
             return redirect("portal:users")
-    return render(request, "portal/user_edit.html", {
-        "person": person, "form": form,
-        "breadcrumbs": [("Home", reverse("portal:home")), ("Users", reverse("portal:users")),
-                        (person.email, None)],
-    })
+    return render(
+        request,
+        "portal/user_edit.html",
+        {
+            "person": person,
+            "form": form,
+            "breadcrumbs": [
+                ("Home", reverse("portal:home")),
+                ("Users", reverse("portal:users")),
+                (person.email, None),
+            ],
+        },
+    )
 
 
 # --- Jobs -----------------------------------------------------------------------------------
@@ -147,10 +170,14 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*STAFF)
 def jobs(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/jobs.html", {
-        "jobs": selectors.jobs_visible_to(request.user)[:200],
-        "breadcrumbs": [("Home", reverse("portal:home")), ("Jobs", None)],
-    })
+    return render(
+        request,
+        "portal/jobs.html",
+        {
+            "jobs": selectors.jobs_visible_to(request.user)[:200],
+            "breadcrumbs": [("Home", reverse("portal:home")), ("Jobs", None)],
+        },
+    )
 
 
 def _job_for(request: HttpRequest, pk: int) -> Job:
@@ -160,11 +187,18 @@ def _job_for(request: HttpRequest, pk: int) -> Job:
 @role_required(*STAFF)
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
-    return render(request, "portal/job_detail.html", {
-        "job": job,
-        "breadcrumbs": [("Home", reverse("portal:home")), ("Jobs", reverse("portal:jobs")),
-                        (job.title, None)],
-    })
+    return render(
+        request,
+        "portal/job_detail.html",
+        {
+            "job": job,
+            "breadcrumbs": [
+                ("Home", reverse("portal:home")),
+                ("Jobs", reverse("portal:jobs")),
+                (job.title, None),
+            ],
+        },
+    )
 
 
 @role_required(*STAFF)
@@ -206,8 +240,6 @@ def error_500(request: HttpRequest) -> HttpResponse:
     return HttpResponse(loader.render_to_string("500.html"), status=500)
 
 
-
-
 # --- Report centre --------------------------------------------------------------------------
 
 
@@ -226,13 +258,21 @@ def reports_centre(request: HttpRequest) -> HttpResponse:
             job = services.job_start(
                 kind=reports.COMMITTEE_JOB_KIND,
                 title=f"Committee scrutiny report {financial_year_label(fy)}",
-                params={"fy": fy}, user=signed_in_user(request))
+                params={"fy": fy},
+                user=signed_in_user(request),
+            )
             messages.success(request, "The report is being built. It appears below when ready.")
             return redirect(f"{reverse('portal:reports')}#job-{job.pk}")
-    return render(request, "portal/reports.html", {
-        "form": form, "can_generate": can_generate, "runs": selectors.report_runs()[:50],
-        "breadcrumbs": [("Home", reverse("portal:home")), ("Reports", None)],
-    })
+    return render(
+        request,
+        "portal/reports.html",
+        {
+            "form": form,
+            "can_generate": can_generate,
+            "runs": selectors.report_runs()[:50],
+            "breadcrumbs": [("Home", reverse("portal:home")), ("Reports", None)],
+        },
+    )
 
 
 @role_required(*READERS)

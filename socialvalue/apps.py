@@ -22,4 +22,5 @@ class SocialValueConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(
-            load_starter_after_migrate, sender=self, dispatch_uid="socialvalue-load-starter")
+            load_starter_after_migrate, sender=self, dispatch_uid="socialvalue-load-starter"
+        )

@@ -12,13 +12,31 @@ from portal import charts as portal_charts
 from portal.formatting import pounds, whole_pounds
 
 
-def committed_delivered_chart(*, chart_id: str, title: str, labels: Sequence[str],
-                              committed_pence: Sequence[int],
-                              delivered_pence: Sequence[int]) -> SafeString:
-    summary = (f"Committed {pounds(sum(committed_pence))}, delivered and verified "
-               f"{pounds(sum(delivered_pence))}; the table below gives each figure")
-    series = [("Committed", [float(whole_pounds(v)) for v in committed_pence]),
-              ("Delivered (verified)", [float(whole_pounds(v)) for v in delivered_pence])]
+def committed_delivered_chart(
+    *,
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    committed_pence: Sequence[int],
+    delivered_pence: Sequence[int],
+) -> SafeString:
+    summary = (
+        f"Committed {pounds(sum(committed_pence))}, delivered and verified "
+        f"{pounds(sum(delivered_pence))}; the table below gives each figure"
+    )
+    series = [
+        ("Committed", [float(whole_pounds(v)) for v in committed_pence]),
+        ("Delivered (verified)", [float(whole_pounds(v)) for v in delivered_pence]),
+    ]
     return portal_charts._render(
-        "bar", chart_id, title, summary, list(labels), series, money=True, width=800,
-        height=380, rotate=0 if len(labels) <= 6 else 30)
+        "bar",
+        chart_id,
+        title,
+        summary,
+        list(labels),
+        series,
+        money=True,
+        width=800,
+        height=380,
+        rotate=0 if len(labels) <= 6 else 30,
+    )

@@ -23,11 +23,15 @@ ALLOWED: dict[str, tuple[str, str]] = {
     ".jpeg": ("jpeg", "image/jpeg"),
     ".gif": ("gif", "image/gif"),
     ".webp": ("webp", "image/webp"),
-    ".docx": ("ooxml-word", "application/vnd.openxmlformats-officedocument"
-                            ".wordprocessingml.document"),
+    ".docx": (
+        "ooxml-word",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
     ".xlsx": ("ooxml-xl", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ".pptx": ("ooxml-ppt", "application/vnd.openxmlformats-officedocument"
-                           ".presentationml.presentation"),
+    ".pptx": (
+        "ooxml-ppt",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
     ".doc": ("ole2", "application/msword"),
     ".xls": ("ole2", "application/vnd.ms-excel"),
     ".ppt": ("ole2", "application/vnd.ms-powerpoint"),
@@ -35,8 +39,9 @@ ALLOWED: dict[str, tuple[str, str]] = {
     ".ods": ("odf", "application/vnd.oasis.opendocument.spreadsheet"),
     ".odp": ("odf", "application/vnd.oasis.opendocument.presentation"),
 }
-ALLOWED_TEXT = "PDF, an image (PNG, JPEG, GIF, WebP), or a Word, Excel, PowerPoint or " \
-               "OpenDocument file"
+ALLOWED_TEXT = (
+    "PDF, an image (PNG, JPEG, GIF, WebP), or a Word, Excel, PowerPoint or OpenDocument file"
+)
 
 
 class EvidenceRefused(ValueError):
@@ -72,8 +77,11 @@ def _sniff(head: bytes, stream: IO[bytes]) -> str | None:
                     if mimetype.startswith(b"application/vnd.oasis.opendocument."):
                         return "odf"
                 if "[Content_Types].xml" in names:
-                    for prefix, kind in (("word/", "ooxml-word"), ("xl/", "ooxml-xl"),
-                                         ("ppt/", "ooxml-ppt")):
+                    for prefix, kind in (
+                        ("word/", "ooxml-word"),
+                        ("xl/", "ooxml-xl"),
+                        ("ppt/", "ooxml-ppt"),
+                    ):
                         if any(n.startswith(prefix) for n in names):
                             return kind
         except (zipfile.BadZipFile, OSError, KeyError):
@@ -89,7 +97,8 @@ def check_evidence(file: IO[bytes], name: str, size: int | None = None) -> Evide
     if size > MAX_EVIDENCE_BYTES:
         raise EvidenceRefused(
             f"The file is {size / 1024 / 1024:.1f} MB; the largest accepted is "
-            f"{MAX_EVIDENCE_BYTES // 1024 // 1024} MB.")
+            f"{MAX_EVIDENCE_BYTES // 1024 // 1024} MB."
+        )
     if size == 0:
         raise EvidenceRefused("The file is empty.")
     clean_name = PurePath(name.replace("\\", "/")).name[:200] or "evidence"
@@ -104,5 +113,6 @@ def check_evidence(file: IO[bytes], name: str, size: int | None = None) -> Evide
     if kind != expected:
         raise EvidenceRefused(
             f"The file's content is not what its name says ({extension}). It must be "
-            f"{ALLOWED_TEXT}.")
+            f"{ALLOWED_TEXT}."
+        )
     return EvidenceCheck(name=clean_name, content_type=content_type)

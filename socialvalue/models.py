@@ -31,8 +31,9 @@ FY_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
 class Theme(models.Model):
     code = models.CharField(max_length=20, unique=True)
     title = models.CharField(max_length=200)
-    mission = models.CharField(max_length=200, blank=True,
-                               help_text="The national mission or theme it follows.")
+    mission = models.CharField(
+        max_length=200, blank=True, help_text="The national mission or theme it follows."
+    )
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
 
@@ -64,7 +65,8 @@ class Measure(models.Model):
     description = models.TextField(blank=True)
     unit = models.CharField(max_length=60, help_text="What one unit is, e.g. FTE-years, hours.")
     active = models.BooleanField(
-        default=True, help_text="Inactive measures stay on old commitments but cannot be chosen.")
+        default=True, help_text="Inactive measures stay on old commitments but cannot be chosen."
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -79,17 +81,24 @@ class MeasureProxy(models.Model):
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="proxies")
     valid_from_fy = models.PositiveSmallIntegerField(
-        "valid from (financial year)", validators=FY_VALIDATORS,
-        help_text="The starting year: 2024 means 2024/25.")
-    value = models.DecimalField("proxy value (£ per unit)", max_digits=12, decimal_places=2,
-                                validators=[MinValueValidator(Decimal("0"))])
+        "valid from (financial year)",
+        validators=FY_VALIDATORS,
+        help_text="The starting year: 2024 means 2024/25.",
+    )
+    value = models.DecimalField(
+        "proxy value (£ per unit)",
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     basis = models.TextField(blank=True, help_text="Where the value comes from.")
 
     class Meta:
         ordering = ["measure", "valid_from_fy"]
         constraints = [
-            models.UniqueConstraint(fields=["measure", "valid_from_fy"],
-                                    name="measure_proxy_one_per_year"),
+            models.UniqueConstraint(
+                fields=["measure", "valid_from_fy"], name="measure_proxy_one_per_year"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -110,13 +119,15 @@ APPROACH_HINTS = {
 
 
 class ContractApproach(models.Model):
-    contract = models.OneToOneField(Contract, on_delete=models.CASCADE,
-                                    related_name="social_value_approach")
+    contract = models.OneToOneField(
+        Contract, on_delete=models.CASCADE, related_name="social_value_approach"
+    )
     approach = models.CharField(max_length=12, choices=Approach.choices)
     notes = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.contract.reference}: {self.get_approach_display()}"
@@ -125,19 +136,23 @@ class ContractApproach(models.Model):
 class Commitment(models.Model):
     """A supplier's promise on a contract: ``target_quantity`` units of a measure in a year."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE,
-                                 related_name="social_value_commitments")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="social_value_commitments"
+    )
     # Blank: the contract's supplier(s) as a whole. A framework's commitments name a supplier.
-    supplier = models.ForeignKey(AwardedSupplier, null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
+    supplier = models.ForeignKey(
+        AwardedSupplier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="commitments")
-    target_quantity = models.DecimalField(max_digits=14, decimal_places=2,
-                                          validators=[MinValueValidator(Decimal("0.01"))])
+    target_quantity = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     period_fy = models.PositiveSmallIntegerField("financial year", validators=FY_VALIDATORS)
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["contract", "period_fy", "measure__code", "pk"]
@@ -147,8 +162,12 @@ class Commitment(models.Model):
         return f"{self.measure.code} x {self.target_quantity} in {self.period_fy}"
 
 
-QUARTER_LABELS = {1: "April to June", 2: "July to September", 3: "October to December",
-                  4: "January to March"}
+QUARTER_LABELS = {
+    1: "April to June",
+    2: "July to September",
+    3: "October to December",
+    4: "January to March",
+}
 
 
 class DeliveryReturn(models.Model):
@@ -163,23 +182,28 @@ class DeliveryReturn(models.Model):
     period_fy = models.PositiveSmallIntegerField(validators=FY_VALIDATORS)
     quarter = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(4)],
-        help_text="Quarter of the financial year: 1 is April to June.")
-    quantity = models.DecimalField(max_digits=14, decimal_places=2,
-                                   validators=[MinValueValidator(Decimal("0"))])
+        help_text="Quarter of the financial year: 1 is April to June.",
+    )
+    quantity = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
     evidence_note = models.TextField(blank=True)
     evidence = models.FileField(upload_to="socialvalue/evidence/%Y/%m/", blank=True)
     evidence_name = models.CharField(max_length=255, blank=True)
     evidence_type = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED,
-                              db_index=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
     rejection_reason = models.CharField(max_length=500, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)
     submitted_by_name = models.CharField(max_length=200, blank=True)
-    link = models.ForeignKey("SupplierLink", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="returns")
+    link = models.ForeignKey(
+        "SupplierLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["commitment", "period_fy", "quarter", "submitted_at"]
@@ -187,7 +211,9 @@ class DeliveryReturn(models.Model):
             # A rejected return can be sent again; otherwise one return per quarter.
             models.UniqueConstraint(
                 fields=["commitment", "period_fy", "quarter"],
-                condition=~Q(status="rejected"), name="one_live_return_per_quarter"),
+                condition=~Q(status="rejected"),
+                name="one_live_return_per_quarter",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -210,13 +236,15 @@ class SupplierLink(models.Model):
     copy. A link stops working when it expires or is revoked.
     """
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE,
-                                 related_name="social_value_links")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="social_value_links"
+    )
     supplier = models.ForeignKey(AwardedSupplier, on_delete=models.CASCADE, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

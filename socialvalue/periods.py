@@ -28,8 +28,9 @@ class FyQuarter:
 
     @property
     def end(self) -> dt.date:
-        following = FyQuarter(self.fy + 1, 1) if self.quarter == 4 else FyQuarter(
-            self.fy, self.quarter + 1)
+        following = (
+            FyQuarter(self.fy + 1, 1) if self.quarter == 4 else FyQuarter(self.fy, self.quarter + 1)
+        )
         return following.start - dt.timedelta(days=1)
 
     @property

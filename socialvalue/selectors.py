@@ -92,11 +92,13 @@ def per_pound(social_value_pence: int, contract_value_pence: int | None) -> Deci
     if not contract_value_pence:
         return None
     return (Decimal(social_value_pence) / Decimal(contract_value_pence)).quantize(
-        Decimal("0.01"), ROUND_HALF_UP)
+        Decimal("0.01"), ROUND_HALF_UP
+    )
 
 
-def contract_value_pence(awarded_value: Decimal, start: dt.date, end: dt.date | None,
-                         fy: int | None) -> int | None:
+def contract_value_pence(
+    awarded_value: Decimal, start: dt.date, end: dt.date | None, fy: int | None
+) -> int | None:
     """The contract's value in pence, or for ``fy`` the share of it falling in that year by
     days of its term (None when the term has no end to share it over)."""
     whole = pence_from_decimal(awarded_value)
@@ -157,14 +159,20 @@ def _single_suppliers(contract_ids: set[int]) -> dict[int, tuple[str, str]]:
     """(name key, name) of the only supplier of each contract that has exactly one."""
     names: dict[int, list[tuple[str, str]]] = defaultdict(list)
     rows = AwardedSupplier.objects.filter(contract_id__in=contract_ids).values_list(
-        "contract_id", "name_key", "name")
+        "contract_id", "name_key", "name"
+    )
     for contract_id, key, name in rows:
         names[contract_id].append((key, name))
     return {cid: found[0] for cid, found in names.items() if len(found) == 1}
 
 
-def _lines(fy: int | None = None, *, contracts: Iterable[int] | None = None,
-           commitment_filter: Q | None = None, include_rejected: bool = False) -> list[_Line]:
+def _lines(
+    fy: int | None = None,
+    *,
+    contracts: Iterable[int] | None = None,
+    commitment_filter: Q | None = None,
+    include_rejected: bool = False,
+) -> list[_Line]:
     commitments = Commitment.objects.all()
     if fy is not None:
         commitments = commitments.filter(period_fy=fy)
@@ -172,14 +180,21 @@ def _lines(fy: int | None = None, *, contracts: Iterable[int] | None = None,
         commitments = commitments.filter(contract_id__in=list(contracts))
     if commitment_filter is not None:
         commitments = commitments.filter(commitment_filter)
-    fields = ("id", "contract_id", "supplier__name_key", "supplier__name", "measure_id",
-              "measure__outcome__theme_id", "period_fy", "target_quantity")
+    fields = (
+        "id",
+        "contract_id",
+        "supplier__name_key",
+        "supplier__name",
+        "measure_id",
+        "measure__outcome__theme_id",
+        "period_fy",
+        "target_quantity",
+    )
     c_rows = list(commitments.values_list(*fields))
     returns = DeliveryReturn.objects.filter(commitment__in=commitments)
     if not include_rejected:
         returns = returns.exclude(status=Status.REJECTED)
-    r_rows = list(returns.values_list(
-        "commitment_id", "period_fy", "quantity", "status"))
+    r_rows = list(returns.values_list("commitment_id", "period_fy", "quantity", "status"))
     by_id = {row[0]: row for row in c_rows}
     table = proxy_table({row[4] for row in c_rows})
     singles = _single_suppliers({row[1] for row in c_rows if row[2] is None})
@@ -189,12 +204,22 @@ def _lines(fy: int | None = None, *, contracts: Iterable[int] | None = None,
         if key is None:
             key, name = singles.get(contract_id, (f"#contract-{contract_id}", CONTRACT_WIDE))
         proxy = proxy_in_force(table, measure_id, year)
-        return _Line(kind, cid, contract_id, key, name, measure_id, theme_id, year, quantity,
-                     proxy, value_pence(quantity, proxy))
+        return _Line(
+            kind,
+            cid,
+            contract_id,
+            key,
+            name,
+            measure_id,
+            theme_id,
+            year,
+            quantity,
+            proxy,
+            value_pence(quantity, proxy),
+        )
 
     lines = [line("committed", row, row[6], row[7]) for row in c_rows]
-    lines += [line(status, by_id[cid], year, quantity)
-              for cid, year, quantity, status in r_rows]
+    lines += [line(status, by_id[cid], year, quantity) for cid, year, quantity, status in r_rows]
     return lines
 
 
@@ -225,9 +250,12 @@ class SocialValueTotals(Figures):
 
 def _contract_values(contract_ids: Iterable[int], fy: int | None) -> dict[int, int | None]:
     rows = Contract.objects.filter(pk__in=list(contract_ids)).values_list(
-        "pk", "awarded_value", "start_date", "end_date", "ended_on")
-    return {pk: contract_value_pence(value, start, ended_on or end, fy)
-            for pk, value, start, end, ended_on in rows}
+        "pk", "awarded_value", "start_date", "end_date", "ended_on"
+    )
+    return {
+        pk: contract_value_pence(value, start, ended_on or end, fy)
+        for pk, value, start, end, ended_on in rows
+    }
 
 
 def social_value_totals(fy: int | None = None) -> SocialValueTotals:
@@ -246,8 +274,9 @@ def social_value_totals(fy: int | None = None) -> SocialValueTotals:
             totals.returns_rejected += 1
     totals.contracts = len(contract_ids)
     values = _contract_values(contract_ids, fy).values()
-    totals.contract_value_pence = (None if any(v is None for v in values)
-                                   else sum(v for v in values if v is not None))
+    totals.contract_value_pence = (
+        None if any(v is None for v in values) else sum(v for v in values if v is not None)
+    )
     return totals
 
 
@@ -260,8 +289,10 @@ class ThemeFigures(Figures):
 def social_value_by_theme(fy: int | None = None) -> list[ThemeFigures]:
     """Every theme in catalogue order, with its committed, delivered and awaiting £."""
     groups = _group(_lines(fy), lambda item: item.theme_id)
-    return [ThemeFigures(code=t.code, title=t.title, **vars(groups.get(t.pk, Figures())))
-            for t in Theme.objects.all()]
+    return [
+        ThemeFigures(code=t.code, title=t.title, **vars(groups.get(t.pk, Figures())))
+        for t in Theme.objects.all()
+    ]
 
 
 @dataclass(kw_only=True)
@@ -286,21 +317,30 @@ def social_value_by_contract(fy: int | None = None) -> list[ContractFigures]:
     """Contracts with commitments (in ``fy``), largest committed first."""
     groups = _group(_lines(fy), lambda item: item.contract_id)
     values = _contract_values(groups, fy)
-    approaches = dict(ContractApproach.objects.filter(contract_id__in=groups).values_list(
-        "contract_id", "approach"))
+    approaches = dict(
+        ContractApproach.objects.filter(contract_id__in=groups).values_list(
+            "contract_id", "approach"
+        )
+    )
     labels = dict(ContractApproach._meta.get_field("approach").flatchoices)
     suppliers: dict[int, list[str]] = defaultdict(list)
     for cid, name in AwardedSupplier.objects.filter(contract_id__in=groups).values_list(
-            "contract_id", "name"):
+        "contract_id", "name"
+    ):
         suppliers[cid].append(name)
     rows = [
         ContractFigures(
-            contract_id=pk, reference=reference, title=title,
+            contract_id=pk,
+            reference=reference,
+            title=title,
             approach=str(labels.get(approaches.get(pk, ""), "Not recorded")),
-            suppliers="; ".join(suppliers[pk]), contract_value_pence=values.get(pk),
-            **vars(groups[pk]))
+            suppliers="; ".join(suppliers[pk]),
+            contract_value_pence=values.get(pk),
+            **vars(groups[pk]),
+        )
         for pk, reference, title in Contract.objects.filter(pk__in=groups).values_list(
-            "pk", "reference", "title")
+            "pk", "reference", "title"
+        )
     ]
     rows.sort(key=lambda r: (-r.committed_pence, r.reference))
     return rows
@@ -322,8 +362,10 @@ def social_value_by_supplier(fy: int | None = None) -> list[SupplierFigures]:
     for item in lines:
         names.setdefault(item.supplier_key, item.supplier_name)
         contracts[item.supplier_key].add(item.contract_id)
-    rows = [SupplierFigures(name=names[key], contracts=len(contracts[key]), **vars(figures))
-            for key, figures in groups.items()]
+    rows = [
+        SupplierFigures(name=names[key], contracts=len(contracts[key]), **vars(figures))
+        for key, figures in groups.items()
+    ]
     rows.sort(key=lambda r: (-r.committed_pence, r.name))
     return rows
 
@@ -360,7 +402,8 @@ def social_value_by_measure(fy: int | None = None) -> list[MeasureFigures]:
     lines = _lines(fy)
     rows: dict[int, MeasureFigures] = {}
     measures = Measure.objects.filter(pk__in={item.measure_id for item in lines}).values_list(
-        "pk", "code", "title", "unit", "outcome__theme__code")
+        "pk", "code", "title", "unit", "outcome__theme__code"
+    )
     for pk, code, title, unit, theme_code in measures:
         rows[pk] = MeasureFigures(code=code, title=title, unit=unit, theme_code=theme_code)
     for item in lines:
@@ -414,10 +457,14 @@ def overdue_returns(today: dt.date) -> list[OverdueContract]:
     """Contracts with a commitment whose quarterly return is past due (30 days after the
     quarter ends) and has not been sent, or was rejected and not sent again. Quarters
     outside the contract's term are not expected. Most overdue first."""
-    sent = set(DeliveryReturn.objects.exclude(status=Status.REJECTED).values_list(
-        "commitment_id", "period_fy", "quarter"))
+    sent = set(
+        DeliveryReturn.objects.exclude(status=Status.REJECTED).values_list(
+            "commitment_id", "period_fy", "quarter"
+        )
+    )
     commitments = Commitment.objects.filter(
-        period_fy__lte=FyQuarter.containing(today).fy).select_related("contract", "measure")
+        period_fy__lte=FyQuarter.containing(today).fy
+    ).select_related("contract", "measure")
     result: dict[int, OverdueContract] = {}
     for commitment in commitments:
         contract = commitment.contract
@@ -429,15 +476,29 @@ def overdue_returns(today: dt.date) -> list[OverdueContract]:
                 continue
             if (commitment.pk, quarter.fy, quarter.quarter) in sent:
                 continue
-            entry = result.setdefault(contract.pk, OverdueContract(
-                contract_id=contract.pk, reference=contract.reference, title=contract.title,
-                suppliers="", today=today))
-            entry.missing.append(MissingReturn(
-                commitment.pk, commitment.measure.code, commitment.measure.title, quarter,
-                quarter.due))
+            entry = result.setdefault(
+                contract.pk,
+                OverdueContract(
+                    contract_id=contract.pk,
+                    reference=contract.reference,
+                    title=contract.title,
+                    suppliers="",
+                    today=today,
+                ),
+            )
+            entry.missing.append(
+                MissingReturn(
+                    commitment.pk,
+                    commitment.measure.code,
+                    commitment.measure.title,
+                    quarter,
+                    quarter.due,
+                )
+            )
     names: dict[int, list[str]] = defaultdict(list)
     for cid, name in AwardedSupplier.objects.filter(contract_id__in=result).values_list(
-            "contract_id", "name"):
+        "contract_id", "name"
+    ):
         names[cid].append(name)
     for cid, entry in result.items():
         entry.suppliers = "; ".join(names[cid])
@@ -485,12 +546,16 @@ class ContractSocialValue(Figures):
 
 def _commitment_lines(commitments: QuerySet[Commitment]) -> list[CommitmentLine]:
     commitments = commitments.select_related("measure__outcome__theme", "supplier").order_by(
-        "period_fy", "measure__code", "pk")
+        "period_fy", "measure__code", "pk"
+    )
     items = list(commitments)
     table = proxy_table({c.measure_id for c in items})
     returns: dict[int, list[DeliveryReturn]] = defaultdict(list)
-    for record in DeliveryReturn.objects.filter(commitment__in=[c.pk for c in items]).order_by(
-            "period_fy", "quarter", "submitted_at").select_related("reviewed_by"):
+    for record in (
+        DeliveryReturn.objects.filter(commitment__in=[c.pk for c in items])
+        .order_by("period_fy", "quarter", "submitted_at")
+        .select_related("reviewed_by")
+    ):
         returns[record.commitment_id].append(record)
     lines: list[CommitmentLine] = []
     for commitment in items:
@@ -510,12 +575,17 @@ def _commitment_lines(commitments: QuerySet[Commitment]) -> list[CommitmentLine]
     return lines
 
 
-def _summary(contract: Contract, lines: list[CommitmentLine],
-             approach: ContractApproach | None) -> ContractSocialValue:
+def _summary(
+    contract: Contract, lines: list[CommitmentLine], approach: ContractApproach | None
+) -> ContractSocialValue:
     summary = ContractSocialValue(
-        contract=contract, approach=approach, commitments=lines,
+        contract=contract,
+        approach=approach,
+        commitments=lines,
         contract_value_pence=contract_value_pence(
-            contract.awarded_value, contract.start_date, contract.effective_end, None))
+            contract.awarded_value, contract.start_date, contract.effective_end, None
+        ),
+    )
     for line in lines:
         summary.committed_pence += line.committed_pence
         summary.delivered_pence += line.delivered_pence
@@ -534,19 +604,22 @@ def supplier_link_view(link: SupplierLink) -> ContractSocialValue:
     """What a supplier sees through its link: that contract only, and only the commitments
     that are its own or the contract's as a whole."""
     commitments = Commitment.objects.filter(contract_id=link.contract_id).filter(
-        Q(supplier__isnull=True) | Q(supplier_id=link.supplier_id))
+        Q(supplier__isnull=True) | Q(supplier_id=link.supplier_id)
+    )
     approach = ContractApproach.objects.filter(contract_id=link.contract_id).first()
     return _summary(link.contract, _commitment_lines(commitments), approach)
 
 
 def contract_links(contract: Contract) -> QuerySet[SupplierLink]:
-    return SupplierLink.objects.filter(contract=contract).select_related("supplier",
-                                                                         "created_by")
+    return SupplierLink.objects.filter(contract=contract).select_related("supplier", "created_by")
 
 
 def returns_awaiting_verification() -> QuerySet[DeliveryReturn]:
-    return DeliveryReturn.objects.filter(status=Status.SUBMITTED).select_related(
-        "commitment__contract", "commitment__measure").order_by("submitted_at")
+    return (
+        DeliveryReturn.objects.filter(status=Status.SUBMITTED)
+        .select_related("commitment__contract", "commitment__measure")
+        .order_by("submitted_at")
+    )
 
 
 # ---------------------------------------------------------------------------- links
@@ -567,8 +640,11 @@ def supplier_link_by_token(token: str) -> SupplierLink:
 
     if not token or len(token) > 100:
         raise LinkInvalid
-    link = SupplierLink.objects.select_related("contract", "supplier").filter(
-        token_hash=token_hash(token)).first()
+    link = (
+        SupplierLink.objects.select_related("contract", "supplier")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
     if link is None:
         raise LinkInvalid
     if not link.is_live:

@@ -43,8 +43,9 @@ LINK_DAYS = 120  # a supplier link lasts about a quarter and its return window
 
 
 @transaction.atomic
-def catalogue_load_starter(*, path: Path | None = None, only_if_empty: bool = True,
-                           using: str = "default") -> int:
+def catalogue_load_starter(
+    *, path: Path | None = None, only_if_empty: bool = True, using: str = "default"
+) -> int:
     """Load the starter catalogue (``socialvalue/catalogue/starter.json``); returns how many
     measures were added. Idempotent: codes already present are left as the council edited them;
     with ``only_if_empty`` nothing is loaded once the council has any catalogue of its own."""
@@ -53,26 +54,44 @@ def catalogue_load_starter(*, path: Path | None = None, only_if_empty: bool = Tr
     data = load_starter_catalogue(path)
     added = 0
     for t_pos, theme_data in enumerate(data["themes"], start=1):
-        theme, _ = Theme.objects.using(using).get_or_create(code=theme_data["code"], defaults={
-            "title": theme_data["title"], "mission": theme_data.get("mission", ""),
-            "description": theme_data.get("description", ""), "position": t_pos})
+        theme, _ = Theme.objects.using(using).get_or_create(
+            code=theme_data["code"],
+            defaults={
+                "title": theme_data["title"],
+                "mission": theme_data.get("mission", ""),
+                "description": theme_data.get("description", ""),
+                "position": t_pos,
+            },
+        )
         for o_pos, outcome_data in enumerate(theme_data["outcomes"], start=1):
             outcome, _ = Outcome.objects.using(using).get_or_create(
-                code=outcome_data["code"], defaults={
-                    "theme": theme, "title": outcome_data["title"],
-                    "description": outcome_data.get("description", ""), "position": o_pos})
+                code=outcome_data["code"],
+                defaults={
+                    "theme": theme,
+                    "title": outcome_data["title"],
+                    "description": outcome_data.get("description", ""),
+                    "position": o_pos,
+                },
+            )
             for m_pos, measure_data in enumerate(outcome_data["measures"], start=1):
                 measure, created = Measure.objects.using(using).get_or_create(
-                    code=measure_data["code"], defaults={
-                        "outcome": outcome, "title": measure_data["title"],
-                        "unit": measure_data["unit"], "position": m_pos,
-                        "description": measure_data.get("description", "")})
+                    code=measure_data["code"],
+                    defaults={
+                        "outcome": outcome,
+                        "title": measure_data["title"],
+                        "unit": measure_data["unit"],
+                        "position": m_pos,
+                        "description": measure_data.get("description", ""),
+                    },
+                )
                 if created:
                     added += 1
                     MeasureProxy.objects.using(using).create(
-                        measure=measure, valid_from_fy=measure_data["valid_from"],
+                        measure=measure,
+                        valid_from_fy=measure_data["valid_from"],
                         value=Decimal(measure_data["proxy_value"]),
-                        basis=measure_data.get("proxy_basis", ""))
+                        basis=measure_data.get("proxy_basis", ""),
+                    )
     return added
 
 
@@ -83,11 +102,22 @@ def catalogue_rows() -> list[CatalogueRow]:
         outcome, theme = measure.outcome, measure.outcome.theme
         proxies: list[MeasureProxy | None] = [*measure.proxies.all()] or [None]
         for proxy in proxies:
-            rows.append(CatalogueRow(
-                theme.code, theme.title, theme.mission, outcome.code, outcome.title,
-                measure.code, measure.title, measure.unit, measure.description,
-                proxy.value if proxy else None, proxy.valid_from_fy if proxy else None,
-                proxy.basis if proxy else ""))
+            rows.append(
+                CatalogueRow(
+                    theme.code,
+                    theme.title,
+                    theme.mission,
+                    outcome.code,
+                    outcome.title,
+                    measure.code,
+                    measure.title,
+                    measure.unit,
+                    measure.description,
+                    proxy.value if proxy else None,
+                    proxy.valid_from_fy if proxy else None,
+                    proxy.basis if proxy else "",
+                )
+            )
     return rows
 
 
@@ -115,14 +145,14 @@ def catalogue_xlsx_import(*, file: IO[bytes]) -> CatalogueImported:
     """
     sheet = read_catalogue(file)
     themes: dict[str, Theme] = {}
-    next_pos = (Theme.objects.order_by("-position").values_list("position", flat=True).first()
-                or 0)
+    next_pos = Theme.objects.order_by("-position").values_list("position", flat=True).first() or 0
     for code, t in sheet.themes.items():
         theme = Theme.objects.filter(code=code).first()
         if theme is None:
             next_pos += 1
-            theme = Theme.objects.create(code=code, title=t.title, mission=t.mission,
-                                         position=next_pos)
+            theme = Theme.objects.create(
+                code=code, title=t.title, mission=t.mission, position=next_pos
+            )
         else:
             theme.title, theme.mission = t.title, t.mission or theme.mission
             theme.save()
@@ -130,21 +160,28 @@ def catalogue_xlsx_import(*, file: IO[bytes]) -> CatalogueImported:
     outcomes: dict[str, Outcome] = {}
     for position, (code, o) in enumerate(sheet.outcomes.items(), start=1):
         outcome, _ = Outcome.objects.update_or_create(
-            code=code, defaults={"theme": themes[o.theme_code], "title": o.title},
-            create_defaults={"theme": themes[o.theme_code], "title": o.title,
-                             "position": position})
+            code=code,
+            defaults={"theme": themes[o.theme_code], "title": o.title},
+            create_defaults={"theme": themes[o.theme_code], "title": o.title, "position": position},
+        )
         outcomes[code] = outcome
     added = updated = proxies = 0
     for position, (code, m) in enumerate(sheet.measures.items(), start=1):
-        values = {"outcome": outcomes[m.outcome_code], "title": m.title, "unit": m.unit,
-                  "description": m.description}
+        values = {
+            "outcome": outcomes[m.outcome_code],
+            "title": m.title,
+            "unit": m.unit,
+            "description": m.description,
+        }
         measure, created = Measure.objects.update_or_create(
-            code=code, defaults=values, create_defaults={**values, "position": position})
+            code=code, defaults=values, create_defaults={**values, "position": position}
+        )
         added += created
         updated += not created
         for year, (value, basis) in m.proxies.items():
             MeasureProxy.objects.update_or_create(
-                measure=measure, valid_from_fy=year, defaults={"value": value, "basis": basis})
+                measure=measure, valid_from_fy=year, defaults={"value": value, "basis": basis}
+            )
             proxies += 1
     return CatalogueImported(len(themes), len(outcomes), added, updated, proxies)
 
@@ -157,14 +194,17 @@ def measure_save(*, measure: Measure) -> Measure:
 
 
 @transaction.atomic
-def measure_proxy_set(*, measure: Measure, valid_from_fy: int, value: Decimal,
-                      basis: str = "") -> MeasureProxy:
+def measure_proxy_set(
+    *, measure: Measure, valid_from_fy: int, value: Decimal, basis: str = ""
+) -> MeasureProxy:
     """Set the measure's proxy from a financial year on (replacing one for that same year)."""
     if value < 0:
         raise ValidationError({"value": "A proxy value cannot be negative."})
     proxy, _ = MeasureProxy.objects.update_or_create(
-        measure=measure, valid_from_fy=valid_from_fy,
-        defaults={"value": value.quantize(Decimal("0.01")), "basis": basis})
+        measure=measure,
+        valid_from_fy=valid_from_fy,
+        defaults={"value": value.quantize(Decimal("0.01")), "basis": basis},
+    )
     return proxy
 
 
@@ -179,17 +219,25 @@ def measure_proxy_delete(*, proxy: MeasureProxy) -> None:
 
 
 @transaction.atomic
-def contract_approach_set(*, contract: Contract, approach: str, notes: str = "",
-                          user: User | None) -> ContractApproach:
+def contract_approach_set(
+    *, contract: Contract, approach: str, notes: str = "", user: User | None
+) -> ContractApproach:
     if approach not in Approach.values:
         raise ValidationError({"approach": "Choose additional, prescribed or required."})
     record, _ = ContractApproach.objects.update_or_create(
-        contract=contract, defaults={"approach": approach, "notes": notes, "updated_by": user})
+        contract=contract, defaults={"approach": approach, "notes": notes, "updated_by": user}
+    )
     return record
 
 
-def _check_commitment(*, contract: Contract, supplier: AwardedSupplier | None,
-                      measure: Measure, target_quantity: Decimal, period_fy: int) -> None:
+def _check_commitment(
+    *,
+    contract: Contract,
+    supplier: AwardedSupplier | None,
+    measure: Measure,
+    target_quantity: Decimal,
+    period_fy: int,
+) -> None:
     errors: dict[str, str] = {}
     if supplier is not None and supplier.contract_id != contract.pk:
         errors["supplier"] = "Choose one of this contract's suppliers."
@@ -201,34 +249,66 @@ def _check_commitment(*, contract: Contract, supplier: AwardedSupplier | None,
         first = measure.proxies.order_by("valid_from_fy").first()
         errors["period_fy"] = (
             f"{measure.code} has no proxy value for {period_fy}/{(period_fy + 1) % 100:02d}"
-            + (f"; its first is from {first.valid_from_fy}." if first else "."))
+            + (f"; its first is from {first.valid_from_fy}." if first else ".")
+        )
     if errors:
         raise ValidationError(errors)
 
 
 @transaction.atomic
-def commitment_create(*, contract: Contract, measure: Measure, target_quantity: Decimal,
-                      period_fy: int, supplier: AwardedSupplier | None = None, note: str = "",
-                      user: User | None) -> Commitment:
+def commitment_create(
+    *,
+    contract: Contract,
+    measure: Measure,
+    target_quantity: Decimal,
+    period_fy: int,
+    supplier: AwardedSupplier | None = None,
+    note: str = "",
+    user: User | None,
+) -> Commitment:
     if not measure.active:
         raise ValidationError({"measure": f"{measure.code} is no longer in use."})
-    _check_commitment(contract=contract, supplier=supplier, measure=measure,
-                      target_quantity=target_quantity, period_fy=period_fy)
+    _check_commitment(
+        contract=contract,
+        supplier=supplier,
+        measure=measure,
+        target_quantity=target_quantity,
+        period_fy=period_fy,
+    )
     return Commitment.objects.create(
-        contract=contract, supplier=supplier, measure=measure, target_quantity=target_quantity,
-        period_fy=period_fy, note=note, created_by=user)
+        contract=contract,
+        supplier=supplier,
+        measure=measure,
+        target_quantity=target_quantity,
+        period_fy=period_fy,
+        note=note,
+        created_by=user,
+    )
 
 
 @transaction.atomic
-def commitment_update(*, commitment: Commitment, target_quantity: Decimal, note: str,
-                      supplier: AwardedSupplier | None, user: User | None) -> Commitment:
+def commitment_update(
+    *,
+    commitment: Commitment,
+    target_quantity: Decimal,
+    note: str,
+    supplier: AwardedSupplier | None,
+    user: User | None,
+) -> Commitment:
     """Change a commitment's target, note or supplier (measure and year stay: returns hang
     on them)."""
-    _check_commitment(contract=commitment.contract, supplier=supplier,
-                      measure=commitment.measure, target_quantity=target_quantity,
-                      period_fy=commitment.period_fy)
+    _check_commitment(
+        contract=commitment.contract,
+        supplier=supplier,
+        measure=commitment.measure,
+        target_quantity=target_quantity,
+        period_fy=commitment.period_fy,
+    )
     commitment.target_quantity, commitment.note, commitment.supplier = (
-        target_quantity, note, supplier)
+        target_quantity,
+        note,
+        supplier,
+    )
     commitment.save()
     return commitment
 
@@ -248,8 +328,9 @@ def token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def supplier_link_create(*, contract: Contract, supplier: AwardedSupplier, user: User | None,
-                         days: int = LINK_DAYS) -> tuple[SupplierLink, str]:
+def supplier_link_create(
+    *, contract: Contract, supplier: AwardedSupplier, user: User | None, days: int = LINK_DAYS
+) -> tuple[SupplierLink, str]:
     """A new link for ``supplier`` to report on ``contract``; returns it and its token (the
     only copy: the database keeps a hash)."""
     if supplier.contract_id != contract.pk:
@@ -258,8 +339,12 @@ def supplier_link_create(*, contract: Contract, supplier: AwardedSupplier, user:
         raise ValidationError({"days": "A link lasts between 1 and 366 days."})
     token = secrets.token_urlsafe(32)
     link = SupplierLink.objects.create(
-        contract=contract, supplier=supplier, token_hash=token_hash(token), created_by=user,
-        expires_at=timezone.now() + timedelta(days=days))
+        contract=contract,
+        supplier=supplier,
+        token_hash=token_hash(token),
+        created_by=user,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
     return link, token
 
 
@@ -276,8 +361,9 @@ def supplier_link_email(*, link: SupplierLink, url: str, to: str, sender: User) 
         f"Anyone with the link can send returns for your organisation on this contract, so "
         f"please do not forward this email outside your organisation.\n"
     )
-    email_after_commit(subject=f"Social value returns for {contract.reference}", body=body,
-                       to=to.strip().lower())
+    email_after_commit(
+        subject=f"Social value returns for {contract.reference}", body=body, to=to.strip().lower()
+    )
 
 
 @transaction.atomic
@@ -306,17 +392,28 @@ def _check_return(*, commitment: Commitment, quarter: int, quantity: Decimal) ->
     if errors:
         raise ValidationError(errors)
     live = commitment.returns.filter(period_fy=commitment.period_fy, quarter=quarter).exclude(
-        status=DeliveryReturn.Status.REJECTED)
+        status=DeliveryReturn.Status.REJECTED
+    )
     if live.exists():
-        raise ValidationError({"quarter": "A return for this commitment and quarter has "
-                               "already been sent. Only a rejected return can be sent again."})
+        raise ValidationError(
+            {
+                "quarter": "A return for this commitment and quarter has "
+                "already been sent. Only a rejected return can be sent again."
+            }
+        )
 
 
 @transaction.atomic
-def delivery_return_submit(*, commitment: Commitment, quarter: int, quantity: Decimal,
-                           evidence_note: str = "", evidence: UploadedFile | None = None,
-                           submitted_by_name: str = "", link: SupplierLink | None = None
-                           ) -> DeliveryReturn:
+def delivery_return_submit(
+    *,
+    commitment: Commitment,
+    quarter: int,
+    quantity: Decimal,
+    evidence_note: str = "",
+    evidence: UploadedFile | None = None,
+    submitted_by_name: str = "",
+    link: SupplierLink | None = None,
+) -> DeliveryReturn:
     """A quarter's delivery against a commitment, awaiting an officer's verification.
 
     Through a supplier link the commitment must belong to the link's contract and supplier;
@@ -326,14 +423,21 @@ def delivery_return_submit(*, commitment: Commitment, quarter: int, quantity: De
         if not link.is_live:
             raise ValidationError("This link has expired.")
         if commitment.contract_id != link.contract_id or commitment.supplier_id not in (
-                None, link.supplier_id):
+            None,
+            link.supplier_id,
+        ):
             raise ValidationError({"commitment": "Choose one of this contract's commitments."})
     Commitment.objects.select_for_update().filter(pk=commitment.pk).first()
     _check_return(commitment=commitment, quarter=quarter, quantity=quantity)
     record = DeliveryReturn(
-        commitment=commitment, period_fy=commitment.period_fy, quarter=quarter,
-        quantity=quantity, evidence_note=evidence_note.strip(),
-        submitted_by_name=" ".join(submitted_by_name.split())[:200], link=link)
+        commitment=commitment,
+        period_fy=commitment.period_fy,
+        quarter=quarter,
+        quantity=quantity,
+        evidence_note=evidence_note.strip(),
+        submitted_by_name=" ".join(submitted_by_name.split())[:200],
+        link=link,
+    )
     if evidence is not None:
         try:
             checked = check_evidence(evidence, evidence.name or "evidence", evidence.size)
@@ -347,8 +451,9 @@ def delivery_return_submit(*, commitment: Commitment, quarter: int, quantity: De
     except IntegrityError:
         if record.evidence:
             record.evidence.delete(save=False)
-        raise ValidationError({"quarter": "A return for this commitment and quarter has "
-                               "already been sent."}) from None
+        raise ValidationError(
+            {"quarter": "A return for this commitment and quarter has already been sent."}
+        ) from None
     return record
 
 
@@ -358,15 +463,19 @@ def delivery_return_verify(*, delivery_return: DeliveryReturn, user: User) -> De
     if record.status != DeliveryReturn.Status.SUBMITTED:
         raise ValidationError(f"This return is already {record.get_status_display().lower()}.")
     record.status, record.reviewed_at, record.reviewed_by = (
-        DeliveryReturn.Status.VERIFIED, timezone.now(), user)
+        DeliveryReturn.Status.VERIFIED,
+        timezone.now(),
+        user,
+    )
     record.rejection_reason = ""
     record.save()
     return record
 
 
 @transaction.atomic
-def delivery_return_reject(*, delivery_return: DeliveryReturn, reason: str,
-                           user: User) -> DeliveryReturn:
+def delivery_return_reject(
+    *, delivery_return: DeliveryReturn, reason: str, user: User
+) -> DeliveryReturn:
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationError({"reason": "Say why the return is rejected: the supplier sees it."})
@@ -374,7 +483,10 @@ def delivery_return_reject(*, delivery_return: DeliveryReturn, reason: str,
     if record.status == DeliveryReturn.Status.REJECTED:
         raise ValidationError("This return is already rejected.")
     record.status, record.reviewed_at, record.reviewed_by = (
-        DeliveryReturn.Status.REJECTED, timezone.now(), user)
+        DeliveryReturn.Status.REJECTED,
+        timezone.now(),
+        user,
+    )
     record.rejection_reason = reason[:500]
     record.save()
     return record
@@ -407,12 +519,16 @@ def demo_social_value_load(*, seed: int = 20240401, contracts: int = 40) -> Demo
         return DemoLoaded(0, 0, 0)
     today = timezone.localdate()
     current = financial_year_of(today)
-    candidates = (Contract.objects.filter(status=Contract.Status.REGISTERED)
-                  .exclude(social_value_commitments__isnull=False)
-                  .order_by("-awarded_value", "reference")[:contracts])
-    reasons = ["The evidence does not show the hours claimed.",
-               "The apprentices named started before the contract.",
-               "Please attach the payroll summary for the quarter."]
+    candidates = (
+        Contract.objects.filter(status=Contract.Status.REGISTERED)
+        .exclude(social_value_commitments__isnull=False)
+        .order_by("-awarded_value", "reference")[:contracts]
+    )
+    reasons = [
+        "The evidence does not show the hours claimed.",
+        "The apprentices named started before the contract.",
+        "Please attach the payroll summary for the quarter.",
+    ]
     done_contracts = done_commitments = done_returns = 0
     for contract in candidates:
         supplier = contract.suppliers.first()
@@ -421,9 +537,14 @@ def demo_social_value_load(*, seed: int = 20240401, contracts: int = 40) -> Demo
         last_fy = min(financial_year_of(end) if end else current + 1, current)
         if last_fy < first_fy:
             continue
-        contract_approach_set(contract=contract, approach=rng.choice(
-            [Approach.PRESCRIBED, Approach.PRESCRIBED, Approach.ADDITIONAL, Approach.REQUIRED]),
-            notes="", user=None)
+        contract_approach_set(
+            contract=contract,
+            approach=rng.choice(
+                [Approach.PRESCRIBED, Approach.PRESCRIBED, Approach.ADDITIONAL, Approach.REQUIRED]
+            ),
+            notes="",
+            user=None,
+        )
         done_contracts += 1
         scale = max(Decimal(1), (contract.awarded_value / Decimal(1_000_000)).sqrt())
         chosen = rng.sample(measures, k=min(len(measures), rng.randint(2, 5)))
@@ -440,8 +561,13 @@ def demo_social_value_load(*, seed: int = 20240401, contracts: int = 40) -> Demo
                     base = (base / 10).quantize(Decimal("0.5"))
                 target = max(Decimal("1"), base.quantize(Decimal("1")))
                 commitment = Commitment.objects.create(
-                    contract=contract, supplier=supplier, measure=measure,
-                    target_quantity=target, period_fy=fy, note="Demo commitment")
+                    contract=contract,
+                    supplier=supplier,
+                    measure=measure,
+                    target_quantity=target,
+                    period_fy=fy,
+                    note="Demo commitment",
+                )
                 done_commitments += 1
                 for quarter in FyQuarter.of_year(fy):
                     if quarter.due >= today or quarter.end < contract.start_date:
@@ -450,18 +576,29 @@ def demo_social_value_load(*, seed: int = 20240401, contracts: int = 40) -> Demo
                     if roll < 0.2:
                         continue  # missing: shows as overdue
                     quantity = (target / 4 * Decimal(rng.uniform(0.5, 1.3))).quantize(
-                        Decimal("0.01"))
-                    status = (DeliveryReturn.Status.VERIFIED if roll < 0.85 else
-                              DeliveryReturn.Status.SUBMITTED if roll < 0.95 else
-                              DeliveryReturn.Status.REJECTED)
+                        Decimal("0.01")
+                    )
+                    status = (
+                        DeliveryReturn.Status.VERIFIED
+                        if roll < 0.85
+                        else DeliveryReturn.Status.SUBMITTED
+                        if roll < 0.95
+                        else DeliveryReturn.Status.REJECTED
+                    )
                     DeliveryReturn.objects.create(
-                        commitment=commitment, period_fy=fy, quarter=quarter.quarter,
-                        quantity=quantity, status=status,
+                        commitment=commitment,
+                        period_fy=fy,
+                        quarter=quarter.quarter,
+                        quantity=quantity,
+                        status=status,
                         evidence_note="Quarterly monitoring report and timesheets.",
                         submitted_by_name="Contract manager",
                         rejection_reason=rng.choice(reasons)
-                        if status == DeliveryReturn.Status.REJECTED else "",
+                        if status == DeliveryReturn.Status.REJECTED
+                        else "",
                         reviewed_at=timezone.now()
-                        if status != DeliveryReturn.Status.SUBMITTED else None)
+                        if status != DeliveryReturn.Status.SUBMITTED
+                        else None,
+                    )
                     done_returns += 1
     return DemoLoaded(done_contracts, done_commitments, done_returns)

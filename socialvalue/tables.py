@@ -12,8 +12,10 @@ from django.utils.html import format_html
 
 from portal.formatting import financial_year_label, percent_text, pounds, pounds_decimal
 
-NUMERIC = {"th": {"class": "govuk-table__header--numeric"},
-           "td": {"class": "govuk-table__cell--numeric"}}
+NUMERIC = {
+    "th": {"class": "govuk-table__header--numeric"},
+    "td": {"class": "govuk-table__cell--numeric"},
+}
 TEMPLATE = "portal/tables/govuk_table.html"
 
 
@@ -103,8 +105,11 @@ class ContractTable(tables.Table):
         empty_text = "No contracts have social value commitments in this period."
 
     def render_reference(self, record: Any, value: str) -> str:
-        return format_html('<a class="govuk-link" href="{}">{}</a>',
-                           reverse("socialvalue:contract", args=[record.contract_id]), value)
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("socialvalue:contract", args=[record.contract_id]),
+            value,
+        )
 
     def value_reference(self, value: str) -> str:
         return value
@@ -174,8 +179,11 @@ class OverdueTable(tables.Table):
         empty_text = "No returns are overdue."
 
     def render_reference(self, record: Any, value: str) -> str:
-        return format_html('<a class="govuk-link" href="{}">{}</a>',
-                           reverse("socialvalue:contract", args=[record.contract_id]), value)
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("socialvalue:contract", args=[record.contract_id]),
+            value,
+        )
 
     def value_reference(self, value: str) -> str:
         return value

@@ -19,8 +19,14 @@ from spend.models import LocalityClass, Payment, SpendSummary
 
 SELECT = forms.Select(attrs={"class": "govuk-select"})
 SEARCH = forms.TextInput(attrs={"class": "govuk-input", "type": "search"})
-POUNDS = forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-10", "min": "0",
-                                  "step": "1", "inputmode": "numeric"})
+POUNDS = forms.NumberInput(
+    attrs={
+        "class": "govuk-input govuk-input--width-10",
+        "min": "0",
+        "step": "1",
+        "inputmode": "numeric",
+    }
+)
 
 
 def year_choices() -> list[tuple[str, str]]:
@@ -28,8 +34,9 @@ def year_choices() -> list[tuple[str, str]]:
 
 
 def category_choices() -> list[tuple[str, str]]:
-    return ([(str(c.pk), c.name) for c in selectors.categories()]
-            + [("none", selectors.UNCATEGORISED)])
+    return [(str(c.pk), c.name) for c in selectors.categories()] + [
+        ("none", selectors.UNCATEGORISED)
+    ]
 
 
 def _pence(pounds: Any) -> int | None:
@@ -37,18 +44,26 @@ def _pence(pounds: Any) -> int | None:
 
 
 class SupplierSpendFilter(django_filters.FilterSet):
-    fy = django_filters.ChoiceFilter(label="Financial year", choices=[], widget=SELECT,
-                                     empty_label="All years", method="ignore")
-    category = django_filters.ChoiceFilter(label="Category", choices=[], widget=SELECT,
-                                           empty_label="All", method="ignore")
-    locality = django_filters.ChoiceFilter(label="Locality class", choices=LocalityClass.choices,
-                                           widget=SELECT, empty_label="All", method="ignore")
-    q = django_filters.CharFilter(label="Supplier name or number", widget=SEARCH,
-                                  method="ignore")
-    min_spend = django_filters.NumberFilter(label="Spend at least (£)", widget=POUNDS,
-                                            method="ignore", min_value=0)
-    max_spend = django_filters.NumberFilter(label="Spend at most (£)", widget=POUNDS,
-                                            method="ignore", min_value=0)
+    fy = django_filters.ChoiceFilter(
+        label="Financial year", choices=[], widget=SELECT, empty_label="All years", method="ignore"
+    )
+    category = django_filters.ChoiceFilter(
+        label="Category", choices=[], widget=SELECT, empty_label="All", method="ignore"
+    )
+    locality = django_filters.ChoiceFilter(
+        label="Locality class",
+        choices=LocalityClass.choices,
+        widget=SELECT,
+        empty_label="All",
+        method="ignore",
+    )
+    q = django_filters.CharFilter(label="Supplier name or number", widget=SEARCH, method="ignore")
+    min_spend = django_filters.NumberFilter(
+        label="Spend at least (£)", widget=POUNDS, method="ignore", min_value=0
+    )
+    max_spend = django_filters.NumberFilter(
+        label="Spend at most (£)", widget=POUNDS, method="ignore", min_value=0
+    )
 
     class Meta:
         model = SpendSummary
@@ -82,16 +97,27 @@ class SupplierSpendFilter(django_filters.FilterSet):
 
 
 class PaymentFilter(django_filters.FilterSet):
-    fy = django_filters.ChoiceFilter(label="Financial year", choices=[], widget=SELECT,
-                                     empty_label="All years", method="ignore")
+    fy = django_filters.ChoiceFilter(
+        label="Financial year", choices=[], widget=SELECT, empty_label="All years", method="ignore"
+    )
     month = django_filters.CharFilter(
-        label="Month", method="ignore", help_text="For example 2023-04",
-        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-5",
-                                      "pattern": r"\d{4}-\d{2}"}))
-    category = django_filters.ChoiceFilter(label="Category", choices=[], widget=SELECT,
-                                           empty_label="All", method="ignore")
-    locality = django_filters.ChoiceFilter(label="Locality class", choices=LocalityClass.choices,
-                                           widget=SELECT, empty_label="All", method="ignore")
+        label="Month",
+        method="ignore",
+        help_text="For example 2023-04",
+        widget=forms.TextInput(
+            attrs={"class": "govuk-input govuk-input--width-5", "pattern": r"\d{4}-\d{2}"}
+        ),
+    )
+    category = django_filters.ChoiceFilter(
+        label="Category", choices=[], widget=SELECT, empty_label="All", method="ignore"
+    )
+    locality = django_filters.ChoiceFilter(
+        label="Locality class",
+        choices=LocalityClass.choices,
+        widget=SELECT,
+        empty_label="All",
+        method="ignore",
+    )
     supplier = django_filters.NumberFilter(widget=forms.HiddenInput, method="ignore")
     site = django_filters.NumberFilter(widget=forms.HiddenInput, method="ignore")
     top = django_filters.NumberFilter(widget=forms.HiddenInput, method="ignore", min_value=1)
@@ -119,18 +145,26 @@ class PaymentFilter(django_filters.FilterSet):
                 month = dt.date(year, number_of_month, 1)
             except (TypeError, ValueError):
                 self.form.add_error("month", "Enter a month as year and month, like 2023-04.")
+
         def number(key: str) -> int | None:
             return None if data.get(key) is None else int(data[key])
+
         tail = number("tail")
         return selectors.PaymentFilters(
-            fy=int(data["fy"]) if data.get("fy") else None, month=month,
-            supplier=number("supplier"), category=data.get("category") or None,
-            locality=data.get("locality") or None, site=number("site"), top=number("top"),
-            tail=None if tail is None else tail * 100)
+            fy=int(data["fy"]) if data.get("fy") else None,
+            month=month,
+            supplier=number("supplier"),
+            category=data.get("category") or None,
+            locality=data.get("locality") or None,
+            site=number("site"),
+            top=number("top"),
+            tail=None if tail is None else tail * 100,
+        )
 
     @property
     def qs(self) -> QuerySet[Any]:
         if not hasattr(self, "_qs"):
-            self._qs = (selectors.payments(self.selected)
-                        .select_related("supplier", "category", "site"))
+            self._qs = selectors.payments(self.selected).select_related(
+                "supplier", "category", "site"
+            )
         return self._qs

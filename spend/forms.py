@@ -24,10 +24,14 @@ class UploadForm(forms.Form):
     )
     layout = forms.ChoiceField(
         label="File layout",
-        choices=[("auto", "Work it out from the header row (recommended)"),
-                 ("r12", "Oracle E-Business Suite R12"), ("fusion", "Oracle Fusion"),
-                 ("transparency", "Published spend over £500 file")],
-        initial="auto", widget=forms.RadioSelect,
+        choices=[
+            ("auto", "Work it out from the header row (recommended)"),
+            ("r12", "Oracle E-Business Suite R12"),
+            ("fusion", "Oracle Fusion"),
+            ("transparency", "Published spend over £500 file"),
+        ],
+        initial="auto",
+        widget=forms.RadioSelect,
     )
 
 
@@ -48,37 +52,57 @@ MAPPABLE_FIELDS = (
 class ColumnMappingForm(forms.Form):
     """Which column of an unrecognised file holds each field, saved as a reusable profile."""
 
-    name = forms.CharField(label="Name for this layout", max_length=120,
-                           help_text="For example 'Hyndburn spend file'. Files with the same "
-                           "column headings will use this mapping automatically.")
+    name = forms.CharField(
+        label="Name for this layout",
+        max_length=120,
+        help_text="For example 'Hyndburn spend file'. Files with the same "
+        "column headings will use this mapping automatically.",
+    )
 
     def __init__(self, *args: Any, headings: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", "Not in this file"), *[(h, h) for h in headings]]
         for field_name, label, required in MAPPABLE_FIELDS:
             self.fields[field_name] = forms.ChoiceField(
-                label=label, choices=choices, required=required,
-                widget=forms.Select(attrs={"class": "govuk-select"}))
+                label=label,
+                choices=choices,
+                required=required,
+                widget=forms.Select(attrs={"class": "govuk-select"}),
+            )
 
     def mapping(self) -> dict[str, str]:
-        return {name: self.cleaned_data[name] for name, _, _ in MAPPABLE_FIELDS
-                if self.cleaned_data.get(name)}
+        return {
+            name: self.cleaned_data[name]
+            for name, _, _ in MAPPABLE_FIELDS
+            if self.cleaned_data.get(name)
+        }
 
 
 class CategoryRuleForm(forms.Form):
     """Add a rule, or change the category of an account-code prefix that has one."""
 
     account_prefix = forms.RegexField(
-        label="Account code starts with", max_length=30, regex=r"^[0-9A-Za-z.\-]+$",
+        label="Account code starts with",
+        max_length=30,
+        regex=r"^[0-9A-Za-z.\-]+$",
         help_text="For example 521 for every account from 52100 to 52199. The longest "
         "matching rule wins.",
-        error_messages={"invalid": "Enter the start of an account code: letters, digits, "
-                                   "dots or hyphens."},
-        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10"}))
+        error_messages={
+            "invalid": "Enter the start of an account code: letters, digits, dots or hyphens."
+        },
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10"}),
+    )
     category_name = forms.CharField(
-        label="Category", max_length=100,
+        label="Category",
+        max_length=100,
         help_text="An existing category name, or a new one.",
-        widget=forms.TextInput(attrs={"class": "govuk-input govuk-!-width-one-half",
-                                      "list": "category-names"}))
-    note = forms.CharField(label="Note (optional)", max_length=200, required=False,
-                           widget=forms.TextInput(attrs={"class": "govuk-input"}))
+        widget=forms.TextInput(
+            attrs={"class": "govuk-input govuk-!-width-one-half", "list": "category-names"}
+        ),
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input"}),
+    )

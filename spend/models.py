@@ -83,8 +83,9 @@ class Supplier(models.Model):
 
     supplier_number = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=240, help_text="The one name the portal shows.")
-    name_key = models.CharField(max_length=240, db_index=True,
-                                help_text="Normalised name for matching and search.")
+    name_key = models.CharField(
+        max_length=240, db_index=True, help_text="Normalised name for matching and search."
+    )
     # The payment date of the extract row the name was taken from: the newest name wins.
     name_as_of = models.DateField(null=True, blank=True)
     company_number = models.CharField(max_length=8, blank=True, db_index=True)
@@ -95,12 +96,16 @@ class Supplier(models.Model):
     # Database defaults, because the import inserts suppliers in SQL (spend.ingest.load).
     vat_number = models.CharField(max_length=20, blank=True, db_default="", db_index=True)
     size_band = models.CharField(
-        max_length=8, blank=True, db_default="",
-        help_text="Effective size band: the officer's override, else Companies House's.")
+        max_length=8,
+        blank=True,
+        db_default="",
+        help_text="Effective size band: the officer's override, else Companies House's.",
+    )
     size_band_override = models.CharField(max_length=8, blank=True, db_default="")
     sme_set_by_officer = models.BooleanField(
         db_default=False,
-        help_text="An officer set is_sme: Companies House data does not change it.")
+        help_text="An officer set is_sme: Companies House data does not change it.",
+    )
     vcfs_set_by_officer = models.BooleanField(db_default=False)
 
     class Meta:
@@ -125,13 +130,15 @@ class SupplierSite(models.Model):
     city = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=12, blank=True)
     district = models.CharField(max_length=4, blank=True)
-    locality_class = models.CharField(max_length=8, choices=LocalityClass.choices,
-                                      default=LocalityClass.UNKNOWN)
+    locality_class = models.CharField(
+        max_length=8, choices=LocalityClass.choices, default=LocalityClass.UNKNOWN
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["supplier", "site_code", "postcode"],
-                                    name="spend_site_unique"),
+            models.UniqueConstraint(
+                fields=["supplier", "site_code", "postcode"], name="spend_site_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -145,8 +152,9 @@ class ColumnMappingProfile(models.Model):
     # The file's header cells, normalised, so the next file with this header reuses it.
     header_signature = models.CharField(max_length=64, unique=True)
     mapping = models.JSONField(help_text="canonical field → the file's header text")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -165,14 +173,16 @@ class ImportBatch(models.Model):
         FAILED = "failed", "Failed"
 
     file_name = models.CharField(max_length=255)
-    stored_file = models.CharField(max_length=500, blank=True,
-                                   help_text="Path under MEDIA_ROOT of the uploaded copy.")
+    stored_file = models.CharField(
+        max_length=500, blank=True, help_text="Path under MEDIA_ROOT of the uploaded copy."
+    )
     sha256 = models.CharField(max_length=64, db_index=True)
     size_bytes = models.BigIntegerField(default=0)
     layout_requested = models.CharField(max_length=20, default="auto")
     layout = models.CharField(max_length=20, blank=True)
-    mapping_profile = models.ForeignKey(ColumnMappingProfile, null=True, blank=True,
-                                        on_delete=models.SET_NULL)
+    mapping_profile = models.ForeignKey(
+        ColumnMappingProfile, null=True, blank=True, on_delete=models.SET_NULL
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     rows_read = models.PositiveIntegerField(default=0)
     rows_added = models.PositiveIntegerField(default=0)
@@ -187,8 +197,9 @@ class ImportBatch(models.Model):
     error_column = models.CharField(max_length=120, blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
     job = models.ForeignKey("portal.Job", null=True, blank=True, on_delete=models.SET_NULL)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -220,14 +231,36 @@ class Payment(models.Model):
     # pattern-ops copy of natural_key (the unique constraint below, not unique=True).
     natural_key = models.CharField(max_length=200)
     layout = models.CharField(max_length=20)
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="payments",
-                              db_constraint=False, db_index=False)
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="payments",
-                                 db_constraint=False, db_index=False)
-    site = models.ForeignKey(SupplierSite, on_delete=models.PROTECT, related_name="payments",
-                             db_constraint=False, db_index=False)
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="payments", db_constraint=False, db_index=False)
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_constraint=False,
+        db_index=False,
+    )
+    supplier = models.ForeignKey(
+        Supplier,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_constraint=False,
+        db_index=False,
+    )
+    site = models.ForeignKey(
+        SupplierSite,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_constraint=False,
+        db_index=False,
+    )
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+        db_constraint=False,
+        db_index=False,
+    )
     payment_date = models.DateField()
     financial_year = models.PositiveSmallIntegerField(help_text="2023 means 2023/24.")
     amount_pence = models.BigIntegerField(help_text="Negative for a credit note.")
@@ -271,11 +304,18 @@ class SpendSummary(models.Model):
 
     financial_year = models.PositiveSmallIntegerField()
     month = models.DateField(help_text="First day of the calendar month.")
-    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="+",
-                                 db_constraint=False, db_index=False)
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     locality_class = models.CharField(max_length=8, choices=LocalityClass.choices)
-    category = models.ForeignKey(Category, null=True, on_delete=models.CASCADE, related_name="+",
-                                 db_constraint=False, db_index=False)
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     total_pence = models.BigIntegerField()
     payment_count = models.PositiveIntegerField()
 
@@ -290,7 +330,9 @@ class SpendSummary(models.Model):
             # month filters (it replaced an index on those two).
             models.UniqueConstraint(
                 fields=["financial_year", "month", "supplier", "locality_class", "category"],
-                name="spend_sum_key", nulls_distinct=False),
+                name="spend_sum_key",
+                nulls_distinct=False,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -317,8 +359,9 @@ class SupplierNumberAlias(models.Model):
 
     supplier_number = models.CharField(max_length=40, unique=True)
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="aliases")
-    merge = models.ForeignKey("SupplierMerge", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    merge = models.ForeignKey(
+        "SupplierMerge", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -339,10 +382,12 @@ class SupplierMerge(models.Model):
     """
 
     # No database constraint: the survivor may itself be merged away later (undo that first).
-    survivor = models.ForeignKey(Supplier, on_delete=models.DO_NOTHING, db_constraint=False,
-                                 related_name="merges")
-    survivor_fields = models.JSONField(default=dict,
-                                       help_text="The survivor's fields this merge filled in.")
+    survivor = models.ForeignKey(
+        Supplier, on_delete=models.DO_NOTHING, db_constraint=False, related_name="merges"
+    )
+    survivor_fields = models.JSONField(
+        default=dict, help_text="The survivor's fields this merge filled in."
+    )
     merged_supplier_id = models.BigIntegerField()
     merged_number = models.CharField(max_length=40)
     merged_name = models.CharField(max_length=240)
@@ -356,12 +401,14 @@ class SupplierMerge(models.Model):
     financial_years = models.JSONField(default=list)
     total_pence = models.BigIntegerField(default=0, help_text="Spend moved, at the merge.")
     reason = models.TextField(blank=True)
-    performed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     performed_at = models.DateTimeField(default=timezone.now, db_index=True)
     undone_at = models.DateTimeField(null=True, blank=True)
-    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="+")
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     undo_reason = models.TextField(blank=True)
 
     class Meta:
@@ -377,16 +424,20 @@ class SupplierNotDuplicate(models.Model):
     supplier_low = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="+")
     supplier_high = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="+")
     reason = models.TextField(blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["supplier_low", "supplier_high"],
-                                    name="spend_not_duplicate_unique"),
-            models.CheckConstraint(condition=Q(supplier_low__lt=models.F("supplier_high")),
-                                   name="spend_not_duplicate_ordered"),
+            models.UniqueConstraint(
+                fields=["supplier_low", "supplier_high"], name="spend_not_duplicate_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(supplier_low__lt=models.F("supplier_high")),
+                name="spend_not_duplicate_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -406,8 +457,9 @@ class DuplicateCandidate(models.Model):
     class Meta:
         ordering = ["-score", "supplier_low", "supplier_high"]
         constraints = [
-            models.UniqueConstraint(fields=["supplier_low", "supplier_high"],
-                                    name="spend_duplicate_candidate_unique"),
+            models.UniqueConstraint(
+                fields=["supplier_low", "supplier_high"], name="spend_duplicate_candidate_unique"
+            ),
         ]
         indexes = [models.Index(fields=["-score"], name="spend_dupcand_score")]
 
@@ -427,8 +479,9 @@ class CompaniesHouseImport(models.Model):
     matched_by_name = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     job = models.ForeignKey("portal.Job", null=True, blank=True, on_delete=models.SET_NULL)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -446,20 +499,25 @@ class CompaniesHouseRecord(models.Model):
         NUMBER = "number", "Company number"
         NAME = "name", "Name and registered postcode"
 
-    supplier = models.OneToOneField(Supplier, on_delete=models.CASCADE,
-                                    related_name="companies_house")
+    supplier = models.OneToOneField(
+        Supplier, on_delete=models.CASCADE, related_name="companies_house"
+    )
     company_number = models.CharField(max_length=8, db_index=True)
     company_name = models.CharField(max_length=240)
     status = models.CharField(max_length=80, blank=True)
     category = models.CharField(max_length=120, blank=True)
     reg_postcode = models.CharField(max_length=12, blank=True)
     accounts_category = models.CharField(max_length=60, blank=True)
-    size_band = models.CharField(max_length=8, choices=SizeBand.choices,
-                                 default=SizeBand.UNKNOWN)
+    size_band = models.CharField(max_length=8, choices=SizeBand.choices, default=SizeBand.UNKNOWN)
     sic_codes = models.JSONField(default=list)
     matched_by = models.CharField(max_length=8, choices=MatchedBy.choices)
-    source = models.ForeignKey(CompaniesHouseImport, null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="records")
+    source = models.ForeignKey(
+        CompaniesHouseImport,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="records",
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

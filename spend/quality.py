@@ -105,8 +105,13 @@ ACCOUNTS_SIZE_BANDS: dict[str, str] = {
 }
 SME_BANDS = {SizeBand.MICRO, SizeBand.SMALL, SizeBand.MEDIUM}
 # CompanyCategory values that are voluntary, community or faith sector bodies by their form.
-VCFS_CATEGORY_PATTERNS = ("COMMUNITY INTEREST", "CHARITABLE", "REGISTERED SOCIETY",
-                          "INDUSTRIAL AND PROVIDENT", "CHARITY")
+VCFS_CATEGORY_PATTERNS = (
+    "COMMUNITY INTEREST",
+    "CHARITABLE",
+    "REGISTERED SOCIETY",
+    "INDUSTRIAL AND PROVIDENT",
+    "CHARITY",
+)
 # Companies limited by guarantee are often charities but not always: unknown.
 UNSURE_CATEGORY_PATTERNS = ("GUARANT", "GUAR")
 
@@ -155,16 +160,16 @@ def normalise_vat_number(text: str) -> str:
 _LEGAL_FORM = r"\m(LTD|PLC|LLP|LP|CIC|CO|COMPANY|UK|CYF|CYFYNGEDIG|INC|CORP)\M"
 
 
-
 def _company_sql(column: str) -> str:
     """SQL for a company number as normalise_company_number writes it (digits padded to 8)."""
-    return (f"CASE WHEN {column} ~ '^[0-9]+$' THEN lpad({column}, 8, '0') "
-            f"ELSE upper({column}) END")
+    return f"CASE WHEN {column} ~ '^[0-9]+$' THEN lpad({column}, 8, '0') ELSE upper({column}) END"
 
 
-_DIFFERENT_COMPANIES = (f"(a.company_number <> '' AND b.company_number <> '' AND "
-                        f"{_company_sql('a.company_number')} <> "
-                        f"{_company_sql('b.company_number')})")
+_DIFFERENT_COMPANIES = (
+    f"(a.company_number <> '' AND b.company_number <> '' AND "
+    f"{_company_sql('a.company_number')} <> "
+    f"{_company_sql('b.company_number')})"
+)
 
 CANDIDATE_PAIRS_SQL = f"""
 CREATE TEMPORARY TABLE quality_keys ON COMMIT DROP AS
@@ -183,7 +188,7 @@ SELECT id, btrim(regexp_replace(regexp_replace(name_key, '{_LEGAL_FORM}', '', 'g
 DELETE FROM quality_keys WHERE length(key) < 3;
 
 CREATE TEMPORARY TABLE quality_numbers ON COMMIT DROP AS
-SELECT id AS supplier_id, 'company' AS kind, {_company_sql('company_number')} AS value
+SELECT id AS supplier_id, 'company' AS kind, {_company_sql("company_number")} AS value
   FROM spend_supplier WHERE company_number <> ''
 UNION
 SELECT supplier_id, 'company', company_number FROM spend_companieshouserecord
@@ -274,25 +279,31 @@ def _numbers_differ(first: str, second: str) -> bool:
 def duplicates_refresh(*, threshold: float = SIMILARITY_THRESHOLD) -> int:
     """Replace the candidate pairs with a fresh set; returns how many there are."""
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS quality_keys, quality_numbers, quality_pairs, "
-                       "quality_similar, quality_pair_similarity")
+        cursor.execute(
+            "DROP TABLE IF EXISTS quality_keys, quality_numbers, quality_pairs, "
+            "quality_similar, quality_pair_similarity"
+        )
         cursor.execute("SELECT id, name_key FROM spend_supplier")
         keys = dict(cursor.fetchall())
         names = {pk: trigrams(key) for pk, key in keys.items()}
-        cursor.execute("CREATE TEMPORARY TABLE quality_similar "
-                       "(low bigint, high bigint, similarity real) ON COMMIT DROP")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE quality_similar "
+            "(low bigint, high bigint, similarity real) ON COMMIT DROP"
+        )
         with cursor.copy("COPY quality_similar (low, high, similarity) FROM STDIN") as copy:
             for low, high, alike in similar_pairs(
-                    [(pk, grams) for pk, grams in names.items() if grams], threshold):
+                [(pk, grams) for pk, grams in names.items() if grams], threshold
+            ):
                 if not _numbers_differ(keys[low], keys[high]):
                     copy.write_row((low, high, alike))
         cursor.execute(CANDIDATE_PAIRS_SQL, {"postcode_limit": POSTCODE_GROUP_LIMIT})
         cursor.execute("SELECT DISTINCT low, high FROM quality_pairs")
         pairs = cursor.fetchall()
-        cursor.execute("CREATE TEMPORARY TABLE quality_pair_similarity "
-                       "(low bigint, high bigint, similarity real) ON COMMIT DROP")
-        with cursor.copy("COPY quality_pair_similarity (low, high, similarity) "
-                         "FROM STDIN") as copy:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE quality_pair_similarity "
+            "(low bigint, high bigint, similarity real) ON COMMIT DROP"
+        )
+        with cursor.copy("COPY quality_pair_similarity (low, high, similarity) FROM STDIN") as copy:
             for low, high in pairs:
                 copy.write_row((low, high, similarity(names[low], names[high])))
         cursor.execute(SCORES_SQL)
@@ -304,13 +315,17 @@ def duplicates_job(job: Job, progress: Progress) -> dict[str, Any]:
     """Find duplicate candidates (the ``spend.duplicates`` job)."""
     progress(10, "Comparing supplier names, numbers and postcodes")
     count = duplicates_refresh()
-    return {"candidates": count, "url": reverse("spend:quality-duplicates"),
-            "link_text": f"See the {count:,} possible duplicates"}
+    return {
+        "candidates": count,
+        "url": reverse("spend:quality-duplicates"),
+        "link_text": f"See the {count:,} possible duplicates",
+    }
 
 
 def duplicates_start(*, user: User | None) -> Job:
-    return portal_services.job_start(kind=DUPLICATES_JOB_KIND, title="Find duplicate suppliers",
-                                     user=user)
+    return portal_services.job_start(
+        kind=DUPLICATES_JOB_KIND, title="Find duplicate suppliers", user=user
+    )
 
 
 def _ordered(a: int, b: int) -> tuple[int, int]:
@@ -318,15 +333,16 @@ def _ordered(a: int, b: int) -> tuple[int, int]:
 
 
 @transaction.atomic
-def supplier_not_duplicate_mark(*, first: Supplier, second: Supplier, user: User | None,
-                                reason: str = "") -> SupplierNotDuplicate:
+def supplier_not_duplicate_mark(
+    *, first: Supplier, second: Supplier, user: User | None, reason: str = ""
+) -> SupplierNotDuplicate:
     """Record that two suppliers are not the same: the pair is never offered again."""
     if first.pk == second.pk:
         raise QualityError("A supplier cannot be marked as different from itself.")
     low, high = _ordered(first.pk, second.pk)
     mark, _ = SupplierNotDuplicate.objects.get_or_create(
-        supplier_low_id=low, supplier_high_id=high,
-        defaults={"decided_by": user, "reason": reason})
+        supplier_low_id=low, supplier_high_id=high, defaults={"decided_by": user, "reason": reason}
+    )
     DuplicateCandidate.objects.filter(supplier_low_id=low, supplier_high_id=high).delete()
     return mark
 
@@ -351,8 +367,9 @@ def _as_json(value: Any) -> Any:
 
 
 def _row(instance: Any) -> dict[str, Any]:
-    return _as_json({f.attname: getattr(instance, f.attname)
-                     for f in instance._meta.concrete_fields})
+    return _as_json(
+        {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+    )
 
 
 def _from_row(model: Any, row: dict[str, Any]) -> Any:
@@ -371,14 +388,17 @@ def _lock_ledger() -> None:
 
 
 @transaction.atomic
-def supplier_merge(*, survivor: Supplier, merged: Supplier, user: User | None,
-                   reason: str = "") -> SupplierMerge:
+def supplier_merge(
+    *, survivor: Supplier, merged: Supplier, user: User | None, reason: str = ""
+) -> SupplierMerge:
     """Merge ``merged`` into ``survivor``: its spend, sites and numbers now belong to it."""
     if survivor.pk == merged.pk:
         raise QualityError("Choose two different suppliers to merge.")
     _lock_ledger()
-    found = {s.pk: s for s in Supplier.objects.select_for_update().filter(
-        pk__in=[survivor.pk, merged.pk])}
+    found = {
+        s.pk: s
+        for s in Supplier.objects.select_for_update().filter(pk__in=[survivor.pk, merged.pk])
+    }
     if len(found) != 2:
         raise QualityError("One of the suppliers no longer exists (merged already?).")
     survivor, merged = found[survivor.pk], found[merged.pk]
@@ -418,20 +438,33 @@ def supplier_merge(*, survivor: Supplier, merged: Supplier, user: User | None,
         companies_house = {"row": _row(record), "moved": not _has_ch(survivor)}
         if companies_house["moved"]:
             CompaniesHouseRecord.objects.filter(pk=record.pk).update(supplier=survivor)
-    marks = SupplierNotDuplicate.objects.filter(supplier_low=merged) | \
-        SupplierNotDuplicate.objects.filter(supplier_high=merged)
+    marks = SupplierNotDuplicate.objects.filter(
+        supplier_low=merged
+    ) | SupplierNotDuplicate.objects.filter(supplier_high=merged)
     alias_numbers = sorted(merged.aliases.values_list("supplier_number", flat=True))
 
     merge = SupplierMerge.objects.create(
-        survivor=survivor, survivor_fields=_as_json(filled), merged_supplier_id=merged.pk,
-        merged_number=merged.supplier_number, merged_name=merged.name,
-        merged_fields=_row(merged), payment_ids=payment_ids, site_ids=moved_sites,
-        folded_sites=folded, alias_numbers=alias_numbers, companies_house=companies_house,
-        not_duplicates=[_row(mark) for mark in marks], financial_years=years,
-        total_pence=total, reason=reason, performed_by=user)
+        survivor=survivor,
+        survivor_fields=_as_json(filled),
+        merged_supplier_id=merged.pk,
+        merged_number=merged.supplier_number,
+        merged_name=merged.name,
+        merged_fields=_row(merged),
+        payment_ids=payment_ids,
+        site_ids=moved_sites,
+        folded_sites=folded,
+        alias_numbers=alias_numbers,
+        companies_house=companies_house,
+        not_duplicates=[_row(mark) for mark in marks],
+        financial_years=years,
+        total_pence=total,
+        reason=reason,
+        performed_by=user,
+    )
     merged.aliases.update(supplier=survivor)
-    SupplierNumberAlias.objects.create(supplier_number=merged.supplier_number,
-                                       supplier=survivor, merge=merge)
+    SupplierNumberAlias.objects.create(
+        supplier_number=merged.supplier_number, supplier=survivor, merge=merge
+    )
     merged.delete()
     rebuild_summaries(years)
     return merge
@@ -446,21 +479,23 @@ def merge_blocker(merge: SupplierMerge) -> str:
     if merge.undone_at is not None:
         return "This merge has already been undone."
     if not Supplier.objects.filter(pk=merge.survivor_id).exists():
-        later = SupplierMerge.objects.filter(merged_supplier_id=merge.survivor_id,
-                                             undone_at__isnull=True).first()
+        later = SupplierMerge.objects.filter(
+            merged_supplier_id=merge.survivor_id, undone_at__isnull=True
+        ).first()
         name = f" (into {later.survivor})" if later else ""
         return f"The surviving supplier was itself merged later{name}: undo that merge first."
     later = SupplierMerge.objects.filter(
-        survivor_id=merge.survivor_id, undone_at__isnull=True, pk__gt=merge.pk).first()
+        survivor_id=merge.survivor_id, undone_at__isnull=True, pk__gt=merge.pk
+    ).first()
     if later is not None:
-        return (f"{later.merged_name} was merged into the same supplier later: undo that "
-                "merge first.")
+        return (
+            f"{later.merged_name} was merged into the same supplier later: undo that merge first."
+        )
     return ""
 
 
 @transaction.atomic
-def supplier_merge_undo(*, merge: SupplierMerge, user: User | None,
-                        reason: str = "") -> Supplier:
+def supplier_merge_undo(*, merge: SupplierMerge, user: User | None, reason: str = "") -> Supplier:
     """Put a merged supplier back exactly as it was, with its payments, sites and numbers.
 
     Payments imported after the merge under the old number onto a site that came with the
@@ -477,7 +512,8 @@ def supplier_merge_undo(*, merge: SupplierMerge, user: User | None,
     restored.save(force_insert=True)
     SupplierNumberAlias.objects.filter(supplier_number=merge.merged_number).delete()
     SupplierNumberAlias.objects.filter(supplier_number__in=merge.alias_numbers).update(
-        supplier=restored)
+        supplier=restored
+    )
 
     SupplierSite.objects.filter(pk__in=merge.site_ids).update(supplier=restored)
     folded_site_ids = []
@@ -502,7 +538,8 @@ def supplier_merge_undo(*, merge: SupplierMerge, user: User | None,
         _from_row(SupplierNotDuplicate, row).save(force_insert=True)
 
     years = set(merge.financial_years) | set(
-        Payment.objects.filter(supplier=restored).values_list("financial_year", flat=True))
+        Payment.objects.filter(supplier=restored).values_list("financial_year", flat=True)
+    )
     rebuild_summaries(years)
     merge.undone_at = timezone.now()
     merge.undone_by = user
@@ -523,8 +560,13 @@ def supplier_effective_band(supplier: Supplier) -> str:
 
 @transaction.atomic
 def supplier_quality_update(
-    *, supplier: Supplier, size_band_override: str, sme: str, vcfs: str,
-    company_number: str, vat_number: str,
+    *,
+    supplier: Supplier,
+    size_band_override: str,
+    sme: str,
+    vcfs: str,
+    company_number: str,
+    vat_number: str,
 ) -> Supplier:
     """Save an officer's corrections. ``sme``/``vcfs``: 'auto' (from Companies House data),
     'yes' or 'no'."""
@@ -539,10 +581,20 @@ def supplier_quality_update(
     supplier.is_sme = {"yes": True, "no": False}.get(sme, derived_is_sme(supplier.size_band))
     supplier.vcfs_set_by_officer = vcfs in {"yes", "no"}
     supplier.is_vcfs = {"yes": True, "no": False}.get(
-        vcfs, derived_is_vcfs(record.category) if record else None)
-    supplier.save(update_fields=[
-        "size_band_override", "company_number", "vat_number", "size_band", "is_sme",
-        "sme_set_by_officer", "is_vcfs", "vcfs_set_by_officer"])
+        vcfs, derived_is_vcfs(record.category) if record else None
+    )
+    supplier.save(
+        update_fields=[
+            "size_band_override",
+            "company_number",
+            "vat_number",
+            "size_band",
+            "is_sme",
+            "sme_set_by_officer",
+            "is_vcfs",
+            "vcfs_set_by_officer",
+        ]
+    )
     return supplier
 
 
@@ -567,8 +619,17 @@ CREATE TEMPORARY TABLE ch_staging (
     category text, status text, accounts_category text, size_band text, sic_codes jsonb
 ) ON COMMIT DROP
 """
-CH_STAGING_COLUMNS = ("company_number", "company_name", "name_key", "postcode", "category",
-                      "status", "accounts_category", "size_band", "sic_codes")
+CH_STAGING_COLUMNS = (
+    "company_number",
+    "company_name",
+    "name_key",
+    "postcode",
+    "category",
+    "status",
+    "accounts_category",
+    "size_band",
+    "sic_codes",
+)
 
 CH_MATCH = """
 CREATE INDEX ON ch_staging (company_number);
@@ -614,8 +675,7 @@ ON CONFLICT (supplier_id) DO UPDATE SET
 """
 
 # The SQL twins of size_band_for/derived_is_sme/derived_is_vcfs, for every matched supplier.
-_BAND = ("(CASE WHEN s.size_band_override <> '' THEN s.size_band_override "
-         "ELSE r.size_band END)")
+_BAND = "(CASE WHEN s.size_band_override <> '' THEN s.size_band_override ELSE r.size_band END)"
 CH_UPDATE_SUPPLIERS = f"""
 UPDATE spend_supplier s SET
     company_number = CASE WHEN s.company_number = '' THEN r.company_number
@@ -646,12 +706,18 @@ def _open_text(path: Path) -> Iterator[tuple[IO[str], IO[bytes], int]]:
             if not members:
                 raise JobFailed("The zip file holds no CSV file.")
             with archive.open(members[0]) as binary:
-                yield (io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace",
-                                        newline=""), binary, members[0].file_size)
+                yield (
+                    io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline=""),
+                    binary,
+                    members[0].file_size,
+                )
         return
     with path.open("rb") as binary:
-        yield (io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline=""),
-               binary, path.stat().st_size)
+        yield (
+            io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline=""),
+            binary,
+            path.stat().st_size,
+        )
 
 
 def _column_indexes(header: list[str]) -> tuple[dict[str, int], list[int]]:
@@ -661,23 +727,37 @@ def _column_indexes(header: list[str]) -> tuple[dict[str, int], list[int]]:
     if missing:
         raise JobFailed(
             "This is not a Companies House company data file: the header has no "
-            + " or ".join(missing) + " column. Upload BasicCompanyDataAsOneFile (CSV or zip).")
+            + " or ".join(missing)
+            + " column. Upload BasicCompanyDataAsOneFile (CSV or zip)."
+        )
     indexes = {key: positions.get(column, -1) for key, column in CH_COLUMNS.items()}
     sics = [positions[c] for c in CH_SIC_COLUMNS if c in positions]
     return indexes, sics
 
 
 def _match_sets() -> tuple[set[str], set[str]]:
-    numbers = {normalise_company_number(n) for n in
-               Supplier.objects.exclude(company_number="").values_list("company_number",
-                                                                       flat=True)}
-    keys = set(Supplier.objects.filter(company_number="").exclude(name_key="")
-               .values_list("name_key", flat=True))
+    numbers = {
+        normalise_company_number(n)
+        for n in Supplier.objects.exclude(company_number="").values_list(
+            "company_number", flat=True
+        )
+    }
+    keys = set(
+        Supplier.objects.filter(company_number="")
+        .exclude(name_key="")
+        .values_list("name_key", flat=True)
+    )
     return numbers, keys
 
 
-def _ch_rows(reader: Iterator[list[str]], header: list[str], binary: IO[bytes], size: int,
-             progress: Progress, counts: dict[str, int]) -> Iterator[tuple[Any, ...]]:
+def _ch_rows(
+    reader: Iterator[list[str]],
+    header: list[str],
+    binary: IO[bytes],
+    size: int,
+    progress: Progress,
+    counts: dict[str, int],
+) -> Iterator[tuple[Any, ...]]:
     """Stream the file; yield only rows whose number or name key a supplier has.
 
     Runs while COPY holds the connection: no queries in here (the sets are read before).
@@ -707,8 +787,14 @@ def _ch_rows(reader: Iterator[list[str]], header: list[str], binary: IO[bytes], 
             continue
         accounts = cell(row, i_accounts)
         yield (
-            number, name.strip(), key, normalise_postcode(cell(row, i_postcode))[0],
-            cell(row, i_category), cell(row, i_status), accounts, size_band_for(accounts),
+            number,
+            name.strip(),
+            key,
+            normalise_postcode(cell(row, i_postcode))[0],
+            cell(row, i_category),
+            cell(row, i_status),
+            accounts,
+            size_band_for(accounts),
             json.dumps([row[i].strip() for i in sics if row[i].strip()]),
         )
         counts["staged"] += 1
@@ -733,15 +819,19 @@ def _copy_rows(cursor: Any, rows: Iterator[tuple[Any, ...]]) -> None:
             copy.write(buffer.getvalue())
 
 
-def companies_house_load(*, path: Path, ch_import: CompaniesHouseImport,
-                         progress: Progress | None = None) -> CompaniesHouseImport:
+def companies_house_load(
+    *, path: Path, ch_import: CompaniesHouseImport, progress: Progress | None = None
+) -> CompaniesHouseImport:
     """Match a Companies House company data file to suppliers, in one transaction."""
     report: Progress = progress or (lambda percent, message="": None)
     counts = {"read": 0, "staged": 0}
     vcfs = "(" + "|".join(VCFS_CATEGORY_PATTERNS) + ")"
     unsure = "(" + "|".join(UNSURE_CATEGORY_PATTERNS) + ")"
-    with transaction.atomic(), connection.cursor() as django_cursor, \
-            _open_text(path) as (text, binary, size):
+    with (
+        transaction.atomic(),
+        connection.cursor() as django_cursor,
+        _open_text(path) as (text, binary, size),
+    ):
         cursor = django_cursor.cursor
         reader = csv.reader(text)
         try:
@@ -755,17 +845,21 @@ def companies_house_load(*, path: Path, ch_import: CompaniesHouseImport,
         cursor.execute(CH_STAGING)
         if next_row is not None:
             _copy_rows(cursor, itertools.chain([next_row], rows))
-        report(85, f"Read {counts['read']:,} companies; matching {counts['staged']:,} to "
-                   "suppliers")
+        report(85, f"Read {counts['read']:,} companies; matching {counts['staged']:,} to suppliers")
         cursor.execute(CH_MATCH, {"import_id": ch_import.pk})
         cursor.execute("SELECT matched_by, count(*) FROM ch_match GROUP BY 1")
         matched = dict(cursor.fetchall())
-        cursor.execute(CH_UPDATE_SUPPLIERS, {"import_id": ch_import.pk, "vcfs": vcfs,
-                                             "unsure": unsure})
+        cursor.execute(
+            CH_UPDATE_SUPPLIERS, {"import_id": ch_import.pk, "vcfs": vcfs, "unsure": unsure}
+        )
     CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(
-        rows_read=counts["read"], rows_staged=counts["staged"],
-        matched_by_number=matched.get("number", 0), matched_by_name=matched.get("name", 0),
-        finished_at=timezone.now(), error="")
+        rows_read=counts["read"],
+        rows_staged=counts["staged"],
+        matched_by_number=matched.get("number", 0),
+        matched_by_name=matched.get("name", 0),
+        finished_at=timezone.now(),
+        error="",
+    )
     ch_import.refresh_from_db()
     return ch_import
 
@@ -775,16 +869,20 @@ def companies_house_path(ch_import: CompaniesHouseImport) -> Path:
     return path if path.is_absolute() else Path(settings.MEDIA_ROOT) / path
 
 
-def companies_house_receive(*, source: IO[bytes], file_name: str, user: User | None,
-                            keep_path: Path | None = None) -> CompaniesHouseImport:
+def companies_house_receive(
+    *, source: IO[bytes], file_name: str, user: User | None, keep_path: Path | None = None
+) -> CompaniesHouseImport:
     """Record an uploaded Companies House file (copied under MEDIA_ROOT/companies-house/)."""
     name = Path(file_name).name[:255]
     if not name.lower().endswith((".csv", ".zip")):
         raise QualityError(f"{name}: upload the Companies House file as CSV or zip.")
     if keep_path is not None:
         return CompaniesHouseImport.objects.create(
-            file_name=name, stored_file=str(keep_path.resolve()),
-            size_bytes=keep_path.stat().st_size, uploaded_by=user)
+            file_name=name,
+            stored_file=str(keep_path.resolve()),
+            size_bytes=keep_path.stat().st_size,
+            uploaded_by=user,
+        )
     folder = Path(settings.MEDIA_ROOT) / "companies-house" / uuid.uuid4().hex
     folder.mkdir(parents=True, exist_ok=True)
     stored = folder / ("data" + Path(name).suffix.lower())
@@ -794,14 +892,20 @@ def companies_house_receive(*, source: IO[bytes], file_name: str, user: User | N
             size += len(chunk)
             out.write(chunk)
     return CompaniesHouseImport.objects.create(
-        file_name=name, stored_file=str(stored.relative_to(settings.MEDIA_ROOT)),
-        size_bytes=size, uploaded_by=user)
+        file_name=name,
+        stored_file=str(stored.relative_to(settings.MEDIA_ROOT)),
+        size_bytes=size,
+        uploaded_by=user,
+    )
 
 
 def companies_house_start(*, ch_import: CompaniesHouseImport, user: User | None) -> Job:
     job = portal_services.job_start(
-        kind=COMPANIES_HOUSE_JOB_KIND, title=f"Companies House data from {ch_import.file_name}",
-        params={"import_id": ch_import.pk}, user=user)
+        kind=COMPANIES_HOUSE_JOB_KIND,
+        title=f"Companies House data from {ch_import.file_name}",
+        params={"import_id": ch_import.pk},
+        user=user,
+    )
     CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(job=job)
     return job
 
@@ -811,34 +915,43 @@ def companies_house_job(job: Job, progress: Progress) -> dict[str, Any]:
     """Enrich suppliers from a Companies House file (the ``spend.companies_house`` job)."""
     ch_import = CompaniesHouseImport.objects.get(pk=job.params["import_id"])
     try:
-        done = companies_house_load(path=companies_house_path(ch_import), ch_import=ch_import,
-                                    progress=progress)
+        done = companies_house_load(
+            path=companies_house_path(ch_import), ch_import=ch_import, progress=progress
+        )
     except JobFailed as failure:
         CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(
-            error=str(failure), finished_at=timezone.now())
+            error=str(failure), finished_at=timezone.now()
+        )
         raise
     except FileNotFoundError:
         message = "The uploaded copy of the file is missing. Upload it again."
         CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(
-            error=message, finished_at=timezone.now())
+            error=message, finished_at=timezone.now()
+        )
         raise JobFailed(message) from None
     if ch_import.stored_file and not Path(ch_import.stored_file).is_absolute():
         shutil.rmtree(companies_house_path(ch_import).parent, ignore_errors=True)
     return {
-        "import_id": done.pk, "rows_read": done.rows_read,
+        "import_id": done.pk,
+        "rows_read": done.rows_read,
         "matched": done.matched_by_number + done.matched_by_name,
-        "url": reverse("spend:quality-companies-house"), "link_text": "See the suppliers matched",
+        "url": reverse("spend:quality-companies-house"),
+        "link_text": "See the suppliers matched",
     }
 
 
 def companies_house_paths(*, path: Path, user: User | None = None) -> CompaniesHouseImport:
     """Load a file from disk in this process (``manage.py load_companies_house``)."""
     with path.open("rb") as source:
-        ch_import = companies_house_receive(source=source, file_name=path.name, user=user,
-                                            keep_path=path)
-    job = Job.objects.create(kind=COMPANIES_HOUSE_JOB_KIND,
-                             title=f"Companies House data from {path.name}",
-                             params={"import_id": ch_import.pk}, created_by=user)
+        ch_import = companies_house_receive(
+            source=source, file_name=path.name, user=user, keep_path=path
+        )
+    job = Job.objects.create(
+        kind=COMPANIES_HOUSE_JOB_KIND,
+        title=f"Companies House data from {path.name}",
+        params={"import_id": ch_import.pk},
+        created_by=user,
+    )
     CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(job=job)
     portal_services.job_run(job_id=job.pk)
     ch_import.refresh_from_db()

@@ -57,8 +57,7 @@ UNCATEGORISED = "Not categorised"
 PARETO_RANKS = (1, 5, 10, 20, 40, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)
 
 CACHE_SECONDS = 60 * 60
-LOCALITY_ORDER = [LocalityClass.HOME, LocalityClass.REGION, LocalityClass.UK,
-                  LocalityClass.UNKNOWN]
+LOCALITY_ORDER = [LocalityClass.HOME, LocalityClass.REGION, LocalityClass.UK, LocalityClass.UNKNOWN]
 
 T = TypeVar("T")
 
@@ -75,7 +74,8 @@ def summary_version() -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT last_value FROM spend_spendsummary_id_seq), "
-            "(SELECT max(id) FROM spend_spendsummary), current_database()")
+            "(SELECT max(id) FROM spend_spendsummary), current_database()"
+        )
         last_value, max_id, database = cursor.fetchone()
     return f"{database}:{last_value}:{max_id}"
 
@@ -159,13 +159,25 @@ class _YearRow:
 
 def _year_rollup(fy: int) -> list[_YearRow]:
     """The year's summary by month, locality and category (a few hundred rows at most)."""
+
     def compute() -> list[_YearRow]:
-        rows = (SpendSummary.objects.filter(financial_year=fy)
-                .values("month", "locality_class", "category_id")
-                .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
-                .order_by())
-        return [_YearRow(r["month"], r["locality_class"], r["category_id"], int(r["total"]),
-                         int(r["payments"])) for r in rows]
+        rows = (
+            SpendSummary.objects.filter(financial_year=fy)
+            .values("month", "locality_class", "category_id")
+            .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
+            .order_by()
+        )
+        return [
+            _YearRow(
+                r["month"],
+                r["locality_class"],
+                r["category_id"],
+                int(r["total"]),
+                int(r["payments"]),
+            )
+            for r in rows
+        ]
+
     return _cached(f"year:{fy}", compute)
 
 
@@ -173,24 +185,34 @@ def _supplier_totals(fy: int) -> list[tuple[int, int, int]]:
     """(supplier id, spend, payments) for every supplier paid in the year, biggest first.
 
     Ties are broken by supplier id, so the top 20 (and their payments) are always the same."""
+
     def compute() -> list[tuple[int, int, int]]:
-        rows = (SpendSummary.objects.filter(financial_year=fy).values("supplier_id")
-                .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
-                .order_by("-total", "supplier_id")
-                .values_list("supplier_id", "total", "payments"))
+        rows = (
+            SpendSummary.objects.filter(financial_year=fy)
+            .values("supplier_id")
+            .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
+            .order_by("-total", "supplier_id")
+            .values_list("supplier_id", "total", "payments")
+        )
         return [(int(s), int(t), int(p)) for s, t, p in rows]
+
     return _cached(f"suppliers:{fy}", compute)
 
 
 def _locality_rollup() -> dict[int, dict[str, int]]:
     """Spend per financial year and locality class, across every year."""
+
     def compute() -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {}
-        rows = (SpendSummary.objects.values("financial_year", "locality_class")
-                .annotate(total=Sum("total_pence")).order_by())
+        rows = (
+            SpendSummary.objects.values("financial_year", "locality_class")
+            .annotate(total=Sum("total_pence"))
+            .order_by()
+        )
         for r in rows:
             out.setdefault(int(r["financial_year"]), {})[r["locality_class"]] = int(r["total"])
         return out
+
     return _cached("locality", compute)
 
 
@@ -225,8 +247,10 @@ def spend_by_month(fy: int) -> list[MonthSpend]:
     for r in _year_rollup(fy):
         totals[r.month][0] += r.total_pence
         totals[r.month][1] += r.payments
-    return [MonthSpend(m, totals[m][0], totals[m][1]) if m in totals else MonthSpend(m, 0, 0)
-            for m in fy_months(fy)]
+    return [
+        MonthSpend(m, totals[m][0], totals[m][1]) if m in totals else MonthSpend(m, 0, 0)
+        for m in fy_months(fy)
+    ]
 
 
 @dataclass(frozen=True)
@@ -250,8 +274,12 @@ def spend_by_category(fy: int) -> list[CategorySpend]:
         totals[r.category_id][1] += r.payments
     names = _category_names()
     whole = spend_total(fy)
-    rows = [CategorySpend(cid, names.get(cid, UNCATEGORISED) if cid else UNCATEGORISED,
-                          t, p, percent(t, whole)) for cid, (t, p) in totals.items()]
+    rows = [
+        CategorySpend(
+            cid, names.get(cid, UNCATEGORISED) if cid else UNCATEGORISED, t, p, percent(t, whole)
+        )
+        for cid, (t, p) in totals.items()
+    ]
     return sorted(rows, key=lambda c: (-c.total_pence, c.name))
 
 
@@ -270,8 +298,10 @@ def spend_by_locality(fy: int) -> list[LocalitySpend]:
     for r in _year_rollup(fy):
         totals[r.locality_class] += r.total_pence
     whole = sum(totals.values())
-    return [LocalitySpend(c.value, c.label, totals[c.value], percent(totals[c.value], whole))
-            for c in LOCALITY_ORDER]
+    return [
+        LocalitySpend(c.value, c.label, totals[c.value], percent(totals[c.value], whole))
+        for c in LOCALITY_ORDER
+    ]
 
 
 @dataclass(frozen=True)
@@ -326,9 +356,12 @@ class SupplierSpend:
 
 
 def _main_categories(fy: int, supplier_ids: list[int]) -> dict[int, str]:
-    rows = (SpendSummary.objects.filter(financial_year=fy, supplier_id__in=supplier_ids)
-            .values("supplier_id", "category_id").annotate(total=Sum("total_pence"))
-            .order_by("supplier_id", "-total", "category_id"))
+    rows = (
+        SpendSummary.objects.filter(financial_year=fy, supplier_id__in=supplier_ids)
+        .values("supplier_id", "category_id")
+        .annotate(total=Sum("total_pence"))
+        .order_by("supplier_id", "-total", "category_id")
+    )
     names = _category_names()
     out: dict[int, str] = {}
     for r in rows:
@@ -340,15 +373,28 @@ def _main_categories(fy: int, supplier_ids: list[int]) -> dict[int, str]:
 
 def top_suppliers(fy: int, n: int = 20) -> list[SupplierSpend]:
     """The year's n biggest suppliers by spend, with each one's main category."""
+
     def compute() -> list[SupplierSpend]:
         top = _supplier_totals(fy)[:n]
         ids = [s for s, _, _ in top]
-        suppliers = {s.pk: s for s in Supplier.objects.filter(pk__in=ids)
-                     .only("id", "name", "supplier_number")}
+        suppliers = {
+            s.pk: s
+            for s in Supplier.objects.filter(pk__in=ids).only("id", "name", "supplier_number")
+        }
         categories = _main_categories(fy, ids)
-        return [SupplierSpend(s, suppliers[s].name, suppliers[s].supplier_number, t, p,
-                              categories.get(s, UNCATEGORISED), rank)
-                for rank, (s, t, p) in enumerate(top, start=1)]
+        return [
+            SupplierSpend(
+                s,
+                suppliers[s].name,
+                suppliers[s].supplier_number,
+                t,
+                p,
+                categories.get(s, UNCATEGORISED),
+                rank,
+            )
+            for rank, (s, t, p) in enumerate(top, start=1)
+        ]
+
     return _cached(f"top:{fy}:{n}", compute)
 
 
@@ -394,8 +440,15 @@ def tail_spend(fy: int, threshold_pence: int = TAIL_THRESHOLD_PENCE) -> TailSpen
     """Suppliers whose spend in the year (net of credit notes) is under the threshold."""
     totals = _supplier_totals(fy)
     tail = [(t, p) for _, t, p in totals if t < threshold_pence]
-    return TailSpend(fy, threshold_pence, len(tail), sum(t for t, _ in tail),
-                     sum(p for _, p in tail), len(totals), sum(t for _, t, _ in totals))
+    return TailSpend(
+        fy,
+        threshold_pence,
+        len(tail),
+        sum(t for t, _ in tail),
+        sum(p for _, p in tail),
+        len(totals),
+        sum(t for _, t, _ in totals),
+    )
 
 
 def tail_supplier_ids(fy: int, threshold_pence: int) -> list[int]:
@@ -423,10 +476,15 @@ def spend_pareto(fy: int) -> list[ParetoPoint]:
     return points
 
 
-def supplier_spend(*, fy: int | None = None, category: str | None = None,
-                   locality: str | None = None, q: str | None = None,
-                   min_pence: int | None = None, max_pence: int | None = None
-                   ) -> list[dict[str, Any]]:
+def supplier_spend(
+    *,
+    fy: int | None = None,
+    category: str | None = None,
+    locality: str | None = None,
+    q: str | None = None,
+    min_pence: int | None = None,
+    max_pence: int | None = None,
+) -> list[dict[str, Any]]:
     """Suppliers with their spend (and payments) under these filters, as dict rows:
     supplier_id, name, supplier_number, total (pence), payments. Unordered; tables order it.
 
@@ -445,22 +503,35 @@ def supplier_spend(*, fy: int | None = None, category: str | None = None,
         if locality:
             rows = rows.filter(locality_class=locality)
         if text:
-            rows = rows.filter(Q(supplier__name__icontains=text)
-                               | Q(supplier__supplier_number=text))
-        grouped = (rows.values("supplier_id")
-                   .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
-                   .order_by())
+            rows = rows.filter(
+                Q(supplier__name__icontains=text) | Q(supplier__supplier_number=text)
+            )
+        grouped = (
+            rows.values("supplier_id")
+            .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
+            .order_by()
+        )
         if min_pence is not None:
             grouped = grouped.filter(total__gte=min_pence)
         if max_pence is not None:
             grouped = grouped.filter(total__lte=max_pence)
         found = list(grouped)
-        suppliers = {pk: (name, number) for pk, name, number in Supplier.objects.filter(
-            pk__in=[r["supplier_id"] for r in found]).values_list("id", "name",
-                                                                   "supplier_number")}
-        return [{"supplier_id": r["supplier_id"], "name": suppliers[r["supplier_id"]][0],
-                 "supplier_number": suppliers[r["supplier_id"]][1],
-                 "total": int(r["total"]), "payments": int(r["payments"])} for r in found]
+        suppliers = {
+            pk: (name, number)
+            for pk, name, number in Supplier.objects.filter(
+                pk__in=[r["supplier_id"] for r in found]
+            ).values_list("id", "name", "supplier_number")
+        }
+        return [
+            {
+                "supplier_id": r["supplier_id"],
+                "name": suppliers[r["supplier_id"]][0],
+                "supplier_number": suppliers[r["supplier_id"]][1],
+                "total": int(r["total"]),
+                "payments": int(r["payments"]),
+            }
+            for r in found
+        ]
 
     key = f"{fy}:{category}:{locality}:{text.lower()}:{min_pence}:{max_pence}"
     return _cached("supplier-spend:" + hashlib.sha256(key.encode()).hexdigest(), compute)
@@ -475,30 +546,51 @@ class YearSpend:
 
 def supplier_spend_by_year(supplier_id: int) -> list[YearSpend]:
     """A supplier's spend in each financial year it was paid, oldest first."""
-    rows = (SpendSummary.objects.filter(supplier_id=supplier_id).values("financial_year")
-            .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
-            .order_by("financial_year"))
+    rows = (
+        SpendSummary.objects.filter(supplier_id=supplier_id)
+        .values("financial_year")
+        .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
+        .order_by("financial_year")
+    )
     return [YearSpend(r["financial_year"], int(r["total"]), int(r["payments"])) for r in rows]
 
 
 def supplier_spend_by_month(supplier_id: int, fy: int) -> list[MonthSpend]:
     """A supplier's spend in each month of a year (0 for months it was not paid)."""
-    rows = {r["month"]: r for r in SpendSummary.objects
-            .filter(supplier_id=supplier_id, financial_year=fy).values("month")
-            .annotate(total=Sum("total_pence"), payments=Sum("payment_count")).order_by()}
-    return [MonthSpend(m, int(rows[m]["total"]), int(rows[m]["payments"])) if m in rows
-            else MonthSpend(m, 0, 0) for m in fy_months(fy)]
+    rows = {
+        r["month"]: r
+        for r in SpendSummary.objects.filter(supplier_id=supplier_id, financial_year=fy)
+        .values("month")
+        .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
+        .order_by()
+    }
+    return [
+        MonthSpend(m, int(rows[m]["total"]), int(rows[m]["payments"]))
+        if m in rows
+        else MonthSpend(m, 0, 0)
+        for m in fy_months(fy)
+    ]
 
 
 def supplier_spend_by_category(supplier_id: int, fy: int) -> list[CategorySpend]:
-    rows = (SpendSummary.objects.filter(supplier_id=supplier_id, financial_year=fy)
-            .values("category_id").annotate(total=Sum("total_pence"),
-                                            payments=Sum("payment_count")).order_by())
+    rows = (
+        SpendSummary.objects.filter(supplier_id=supplier_id, financial_year=fy)
+        .values("category_id")
+        .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
+        .order_by()
+    )
     names = _category_names()
     whole = sum(int(r["total"]) for r in rows)
-    out = [CategorySpend(r["category_id"], names.get(r["category_id"], UNCATEGORISED)
-                         if r["category_id"] else UNCATEGORISED, int(r["total"]),
-                         int(r["payments"]), percent(int(r["total"]), whole)) for r in rows]
+    out = [
+        CategorySpend(
+            r["category_id"],
+            names.get(r["category_id"], UNCATEGORISED) if r["category_id"] else UNCATEGORISED,
+            int(r["total"]),
+            int(r["payments"]),
+            percent(int(r["total"]), whole),
+        )
+        for r in rows
+    ]
     return sorted(out, key=lambda c: (-c.total_pence, c.name))
 
 
@@ -519,14 +611,28 @@ def supplier_sites(supplier_id: int, fy: int | None = None) -> list[SiteSpend]:
     spend_filter = Q(payments__is_spend=True)
     if fy is not None:
         spend_filter &= Q(payments__financial_year=fy)
-    sites = (SupplierSite.objects.filter(supplier_id=supplier_id)
-             .annotate(total=Sum("payments__amount_pence", filter=spend_filter),
-                       count=Count("payments", filter=spend_filter))
-             .order_by("site_code", "postcode"))
+    sites = (
+        SupplierSite.objects.filter(supplier_id=supplier_id)
+        .annotate(
+            total=Sum("payments__amount_pence", filter=spend_filter),
+            count=Count("payments", filter=spend_filter),
+        )
+        .order_by("site_code", "postcode")
+    )
     labels = dict(LocalityClass.choices)
-    return [SiteSpend(s.pk, s.site_code, s.postcode, s.district, s.locality_class,
-                      str(labels.get(s.locality_class, s.locality_class)),
-                      int(s.total or 0), int(s.count)) for s in sites]
+    return [
+        SiteSpend(
+            s.pk,
+            s.site_code,
+            s.postcode,
+            s.district,
+            s.locality_class,
+            str(labels.get(s.locality_class, s.locality_class)),
+            int(s.total or 0),
+            int(s.count),
+        )
+        for s in sites
+    ]
 
 
 def supplier_contracts(supplier: Supplier) -> list[Any]:
@@ -535,8 +641,11 @@ def supplier_contracts(supplier: Supplier) -> list[Any]:
         return []
     from contracts.models import Contract
 
-    return list(Contract.objects.filter(suppliers__supplier_number=supplier.supplier_number)
-                .distinct().order_by("-start_date", "reference"))
+    return list(
+        Contract.objects.filter(suppliers__supplier_number=supplier.supplier_number)
+        .distinct()
+        .order_by("-start_date", "reference")
+    )
 
 
 # --- Locality over the years --------------------------------------------------------------
@@ -556,7 +665,8 @@ class LocalityYear:
     def undetermined(self) -> bool:
         """Too little postcode coverage to say: unknown locality is over the limit."""
         return self.total_pence > 0 and (
-            Decimal(self.unknown_pence) > UNKNOWN_LOCALITY_LIMIT * Decimal(self.total_pence))
+            Decimal(self.unknown_pence) > UNKNOWN_LOCALITY_LIMIT * Decimal(self.total_pence)
+        )
 
     @property
     def home_share(self) -> int | None:
@@ -575,8 +685,9 @@ class LocalityYear:
         return not self.completeness.complete
 
 
-def locality_by_year(years: Iterable[int] | None = None,
-                     today: dt.date | None = None) -> list[LocalityYear]:
+def locality_by_year(
+    years: Iterable[int] | None = None, today: dt.date | None = None
+) -> list[LocalityYear]:
     """The five-year locality table (every year with data unless ``years`` says which):
     home-area spend, total invoice payments, the home share, and the split by class."""
     rollup = _locality_rollup()
@@ -584,9 +695,17 @@ def locality_by_year(years: Iterable[int] | None = None,
     out = []
     for fy in wanted:
         by_class = rollup[fy]
-        out.append(LocalityYear(
-            fy, by_class.get("home", 0), by_class.get("region", 0), by_class.get("uk", 0),
-            by_class.get("unknown", 0), sum(by_class.values()), year_completeness(fy, today)))
+        out.append(
+            LocalityYear(
+                fy,
+                by_class.get("home", 0),
+                by_class.get("region", 0),
+                by_class.get("uk", 0),
+                by_class.get("unknown", 0),
+                sum(by_class.values()),
+                year_completeness(fy, today),
+            )
+        )
     return out
 
 
@@ -653,15 +772,16 @@ TRANSPARENCY_THRESHOLD_PENCE = 500_00
 
 def transparency_months() -> list[dt.date]:
     """Months that have spend, newest first (each can be published)."""
+
     def compute() -> list[dt.date]:
-        return sorted(SpendSummary.objects.values_list("month", flat=True).distinct(),
-                      reverse=True)
+        return sorted(SpendSummary.objects.values_list("month", flat=True).distinct(), reverse=True)
+
     return _cached("transparency-months", compute)
 
 
-def transparency_payments(month: dt.date,
-                          threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
-                          ) -> QuerySet[Payment]:
+def transparency_payments(
+    month: dt.date, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+) -> QuerySet[Payment]:
     """Spend payments in a calendar month whose transaction is worth at least the threshold.
 
     A transaction is one payment of one invoice to one supplier (its lines can be under the
@@ -669,15 +789,19 @@ def transparency_payments(month: dt.date,
     lines' sum, so a credit note of £600 is published as -£600."""
     start = month.replace(day=1)
     end = (start + dt.timedelta(days=32)).replace(day=1)
-    transaction = Window(Sum("amount_pence"),
-                         partition_by=[F("supplier_id"), F("invoice_number"),
-                                       F("payment_reference")])
-    rows = (Payment.objects.spend().filter(payment_date__gte=start, payment_date__lt=end)
-            .select_related("supplier")
-            .annotate(transaction_pence=transaction))
-    return (rows.filter(Q(transaction_pence__gte=threshold_pence)
-                        | Q(transaction_pence__lte=-threshold_pence))
-            .order_by("payment_date", "payment_reference", "invoice_number", "id"))
+    transaction = Window(
+        Sum("amount_pence"),
+        partition_by=[F("supplier_id"), F("invoice_number"), F("payment_reference")],
+    )
+    rows = (
+        Payment.objects.spend()
+        .filter(payment_date__gte=start, payment_date__lt=end)
+        .select_related("supplier")
+        .annotate(transaction_pence=transaction)
+    )
+    return rows.filter(
+        Q(transaction_pence__gte=threshold_pence) | Q(transaction_pence__lte=-threshold_pence)
+    ).order_by("payment_date", "payment_reference", "invoice_number", "id")
 
 
 REDACTED_NAME = "Redacted personal data"
@@ -689,8 +813,15 @@ REDACTED_SUPPLIER_NUMBER = "NK-REDACTED"
 DEFAULT_INDIVIDUAL_NAME_PATTERN = r"^(mr|mrs|ms|miss|mx|dr|rev|sir|dame)\.?\s+\S"
 
 TRANSPARENCY_HEADER = (
-    "Organisation name", "Organisation code", "Effective date", "Service area/department",
-    "Expense type", "Beneficiary", "Supplier number", "Transaction number", "Amount",
+    "Organisation name",
+    "Organisation code",
+    "Effective date",
+    "Service area/department",
+    "Expense type",
+    "Beneficiary",
+    "Supplier number",
+    "Transaction number",
+    "Amount",
 )
 
 
@@ -699,8 +830,7 @@ def _individual_pattern() -> re.Pattern[str] | None:
     return re.compile(pattern, re.IGNORECASE) if pattern else None
 
 
-def is_individual(supplier_number: str, name: str,
-                  pattern: re.Pattern[str] | None = None) -> bool:
+def is_individual(supplier_number: str, name: str, pattern: re.Pattern[str] | None = None) -> bool:
     """A payment to a person, whose name the published file must not show."""
     if supplier_number == REDACTED_SUPPLIER_NUMBER:
         return True
@@ -709,8 +839,9 @@ def is_individual(supplier_number: str, name: str,
     return bool(pattern and pattern.search(name.strip()))
 
 
-def transparency_rows(month: dt.date, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
-                      ) -> Iterator[tuple[Any, ...]]:
+def transparency_rows(
+    month: dt.date, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+) -> Iterator[tuple[Any, ...]]:
     """The month's spend-over-the-threshold file, row by row, in TRANSPARENCY_HEADER order.
 
     Payments to individuals read "Redacted personal data" with no supplier number. Amounts
@@ -720,15 +851,31 @@ def transparency_rows(month: dt.date, threshold_pence: int = TRANSPARENCY_THRESH
     organisation = settings.COUNCIL_NAME
     code = getattr(settings, "COUNCIL_ORGANISATION_CODE", "")
     rows = transparency_payments(month, threshold_pence).values_list(
-        "payment_date", "cost_centre", "account_description", "supplier__name",
-        "supplier__supplier_number", "payment_reference", "invoice_number", "amount_pence")
+        "payment_date",
+        "cost_centre",
+        "account_description",
+        "supplier__name",
+        "supplier__supplier_number",
+        "payment_reference",
+        "invoice_number",
+        "amount_pence",
+    )
     # Fetched whole (a month is at most some 100,000 rows), not through a server-side cursor:
     # a streamed download the client abandons must not leave a transaction open.
     for day, cost_centre, expense, name, number, reference, invoice, pence in list(rows):
         if redact and is_individual(number, name, pattern):
             name, number = REDACTED_NAME, ""
-        yield (organisation, code, f"{day:%d/%m/%Y}", cost_centre, expense, name, number,
-               reference or invoice, pounds_decimal(pence))
+        yield (
+            organisation,
+            code,
+            f"{day:%d/%m/%Y}",
+            cost_centre,
+            expense,
+            name,
+            number,
+            reference or invoice,
+            pounds_decimal(pence),
+        )
 
 
 # --- Categories ----------------------------------------------------------------------------

@@ -72,13 +72,18 @@ class SupplierSide:
 
 def supplier_side(supplier: Supplier) -> SupplierSide:
     totals = supplier.payments.aggregate(
-        n=Count("id"), t=Sum("amount_pence", filter=Q(is_spend=True)))
+        n=Count("id"), t=Sum("amount_pence", filter=Q(is_spend=True))
+    )
     postcodes = sorted({p for p in supplier.sites.values_list("postcode", flat=True) if p})
     return SupplierSide(
-        supplier=supplier, payments=totals["n"] or 0, spend_pence=totals["t"] or 0,
-        sites=supplier.sites.count(), postcodes=postcodes[:10],
+        supplier=supplier,
+        payments=totals["n"] or 0,
+        spend_pence=totals["t"] or 0,
+        sites=supplier.sites.count(),
+        postcodes=postcodes[:10],
         aliases=sorted(supplier.aliases.values_list("supplier_number", flat=True)),
-        companies_house=CompaniesHouseRecord.objects.filter(supplier=supplier).first())
+        companies_house=CompaniesHouseRecord.objects.filter(supplier=supplier).first(),
+    )
 
 
 def supplier_for_number(supplier_number: str) -> Supplier | None:
@@ -89,13 +94,17 @@ def supplier_for_number(supplier_number: str) -> Supplier | None:
     supplier = Supplier.objects.filter(supplier_number=number).first()
     if supplier is not None:
         return supplier
-    alias = SupplierNumberAlias.objects.select_related("supplier").filter(
-        supplier_number=number).first()
+    alias = (
+        SupplierNumberAlias.objects.select_related("supplier")
+        .filter(supplier_number=number)
+        .first()
+    )
     return alias.supplier if alias else None
 
 
-def supplier_flags(supplier_number: str = "", company_number: str = ""
-                   ) -> tuple[bool | None, bool | None]:
+def supplier_flags(
+    supplier_number: str = "", company_number: str = ""
+) -> tuple[bool | None, bool | None]:
     """``(is_sme, is_vcfs)`` from the supplier record, for the register to prefill.
 
     Looks the supplier up by its finance-system number (merge aliases followed), else by
@@ -104,9 +113,12 @@ def supplier_flags(supplier_number: str = "", company_number: str = ""
     supplier = supplier_for_number(supplier_number)
     if supplier is None and company_number.strip():
         number = normalise_company_number(company_number)
-        supplier = (Supplier.objects.filter(company_number=number).order_by("pk").first()
-                    or Supplier.objects.filter(companies_house__company_number=number)
-                    .order_by("pk").first())
+        supplier = (
+            Supplier.objects.filter(company_number=number).order_by("pk").first()
+            or Supplier.objects.filter(companies_house__company_number=number)
+            .order_by("pk")
+            .first()
+        )
     if supplier is None:
         return (None, None)
     return (supplier.is_sme, supplier.is_vcfs)
@@ -117,10 +129,16 @@ def supplier_search(query: str, limit: int = 50) -> QuerySet[Supplier]:
     suppliers = Supplier.objects.select_related("companies_house")
     if not text:
         return suppliers.none()
-    return suppliers.filter(
-        Q(name__icontains=text) | Q(supplier_number__iexact=text)
-        | Q(company_number__iexact=text) | Q(aliases__supplier_number__iexact=text)
-    ).distinct().order_by("name")[:limit]
+    return (
+        suppliers.filter(
+            Q(name__icontains=text)
+            | Q(supplier_number__iexact=text)
+            | Q(company_number__iexact=text)
+            | Q(aliases__supplier_number__iexact=text)
+        )
+        .distinct()
+        .order_by("name")[:limit]
+    )
 
 
 def companies_house_imports() -> QuerySet[CompaniesHouseImport]:
@@ -137,8 +155,9 @@ def companies_house_coverage() -> dict[str, int]:
 
 
 def summary_years() -> list[int]:
-    return sorted(SpendSummary.objects.values_list("financial_year", flat=True).distinct(),
-                  reverse=True)
+    return sorted(
+        SpendSummary.objects.values_list("financial_year", flat=True).distinct(), reverse=True
+    )
 
 
 @dataclass
@@ -161,9 +180,11 @@ def spend_by_size(fy: int) -> tuple[list[SizeRow], list[SizeRow], int]:
     Returns (rows by band, rows by SME status, total pence). Share is a percentage for
     display only; the money stays in integer pence.
     """
-    rows = (SpendSummary.objects.filter(financial_year=fy)
-            .values("supplier__size_band", "supplier__is_sme")
-            .annotate(total=Sum("total_pence"), suppliers=Count("supplier", distinct=True)))
+    rows = (
+        SpendSummary.objects.filter(financial_year=fy)
+        .values("supplier__size_band", "supplier__is_sme")
+        .annotate(total=Sum("total_pence"), suppliers=Count("supplier", distinct=True))
+    )
     total = sum(r["total"] for r in rows)
     by_band: dict[str, list[int]] = {band: [0, 0] for band in SIZE_ORDER}
     by_sme: dict[str, list[int]] = {"yes": [0, 0], "no": [0, 0], "unknown": [0, 0]}
@@ -178,8 +199,9 @@ def spend_by_size(fy: int) -> tuple[list[SizeRow], list[SizeRow], int]:
     def share(pence: int) -> float:
         return round(100 * pence / total, 1) if total else 0.0
 
-    band_rows = [SizeRow(band, SizeBand(band).label, "", n, t, share(t))
-                 for band, (n, t) in by_band.items()]
+    band_rows = [
+        SizeRow(band, SizeBand(band).label, "", n, t, share(t)) for band, (n, t) in by_band.items()
+    ]
     labels = {"yes": "SME", "no": "Not an SME", "unknown": "Not known"}
     sme_rows = [SizeRow("", labels[key], key, n, t, share(t)) for key, (n, t) in by_sme.items()]
     return band_rows, sme_rows, total
@@ -212,12 +234,17 @@ def locality_by_head_office(fy: int) -> tuple[list[LocalityRow], int]:
     ``portal.locality.classify_postcode``; suppliers with no record count as unknown.
     """
     summaries = SpendSummary.objects.filter(financial_year=fy)
-    by_site = dict(summaries.values("locality_class").annotate(t=Sum("total_pence"))
-                   .values_list("locality_class", "t"))
+    by_site = dict(
+        summaries.values("locality_class")
+        .annotate(t=Sum("total_pence"))
+        .values_list("locality_class", "t")
+    )
     per_supplier = summaries.values("supplier_id").annotate(t=Sum("total_pence"))
-    offices = dict(CompaniesHouseRecord.objects.filter(
-        supplier_id__in=summaries.values("supplier_id")).values_list("supplier_id",
-                                                                     "reg_postcode"))
+    offices = dict(
+        CompaniesHouseRecord.objects.filter(
+            supplier_id__in=summaries.values("supplier_id")
+        ).values_list("supplier_id", "reg_postcode")
+    )
     by_office: dict[str, int] = {}
     office_count: dict[str, int] = {}
     for row in per_supplier:
@@ -232,6 +259,15 @@ def locality_by_head_office(fy: int) -> tuple[list[LocalityRow], int]:
     rows = []
     for locality in Locality:
         site, office = by_site.get(str(locality), 0), by_office.get(str(locality), 0)
-        rows.append(LocalityRow(str(locality), LOCALITY_LABELS[locality], site, share(site),
-                                office, share(office), office_count.get(str(locality), 0)))
+        rows.append(
+            LocalityRow(
+                str(locality),
+                LOCALITY_LABELS[locality],
+                site,
+                share(site),
+                office,
+                share(office),
+                office_count.get(str(locality), 0),
+            )
+        )
     return rows, total

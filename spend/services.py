@@ -59,7 +59,8 @@ def _sha256_and_copy(source: IO[bytes], destination: Path | None) -> tuple[str, 
                 raise UploadRefused(
                     f"The file is larger than the {settings.UPLOAD_MAX_BYTES // 1024**2:,} MB "
                     "allowed. Split it (for example one file per financial year) and upload "
-                    "the parts.")
+                    "the parts."
+                )
             if out:
                 out.write(chunk)
     finally:
@@ -72,7 +73,8 @@ def _check_type(file_name: str, head: bytes) -> None:
     if not file_name.lower().endswith(ACCEPTED_EXTENSIONS):
         raise UploadRefused(
             f"{file_name}: only CSV and XLSX files can be imported. Export the report from "
-            "Oracle as CSV or Excel (.xlsx) and upload that.")
+            "Oracle as CSV or Excel (.xlsx) and upload that."
+        )
     try:
         sniff_kind(head)
     except ImportRejected as refusal:
@@ -80,7 +82,11 @@ def _check_type(file_name: str, head: bytes) -> None:
 
 
 def batch_receive(
-    *, source: IO[bytes], file_name: str, user: User | None, layout: str = "auto",
+    *,
+    source: IO[bytes],
+    file_name: str,
+    user: User | None,
+    layout: str = "auto",
     keep_path: Path | None = None,
 ) -> ImportBatch:
     """Record an uploaded file as a batch waiting to import, or as refused (size, type).
@@ -88,8 +94,9 @@ def batch_receive(
     Uploads are copied under MEDIA_ROOT/imports/. ``keep_path`` (the command line) imports a
     file where it lies instead of copying it.
     """
-    batch = ImportBatch(file_name=Path(file_name).name[:255], layout_requested=layout,
-                        uploaded_by=user)
+    batch = ImportBatch(
+        file_name=Path(file_name).name[:255], layout_requested=layout, uploaded_by=user
+    )
     head = source.read(8192)
     source.seek(0)
     folder: Path | None = None
@@ -122,8 +129,11 @@ def batches_start(*, batches: Iterable[ImportBatch], user: User | None) -> list[
         if batch.status != ImportBatch.Status.WAITING:
             continue
         job = portal_services.job_start(
-            kind=IMPORT_JOB_KIND, title=f"Import {batch.file_name}",
-            params={"batch_id": batch.pk}, user=user)
+            kind=IMPORT_JOB_KIND,
+            title=f"Import {batch.file_name}",
+            params={"batch_id": batch.pk},
+            user=user,
+        )
         batch.job = job
         batch.save(update_fields=["job"])
         started.append(batch)
@@ -148,24 +158,39 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
     batch = ImportBatch.objects.get(pk=job.params["batch_id"])
     if batch.status in (ImportBatch.Status.LOADED, ImportBatch.Status.DUPLICATE):
         # A redelivered task for a file already imported: nothing more to do.
-        return {"batch_id": batch.pk, "url": batch.get_absolute_url(),
-                "link_text": "See the import"}
-    earlier = (ImportBatch.objects.filter(sha256=batch.sha256, status=ImportBatch.Status.LOADED)
-               .exclude(pk=batch.pk).order_by("created_at").first())
+        return {
+            "batch_id": batch.pk,
+            "url": batch.get_absolute_url(),
+            "link_text": "See the import",
+        }
+    earlier = (
+        ImportBatch.objects.filter(sha256=batch.sha256, status=ImportBatch.Status.LOADED)
+        .exclude(pk=batch.pk)
+        .order_by("created_at")
+        .first()
+    )
     if earlier is not None:
         _finish(batch.pk, status=ImportBatch.Status.DUPLICATE, duplicate_of=earlier)
         progress(100, "Already imported")
         return {
-            "batch_id": batch.pk, "duplicate_of": earlier.pk,
-            "url": batch.get_absolute_url(), "link_text": "See the import",
+            "batch_id": batch.pk,
+            "duplicate_of": earlier.pk,
+            "url": batch.get_absolute_url(),
+            "link_text": "See the import",
         }
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportBatch.Status.LOADING, error="", error_line=None, error_column="")
+        status=ImportBatch.Status.LOADING, error="", error_line=None, error_column=""
+    )
+
     def load(profile: ColumnMappingProfile | None) -> LoadResult:
         return load_file(
-            batch_file_path(batch), file_name=batch.file_name, batch_id=batch.pk,
-            layout_hint=batch.layout_requested, size_bytes=batch.size_bytes,
-            mapping=profile.mapping if profile else None, progress=progress,
+            batch_file_path(batch),
+            file_name=batch.file_name,
+            batch_id=batch.pk,
+            layout_hint=batch.layout_requested,
+            size_bytes=batch.size_bytes,
+            mapping=profile.mapping if profile else None,
+            progress=progress,
         )[1]
 
     try:
@@ -174,42 +199,62 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
         except ImportRejected:
             # No layout reads it: a column mapping saved for files like this one may.
             profile = None
-            if batch.mapping_profile is None and batch.layout_requested in (
-                    "auto", "transparency"):
+            if batch.mapping_profile is None and batch.layout_requested in ("auto", "transparency"):
                 profile = mapping_profile_for(batch)
             if profile is None:
                 raise
             ImportBatch.objects.filter(pk=batch.pk).update(mapping_profile=profile)
             result = load(profile)
     except ImportRejected as refusal:
-        _finish(batch.pk, status=ImportBatch.Status.REJECTED, error=str(refusal),
-                error_line=refusal.line_number, error_column=refusal.column or "")
+        _finish(
+            batch.pk,
+            status=ImportBatch.Status.REJECTED,
+            error=str(refusal),
+            error_line=refusal.line_number,
+            error_column=refusal.column or "",
+        )
         raise JobFailed(f"{refusal} Nothing from the file was added to the ledger.") from None
     except FileNotFoundError:
-        _finish(batch.pk, status=ImportBatch.Status.FAILED,
-                error="The uploaded copy of the file is missing. Upload the file again.")
+        _finish(
+            batch.pk,
+            status=ImportBatch.Status.FAILED,
+            error="The uploaded copy of the file is missing. Upload the file again.",
+        )
         raise JobFailed("The uploaded copy of the file is missing. Upload it again.") from None
     except Exception as error:
         # The transaction has rolled back; say so on the batch too, then let the job record it.
-        _finish(batch.pk, status=ImportBatch.Status.FAILED,
-                error=f"The import stopped with an unexpected error ({type(error).__name__}). "
-                "Nothing from the file was added. Run the job again; if it fails again, tell "
-                "the portal's administrator.")
+        _finish(
+            batch.pk,
+            status=ImportBatch.Status.FAILED,
+            error=f"The import stopped with an unexpected error ({type(error).__name__}). "
+            "Nothing from the file was added. Run the job again; if it fails again, tell "
+            "the portal's administrator.",
+        )
         raise
     _finish(
-        batch.pk, status=ImportBatch.Status.LOADED, layout=result.layout,
-        rows_read=result.rows_read, rows_added=result.rows_added,
-        rows_already_present=result.rows_already_present, rows_not_spend=result.rows_not_spend,
-        rows_skipped=result.rows_skipped, rows_voided_later=result.rows_voided_later,
-        total_added_pence=result.total_added_pence, financial_years=result.financial_years,
+        batch.pk,
+        status=ImportBatch.Status.LOADED,
+        layout=result.layout,
+        rows_read=result.rows_read,
+        rows_added=result.rows_added,
+        rows_already_present=result.rows_already_present,
+        rows_not_spend=result.rows_not_spend,
+        rows_skipped=result.rows_skipped,
+        rows_voided_later=result.rows_voided_later,
+        total_added_pence=result.total_added_pence,
+        financial_years=result.financial_years,
     )
     # One queued warm-up serves any number of imports that finish before it runs.
     if (result.rows_added or result.rows_voided_later) and not Job.objects.filter(
-            kind=WARM_JOB_KIND, status=Job.Status.QUEUED).exists():
+        kind=WARM_JOB_KIND, status=Job.Status.QUEUED
+    ).exists():
         portal_services.job_start(kind=WARM_JOB_KIND, title="Prepare the spend dashboards")
     return {
-        "batch_id": batch.pk, "rows_read": result.rows_read, "rows_added": result.rows_added,
-        "url": batch.get_absolute_url(), "link_text": "See what was imported",
+        "batch_id": batch.pk,
+        "rows_read": result.rows_read,
+        "rows_added": result.rows_added,
+        "url": batch.get_absolute_url(),
+        "link_text": "See what was imported",
     }
 
 
@@ -227,11 +272,16 @@ def import_paths(
     finished = []
     for path in paths:
         with path.open("rb") as source:
-            batch = batch_receive(source=source, file_name=path.name, user=user, layout=layout,
-                                  keep_path=path)
+            batch = batch_receive(
+                source=source, file_name=path.name, user=user, layout=layout, keep_path=path
+            )
         if batch.status == ImportBatch.Status.WAITING:
-            job = Job.objects.create(kind=IMPORT_JOB_KIND, title=f"Import {batch.file_name}",
-                                     params={"batch_id": batch.pk}, created_by=user)
+            job = Job.objects.create(
+                kind=IMPORT_JOB_KIND,
+                title=f"Import {batch.file_name}",
+                params={"batch_id": batch.pk},
+                created_by=user,
+            )
             ImportBatch.objects.filter(pk=batch.pk).update(job=job)
             portal_services.job_run(job_id=job.pk)
         batch.refresh_from_db()
@@ -246,10 +296,15 @@ def import_paths(
 def postcode_districts_load(*, path: Path) -> int:
     """Replace the postcode district lookup from a CSV (district, local_authority, region)."""
     with path.open(newline="", encoding="utf-8") as handle:
-        rows = [PostcodeDistrict(district=r["district"].strip().upper(),
-                                 local_authority=r["local_authority"].strip(),
-                                 region=r["region"].strip())
-                for r in csv.DictReader(handle) if r.get("district")]
+        rows = [
+            PostcodeDistrict(
+                district=r["district"].strip().upper(),
+                local_authority=r["local_authority"].strip(),
+                region=r["region"].strip(),
+            )
+            for r in csv.DictReader(handle)
+            if r.get("district")
+        ]
     PostcodeDistrict.objects.all().delete()
     PostcodeDistrict.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
@@ -259,14 +314,16 @@ def postcode_districts_load(*, path: Path) -> int:
 def home_area_set(*, local_authorities: Iterable[str]) -> None:
     HomeAreaAuthority.objects.all().delete()
     HomeAreaAuthority.objects.bulk_create(
-        [HomeAreaAuthority(local_authority=name) for name in sorted(set(local_authorities))])
+        [HomeAreaAuthority(local_authority=name) for name in sorted(set(local_authorities))]
+    )
 
 
 @transaction.atomic
 def category_rule_set(*, account_prefix: str, category_name: str, note: str = "") -> CategoryRule:
     category, _ = Category.objects.get_or_create(name=category_name.strip())
     rule, _ = CategoryRule.objects.update_or_create(
-        account_prefix=account_prefix.strip(), defaults={"category": category, "note": note})
+        account_prefix=account_prefix.strip(), defaults={"category": category, "note": note}
+    )
     return rule
 
 
@@ -280,7 +337,8 @@ def file_headings(batch: ImportBatch) -> list[str]:
     opened = OpenedFile(batch_file_path(batch))
     try:
         source, _rows = open_rows(
-            opened, lambda row: sum(1 for c in row if str(c or "").strip()) >= 3)
+            opened, lambda row: sum(1 for c in row if str(c or "").strip()) >= 3
+        )
     except (NoHeader, ImportRejected):
         return []
     finally:
@@ -296,16 +354,23 @@ def header_signature(headings: Iterable[str]) -> str:
 
 
 @transaction.atomic
-def mapping_profile_save(*, batch: ImportBatch, name: str, mapping: dict[str, str],
-                         user: User | None) -> ImportBatch:
+def mapping_profile_save(
+    *, batch: ImportBatch, name: str, mapping: dict[str, str], user: User | None
+) -> ImportBatch:
     """Save the mapping as a profile and import the batch's file again with it."""
     profile, _ = ColumnMappingProfile.objects.update_or_create(
         header_signature=header_signature(file_headings(batch)),
-        defaults={"name": name, "mapping": mapping, "created_by": user})
+        defaults={"name": name, "mapping": mapping, "created_by": user},
+    )
     retry = ImportBatch.objects.create(
-        file_name=batch.file_name, stored_file=batch.stored_file, sha256=batch.sha256,
-        size_bytes=batch.size_bytes, layout_requested="transparency", mapping_profile=profile,
-        uploaded_by=user)
+        file_name=batch.file_name,
+        stored_file=batch.stored_file,
+        sha256=batch.sha256,
+        size_bytes=batch.size_bytes,
+        layout_requested="transparency",
+        mapping_profile=profile,
+        uploaded_by=user,
+    )
     batches_start(batches=[retry], user=user)
     return retry
 
@@ -361,8 +426,9 @@ def category_rule_delete(*, rule: CategoryRule) -> None:
 
 def recategorise_start(*, user: User | None) -> Job:
     """Queue the job that re-applies the category rules to the ledger."""
-    return portal_services.job_start(kind=RECATEGORISE_JOB_KIND,
-                                     title="Re-apply category rules", user=user)
+    return portal_services.job_start(
+        kind=RECATEGORISE_JOB_KIND, title="Re-apply category rules", user=user
+    )
 
 
 @job_handler(RECATEGORISE_JOB_KIND)
@@ -383,14 +449,20 @@ def recategorise(job: Job, progress: Progress) -> dict[str, Any]:
         changed = max(cursor.rowcount, 0)
         years = sorted(Payment.objects.values_list("financial_year", flat=True).distinct())
         for done, fy in enumerate(years, start=1):
-            progress(10 + int(85 * (done - 1) / max(len(years), 1)),
-                     f"Rebuilding the summary for {fy}/{(fy + 1) % 100:02d}")
+            progress(
+                10 + int(85 * (done - 1) / max(len(years), 1)),
+                f"Rebuilding the summary for {fy}/{(fy + 1) % 100:02d}",
+            )
             rebuild_summaries([fy])
     progress(100, f"{changed:,} payments changed category")
     from django.urls import reverse
 
-    return {"payments_changed": changed, "years": years,
-            "url": reverse("spend:categories"), "link_text": "Back to the category rules"}
+    return {
+        "payments_changed": changed,
+        "years": years,
+        "url": reverse("spend:categories"),
+        "link_text": "Back to the category rules",
+    }
 
 
 from spend import quality  # noqa: E402,F401  (registers its job kinds)

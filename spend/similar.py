@@ -42,7 +42,7 @@ def trigrams(text: str) -> frozenset[str]:
     found: set[str] = set()
     for word in _WORD.findall(text.lower()):
         padded = f"  {word} "
-        found.update(padded[i:i + 3] for i in range(len(padded) - 2))
+        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return frozenset(found)
 
 
@@ -53,8 +53,9 @@ def similarity(first: frozenset[str], second: frozenset[str]) -> float:
     return float(np.float32(shared) / np.float32(union)) if union else 0.0
 
 
-def similar_pairs(names: Sequence[tuple[int, Iterable[str]]], threshold: float
-                  ) -> Iterator[tuple[int, int, float]]:
+def similar_pairs(
+    names: Sequence[tuple[int, Iterable[str]]], threshold: float
+) -> Iterator[tuple[int, int, float]]:
     """(low id, high id, similarity) for every two names whose trigram similarity is at least
     threshold; the similarity is the one ``similarity()`` gives.
 
@@ -99,8 +100,11 @@ def similar_pairs(names: Sequence[tuple[int, Iterable[str]]], threshold: float
     for start in range(0, count, block):
         stop = min(count, start + block)
         # Overlaps of rows start..stop with every later row (the upper triangle only).
-        overlap = dense[start:stop] @ dense[start:].T if dense_lists else \
-            np.zeros((stop - start, count - start), dtype=np.float32)
+        overlap = (
+            dense[start:stop] @ dense[start:].T
+            if dense_lists
+            else np.zeros((stop - start, count - start), dtype=np.float32)
+        )
         low, high = np.searchsorted(codes, [start * count, stop * count])
         if high > low:
             block_codes = codes[low:high]

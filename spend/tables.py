@@ -29,8 +29,10 @@ from portal.formatting import (
 )
 
 TEMPLATE = "portal/tables/govuk_table.html"
-NUMERIC = {"th": {"class": "govuk-table__header--numeric"},
-           "td": {"class": "govuk-table__cell--numeric portal-numeric"}}
+NUMERIC = {
+    "th": {"class": "govuk-table__header--numeric"},
+    "td": {"class": "govuk-table__cell--numeric portal-numeric"},
+}
 
 
 def payments_url(**params: Any) -> str:
@@ -100,8 +102,11 @@ class DictRowsData(TableListData):
         fields: list[str] = []
         for alias in aliases:
             column = self.table.columns[OrderBy(alias).bare]
-            fields += (column.order_by.opposite if alias[0] != column.order_by_alias[0]
-                       else column.order_by)
+            fields += (
+                column.order_by.opposite
+                if alias[0] != column.order_by_alias[0]
+                else column.order_by
+            )
         names = [OrderBy(f).bare for f in fields]
         descending = {OrderBy(f).is_descending for f in fields}
         if len(descending) != 1 or any("." in n or "__" in n for n in names):
@@ -125,8 +130,13 @@ class SupplierSpendTable(tables.Table):
         order_by = ("-total",)
         empty_text = "No suppliers match these filters."
 
-    def __init__(self, *args: Any, fy: int | None = None, filters: dict[str, Any] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        fy: int | None = None,
+        filters: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.fy = fy
         self.filters = filters or {}
         label = financial_year_label(fy) if fy else "all years"
@@ -137,9 +147,12 @@ class SupplierSpendTable(tables.Table):
         self.columns["total"].column.link = self._payments_link
 
     def _payments_link(self, record: dict[str, Any]) -> str:
-        return payments_url(fy=self.fy, supplier=record["supplier_id"],
-                            category=self.filters.get("category"),
-                            locality=self.filters.get("locality"))
+        return payments_url(
+            fy=self.fy,
+            supplier=record["supplier_id"],
+            category=self.filters.get("category"),
+            locality=self.filters.get("locality"),
+        )
 
     def render_name(self, value: str, record: dict[str, Any]) -> str:
         url = reverse("spend:supplier", args=[record["supplier_id"]])
@@ -153,16 +166,22 @@ class SupplierSpendTable(tables.Table):
 
 class PaymentTable(tables.Table):
     payment_date = tables.DateColumn(verbose_name="Paid", format="j M Y")
-    supplier = tables.Column(verbose_name="Supplier", accessor="supplier__name",
-                             order_by=("supplier__name", "id"))
+    supplier = tables.Column(
+        verbose_name="Supplier", accessor="supplier__name", order_by=("supplier__name", "id")
+    )
     invoice_number = tables.Column(verbose_name="Invoice")
     payment_reference = tables.Column(verbose_name="Payment reference")
     cost_centre = tables.Column(verbose_name="Cost centre")
     account_description = tables.Column(verbose_name="Expense type")
-    category = tables.Column(verbose_name="Category", accessor="category__name",
-                             default="Not categorised", order_by=("category__name", "id"))
-    locality = tables.Column(verbose_name="Locality", accessor="site__locality_class",
-                             orderable=False)
+    category = tables.Column(
+        verbose_name="Category",
+        accessor="category__name",
+        default="Not categorised",
+        order_by=("category__name", "id"),
+    )
+    locality = tables.Column(
+        verbose_name="Locality", accessor="site__locality_class", orderable=False
+    )
     amount_pence = MoneyColumn(verbose_name="Amount", exact=True)
 
     class Meta:
@@ -174,8 +193,11 @@ class PaymentTable(tables.Table):
     caption = "Payments"
 
     def render_supplier(self, value: str, record: Any) -> str:
-        return format_html('<a class="govuk-link" href="{}">{}</a>',
-                           reverse("spend:supplier", args=[record.supplier_id]), value)
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("spend:supplier", args=[record.supplier_id]),
+            value,
+        )
 
     def value_supplier(self, value: str) -> str:
         return value
@@ -200,13 +222,19 @@ class MonthTable(tables.Table):
         template_name = TEMPLATE
         empty_text = "No payments."
 
-    def __init__(self, *args: Any, fy: int, supplier: int | None = None,
-                 caption: str = "Spend by month", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        fy: int,
+        supplier: int | None = None,
+        caption: str = "Spend by month",
+        **kwargs: Any,
+    ) -> None:
         self.caption = caption
         super().__init__(*args, **kwargs)
-        self.columns["total_pence"].column.link = (
-            lambda r: payments_url(fy=fy, month=f"{r.month:%Y-%m}", supplier=supplier)
-            if r.payments else None)
+        self.columns["total_pence"].column.link = lambda r: (
+            payments_url(fy=fy, month=f"{r.month:%Y-%m}", supplier=supplier) if r.payments else None
+        )
 
     def render_month(self, value: Any) -> str:
         return month_label(value)
@@ -229,12 +257,17 @@ class TopSupplierTable(tables.Table):
         super().__init__(*args, **kwargs)
         self.fy = fy
         self.caption = f"Top suppliers by spend, {financial_year_label(fy)}"
-        self.columns["total_pence"].column.link = (
-            lambda r: payments_url(fy=fy, supplier=r.supplier_id))
+        self.columns["total_pence"].column.link = lambda r: payments_url(
+            fy=fy, supplier=r.supplier_id
+        )
 
     def render_name(self, value: str, record: Any) -> str:
-        return format_html('<a class="govuk-link" href="{}?fy={}">{}</a>',
-                           reverse("spend:supplier", args=[record.supplier_id]), self.fy, value)
+        return format_html(
+            '<a class="govuk-link" href="{}?fy={}">{}</a>',
+            reverse("spend:supplier", args=[record.supplier_id]),
+            self.fy,
+            value,
+        )
 
     def value_name(self, value: str) -> str:
         return value
@@ -245,12 +278,17 @@ class LocalityYearTable(tables.Table):
 
     row_header = True
     year = tables.Column(verbose_name="Year", accessor="fy", orderable=False)
-    home = MoneyColumn(verbose_name="Value of spend, supplier with home-area address",
-                       accessor="shown_home_pence", orderable=False)
-    total = MoneyColumn(verbose_name="Total invoice payments reported", accessor="total_pence",
-                        orderable=False)
-    share = PercentColumn(verbose_name="% value of spend, supplier with home-area address",
-                          accessor="home_share")
+    home = MoneyColumn(
+        verbose_name="Value of spend, supplier with home-area address",
+        accessor="shown_home_pence",
+        orderable=False,
+    )
+    total = MoneyColumn(
+        verbose_name="Total invoice payments reported", accessor="total_pence", orderable=False
+    )
+    share = PercentColumn(
+        verbose_name="% value of spend, supplier with home-area address", accessor="home_share"
+    )
 
     class Meta:
         template_name = TEMPLATE
@@ -260,12 +298,13 @@ class LocalityYearTable(tables.Table):
 
     def __init__(self, *args: Any, home_label: str = "home-area", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.columns["home"].column.verbose_name = (
-            f"Value of spend, supplier with {home_label} address")
-        self.columns["share"].column.verbose_name = (
-            f"% value of spend, supplier with {home_label} address")
-        self.columns["home"].column.link = (
-            lambda r: payments_url(fy=r.fy, locality="home"))
+        self.columns[
+            "home"
+        ].column.verbose_name = f"Value of spend, supplier with {home_label} address"
+        self.columns[
+            "share"
+        ].column.verbose_name = f"% value of spend, supplier with {home_label} address"
+        self.columns["home"].column.link = lambda r: payments_url(fy=r.fy, locality="home")
         self.columns["total"].column.link = lambda r: payments_url(fy=r.fy)
 
     def render_year(self, value: int, record: Any) -> str:
@@ -291,10 +330,15 @@ class LocalitySplitTable(tables.Table):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, locality in (("home_pence", "home"), ("region_pence", "region"),
-                               ("uk_pence", "uk"), ("unknown_pence", "unknown")):
-            self.columns[name].column.link = (
-                lambda r, locality=locality: payments_url(fy=r.fy, locality=locality))
+        for name, locality in (
+            ("home_pence", "home"),
+            ("region_pence", "region"),
+            ("uk_pence", "uk"),
+            ("unknown_pence", "unknown"),
+        ):
+            self.columns[name].column.link = lambda r, locality=locality: payments_url(
+                fy=r.fy, locality=locality
+            )
 
     def render_year(self, value: int, record: Any) -> str:
         return financial_year_label(value) + ("*" if record.incomplete else "")

@@ -30,8 +30,9 @@ def imports(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = signed_in_user(request)
         received = [
-            services.batch_receive(source=upload, file_name=upload.name, user=user,
-                                   layout=form.cleaned_data["layout"])
+            services.batch_receive(
+                source=upload, file_name=upload.name, user=user, layout=form.cleaned_data["layout"]
+            )
             for upload in form.cleaned_data["extracts"]
         ]
         started = services.batches_start(batches=received, user=user)
@@ -41,20 +42,32 @@ def imports(request: HttpRequest) -> HttpResponse:
         for batch in refused:
             messages.error(request, batch.error)
         return redirect("spend:imports")
-    return render(request, "spend/imports.html", {
-        "form": form, "batches": selectors.import_batches()[:100],
-        "breadcrumbs": [("Home", reverse("portal:home")), ("Imports", None)],
-    })
+    return render(
+        request,
+        "spend/imports.html",
+        {
+            "form": form,
+            "batches": selectors.import_batches()[:100],
+            "breadcrumbs": [("Home", reverse("portal:home")), ("Imports", None)],
+        },
+    )
 
 
 @role_required(Role.ADMINISTRATOR)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(selectors.import_batches(), pk=pk)
-    return render(request, "spend/import_detail.html", {
-        "batch": batch,
-        "breadcrumbs": [("Home", reverse("portal:home")), ("Imports", reverse("spend:imports")),
-                        (batch.file_name, None)],
-    })
+    return render(
+        request,
+        "spend/import_detail.html",
+        {
+            "batch": batch,
+            "breadcrumbs": [
+                ("Home", reverse("portal:home")),
+                ("Imports", reverse("spend:imports")),
+                (batch.file_name, None),
+            ],
+        },
+    )
 
 
 @role_required(Role.ADMINISTRATOR)
@@ -65,15 +78,28 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     form = ColumnMappingForm(request.POST or None, headings=headings)
     if request.method == "POST" and form.is_valid():
         retry = services.mapping_profile_save(
-            batch=batch, name=form.cleaned_data["name"], mapping=form.mapping(),
-            user=signed_in_user(request))
+            batch=batch,
+            name=form.cleaned_data["name"],
+            mapping=form.mapping(),
+            user=signed_in_user(request),
+        )
         messages.success(request, f"Mapping saved. {batch.file_name} is being imported again.")
         return redirect(retry.get_absolute_url())
-    return render(request, "spend/import_mapping.html", {
-        "batch": batch, "form": form, "headings": headings,
-        "breadcrumbs": [("Home", reverse("portal:home")), ("Imports", reverse("spend:imports")),
-                        (batch.file_name, batch.get_absolute_url()), ("Map columns", None)],
-    })
+    return render(
+        request,
+        "spend/import_mapping.html",
+        {
+            "batch": batch,
+            "form": form,
+            "headings": headings,
+            "breadcrumbs": [
+                ("Home", reverse("portal:home")),
+                ("Imports", reverse("spend:imports")),
+                (batch.file_name, batch.get_absolute_url()),
+                ("Map columns", None),
+            ],
+        },
+    )
 
 
 # --- Dashboards (procurement officers and councillors) ------------------------------------------
@@ -83,10 +109,12 @@ DASHBOARD_ROLES = READERS
 
 def _one_version(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Every figure on the page from one summary version (see selectors.one_summary_version)."""
+
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with selectors.one_summary_version():
             return view(request, *args, **kwargs)
+
     return wrapped
 
 
@@ -106,8 +134,15 @@ def _chosen_year(request: HttpRequest, years: list[int]) -> int | None:
 
 
 def _year_nav(request: HttpRequest, years: list[int], fy: int | None) -> list[dict[str, Any]]:
-    return [{"fy": y, "label": formatting.financial_year_label(y), "current": y == fy,
-             "url": f"{request.path}?fy={y}"} for y in reversed(years)]
+    return [
+        {
+            "fy": y,
+            "label": formatting.financial_year_label(y),
+            "current": y == fy,
+            "url": f"{request.path}?fy={y}",
+        }
+        for y in reversed(years)
+    ]
 
 
 @role_required(*DASHBOARD_ROLES)
@@ -116,8 +151,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     """The year at a glance: total paid, suppliers, payments, by month, category, locality."""
     years = selectors.financial_years()
     fy = _chosen_year(request, years)
-    context: dict[str, Any] = {"years": _year_nav(request, years, fy), "fy": fy,
-                               "breadcrumbs": _crumbs(("Spend", None))}
+    context: dict[str, Any] = {
+        "years": _year_nav(request, years, fy),
+        "fy": fy,
+        "breadcrumbs": _crumbs(("Spend", None)),
+    }
     if fy is None:
         return render(request, "spend/overview.html", context)
     months = selectors.spend_by_month(fy)
@@ -128,27 +166,35 @@ def overview(request: HttpRequest) -> HttpResponse:
     by_category = selectors.spend_by_category(fy)
     by_locality = selectors.spend_by_locality(fy)
     label = formatting.financial_year_label(fy)
-    context.update({
-        "total": selectors.spend_total(fy),
-        "suppliers_paid": selectors.suppliers_paid(fy),
-        "payments": selectors.payment_count(fy),
-        "completeness": selectors.year_completeness(fy),
-        "month_table": month_table,
-        "by_category": by_category,
-        "by_locality": by_locality,
-        "month_chart": charts.money_bar_chart(
-            chart_id=f"months-{fy}", title=f"Spend by month, {label}",
-            labels=[formatting.month_label(m.month) for m in months],
-            values_pence=[m.total_pence for m in months],
-            summary="The same figures are in the table below the chart."),
-        "category_chart": charts.money_bar_chart(
-            chart_id=f"categories-{fy}", title=f"Spend by category, {label}", horizontal=True,
-            labels=[c.name for c in by_category], values_pence=[c.total_pence for c in by_category],
-            height=max(240, 34 * len(by_category) + 80),
-            summary="The same figures are in the table below the chart."),
-        "payments_url": tables.payments_url(fy=fy),
-        "breadcrumbs": _crumbs(("Spend", None)),
-    })
+    context.update(
+        {
+            "total": selectors.spend_total(fy),
+            "suppliers_paid": selectors.suppliers_paid(fy),
+            "payments": selectors.payment_count(fy),
+            "completeness": selectors.year_completeness(fy),
+            "month_table": month_table,
+            "by_category": by_category,
+            "by_locality": by_locality,
+            "month_chart": charts.money_bar_chart(
+                chart_id=f"months-{fy}",
+                title=f"Spend by month, {label}",
+                labels=[formatting.month_label(m.month) for m in months],
+                values_pence=[m.total_pence for m in months],
+                summary="The same figures are in the table below the chart.",
+            ),
+            "category_chart": charts.money_bar_chart(
+                chart_id=f"categories-{fy}",
+                title=f"Spend by category, {label}",
+                horizontal=True,
+                labels=[c.name for c in by_category],
+                values_pence=[c.total_pence for c in by_category],
+                height=max(240, 34 * len(by_category) + 80),
+                summary="The same figures are in the table below the chart.",
+            ),
+            "payments_url": tables.payments_url(fy=fy),
+            "breadcrumbs": _crumbs(("Spend", None)),
+        }
+    )
     return render(request, "spend/overview.html", context)
 
 
@@ -168,10 +214,16 @@ def suppliers(request: HttpRequest) -> HttpResponse:
     exported = table_export_response(request, table, f"suppliers-{selected['fy'] or 'all'}")
     if exported:
         return exported
-    return render(request, "spend/suppliers.html", {
-        "filter": supplier_filter, "table": table, "year_label": label,
-        "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Suppliers", None)),
-    })
+    return render(
+        request,
+        "spend/suppliers.html",
+        {
+            "filter": supplier_filter,
+            "table": table,
+            "year_label": label,
+            "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Suppliers", None)),
+        },
+    )
 
 
 @role_required(*DASHBOARD_ROLES)
@@ -182,32 +234,42 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     years = [y.fy for y in by_year]
     fy = _chosen_year(request, years)
     context: dict[str, Any] = {
-        "supplier": supplier, "by_year": by_year, "fy": fy,
+        "supplier": supplier,
+        "by_year": by_year,
+        "fy": fy,
         "years": _year_nav(request, years, fy),
         "sites": selectors.supplier_sites(supplier.pk),
         "contracts": selectors.supplier_contracts(supplier),
         "all_payments_url": tables.payments_url(supplier=supplier.pk),
-        "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")),
-                               ("Suppliers", reverse("spend:suppliers")), (supplier.name, None)),
+        "breadcrumbs": _crumbs(
+            ("Spend", reverse("spend:overview")),
+            ("Suppliers", reverse("spend:suppliers")),
+            (supplier.name, None),
+        ),
     }
     if fy is not None:
         months = selectors.supplier_spend_by_month(supplier.pk, fy)
         label = formatting.financial_year_label(fy)
-        context.update({
-            "month_table": tables.MonthTable(months, fy=fy, supplier=supplier.pk,
-                                             caption=f"Spend by month, {label}"),
-            "month_chart": charts.money_bar_chart(
-                chart_id=f"supplier-{supplier.pk}-{fy}",
-                title=f"Spend with {supplier.name} by month, {label}",
-                labels=[formatting.month_label(m.month) for m in months],
-                values_pence=[m.total_pence for m in months],
-                summary="The same figures are in the table below the chart."),
-            "categories": selectors.supplier_spend_by_category(supplier.pk, fy),
-            "year_payments_url": tables.payments_url(fy=fy, supplier=supplier.pk),
-        })
+        context.update(
+            {
+                "month_table": tables.MonthTable(
+                    months, fy=fy, supplier=supplier.pk, caption=f"Spend by month, {label}"
+                ),
+                "month_chart": charts.money_bar_chart(
+                    chart_id=f"supplier-{supplier.pk}-{fy}",
+                    title=f"Spend with {supplier.name} by month, {label}",
+                    labels=[formatting.month_label(m.month) for m in months],
+                    values_pence=[m.total_pence for m in months],
+                    summary="The same figures are in the table below the chart.",
+                ),
+                "categories": selectors.supplier_spend_by_category(supplier.pk, fy),
+                "year_payments_url": tables.payments_url(fy=fy, supplier=supplier.pk),
+            }
+        )
     payments = selectors.payments(selectors.PaymentFilters(fy=fy, supplier=supplier.pk))
     context["recent_payments"] = payments.select_related("category").order_by(
-        "-payment_date", "-id")[:20]
+        "-payment_date", "-id"
+    )[:20]
     return render(request, "spend/supplier.html", context)
 
 
@@ -221,21 +283,28 @@ def locality(request: HttpRequest) -> HttpResponse:
     exported = table_export_response(request, table, "locality-by-year")
     if exported:
         return exported
-    labels = [formatting.financial_year_label(r.fy) + ("*" if r.incomplete else "")
-              for r in rows]
-    return render(request, "spend/locality.html", {
-        "rows": rows, "table": table, "split_table": tables.LocalitySplitTable(rows),
-        "home_label": home_label,
-        "limit_percent": int(selectors.UNKNOWN_LOCALITY_LIMIT * 100),
-        "incomplete": [r for r in rows if r.incomplete],
-        "undetermined": [r for r in rows if r.undetermined],
-        "chart": charts.percent_line_chart(
-            chart_id="locality-share",
-            title=f"% value of spend with suppliers with a {home_label} address",
-            labels=labels, series=[(f"{home_label} share", [r.home_share for r in rows])],
-            summary="Years shown as - have no point. The same figures are in the table."),
-        "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Locality", None)),
-    })
+    labels = [formatting.financial_year_label(r.fy) + ("*" if r.incomplete else "") for r in rows]
+    return render(
+        request,
+        "spend/locality.html",
+        {
+            "rows": rows,
+            "table": table,
+            "split_table": tables.LocalitySplitTable(rows),
+            "home_label": home_label,
+            "limit_percent": int(selectors.UNKNOWN_LOCALITY_LIMIT * 100),
+            "incomplete": [r for r in rows if r.incomplete],
+            "undetermined": [r for r in rows if r.undetermined],
+            "chart": charts.percent_line_chart(
+                chart_id="locality-share",
+                title=f"% value of spend with suppliers with a {home_label} address",
+                labels=labels,
+                series=[(f"{home_label} share", [r.home_share for r in rows])],
+                summary="Years shown as - have no point. The same figures are in the table.",
+            ),
+            "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Locality", None)),
+        },
+    )
 
 
 def _threshold_pounds(request: HttpRequest, name: str, default_pence: int) -> int:
@@ -254,7 +323,9 @@ def tail(request: HttpRequest) -> HttpResponse:
     fy = _chosen_year(request, years)
     threshold = _threshold_pounds(request, "threshold", selectors.TAIL_THRESHOLD_PENCE)
     context: dict[str, Any] = {
-        "fy": fy, "years": _year_nav(request, years, fy), "threshold": threshold,
+        "fy": fy,
+        "years": _year_nav(request, years, fy),
+        "threshold": threshold,
         "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Tail spend", None)),
     }
     if fy is None:
@@ -266,21 +337,28 @@ def tail(request: HttpRequest) -> HttpResponse:
         return exported
     pareto = selectors.spend_pareto(fy)
     label = formatting.financial_year_label(fy)
-    context.update({
-        "tail": selectors.tail_spend(fy, threshold * 100),
-        "tail_url": tables.payments_url(fy=fy, tail=threshold),
-        "shares": [(share, tables.payments_url(fy=fy, top=share.n))
-                   for share in (selectors.top_suppliers_share(fy, n)
-                                 for n in selectors.TOP_SUPPLIER_COUNTS)],
-        "top_table": top_table,
-        "pareto": pareto,
-        "pareto_chart": charts.percent_line_chart(
-            chart_id=f"pareto-{fy}", title=f"Share of spend with the top suppliers, {label}",
-            labels=[f"{p.suppliers:,}" for p in pareto],
-            series=[("Cumulative % of spend", [p.spend_share for p in pareto])],
-            summary="Each point is the top suppliers' share of the year's spend. The same "
-                    "figures are in the table below the chart."),
-    })
+    context.update(
+        {
+            "tail": selectors.tail_spend(fy, threshold * 100),
+            "tail_url": tables.payments_url(fy=fy, tail=threshold),
+            "shares": [
+                (share, tables.payments_url(fy=fy, top=share.n))
+                for share in (
+                    selectors.top_suppliers_share(fy, n) for n in selectors.TOP_SUPPLIER_COUNTS
+                )
+            ],
+            "top_table": top_table,
+            "pareto": pareto,
+            "pareto_chart": charts.percent_line_chart(
+                chart_id=f"pareto-{fy}",
+                title=f"Share of spend with the top suppliers, {label}",
+                labels=[f"{p.suppliers:,}" for p in pareto],
+                series=[("Cumulative % of spend", [p.spend_share for p in pareto])],
+                summary="Each point is the top suppliers' share of the year's spend. The same "
+                "figures are in the table below the chart.",
+            ),
+        }
+    )
     return render(request, "spend/tail.html", context)
 
 
@@ -294,13 +372,23 @@ def payments(request: HttpRequest) -> HttpResponse:
     exported = table_export_response(request, table, "payments")
     if exported:
         return exported
-    supplier = (Supplier.objects.filter(pk=selected.supplier).first()
-                if selected.supplier is not None else None)
-    return render(request, "spend/payments.html", {
-        "filter": payment_filter, "table": table, "selected": selected, "supplier": supplier,
-        "totals": selectors.payments_total(selected),
-        "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Payments", None)),
-    })
+    supplier = (
+        Supplier.objects.filter(pk=selected.supplier).first()
+        if selected.supplier is not None
+        else None
+    )
+    return render(
+        request,
+        "spend/payments.html",
+        {
+            "filter": payment_filter,
+            "table": table,
+            "selected": selected,
+            "supplier": supplier,
+            "totals": selectors.payments_total(selected),
+            "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Payments", None)),
+        },
+    )
 
 
 # --- Spend over £500 (public) ---------------------------------------------------------------
@@ -309,17 +397,25 @@ def payments(request: HttpRequest) -> HttpResponse:
 @login_not_required
 def transparency(request: HttpRequest) -> HttpResponse:
     """The spend-over-£500 files, one per month, for anyone."""
-    threshold = _threshold_pounds(request, "threshold",
-                                  selectors.TRANSPARENCY_THRESHOLD_PENCE)
+    threshold = _threshold_pounds(request, "threshold", selectors.TRANSPARENCY_THRESHOLD_PENCE)
     months = selectors.transparency_months()
-    query = "" if threshold * 100 == selectors.TRANSPARENCY_THRESHOLD_PENCE else \
-        f"?threshold={threshold}"
-    return render(request, "spend/transparency.html", {
-        "threshold": threshold,
-        "files": [(m, reverse("spend:transparency-file", args=[m.year, m.month]) + query)
-                  for m in months],
-        "breadcrumbs": [("Home", reverse("portal:home")), ("Spend over £500", None)],
-    })
+    query = (
+        ""
+        if threshold * 100 == selectors.TRANSPARENCY_THRESHOLD_PENCE
+        else f"?threshold={threshold}"
+    )
+    return render(
+        request,
+        "spend/transparency.html",
+        {
+            "threshold": threshold,
+            "files": [
+                (m, reverse("spend:transparency-file", args=[m.year, m.month]) + query)
+                for m in months
+            ],
+            "breadcrumbs": [("Home", reverse("portal:home")), ("Spend over £500", None)],
+        },
+    )
 
 
 @login_not_required
@@ -329,11 +425,11 @@ def transparency_file(request: HttpRequest, year: int, month: int) -> HttpRespon
         first = dt.date(year, month, 1)
     except ValueError:
         raise Http404("No such month.") from None
-    threshold = _threshold_pounds(request, "threshold",
-                                  selectors.TRANSPARENCY_THRESHOLD_PENCE)
+    threshold = _threshold_pounds(request, "threshold", selectors.TRANSPARENCY_THRESHOLD_PENCE)
     name = f"spend-over-{threshold}-{first:%Y-%m}.csv"
-    return csv_response(name, selectors.TRANSPARENCY_HEADER,
-                        selectors.transparency_rows(first, threshold * 100))
+    return csv_response(
+        name, selectors.TRANSPARENCY_HEADER, selectors.transparency_rows(first, threshold * 100)
+    )
 
 
 # --- Categories --------------------------------------------------------------------------------
@@ -354,16 +450,23 @@ def categories(request: HttpRequest) -> HttpResponse:
             rule = get_object_or_404(CategoryRule, pk=delete)
             services.category_rule_delete(rule=rule)
             services.recategorise_start(user=user)
-            messages.success(request, f"Rule {rule.account_prefix} removed. Payments are being "
-                                      "re-categorised.")
+            messages.success(
+                request, f"Rule {rule.account_prefix} removed. Payments are being re-categorised."
+            )
             return redirect("spend:categories")
         if form.is_valid():
             services.category_rule_set(**form.cleaned_data)
             services.recategorise_start(user=user)
             messages.success(request, "Rule saved. Payments are being re-categorised.")
             return redirect("spend:categories")
-    return render(request, "spend/categories.html", {
-        "form": form, "can_edit": can_edit, "rules": selectors.category_rules(),
-        "job": selectors.latest_recategorise_job(),
-        "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Categories", None)),
-    })
+    return render(
+        request,
+        "spend/categories.html",
+        {
+            "form": form,
+            "can_edit": can_edit,
+            "rules": selectors.category_rules(),
+            "job": selectors.latest_recategorise_job(),
+            "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Categories", None)),
+        },
+    )

@@ -95,10 +95,29 @@ def _start_worker(tmp_path: Path) -> WorkerProcess:
     log_path = tmp_path / "celery-worker.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
-         "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle",
-         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", f"test-{os.getpid()}@%h"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=BASE_DIR,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=BASE_DIR,
     )
     worker = WorkerProcess(process, log_path)
     deadline = time.monotonic() + 60
@@ -160,8 +179,13 @@ def wait_for(condition: Callable[[], Any], timeout: float = 60, interval: float 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE_JS = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -220,11 +244,10 @@ class CheckedPage:
         if violations:
             lines = [f"axe-core found {len(violations)} violation(s) on {self._page.url}:"]
             for violation in violations:
-                targets = "; ".join(
-                    ", ".join(node["target"]) for node in violation["nodes"][:5]
+                targets = "; ".join(", ".join(node["target"]) for node in violation["nodes"][:5])
+                lines.append(
+                    f"- {violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
                 )
-                lines.append(f"- {violation['id']} ({violation['impact']}): "
-                             f"{violation['help']} at {targets}")
             raise AccessibilityViolation("\n".join(lines))
 
     def _audit_if_new(self) -> None:
@@ -277,10 +300,15 @@ def sign_in_browser(browser_page: CheckedPage, live_server: Any) -> Callable[[Us
         client = Client()
         client.force_login(user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        browser_page._page.context.add_cookies([{
-            "name": settings.SESSION_COOKIE_NAME, "value": cookie.value,
-            "url": live_server.url,
-        }])
+        browser_page._page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": cookie.value,
+                    "url": live_server.url,
+                }
+            ]
+        )
         return browser_page
 
     return sign_in

@@ -29,19 +29,43 @@ from portal.exports import neutralise
 
 SHEET = "Measures"
 COLUMNS: tuple[str, ...] = (
-    "Theme code", "Theme", "Mission", "Outcome code", "Outcome", "Measure code", "Measure",
-    "Unit", "Description", "Proxy value (£ per unit)", "Valid from (financial year)",
+    "Theme code",
+    "Theme",
+    "Mission",
+    "Outcome code",
+    "Outcome",
+    "Measure code",
+    "Measure",
+    "Unit",
+    "Description",
+    "Proxy value (£ per unit)",
+    "Valid from (financial year)",
     "Proxy basis",
 )
-REQUIRED = frozenset({"Theme code", "Theme", "Outcome code", "Outcome", "Measure code",
-                      "Measure", "Unit", "Proxy value (£ per unit)",
-                      "Valid from (financial year)"})
+REQUIRED = frozenset(
+    {
+        "Theme code",
+        "Theme",
+        "Outcome code",
+        "Outcome",
+        "Measure code",
+        "Measure",
+        "Unit",
+        "Proxy value (£ per unit)",
+        "Valid from (financial year)",
+    }
+)
 # Headings people commonly type instead, mapped to ours (lower-cased, spaces collapsed).
-ALIASES = {"proxy value": "Proxy value (£ per unit)", "proxy": "Proxy value (£ per unit)",
-           "proxy value (£)": "Proxy value (£ per unit)",
-           "valid from": "Valid from (financial year)",
-           "valid from fy": "Valid from (financial year)", "measure title": "Measure",
-           "theme title": "Theme", "outcome title": "Outcome"}
+ALIASES = {
+    "proxy value": "Proxy value (£ per unit)",
+    "proxy": "Proxy value (£ per unit)",
+    "proxy value (£)": "Proxy value (£ per unit)",
+    "valid from": "Valid from (financial year)",
+    "valid from fy": "Valid from (financial year)",
+    "measure title": "Measure",
+    "theme title": "Theme",
+    "outcome title": "Outcome",
+}
 MAX_ERRORS = 20
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,19}$")
 _YEAR = re.compile(r"^(\d{4})(?:\s*[/-]\s*(\d{2}|\d{4}))?$")
@@ -129,13 +153,22 @@ def write_catalogue(rows: Iterable[CatalogueRow]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([
-            neutralise(row.theme_code), neutralise(row.theme), neutralise(row.mission),
-            neutralise(row.outcome_code), neutralise(row.outcome),
-            neutralise(row.measure_code), neutralise(row.measure), neutralise(row.unit),
-            neutralise(row.description), row.proxy_value, row.valid_from_fy,
-            neutralise(row.proxy_basis),
-        ])
+        sheet.append(
+            [
+                neutralise(row.theme_code),
+                neutralise(row.theme),
+                neutralise(row.mission),
+                neutralise(row.outcome_code),
+                neutralise(row.outcome),
+                neutralise(row.measure_code),
+                neutralise(row.measure),
+                neutralise(row.unit),
+                neutralise(row.description),
+                row.proxy_value,
+                row.valid_from_fy,
+                neutralise(row.proxy_basis),
+            ]
+        )
         sheet.cell(sheet.max_row, 10).number_format = "0.00"
     widths = (10, 30, 30, 12, 30, 12, 45, 16, 50, 14, 14, 50)
     for index, width in enumerate(widths, start=1):
@@ -223,17 +256,22 @@ def _read_book(book: Any) -> CatalogueSheet:
             positions[column] = index
     missing = [c for c in COLUMNS if c in REQUIRED and c not in positions]
     if missing:
-        raise CatalogueRefused([
-            f"Sheet '{name}', row 1: the heading{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(repr(m) for m in missing)} {'are' if len(missing) > 1 else 'is'} "
-            "missing."])
+        raise CatalogueRefused(
+            [
+                f"Sheet '{name}', row 1: the heading{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(repr(m) for m in missing)} {'are' if len(missing) > 1 else 'is'} "
+                "missing."
+            ]
+        )
 
     result = CatalogueSheet()
     problems: list[str] = []
 
     def where(line: int, column: str) -> str:
-        return f"Sheet '{name}', row {line}, column {get_column_letter(positions[column] + 1)} " \
-               f"({column})"
+        return (
+            f"Sheet '{name}', row {line}, column {get_column_letter(positions[column] + 1)} "
+            f"({column})"
+        )
 
     for line, values in enumerate(rows, start=2):
         if len(problems) >= MAX_ERRORS:
@@ -244,14 +282,19 @@ def _read_book(book: Any) -> CatalogueSheet:
         texts = {c: _text(v) for c, v in cells.items()}
         row_problems: list[str] = []
         for column in COLUMNS:
-            if column in REQUIRED and column in texts and not texts[column] \
-                    and column not in ("Proxy value (£ per unit)",):
+            if (
+                column in REQUIRED
+                and column in texts
+                and not texts[column]
+                and column not in ("Proxy value (£ per unit)",)
+            ):
                 row_problems.append(f"{where(line, column)}: is blank.")
         for column in ("Theme code", "Outcome code", "Measure code"):
             if texts[column] and not _CODE.match(texts[column]):
                 row_problems.append(
                     f"{where(line, column)}: '{texts[column]}' is not a code (letters, digits "
-                    "and . _ / - only, at most 20 characters).")
+                    "and . _ / - only, at most 20 characters)."
+                )
         try:
             amount = _money(cells["Proxy value (£ per unit)"])
         except ValueError as problem:
@@ -262,8 +305,13 @@ def _read_book(book: Any) -> CatalogueSheet:
                 year = _year(cells["Valid from (financial year)"])
             except ValueError as problem:
                 row_problems.append(f"{where(line, 'Valid from (financial year)')}: {problem}.")
-        for column, limit in (("Theme", 200), ("Outcome", 200), ("Measure", 300), ("Unit", 60),
-                              ("Mission", 200)):
+        for column, limit in (
+            ("Theme", 200),
+            ("Outcome", 200),
+            ("Measure", 300),
+            ("Unit", 60),
+            ("Mission", 200),
+        ):
             if column in texts and len(texts[column]) > limit:
                 row_problems.append(f"{where(line, column)}: longer than {limit} characters.")
         if row_problems:
@@ -272,36 +320,57 @@ def _read_book(book: Any) -> CatalogueSheet:
         assert year is not None
         theme_code, outcome_code = texts["Theme code"], texts["Outcome code"]
         measure_code = texts["Measure code"]
-        theme = result.themes.setdefault(theme_code, SheetTheme(
-            theme_code, texts["Theme"], texts.get("Mission", "")))
+        theme = result.themes.setdefault(
+            theme_code, SheetTheme(theme_code, texts["Theme"], texts.get("Mission", ""))
+        )
         if theme.title != texts["Theme"]:
-            problems.append(f"{where(line, 'Theme')}: theme {theme_code} is called "
-                            f"'{theme.title}' on an earlier row.")
+            problems.append(
+                f"{where(line, 'Theme')}: theme {theme_code} is called "
+                f"'{theme.title}' on an earlier row."
+            )
             continue
-        outcome = result.outcomes.setdefault(outcome_code, SheetOutcome(
-            outcome_code, theme_code, texts["Outcome"]))
+        outcome = result.outcomes.setdefault(
+            outcome_code, SheetOutcome(outcome_code, theme_code, texts["Outcome"])
+        )
         if outcome.theme_code != theme_code:
-            problems.append(f"{where(line, 'Theme code')}: outcome {outcome_code} is under "
-                            f"theme {outcome.theme_code} on an earlier row.")
+            problems.append(
+                f"{where(line, 'Theme code')}: outcome {outcome_code} is under "
+                f"theme {outcome.theme_code} on an earlier row."
+            )
             continue
         if outcome.title != texts["Outcome"]:
-            problems.append(f"{where(line, 'Outcome')}: outcome {outcome_code} is called "
-                            f"'{outcome.title}' on an earlier row.")
+            problems.append(
+                f"{where(line, 'Outcome')}: outcome {outcome_code} is called "
+                f"'{outcome.title}' on an earlier row."
+            )
             continue
-        measure = result.measures.setdefault(measure_code, SheetMeasure(
-            measure_code, outcome_code, texts["Measure"], texts["Unit"],
-            texts.get("Description", "")))
+        measure = result.measures.setdefault(
+            measure_code,
+            SheetMeasure(
+                measure_code,
+                outcome_code,
+                texts["Measure"],
+                texts["Unit"],
+                texts.get("Description", ""),
+            ),
+        )
         if measure.outcome_code != outcome_code:
-            problems.append(f"{where(line, 'Outcome code')}: measure {measure_code} is under "
-                            f"outcome {measure.outcome_code} on an earlier row.")
+            problems.append(
+                f"{where(line, 'Outcome code')}: measure {measure_code} is under "
+                f"outcome {measure.outcome_code} on an earlier row."
+            )
             continue
         if (measure.title, measure.unit) != (texts["Measure"], texts["Unit"]):
-            problems.append(f"{where(line, 'Measure')}: measure {measure_code} has a different "
-                            "title or unit on an earlier row.")
+            problems.append(
+                f"{where(line, 'Measure')}: measure {measure_code} has a different "
+                "title or unit on an earlier row."
+            )
             continue
         if year in measure.proxies:
-            problems.append(f"{where(line, 'Valid from (financial year)')}: measure "
-                            f"{measure_code} already has a proxy from {year} on an earlier row.")
+            problems.append(
+                f"{where(line, 'Valid from (financial year)')}: measure "
+                f"{measure_code} already has a proxy from {year} on an earlier row."
+            )
             continue
         measure.proxies[year] = (amount, texts.get("Proxy basis", ""))
     if problems:

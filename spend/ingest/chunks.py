@@ -80,8 +80,9 @@ def plan_chunks(path: str | os.PathLike[str], chunk_bytes: int) -> list[ChunkPla
                 if at < 0:
                     break
                 if (quotes + _count(codes[:at], QUOTE)) % 2 == 0:
-                    cuts.append((position + at + 1,
-                                 1 + lines + _line_ends(codes[: at + 1], previous_cr)))
+                    cuts.append(
+                        (position + at + 1, 1 + lines + _line_ends(codes[: at + 1], previous_cr))
+                    )
                     next_cut = position + at + 1 + chunk_bytes
                 else:
                     search = at + 1  # inside a quoted field: try the next line break
@@ -93,8 +94,10 @@ def plan_chunks(path: str | os.PathLike[str], chunk_bytes: int) -> list[ChunkPla
     # A last sliver is merged into the chunk before it.
     if len(cuts) > 1 and position - cuts[-1][0] < chunk_bytes // 4:
         cuts.pop()
-    return [ChunkPlan(i, byte, line, cuts[i + 1][1] if i + 1 < len(cuts) else None)
-            for i, (byte, line) in enumerate(cuts)]
+    return [
+        ChunkPlan(i, byte, line, cuts[i + 1][1] if i + 1 < len(cuts) else None)
+        for i, (byte, line) in enumerate(cuts)
+    ]
 
 
 QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
@@ -125,8 +128,9 @@ class SplitMismatch(Exception):
     record boundary (stray quote marks), so the chunks after it cannot be used."""
 
 
-def chunk_rows(handle: IO[bytes], encoding: str, delimiter: str, plan: ChunkPlan,
-               header_line: int) -> Iterator[tuple[int, list[str]]]:
+def chunk_rows(
+    handle: IO[bytes], encoding: str, delimiter: str, plan: ChunkPlan, header_line: int
+) -> Iterator[tuple[int, list[str]]]:
     """The CSV records of one chunk with their physical lines (the rows after the header).
 
     Raises ``SplitMismatch`` after the last record if it did not end where the next chunk
@@ -198,8 +202,11 @@ class ChunkWorkers:
                 errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
                 child = subprocess.Popen(
                     [sys.executable, "-m", "spend.ingest.chunks"],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-                    cwd=Path(__file__).resolve().parent.parent.parent)
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=errors,
+                    cwd=Path(__file__).resolve().parent.parent.parent,
+                )
                 self.workers.append((child, errors))
         except BaseException:
             self.close()
@@ -226,7 +233,8 @@ class ChunkWorkers:
             tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
             raise ChunkWorkerFailed(
                 f"The process reading part {index + 1} of the file stopped "
-                f"(exit {child.returncode}): " + " / ".join(tail))
+                f"(exit {child.returncode}): " + " / ".join(tail)
+            )
         report: dict[str, Any] = json.loads(line)
         if report.get("chunk") != index:
             raise ChunkWorkerFailed(f"Expected part {index + 1}, got {report!r}")
@@ -265,27 +273,51 @@ def stage_chunk(cursor: Any, job: ChunkJob, plan: ChunkPlan) -> dict[str, Any]:
     from spend.ingest.staging import Categoriser, create_tables, stage_payments
 
     mapping = ColumnMapping(LAYOUTS[job.layout], job.columns, tuple(job.headers))
-    header = ImportHeader(file_name=job.file_name, layout=job.layout, mapping=mapping,
-                          kind="csv", encoding=job.encoding, delimiter=job.delimiter,
-                          sheet="", header_line=job.header_line)
+    header = ImportHeader(
+        file_name=job.file_name,
+        layout=job.layout,
+        mapping=mapping,
+        kind="csv",
+        encoding=job.encoding,
+        delimiter=job.delimiter,
+        sheet="",
+        header_line=job.header_line,
+    )
     prefix = chunk_prefix(job.table_token, plan.index)
     opened = OpenedFile(job.path)
     rows = chunk_rows(opened.handle, job.encoding, job.delimiter, plan, job.header_line)
     try:
         with cursor.connection.transaction():  # created and filled together: rows frozen
             create_tables(cursor, prefix, temporary=False)
-            staged = stage_payments(cursor, prefix, _payments(header, rows, opened, False),
-                                    Categoriser(job.category_rules), freeze=True)
+            staged = stage_payments(
+                cursor,
+                prefix,
+                _payments(header, rows, opened, False),
+                Categoriser(job.category_rules),
+                freeze=True,
+            )
     except ImportRejected as error:
-        return {"chunk": plan.index, "rejected": {
-            "reason": error.reason, "line_number": error.line_number, "column": error.column}}
+        return {
+            "chunk": plan.index,
+            "rejected": {
+                "reason": error.reason,
+                "line_number": error.line_number,
+                "column": error.column,
+            },
+        }
     except SplitMismatch:
         return {"chunk": plan.index, "mismatch": True}
-    return {"chunk": plan.index, "prefix": prefix, "rows": staged.rows,
-            "not_spend": staged.not_spend, "skipped": header.skipped_rows,
-            "skipped_lines": header.skipped_lines,
-            "financial_years": sorted(staged.financial_years),
-            "min_key": staged.min_key, "max_key": staged.max_key}
+    return {
+        "chunk": plan.index,
+        "prefix": prefix,
+        "rows": staged.rows,
+        "not_spend": staged.not_spend,
+        "skipped": header.skipped_rows,
+        "skipped_lines": header.skipped_lines,
+        "financial_years": sorted(staged.financial_years),
+        "min_key": staged.min_key,
+        "max_key": staged.max_key,
+    }
 
 
 def main() -> None:

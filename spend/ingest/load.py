@@ -221,11 +221,15 @@ WITH added AS (
 SELECT coalesce(sum(total_pence), 0) FROM added
 """
 SUM_ADDED = _ADD_TO_SUMMARY.format(
-    month="date_trunc('month', st.payment_date)::date", total="st.amount_pence", count="1",
-    source="{payments}", where="WHERE st.is_spend AND NOT st.repeated {not_in_ledger}")
+    month="date_trunc('month', st.payment_date)::date",
+    total="st.amount_pence",
+    count="1",
+    source="{payments}",
+    where="WHERE st.is_spend AND NOT st.repeated {not_in_ledger}",
+)
 SUM_STAGED = _ADD_TO_SUMMARY.format(
-    month="st.month", total="st.total_pence", count="st.payment_count", source="{sums}",
-    where="")
+    month="st.month", total="st.total_pence", count="st.payment_count", source="{sums}", where=""
+)
 
 # A payment the ledger holds as spend that a later extract shows voided stops counting.
 MARK_VOIDED = """
@@ -349,16 +353,33 @@ def _conninfo() -> str:
     params: dict[str, Any] = {
         # Connection options from DATABASE_URL (sslmode, sslrootcert, ...) apply to them too;
         # the few that are Django's or psycopg's own, not libpq's, are left out.
-        key: value for key, value in (db.get("OPTIONS") or {}).items()
-        if isinstance(value, (str, int)) and not isinstance(value, bool)
-        and key not in _NOT_LIBPQ_OPTIONS}
-    params.update(dbname=db["NAME"], user=db.get("USER"), password=db.get("PASSWORD"),
-                  host=db.get("HOST"), port=str(db["PORT"]) if db.get("PORT") else None)
+        key: value
+        for key, value in (db.get("OPTIONS") or {}).items()
+        if isinstance(value, (str, int))
+        and not isinstance(value, bool)
+        and key not in _NOT_LIBPQ_OPTIONS
+    }
+    params.update(
+        dbname=db["NAME"],
+        user=db.get("USER"),
+        password=db.get("PASSWORD"),
+        host=db.get("HOST"),
+        port=str(db["PORT"]) if db.get("PORT") else None,
+    )
     return make_conninfo(**{k: v for k, v in params.items() if v not in (None, "")})
 
 
-_NOT_LIBPQ_OPTIONS = frozenset({"isolation_level", "server_side_binding", "assume_role",
-                                "prepare_threshold", "cursor_factory", "pool", "autocommit"})
+_NOT_LIBPQ_OPTIONS = frozenset(
+    {
+        "isolation_level",
+        "server_side_binding",
+        "assume_role",
+        "prepare_threshold",
+        "cursor_factory",
+        "pool",
+        "autocommit",
+    }
+)
 
 
 class _Merger:
@@ -368,8 +389,13 @@ class _Merger:
     # after the first that adds any), so the planner never takes the tables for empty.
     ANALYZE_AFTER_NEW_ROWS = 1_000
 
-    def __init__(self, cursor: Any, batch_id: int, result: LoadResult, clock: _StepClock,
-                 ) -> None:
+    def __init__(
+        self,
+        cursor: Any,
+        batch_id: int,
+        result: LoadResult,
+        clock: _StepClock,
+    ) -> None:
         self.cursor = cursor
         self.batch_id = batch_id
         self.result = result
@@ -386,8 +412,13 @@ class _Merger:
     def merge(self, staged: StagedChunk) -> None:
         cursor = self.cursor
         payments, suppliers, sites, sums, voids = table_names(staged.prefix)
-        names = {"payments": payments, "suppliers": suppliers, "sites": sites, "sums": sums,
-                 "voids": voids}
+        names = {
+            "payments": payments,
+            "suppliers": suppliers,
+            "sites": sites,
+            "sums": sums,
+            "voids": voids,
+        }
         self.years |= staged.financial_years
         self.result.rows_not_spend += staged.not_spend
         self.chunks += 1
@@ -398,8 +429,10 @@ class _Merger:
         cursor.execute(ADD_NEW_SUPPLIERS.format(**names))
         new_rows = max(cursor.rowcount, 0)
         cursor.execute(KEEP_SUPPLIER_NAMES.format(**names), {"chunk": self.chunks})
-        cursor.execute(ADD_NEW_SITES.format(locality=LOCALITY_CASE, **names),
-                       {"home_region": settings.HOME_REGION})
+        cursor.execute(
+            ADD_NEW_SITES.format(locality=LOCALITY_CASE, **names),
+            {"home_region": settings.HOME_REGION},
+        )
         new_rows += max(cursor.rowcount, 0)
         if new_rows >= self.ANALYZE_AFTER_NEW_ROWS or (new_rows and not self.analysed):
             cursor.execute("ANALYZE spend_supplier, spend_suppliersite")
@@ -407,14 +440,18 @@ class _Merger:
         cursor.execute(MAP_SITES.format(**names))
         self.clock.done("suppliers and sites")
 
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM spend_payment "
-                       "WHERE natural_key BETWEEN %s AND %s)", [staged.min_key, staged.max_key])
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM spend_payment WHERE natural_key BETWEEN %s AND %s)",
+            [staged.min_key, staged.max_key],
+        )
         overlaps = bool(cursor.fetchone()[0])
         if overlaps:  # summed from the rows themselves, before they are in the ledger
             cursor.execute(SUM_ADDED.format(not_in_ledger=NOT_IN_LEDGER, **names))
             self.total_added += int(cursor.fetchone()[0])
-        cursor.execute(INSERT_PAYMENTS.format(not_in_ledger=NOT_IN_LEDGER if overlaps else "",
-                                              **names), {"batch_id": self.batch_id})
+        cursor.execute(
+            INSERT_PAYMENTS.format(not_in_ledger=NOT_IN_LEDGER if overlaps else "", **names),
+            {"batch_id": self.batch_id},
+        )
         added = max(cursor.rowcount, 0)
         self.result.rows_added += added
         self.clock.done("insert payments")
@@ -442,9 +479,12 @@ class _Merger:
 def _may_split(file: Any, mapping: Mapping[str, str] | None) -> bool:
     """Whether the file is a CSV file large enough, and given as a path, to be read by child
     processes (a workbook is not opened twice to find out)."""
-    if not (settings.SPEND_IMPORT_WORKERS >= 1 and mapping is None
-            and isinstance(file, (str, os.PathLike))
-            and os.path.getsize(file) >= 2 * settings.SPEND_IMPORT_CHUNK_BYTES):
+    if not (
+        settings.SPEND_IMPORT_WORKERS >= 1
+        and mapping is None
+        and isinstance(file, (str, os.PathLike))
+        and os.path.getsize(file) >= 2 * settings.SPEND_IMPORT_CHUNK_BYTES
+    ):
         return False
     with open(file, "rb") as handle:
         head = handle.read(8192)
@@ -460,9 +500,14 @@ def _is_cut(header: ImportHeader) -> bool:
     return header.kind == "csv" and header.layout in (R12.name, FUSION.name)
 
 
-def _in_process_chunks(cursor: Any, payments: Iterator[Any], categorise: Categoriser,
-                       report: Progress, expected_rows: int, rows_before: int = 0,
-                       ) -> Iterator[StagedChunk]:
+def _in_process_chunks(
+    cursor: Any,
+    payments: Iterator[Any],
+    categorise: Categoriser,
+    report: Progress,
+    expected_rows: int,
+    rows_before: int = 0,
+) -> Iterator[StagedChunk]:
     """Stage the payments here, ROWS_PER_CHUNK at a time, into temporary tables."""
     read = rows_before
 
@@ -472,8 +517,9 @@ def _in_process_chunks(cursor: Any, payments: Iterator[Any], categorise: Categor
 
     while True:
         create_tables(cursor, IN_PROCESS_PREFIX, temporary=True)
-        staged = stage_payments(cursor, IN_PROCESS_PREFIX, islice(payments, ROWS_PER_CHUNK),
-                                categorise, progress)
+        staged = stage_payments(
+            cursor, IN_PROCESS_PREFIX, islice(payments, ROWS_PER_CHUNK), categorise, progress
+        )
         read += staged.rows
         yield staged
         if staged.rows < ROWS_PER_CHUNK:
@@ -487,8 +533,9 @@ def _drop_chunk_tables(cursor: Any, prefix: str | None = None) -> None:
     else:
         names = list(table_names(prefix))
     for start in range(0, len(names), 100):
-        cursor.execute("DROP TABLE IF EXISTS " + ", ".join(
-            f'"{name}"' for name in names[start:start + 100]))
+        cursor.execute(
+            "DROP TABLE IF EXISTS " + ", ".join(f'"{name}"' for name in names[start : start + 100])
+        )
 
 
 def load_file(
@@ -511,12 +558,12 @@ def load_file(
         # Summing a chunk's changes by summary row in memory, not in temporary files.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         split = _may_split(file, mapping)
-        header, payments = iter_payments(file, file_name, layout_hint, mapping,
-                                         header_only=split)
+        header, payments = iter_payments(file, file_name, layout_hint, mapping, header_only=split)
         result.layout = header.layout
         result.column_mapping = header.column_mapping
-        report(5, f"Reading {header.layout} file ({header.kind}, header on line "
-                  f"{header.header_line})")
+        report(
+            5, f"Reading {header.layout} file ({header.kind}, header on line {header.header_line})"
+        )
         _drop_chunk_tables(cursor)  # left by an import that was stopped
         merger = _Merger(cursor, batch_id, result, clock)
         rules = _category_rules()
@@ -524,15 +571,22 @@ def load_file(
         resume: ChunkPlan | None = None
         in_parts = split and _is_cut(header)
         if in_parts:
-            in_parts, resume = _merge_parallel(cursor, merger, header, file, rules, report,
-                                               clock)
+            in_parts, resume = _merge_parallel(cursor, merger, header, file, rules, report, clock)
             if resume is not None:
                 payments = _payments_from(header, file, resume)
         if split and not in_parts:  # not cut after all: read it here
             header, payments = iter_payments(file, file_name, layout_hint, mapping)
         if not in_parts or resume is not None:
-            _merge_in_process(cursor, merger, header, payments, Categoriser(rules), report,
-                              clock, max(size_bytes // BYTES_PER_ROW_ESTIMATE, 1))
+            _merge_in_process(
+                cursor,
+                merger,
+                header,
+                payments,
+                Categoriser(rules),
+                report,
+                clock,
+                max(size_bytes // BYTES_PER_ROW_ESTIMATE, 1),
+            )
         report(90, f"Read {result.rows_read:,} payment rows; updating the dashboard summaries")
         merger.finish()
     clock.done("commit")
@@ -540,13 +594,21 @@ def load_file(
     return header, result
 
 
-def _merge_in_process(cursor: Any, merger: _Merger, header: ImportHeader,
-                      payments: Iterator[Any], categorise: Categoriser, report: Progress,
-                      clock: _StepClock, expected_rows: int) -> None:
+def _merge_in_process(
+    cursor: Any,
+    merger: _Merger,
+    header: ImportHeader,
+    payments: Iterator[Any],
+    categorise: Categoriser,
+    report: Progress,
+    clock: _StepClock,
+    expected_rows: int,
+) -> None:
     """Read (the rest of) the file in this process; ``header`` counts what it reads."""
     rows_before = merger.result.rows_read
-    for staged in _in_process_chunks(cursor, payments, categorise, report, expected_rows,
-                                     rows_before):
+    for staged in _in_process_chunks(
+        cursor, payments, categorise, report, expected_rows, rows_before
+    ):
         clock.done("read and stage")
         merger.merge(staged)
     merger.result.rows_read = rows_before + header.payment_rows
@@ -558,15 +620,25 @@ def _payments_from(header: ImportHeader, file: Any, plan: ChunkPlan) -> Iterator
     (reset here: the counts so far came from the children)."""
     header.payment_rows = header.skipped_rows = 0
     opened = OpenedFile(file)
-    rows = chunk_rows(opened.handle, header.encoding, header.delimiter,
-                      ChunkPlan(plan.index, plan.start_byte, plan.start_line, None),
-                      header.header_line)
+    rows = chunk_rows(
+        opened.handle,
+        header.encoding,
+        header.delimiter,
+        ChunkPlan(plan.index, plan.start_byte, plan.start_line, None),
+        header.header_line,
+    )
     return _payments(header, rows, opened, False)
 
 
-def _merge_parallel(cursor: Any, merger: _Merger, header: ImportHeader, file: Any,
-                    rules: list[tuple[str, int]], report: Progress, clock: _StepClock,
-                    ) -> tuple[bool, ChunkPlan | None]:
+def _merge_parallel(
+    cursor: Any,
+    merger: _Merger,
+    header: ImportHeader,
+    file: Any,
+    rules: list[tuple[str, int]],
+    report: Progress,
+    clock: _StepClock,
+) -> tuple[bool, ChunkPlan | None]:
     """Cut the file and merge the chunks child processes stage. Returns whether it was cut
     (not if it is a single chunk) and the chunk to read on from here if a cut turned out not
     to be at a record boundary."""
@@ -576,8 +648,7 @@ def _merge_parallel(cursor: Any, merger: _Merger, header: ImportHeader, file: An
         clock.done("plan")
         if len(plans) < 2:
             return False, None
-        resume = _merge_chunks(cursor, merger, header, file, plans, rules, workers, report,
-                               clock)
+        resume = _merge_chunks(cursor, merger, header, file, plans, rules, workers, report, clock)
     finally:
         workers.close()
     if resume is not None:
@@ -585,41 +656,71 @@ def _merge_parallel(cursor: Any, merger: _Merger, header: ImportHeader, file: An
     return True, resume
 
 
-def _merge_chunks(cursor: Any, merger: _Merger, header: ImportHeader, file: Any,
-                  plans: list[ChunkPlan], rules: list[tuple[str, int]],
-                  workers: ChunkWorkers, report: Progress, clock: _StepClock,
-                  ) -> ChunkPlan | None:
+def _merge_chunks(
+    cursor: Any,
+    merger: _Merger,
+    header: ImportHeader,
+    file: Any,
+    plans: list[ChunkPlan],
+    rules: list[tuple[str, int]],
+    workers: ChunkWorkers,
+    report: Progress,
+    clock: _StepClock,
+) -> ChunkPlan | None:
     job = ChunkJob(
-        conninfo=_conninfo(), path=os.fspath(file), file_name=header.file_name,
-        encoding=header.encoding, delimiter=header.delimiter, layout=header.layout,
-        columns=dict(header.mapping.columns), headers=list(header.mapping.headers),
-        header_line=header.header_line, category_rules=rules,
-        table_token=secrets.token_hex(4))
+        conninfo=_conninfo(),
+        path=os.fspath(file),
+        file_name=header.file_name,
+        encoding=header.encoding,
+        delimiter=header.delimiter,
+        layout=header.layout,
+        columns=dict(header.mapping.columns),
+        headers=list(header.mapping.headers),
+        header_line=header.header_line,
+        category_rules=rules,
+        table_token=secrets.token_hex(4),
+    )
     workers.start(job, plans)
-    logger.info("import %s: reading %d parts in %d processes", header.file_name, len(plans),
-                len(workers.workers))
+    logger.info(
+        "import %s: reading %d parts in %d processes",
+        header.file_name,
+        len(plans),
+        len(workers.workers),
+    )
     for plan in plans:
         chunk = workers.report(plan.index)
         clock.done("wait for the first chunk" if plan.index == 0 else "wait for chunks")
         if chunk.get("mismatch"):
-            logger.info("import %s: part %d of %d was not cut at a record boundary; "
-                        "reading on in one process", header.file_name, plan.index + 1,
-                        len(plans))
+            logger.info(
+                "import %s: part %d of %d was not cut at a record boundary; "
+                "reading on in one process",
+                header.file_name,
+                plan.index + 1,
+                len(plans),
+            )
             return plan
         if "rejected" in chunk:
             refusal = chunk["rejected"]
-            raise ImportRejected(refusal["reason"], file_name=header.file_name,
-                                 line_number=refusal["line_number"],
-                                 column=refusal["column"])
-        staged = StagedChunk(chunk["prefix"], rows=chunk["rows"],
-                             not_spend=chunk["not_spend"],
-                             financial_years=set(chunk["financial_years"]),
-                             min_key=chunk["min_key"], max_key=chunk["max_key"])
+            raise ImportRejected(
+                refusal["reason"],
+                file_name=header.file_name,
+                line_number=refusal["line_number"],
+                column=refusal["column"],
+            )
+        staged = StagedChunk(
+            chunk["prefix"],
+            rows=chunk["rows"],
+            not_spend=chunk["not_spend"],
+            financial_years=set(chunk["financial_years"]),
+            min_key=chunk["min_key"],
+            max_key=chunk["max_key"],
+        )
         merger.result.rows_read += staged.rows
         merger.result.rows_skipped += chunk["skipped"]
         merger.merge(staged)
         _drop_chunk_tables(cursor, staged.prefix)
-        report(int(5 + 85 * (plan.index + 1) / len(plans)),
-               f"Read {merger.result.rows_read:,} rows (part {plan.index + 1} of "
-               f"{len(plans)})")
+        report(
+            int(5 + 85 * (plan.index + 1) / len(plans)),
+            f"Read {merger.result.rows_read:,} rows (part {plan.index + 1} of {len(plans)})",
+        )
     return None

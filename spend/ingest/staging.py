@@ -30,15 +30,47 @@ _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 # which keeps the copy and the merge lean. ``repeated`` marks a natural key met earlier in
 # the same chunk (a file's first line of a key counts).
 PAYMENT_COLUMNS = (
-    "natural_key", "layout", "site_ref", "payment_date", "financial_year", "invoice_number",
-    "invoice_date", "payment_reference", "amount_pence", "currency", "cost_centre", "account",
-    "account_description", "description", "status", "is_spend", "category_id", "repeated",
+    "natural_key",
+    "layout",
+    "site_ref",
+    "payment_date",
+    "financial_year",
+    "invoice_number",
+    "invoice_date",
+    "payment_reference",
+    "amount_pence",
+    "currency",
+    "cost_centre",
+    "account",
+    "account_description",
+    "description",
+    "status",
+    "is_spend",
+    "category_id",
+    "repeated",
     "line_number",
 )
 # Binary COPY: psycopg's C dumpers format dates and numbers faster than text would.
 PAYMENT_TYPES = (
-    "text", "text", "int4", "date", "int2", "text", "date", "text", "int8", "text", "text",
-    "text", "text", "text", "text", "bool", "int8", "bool", "int4",
+    "text",
+    "text",
+    "int4",
+    "date",
+    "int2",
+    "text",
+    "date",
+    "text",
+    "int8",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "bool",
+    "int8",
+    "bool",
+    "int4",
 )
 
 _CREATE = """
@@ -92,8 +124,13 @@ def create_tables(cursor: Any, prefix: str, *, temporary: bool) -> None:
     scratch space other sessions can read; the import drops them when it has merged them)."""
     names = table_names(prefix)
     cursor.execute(f"DROP TABLE IF EXISTS {', '.join(names)}")
-    cursor.execute(_CREATE.format(kind="TEMPORARY" if temporary else "UNLOGGED", p=prefix,
-                                  on_commit=" ON COMMIT DROP" if temporary else ""))
+    cursor.execute(
+        _CREATE.format(
+            kind="TEMPORARY" if temporary else "UNLOGGED",
+            p=prefix,
+            on_commit=" ON COMMIT DROP" if temporary else "",
+        )
+    )
 
 
 class Categoriser:
@@ -107,8 +144,11 @@ class Categoriser:
         try:
             return self.cache[account]
         except KeyError:
-            found = next((cid for prefix, cid in self.rules if account.startswith(prefix)),
-                         None) if account else None
+            found = (
+                next((cid for prefix, cid in self.rules if account.startswith(prefix)), None)
+                if account
+                else None
+            )
             self.cache[account] = found
             return found
 
@@ -128,9 +168,14 @@ class StagedChunk:
 Progress = Callable[[int], None]
 
 
-def stage_payments(cursor: Any, prefix: str, payments: Iterable[Payment],
-                   categorise: Categoriser, progress: Progress | None = None,
-                   freeze: bool = False) -> StagedChunk:
+def stage_payments(
+    cursor: Any,
+    prefix: str,
+    payments: Iterable[Payment],
+    categorise: Categoriser,
+    progress: Progress | None = None,
+    freeze: bool = False,
+) -> StagedChunk:
     """COPY payments into a chunk's tables (already created); memory stays flat.
 
     ``freeze``: the tables were created in this transaction, so rows can be written frozen
@@ -151,10 +196,30 @@ def stage_payments(cursor: Any, prefix: str, payments: Iterable[Payment],
         not_spend = 0
         number = 0
         for number, payment in enumerate(payments, start=1):
-            (layout, key, supplier_number, name, site_code, address, city, postcode,
-             district, day, invoice_number, invoice_date, reference, amount, currency,
-             cost_centre, account, account_description, description, status, is_spend,
-             line) = payment
+            (
+                layout,
+                key,
+                supplier_number,
+                name,
+                site_code,
+                address,
+                city,
+                postcode,
+                district,
+                day,
+                invoice_number,
+                invoice_date,
+                reference,
+                amount,
+                currency,
+                cost_centre,
+                account,
+                account_description,
+                description,
+                status,
+                is_spend,
+                line,
+            ) = payment
             known = suppliers.get(supplier_number)
             if known is None or day >= known[0]:
                 suppliers[supplier_number] = (day, name)
@@ -172,9 +237,25 @@ def stage_payments(cursor: Any, prefix: str, payments: Iterable[Payment],
                 year = years_of_day[day] = financial_year(day)
             category = categories[account] if account in categories else categorise(account)
             yield (
-                key, layout, site[0], day, year, invoice_number, invoice_date, reference,
-                amount, currency, cost_centre, account, account_description, description,
-                status, is_spend, category, len(keys) == known_keys, line,
+                key,
+                layout,
+                site[0],
+                day,
+                year,
+                invoice_number,
+                invoice_date,
+                reference,
+                amount,
+                currency,
+                cost_centre,
+                account,
+                account_description,
+                description,
+                status,
+                is_spend,
+                category,
+                len(keys) == known_keys,
+                line,
             )
             if progress is not None and number % PROGRESS_EVERY_ROWS == 0:
                 progress(number)
@@ -183,16 +264,30 @@ def stage_payments(cursor: Any, prefix: str, payments: Iterable[Payment],
         staged.not_spend = not_spend
 
     _copy(cursor, table, PAYMENT_COLUMNS, PAYMENT_TYPES, rows(), freeze)
-    _copy(cursor, supplier_table,
-          ("supplier_number", "supplier_name", "name_key", "payment_date"),
-          ("text", "text", "text", "date"),
-          ((number, name, name_key(name), day) for number, (day, name) in suppliers.items()),
-          freeze)
-    _copy(cursor, site_table,
-          ("site_ref", "supplier_number", "site_code", "postcode", "address_line", "city",
-           "district"),
-          ("int4",) + ("text",) * 6,
-          (site[:1] + site_key + site[1:] for site_key, site in sites.items()), freeze)
+    _copy(
+        cursor,
+        supplier_table,
+        ("supplier_number", "supplier_name", "name_key", "payment_date"),
+        ("text", "text", "text", "date"),
+        ((number, name, name_key(name), day) for number, (day, name) in suppliers.items()),
+        freeze,
+    )
+    _copy(
+        cursor,
+        site_table,
+        (
+            "site_ref",
+            "supplier_number",
+            "site_code",
+            "postcode",
+            "address_line",
+            "city",
+            "district",
+        ),
+        ("int4",) + ("text",) * 6,
+        (site[:1] + site_key + site[1:] for site_key, site in sites.items()),
+        freeze,
+    )
     _copy(cursor, void_table, ("natural_key", "status"), ("text", "text"), voids, freeze)
     # No ANALYZE: the merge joins the chunk whole, and the planner reads its size from disk.
     cursor.execute(_SUM.format(p=prefix))
@@ -201,8 +296,14 @@ def stage_payments(cursor: Any, prefix: str, payments: Iterable[Payment],
     return staged
 
 
-def _copy(cursor: Any, table: str, columns: Sequence[str], types: Sequence[str],
-          rows: Iterable[Sequence[Any]], freeze: bool = False) -> None:
+def _copy(
+    cursor: Any,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    freeze: bool = False,
+) -> None:
     """Stream rows to a binary COPY."""
     options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN ({options})") as copy:

@@ -29,8 +29,9 @@ def answer_theme(page, codes_levels: dict[str, str], *, button: str = "Save and 
 
 def submitted(framework: Framework, organisation: Organisation, level: str) -> Assessment:
     assessment = services.assessment_start(framework=framework, organisation=organisation)
-    services.answer_save(assessment=assessment, answers={
-        q.code: (level, "") for _, q in framework.spec.questions()})
+    services.answer_save(
+        assessment=assessment, answers={q.code: (level, "") for _, q in framework.spec.questions()}
+    )
     return services.assessment_submit(assessment=assessment)
 
 
@@ -69,8 +70,9 @@ def test_invited_officer_completes_and_inviter_sees_peers(sign_in_browser) -> No
     page.get_by_role("button", name="Start now").click()
     page.wait_for_url(re.compile(r"/themes/leadership-and-strategy/$"))
     page.get_by_label("Evidence for SV-LS1 (optional)").fill("Board minutes, June")
-    answer_theme(page, {"SV-LS1": "leaders", "SV-LS2": "leaders"},
-                 button="Save and come back later")
+    answer_theme(
+        page, {"SV-LS1": "leaders", "SV-LS2": "leaders"}, button="Save and come back later"
+    )
     assert "Your answers are saved" in page.locator("main").inner_text()
 
     # Back through the same link later: the saved answers are there.
@@ -101,8 +103,11 @@ def test_invited_officer_completes_and_inviter_sees_peers(sign_in_browser) -> No
     peers = page.locator("main").inner_text()
     assert "Other organisations at each level" in peers
     assert "Otherton" not in peers
-    overall = page.locator("table", has_text="Other organisations at each level").locator(
-        "tr", has_text="Overall").inner_text()
+    overall = (
+        page.locator("table", has_text="Other organisations at each level")
+        .locator("tr", has_text="Overall")
+        .inner_text()
+    )
     # Followers 4, Mature 0 (our level, marked), Leaders 1 (the invitee), Innovators 0.
     assert re.sub(r"\s+", " ", overall).strip() == "Overall 4 0 (your level) ◆ 1 0 5"
     page.goto("/diagnostics/state-of-the-nation/")
@@ -118,8 +123,7 @@ def test_public_svmi_quick_test_anonymously(browser_page) -> None:
     page.get_by_role("link", name="Social Value Maturity Index").first.click()
     page.wait_for_url(re.compile(r"/diagnostics/svmi/$"))
     page.get_by_role("button", name="Start the test").click()
-    assert "Choose what kind of organisation" in page.locator(
-        ".govuk-error-summary").inner_text()
+    assert "Choose what kind of organisation" in page.locator(".govuk-error-summary").inner_text()
     page.get_by_label("Supplier").check(force=True)
     page.get_by_role("button", name="Start the test").click()
     for index, theme in enumerate(svmi.spec.themes):

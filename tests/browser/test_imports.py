@@ -13,20 +13,25 @@ from tests.conftest import make_user, wait_for
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_upload_watch_and_read_why_a_file_was_refused(celery_worker, sign_in_browser,
-                                                       shared_dir: Path) -> None:
+def test_upload_watch_and_read_why_a_file_was_refused(
+    celery_worker, sign_in_browser, shared_dir: Path
+) -> None:
     page = sign_in_browser(make_user(Role.ADMINISTRATOR))
     page.goto("/spend/imports/")
     samples = shared_dir / "formats" / "samples"
-    page.get_by_label("Invoice extracts").set_input_files([
-        str(samples / "r12_paid_invoices_sample.csv"),
-        str(samples / "contract_register_sample.csv"),
-    ])
+    page.get_by_label("Invoice extracts").set_input_files(
+        [
+            str(samples / "r12_paid_invoices_sample.csv"),
+            str(samples / "contract_register_sample.csv"),
+        ]
+    )
     page.get_by_role("button", name="Upload and import").click()
     page.wait_for_url(re.compile(r"/spend/imports/$"))
     assert "2 file(s) queued for import" in page.locator(".govuk-notification-banner").inner_text()
-    wait_for(lambda: not ImportBatch.objects.filter(status__in=["waiting", "loading"]).exists(),
-             timeout=90)
+    wait_for(
+        lambda: not ImportBatch.objects.filter(status__in=["waiting", "loading"]).exists(),
+        timeout=90,
+    )
     page.reload()
     rows = page.locator("table tbody tr").all_inner_texts()
     assert any("r12_paid_invoices_sample.csv" in r and "Loaded" in r for r in rows)

@@ -20,18 +20,23 @@ def test_supplier_data_pages(sign_in_browser, tmp_path: Path) -> None:
     # Two spellings of one organisation under two supplier numbers: a duplicate candidate.
     first = Supplier.objects.order_by("pk").first()
     assert first is not None
-    Supplier.objects.create(supplier_number="999001", name=first.name.title() + " Limited",
-                            name_key=first.name_key)
+    Supplier.objects.create(
+        supplier_number="999001", name=first.name.title() + " Limited", name_key=first.name_key
+    )
     quality.duplicates_refresh()
     candidate = DuplicateCandidate.objects.order_by("-score").first()
     assert candidate is not None
     page = sign_in_browser(make_user(Role.ADMINISTRATOR))
     page.goto("/spend/quality/")
     assert page.locator("h1").count() == 1
-    for path in ("/spend/quality/duplicates/",
-                 f"/spend/quality/duplicates/{candidate.supplier_low_id}/"
-                 f"{candidate.supplier_high_id}/", "/spend/quality/merges/",
-                 f"/spend/quality/suppliers/{first.pk}/", "/spend/quality/companies-house/",
-                 "/spend/quality/size/", "/spend/quality/locality/"):
+    for path in (
+        "/spend/quality/duplicates/",
+        f"/spend/quality/duplicates/{candidate.supplier_low_id}/{candidate.supplier_high_id}/",
+        "/spend/quality/merges/",
+        f"/spend/quality/suppliers/{first.pk}/",
+        "/spend/quality/companies-house/",
+        "/spend/quality/size/",
+        "/spend/quality/locality/",
+    ):
         response = page.goto(path)
         assert response.status == 200, path

@@ -18,16 +18,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def register(tmp_path: Path) -> None:
-    rows = [*year_of_awards(), register_row("DRAFT-9", "Hidden Ltd", Title="Secret draft work",
-                                            **{"Award date": "2024-01-10",
-                                               "Start date": "2024-02-01"})]
+    rows = [
+        *year_of_awards(),
+        register_row(
+            "DRAFT-9",
+            "Hidden Ltd",
+            Title="Secret draft work",
+            **{"Award date": "2024-01-10", "Start date": "2024-02-01"},
+        ),
+    ]
     services.register_import(path=write_csv(tmp_path / "register.csv", rows))
     Contract.objects.filter(reference="DRAFT-9").update(status=Contract.Status.DRAFT)
     services.publication_build(quarter=Quarter.parse("2024Q1"), user=None)
 
 
-def test_anonymous_visitor_finds_published_contracts_and_no_draft(browser_page,
-                                                                  register) -> None:
+def test_anonymous_visitor_finds_published_contracts_and_no_draft(browser_page, register) -> None:
     page = browser_page
     page.goto("/register/")
     assert page.locator("h1").inner_text() == "Contract register"
@@ -53,8 +58,9 @@ def test_anonymous_visitor_finds_published_contracts_and_no_draft(browser_page,
 def test_officer_pages_in_a_browser(sign_in_browser, register) -> None:
     page = sign_in_browser(make_user(Role.PROCUREMENT_OFFICER))
     page.goto("/contracts/")
-    assert "LCC-PDPS-LWAH" in page.locator("main").inner_text() or page.locator(
-        "table").count() == 1
+    assert (
+        "LCC-PDPS-LWAH" in page.locator("main").inner_text() or page.locator("table").count() == 1
+    )
     page.goto("/contracts/awards/?fy=2023")
     assert "Aug-23*" in page.locator("table").inner_text()
     page.goto("/contracts/forward-plan/")

@@ -12,8 +12,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("role", [Role.PROCUREMENT_OFFICER, Role.COUNCILLOR])
 def test_report_centre_for_officers_and_councillors(sign_in_browser, role: Role) -> None:
-    Job.objects.create(kind=COMMITTEE_JOB_KIND, title="Committee scrutiny report 2025/26",
-                       status=Job.Status.FAILED, error="The database was unavailable.")
+    Job.objects.create(
+        kind=COMMITTEE_JOB_KIND,
+        title="Committee scrutiny report 2025/26",
+        status=Job.Status.FAILED,
+        error="The database was unavailable.",
+    )
     page = sign_in_browser(make_user(role))
     page.goto("/reports/")
     assert page.locator("h1").inner_text() == "Reports"

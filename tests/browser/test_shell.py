@@ -18,8 +18,10 @@ def test_sign_in_page_then_home_through_the_form(browser_page) -> None:
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
-    assert "Enter a correct email address and password" in page.locator(
-        ".govuk-error-summary").inner_text()
+    assert (
+        "Enter a correct email address and password"
+        in page.locator(".govuk-error-summary").inner_text()
+    )
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/$"))
@@ -68,8 +70,13 @@ def test_job_progress_updates_in_the_page(sign_in_browser) -> None:
     from portal.models import Job
 
     officer = make_user(Role.PROCUREMENT_OFFICER)
-    job = Job.objects.create(kind="portal.housekeeping", title="Nightly housekeeping",
-                             created_by=officer, status=Job.Status.RUNNING, progress=10)
+    job = Job.objects.create(
+        kind="portal.housekeeping",
+        title="Nightly housekeeping",
+        created_by=officer,
+        status=Job.Status.RUNNING,
+        progress=10,
+    )
     page = sign_in_browser(officer)
     page.goto(f"/jobs/{job.pk}/")
     assert page.locator("progress").get_attribute("value") == "10"

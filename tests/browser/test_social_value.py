@@ -23,20 +23,34 @@ from tests.socialvalue.conftest import PDF_BYTES, make_contract, make_measure
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_supplier_sends_a_return_by_link_and_officer_verifies(sign_in_browser,
-                                                              tmp_path: Path) -> None:
+def test_supplier_sends_a_return_by_link_and_officer_verifies(
+    sign_in_browser, tmp_path: Path
+) -> None:
     officer = make_user(Role.PROCUREMENT_OFFICER)
     theme = Theme.objects.create(code="BT", title="Browser theme", position=99)
     hours = make_measure("BT1.1", theme, "hours", {2024: "18.00", 2025: "20.00"})
-    contract = make_contract("SV-BROWSER", "50000.00", dt.date(2025, 4, 1),
-                             dt.date(2027, 3, 31), ["Brightside Care Ltd"])
-    other = make_contract("SV-OTHER", "9000.00", dt.date(2025, 4, 1), dt.date(2026, 3, 31),
-                          ["Other Supplier Ltd"])
-    services.commitment_create(contract=contract, measure=hours, target_quantity=Decimal(120),
-                               period_fy=2025, note="Volunteering with local groups",
-                               user=officer)
-    services.commitment_create(contract=other, measure=hours, target_quantity=Decimal(7),
-                               period_fy=2025, note="Not for Brightside to see", user=officer)
+    contract = make_contract(
+        "SV-BROWSER", "50000.00", dt.date(2025, 4, 1), dt.date(2027, 3, 31), ["Brightside Care Ltd"]
+    )
+    other = make_contract(
+        "SV-OTHER", "9000.00", dt.date(2025, 4, 1), dt.date(2026, 3, 31), ["Other Supplier Ltd"]
+    )
+    services.commitment_create(
+        contract=contract,
+        measure=hours,
+        target_quantity=Decimal(120),
+        period_fy=2025,
+        note="Volunteering with local groups",
+        user=officer,
+    )
+    services.commitment_create(
+        contract=other,
+        measure=hours,
+        target_quantity=Decimal(7),
+        period_fy=2025,
+        note="Not for Brightside to see",
+        user=officer,
+    )
 
     page = sign_in_browser(officer)
     page.goto(f"/social-value/contracts/{contract.pk}/")
@@ -103,9 +117,15 @@ def test_supplier_sends_a_return_by_link_and_officer_verifies(sign_in_browser,
     assert "Return recorded" in page.locator("main").inner_text()
     recorded = DeliveryReturn.objects.get(quarter=3)
     assert (recorded.quantity, recorded.status) == (Decimal(20), "submitted")
-    for path in ("/social-value/contracts/?fy=2025", "/social-value/suppliers/",
-                 "/social-value/years/", "/social-value/measures/", "/social-value/overdue/",
-                 "/social-value/catalogue/", f"/social-value/contracts/{contract.pk}/approach/"):
+    for path in (
+        "/social-value/contracts/?fy=2025",
+        "/social-value/suppliers/",
+        "/social-value/years/",
+        "/social-value/measures/",
+        "/social-value/overdue/",
+        "/social-value/catalogue/",
+        f"/social-value/contracts/{contract.pk}/approach/",
+    ):
         page.goto(path)
     page.goto(f"/social-value/contracts/{contract.pk}/commitments/new/")
     page.get_by_role("button", name="Save commitment").click()  # empty: errors
@@ -116,13 +136,15 @@ def test_supplier_sends_a_return_by_link_and_officer_verifies(sign_in_browser,
 
 def test_expired_link_page_is_clear(browser_page) -> None:
     officer = make_user(Role.PROCUREMENT_OFFICER)
-    contract = make_contract("SV-OLD", "1000.00", dt.date(2024, 4, 1), dt.date(2025, 3, 31),
-                             ["Old Supplier Ltd"])
-    _, token = services.supplier_link_create(contract=contract,
-                                             supplier=contract.suppliers.get(), user=officer,
-                                             days=1)
+    contract = make_contract(
+        "SV-OLD", "1000.00", dt.date(2024, 4, 1), dt.date(2025, 3, 31), ["Old Supplier Ltd"]
+    )
+    _, token = services.supplier_link_create(
+        contract=contract, supplier=contract.suppliers.get(), user=officer, days=1
+    )
     SupplierLink.objects.filter(contract=contract).update(
-        expires_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+        expires_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    )
     response = browser_page.goto(f"/social-value/supplier/{token}/")
     assert response.status == 403
     assert "This link no longer works" in browser_page.locator("main").inner_text()

@@ -28,7 +28,8 @@ def test_overview_supplier_payments_walk(loaded: None, sign_in_browser, role: Ro
     assert page.locator("h1").inner_text() == "Spend in 2022/23"
     assert page.locator("svg[role=img]").count() == 2
     page.get_by_role("navigation", name="Spend pages").get_by_role(
-        "link", name="Suppliers", exact=True).click()
+        "link", name="Suppliers", exact=True
+    ).click()
     page.wait_for_url(re.compile(r"/spend/suppliers/"))
     first = page.locator("table tbody tr").first
     supplier_name = first.locator("th a").inner_text()
@@ -41,13 +42,17 @@ def test_overview_supplier_payments_walk(loaded: None, sign_in_browser, role: Ro
     assert spend in page.locator("#payments-total").inner_text()
     page.goto("/spend/locality/")
     assert "2021/22*" in page.locator("main table").first.inner_text()
-    for path in ("/spend/tail/?fy=2022", "/spend/payments/?fy=2021&month=2021-09",
-                 "/spend/categories/" if role == Role.PROCUREMENT_OFFICER else "/spend/"):
+    for path in (
+        "/spend/tail/?fy=2022",
+        "/spend/payments/?fy=2021&month=2021-09",
+        "/spend/categories/" if role == Role.PROCUREMENT_OFFICER else "/spend/",
+    ):
         page.goto(path)
 
 
-def test_public_user_gets_the_transparency_files_and_nothing_else(loaded: None,
-                                                                   browser_page) -> None:
+def test_public_user_gets_the_transparency_files_and_nothing_else(
+    loaded: None, browser_page
+) -> None:
     page = browser_page
     page.goto("/spend/transparency/")
     assert page.locator("h1").inner_text() == "Spend over £500"

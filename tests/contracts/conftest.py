@@ -20,13 +20,27 @@ UNKNOWN = ["", "ZZ9 9ZZ"]
 
 def register_row(reference: str, supplier: str, **values: Any) -> dict[str, str]:
     row = {
-        "Reference": reference, "Title": f"Contract {reference}", "Description": "Services",
-        "Department": "Adult Services", "Category": "Care and Public Health",
-        "Procurement route": "Open", "CPV code": "85000000", "Supplier name": supplier,
-        "Supplier number": "", "Company number": "", "Charity number": "",
-        "Supplier postcode": "PR1 2HE", "SME": "No", "VCFS": "No", "Award date": "2023-04-10",
-        "Start date": "2023-05-01", "End date": "2025-04-30", "Review date": "",
-        "Awarded value": "100000.00", "VAT not recoverable": "0.00", "Framework": "No",
+        "Reference": reference,
+        "Title": f"Contract {reference}",
+        "Description": "Services",
+        "Department": "Adult Services",
+        "Category": "Care and Public Health",
+        "Procurement route": "Open",
+        "CPV code": "85000000",
+        "Supplier name": supplier,
+        "Supplier number": "",
+        "Company number": "",
+        "Charity number": "",
+        "Supplier postcode": "PR1 2HE",
+        "SME": "No",
+        "VCFS": "No",
+        "Award date": "2023-04-10",
+        "Start date": "2023-05-01",
+        "End date": "2025-04-30",
+        "Review date": "",
+        "Awarded value": "100000.00",
+        "VAT not recoverable": "0.00",
+        "Framework": "No",
     }
     row.update({key: str(value) for key, value in values.items()})
     return row
@@ -56,25 +70,42 @@ def year_of_awards(seed: int = 7) -> list[dict[str, str]]:
             end = award + timedelta(days=30 + 365 * rng.randint(1, 4))
             for s in range(rng.randint(1, 4)):
                 postcode = rng.choice(HOME + REGION + ELSEWHERE + UNKNOWN)
-                rows.append(register_row(
-                    reference, f"Supplier {number:03d}-{s}", **{
-                        "Award date": award.isoformat(),
-                        "Start date": (award + timedelta(days=30)).isoformat(),
-                        "End date": end.isoformat(),
-                        "Awarded value": f"{value}", "Supplier postcode": postcode,
-                        "SME": rng.choice(["Yes", "No", ""]), "VCFS": rng.choice(["Yes", "No"]),
-                        "Company number": f"{rng.randint(1, 99_999_999):08d}",
-                        "Supplier number": f"S{rng.randint(1000, 99999)}",
-                    }))
+                rows.append(
+                    register_row(
+                        reference,
+                        f"Supplier {number:03d}-{s}",
+                        **{
+                            "Award date": award.isoformat(),
+                            "Start date": (award + timedelta(days=30)).isoformat(),
+                            "End date": end.isoformat(),
+                            "Awarded value": f"{value}",
+                            "Supplier postcode": postcode,
+                            "SME": rng.choice(["Yes", "No", ""]),
+                            "VCFS": rng.choice(["Yes", "No"]),
+                            "Company number": f"{rng.randint(1, 99_999_999):08d}",
+                            "Supplier number": f"S{rng.randint(1000, 99999)}",
+                        },
+                    )
+                )
     for s in range(129):
-        rows.append(register_row(
-            "LCC-PDPS-LWAH", f"Home care provider {s:03d}", **{
-                "Title": "Living Well at Home PDPS", "Procurement route": "Open",
-                "Award date": "2023-08-14", "Start date": "2023-09-01",
-                "End date": "2027-08-31", "Awarded value": "3525950000.00", "Framework": "Yes",
-                "Supplier postcode": (HOME * 11 + REGION * 3 + ELSEWHERE * 3 + UNKNOWN)[s % 74],
-                "SME": "Yes" if s % 3 else "No", "VCFS": "Yes" if s % 40 == 0 else "No",
-            }))
+        rows.append(
+            register_row(
+                "LCC-PDPS-LWAH",
+                f"Home care provider {s:03d}",
+                **{
+                    "Title": "Living Well at Home PDPS",
+                    "Procurement route": "Open",
+                    "Award date": "2023-08-14",
+                    "Start date": "2023-09-01",
+                    "End date": "2027-08-31",
+                    "Awarded value": "3525950000.00",
+                    "Framework": "Yes",
+                    "Supplier postcode": (HOME * 11 + REGION * 3 + ELSEWHERE * 3 + UNKNOWN)[s % 74],
+                    "SME": "Yes" if s % 3 else "No",
+                    "VCFS": "Yes" if s % 40 == 0 else "No",
+                },
+            )
+        )
     return rows
 
 

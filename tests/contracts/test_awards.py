@@ -29,8 +29,9 @@ def test_award_monitoring_matches_the_imported_rows(year_file: Path, year_rows) 
     assert selectors.award_monitoring(2023).year.suppliers == report_before.year.suppliers - 129
     Contract.objects.filter(pk=draft.pk).update(status=Contract.Status.REGISTERED)
 
-    expected: dict[str, dict[str, object]] = defaultdict(lambda: {
-        "refs": {}, "rows": 0, "home": 0, "region": 0, "sme": 0, "vcfs": 0})
+    expected: dict[str, dict[str, object]] = defaultdict(
+        lambda: {"refs": {}, "rows": 0, "home": 0, "region": 0, "sme": 0, "vcfs": 0}
+    )
     for row in year_rows:
         month = expected[row["Award date"][:7]]
         month["refs"][row["Reference"]] = Decimal(row["Awarded value"])  # type: ignore[index]
@@ -85,22 +86,44 @@ def test_award_monitoring_page_and_export(client: Client, councillor, year_file:
     assert xlsx.content[:2] == b"PK"
 
 
-def test_forward_plan_groups_contracts_ending_by_quarter(tmp_path: Path, client: Client,
-                                                         officer) -> None:
+def test_forward_plan_groups_contracts_ending_by_quarter(
+    tmp_path: Path, client: Client, officer
+) -> None:
     today = date.today()
-    ends = {"SOON": today + timedelta(days=20), "LATER": today + timedelta(days=400),
-            "BEYOND": today + timedelta(days=800), "PAST": today - timedelta(days=3)}
-    rows = [register_row(ref, "Acme", **{"Start date": "2020-01-01", "Award date": "2019-12-01",
-                                         "End date": end.isoformat(), "Awarded value": "1000"})
-            for ref, end in ends.items()]
-    rows.append(register_row("ENDED", "Acme", **{"Start date": "2020-01-01",
-                                                  "End date": ends["SOON"].isoformat()}))
+    ends = {
+        "SOON": today + timedelta(days=20),
+        "LATER": today + timedelta(days=400),
+        "BEYOND": today + timedelta(days=800),
+        "PAST": today - timedelta(days=3),
+    }
+    rows = [
+        register_row(
+            ref,
+            "Acme",
+            **{
+                "Start date": "2020-01-01",
+                "Award date": "2019-12-01",
+                "End date": end.isoformat(),
+                "Awarded value": "1000",
+            },
+        )
+        for ref, end in ends.items()
+    ]
+    rows.append(
+        register_row(
+            "ENDED", "Acme", **{"Start date": "2020-01-01", "End date": ends["SOON"].isoformat()}
+        )
+    )
     services.register_import(path=write_csv(tmp_path / "r.csv", rows))
     ended = Contract.objects.get(reference="ENDED")
-    services.contract_end(contract=ended, ended_on=today - timedelta(days=1), reason="Merged",
-                          user=None)
-    services.contract_update(contract=Contract.objects.get(reference="LATER"),
-                             data={"reprocurement_started": True}, user=None)
+    services.contract_end(
+        contract=ended, ended_on=today - timedelta(days=1), reason="Merged", user=None
+    )
+    services.contract_update(
+        contract=Contract.objects.get(reference="LATER"),
+        data={"reprocurement_started": True},
+        user=None,
+    )
 
     plan = selectors.forward_plan(today)
     assert 8 <= len(plan) <= 9

@@ -24,8 +24,11 @@ def test_demo_register_for_the_ledger_suppliers(tmp_path: Path) -> None:
     assert Publication.objects.filter(status="published").count() == 1
     framework = max(Contract.objects.all(), key=lambda c: c.suppliers.count())
     assert framework.suppliers.count() > 100
-    fy = framework.award_date.year if framework.award_date.month >= 4 else \
-        framework.award_date.year - 1
+    fy = (
+        framework.award_date.year
+        if framework.award_date.month >= 4
+        else framework.award_date.year - 1
+    )
     monitoring = selectors.award_monitoring(fy)
     assert any(m.footnote for m in monitoring.months)
     assert selectors.forward_plan(dt.date.today())

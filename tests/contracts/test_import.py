@@ -41,8 +41,11 @@ def test_importing_twice_changes_nothing_and_updates_in_place(year_file: Path) -
 
 
 def test_a_bad_row_refuses_the_whole_file(tmp_path: Path) -> None:
-    rows = [register_row("R1", "Acme"), register_row("R2", "Beta"),
-            register_row("R3", "Gamma", **{"End date": "2020-01-01"})]
+    rows = [
+        register_row("R1", "Acme"),
+        register_row("R2", "Beta"),
+        register_row("R3", "Gamma", **{"End date": "2020-01-01"}),
+    ]
     path = write_csv(tmp_path / "bad.csv", rows)
     with pytest.raises(LayoutError, match=r"line 4, column 'End date'"):
         services.register_import(path=path)
@@ -91,19 +94,30 @@ def test_xlsx_imports_with_typed_cells(tmp_path: Path) -> None:
 
 
 def test_lancashire_contracts_finder_notices_map_into_the_register(shared_dir: Path) -> None:
-    path = (shared_dir / "realdata" / "contracts_lancashire_cc_contracts_finder"
-            / "lancashire_cc_procurement.json")
+    path = (
+        shared_dir
+        / "realdata"
+        / "contracts_lancashire_cc_contracts_finder"
+        / "lancashire_cc_procurement.json"
+    )
     notices = json.loads(path.read_text())["contracts"]
     result = services.register_import(path=path)
 
     pseudo = re.compile(r"^(n/a|abandoned|tender abandoned|date now passed)", re.I)
-    expected = [n for n in notices if n["status"] == "awarded" and n["awarded_date"]
-                and n["awarded_value"] > 0 and n["awarded_supplier"]
-                and not pseudo.match(n["awarded_supplier"])]
+    expected = [
+        n
+        for n in notices
+        if n["status"] == "awarded"
+        and n["awarded_date"]
+        and n["awarded_value"] > 0
+        and n["awarded_supplier"]
+        and not pseudo.match(n["awarded_supplier"])
+    ]
     assert Contract.objects.count() == len(expected)
     assert len(result.skipped) == len(notices) - len(expected)
     assert sum(c.awarded_value for c in Contract.objects.all()) == sum(
-        Decimal(str(n["awarded_value"])).quantize(Decimal("0.01")) for n in expected)
+        Decimal(str(n["awarded_value"])).quantize(Decimal("0.01")) for n in expected
+    )
 
     food = Contract.objects.get(reference="CF-ffb5b4fa-0706-46e8-9bf8-86c8e991b1bb")
     assert food.ocid == "ocds-b5fd17-ffb5b4fa-0706-46e8-9bf8-86c8e991b1bb"
@@ -112,15 +126,20 @@ def test_lancashire_contracts_finder_notices_map_into_the_register(shared_dir: P
     assert str(food.award_date) == "2025-08-01"
     assert food.end_date is None
     assert sorted(s.name for s in food.suppliers.all()) == [
-        "Dunsters Farm Ltd", "Morris Quality Bakers Limited", "Sysco GB Limited",
-        "Trevors Warehouses Ltd"]
+        "Dunsters Farm Ltd",
+        "Morris Quality Bakers Limited",
+        "Sysco GB Limited",
+        "Trevors Warehouses Ltd",
+    ]
     assert all(s.sme for s in food.suppliers.all())
     # Lots: prefixes dropped, "No Award" left out, the same supplier once.
     recycling = Contract.objects.get(suppliers__name="Global Ardour Recycling Limited")
     assert recycling.suppliers.count() == 1
     suez = Contract.objects.filter(suppliers__name="SUEZ Recycling & Recovery UK Limited").get()
     assert sorted(s.name for s in suez.suppliers.all()) == [
-        "Boden & Davies Limited", "SUEZ Recycling & Recovery UK Limited"]
+        "Boden & Davies Limited",
+        "SUEZ Recycling & Recovery UK Limited",
+    ]
     # "Name, Chartered Accountants" is one supplier, not two.
     assert AwardedSupplier.objects.filter(name__startswith="Beever and Struthers, ").exists()
     assert "&amp;" not in "".join(Contract.objects.values_list("title", flat=True))

@@ -9,8 +9,9 @@ from contracts.layout import LayoutError
 from tests.contracts.conftest import register_row
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("85000000", "85000000"), ("85000000-0", "85000000"), ("", "")])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("85000000", "85000000"), ("85000000-0", "85000000"), ("", "")]
+)
 def test_cpv_codes(text: str, expected: str) -> None:
     assert layout.clean_cpv(text) == expected
 
@@ -21,9 +22,17 @@ def test_bad_cpv_codes(text: str) -> None:
         layout.clean_cpv(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("01234567", "01234567"), ("1234567", "01234567"), ("sc123456", "SC123456"),
-    ("OC 301234", "OC301234"), ("IP12345R", "IP12345R"), ("", "")])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("01234567", "01234567"),
+        ("1234567", "01234567"),
+        ("sc123456", "SC123456"),
+        ("OC 301234", "OC301234"),
+        ("IP12345R", "IP12345R"),
+        ("", ""),
+    ],
+)
 def test_company_numbers(text: str, expected: str) -> None:
     assert layout.clean_company_number(text) == expected
 

@@ -34,11 +34,17 @@ Q = Quarter.parse("2024Q1")
 def published(year_file: Path, tmp_path: Path) -> Publication:
     services.register_import(path=year_file)
     extra = [
-        register_row("INJECT-1", "=HYPERLINK(\"http://evil\")", Title="+cmd|' /C calc'!A0",
-                     **{"Award date": "2024-01-05", "Start date": "2024-02-01"}),
-        register_row("OLD-1", "Gone Ltd", **{"Award date": "2019-01-01",
-                                             "Start date": "2019-02-01",
-                                             "End date": "2023-12-31"}),
+        register_row(
+            "INJECT-1",
+            '=HYPERLINK("http://evil")',
+            Title="+cmd|' /C calc'!A0",
+            **{"Award date": "2024-01-05", "Start date": "2024-02-01"},
+        ),
+        register_row(
+            "OLD-1",
+            "Gone Ltd",
+            **{"Award date": "2019-01-01", "Start date": "2019-02-01", "End date": "2023-12-31"},
+        ),
         register_row("DRAFT-1", "Secret Ltd", Title="Unpublished draft contract"),
     ]
     services.register_import(path=write_csv(tmp_path / "extra.csv", extra))
@@ -47,8 +53,11 @@ def published(year_file: Path, tmp_path: Path) -> Publication:
 
 
 def _expected_references() -> set[str]:
-    return set(Contract.objects.filter(status="registered").exclude(reference="OLD-1")
-               .values_list("reference", flat=True))
+    return set(
+        Contract.objects.filter(status="registered")
+        .exclude(reference="OLD-1")
+        .values_list("reference", flat=True)
+    )
 
 
 def test_publication_freezes_the_register(published: Publication) -> None:
@@ -57,7 +66,8 @@ def test_publication_freezes_the_register(published: Publication) -> None:
     assert set(published.contracts.values_list("reference", flat=True)) == references
     assert "DRAFT-1" not in references
     assert published.supplier_count == sum(
-        published.contracts.values_list("supplier_count", flat=True))
+        published.contracts.values_list("supplier_count", flat=True)
+    )
     contract = Contract.objects.get(reference="LCC-PDPS-LWAH")
     services.contract_update(contract=contract, data={"title": "Renamed later"}, user=None)
     frozen = published.contracts.get(reference="LCC-PDPS-LWAH")
@@ -70,8 +80,9 @@ def test_publication_freezes_the_register(published: Publication) -> None:
 
 def test_pdf_holds_every_published_contract(published: Publication) -> None:
     path = Path(published.pdf.path)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          check=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
     for reference in _expected_references():
         assert reference in text, reference
     assert "Unpublished draft contract" not in text
@@ -104,7 +115,7 @@ def test_xlsx_and_csv_hold_every_row_in_the_layout(published: Publication) -> No
     assert len(rows) - 1 == published.supplier_count
     assert {r[0] for r in rows[1:]} == _expected_references()
     injected = next(r for r in rows[1:] if r[0] == "INJECT-1")
-    assert injected[COLUMNS.index("Supplier name")] == "'=HYPERLINK(\"http://evil\")"
+    assert injected[COLUMNS.index("Supplier name")] == '\'=HYPERLINK("http://evil")'
     assert injected[COLUMNS.index("Title")] == "'+cmd|' /C calc'!A0"
 
     text = Path(published.csv.path).read_text(encoding="utf-8-sig")
@@ -122,22 +133,29 @@ def test_xlsx_and_csv_hold_every_row_in_the_layout(published: Publication) -> No
 
 def _ocds_validator(shared_dir: Path) -> Draft4Validator:
     folder = shared_dir / "realdata" / "ocds_schema_1_1_5"
-    schemas = {name: json.loads((folder / name).read_text())
-               for name in ("release-package-schema.json", "release-schema.json")}
+    schemas = {
+        name: json.loads((folder / name).read_text())
+        for name in ("release-package-schema.json", "release-schema.json")
+    }
     base = "https://standard.open-contracting.org/schema/1__1__5/"
     registry: Registry = Registry().with_resources(
         (base + name, Resource.from_contents(schema, default_specification=DRAFT4))
         for name, schema in schemas.items()
     )
-    return Draft4Validator(schemas["release-package-schema.json"], registry=registry,
-                           format_checker=Draft4Validator.FORMAT_CHECKER)
+    return Draft4Validator(
+        schemas["release-package-schema.json"],
+        registry=registry,
+        format_checker=Draft4Validator.FORMAT_CHECKER,
+    )
 
 
 def test_ocds_package_validates_against_the_official_schema(
-        published: Publication, shared_dir: Path) -> None:
+    published: Publication, shared_dir: Path
+) -> None:
     validator = _ocds_validator(shared_dir)
-    official = json.loads((shared_dir / "realdata" / "ocds_sample_data"
-                           / "ocds-213czf-000-00001.json").read_text())
+    official = json.loads(
+        (shared_dir / "realdata" / "ocds_sample_data" / "ocds-213czf-000-00001.json").read_text()
+    )
     assert not list(validator.iter_errors(official))  # the validator itself works offline
     package = json.loads(Path(published.ocds.path).read_text())
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(package)]
@@ -153,9 +171,12 @@ def test_ocds_package_validates_against_the_official_schema(
 
 
 def test_imported_contracts_finder_notices_publish_valid_ocds(shared_dir: Path) -> None:
-    services.register_import(path=shared_dir / "realdata"
-                             / "contracts_lancashire_cc_contracts_finder"
-                             / "lancashire_cc_procurement.json")
+    services.register_import(
+        path=shared_dir
+        / "realdata"
+        / "contracts_lancashire_cc_contracts_finder"
+        / "lancashire_cc_procurement.json"
+    )
     publication = services.publication_build(quarter=Quarter.parse("2025Q3"), user=None)
     package = json.loads(Path(publication.ocds.path).read_text())
     assert not list(_ocds_validator(shared_dir).iter_errors(package))
@@ -163,7 +184,8 @@ def test_imported_contracts_finder_notices_publish_valid_ocds(shared_dir: Path) 
 
 
 def test_public_register_shows_the_latest_publication_only(
-        client: Client, published: Publication) -> None:
+    client: Client, published: Publication
+) -> None:
     url = reverse("register:home")
     html = client.get(url, {"q": "living well"}).content.decode()
     assert "LCC-PDPS-LWAH" in html
@@ -172,8 +194,9 @@ def test_public_register_shows_the_latest_publication_only(
     Contract.objects.filter(reference="LCC-PDPS-LWAH").update(title="Edited since publishing")
     assert "Edited since publishing" not in client.get(url, {"q": "LWAH"}).content.decode()
     # A publication still being built is never shown or served.
-    building = Publication.objects.create(quarter="2024Q2", period_start=Q.next().start,
-                                          period_end=Q.next().end)
+    building = Publication.objects.create(
+        quarter="2024Q2", period_start=Q.next().start, period_end=Q.next().end
+    )
     html = client.get(url).content.decode()
     assert "January to March 2024" in html
     assert client.get(reverse("register:file", args=[building.pk, "pdf"])).status_code == 404
@@ -185,6 +208,7 @@ def test_public_register_shows_the_latest_publication_only(
     frozen = published.contracts.get(reference="LCC-PDPS-LWAH")
     detail = client.get(reverse("register:contract", args=[frozen.pk])).content.decode()
     assert "Home care provider 128" in detail
+
     def first_row(**params: str) -> str:
         page = client.get(url, params).content.decode()
         return page.split('<tbody class="govuk-table__body">')[1].split("</tr>")[0]
@@ -208,26 +232,42 @@ def test_the_quarterly_schedule_is_registered() -> None:
 
 
 @pytest.mark.worker
-def test_publish_button_runs_the_job_on_a_worker(celery_worker, client: Client, officer,
-                                                 tmp_path: Path) -> None:
+def test_publish_button_runs_the_job_on_a_worker(
+    celery_worker, client: Client, officer, tmp_path: Path
+) -> None:
     quarter = Quarter.previous(date.today())
-    services.register_import(path=write_csv(tmp_path / "r.csv", [
-        register_row("W1", "Acme", **{"Award date": quarter.start.isoformat(),
-                                      "Start date": quarter.start.isoformat(),
-                                      "End date": "2099-12-31"})]))
+    services.register_import(
+        path=write_csv(
+            tmp_path / "r.csv",
+            [
+                register_row(
+                    "W1",
+                    "Acme",
+                    **{
+                        "Award date": quarter.start.isoformat(),
+                        "Start date": quarter.start.isoformat(),
+                        "End date": "2099-12-31",
+                    },
+                )
+            ],
+        )
+    )
     client.force_login(officer)
     response = client.post(reverse("contracts:publications"), {"quarter": quarter.code})
     assert response.status_code == 302
     job = Job.objects.get(kind="contracts.publish")
-    done = wait_for(lambda: Job.objects.filter(pk=job.pk, status__in=["succeeded", "failed"])
-                    .first(), timeout=120)
+    done = wait_for(
+        lambda: Job.objects.filter(pk=job.pk, status__in=["succeeded", "failed"]).first(),
+        timeout=120,
+    )
     assert done.status == "succeeded", done.error
     assert done.result["contracts"] == 1
     assert "W1" in client.get(reverse("register:home")).content.decode()
 
 
 def test_a_new_publication_replaces_the_cached_public_page(
-        client: Client, published: Publication) -> None:
+    client: Client, published: Publication
+) -> None:
     url = reverse("register:home")
     assert "Living Well at Home PDPS" in client.get(url, {"q": "lwah"}).content.decode()
     Contract.objects.filter(reference="LCC-PDPS-LWAH").update(title="Living Well, renamed")

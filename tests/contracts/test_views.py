@@ -16,21 +16,40 @@ from tests.contracts.conftest import register_row, write_csv
 pytestmark = pytest.mark.django_db
 
 CONTRACT = {
-    "reference": "NEW-1", "title": "Grounds maintenance", "description": "",
-    "department": "Highways", "category": "Construction and Assets",
-    "procurement_route": "Open", "cpv_code": "77310000", "award_date": "2024-04-02",
-    "start_date": "2024-05-01", "end_date": "2027-04-30", "review_date": "",
-    "awarded_value": "450000", "vat_not_recoverable": "0", "framework": "False",
-    "reprocurement_started": "False", "status": "registered",
-    "supplier-name": "Green Spaces Ltd", "supplier-supplier_number": "S123",
-    "supplier-company_number": "1234567", "supplier-charity_number": "",
-    "supplier-postcode": "pr1 2he", "supplier-sme": "true", "supplier-vcfs": "false",
+    "reference": "NEW-1",
+    "title": "Grounds maintenance",
+    "description": "",
+    "department": "Highways",
+    "category": "Construction and Assets",
+    "procurement_route": "Open",
+    "cpv_code": "77310000",
+    "award_date": "2024-04-02",
+    "start_date": "2024-05-01",
+    "end_date": "2027-04-30",
+    "review_date": "",
+    "awarded_value": "450000",
+    "vat_not_recoverable": "0",
+    "framework": "False",
+    "reprocurement_started": "False",
+    "status": "registered",
+    "supplier-name": "Green Spaces Ltd",
+    "supplier-supplier_number": "S123",
+    "supplier-company_number": "1234567",
+    "supplier-charity_number": "",
+    "supplier-postcode": "pr1 2he",
+    "supplier-sme": "true",
+    "supplier-vcfs": "false",
 }
 
 
 def test_anonymous_people_are_sent_to_sign_in(client: Client) -> None:
-    for name in ("contracts:list", "contracts:awards", "contracts:forward-plan",
-                 "contracts:publications", "contracts:import"):
+    for name in (
+        "contracts:list",
+        "contracts:awards",
+        "contracts:forward-plan",
+        "contracts:publications",
+        "contracts:import",
+    ):
         response = client.get(reverse(name))
         assert response.status_code == 302, name
         assert reverse("portal:sign-in") in response["Location"]
@@ -44,8 +63,7 @@ def test_councillors_read_but_cannot_change(client: Client, councillor) -> None:
     assert client.get(reverse("contracts:create")).status_code == 403
     assert client.post(reverse("contracts:create"), CONTRACT).status_code == 403
     assert client.get(reverse("contracts:import")).status_code == 403
-    assert client.post(reverse("contracts:publications"), {"quarter": "2024Q1"}).status_code \
-        == 403
+    assert client.post(reverse("contracts:publications"), {"quarter": "2024Q1"}).status_code == 403
     assert not Contract.objects.exists()
 
 
@@ -71,31 +89,40 @@ def test_officer_creates_edits_and_ends_a_contract(client: Client, officer) -> N
     contract.refresh_from_db()
     assert contract.title == "Grounds maintenance (north)"
 
-    add = {"supplier-name": "Second Ltd", "supplier-postcode": "M1 1AE",
-           "supplier-company_number": "SC123456", "supplier-sme": "unknown",
-           "supplier-vcfs": "unknown"}
-    assert client.post(reverse("contracts:supplier-add", args=[contract.pk]), add
-                       ).status_code == 302
+    add = {
+        "supplier-name": "Second Ltd",
+        "supplier-postcode": "M1 1AE",
+        "supplier-company_number": "SC123456",
+        "supplier-sme": "unknown",
+        "supplier-vcfs": "unknown",
+    }
+    assert (
+        client.post(reverse("contracts:supplier-add", args=[contract.pk]), add).status_code == 302
+    )
     assert contract.suppliers.count() == 2
 
-    response = client.post(reverse("contracts:end", args=[contract.pk]),
-                           {"ended_on": "2025-01-31", "reason": "Service brought in-house"})
+    response = client.post(
+        reverse("contracts:end", args=[contract.pk]),
+        {"ended_on": "2025-01-31", "reason": "Service brought in-house"},
+    )
     assert response.status_code == 302
     contract.refresh_from_db()
     assert str(contract.ended_on) == "2025-01-31"
     assert contract.effective_end == contract.ended_on
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("awarded_value", "0", "more than £0"),
-    ("awarded_value", "-10", "more than £0"),
-    ("cpv_code", "7731", "8 digits"),
-    ("end_date", "2024-04-30", "after the start date"),
-    ("supplier-company_number", "ABC", "company number"),
-    ("supplier-postcode", "Paris", "UK postcode"),
-])
-def test_create_is_validated(client: Client, officer, field: str, value: str,
-                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("awarded_value", "0", "more than £0"),
+        ("awarded_value", "-10", "more than £0"),
+        ("cpv_code", "7731", "8 digits"),
+        ("end_date", "2024-04-30", "after the start date"),
+        ("supplier-company_number", "ABC", "company number"),
+        ("supplier-postcode", "Paris", "UK postcode"),
+    ],
+)
+def test_create_is_validated(client: Client, officer, field: str, value: str, message: str) -> None:
     client.force_login(officer)
     response = client.post(reverse("contracts:create"), {**CONTRACT, field: value})
     assert response.status_code == 200
@@ -104,24 +131,28 @@ def test_create_is_validated(client: Client, officer, field: str, value: str,
 
 
 def test_services_validate_too() -> None:
-    data: dict[str, Any] = {"title": "T", "department": "D", "award_date": None,
-                            "start_date": None}
+    data: dict[str, Any] = {"title": "T", "department": "D", "award_date": None, "start_date": None}
     from datetime import date
     from decimal import Decimal
 
-    data.update(award_date=date(2024, 1, 1), start_date=date(2024, 2, 1),
-                end_date=date(2024, 1, 1), awarded_value=Decimal("0"), cpv_code="1")
+    data.update(
+        award_date=date(2024, 1, 1),
+        start_date=date(2024, 2, 1),
+        end_date=date(2024, 1, 1),
+        awarded_value=Decimal("0"),
+        cpv_code="1",
+    )
     with pytest.raises(ValidationError) as problem:
-        services.contract_create(reference="S1", contract=data,
-                                 supplier={"name": "X"}, user=None)
+        services.contract_create(reference="S1", contract=data, supplier={"name": "X"}, user=None)
     assert set(problem.value.message_dict) == {"end_date", "awarded_value", "cpv_code"}
 
 
 def test_search_filter_and_exports(client: Client, officer, tmp_path: Path) -> None:
-    rows = [register_row("A-1", "Acme Ltd", Department="Highways", **{"Company number":
-                                                                      "SC000123"}),
-            register_row("B-2", "=cmd()", Department="Schools"),
-            register_row("C-3", "Other Ltd", Department="Schools")]
+    rows = [
+        register_row("A-1", "Acme Ltd", Department="Highways", **{"Company number": "SC000123"}),
+        register_row("B-2", "=cmd()", Department="Schools"),
+        register_row("C-3", "Other Ltd", Department="Schools"),
+    ]
     services.register_import(path=write_csv(tmp_path / "r.csv", rows))
     client.force_login(officer)
     url = reverse("contracts:list")
@@ -144,8 +175,10 @@ def test_upload_page_starts_an_import_job(client: Client, officer, tmp_path: Pat
     from portal.services import job_run
 
     client.force_login(officer)
-    bad = write_csv(tmp_path / "bad.csv", [register_row("R1", "Acme"),
-                                           register_row("R2", "Acme", **{"CPV code": "12"})])
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        [register_row("R1", "Acme"), register_row("R2", "Acme", **{"CPV code": "12"})],
+    )
     with bad.open("rb") as handle:
         response = client.post(reverse("contracts:import"), {"file": handle})
     assert response.status_code == 302

@@ -38,7 +38,9 @@ def make_assessment(
     label: str = "",
 ) -> Assessment:
     assessment = services.assessment_start(
-        framework=framework, organisation=organisation, round_label=label,
+        framework=framework,
+        organisation=organisation,
+        round_label=label,
         respondent_kind="" if organisation else "supplier",
     )
     evidence = evidence or {}

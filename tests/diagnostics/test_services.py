@@ -25,8 +25,12 @@ from tests.diagnostics.conftest import all_at, make_assessment, peer
 pytestmark = pytest.mark.django_db
 
 SVMI_SCORES = {"followers": 1, "mature": 2, "leaders": 3, "innovators": 4}
-SVMI_NAMES = {"followers": "Followers", "mature": "Mature", "leaders": "Leaders",
-              "innovators": "Innovators"}
+SVMI_NAMES = {
+    "followers": "Followers",
+    "mature": "Mature",
+    "leaders": "Leaders",
+    "innovators": "Innovators",
+}
 SVMI_THEMES = {
     "leadership-and-strategy": ["SV-LS1", "SV-LS2", "SV-LS3"],
     "buying-and-bidding": ["SV-BB1", "SV-BB2", "SV-BB3"],
@@ -39,12 +43,21 @@ LEVEL_BY_SCORE = {score: code for code, score in SVMI_SCORES.items()}
 
 # A tie (2.5) in the first theme, a whole theme unanswered, and the top level reached.
 MIXED = {
-    "SV-LS1": "leaders", "SV-LS2": "mature", "SV-LS3": None,
-    "SV-BB1": "innovators", "SV-BB2": "innovators", "SV-BB3": "leaders",
-    "SV-MR1": None, "SV-MR2": None, "SV-MR3": None,
-    "SV-SC1": "followers", "SV-SC2": "mature",
-    "SV-CP1": "mature", "SV-CP2": "mature",
-    "SV-LI1": "innovators", "SV-LI2": "innovators",
+    "SV-LS1": "leaders",
+    "SV-LS2": "mature",
+    "SV-LS3": None,
+    "SV-BB1": "innovators",
+    "SV-BB2": "innovators",
+    "SV-BB3": "leaders",
+    "SV-MR1": None,
+    "SV-MR2": None,
+    "SV-MR3": None,
+    "SV-SC1": "followers",
+    "SV-SC2": "mature",
+    "SV-CP1": "mature",
+    "SV-CP2": "mature",
+    "SV-LI1": "innovators",
+    "SV-LI2": "innovators",
 }
 
 
@@ -120,16 +133,19 @@ def test_save_resume_and_submit(nps: Framework, officer) -> None:
     assessment = services.assessment_start(framework=nps, organisation=host, created_by=officer)
     assert assessment.is_draft
     assert assessment.round_label
-    services.answer_save(assessment=assessment, answers={
-        "L1": ("mature", "Cabinet briefing\r\nminutes, May"), "L2": (None, "")})
+    services.answer_save(
+        assessment=assessment,
+        answers={"L1": ("mature", "Cabinet briefing\r\nminutes, May"), "L2": (None, "")},
+    )
     services.answer_save(assessment=assessment, answers={"L2": ("leader", "  CMT papers  ")})
     saved = selectors.answers_for(assessment)
     assert saved["L1"].level_code == "mature"
     assert saved["L1"].evidence == "Cabinet briefing\nminutes, May"  # one kind of line break
     assert saved["L2"].level_code == "leader"
     assert saved["L2"].evidence == "CMT papers"
-    progress = {p.theme.slug: (p.answered, p.total, p.status)
-                for p in selectors.theme_progress(assessment)}
+    progress = {
+        p.theme.slug: (p.answered, p.total, p.status) for p in selectors.theme_progress(assessment)
+    }
     assert progress["showing-leadership"] == (2, 4, "In progress")
     assert progress["behaving-commercially"] == (0, 4, "Not started")
 
@@ -195,8 +211,11 @@ def test_random_rounds_score_as_computed_here(svmi: Framework) -> None:
 
     rng = random.Random(7)
     for _ in range(10):
-        answers = {code: rng.choice([None, *SVMI_SCORES]) for codes in SVMI_THEMES.values()
-                   for code in codes}
+        answers = {
+            code: rng.choice([None, *SVMI_SCORES])
+            for codes in SVMI_THEMES.values()
+            for code in codes
+        }
         answers["SV-LS1"] = "mature"  # at least one answer
         result = selectors.assessment_results(make_assessment(svmi, None, answers))
         want = expected(answers)
@@ -209,8 +228,9 @@ def test_random_rounds_score_as_computed_here(svmi: Framework) -> None:
 def test_earlier_rounds_are_compared(svmi: Framework) -> None:
     org = peer("Anyshire")
     first = make_assessment(svmi, org, all_at(svmi, "mature"), label="2024")
-    second = make_assessment(svmi, org, {**all_at(svmi, "mature"), "SV-LS1": "innovators"},
-                             label="2025")
+    second = make_assessment(
+        svmi, org, {**all_at(svmi, "mature"), "SV-LS1": "innovators"}, label="2025"
+    )
     assert [r.assessment for r in selectors.earlier_rounds(second)] == [first]
     assert selectors.earlier_rounds(first) == []
     comparison = selectors.round_comparison(second)
@@ -218,7 +238,10 @@ def test_earlier_rounds_are_compared(svmi: Framework) -> None:
     ls = next(c for c in comparison.themes if c.slug == "leadership-and-strategy")
     # (4 + 2 + 2) / 3 = 2.67 against 2.00
     assert (ls.earlier_mean, ls.current_mean, ls.delta) == (
-        Decimal("2.00"), Decimal("2.67"), Decimal("0.67"))
+        Decimal("2.00"),
+        Decimal("2.67"),
+        Decimal("0.67"),
+    )
     assert ls.level_steps == 0
     # Another organisation's rounds are not this one's history.
     other = make_assessment(svmi, peer("Otherton"), all_at(svmi, "leaders"))
@@ -246,7 +269,11 @@ def test_peers_hidden_at_four_and_shown_at_five(svmi: Framework) -> None:
     report = selectors.peer_report(mine)
     assert report.overall.released is True
     assert dict(report.overall.counts or ()) == {
-        "followers": 1, "mature": 2, "leaders": 1, "innovators": 1}
+        "followers": 1,
+        "mature": 2,
+        "leaders": 1,
+        "innovators": 1,
+    }
 
 
 def test_a_peer_counts_once_with_its_latest_round(svmi: Framework) -> None:
@@ -275,7 +302,11 @@ def test_state_of_the_nation_counts_anonymous_responses(svmi: Framework) -> None
     make_assessment(svmi, None, all_at(svmi, "innovators"))
     nation = selectors.state_of_the_nation(svmi)
     assert dict(nation.report.overall.counts or ()) == {
-        "followers": 3, "mature": 1, "leaders": 0, "innovators": 1}
+        "followers": 3,
+        "mature": 1,
+        "leaders": 0,
+        "innovators": 1,
+    }
     assert [n.framework for n in selectors.state_of_the_nation_all()] == [svmi]
 
 
@@ -287,16 +318,18 @@ def test_invitation_emails_a_link_and_stores_only_a_hash(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         invitation, link = services.invitation_create(
-            email="Buyer@Otherton.gov.uk", organisation_name="  Otherton   Borough Council ",
-            organisation_kind="council", framework=nps, invited_by=officer,
+            email="Buyer@Otherton.gov.uk",
+            organisation_name="  Otherton   Borough Council ",
+            organisation_kind="council",
+            framework=nps,
+            invited_by=officer,
             site_url="https://portal.example.gov.uk/",
         )
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["buyer@otherton.gov.uk"]
     assert link in message.body
-    token = re.fullmatch(r"https://portal\.example\.gov\.uk/diagnostics/invitations/([^/]+)/",
-                         link)
+    token = re.fullmatch(r"https://portal\.example\.gov\.uk/diagnostics/invitations/([^/]+)/", link)
     assert token
     assert token[1] not in invitation.token_hash
     assert invitation.organisation_name == "Otherton Borough Council"
@@ -313,30 +346,41 @@ def test_invitation_emails_a_link_and_stores_only_a_hash(
 
 def test_tampered_and_expired_tokens_are_refused(nps: Framework, officer) -> None:
     invitation, link = services.invitation_create(
-        email="a@b.gov.uk", organisation_name="B", organisation_kind="council",
-        framework=nps, invited_by=officer, site_url="http://testserver",
+        email="a@b.gov.uk",
+        organisation_name="B",
+        organisation_kind="council",
+        framework=nps,
+        invited_by=officer,
+        site_url="http://testserver",
     )
     token = link.rstrip("/").rsplit("/", 1)[1]
     with pytest.raises(selectors.InvitationInvalid):
         selectors.invitation_by_token(token[:-1] + ("A" if token[-1] != "A" else "B"))
     Invitation.objects.filter(pk=invitation.pk).update(
-        expires_at=timezone.now() - timedelta(seconds=1))
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     with pytest.raises(selectors.InvitationExpired):
         selectors.invitation_by_token(token)
 
 
 def test_a_submitted_invitation_gets_no_new_link(nps: Framework, officer) -> None:
     invitation, link = services.invitation_create(
-        email="a@b.gov.uk", organisation_name="B", organisation_kind="council",
-        framework=nps, invited_by=officer, site_url="http://testserver",
+        email="a@b.gov.uk",
+        organisation_name="B",
+        organisation_kind="council",
+        framework=nps,
+        invited_by=officer,
+        site_url="http://testserver",
     )
     assessment = services.invitation_start(invitation=invitation, respondent_name="Ann")
     services.answer_save(assessment=assessment, answers={"L1": ("mature", "")})
-    _, fresh = services.invitation_resend(invitation=invitation, sender=officer,
-                                          site_url="http://testserver")
+    _, fresh = services.invitation_resend(
+        invitation=invitation, sender=officer, site_url="http://testserver"
+    )
     assert fresh != link
     assert selectors.invitation_by_token(fresh.rstrip("/").rsplit("/", 1)[1]) == invitation
     services.assessment_submit(assessment=assessment)
     with pytest.raises(ValidationError, match="already submitted"):
-        services.invitation_resend(invitation=invitation, sender=officer,
-                                   site_url="http://testserver")
+        services.invitation_resend(
+            invitation=invitation, sender=officer, site_url="http://testserver"
+        )

@@ -16,7 +16,7 @@ from tests.diagnostics.conftest import make_assessment
 pytestmark = pytest.mark.django_db
 
 EVIDENCE = {
-    "L1": "Cabinet minutes, 12 March.\nScrutiny report: \"Contracts Q3\" — £1.2m",
+    "L1": 'Cabinet minutes, 12 March.\nScrutiny report: "Contracts Q3" — £1.2m',
     "L2": "=SUM(A1:A9) is not a formula here",
     "L3": "+44 1772 000000; @mention; -dash; tab\there",
     "C1": "Ünïcödé ✓ 日本語",
@@ -52,8 +52,9 @@ def draft(nps: Framework) -> Assessment:
     answers: dict[str, str | None] = {}
     for index, (_, question) in enumerate(nps.spec.questions()):
         answers[question.code] = None if index % 4 == 3 else levels[index % len(levels)]
-    return make_assessment(nps, services.organisation_host_ensure(), answers, submit=False,
-                           evidence=EVIDENCE)
+    return make_assessment(
+        nps, services.organisation_host_ensure(), answers, submit=False, evidence=EVIDENCE
+    )
 
 
 def test_round_trip_reproduces_the_answers_exactly(draft: Assessment) -> None:
@@ -65,8 +66,7 @@ def test_round_trip_reproduces_the_answers_exactly(draft: Assessment) -> None:
     assert ws.cell(row=code_row(ws, "L2"), column=5).data_type == "s"  # text, never a formula
 
     # Into a fresh draft of the same framework: everything comes back as it was.
-    other = make_assessment(draft.framework, services.organisation_host_ensure(), {},
-                            submit=False)
+    other = make_assessment(draft.framework, services.organisation_host_ensure(), {}, submit=False)
     count = services.assessment_xlsx_import(assessment=other, file=io.BytesIO(content))
     assert count == sum(len(t.questions) for t in draft.framework.spec.themes)
     after = {code: value for code, value in snapshot(other).items() if value != (None, "")}
@@ -74,7 +74,8 @@ def test_round_trip_reproduces_the_answers_exactly(draft: Assessment) -> None:
     # And exporting the copy gives the same cells.
     again = workbook(services.assessment_xlsx_export(assessment=other))["Answers"]
     assert [[c.value for c in r] for r in again.iter_rows(min_row=7)] == [
-        [c.value for c in r] for r in ws.iter_rows(min_row=7)]
+        [c.value for c in r] for r in ws.iter_rows(min_row=7)
+    ]
 
 
 def test_changes_made_offline_are_taken(draft: Assessment) -> None:
@@ -97,6 +98,7 @@ Edit = Callable[[Workbook], None]
 def _set(cell: str, value: object) -> Edit:
     def edit(wb: Workbook) -> None:
         wb["Answers"][cell] = value
+
     return edit
 
 
@@ -104,21 +106,32 @@ def _level(code: str, value: str) -> Edit:
     def edit(wb: Workbook) -> None:
         ws = wb["Answers"]
         ws.cell(row=code_row(ws, code), column=4).value = value
+
     return edit
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (_level("L3", "Expert"),
-     "Sheet 'Answers', cell D10: 'Expert' is not a level of this framework. Use one of: "
-     "Minimum, Developing, Mature, Leader, Innovator (or leave it blank)."),
-    (_set("B9", "L99"),
-     "Sheet 'Answers', cell B9: 'L99' is not a question in version 1 of National Procurement "
-     "Strategy 2022."),
-    (_set("B9", "L1"), "Sheet 'Answers', cell B9: question 'L1' is already answered at B8."),
-    (_set("B2", 2), "Sheet 'Answers', cell B2: this spreadsheet is for version '2'"),
-    (_set("B1", "cciaf"), "Sheet 'Answers', cell B1: 'cciaf' is not this assessment's framework"),
-    (_set("B7", "Code"), "Sheet 'Answers', cell B7: expected the heading 'Question code'"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            _level("L3", "Expert"),
+            "Sheet 'Answers', cell D10: 'Expert' is not a level of this framework. Use one of: "
+            "Minimum, Developing, Mature, Leader, Innovator (or leave it blank).",
+        ),
+        (
+            _set("B9", "L99"),
+            "Sheet 'Answers', cell B9: 'L99' is not a question in version 1 of "
+            "National Procurement Strategy 2022.",
+        ),
+        (_set("B9", "L1"), "Sheet 'Answers', cell B9: question 'L1' is already answered at B8."),
+        (_set("B2", 2), "Sheet 'Answers', cell B2: this spreadsheet is for version '2'"),
+        (
+            _set("B1", "cciaf"),
+            "Sheet 'Answers', cell B1: 'cciaf' is not this assessment's framework",
+        ),
+        (_set("B7", "Code"), "Sheet 'Answers', cell B7: expected the heading 'Question code'"),
+    ],
+)
 def test_refusals_name_the_cell_and_change_nothing(
     draft: Assessment, edit: Edit, message: str
 ) -> None:
@@ -134,8 +147,7 @@ def test_refusals_name_the_cell_and_change_nothing(
     assert snapshot(draft) == before
 
 
-def test_a_spreadsheet_for_another_framework_is_refused(draft: Assessment,
-                                                        svmi: Framework) -> None:
+def test_a_spreadsheet_for_another_framework_is_refused(draft: Assessment, svmi: Framework) -> None:
     other = make_assessment(svmi, services.organisation_host_ensure(), {}, submit=False)
     content = services.assessment_xlsx_export(assessment=other)
     with pytest.raises(services.SpreadsheetRefused, match="cell B1: 'svmi' is not"):

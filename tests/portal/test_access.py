@@ -45,9 +45,14 @@ def test_officer_sees_jobs_but_not_users(client: Client, officer) -> None:
 @pytest.mark.django_db
 def test_administrator_manages_users(client: Client, administrator) -> None:
     client.force_login(administrator)
-    response = client.post(reverse("portal:users"), {
-        "email": "New.Person@Example.gov.uk", "full_name": "New Person", "role": "Councillor",
-    })
+    response = client.post(
+        reverse("portal:users"),
+        {
+            "email": "New.Person@Example.gov.uk",
+            "full_name": "New Person",
+            "role": "Councillor",
+        },
+    )
     assert response.status_code == 302
     page = client.get(reverse("portal:users")).content.decode()
     assert "new.person@example.gov.uk" in page
@@ -56,8 +61,10 @@ def test_administrator_manages_users(client: Client, administrator) -> None:
     person = User.objects.get(email="new.person@example.gov.uk")
     assert list(person.groups.values_list("name", flat=True)) == ["Councillor"]
     # An administrator cannot lock themselves out by removing their own role.
-    response = client.post(reverse("portal:user-edit", args=[administrator.pk]),
-                           {"roles": ["Councillor"], "active": "on"})
+    response = client.post(
+        reverse("portal:user-edit", args=[administrator.pk]),
+        {"roles": ["Councillor"], "active": "on"},
+    )
     assert response.status_code == 200
     assert "cannot remove your own Administrator role" in response.content.decode()
 
@@ -75,9 +82,10 @@ def test_home_page_differs_by_role(client: Client, administrator, councillor) ->
 
 @pytest.mark.django_db
 def test_sign_in_with_form_then_sign_out(client: Client, officer) -> None:
-    response = client.post(reverse("portal:sign-in"),
-                           {"email": officer.email.upper(), "password": TEST_PASSWORD,
-                            "next": "/jobs/"})
+    response = client.post(
+        reverse("portal:sign-in"),
+        {"email": officer.email.upper(), "password": TEST_PASSWORD, "next": "/jobs/"},
+    )
     assert response.status_code == 302
     assert response["Location"] == "/jobs/"
     assert client.get(reverse("portal:home")).status_code == 200
@@ -87,20 +95,24 @@ def test_sign_in_with_form_then_sign_out(client: Client, officer) -> None:
 
 @pytest.mark.django_db
 def test_sign_in_refuses_an_outside_next_address(client: Client, officer) -> None:
-    response = client.post(reverse("portal:sign-in"), {
-        "email": officer.email, "password": TEST_PASSWORD, "next": "https://evil.example/"})
+    response = client.post(
+        reverse("portal:sign-in"),
+        {"email": officer.email, "password": TEST_PASSWORD, "next": "https://evil.example/"},
+    )
     assert response["Location"] == reverse("portal:home")
 
 
 @pytest.mark.django_db
 def test_repeated_failed_sign_ins_pause_the_account(client: Client, officer, settings) -> None:
     for _ in range(settings.SIGN_IN_MAX_FAILURES):
-        response = client.post(reverse("portal:sign-in"),
-                               {"email": officer.email, "password": "wrong password"})
+        response = client.post(
+            reverse("portal:sign-in"), {"email": officer.email, "password": "wrong password"}
+        )
         assert "Enter a correct email address and password" in response.content.decode()
     # Now even the right password is refused until the pause ends.
-    response = client.post(reverse("portal:sign-in"),
-                           {"email": officer.email, "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("portal:sign-in"), {"email": officer.email, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 429
     assert "Too many failed sign-in attempts" in response.content.decode()
     # Another person signing in from elsewhere is not affected.
@@ -109,8 +121,9 @@ def test_repeated_failed_sign_ins_pause_the_account(client: Client, officer, set
 
     other = make_user(Role.COUNCILLOR, "other@example.gov.uk")
     other_client = Client(REMOTE_ADDR="10.0.0.9")
-    response = other_client.post(reverse("portal:sign-in"),
-                                 {"email": other.email, "password": TEST_PASSWORD})
+    response = other_client.post(
+        reverse("portal:sign-in"), {"email": other.email, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 302
 
 

@@ -30,16 +30,32 @@ print("redis=" + client.get("bootstrap-check").decode())
 @pytest.mark.timeout(300)
 def test_embedded_postgres_and_redis_start_migrate_and_stop(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(PORTAL_EMBEDDED="always", PORTAL_VAR_DIR=str(tmp_path / "var"),
-               DJANGO_SETTINGS_MODULE="portal.settings.base")
+    env.update(
+        PORTAL_EMBEDDED="always",
+        PORTAL_VAR_DIR=str(tmp_path / "var"),
+        DJANGO_SETTINGS_MODULE="portal.settings.base",
+    )
     boot = [sys.executable, "-m", "portal.bootstrap", "exec", "--"]
-    migrate = subprocess.run([*boot, sys.executable, "manage.py", "migrate", "--noinput"],
-                             cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=240,
-                             check=False)
+    migrate = subprocess.run(
+        [*boot, sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
     assert "starting the embedded one" in migrate.stdout
-    check = subprocess.run([*boot, sys.executable, "-c", CHECK], cwd=BASE_DIR, env=env,
-                           capture_output=True, text=True, timeout=240, check=False)
+    check = subprocess.run(
+        [*boot, sys.executable, "-c", CHECK],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "database=portal" in check.stdout
     assert f"host={tmp_path / 'var' / 'pgdata'}" in check.stdout
@@ -49,6 +65,7 @@ def test_embedded_postgres_and_redis_start_migrate_and_stop(tmp_path: Path) -> N
     assert (tmp_path / "var" / "pgdata" / "PG_VERSION").exists()
     assert "stopping the embedded PostgreSQL" in check.stdout
     assert "stopping the embedded Redis" in check.stdout
-    leftover = subprocess.run(["pgrep", "-f", str(tmp_path / "var")], capture_output=True,
-                              text=True, check=False)
+    leftover = subprocess.run(
+        ["pgrep", "-f", str(tmp_path / "var")], capture_output=True, text=True, check=False
+    )
     assert leftover.stdout.strip() == ""

@@ -16,8 +16,9 @@ from tests.conftest import wait_for
 
 @pytest.mark.django_db
 def test_job_runs_in_process_and_records_its_result(officer) -> None:
-    Session.objects.create(session_key="old", session_data="x",
-                           expire_date=timezone.now() - timedelta(days=1))
+    Session.objects.create(
+        session_key="old", session_data="x", expire_date=timezone.now() - timedelta(days=1)
+    )
     job = Job.objects.create(kind="portal.housekeeping", title="Housekeeping", created_by=officer)
     finished = services.job_run(job_id=job.pk)
     assert finished.status == Job.Status.SUCCEEDED
@@ -46,8 +47,14 @@ def test_starting_an_unknown_kind_is_refused_at_once() -> None:
 @pytest.mark.django_db
 def test_stalled_jobs_are_released_for_a_retry(officer) -> None:
     long_ago = timezone.now() - timedelta(hours=1)
-    job = Job.objects.create(kind="portal.housekeeping", title="Stuck", status=Job.Status.RUNNING,
-                             heartbeat_at=long_ago, started_at=long_ago, created_by=officer)
+    job = Job.objects.create(
+        kind="portal.housekeeping",
+        title="Stuck",
+        status=Job.Status.RUNNING,
+        heartbeat_at=long_ago,
+        started_at=long_ago,
+        created_by=officer,
+    )
     assert job.is_stalled
     assert services.jobs_fail_stalled() == 1
     job.refresh_from_db()
@@ -58,8 +65,14 @@ def test_stalled_jobs_are_released_for_a_retry(officer) -> None:
 @pytest.mark.django_db
 def test_progress_component_polls_until_finished(client: Client, officer) -> None:
     client.force_login(officer)
-    job = Job.objects.create(kind="portal.housekeeping", title="Tidy", created_by=officer,
-                             status=Job.Status.RUNNING, progress=40, message="Halfway")
+    job = Job.objects.create(
+        kind="portal.housekeeping",
+        title="Tidy",
+        created_by=officer,
+        status=Job.Status.RUNNING,
+        progress=40,
+        message="Halfway",
+    )
     html = client.get(reverse("portal:job-progress", args=[job.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in html
     assert 'value="40"' in html
@@ -85,8 +98,9 @@ def test_officers_see_only_their_own_jobs(client: Client, officer, councillor) -
 @pytest.mark.worker
 def test_a_real_worker_runs_a_job_and_a_failure_can_be_retried(celery_worker, officer) -> None:
     job = services.job_start(kind="portal.housekeeping", title="Housekeeping", user=officer)
-    done = wait_for(lambda: Job.objects.filter(pk=job.pk, status=Job.Status.SUCCEEDED).first(),
-                    timeout=60)
+    done = wait_for(
+        lambda: Job.objects.filter(pk=job.pk, status=Job.Status.SUCCEEDED).first(), timeout=60
+    )
     assert done.progress == 100
     assert done.result["stalled_jobs"] == 0
 
@@ -99,7 +113,8 @@ def test_a_real_worker_runs_a_job_and_a_failure_can_be_retried(celery_worker, of
     broken.refresh_from_db()
     services.job_retry(job=broken)
     retried = wait_for(
-        lambda: Job.objects.filter(pk=broken.pk, status=Job.Status.SUCCEEDED).first())
+        lambda: Job.objects.filter(pk=broken.pk, status=Job.Status.SUCCEEDED).first()
+    )
     assert retried.attempts == 2
 
 

@@ -17,9 +17,17 @@ from portal.locality import (
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("pr7  1dp", "PR7 1DP"), (" PR7 1DP ", "PR7 1DP"), ("SK13XE", "SK1 3XE"),
-     ("sw1a2aa", "SW1A 2AA"), ("pr7", "PR7"), ("", ""), (None, ""), ("not a postcode", ""),
-     ("12345", "")],
+    [
+        ("pr7  1dp", "PR7 1DP"),
+        (" PR7 1DP ", "PR7 1DP"),
+        ("SK13XE", "SK1 3XE"),
+        ("sw1a2aa", "SW1A 2AA"),
+        ("pr7", "PR7"),
+        ("", ""),
+        (None, ""),
+        ("not a postcode", ""),
+        ("12345", ""),
+    ],
 )
 def test_postcodes_are_normalised(text: str | None, expected: str) -> None:
     assert normalise_postcode(text) == expected
@@ -28,20 +36,20 @@ def test_postcodes_are_normalised(text: str | None, expected: str) -> None:
 @pytest.mark.parametrize(
     ("postcode", "expected"),
     [
-        ("PR1 2HE", LocalityClass.HOME),        # Preston
-        ("LA1 1QS", LocalityClass.HOME),        # Lancaster
-        ("L39 2DE", LocalityClass.HOME),        # Ormskirk is West Lancashire, not Merseyside
-        ("OL13 0AA", LocalityClass.HOME),       # Bacup: Rossendale
-        ("BB2 1AA", LocalityClass.REGION),      # Blackburn with Darwen: not one of the 12
-        ("BB0 1AA", LocalityClass.REGION),      # spelt "Blackburn" in the source; corrected
-        ("FY1 1AA", LocalityClass.REGION),      # Blackpool
-        ("PR8 1AA", LocalityClass.REGION),      # Southport: Sefton
+        ("PR1 2HE", LocalityClass.HOME),  # Preston
+        ("LA1 1QS", LocalityClass.HOME),  # Lancaster
+        ("L39 2DE", LocalityClass.HOME),  # Ormskirk is West Lancashire, not Merseyside
+        ("OL13 0AA", LocalityClass.HOME),  # Bacup: Rossendale
+        ("BB2 1AA", LocalityClass.REGION),  # Blackburn with Darwen: not one of the 12
+        ("BB0 1AA", LocalityClass.REGION),  # spelt "Blackburn" in the source; corrected
+        ("FY1 1AA", LocalityClass.REGION),  # Blackpool
+        ("PR8 1AA", LocalityClass.REGION),  # Southport: Sefton
         ("M1 1AE", LocalityClass.REGION),
         ("CA1 1RR", LocalityClass.REGION),
         ("LS1 4DY", LocalityClass.UK),
         ("CF10 1EP", LocalityClass.UK),
         ("G1 1XQ", LocalityClass.UK),
-        ("ZZ9 9ZZ", LocalityClass.UNKNOWN),     # well-formed, no such district
+        ("ZZ9 9ZZ", LocalityClass.UNKNOWN),  # well-formed, no such district
         ("", LocalityClass.UNKNOWN),
         ("75008 Paris", LocalityClass.UNKNOWN),
     ],
@@ -51,8 +59,9 @@ def test_classes(postcode: str, expected: LocalityClass) -> None:
 
 
 def test_home_area_and_region_come_from_settings() -> None:
-    with override_settings(HOME_AREA_DISTRICTS=["Leeds", "Bradford"],
-                           HOME_REGION="Yorkshire and The Humber"):
+    with override_settings(
+        HOME_AREA_DISTRICTS=["Leeds", "Bradford"], HOME_REGION="Yorkshire and The Humber"
+    ):
         assert classify_postcode("LS1 4DY") == LocalityClass.HOME
         assert classify_postcode("YO1 7HH") == LocalityClass.REGION
         assert classify_postcode("PR1 2HE") == LocalityClass.UK

@@ -15,14 +15,17 @@ from pypdf import PdfReader
 
 from portal.pdf import PdfInChild, PdfRenderFailed, html_to_pdf
 
-PAGE = ("<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'><title>Test</title>"
-        "</head><body><h1>Contracts £</h1><table><thead><tr><th>Reference</th></tr></thead>"
-        "<tbody>{rows}</tbody></table></body></html>")
+PAGE = (
+    "<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'><title>Test</title>"
+    "</head><body><h1>Contracts £</h1><table><thead><tr><th>Reference</th></tr></thead>"
+    "<tbody>{rows}</tbody></table></body></html>"
+)
 
 
 def text_of(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode()
+    return subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def test_a_child_renders_the_same_document_as_this_process() -> None:

@@ -13,7 +13,8 @@ from tests.conftest import wait_for
 
 @pytest.mark.worker
 def test_officer_builds_the_report_on_a_worker_and_a_councillor_downloads_it(
-        celery_worker, officer, councillor, client: Client) -> None:
+    celery_worker, officer, councillor, client: Client
+) -> None:
     client.force_login(officer)
     page = client.get(reverse("portal:reports")).content.decode()
     assert "Build the report" in page
@@ -21,8 +22,10 @@ def test_officer_builds_the_report_on_a_worker_and_a_councillor_downloads_it(
     assert response.status_code == 302
     job = Job.objects.get(kind=COMMITTEE_JOB_KIND)
     assert job.created_by == officer
-    done = wait_for(lambda: Job.objects.filter(pk=job.pk, status__in=["succeeded", "failed"])
-                    .first(), timeout=120)
+    done = wait_for(
+        lambda: Job.objects.filter(pk=job.pk, status__in=["succeeded", "failed"]).first(),
+        timeout=120,
+    )
     assert done.status == "succeeded", done.error
     client.force_login(councillor)
     page = client.get(reverse("portal:reports")).content.decode()
@@ -40,11 +43,13 @@ def test_officer_builds_the_report_on_a_worker_and_a_councillor_downloads_it(
 
 @pytest.mark.django_db
 def test_a_failed_run_says_why_and_files_of_unfinished_runs_are_not_served(
-        client: Client, officer) -> None:
+    client: Client, officer
+) -> None:
     from portal import services
 
-    job = Job.objects.create(kind=COMMITTEE_JOB_KIND, title="Committee scrutiny report",
-                             params={}, created_by=officer)
+    job = Job.objects.create(
+        kind=COMMITTEE_JOB_KIND, title="Committee scrutiny report", params={}, created_by=officer
+    )
     services.job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == "failed"

@@ -17,22 +17,30 @@ from socialvalue.models import Commitment, DeliveryReturn, Measure, MeasureProxy
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def make_contract(reference: str, value: str, start: dt.date, end: dt.date | None,
-                  suppliers: list[str]) -> Contract:
+def make_contract(
+    reference: str, value: str, start: dt.date, end: dt.date | None, suppliers: list[str]
+) -> Contract:
     contract = Contract.objects.create(
-        reference=reference, title=f"Contract {reference}", department="Adult Services",
-        award_date=start, start_date=start, end_date=end, awarded_value=Decimal(value))
+        reference=reference,
+        title=f"Contract {reference}",
+        department="Adult Services",
+        award_date=start,
+        start_date=start,
+        end_date=end,
+        awarded_value=Decimal(value),
+    )
     for name in suppliers:
-        AwardedSupplier.objects.create(contract=contract, name=name,
-                                       name_key=supplier_name_key(name), postcode="PR1 2HE")
+        AwardedSupplier.objects.create(
+            contract=contract, name=name, name_key=supplier_name_key(name), postcode="PR1 2HE"
+        )
     return contract
 
 
 def make_measure(code: str, theme: Theme, unit: str, proxies: dict[int, str]) -> Measure:
-    outcome, _ = Outcome.objects.get_or_create(code=f"{theme.code}1", defaults={
-        "theme": theme, "title": f"Outcome of {theme.title}"})
-    measure = Measure.objects.create(outcome=outcome, code=code, title=f"Measure {code}",
-                                     unit=unit)
+    outcome, _ = Outcome.objects.get_or_create(
+        code=f"{theme.code}1", defaults={"theme": theme, "title": f"Outcome of {theme.title}"}
+    )
+    measure = Measure.objects.create(outcome=outcome, code=code, title=f"Measure {code}", unit=unit)
     for year, value in proxies.items():
         MeasureProxy.objects.create(measure=measure, valid_from_fy=year, value=Decimal(value))
     return measure
@@ -53,10 +61,10 @@ class World:
     commit_c2: Commitment
 
 
-def submit(commitment: Commitment, quarter: int, quantity: str, **kwargs: object
-           ) -> DeliveryReturn:
-    return services.delivery_return_submit(commitment=commitment, quarter=quarter,
-                                           quantity=Decimal(quantity), **kwargs)  # type: ignore[arg-type]
+def submit(commitment: Commitment, quarter: int, quantity: str, **kwargs: object) -> DeliveryReturn:
+    return services.delivery_return_submit(
+        commitment=commitment, quarter=quarter, quantity=Decimal(quantity), **kwargs
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -67,21 +75,46 @@ def world(officer: User) -> World:
     theme_b = Theme.objects.create(code="TB", title="Theme B", position=91)
     hours = make_measure("TA1.1", theme_a, "hours", {2023: "18.00", 2024: "20.00"})
     tonnes = make_measure("TB1.1", theme_b, "tonnes", {2023: "103.70"})
-    c1 = make_contract("SV-C1", "20000.00", dt.date(2023, 4, 1), dt.date(2025, 3, 31),
-                       ["Alpha Care Ltd"])
-    c2 = make_contract("SV-C2", "4000.00", dt.date(2024, 4, 1), dt.date(2025, 3, 31),
-                       ["Beta Ltd", "Gamma Ltd"])
+    c1 = make_contract(
+        "SV-C1", "20000.00", dt.date(2023, 4, 1), dt.date(2025, 3, 31), ["Alpha Care Ltd"]
+    )
+    c2 = make_contract(
+        "SV-C2", "4000.00", dt.date(2024, 4, 1), dt.date(2025, 3, 31), ["Beta Ltd", "Gamma Ltd"]
+    )
     gamma = c2.suppliers.get(name="Gamma Ltd")
-    h23 = services.commitment_create(contract=c1, measure=hours, target_quantity=Decimal(100),
-                                     period_fy=2023, note="C1 hours 2023", user=officer)
-    h24 = services.commitment_create(contract=c1, measure=hours, target_quantity=Decimal(100),
-                                     period_fy=2024, note="C1 hours 2024", user=officer)
-    t24 = services.commitment_create(contract=c1, measure=tonnes,
-                                     target_quantity=Decimal("12.5"), period_fy=2024,
-                                     note="C1 tonnes 2024", user=officer)
-    c2c = services.commitment_create(contract=c2, measure=hours, target_quantity=Decimal(40),
-                                     period_fy=2024, supplier=gamma, note="C2 Gamma hours",
-                                     user=officer)
+    h23 = services.commitment_create(
+        contract=c1,
+        measure=hours,
+        target_quantity=Decimal(100),
+        period_fy=2023,
+        note="C1 hours 2023",
+        user=officer,
+    )
+    h24 = services.commitment_create(
+        contract=c1,
+        measure=hours,
+        target_quantity=Decimal(100),
+        period_fy=2024,
+        note="C1 hours 2024",
+        user=officer,
+    )
+    t24 = services.commitment_create(
+        contract=c1,
+        measure=tonnes,
+        target_quantity=Decimal("12.5"),
+        period_fy=2024,
+        note="C1 tonnes 2024",
+        user=officer,
+    )
+    c2c = services.commitment_create(
+        contract=c2,
+        measure=hours,
+        target_quantity=Decimal(40),
+        period_fy=2024,
+        supplier=gamma,
+        note="C2 Gamma hours",
+        user=officer,
+    )
     verify = services.delivery_return_verify
     reject = services.delivery_return_reject
     verify(delivery_return=submit(h23, 1, "30"), user=officer)

@@ -56,10 +56,16 @@ def test_totals_all_years(world: World) -> None:
 def test_totals_by_year_use_that_years_proxy(world: World) -> None:
     t2023 = selectors.social_value_totals(2023)
     assert (t2023.committed_pence, t2023.delivered_pence, t2023.awaiting_pence) == (
-        180000, 90000, 0)
+        180000,
+        90000,
+        0,
+    )
     t2024 = selectors.social_value_totals(2024)
     assert (t2024.committed_pence, t2024.delivered_pence, t2024.awaiting_pence) == (
-        409625, 94532, 20000)
+        409625,
+        94532,
+        20000,
+    )
     # The contract value in 2024/25: C1's share by days (365 of its 731), all of C2's.
     c1_share = int((Decimal(2_000_000) * 365 / 731).quantize(Decimal(1), ROUND_HALF_UP))
     assert t2024.contract_value_pence == c1_share + 400_000
@@ -76,7 +82,8 @@ def test_a_later_proxy_change_does_not_rewrite_earlier_years(world: World) -> No
     assert selectors.social_value_totals(2024).committed_pence == 409625
     # Changing the 2024 value itself does change 2024's figures.
     MeasureProxy.objects.filter(measure=world.hours, valid_from_fy=2024).update(
-        value=Decimal("21.00"))
+        value=Decimal("21.00")
+    )
     t2024 = selectors.social_value_totals(2024)
     assert t2024.committed_pence == 100 * 2100 + 129625 + 40 * 2100
     assert t2024.delivered_pence == 30 * 2100 + 34532
@@ -89,15 +96,19 @@ def test_rejected_returns_never_count(world: World) -> None:
     assert [r.record.status for r in line.returns] == ["rejected"]
     # Verifying it would count it; rejecting the verified 2023 Q1 return takes it away.
     first = world.commit_hours_2023.returns.get(quarter=1)
-    services.delivery_return_reject(delivery_return=first, reason="Evidence withdrawn",
-                                    user=world.officer)
+    services.delivery_return_reject(
+        delivery_return=first, reason="Evidence withdrawn", user=world.officer
+    )
     assert selectors.social_value_totals(2023).delivered_pence == 36000
 
 
 def test_by_theme(world: World) -> None:
     themes = {t.code: t for t in selectors.social_value_by_theme(2024)}
-    assert (themes["TA"].committed_pence, themes["TA"].delivered_pence,
-            themes["TA"].awaiting_pence) == (280000, 60000, 20000)
+    assert (
+        themes["TA"].committed_pence,
+        themes["TA"].delivered_pence,
+        themes["TA"].awaiting_pence,
+    ) == (280000, 60000, 20000)
     assert (themes["TB"].committed_pence, themes["TB"].delivered_pence) == (129625, 34532)
     assert themes["TB"].delivered_percent == 27  # 34,532 / 129,625 = 26.6%
     # Every theme is listed, the starter ones with nothing.
@@ -109,8 +120,7 @@ def test_by_contract(world: World) -> None:
     rows = selectors.social_value_by_contract()
     assert [r.reference for r in rows] == ["SV-C1", "SV-C2"]
     c1, c2 = rows
-    assert (c1.committed_pence, c1.delivered_pence, c1.awaiting_pence) == (
-        509625, 184532, 20000)
+    assert (c1.committed_pence, c1.delivered_pence, c1.awaiting_pence) == (509625, 184532, 20000)
     assert c1.committed_per_pound == Decimal("0.25")
     assert c1.delivered_per_pound == Decimal("0.09")
     assert (c2.committed_pence, c2.delivered_pence) == (80000, 0)
@@ -133,7 +143,10 @@ def test_by_measure_in_units(world: World) -> None:
     rows = {r.code: r for r in selectors.social_value_by_measure(2024)}
     hours = rows["TA1.1"]
     assert (hours.committed_units, hours.delivered_units, hours.awaiting_units) == (
-        Decimal(140), Decimal(30), Decimal(10))
+        Decimal(140),
+        Decimal(30),
+        Decimal(10),
+    )
     assert rows["TB1.1"].delivered_units == Decimal("3.33")
     assert rows["TB1.1"].unit == "tonnes"
 
@@ -143,7 +156,10 @@ def test_overdue_returns(world: World) -> None:
     assert [o.reference for o in overdue] == ["SV-C1", "SV-C2"]
     c1, c2 = overdue
     assert sorted((m.measure_code, m.quarter.label) for m in c1.missing) == [
-        ("TA1.1", "Q3 2023/24"), ("TA1.1", "Q4 2023/24"), ("TB1.1", "Q2 2024/25")]
+        ("TA1.1", "Q3 2023/24"),
+        ("TA1.1", "Q4 2023/24"),
+        ("TB1.1", "Q2 2024/25"),
+    ]
     assert c1.oldest_due == dt.date(2024, 1, 30)
     assert c1.days_overdue == 351
     # C2's Q1 return was rejected and not sent again, so it is still missing.

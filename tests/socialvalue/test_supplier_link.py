@@ -25,16 +25,26 @@ pytestmark = pytest.mark.django_db
 def _link(world: World, contract: str = "c1", supplier: str | None = None) -> str:
     record = getattr(world, contract)
     chosen = record.suppliers.get(name=supplier) if supplier else record.suppliers.first()
-    _, token = services.supplier_link_create(contract=record, supplier=chosen,
-                                             user=world.officer)
+    _, token = services.supplier_link_create(contract=record, supplier=chosen, user=world.officer)
     return token
 
 
-def _post(client: Client, token: str, commitment: int, quarter: int = 3,
-          quantity: str = "12", **extra: object) -> Any:
-    data = {"commitment": commitment, "quarter": quarter, "quantity": quantity,
-            "evidence_note": "Timesheets for the quarter", "submitted_by_name": "Sam Supplier",
-            **extra}
+def _post(
+    client: Client,
+    token: str,
+    commitment: int,
+    quarter: int = 3,
+    quantity: str = "12",
+    **extra: object,
+) -> Any:
+    data = {
+        "commitment": commitment,
+        "quarter": quarter,
+        "quantity": quantity,
+        "evidence_note": "Timesheets for the quarter",
+        "submitted_by_name": "Sam Supplier",
+        **extra,
+    }
     return client.post(reverse("socialvalue:supplier-return", args=[token]), data)
 
 
@@ -54,12 +64,12 @@ def test_supplier_sees_only_their_contract(client: Client, world: World) -> None
     assert "Verify or reject" not in text
 
 
-def test_supplier_on_a_framework_sees_only_their_own_commitments(client: Client,
-                                                                 world: World) -> None:
+def test_supplier_on_a_framework_sees_only_their_own_commitments(
+    client: Client, world: World
+) -> None:
     beta = client.get(reverse("socialvalue:supplier", args=[_link(world, "c2", "Beta Ltd")]))
     assert "C2 Gamma hours" not in beta.content.decode()
-    gamma = client.get(reverse("socialvalue:supplier",
-                               args=[_link(world, "c2", "Gamma Ltd")]))
+    gamma = client.get(reverse("socialvalue:supplier", args=[_link(world, "c2", "Gamma Ltd")]))
     assert "C2 Gamma hours" in gamma.content.decode()
 
 
@@ -93,14 +103,16 @@ def test_another_contracts_commitment_is_refused(client: Client, world: World) -
     # The service refuses it too, whatever the form allowed.
     link = SupplierLink.objects.filter(contract=world.c1).get()
     with pytest.raises(Exception, match="this contract's commitments"):
-        services.delivery_return_submit(commitment=world.commit_c2, quarter=2,
-                                        quantity=Decimal(1), link=link)
+        services.delivery_return_submit(
+            commitment=world.commit_c2, quarter=2, quantity=Decimal(1), link=link
+        )
 
 
 def test_expired_link_is_refused(client: Client, world: World) -> None:
     token = _link(world)
     SupplierLink.objects.filter(contract=world.c1).update(
-        expires_at=timezone.now() - dt.timedelta(minutes=1))
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
     for name in ("socialvalue:supplier", "socialvalue:supplier-return"):
         response = client.get(reverse(name, args=[token]))
         assert response.status_code == 403
@@ -122,22 +134,29 @@ def test_stopped_link_is_refused(client: Client, world: World) -> None:
 @pytest.mark.parametrize("change", ["last", "short", "made-up"])
 def test_tampered_link_is_refused(client: Client, world: World, change: str) -> None:
     token = _link(world)
-    bad = {"last": token[:-1] + ("A" if token[-1] != "A" else "B"), "short": token[:20],
-           "made-up": "x" * 43}[change]
+    bad = {
+        "last": token[:-1] + ("A" if token[-1] != "A" else "B"),
+        "short": token[:20],
+        "made-up": "x" * 43,
+    }[change]
     response = client.get(reverse("socialvalue:supplier", args=[bad]))
     assert response.status_code == 404
     assert "This link is not valid" in response.content.decode()
     assert "SV-C1" not in response.content.decode()
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("virus.pdf", b"MZ\x90\x00 not a pdf at all", "not what its name says"),
-    ("script.html", b"<script>alert(1)</script>", "must be PDF"),
-    ("photo.png", PDF_BYTES, "not what its name says"),
-    ("empty.pdf", b"", "empty"),
-])
-def test_bad_evidence_is_refused(client: Client, world: World, name: str, content: bytes,
-                                 message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("virus.pdf", b"MZ\x90\x00 not a pdf at all", "not what its name says"),
+        ("script.html", b"<script>alert(1)</script>", "must be PDF"),
+        ("photo.png", PDF_BYTES, "not what its name says"),
+        ("empty.pdf", b"", "empty"),
+    ],
+)
+def test_bad_evidence_is_refused(
+    client: Client, world: World, name: str, content: bytes, message: str
+) -> None:
     token = _link(world)
     upload = SimpleUploadedFile(name, content)
     response = _post(client, token, world.commit_hours_2023.pk, evidence=upload)
@@ -168,11 +187,16 @@ def test_office_documents_are_accepted_by_content(world: World) -> None:
     assert checked.content_type.endswith("spreadsheetml.sheet")
 
 
-def test_evidence_downloads_only_for_officers(client: Client, world: World,
-                                              councillor: User) -> None:
+def test_evidence_downloads_only_for_officers(
+    client: Client, world: World, councillor: User
+) -> None:
     token = _link(world)
-    _post(client, token, world.commit_hours_2023.pk,
-          evidence=SimpleUploadedFile("report.pdf", PDF_BYTES))
+    _post(
+        client,
+        token,
+        world.commit_hours_2023.pk,
+        evidence=SimpleUploadedFile("report.pdf", PDF_BYTES),
+    )
     record = DeliveryReturn.objects.get(commitment=world.commit_hours_2023, quarter=3)
     url = reverse("socialvalue:evidence", args=[world.c1.pk, record.pk])
     anonymous = client.get(url)
@@ -186,21 +210,28 @@ def test_evidence_downloads_only_for_officers(client: Client, world: World,
     assert b"".join(response.streaming_content) == PDF_BYTES  # type: ignore[attr-defined]
     assert 'filename="report.pdf"' in response["Content-Disposition"]
     # Not reachable under another contract's address.
-    assert client.get(reverse("socialvalue:evidence", args=[world.c2.pk, record.pk])
-                      ).status_code == 404
+    assert (
+        client.get(reverse("socialvalue:evidence", args=[world.c2.pk, record.pk])).status_code
+        == 404
+    )
 
 
 def test_future_quarter_is_refused(world: World) -> None:
     future = timezone.localdate().year + 2
     commitment = services.commitment_create(
-        contract=world.c1, measure=world.hours, target_quantity=Decimal(5), period_fy=future,
-        user=world.officer)
+        contract=world.c1,
+        measure=world.hours,
+        target_quantity=Decimal(5),
+        period_fy=future,
+        user=world.officer,
+    )
     with pytest.raises(Exception, match="not started"):
         services.delivery_return_submit(commitment=commitment, quarter=1, quantity=Decimal(1))
 
 
 def test_the_officer_can_have_the_link_emailed_to_the_supplier(
-        client: Client, world: World, django_capture_on_commit_callbacks) -> None:
+    client: Client, world: World, django_capture_on_commit_callbacks
+) -> None:
     import re
 
     from django.core import mail
@@ -213,8 +244,9 @@ def test_the_officer_can_have_the_link_emailed_to_the_supplier(
     assert "Enter a valid email address" in refused.content.decode()
     assert not SupplierLink.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        made = client.post(url, {"supplier": supplier.pk, "days": 30,
-                                 "email": "Returns@Supplier.example"})
+        made = client.post(
+            url, {"supplier": supplier.pk, "days": 30, "email": "Returns@Supplier.example"}
+        )
     assert made.status_code == 200
     assert "emailed to returns@supplier.example" in made.content.decode().lower()
     [message] = mail.outbox

@@ -23,15 +23,21 @@ pytestmark = pytest.mark.django_db
 
 
 def _csv(response: object) -> list[list[str]]:
-    content = b"".join(response.streaming_content) if getattr(  # type: ignore[attr-defined]
-        response, "streaming", False) else response.content  # type: ignore[attr-defined]
+    content = (
+        b"".join(response.streaming_content)
+        if getattr(  # type: ignore[attr-defined]
+            response, "streaming", False
+        )
+        else response.content
+    )  # type: ignore[attr-defined]
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
-@pytest.mark.parametrize("name", ["dashboard", "by-contract", "by-supplier", "by-year",
-                                  "by-measure", "overdue", "catalogue"])
-def test_readers_see_dashboards(client: Client, world: World, councillor: User,
-                                name: str) -> None:
+@pytest.mark.parametrize(
+    "name",
+    ["dashboard", "by-contract", "by-supplier", "by-year", "by-measure", "overdue", "catalogue"],
+)
+def test_readers_see_dashboards(client: Client, world: World, councillor: User, name: str) -> None:
     client.force_login(councillor)
     assert client.get(reverse(f"socialvalue:{name}")).status_code == 200
 
@@ -55,8 +61,7 @@ def test_dashboard_figures_on_screen(client: Client, world: World, councillor: U
 
 def test_exports_give_pounds_and_pence(client: Client, world: World, councillor: User) -> None:
     client.force_login(councillor)
-    rows = _csv(client.get(reverse("socialvalue:by-contract"), {"fy": "2024",
-                                                                "_export": "csv"}))
+    rows = _csv(client.get(reverse("socialvalue:by-contract"), {"fy": "2024", "_export": "csv"}))
     header, *body = rows
     assert header[:3] == ["Contract", "Title", "Suppliers"]
     c1 = dict(zip(header, body[0], strict=True))
@@ -82,37 +87,45 @@ def test_export_neutralises_formulas(client: Client, world: World, councillor: U
     assert rows[1][1] == "'=cmd|' /C calc'!A0"
 
 
-def test_councillor_reads_but_cannot_change(client: Client, world: World,
-                                            councillor: User) -> None:
+def test_councillor_reads_but_cannot_change(client: Client, world: World, councillor: User) -> None:
     client.force_login(councillor)
     page = client.get(reverse("socialvalue:contract", args=[world.c1.pk]))
     assert page.status_code == 200
     assert "Add a commitment" not in page.content.decode()
     assert "Supplier links" not in page.content.decode()
-    for name, args in [("commitment-add", [world.c1.pk]), ("approach", [world.c1.pk]),
-                       ("link-create", [world.c1.pk])]:
+    for name, args in [
+        ("commitment-add", [world.c1.pk]),
+        ("approach", [world.c1.pk]),
+        ("link-create", [world.c1.pk]),
+    ]:
         assert client.get(reverse(f"socialvalue:{name}", args=args)).status_code == 403
     record = DeliveryReturn.objects.filter(status="submitted").first()
     assert record is not None
-    response = client.post(reverse("socialvalue:return-review", args=[world.c1.pk, record.pk]),
-                           {"decision": "verify"})
+    response = client.post(
+        reverse("socialvalue:return-review", args=[world.c1.pk, record.pk]), {"decision": "verify"}
+    )
     assert response.status_code == 403
 
 
-def test_officer_records_approach_commitment_and_verifies(client: Client, world: World
-                                                          ) -> None:
+def test_officer_records_approach_commitment_and_verifies(client: Client, world: World) -> None:
     client.force_login(world.officer)
-    response = client.post(reverse("socialvalue:approach", args=[world.c1.pk]),
-                           {"approach": "prescribed", "notes": "From the council's list"})
+    response = client.post(
+        reverse("socialvalue:approach", args=[world.c1.pk]),
+        {"approach": "prescribed", "notes": "From the council's list"},
+    )
     assert response.status_code == 302
     assert ContractApproach.objects.get(contract=world.c1).approach == "prescribed"
-    response = client.post(reverse("socialvalue:commitment-add", args=[world.c1.pk]), {
-        "measure": world.tonnes.pk, "target_quantity": "4", "period_fy": 2023, "note": "New"})
+    response = client.post(
+        reverse("socialvalue:commitment-add", args=[world.c1.pk]),
+        {"measure": world.tonnes.pk, "target_quantity": "4", "period_fy": 2023, "note": "New"},
+    )
     assert response.status_code == 302, response.content.decode()
     assert Commitment.objects.filter(contract=world.c1, note="New").exists()
     # A year with no proxy in force is refused with a reason.
-    response = client.post(reverse("socialvalue:commitment-add", args=[world.c1.pk]), {
-        "measure": world.tonnes.pk, "target_quantity": "0", "period_fy": 2023})
+    response = client.post(
+        reverse("socialvalue:commitment-add", args=[world.c1.pk]),
+        {"measure": world.tonnes.pk, "target_quantity": "0", "period_fy": 2023},
+    )
     assert response.status_code == 200
     assert "Ensure this value is greater than or equal to 0.01" in response.content.decode()
 
@@ -132,8 +145,10 @@ def test_officer_records_approach_commitment_and_verifies(client: Client, world:
 def test_officer_makes_a_link_that_works(client: Client, world: World) -> None:
     client.force_login(world.officer)
     supplier = world.c1.suppliers.get()
-    response = client.post(reverse("socialvalue:link-create", args=[world.c1.pk]),
-                           {"supplier": supplier.pk, "days": 30})
+    response = client.post(
+        reverse("socialvalue:link-create", args=[world.c1.pk]),
+        {"supplier": supplier.pk, "days": 30},
+    )
     assert response.status_code == 200
     url = response.context["url"]
     link = SupplierLink.objects.get(contract=world.c1)
@@ -145,8 +160,9 @@ def test_officer_makes_a_link_that_works(client: Client, world: World) -> None:
 
 
 def test_panel_on_the_contract_page(client: Client, world: World, councillor: User) -> None:
-    empty = make_contract("SV-EMPTY", "1000.00", dt.date(2024, 4, 1), dt.date(2025, 3, 31),
-                          ["Delta Ltd"])
+    empty = make_contract(
+        "SV-EMPTY", "1000.00", dt.date(2024, 4, 1), dt.date(2025, 3, 31), ["Delta Ltd"]
+    )
     client.force_login(councillor)
     text = client.get(reverse("contracts:detail", args=[world.c1.pk])).content.decode()
     assert "Social value commitments and returns" in text
@@ -159,8 +175,9 @@ def test_panel_on_the_contract_page(client: Client, world: World, councillor: Us
 
 
 def test_demo_loader(world: World) -> None:
-    make_contract("DEMO-0", "800000.00", dt.date(2023, 6, 1), dt.date(2027, 5, 31),
-                  ["Care Group Ltd"])
+    make_contract(
+        "DEMO-0", "800000.00", dt.date(2023, 6, 1), dt.date(2027, 5, 31), ["Care Group Ltd"]
+    )
     out = io.StringIO()
     call_command("load_demo_social_value", stdout=out)
     assert "Social value demo" in out.getvalue()
@@ -179,26 +196,35 @@ def test_demo_loader_without_contracts_is_quiet(db: None) -> None:
 
 
 def test_demo_loader_values(db: None) -> None:
-    make_contract("DEMO-1", "2500000.00", dt.date(2023, 6, 1), dt.date(2027, 5, 31),
-                  ["Big Builder plc"])
+    make_contract(
+        "DEMO-1", "2500000.00", dt.date(2023, 6, 1), dt.date(2027, 5, 31), ["Big Builder plc"]
+    )
     call_command("load_demo_social_value", stdout=io.StringIO())
     assert Commitment.objects.count() >= 2
     assert DeliveryReturn.objects.filter(status="verified").exists()
     assert all(c.target_quantity > Decimal(0) for c in Commitment.objects.all())
 
 
-def test_an_officer_records_a_return_the_supplier_emailed(client: Client, world: World,
-                                                          officer: User,
-                                                          councillor: User) -> None:
+def test_an_officer_records_a_return_the_supplier_emailed(
+    client: Client, world: World, officer: User, councillor: User
+) -> None:
     from socialvalue import services
 
-    commitment = services.commitment_create(contract=world.c2, measure=world.hours,
-                                            target_quantity=Decimal("40"), period_fy=2024,
-                                            user=officer)
+    commitment = services.commitment_create(
+        contract=world.c2,
+        measure=world.hours,
+        target_quantity=Decimal("40"),
+        period_fy=2024,
+        user=officer,
+    )
     url = reverse("socialvalue:return-record", args=[world.c2.pk])
-    form = {"commitment": commitment.pk, "quarter": 2, "quantity": "12.5",
-            "evidence_note": "Apprentice hours, July to September",
-            "submitted_by_name": "Pat Supplier"}
+    form = {
+        "commitment": commitment.pk,
+        "quarter": 2,
+        "quantity": "12.5",
+        "evidence_note": "Apprentice hours, July to September",
+        "submitted_by_name": "Pat Supplier",
+    }
     client.force_login(councillor)
     assert client.get(url).status_code == 403
     assert client.post(url, form).status_code == 403

@@ -25,16 +25,31 @@ from spend.models import ImportBatch
 # Four years, 2020/21 to 2023/24: R12 until December 2022, then Fusion. The first R12 file has
 # no address columns (so 2020/21 is a "-" year), August 2021 has no payments (2021/22 is
 # incomplete), and the data stop at 31 March 2024.
-CONFIG = GeneratorConfig(seed=11, first_fy=2020, years=4, as_of=dt.date(2024, 3, 31),
-                         suppliers=300, payments_per_month=50)
+CONFIG = GeneratorConfig(
+    seed=11,
+    first_fy=2020,
+    years=4,
+    as_of=dt.date(2024, 3, 31),
+    suppliers=300,
+    payments_per_month=50,
+)
 
 # The starting category rules (spend migration 0002), written out again by hand.
 ACCOUNT_CATEGORY = {
-    "50900": "Agency staff", "50910": "Agency staff", "51200": "Energy and utilities",
-    "51210": "Energy and utilities", "52100": "Waste", "52500": "Supplies and services",
-    "52700": "Supplies and services", "52900": "Professional services",
-    "53100": "Construction and assets", "53700": "Digital and ICT", "54300": "Public health",
-    "54800": "Transport", "55100": "Adult social care", "55200": "Adult social care",
+    "50900": "Agency staff",
+    "50910": "Agency staff",
+    "51200": "Energy and utilities",
+    "51210": "Energy and utilities",
+    "52100": "Waste",
+    "52500": "Supplies and services",
+    "52700": "Supplies and services",
+    "52900": "Professional services",
+    "53100": "Construction and assets",
+    "53700": "Digital and ICT",
+    "54300": "Public health",
+    "54800": "Transport",
+    "55100": "Adult social care",
+    "55200": "Adult social care",
     "56100": "Children's services",
 }
 
@@ -66,8 +81,7 @@ class Expected:
     months_without_payments: list[tuple[int, int]] = field(default_factory=list)
 
     def where(self, **match: object) -> list[Line]:
-        return [line for line in self.lines
-                if all(getattr(line, k) == v for k, v in match.items())]
+        return [line for line in self.lines if all(getattr(line, k) == v for k, v in match.items())]
 
     def total(self, **match: object) -> int:
         return sum(line.pence for line in self.where(**match))
@@ -103,14 +117,23 @@ def expected_lines(cfg: GeneratorConfig) -> Expected:
                 site = supplier.sites[p.site]
                 locality = "unknown" if no_address or not site.district else site.locality
                 out.credits += p.pence < 0
-                out.lines.append(Line(
-                    fy=year if month >= 4 else year - 1, month=dt.date(year, month, 1),
-                    day=p.payment_date, supplier=supplier.number,
-                    name=supplier.fusion_name if plan.layout == "fusion" else supplier.r12_name,
-                    site=site.code, locality=locality,
-                    category=ACCOUNT_CATEGORY[p.account], pence=p.pence,
-                    invoice=p.invoice_number, payment=str(p.payment_number),
-                    cost_centre=p.cost_centre, expense=p.account_description))
+                out.lines.append(
+                    Line(
+                        fy=year if month >= 4 else year - 1,
+                        month=dt.date(year, month, 1),
+                        day=p.payment_date,
+                        supplier=supplier.number,
+                        name=supplier.fusion_name if plan.layout == "fusion" else supplier.r12_name,
+                        site=site.code,
+                        locality=locality,
+                        category=ACCOUNT_CATEGORY[p.account],
+                        pence=p.pence,
+                        invoice=p.invoice_number,
+                        payment=str(p.payment_number),
+                        cost_centre=p.cost_centre,
+                        expense=p.account_description,
+                    )
+                )
             if count == 0:
                 out.months_without_payments.append((year, month))
     return out
@@ -132,5 +155,3 @@ def ledger(db: None, extracts: GeneratedExtracts) -> list[ImportBatch]:
     batches = services.import_paths(paths=[path for path, _ in extracts.files])
     assert all(b.status == ImportBatch.Status.LOADED for b in batches), [b.error for b in batches]
     return batches
-
-

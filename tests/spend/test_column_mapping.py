@@ -23,10 +23,14 @@ def odd_file(tmp_path: Path, name: str, rows: list[tuple[str, str, str, str]]) -
 
 
 def test_map_once_then_files_with_the_same_headings_import_by_themselves(
-        tmp_path: Path, administrator, client: Client, settings) -> None:
+    tmp_path: Path, administrator, client: Client, settings
+) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    first = odd_file(tmp_path, "march.csv", [("Acme Ltd", "03/03/2024", "1,200.50", "A1"),
-                                             ("Bolt & Co", "15/03/2024", "99.99", "A2")])
+    first = odd_file(
+        tmp_path,
+        "march.csv",
+        [("Acme Ltd", "03/03/2024", "1,200.50", "A1"), ("Bolt & Co", "15/03/2024", "99.99", "A2")],
+    )
     with first.open("rb") as source:
         batch = services.batch_receive(source=source, file_name=first.name, user=administrator)
     services.batches_start(batches=[batch], user=administrator)
@@ -42,9 +46,17 @@ def test_map_once_then_files_with_the_same_headings_import_by_themselves(
     page = client.get(reverse("spend:import-mapping", args=[batch.pk])).content.decode()
     assert "Value (GBP)" in page
     assert "Paid on" in page
-    response = client.post(reverse("spend:import-mapping", args=[batch.pk]), {
-        "name": "Highways team spend", "supplier_name": "Payee", "payment_date": "Paid on",
-        "amount": "Value (GBP)", "payment_reference": "Our ref", "cost_centre": "Team"})
+    response = client.post(
+        reverse("spend:import-mapping", args=[batch.pk]),
+        {
+            "name": "Highways team spend",
+            "supplier_name": "Payee",
+            "payment_date": "Paid on",
+            "amount": "Value (GBP)",
+            "payment_reference": "Our ref",
+            "cost_centre": "Team",
+        },
+    )
     assert response.status_code == 302
     retry = ImportBatch.objects.exclude(pk=batch.pk).get()
     assert retry.job_id is not None
@@ -58,18 +70,20 @@ def test_map_once_then_files_with_the_same_headings_import_by_themselves(
     [april] = services.import_paths(paths=[second])
     assert april.status == ImportBatch.Status.LOADED, april.error
     assert april.mapping_profile is not None
-    assert Payment.objects.filter(financial_year=2024).aggregate(t=Sum("amount_pence"))["t"] \
-        == 1000
+    assert Payment.objects.filter(financial_year=2024).aggregate(t=Sum("amount_pence"))["t"] == 1000
 
 
-def test_a_mapping_without_the_amount_is_refused(tmp_path: Path, administrator,
-                                                 client: Client, settings) -> None:
+def test_a_mapping_without_the_amount_is_refused(
+    tmp_path: Path, administrator, client: Client, settings
+) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     path = odd_file(tmp_path, "march.csv", [("Acme Ltd", "03/03/2024", "1.00", "A1")])
     [batch] = services.import_paths(paths=[path])
     client.force_login(administrator)
-    response = client.post(reverse("spend:import-mapping", args=[batch.pk]), {
-        "name": "Half a mapping", "supplier_name": "Payee", "payment_date": "Paid on"})
+    response = client.post(
+        reverse("spend:import-mapping", args=[batch.pk]),
+        {"name": "Half a mapping", "supplier_name": "Payee", "payment_date": "Paid on"},
+    )
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
     assert not ColumnMappingProfile.objects.exists()

@@ -24,11 +24,24 @@ from tests.spend.conftest import Expected
 pytestmark = pytest.mark.django_db
 
 YEARS = (2020, 2021, 2022, 2023)
-MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December"]
+MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 # --- This test's own printing of figures ------------------------------------------------------
+
 
 def gbp(pence: int) -> str:
     """Whole pounds, half up, with separators: the report's style."""
@@ -57,8 +70,12 @@ def text_of(html: str) -> str:
 
 def payments_links(html: str) -> list[tuple[str, str]]:
     """(href, text) of every link to the payments page."""
-    return [(unescape(href), text_of(label).strip()) for href, label in
-            re.findall(r'<a class="govuk-link" href="(/spend/payments/\?[^"]*)">(.*?)</a>', html)]
+    return [
+        (unescape(href), text_of(label).strip())
+        for href, label in re.findall(
+            r'<a class="govuk-link" href="(/spend/payments/\?[^"]*)">(.*?)</a>', html
+        )
+    ]
 
 
 def drill_down_total(client: Client, href: str) -> int:
@@ -75,9 +92,11 @@ def reader(client: Client, officer: object) -> Client:
 
 # --- Overview ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fy", YEARS)
-def test_overview_figures_match_the_plan(ledger: object, expected: Expected, reader: Client,
-                                         fy: int) -> None:
+def test_overview_figures_match_the_plan(
+    ledger: object, expected: Expected, reader: Client, fy: int
+) -> None:
     html = page(reader, f"/spend/?fy={fy}")
     text = text_of(html)
     lines = expected.where(fy=fy)
@@ -103,8 +122,12 @@ def test_overview_figures_match_the_plan(ledger: object, expected: Expected, rea
         by_locality[line.locality] += line.pence
     for name, pence in by_category.items():
         assert f"{name} {gbp(pence)} {pct(pence, total)}" in text, name
-    for key, label in (("home", "Home area"), ("region", "Rest of region"),
-                       ("uk", "Rest of UK"), ("unknown", "Unknown")):
+    for key, label in (
+        ("home", "Home area"),
+        ("region", "Rest of region"),
+        ("uk", "Rest of UK"),
+        ("unknown", "Unknown"),
+    ):
         pence = by_locality.get(key, 0)
         assert f"{label} {gbp(pence)} {pct(pence, total)}" in text, label
     # The chart is inline SVG with a name, and has no script.
@@ -112,11 +135,12 @@ def test_overview_figures_match_the_plan(ledger: object, expected: Expected, rea
     assert svg
     assert 'role="img"' in svg.group(0)
     assert "aria-label=" in svg.group(0)
-    assert "<script type=\"text/javascript\">window.pygal" not in html
+    assert '<script type="text/javascript">window.pygal' not in html
 
 
-def test_completeness_names_the_missing_months(ledger: object, expected: Expected,
-                                               reader: Client) -> None:
+def test_completeness_names_the_missing_months(
+    ledger: object, expected: Expected, reader: Client
+) -> None:
     missing_by_fy: dict[int, list[str]] = defaultdict(list)
     for year, month in expected.months_without_payments:
         missing_by_fy[year if month >= 4 else year - 1].append(f"{MONTH_NAMES[month - 1]} {year}")
@@ -124,14 +148,15 @@ def test_completeness_names_the_missing_months(ledger: object, expected: Expecte
     for fy in YEARS:
         text = text_of(page(reader, f"/spend/?fy={fy}"))
         if fy in missing_by_fy:
-            assert (f"{fy_text(fy)} is incomplete: there are no payments for "
-                    f"{', '.join(missing_by_fy[fy])}.") in text
+            assert (
+                f"{fy_text(fy)} is incomplete: there are no payments for "
+                f"{', '.join(missing_by_fy[fy])}."
+            ) in text
         else:
             assert f"Every month of {fy_text(fy)} has payments." in text
 
 
-def test_every_overview_figure_drills_down_to_its_payments(ledger: object, reader: Client
-                                                           ) -> None:
+def test_every_overview_figure_drills_down_to_its_payments(ledger: object, reader: Client) -> None:
     html = page(reader, "/spend/?fy=2022")
     links = payments_links(html)
     assert len(links) >= 12 + 4 + 2  # months, locality classes, total and payments at least
@@ -140,15 +165,17 @@ def test_every_overview_figure_drills_down_to_its_payments(ledger: object, reade
             assert gbp(drill_down_total(reader, href)) == label, href
 
 
-def test_voided_payments_are_left_out_and_credit_notes_net(ledger: object, expected: Expected,
-                                                          reader: Client) -> None:
+def test_voided_payments_are_left_out_and_credit_notes_net(
+    ledger: object, expected: Expected, reader: Client
+) -> None:
     assert Payment.objects.filter(is_spend=False).count() == expected.not_spend > 0
     credits = [line for line in expected.lines if line.pence < 0]
     assert len(credits) == expected.credits > 0
     credit = credits[0]
     supplier = Supplier.objects.get(supplier_number=credit.supplier)
-    response = reader.get(f"/spend/payments/?fy={credit.fy}&month={credit.month:%Y-%m}"
-                          f"&supplier={supplier.pk}")
+    response = reader.get(
+        f"/spend/payments/?fy={credit.fy}&month={credit.month:%Y-%m}&supplier={supplier.pk}"
+    )
     lines = expected.where(fy=credit.fy, month=credit.month, supplier=credit.supplier)
     assert response.context["totals"].total_pence == sum(line.pence for line in lines)
     assert response.context["totals"].payments == len(lines)
@@ -158,8 +185,10 @@ def test_voided_payments_are_left_out_and_credit_notes_net(ledger: object, expec
 
 # --- Suppliers ---------------------------------------------------------------------------------
 
-def test_supplier_table_default_order_filters_and_exports(ledger: object, expected: Expected,
-                                                          reader: Client) -> None:
+
+def test_supplier_table_default_order_filters_and_exports(
+    ledger: object, expected: Expected, reader: Client
+) -> None:
     fy = 2023
     totals = expected.by_supplier(fy)
     ranked = sorted(totals.items(), key=lambda item: -item[1])
@@ -174,18 +203,19 @@ def test_supplier_table_default_order_filters_and_exports(ledger: object, expect
     want: dict[str, int] = defaultdict(int)
     for line in lines:
         want[line.supplier] += line.pence
-    category_id = reader.get("/spend/suppliers/").context["filter"].form.fields[
-        "category"].choices
+    category_id = reader.get("/spend/suppliers/").context["filter"].form.fields["category"].choices
     adult = next(value for value, label in category_id if label == "Adult social care")
     url = f"/spend/suppliers/?fy={fy}&category={adult}&locality=home&min_spend=1000"
     response = reader.get(url)
     got = {r["supplier_number"]: r["total"] for r in response.context["table"].data}
     assert got == {k: v for k, v in want.items() if v >= 100_000}
     # The CSV and XLSX exports carry the same figures (pounds with two decimals).
-    exported = list(csv.DictReader(io.StringIO(reader.get(url + "&_export=csv").content
-                                               .decode("utf-8-sig"))))
-    assert {r["Supplier number"]: Decimal(r["Spend"]) for r in exported} == \
-        {k: Decimal(v) / 100 for k, v in got.items()}
+    exported = list(
+        csv.DictReader(io.StringIO(reader.get(url + "&_export=csv").content.decode("utf-8-sig")))
+    )
+    assert {r["Supplier number"]: Decimal(r["Spend"]) for r in exported} == {
+        k: Decimal(v) / 100 for k, v in got.items()
+    }
     book = openpyxl.load_workbook(io.BytesIO(reader.get(url + "&_export=xlsx").content))
     sheet = list(book.active.iter_rows(values_only=True))
     header = list(sheet[0])
@@ -198,25 +228,28 @@ def test_supplier_table_default_order_filters_and_exports(ledger: object, expect
     assert big.supplier_number in {r["supplier_number"] for r in response.context["table"].data}
 
 
-def test_supplier_table_sorts_by_each_column_both_ways(ledger: object, expected: Expected,
-                                                      reader: Client) -> None:
+def test_supplier_table_sorts_by_each_column_both_ways(
+    ledger: object, expected: Expected, reader: Client
+) -> None:
     totals = expected.by_supplier(2023)
     names = dict(Supplier.objects.values_list("supplier_number", "name"))
     for sort, want in (
-            ("name", sorted(totals, key=lambda n: names[n])),
-            ("-name", sorted(totals, key=lambda n: names[n], reverse=True)),
-            ("total", sorted(totals, key=lambda n: totals[n])),
-            ("-total", sorted(totals, key=lambda n: -totals[n]))):
+        ("name", sorted(totals, key=lambda n: names[n])),
+        ("-name", sorted(totals, key=lambda n: names[n], reverse=True)),
+        ("total", sorted(totals, key=lambda n: totals[n])),
+        ("-total", sorted(totals, key=lambda n: -totals[n])),
+    ):
         table = reader.get(f"/spend/suppliers/?fy=2023&sort={sort}").context["table"]
         got = [row.record["supplier_number"] for row in table.paginated_rows]
         if sort.endswith("total"):  # ties may come in either order; the figures may not
-            assert [totals[n] for n in got] == [totals[n] for n in want[:len(got)]], sort
+            assert [totals[n] for n in got] == [totals[n] for n in want[: len(got)]], sort
         else:
-            assert got == want[:len(got)], sort
+            assert got == want[: len(got)], sort
 
 
 def test_supplier_paid_at_two_sites_in_different_locality_classes(
-        ledger: object, expected: Expected, reader: Client) -> None:
+    ledger: object, expected: Expected, reader: Client
+) -> None:
     by_supplier: dict[str, set[str]] = defaultdict(set)
     for line in expected.where(fy=2023):
         by_supplier[line.supplier].add(line.locality)
@@ -233,14 +266,18 @@ def test_supplier_paid_at_two_sites_in_different_locality_classes(
     sites = response.context["sites"]
     assert len({s.locality_class for s in sites}) >= 2
     for site in sites:
-        want = sum(x.pence for x in expected.where(supplier=number)
-                   if x.site == site.site_code and x.locality == site.locality_class)
+        want = sum(
+            x.pence
+            for x in expected.where(supplier=number)
+            if x.site == site.site_code and x.locality == site.locality_class
+        )
         assert site.total_pence == want
     # The locality drill-down splits the supplier's year between the classes.
     for locality in by_supplier[number]:
         want = expected.total(fy=2023, supplier=number, locality=locality)
-        got = drill_down_total(reader, f"/spend/payments/?fy=2023&supplier={supplier.pk}"
-                                       f"&locality={locality}")
+        got = drill_down_total(
+            reader, f"/spend/payments/?fy=2023&supplier={supplier.pk}&locality={locality}"
+        )
         assert got == want
     for href, label in payments_links(html):
         if label.startswith("£") or label.startswith("-£"):
@@ -249,8 +286,10 @@ def test_supplier_paid_at_two_sites_in_different_locality_classes(
 
 # --- Locality ---------------------------------------------------------------------------------
 
-def test_locality_table_with_incomplete_and_dash_years(ledger: object, expected: Expected,
-                                                       reader: Client) -> None:
+
+def test_locality_table_with_incomplete_and_dash_years(
+    ledger: object, expected: Expected, reader: Client
+) -> None:
     html = page(reader, "/spend/locality/")
     text = text_of(html)
     rows = []
@@ -269,8 +308,11 @@ def test_locality_table_with_incomplete_and_dash_years(ledger: object, expected:
     assert "2021/22: no payments for August 2021." in text
     assert "the share cannot be given for 2020/21" in text
     # The export gives the same figures as the page.
-    exported = list(csv.reader(io.StringIO(reader.get("/spend/locality/?_export=csv").content
-                                           .decode("utf-8-sig"))))
+    exported = list(
+        csv.reader(
+            io.StringIO(reader.get("/spend/locality/?_export=csv").content.decode("utf-8-sig"))
+        )
+    )
     assert [r[0] for r in exported[1:]] == [r[0] for r in rows]
     for got, want in zip(exported[1:], rows, strict=True):
         assert (got[1] == "-") == (want[1] == "-")
@@ -287,9 +329,11 @@ def test_locality_table_with_incomplete_and_dash_years(ledger: object, expected:
 
 # --- Tail spend ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("threshold", [100_000, 20_000])
-def test_tail_spend_top_shares_and_pareto(ledger: object, expected: Expected, reader: Client,
-                                          threshold: int) -> None:
+def test_tail_spend_top_shares_and_pareto(
+    ledger: object, expected: Expected, reader: Client, threshold: int
+) -> None:
     fy = 2022
     totals = sorted(expected.by_supplier(fy).values(), reverse=True)
     whole = sum(totals)
@@ -305,7 +349,7 @@ def test_tail_spend_top_shares_and_pareto(ledger: object, expected: Expected, re
     assert pareto[-1].suppliers == len(totals)
     assert pareto[-1].spend_share == 100
     for point in pareto:
-        assert point.total_pence == sum(totals[:point.suppliers])
+        assert point.total_pence == sum(totals[: point.suppliers])
     for href, label in payments_links(response.content.decode()):
         if label.startswith("£"):
             assert gbp(drill_down_total(reader, href)) == label, href
@@ -313,13 +357,18 @@ def test_tail_spend_top_shares_and_pareto(ledger: object, expected: Expected, re
 
 # --- Access ----------------------------------------------------------------------------------
 
-DASHBOARDS = ["/spend/", "/spend/suppliers/", "/spend/locality/", "/spend/tail/",
-              "/spend/payments/"]
+DASHBOARDS = [
+    "/spend/",
+    "/spend/suppliers/",
+    "/spend/locality/",
+    "/spend/tail/",
+    "/spend/payments/",
+]
 
 
-def test_readers_see_dashboards_and_the_public_does_not(ledger: object, client: Client,
-                                                        councillor: object,
-                                                        administrator: object) -> None:
+def test_readers_see_dashboards_and_the_public_does_not(
+    ledger: object, client: Client, councillor: object, administrator: object
+) -> None:
     for url in DASHBOARDS:
         response = client.get(url)
         assert response.status_code == 302, url

@@ -22,29 +22,40 @@ from tests.conftest import wait_for
 pytestmark = pytest.mark.worker
 
 
-def test_upload_several_files_through_the_page(celery_worker, administrator, shared_dir: Path,
-                                               client: Client) -> None:
+def test_upload_several_files_through_the_page(
+    celery_worker, administrator, shared_dir: Path, client: Client
+) -> None:
     client.force_login(administrator)
     samples = shared_dir / "formats" / "samples"
-    with (samples / "r12_paid_invoices_sample.csv").open("rb") as r12, \
-         (samples / "fusion_paid_invoices_sample.xlsx").open("rb") as fusion, \
-         (samples / "contract_register_sample.csv").open("rb") as wrong:
-        response = client.post(reverse("spend:imports"), {
-            "extracts": [r12, fusion, wrong], "layout": "auto"})
+    with (
+        (samples / "r12_paid_invoices_sample.csv").open("rb") as r12,
+        (samples / "fusion_paid_invoices_sample.xlsx").open("rb") as fusion,
+        (samples / "contract_register_sample.csv").open("rb") as wrong,
+    ):
+        response = client.post(
+            reverse("spend:imports"), {"extracts": [r12, fusion, wrong], "layout": "auto"}
+        )
     assert response.status_code == 302
     batches = list(ImportBatch.objects.order_by("pk"))
     assert len(batches) == 3
     # Wait for the jobs, not only the batches: a batch's status is set a moment before its
     # job records how it ended.
-    finished = wait_for(lambda: all(
-        b.status not in ("waiting", "loading") and b.job is not None
-        and b.job.status not in (Job.Status.QUEUED, Job.Status.RUNNING)
-        for b in ImportBatch.objects.select_related("job")), timeout=90)
+    finished = wait_for(
+        lambda: all(
+            b.status not in ("waiting", "loading")
+            and b.job is not None
+            and b.job.status not in (Job.Status.QUEUED, Job.Status.RUNNING)
+            for b in ImportBatch.objects.select_related("job")
+        ),
+        timeout=90,
+    )
     assert finished
     statuses = {b.file_name: b.status for b in ImportBatch.objects.all()}
-    assert statuses == {"r12_paid_invoices_sample.csv": "loaded",
-                        "fusion_paid_invoices_sample.xlsx": "loaded",
-                        "contract_register_sample.csv": "rejected"}
+    assert statuses == {
+        "r12_paid_invoices_sample.csv": "loaded",
+        "fusion_paid_invoices_sample.xlsx": "loaded",
+        "contract_register_sample.csv": "rejected",
+    }
     rejected = ImportBatch.objects.get(status="rejected")
     assert rejected.job is not None
     assert rejected.job.status == Job.Status.FAILED
@@ -57,8 +68,9 @@ def test_upload_several_files_through_the_page(celery_worker, administrator, sha
     assert Payment.objects.count() == sum(b.rows_added for b in ImportBatch.objects.all())
 
 
-def test_councillors_and_officers_cannot_upload(client: Client, officer, councillor,
-                                                transactional_db: None) -> None:
+def test_councillors_and_officers_cannot_upload(
+    client: Client, officer, councillor, transactional_db: None
+) -> None:
     for person in (officer, councillor):
         client.force_login(person)
         assert client.get(reverse("spend:imports")).status_code == 403
@@ -78,7 +90,8 @@ def chunk_processes() -> list[str]:
 
 
 def test_a_worker_killed_mid_import_leaves_nothing_and_the_batch_can_be_retried(
-        start_worker, administrator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    start_worker, administrator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Cut into chunks read by child processes, which must die with the worker.
     monkeypatch.setenv("SPEND_IMPORT_CHUNK_BYTES", str(2 * 1024 * 1024))
     path = tmp_path / "r12_big.csv"
@@ -90,8 +103,9 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_batch_can_be_retried(
     assert job_id is not None
     worker = start_worker()
     # Wait until the worker is part-way through reading and copying the rows, then kill it.
-    wait_for(lambda: Job.objects.get(pk=job_id).message.startswith("Read "), timeout=120,
-             interval=0.02)
+    wait_for(
+        lambda: Job.objects.get(pk=job_id).message.startswith("Read "), timeout=120, interval=0.02
+    )
     assert chunk_processes()
     worker.kill()
     wait_for(lambda: not chunk_processes(), timeout=10)
@@ -108,8 +122,10 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_batch_can_be_retried(
     start_worker()
     # The batch is marked loaded inside the job, a moment before the job records success;
     # and the retried job is queued, not running, until the new worker takes it.
-    wait_for(lambda: Job.objects.get(pk=job_id).status in (
-        Job.Status.SUCCEEDED, Job.Status.FAILED), timeout=300)
+    wait_for(
+        lambda: Job.objects.get(pk=job_id).status in (Job.Status.SUCCEEDED, Job.Status.FAILED),
+        timeout=300,
+    )
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert ImportBatch.objects.get(pk=batch.pk).status == "loaded"
@@ -119,8 +135,9 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_batch_can_be_retried(
     assert Payment.objects.spend().count() == expected.spend_rows
 
 
-def test_after_an_import_a_worker_prepares_the_dashboards(celery_worker, administrator,
-                                                          shared_dir: Path) -> None:
+def test_after_an_import_a_worker_prepares_the_dashboards(
+    celery_worker, administrator, shared_dir: Path
+) -> None:
     from django.core.cache import cache
 
     from spend import selectors
@@ -129,9 +146,12 @@ def test_after_an_import_a_worker_prepares_the_dashboards(celery_worker, adminis
     with path.open("rb") as source:
         batch = services.batch_receive(source=source, file_name=path.name, user=administrator)
     services.batches_start(batches=[batch], user=administrator)
-    warm = wait_for(lambda: Job.objects.filter(kind=services.WARM_JOB_KIND,
-                                               status__in=["succeeded", "failed"]).first(),
-                    timeout=90)
+    warm = wait_for(
+        lambda: Job.objects.filter(
+            kind=services.WARM_JOB_KIND, status__in=["succeeded", "failed"]
+        ).first(),
+        timeout=90,
+    )
     assert warm.status == Job.Status.SUCCEEDED, warm.error
     years = selectors.financial_years()
     assert warm.result["financial_years"] == years[-2:]

@@ -40,29 +40,77 @@ class Rollback(Exception):
 def ledger_snapshot() -> dict[str, Any]:
     """Everything an import writes, in terms that do not depend on the ids it was given."""
     return {
-        "payments": sorted(Payment.objects.values_list(
-            "natural_key", "batch__file_name", "supplier__supplier_number", "site__site_code",
-            "site__postcode", "category__name", "payment_date", "financial_year",
-            "amount_pence", "currency", "is_spend", "status", "invoice_number", "invoice_date",
-            "payment_reference", "cost_centre", "account", "account_description",
-            "description", "source_line")),
-        "suppliers": sorted(Supplier.objects.values_list(
-            "supplier_number", "name", "name_key", "name_as_of")),
-        "sites": sorted(SupplierSite.objects.values_list(
-            "supplier__supplier_number", "site_code", "postcode", "address_line", "city",
-            "district", "locality_class")),
+        "payments": sorted(
+            Payment.objects.values_list(
+                "natural_key",
+                "batch__file_name",
+                "supplier__supplier_number",
+                "site__site_code",
+                "site__postcode",
+                "category__name",
+                "payment_date",
+                "financial_year",
+                "amount_pence",
+                "currency",
+                "is_spend",
+                "status",
+                "invoice_number",
+                "invoice_date",
+                "payment_reference",
+                "cost_centre",
+                "account",
+                "account_description",
+                "description",
+                "source_line",
+            )
+        ),
+        "suppliers": sorted(
+            Supplier.objects.values_list("supplier_number", "name", "name_key", "name_as_of")
+        ),
+        "sites": sorted(
+            SupplierSite.objects.values_list(
+                "supplier__supplier_number",
+                "site_code",
+                "postcode",
+                "address_line",
+                "city",
+                "district",
+                "locality_class",
+            )
+        ),
         "summary": summary_rows(),
-        "batches": sorted(ImportBatch.objects.values_list(
-            "file_name", "status", "layout", "rows_read", "rows_added", "rows_already_present",
-            "rows_not_spend", "rows_skipped", "rows_voided_later", "total_added_pence",
-            "financial_years", "error")),
+        "batches": sorted(
+            ImportBatch.objects.values_list(
+                "file_name",
+                "status",
+                "layout",
+                "rows_read",
+                "rows_added",
+                "rows_already_present",
+                "rows_not_spend",
+                "rows_skipped",
+                "rows_voided_later",
+                "total_added_pence",
+                "financial_years",
+                "error",
+            )
+        ),
     }
 
 
 def summary_rows() -> list[tuple[Any, ...]]:
-    return sorted(SpendSummary.objects.values_list(
-        "financial_year", "month", "supplier__supplier_number", "locality_class",
-        F("category__name"), "total_pence", "payment_count"), key=repr)
+    return sorted(
+        SpendSummary.objects.values_list(
+            "financial_year",
+            "month",
+            "supplier__supplier_number",
+            "locality_class",
+            F("category__name"),
+            "total_pence",
+            "payment_count",
+        ),
+        key=repr,
+    )
 
 
 def import_all(paths: list[Path]) -> dict[str, Any]:
@@ -87,8 +135,14 @@ def in_one_process(paths: list[Path], settings: Any) -> dict[str, Any]:
 def extracts(tmp_path: Path) -> list[Path]:
     # Every quirk of the format document: title lines, footers, BOM, semicolons, Windows-1252,
     # voids, credits, an overlapping re-extract; and an XLSX, which is never cut.
-    cfg = GeneratorConfig(seed=5, first_fy=2020, years=4, as_of=dt.date(2024, 3, 31),
-                          suppliers=300, payments_per_month=100)
+    cfg = GeneratorConfig(
+        seed=5,
+        first_fy=2020,
+        years=4,
+        as_of=dt.date(2024, 3, 31),
+        suppliers=300,
+        payments_per_month=100,
+    )
     return [path for path, _ in generate_extracts(tmp_path / "extracts", cfg).files]
 
 
@@ -126,7 +180,8 @@ def test_cut_chunks_read_the_same_records_on_the_same_lines(tmp_path: Path) -> N
 
 
 def test_a_large_extract_read_in_chunks_gives_the_ledger_of_one_reading(
-        extracts: list[Path], settings: Any, caplog: pytest.LogCaptureFixture) -> None:
+    extracts: list[Path], settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     expected = in_one_process(extracts, settings)
     settings.SPEND_IMPORT_WORKERS = 2
     settings.SPEND_IMPORT_CHUNK_BYTES = CHUNK_BYTES
@@ -134,7 +189,8 @@ def test_a_large_extract_read_in_chunks_gives_the_ledger_of_one_reading(
         got = import_all(extracts)
     # Every CSV extract was cut (the XLSX workbook is read in one process).
     assert caplog.text.count("parts in 2 processes") == len(
-        [path for path in extracts if path.suffix == ".csv"])
+        [path for path in extracts if path.suffix == ".csv"]
+    )
     assert got["batches"] == expected["batches"]
     assert got["payments"] == expected["payments"]
     assert got["suppliers"] == expected["suppliers"]
@@ -152,7 +208,8 @@ def test_a_large_extract_read_in_chunks_gives_the_ledger_of_one_reading(
 
 
 def test_the_summary_kept_up_by_imports_equals_one_rebuilt_from_the_ledger(
-        extracts: list[Path], settings: Any) -> None:
+    extracts: list[Path], settings: Any
+) -> None:
     settings.SPEND_IMPORT_CHUNK_BYTES = CHUNK_BYTES
     import_all(extracts)
     assert Payment.objects.filter(is_spend=False).exists()  # voids, some voided later
@@ -162,13 +219,15 @@ def test_the_summary_kept_up_by_imports_equals_one_rebuilt_from_the_ledger(
 
 
 def test_a_cut_inside_a_quoted_field_is_caught_and_the_rest_read_in_one_process(
-        tmp_path: Path, settings: Any, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     # A stray quote in an unquoted field (the csv module keeps it as a character) makes the
     # quote count odd, so later cuts can fall inside quoted descriptions with line breaks.
     stray = r12_row(1, description="FLOPPY").replace("FLOPPY", 'Floppy disks 5" x 10')
     lines = [R12_HEADER, stray]
-    lines += [r12_row(n, description=f"Waste\ncollected {n}\nround {n % 5}")
-              for n in range(2, 1500)]
+    lines += [
+        r12_row(n, description=f"Waste\ncollected {n}\nround {n % 5}") for n in range(2, 1500)
+    ]
     path = tmp_path / "stray_quote.csv"
     path.write_text("\n".join(lines) + "\n", encoding="cp1252")
     expected = in_one_process([path], settings)
@@ -183,7 +242,8 @@ def test_a_cut_inside_a_quoted_field_is_caught_and_the_rest_read_in_one_process(
 
 
 def test_a_bad_row_in_a_later_chunk_is_reported_as_one_reading_reports_it(
-        tmp_path: Path, settings: Any) -> None:
+    tmp_path: Path, settings: Any
+) -> None:
     lines = [R12_HEADER] + [r12_row(n, f"{n}.00") for n in range(1, 3000)]
     lines[2500] = r12_row(2500, "12.3.4")
     path = tmp_path / "bad_amount.csv"
@@ -200,7 +260,8 @@ def test_a_bad_row_in_a_later_chunk_is_reported_as_one_reading_reports_it(
 
 
 def test_leftover_chunk_tables_of_a_stopped_import_are_dropped_by_the_next(
-        tmp_path: Path, settings: Any) -> None:
+    tmp_path: Path, settings: Any
+) -> None:
     with connection.cursor() as cursor:
         cursor.execute("CREATE UNLOGGED TABLE spend_chunk_0badf00d_3 (x int)")
     path = tmp_path / "small.csv"
@@ -215,10 +276,19 @@ def test_a_chunk_process_that_dies_is_reported_with_its_last_words(tmp_path: Pat
     path = tmp_path / "any.csv"
     path.write_text("\n".join([R12_HEADER] + [r12_row(n) for n in range(1, 400)]) + "\n")
     plans = plan_chunks(path, 8 * 1024)
-    job = ChunkJob(conninfo="host=/nonexistent dbname=nothing", path=str(path),
-                   file_name=path.name, encoding="cp1252", delimiter=",", layout="r12",
-                   columns={}, headers=[], header_line=1, category_rules=[],
-                   table_token="0000abcd")
+    job = ChunkJob(
+        conninfo="host=/nonexistent dbname=nothing",
+        path=str(path),
+        file_name=path.name,
+        encoding="cp1252",
+        delimiter=",",
+        layout="r12",
+        columns={},
+        headers=[],
+        header_line=1,
+        category_rules=[],
+        table_token="0000abcd",
+    )
     workers = ChunkWorkers(2)
     try:
         workers.start(job, plans)
@@ -233,20 +303,25 @@ def test_chunk_reports_in_a_file_with_a_byte_order_mark(tmp_path: Path) -> None:
     # but the first must not keep it in the first heading.
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(
-        [["A", "B"]] + [[str(n), "é" * (n % 4)] for n in range(2000)])
+        [["A", "B"]] + [[str(n), "é" * (n % 4)] for n in range(2000)]
+    )
     path = tmp_path / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbf" + text.getvalue().encode("utf-8"))
     plans = plan_chunks(path, 1024)
     with path.open("rb") as handle:
         first = next(chunk_rows(handle, "utf-8-sig", ",", plans[0], header_line=0))
-        rows = [row for plan in plans[1:]
-                for row in chunk_rows(handle, "utf-8-sig", ",", plan, header_line=0)]
+        rows = [
+            row
+            for plan in plans[1:]
+            for row in chunk_rows(handle, "utf-8-sig", ",", plan, header_line=0)
+        ]
     assert first == (1, ["A", "B"])
     assert rows[-1] == (2001, ["1999", "ééé"])
 
 
 def test_a_file_merged_in_many_small_chunks_by_this_process_gives_the_same_ledger(
-        extracts: list[Path], settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    extracts: list[Path], settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from spend.ingest import load
 
     expected = in_one_process(extracts, settings)
@@ -257,7 +332,8 @@ def test_a_file_merged_in_many_small_chunks_by_this_process_gives_the_same_ledge
 
 @pytest.mark.parametrize("workers", [0, 2])
 def test_a_key_repeated_in_a_later_chunk_keeps_its_first_line(
-        tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
     from spend.ingest import load
 
     lines = [R12_HEADER] + [r12_row(n, f"{n}.00") for n in range(1, 3000)]
@@ -274,4 +350,5 @@ def test_a_key_repeated_in_a_later_chunk_keeps_its_first_line(
     # The newest name still wins for the supplier (all rows are the same supplier and day).
     assert Supplier.objects.get().name == "A later name"
     assert sum(SpendSummary.objects.values_list("total_pence", flat=True)) == sum(
-        n * 100 for n in range(1, 3000))
+        n * 100 for n in range(1, 3000)
+    )

@@ -28,8 +28,15 @@ from tests.spend.test_ingest_quirks import R12_HEADER, r12_row
 pytestmark = pytest.mark.django_db
 
 
-def row(ipid: int, amount: str, number: str, name: str, *, zip_code: str = "PR1 2HE",
-        check_date: str = "19-APR-21") -> str:
+def row(
+    ipid: int,
+    amount: str,
+    number: str,
+    name: str,
+    *,
+    zip_code: str = "PR1 2HE",
+    check_date: str = "19-APR-21",
+) -> str:
     """An R12 extract row for supplier ``number`` (r12_row always writes 100231)."""
     line = r12_row(ipid, amount, name=name, zip_code=zip_code, check_date=check_date)
     return line.replace(",100231,", f",{number},", 1)
@@ -43,10 +50,18 @@ def load(tmp_path: Path, name: str, rows: list[str]) -> None:
 
 
 def totals() -> dict[str, Any]:
-    by_fy = Counter({r["financial_year"]: r["t"] for r in SpendSummary.objects
-                     .values("financial_year").annotate(t=Sum("total_pence"))})
-    by_locality = Counter({r["locality_class"]: r["t"] for r in SpendSummary.objects
-                           .values("locality_class").annotate(t=Sum("total_pence"))})
+    by_fy = Counter(
+        {
+            r["financial_year"]: r["t"]
+            for r in SpendSummary.objects.values("financial_year").annotate(t=Sum("total_pence"))
+        }
+    )
+    by_locality = Counter(
+        {
+            r["locality_class"]: r["t"]
+            for r in SpendSummary.objects.values("locality_class").annotate(t=Sum("total_pence"))
+        }
+    )
     ledger = Payment.objects.spend().aggregate(t=Sum("amount_pence"))["t"]
     return {"fy": by_fy, "locality": by_locality, "ledger": ledger}
 
@@ -56,14 +71,26 @@ def payments_state() -> set[tuple[int, int, int]]:
 
 
 def sites_state() -> set[tuple[Any, ...]]:
-    return set(SupplierSite.objects.values_list("id", "supplier_id", "site_code", "postcode",
-                                                "locality_class"))
+    return set(
+        SupplierSite.objects.values_list(
+            "id", "supplier_id", "site_code", "postcode", "locality_class"
+        )
+    )
 
 
 def suppliers_state() -> set[tuple[Any, ...]]:
-    return set(Supplier.objects.values_list("id", "supplier_number", "name", "name_key",
-                                            "name_as_of", "company_number", "is_sme",
-                                            "created_at"))
+    return set(
+        Supplier.objects.values_list(
+            "id",
+            "supplier_number",
+            "name",
+            "name_key",
+            "name_as_of",
+            "company_number",
+            "is_sme",
+            "created_at",
+        )
+    )
 
 
 SUEZ = "SUEZ RECYCLING & RECOVERY UK LTD"
@@ -72,16 +99,22 @@ SUEZ_AGAIN = "Suez Recycling and Recovery UK Limited"
 
 @pytest.fixture
 def two_suez(tmp_path: Path) -> tuple[Supplier, Supplier]:
-    load(tmp_path, "first.csv", [
-        row(1, "500.00", "100231", SUEZ),
-        row(2, "250.00", "100231", SUEZ, check_date="19-APR-22"),
-        # The same organisation under a second number: one site like the first's, one not.
-        row(3, "40.00", "100999", SUEZ_AGAIN),
-        row(4, "60.00", "100999", SUEZ_AGAIN, zip_code="M3 3HF", check_date="03-MAY-22"),
-        row(5, "7.00", "200500", "Preston Plumbing Ltd", zip_code="PR7 1DP"),
-    ])
-    return (Supplier.objects.get(supplier_number="100231"),
-            Supplier.objects.get(supplier_number="100999"))
+    load(
+        tmp_path,
+        "first.csv",
+        [
+            row(1, "500.00", "100231", SUEZ),
+            row(2, "250.00", "100231", SUEZ, check_date="19-APR-22"),
+            # The same organisation under a second number: one site like the first's, one not.
+            row(3, "40.00", "100999", SUEZ_AGAIN),
+            row(4, "60.00", "100999", SUEZ_AGAIN, zip_code="M3 3HF", check_date="03-MAY-22"),
+            row(5, "7.00", "200500", "Preston Plumbing Ltd", zip_code="PR7 1DP"),
+        ],
+    )
+    return (
+        Supplier.objects.get(supplier_number="100231"),
+        Supplier.objects.get(supplier_number="100999"),
+    )
 
 
 def test_same_name_once_normalised_is_a_candidate_with_its_reason(two_suez) -> None:
@@ -95,17 +128,21 @@ def test_same_name_once_normalised_is_a_candidate_with_its_reason(two_suez) -> N
 
 
 def test_merge_moves_everything_totals_unchanged_and_undo_restores_exactly(
-        two_suez, tmp_path: Path, officer) -> None:
+    two_suez, tmp_path: Path, officer
+) -> None:
     survivor, merged = two_suez
     before = totals()
     payments, sites, suppliers = payments_state(), sites_state(), suppliers_state()
     merged_payments = set(merged.payments.values_list("id", flat=True))
 
-    merge = quality.supplier_merge(survivor=survivor, merged=merged, user=officer,
-                                   reason="Same company")
+    merge = quality.supplier_merge(
+        survivor=survivor, merged=merged, user=officer, reason="Same company"
+    )
     assert not Supplier.objects.filter(pk=merged.pk).exists()
     assert set(Payment.objects.values_list("supplier_id", flat=True)) == {
-        survivor.pk, Supplier.objects.get(supplier_number="200500").pk}
+        survivor.pk,
+        Supplier.objects.get(supplier_number="200500").pk,
+    }
     assert totals() == before
     # The PR1 2HE MAIN site duplicated the survivor's and was folded into it; M3 3HF moved.
     assert sorted(survivor.sites.values_list("postcode", flat=True)) == ["M3 3HF", "PR1 2HE"]
@@ -120,10 +157,14 @@ def test_merge_moves_everything_totals_unchanged_and_undo_restores_exactly(
 
     # A later extract still carries the old number: it lands on the survivor, no new supplier,
     # and the old spelling does not rename the survivor.
-    load(tmp_path, "later.csv", [
-        row(10, "33.00", "100999", SUEZ_AGAIN, zip_code="M3 3HF", check_date="01-JUN-22"),
-        row(11, "11.00", "100999", SUEZ_AGAIN, check_date="02-JUN-22"),
-    ])
+    load(
+        tmp_path,
+        "later.csv",
+        [
+            row(10, "33.00", "100999", SUEZ_AGAIN, zip_code="M3 3HF", check_date="01-JUN-22"),
+            row(11, "11.00", "100999", SUEZ_AGAIN, check_date="02-JUN-22"),
+        ],
+    )
     assert Supplier.objects.count() == 2
     later = Payment.objects.filter(payment_date__month=6)
     assert set(later.values_list("supplier_id", flat=True)) == {survivor.pk}
@@ -152,8 +193,9 @@ def test_merge_moves_everything_totals_unchanged_and_undo_restores_exactly(
         quality.supplier_merge_undo(merge=merge, user=officer)
 
 
-def test_after_undo_the_old_number_imports_to_its_own_supplier_again(two_suez, tmp_path,
-                                                                     officer) -> None:
+def test_after_undo_the_old_number_imports_to_its_own_supplier_again(
+    two_suez, tmp_path, officer
+) -> None:
     survivor, merged = two_suez
     merge = quality.supplier_merge(survivor=survivor, merged=merged, user=officer)
     quality.supplier_merge_undo(merge=merge, user=officer)
@@ -198,30 +240,34 @@ def test_a_pair_marked_not_the_same_never_returns(two_suez, officer) -> None:
     first, second = two_suez
     quality.duplicates_refresh()
     assert DuplicateCandidate.objects.filter(supplier_low=first, supplier_high=second).exists()
-    quality.supplier_not_duplicate_mark(first=second, second=first, user=officer,
-                                        reason="Two separate contracts")
+    quality.supplier_not_duplicate_mark(
+        first=second, second=first, user=officer, reason="Two separate contracts"
+    )
     assert not DuplicateCandidate.objects.exists()
     quality.duplicates_refresh()
     quality.duplicates_refresh(threshold=0.1)
-    assert not DuplicateCandidate.objects.filter(supplier_low=first,
-                                                 supplier_high=second).exists()
+    assert not DuplicateCandidate.objects.filter(supplier_low=first, supplier_high=second).exists()
     mark = SupplierNotDuplicate.objects.get()
     assert (mark.supplier_low_id, mark.supplier_high_id) == (first.pk, second.pk)
 
 
 def test_reasons_numbers_trading_names_and_ranking(tmp_path: Path) -> None:
-    load(tmp_path, "many.csv", [
-        row(1, "1.00", "A1", "Acme Widgets Ltd", zip_code="PR1 1AA"),
-        row(2, "1.00", "A2", "Northern Fabrication Services", zip_code="BB1 1AA"),
-        row(3, "1.00", "B1", "J Smith t/a Smith Roofing", zip_code="LA1 1AA"),
-        row(4, "1.00", "B2", "Smith Roofing", zip_code="LA2 2AA"),
-        row(5, "1.00", "C1", "Lancashire Training Partnership", zip_code="FY1 1AA"),
-        row(6, "1.00", "C2", "Lancashire Training Partnerships", zip_code="FY2 2AA"),
-        row(7, "1.00", "D1", "Quiet Office Supplies", zip_code="PR2 2BB"),
-        row(8, "1.00", "D2", "Blue Sky Catering", zip_code="PR2 2BB"),
-        row(9, "1.00", "E1", "Hill and Dale Ltd", zip_code="PR3 3CC"),
-        row(10, "1.00", "E2", "Hill & Dale", zip_code="PR4 4DD"),
-    ])
+    load(
+        tmp_path,
+        "many.csv",
+        [
+            row(1, "1.00", "A1", "Acme Widgets Ltd", zip_code="PR1 1AA"),
+            row(2, "1.00", "A2", "Northern Fabrication Services", zip_code="BB1 1AA"),
+            row(3, "1.00", "B1", "J Smith t/a Smith Roofing", zip_code="LA1 1AA"),
+            row(4, "1.00", "B2", "Smith Roofing", zip_code="LA2 2AA"),
+            row(5, "1.00", "C1", "Lancashire Training Partnership", zip_code="FY1 1AA"),
+            row(6, "1.00", "C2", "Lancashire Training Partnerships", zip_code="FY2 2AA"),
+            row(7, "1.00", "D1", "Quiet Office Supplies", zip_code="PR2 2BB"),
+            row(8, "1.00", "D2", "Blue Sky Catering", zip_code="PR2 2BB"),
+            row(9, "1.00", "E1", "Hill and Dale Ltd", zip_code="PR3 3CC"),
+            row(10, "1.00", "E2", "Hill & Dale", zip_code="PR4 4DD"),
+        ],
+    )
     by_number = {s.supplier_number: s for s in Supplier.objects.all()}
     Supplier.objects.filter(pk=by_number["A1"].pk).update(company_number="1234567")
     Supplier.objects.filter(pk=by_number["A2"].pk).update(company_number="01234567")
@@ -250,19 +296,24 @@ def test_reasons_numbers_trading_names_and_ranking(tmp_path: Path) -> None:
 
 
 def test_similar_names_with_different_numbers_are_not_offered(tmp_path: Path) -> None:
-    load(tmp_path, "numbered.csv", [
-        row(1, "1.00", "N1", "Brightside Catering 12 Ltd", zip_code="PR1 1AA"),
-        row(2, "1.00", "N2", "Brightsyde Catering 12 Ltd", zip_code="BB1 1AA"),
-        row(3, "1.00", "N3", "Brightside Catering 14 Ltd", zip_code="LA1 1AA"),
-        row(4, "1.00", "N4", "Brightside Catering Ltd", zip_code="FY1 1AA"),
-    ])
+    load(
+        tmp_path,
+        "numbered.csv",
+        [
+            row(1, "1.00", "N1", "Brightside Catering 12 Ltd", zip_code="PR1 1AA"),
+            row(2, "1.00", "N2", "Brightsyde Catering 12 Ltd", zip_code="BB1 1AA"),
+            row(3, "1.00", "N3", "Brightside Catering 14 Ltd", zip_code="LA1 1AA"),
+            row(4, "1.00", "N4", "Brightside Catering Ltd", zip_code="FY1 1AA"),
+        ],
+    )
     quality.duplicates_refresh()
     by_number = {s.supplier_number: s.pk for s in Supplier.objects.all()}
 
     def offered(a: str, b: str) -> bool:
         low, high = sorted([by_number[a], by_number[b]])
-        return DuplicateCandidate.objects.filter(supplier_low_id=low,
-                                                 supplier_high_id=high).exists()
+        return DuplicateCandidate.objects.filter(
+            supplier_low_id=low, supplier_high_id=high
+        ).exists()
 
     assert offered("N1", "N2")  # a misspelling, the same number
     assert offered("N1", "N4")  # a number on one name only
@@ -272,8 +323,14 @@ def test_similar_names_with_different_numbers_are_not_offered(tmp_path: Path) ->
 
 def test_supplier_flags_follow_aliases_and_company_numbers(two_suez, officer) -> None:
     survivor, merged = two_suez
-    quality.supplier_quality_update(supplier=survivor, size_band_override="small", sme="auto",
-                                    vcfs="no", company_number="2803692", vat_number="GB 123")
+    quality.supplier_quality_update(
+        supplier=survivor,
+        size_band_override="small",
+        sme="auto",
+        vcfs="no",
+        company_number="2803692",
+        vat_number="GB 123",
+    )
     survivor.refresh_from_db()
     assert (survivor.size_band, survivor.is_sme, survivor.is_vcfs) == ("small", True, False)
     assert survivor.company_number == "02803692"
@@ -331,12 +388,24 @@ def test_supplier_edit_page_saves_overrides(two_suez, officer) -> None:
     client = client_for(officer)
     url = reverse("spend:quality-supplier", args=[first.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"company_number": "sc012345", "vat_number": "",
-                                 "size_band_override": "large", "sme": "yes", "vcfs": "auto"})
+    response = client.post(
+        url,
+        {
+            "company_number": "sc012345",
+            "vat_number": "",
+            "size_band_override": "large",
+            "sme": "yes",
+            "vcfs": "auto",
+        },
+    )
     assert response.status_code == 302
     first.refresh_from_db()
-    assert (first.company_number, first.size_band, first.is_sme, first.sme_set_by_officer) == \
-        ("SC012345", "large", True, True)
+    assert (first.company_number, first.size_band, first.is_sme, first.sme_set_by_officer) == (
+        "SC012345",
+        "large",
+        True,
+        True,
+    )
 
 
 def test_councillors_read_the_figures_but_do_not_merge(two_suez, councillor) -> None:
@@ -346,6 +415,10 @@ def test_councillors_read_the_figures_but_do_not_merge(two_suez, councillor) -> 
     assert client.get(reverse("spend:quality-locality")).status_code == 200
     assert client.get(reverse("spend:quality")).status_code == 200
     assert client.get(reverse("spend:quality-duplicates")).status_code == 403
-    assert client.post(reverse("spend:quality-pair", args=[first.pk, second.pk]),
-                       {"survivor": first.pk}).status_code == 403
+    assert (
+        client.post(
+            reverse("spend:quality-pair", args=[first.pk, second.pk]), {"survivor": first.pk}
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("spend:quality-companies-house")).status_code == 403

@@ -26,15 +26,18 @@ def real_supplier_names(shared_dir: Path) -> set[str]:
     oxford = realdata / "spend_oxford_city_council" / "expenditure-over-500-oct-dec-2017.csv"
     with oxford.open(encoding="utf-8", errors="replace", newline="") as handle:
         names.update(row["Supplier Name"] for row in csv.DictReader(handle))
-    hyndburn = realdata / "spend_hyndburn_borough_council" / \
-        "hyndburn-spend-over-250-November-25.csv"
+    hyndburn = (
+        realdata / "spend_hyndburn_borough_council" / "hyndburn-spend-over-250-November-25.csv"
+    )
     with hyndburn.open(encoding="cp1252", newline="") as handle:
         names.update(row["Name:  "] for row in csv.DictReader(handle))
     book = openpyxl.load_workbook(
         realdata / "spend_lancashire_fire_rescue" / "lfrs-spend-over-500-2025-26-q3.xlsx",
-        read_only=True)
-    names.update(str(row[3]) for row in book.active.iter_rows(min_row=2, values_only=True)
-                 if row[3])
+        read_only=True,
+    )
+    names.update(
+        str(row[3]) for row in book.active.iter_rows(min_row=2, values_only=True) if row[3]
+    )
     return {n.strip() for n in names if n and n.strip()}
 
 
@@ -43,15 +46,23 @@ def misspelt(name: str, rng: random.Random) -> str:
     if len(name) < 6:
         return name + " UK"
     at = rng.randrange(1, len(name) - 2)
-    return rng.choice([name[:at] + name[at + 1:], name[:at] + name[at] + name[at:],
-                       name[:at] + name[at + 1] + name[at] + name[at + 2:],
-                       name + " Services", "The " + name])
+    return rng.choice(
+        [
+            name[:at] + name[at + 1 :],
+            name[:at] + name[at] + name[at:],
+            name[:at] + name[at + 1] + name[at] + name[at + 2 :],
+            name + " Services",
+            "The " + name,
+        ]
+    )
 
 
-@pytest.mark.parametrize("budget", [0, 20_000, similar.PAIR_BUDGET],
-                         ids=["all-dense", "mixed", "all-pairwise"])
-def test_similar_pairs_are_the_pairs_pg_trgm_finds(shared_dir: Path, budget: int,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "budget", [0, 20_000, similar.PAIR_BUDGET], ids=["all-dense", "mixed", "all-pairwise"]
+)
+def test_similar_pairs_are_the_pairs_pg_trgm_finds(
+    shared_dir: Path, budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     names = sorted(real_supplier_names(shared_dir))
     assert len(names) > 500
     rng = random.Random(4)
@@ -64,15 +75,20 @@ def test_similar_pairs_are_the_pairs_pg_trgm_finds(shared_dir: Path, budget: int
                 copy.write_row((number, key))
         cursor.execute("SELECT id, key, show_trgm(key) FROM similar_names ORDER BY id")
         shown = cursor.fetchall()
-        cursor.execute("SELECT a.id, b.id, similarity(a.key, b.key) FROM similar_names a "
-                       "JOIN similar_names b ON b.id = a.id + 1")
+        cursor.execute(
+            "SELECT a.id, b.id, similarity(a.key, b.key) FROM similar_names a "
+            "JOIN similar_names b ON b.id = a.id + 1"
+        )
         neighbours = cursor.fetchall()
         expected: dict[float, set[tuple[int, int]]] = {}
         for threshold in (0.6, 0.45):
-            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)",
-                           [str(threshold)])
-            cursor.execute("SELECT a.id, b.id FROM similar_names a JOIN similar_names b "
-                           "ON a.id < b.id AND a.key % b.key")
+            cursor.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, false)", [str(threshold)]
+            )
+            cursor.execute(
+                "SELECT a.id, b.id FROM similar_names a JOIN similar_names b "
+                "ON a.id < b.id AND a.key % b.key"
+            )
             expected[threshold] = set(cursor.fetchall())
         cursor.execute("DROP TABLE similar_names")
     # The trigrams and similarities are pg_trgm's, worked out without it.
@@ -80,8 +96,9 @@ def test_similar_pairs_are_the_pairs_pg_trgm_finds(shared_dir: Path, budget: int
     for pk, key, pg_trigrams in shown:
         assert trigrams[pk] == set(pg_trigrams), key
     for a, b, pg_similarity in neighbours:
-        assert similar.similarity(trigrams[a], trigrams[b]) == pytest.approx(pg_similarity,
-                                                                             abs=1e-7)
+        assert similar.similarity(trigrams[a], trigrams[b]) == pytest.approx(
+            pg_similarity, abs=1e-7
+        )
     monkeypatch.setattr(similar, "PAIR_BUDGET", budget)
     for threshold, pairs in expected.items():
         assert len(pairs) > 50  # the names have near neighbours to find

@@ -19,8 +19,17 @@ from tests.spend.test_ingest_quirks import R12_HEADER
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["Organisation name", "Organisation code", "Effective date", "Service area/department",
-          "Expense type", "Beneficiary", "Supplier number", "Transaction number", "Amount"]
+HEADER = [
+    "Organisation name",
+    "Organisation code",
+    "Effective date",
+    "Service area/department",
+    "Expense type",
+    "Beneficiary",
+    "Supplier number",
+    "Transaction number",
+    "Amount",
+]
 
 
 def read_csv(client: Client, url: str) -> list[dict[str, str]]:
@@ -35,23 +44,28 @@ def read_csv(client: Client, url: str) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("threshold", [500, 5000])
-def test_a_month_file_matches_the_plan(ledger: object, expected: Expected, client: Client,
-                                       threshold: int) -> None:
+def test_a_month_file_matches_the_plan(
+    ledger: object, expected: Expected, client: Client, threshold: int
+) -> None:
     month = next(line.month for line in expected.lines if line.fy == 2023)
     lines = [line for line in expected.lines if line.month == month]
     transactions: dict[tuple[str, str, str], int] = defaultdict(int)
     for line in lines:
         transactions[(line.supplier, line.invoice, line.payment)] += line.pence
-    published = [line for line in lines
-                 if abs(transactions[(line.supplier, line.invoice, line.payment)])
-                 >= threshold * 100]
+    published = [
+        line
+        for line in lines
+        if abs(transactions[(line.supplier, line.invoice, line.payment)]) >= threshold * 100
+    ]
     if threshold == 5000:
         assert len(published) < len(lines)  # the threshold leaves some out
     query = "" if threshold == 500 else f"?threshold={threshold}"
     rows = read_csv(client, f"/spend/transparency/{month.year}/{month.month}.csv{query}")
     assert len(rows) == len(published)
-    assert sum(Decimal(r["Amount"]) for r in rows) == Decimal(
-        sum(line.pence for line in published)) / 100
+    assert (
+        sum(Decimal(r["Amount"]) for r in rows)
+        == Decimal(sum(line.pence for line in published)) / 100
+    )
     assert {r["Supplier number"] for r in rows} == {line.supplier for line in published}
     assert all(r["Organisation name"] == "Lancashire County Council" for r in rows)
     assert all(r["Organisation code"] == "" for r in rows)
@@ -65,8 +79,14 @@ def test_a_month_file_matches_the_plan(ledger: object, expected: Expected, clien
     assert f"{month:%B %Y}" in page
 
 
-def r12_line(number: int, *, vendor: str, name: str, amount: str,
-             description: str = "Waste Disposal Contracts") -> str:
+def r12_line(
+    number: int,
+    *,
+    vendor: str,
+    name: str,
+    amount: str,
+    description: str = "Waste Disposal Contracts",
+) -> str:
     def quote(text: str) -> str:
         if any(ch in text for ch in ',"\n'):
             return '"' + text.replace('"', '""') + '"'
@@ -80,18 +100,25 @@ def r12_line(number: int, *, vendor: str, name: str, amount: str,
     return ",".join(quote(c) for c in cells)
 
 
-def test_individuals_are_redacted_and_cells_cannot_be_formulas(db: None, tmp_path: Path,
-                                                              client: Client) -> None:
+def test_individuals_are_redacted_and_cells_cannot_be_formulas(
+    db: None, tmp_path: Path, client: Client
+) -> None:
     path = tmp_path / "may.csv"
-    path.write_text("\n".join([
-        R12_HEADER,
-        r12_line(1, vendor="200001", name="MRS JANE EXAMPLE", amount="750.00"),
-        r12_line(2, vendor="200002", name="Redacted personal data", amount="900.00"),
-        r12_line(3, vendor="200003", name="=HYPERLINK(\"http://x\")", amount="1200.00"),
-        r12_line(4, vendor="200004", name="MRS TILEY'S TEAS LTD", amount="499.99"),
-        r12_line(5, vendor="200005", name="ACME LTD", amount="600.00-",
-                 description="+Credit"),
-    ]) + "\n")
+    path.write_text(
+        "\n".join(
+            [
+                R12_HEADER,
+                r12_line(1, vendor="200001", name="MRS JANE EXAMPLE", amount="750.00"),
+                r12_line(2, vendor="200002", name="Redacted personal data", amount="900.00"),
+                r12_line(3, vendor="200003", name='=HYPERLINK("http://x")', amount="1200.00"),
+                r12_line(4, vendor="200004", name="MRS TILEY'S TEAS LTD", amount="499.99"),
+                r12_line(
+                    5, vendor="200005", name="ACME LTD", amount="600.00-", description="+Credit"
+                ),
+            ]
+        )
+        + "\n"
+    )
     services.import_paths(paths=[path])
     rows = read_csv(client, "/spend/transparency/2023/5.csv")
     by_amount = {r["Amount"]: r for r in rows}
@@ -114,6 +141,13 @@ def test_the_public_gets_the_files_and_nothing_else(ledger: object, client: Clie
     assert client.get("/spend/transparency/").status_code == 200
     assert client.get("/spend/transparency/2023/5.csv").status_code == 200
     assert client.get("/spend/transparency/2023/13.csv").status_code == 404
-    for url in ("/spend/", "/spend/suppliers/", "/spend/payments/", "/spend/categories/",
-                "/spend/locality/", "/spend/tail/", "/spend/imports/"):
+    for url in (
+        "/spend/",
+        "/spend/suppliers/",
+        "/spend/payments/",
+        "/spend/categories/",
+        "/spend/locality/",
+        "/spend/tail/",
+        "/spend/imports/",
+    ):
         assert client.get(url).status_code == 302, url

@@ -10,8 +10,10 @@ from contracts.layout import LayoutError
 
 
 class Command(BaseCommand):
-    help = ("Import a contract register file: CSV or XLSX in the register layout, or a "
-            "Contracts Finder notice export (.json). All or nothing; importing again updates.")
+    help = (
+        "Import a contract register file: CSV or XLSX in the register layout, or a "
+        "Contracts Finder notice export (.json). All or nothing; importing again updates."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -23,8 +25,9 @@ class Command(BaseCommand):
         try:
             result = services.register_import(path=path)
         except LayoutError as problem:
-            raise CommandError(f"{path.name} was not imported, and nothing in it was saved: "
-                               f"{problem}") from None
+            raise CommandError(
+                f"{path.name} was not imported, and nothing in it was saved: {problem}"
+            ) from None
         self.stdout.write(
             f"{path.name}: {result.rows} rows; contracts {result.contracts_created} new, "
             f"{result.contracts_updated} updated; suppliers {result.suppliers_created} new, "

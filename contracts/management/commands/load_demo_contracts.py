@@ -33,18 +33,45 @@ DEPARTMENTS: dict[Category, tuple[str, ...]] = {
     Category.CORPORATE: ("Finance", "Legal and Democratic Services", "Education"),
 }
 SUBJECTS: dict[Category, tuple[str, ...]] = {
-    Category.CARE: ("Home care", "Supported living", "Residential care", "Substance misuse "
-                    "services", "Children's placements", "Sexual health services"),
-    Category.CONSTRUCTION: ("Highway resurfacing", "School extension", "Bridge maintenance",
-                            "Waste haulage", "Facilities management"),
+    Category.CARE: (
+        "Home care",
+        "Supported living",
+        "Residential care",
+        "Substance misuse services",
+        "Children's placements",
+        "Sexual health services",
+    ),
+    Category.CONSTRUCTION: (
+        "Highway resurfacing",
+        "School extension",
+        "Bridge maintenance",
+        "Waste haulage",
+        "Facilities management",
+    ),
     Category.DIGITAL: ("Software licences", "Network services", "Laptops and devices"),
-    Category.CORPORATE: ("Agency staff", "Legal advice", "Print and post", "School meals "
-                         "provisions", "Energy supply"),
+    Category.CORPORATE: (
+        "Agency staff",
+        "Legal advice",
+        "Print and post",
+        "School meals provisions",
+        "Energy supply",
+    ),
 }
-CPV: dict[Category, str] = {Category.CARE: "85000000", Category.CONSTRUCTION: "45000000",
-       Category.DIGITAL: "72000000", Category.CORPORATE: "79000000"}
-ROUTES = (Route.OPEN, Route.OPEN, Route.RESTRICTED, Route.CALL_OFF, Route.QUOTATION,
-          Route.DIRECT_AWARD, Route.PSR)
+CPV: dict[Category, str] = {
+    Category.CARE: "85000000",
+    Category.CONSTRUCTION: "45000000",
+    Category.DIGITAL: "72000000",
+    Category.CORPORATE: "79000000",
+}
+ROUTES = (
+    Route.OPEN,
+    Route.OPEN,
+    Route.RESTRICTED,
+    Route.CALL_OFF,
+    Route.QUOTATION,
+    Route.DIRECT_AWARD,
+    Route.PSR,
+)
 
 
 class Command(BaseCommand):
@@ -58,8 +85,11 @@ class Command(BaseCommand):
         if Contract.objects.exists():
             self.stdout.write("The register already has contracts; demo register not loaded.")
             return
-        sites = list(SupplierSite.objects.select_related("supplier")
-                     .order_by("supplier__supplier_number", "pk")[:3000])
+        sites = list(
+            SupplierSite.objects.select_related("supplier").order_by(
+                "supplier__supplier_number", "pk"
+            )[:3000]
+        )
         if not sites:
             self.stdout.write("No suppliers in the ledger yet; demo register not loaded.")
             return
@@ -78,8 +108,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo register: {result.as_dict()}; published {quarter.code}")
 
 
-def _rows(rng: random.Random, sites: list[SupplierSite], today: date,
-          years: int) -> Any:
+def _rows(rng: random.Random, sites: list[SupplierSite], today: date, years: int) -> Any:
     fy = today.year if today.month >= 4 else today.year - 1
     first = date(fy - years + 1, 4, 1)
     month = first
@@ -97,41 +126,75 @@ def _rows(rng: random.Random, sites: list[SupplierSite], today: date,
             end = start + timedelta(days=365 * rng.randint(1, 5) - 1)
             value = Decimal(int(rng.lognormvariate(12.5, 1.3))) + Decimal("0.00")
             suppliers = rng.sample(sites, 1 if rng.random() < 0.8 else rng.randint(2, 5))
-            yield from _contract_rows(rng, f"LCC-{award:%Y%m}-{number:03d}", category,
-                                      award, start, end, value, suppliers, framework=False)
+            yield from _contract_rows(
+                rng,
+                f"LCC-{award:%Y%m}-{number:03d}",
+                category,
+                award,
+                start,
+                end,
+                value,
+                suppliers,
+                framework=False,
+            )
         if month == framework_month:
             number += 1
             award = month + timedelta(days=10)
             yield from _contract_rows(
-                rng, f"LCC-{award:%Y%m}-{number:03d}", Category.CARE, award,
-                award + timedelta(days=21), award + timedelta(days=4 * 365),
-                Decimal("3500000000.00"), rng.sample(sites, 124), framework=True,
-                title="Living Well at Home dynamic purchasing system")
+                rng,
+                f"LCC-{award:%Y%m}-{number:03d}",
+                Category.CARE,
+                award,
+                award + timedelta(days=21),
+                award + timedelta(days=4 * 365),
+                Decimal("3500000000.00"),
+                rng.sample(sites, 124),
+                framework=True,
+                title="Living Well at Home dynamic purchasing system",
+            )
         month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _contract_rows(rng: random.Random, reference: str, category: Category, award: date,
-                   start: date, end: date, value: Decimal, suppliers: list[SupplierSite], *,
-                   framework: bool, title: str = "") -> Any:
+def _contract_rows(
+    rng: random.Random,
+    reference: str,
+    category: Category,
+    award: date,
+    start: date,
+    end: date,
+    value: Decimal,
+    suppliers: list[SupplierSite],
+    *,
+    framework: bool,
+    title: str = "",
+) -> Any:
     subject = title or rng.choice(SUBJECTS[category])
     department = rng.choice(DEPARTMENTS[category])
     route = Route.OPEN if framework else rng.choice(ROUTES)
     for site in suppliers:
         supplier = site.supplier
         yield {
-            "Reference": reference, "Title": subject, "Description": f"{subject} for "
-            f"{department.lower()}", "Department": department, "Category": category,
-            "Procurement route": route, "CPV code": CPV[category],
-            "Supplier name": supplier.name, "Supplier number": supplier.supplier_number,
-            "Company number": "", "Charity number": "",
+            "Reference": reference,
+            "Title": subject,
+            "Description": f"{subject} for {department.lower()}",
+            "Department": department,
+            "Category": category,
+            "Procurement route": route,
+            "CPV code": CPV[category],
+            "Supplier name": supplier.name,
+            "Supplier number": supplier.supplier_number,
+            "Company number": "",
+            "Charity number": "",
             # A tender gives a full postcode or none: sites with junk or a bare district go
             # in without one.
-            "Supplier postcode": site.postcode if " " in normalise_postcode(site.postcode)
-            else "",
+            "Supplier postcode": site.postcode if " " in normalise_postcode(site.postcode) else "",
             "SME": "Yes" if rng.random() < 0.55 else "No",
             "VCFS": "Yes" if rng.random() < 0.08 else "No",
-            "Award date": award.isoformat(), "Start date": start.isoformat(),
-            "End date": end.isoformat(), "Review date": "",
-            "Awarded value": f"{value:.2f}", "VAT not recoverable": "0.00",
+            "Award date": award.isoformat(),
+            "Start date": start.isoformat(),
+            "End date": end.isoformat(),
+            "Review date": "",
+            "Awarded value": f"{value:.2f}",
+            "VAT not recoverable": "0.00",
             "Framework": "Yes" if framework else "No",
         }

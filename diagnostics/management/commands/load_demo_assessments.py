@@ -17,8 +17,14 @@ from diagnostics import services
 from diagnostics.models import Assessment, Framework, Organisation
 from diagnostics.selectors import frameworks_current
 
-PEERS = ("Cumbria County Council", "North Yorkshire Council", "Derbyshire County Council",
-         "Staffordshire County Council", "Kent County Council", "Norfolk County Council")
+PEERS = (
+    "Cumbria County Council",
+    "North Yorkshire Council",
+    "Derbyshire County Council",
+    "Staffordshire County Council",
+    "Kent County Council",
+    "Norfolk County Council",
+)
 
 
 class Command(BaseCommand):
@@ -33,8 +39,10 @@ class Command(BaseCommand):
             return
         rng = random.Random(options["seed"])  # noqa: S311 (demo data, not secrets)
         host = services.organisation_host_ensure()
-        peers = [services.organisation_for_invitee(name=name, kind=Organisation.Kind.COUNCIL)
-                 for name in PEERS]
+        peers = [
+            services.organisation_for_invitee(name=name, kind=Organisation.Kind.COUNCIL)
+            for name in PEERS
+        ]
         rounds = 0
         for framework in frameworks_current():
             for years_ago, lift in ((1, 0), (0, 1)):
@@ -46,13 +54,19 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo self-assessments: {rounds} submitted rounds.")
 
 
-def _round(framework: Framework, organisation: Organisation, rng: random.Random, *,
-           base: int, years_ago: int) -> None:
+def _round(
+    framework: Framework,
+    organisation: Organisation,
+    rng: random.Random,
+    *,
+    base: int,
+    years_ago: int,
+) -> None:
     spec = framework.spec
     when = timezone.now() - timedelta(days=365 * years_ago)
     assessment = services.assessment_start(
-        framework=framework, organisation=organisation,
-        round_label=f"{when:%B %Y} round")
+        framework=framework, organisation=organisation, round_label=f"{when:%B %Y} round"
+    )
     answers: dict[str, tuple[str | None, str]] = {}
     for _theme, question in spec.questions():
         if rng.random() < 0.08:
@@ -62,4 +76,5 @@ def _round(framework: Framework, organisation: Organisation, rng: random.Random,
     services.answer_save(assessment=assessment, answers=answers)
     services.assessment_submit(assessment=assessment)
     Assessment.objects.filter(pk=assessment.pk).update(
-        submitted_at=when, created_at=when, round_date=when.date())
+        submitted_at=when, created_at=when, round_date=when.date()
+    )

@@ -18,12 +18,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("report", choices=["committee", "register"])
-        parser.add_argument("--fy", type=int, help="Financial year by its first year: 2023 is "
-                            "2023/24 (committee report).")
+        parser.add_argument(
+            "--fy",
+            type=int,
+            help="Financial year by its first year: 2023 is 2023/24 (committee report).",
+        )
         parser.add_argument("--quarter", help="Calendar quarter such as 2024Q1 (register).")
-        parser.add_argument("--output", type=Path, required=True,
-                            help="The PDF file (committee) or a folder for the four files "
-                            "(register).")
+        parser.add_argument(
+            "--output",
+            type=Path,
+            required=True,
+            help="The PDF file (committee) or a folder for the four files (register).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         output: Path = options["output"]

@@ -15,13 +15,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("email")
-        parser.add_argument("--role", required=True,
-                            help="Administrator, 'Procurement officer' (or officer), Councillor")
+        parser.add_argument(
+            "--role",
+            required=True,
+            help="Administrator, 'Procurement officer' (or officer), Councillor",
+        )
         parser.add_argument("--name", default="")
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--password", help="Set this password (a new one is made otherwise).")
-        group.add_argument("--password-stdin", action="store_true",
-                           help="Read the password from standard input.")
+        group.add_argument(
+            "--password-stdin", action="store_true", help="Read the password from standard input."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

@@ -15,8 +15,12 @@ class Command(BaseCommand):
     help = "Find suppliers that are probably the same organisation."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--threshold", type=float, default=quality.SIMILARITY_THRESHOLD,
-                            help="trigram similarity of names for a candidate pair (0-1)")
+        parser.add_argument(
+            "--threshold",
+            type=float,
+            default=quality.SIMILARITY_THRESHOLD,
+            help="trigram similarity of names for a candidate pair (0-1)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

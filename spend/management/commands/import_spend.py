@@ -17,8 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path)
-        parser.add_argument("--format", default="auto",
-                            choices=["auto", "r12", "fusion", "transparency"])
+        parser.add_argument(
+            "--format", default="auto", choices=["auto", "r12", "fusion", "transparency"]
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         missing = [str(p) for p in options["files"] if not p.is_file()]
@@ -32,13 +33,15 @@ class Command(BaseCommand):
                     f"{batch.file_name}: {batch.layout}, {batch.rows_read:,} rows read, "
                     f"{batch.rows_added:,} added, {batch.rows_already_present:,} already "
                     f"present, {batch.rows_not_spend:,} not spend, "
-                    f"{batch.rows_skipped:,} skipped")
+                    f"{batch.rows_skipped:,} skipped"
+                )
             elif batch.status == ImportBatch.Status.DUPLICATE:
-                self.stdout.write(f"{batch.file_name}: already imported (batch "
-                                  f"{batch.duplicate_of_id}); nothing changed")
+                self.stdout.write(
+                    f"{batch.file_name}: already imported (batch "
+                    f"{batch.duplicate_of_id}); nothing changed"
+                )
             else:
                 failed += 1
-                self.stderr.write(f"{batch.file_name}: {batch.get_status_display()}: "
-                                  f"{batch.error}")
+                self.stderr.write(f"{batch.file_name}: {batch.get_status_display()}: {batch.error}")
         if failed:
             raise CommandError(f"{failed} of {len(batches)} file(s) were not imported.")

@@ -29,4 +29,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{ch_import.file_name}: {ch_import.rows_read:,} companies read, "
             f"{ch_import.rows_staged:,} staged, {ch_import.matched_by_number:,} suppliers "
-            f"matched by company number, {ch_import.matched_by_name:,} by name and postcode")
+            f"matched by company number, {ch_import.matched_by_name:,} by name and postcode"
+        )

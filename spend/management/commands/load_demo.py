@@ -22,8 +22,9 @@ class Command(BaseCommand):
     help = "Generate realistic demo extracts and import them through the real pipeline."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Do nothing if the ledger already has payments.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if the ledger already has payments."
+        )
         parser.add_argument("--years", type=int, default=5)
         parser.add_argument("--suppliers", type=int, default=7000)
         parser.add_argument("--payments-per-month", type=int, default=2000)
@@ -34,9 +35,12 @@ class Command(BaseCommand):
         if options["if_empty"] and Payment.objects.exists():
             self.stdout.write("The ledger already has payments; demo data not loaded.")
             return
-        config = GeneratorConfig(seed=options["seed"], years=options["years"],
-                                 suppliers=options["suppliers"],
-                                 payments_per_month=options["payments_per_month"])
+        config = GeneratorConfig(
+            seed=options["seed"],
+            years=options["years"],
+            suppliers=options["suppliers"],
+            payments_per_month=options["payments_per_month"],
+        )
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="portal-demo-") as scratch:
             folder = options["keep"] or Path(scratch)
@@ -45,14 +49,18 @@ class Command(BaseCommand):
             batches = services.import_paths(paths=[path for path, _ in generated.files])
         loaded = sum(b.status == ImportBatch.Status.LOADED for b in batches)
         added = sum(b.rows_added for b in batches)
-        self.stdout.write(f"Imported {loaded} of {len(batches)} extracts: {added:,} payments "
-                          f"in {time.monotonic() - started:.0f} s")
+        self.stdout.write(
+            f"Imported {loaded} of {len(batches)} extracts: {added:,} payments "
+            f"in {time.monotonic() - started:.0f} s"
+        )
         for batch in batches:
             if batch.status not in (ImportBatch.Status.LOADED, ImportBatch.Status.DUPLICATE):
                 self.stderr.write(f"{batch.file_name}: {batch.error}")
-        extra = [name for name in ("load_demo_contracts", "load_demo_social_value",
-                                   "load_demo_assessments")
-                 if _command_exists(name)]
+        extra = [
+            name
+            for name in ("load_demo_contracts", "load_demo_social_value", "load_demo_assessments")
+            if _command_exists(name)
+        ]
         for name in extra:
             call_command(name, stdout=self.stdout)
 
