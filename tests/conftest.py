@@ -23,16 +23,15 @@ from portal.models import User
 from portal.roles import Role
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-SHARED_DIR = Path(os.environ.get("PORTAL_SHARED_DIR", BASE_DIR.parent / "shared"))
+# Real public files the tests read, kept in the repository (origin and licence: SOURCES.md).
+DATA_DIR = BASE_DIR / "tests" / "data"
 TEST_PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture
-def shared_dir() -> Path:
-    """The project's shared folder (real data files, formats, reference report)."""
-    if not SHARED_DIR.exists():
-        pytest.fail(f"The shared folder is missing at {SHARED_DIR}; set PORTAL_SHARED_DIR.")
-    return SHARED_DIR
+def data_dir() -> Path:
+    """The real public files the tests use (``tests/data``; see its SOURCES.md)."""
+    return DATA_DIR
 
 
 @pytest.fixture(autouse=True)

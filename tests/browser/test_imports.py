@@ -14,11 +14,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(tra
 
 
 def test_upload_watch_and_read_why_a_file_was_refused(
-    celery_worker, sign_in_browser, shared_dir: Path
+    celery_worker, sign_in_browser, data_dir: Path
 ) -> None:
     page = sign_in_browser(make_user(Role.ADMINISTRATOR))
     page.goto("/spend/imports/")
-    samples = shared_dir / "formats" / "samples"
+    samples = data_dir / "samples"
     page.get_by_label("Invoice extracts").set_input_files(
         [
             str(samples / "r12_paid_invoices_sample.csv"),

@@ -17,8 +17,8 @@ from tests.contracts.conftest import register_row, write_csv
 pytestmark = pytest.mark.django_db
 
 
-def test_the_shared_sample_imports(shared_dir: Path) -> None:
-    sample = shared_dir / "formats" / "samples" / "contract_register_sample.csv"
+def test_the_shared_sample_imports(data_dir: Path) -> None:
+    sample = data_dir / "samples" / "contract_register_sample.csv"
     result = services.register_import(path=sample)
     lines = sample.read_text().strip().splitlines()[1:]
     references = {line.split(",")[0] for line in lines}
@@ -93,13 +93,8 @@ def test_xlsx_imports_with_typed_cells(tmp_path: Path) -> None:
     assert contract.suppliers.get().company_number == "01234567"
 
 
-def test_lancashire_contracts_finder_notices_map_into_the_register(shared_dir: Path) -> None:
-    path = (
-        shared_dir
-        / "realdata"
-        / "contracts_lancashire_cc_contracts_finder"
-        / "lancashire_cc_procurement.json"
-    )
+def test_lancashire_contracts_finder_notices_map_into_the_register(data_dir: Path) -> None:
+    path = data_dir / "contracts_lancashire_cc_contracts_finder" / "lancashire_cc_procurement.json"
     notices = json.loads(path.read_text())["contracts"]
     result = services.register_import(path=path)
 

@@ -131,8 +131,8 @@ def test_xlsx_and_csv_hold_every_row_in_the_layout(published: Publication) -> No
     assert Contract.objects.get(reference="INJECT-1").title == "+cmd|' /C calc'!A0"
 
 
-def _ocds_validator(shared_dir: Path) -> Draft4Validator:
-    folder = shared_dir / "realdata" / "ocds_schema_1_1_5"
+def _ocds_validator(data_dir: Path) -> Draft4Validator:
+    folder = data_dir / "ocds_schema_1_1_5"
     schemas = {
         name: json.loads((folder / name).read_text())
         for name in ("release-package-schema.json", "release-schema.json")
@@ -150,11 +150,11 @@ def _ocds_validator(shared_dir: Path) -> Draft4Validator:
 
 
 def test_ocds_package_validates_against_the_official_schema(
-    published: Publication, shared_dir: Path
+    published: Publication, data_dir: Path
 ) -> None:
-    validator = _ocds_validator(shared_dir)
+    validator = _ocds_validator(data_dir)
     official = json.loads(
-        (shared_dir / "realdata" / "ocds_sample_data" / "ocds-213czf-000-00001.json").read_text()
+        (data_dir / "ocds_sample_data" / "ocds-213czf-000-00001.json").read_text()
     )
     assert not list(validator.iter_errors(official))  # the validator itself works offline
     package = json.loads(Path(published.ocds.path).read_text())
@@ -170,16 +170,15 @@ def test_ocds_package_validates_against_the_official_schema(
     assert all("#" not in r["id"] for r in package["releases"])
 
 
-def test_imported_contracts_finder_notices_publish_valid_ocds(shared_dir: Path) -> None:
+def test_imported_contracts_finder_notices_publish_valid_ocds(data_dir: Path) -> None:
     services.register_import(
-        path=shared_dir
-        / "realdata"
+        path=data_dir
         / "contracts_lancashire_cc_contracts_finder"
         / "lancashire_cc_procurement.json"
     )
     publication = services.publication_build(quarter=Quarter.parse("2025Q3"), user=None)
     package = json.loads(Path(publication.ocds.path).read_text())
-    assert not list(_ocds_validator(shared_dir).iter_errors(package))
+    assert not list(_ocds_validator(data_dir).iter_errors(package))
     assert any(r["ocid"].startswith("ocds-b5fd17-") for r in package["releases"])
 
 

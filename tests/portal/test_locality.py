@@ -77,10 +77,10 @@ def test_labels_and_values_are_fixed() -> None:
     assert area.region == "North West"
 
 
-def test_the_compact_lookup_matches_the_source_table(shared_dir) -> None:
+def test_the_compact_lookup_matches_the_source_table(data_dir) -> None:
     """fixtures/postcode_districts.csv is the real table, names trimmed, nothing lost."""
     assert LOOKUP_FILE.stat().st_size < 300_000
-    source = shared_dir / "realdata" / "postcode_districts" / "postcode_districts_doogal.csv"
+    source = data_dir / "postcode_districts" / "postcode_districts_doogal.csv"
     with source.open(newline="", encoding="utf-8") as handle:
         original = {row["Postcode"]: row for row in csv.DictReader(handle)}
     with LOOKUP_FILE.open(newline="", encoding="utf-8") as handle:

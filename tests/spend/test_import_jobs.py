@@ -23,10 +23,10 @@ pytestmark = pytest.mark.worker
 
 
 def test_upload_several_files_through_the_page(
-    celery_worker, administrator, shared_dir: Path, client: Client
+    celery_worker, administrator, data_dir: Path, client: Client
 ) -> None:
     client.force_login(administrator)
-    samples = shared_dir / "formats" / "samples"
+    samples = data_dir / "samples"
     with (
         (samples / "r12_paid_invoices_sample.csv").open("rb") as r12,
         (samples / "fusion_paid_invoices_sample.xlsx").open("rb") as fusion,
@@ -136,13 +136,13 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_batch_can_be_retried(
 
 
 def test_after_an_import_a_worker_prepares_the_dashboards(
-    celery_worker, administrator, shared_dir: Path
+    celery_worker, administrator, data_dir: Path
 ) -> None:
     from django.core.cache import cache
 
     from spend import selectors
 
-    path = shared_dir / "formats" / "samples" / "r12_paid_invoices_sample.csv"
+    path = data_dir / "samples" / "r12_paid_invoices_sample.csv"
     with path.open("rb") as source:
         batch = services.batch_receive(source=source, file_name=path.name, user=administrator)
     services.batches_start(batches=[batch], user=administrator)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -19,14 +18,10 @@ import pytest
 
 from spend.ingest.errors import ImportRejected
 from spend.ingest.parse import Payment, iter_payments, read_all
+from tests.conftest import DATA_DIR
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("PORTAL_SHARED_DIR", REPO.parent / "shared"))
-SAMPLES = SHARED / "formats" / "samples"
-REALDATA = SHARED / "realdata"
-
-if not SHARED.exists():  # pragma: no cover - a checkout without the shared folder
-    pytest.skip(f"shared folder not found at {SHARED}", allow_module_level=True)
+SAMPLES = DATA_DIR / "samples"
+REALDATA = DATA_DIR
 
 
 # ---------------------------------------------------------------------------

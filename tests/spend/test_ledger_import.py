@@ -92,13 +92,13 @@ def ledger_state() -> tuple[int, int, int, int, int]:
 
 FILES = {
     "r12 sample": (
-        "formats/samples/r12_paid_invoices_sample.csv",
+        "samples/r12_paid_invoices_sample.csv",
         lambda p: csv_expected(
             p, "cp1252", "ORG_ID", "AMOUNT", "CHECK_DATE", "%d-%b-%y", "STATUS_LOOKUP_CODE"
         ),
     ),
     "fusion csv sample": (
-        "formats/samples/fusion_paid_invoices_sample.csv",
+        "samples/fusion_paid_invoices_sample.csv",
         lambda p: csv_expected(
             p,
             "utf-8-sig",
@@ -110,32 +110,30 @@ FILES = {
         ),
     ),
     "fusion xlsx sample": (
-        "formats/samples/fusion_paid_invoices_sample.xlsx",
+        "samples/fusion_paid_invoices_sample.xlsx",
         lambda p: xlsx_expected(p, "Paid Amount", "Payment Date"),
     ),
     "hyndburn": (
-        "realdata/spend_hyndburn_borough_council/hyndburn-spend-over-250-November-25.csv",
+        "spend_hyndburn_borough_council/hyndburn-spend-over-250-November-25.csv",
         lambda p: csv_expected(
             p, "cp1252", "Department Area", "Amount Paid", "Payment Date", "%d/%m/%y"
         ),
     ),
     "oxford": (
-        "realdata/spend_oxford_city_council/expenditure-over-500-oct-dec-2017.csv",
+        "spend_oxford_city_council/expenditure-over-500-oct-dec-2017.csv",
         lambda p: csv_expected(p, "utf-8", "Client", "Amount", "Paid Date", "%d/%m/%Y"),
     ),
     "lancashire fire": (
-        "realdata/spend_lancashire_fire_rescue/lfrs-spend-over-500-2025-26-q3.xlsx",
+        "spend_lancashire_fire_rescue/lfrs-spend-over-500-2025-26-q3.xlsx",
         lambda p: xlsx_expected(p, "Amount", "Date"),
     ),
 }
 
 
 @pytest.mark.parametrize("name", FILES)
-def test_each_sample_and_real_file_lands_with_independent_totals(
-    shared_dir: Path, name: str
-) -> None:
+def test_each_sample_and_real_file_lands_with_independent_totals(data_dir: Path, name: str) -> None:
     relative, expected_for = FILES[name]
-    path = shared_dir / relative
+    path = data_dir / relative
     [batch] = services.import_paths(paths=[path])
     assert batch.status == ImportBatch.Status.LOADED, batch.error
     expected = expected_for(path)
@@ -147,8 +145,8 @@ def test_each_sample_and_real_file_lands_with_independent_totals(
         assert summed["t"] == total
 
 
-def test_the_same_file_twice_changes_nothing(shared_dir: Path) -> None:
-    path = shared_dir / "formats/samples/r12_paid_invoices_sample.csv"
+def test_the_same_file_twice_changes_nothing(data_dir: Path) -> None:
+    path = data_dir / "samples/r12_paid_invoices_sample.csv"
     [first] = services.import_paths(paths=[path])
     before = ledger_state()
     [second] = services.import_paths(paths=[path])
@@ -286,9 +284,9 @@ BAD_FILES = {
 
 @pytest.mark.parametrize("case", BAD_FILES)
 def test_a_refused_file_says_why_and_leaves_the_ledger_as_it_was(
-    shared_dir: Path, tmp_path: Path, case: str
+    data_dir: Path, tmp_path: Path, case: str
 ) -> None:
-    services.import_paths(paths=[shared_dir / "formats/samples/r12_paid_invoices_sample.csv"])
+    services.import_paths(paths=[data_dir / "samples/r12_paid_invoices_sample.csv"])
     before = ledger_state()
     name, content, message, line, column = BAD_FILES[case]
     path = tmp_path / name

@@ -1,7 +1,7 @@
 """Similar supplier names are found exactly as pg_trgm's ``%`` operator finds them, without
 the extension.
 
-The names are the real suppliers in the council spend files of ``../shared/realdata/``, with
+The names are the real suppliers in the council spend files of ``tests/data/``, with
 second spellings of some of them added, as a council's ledger has them."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from spend.ingest.normalise import name_key
 pytestmark = pytest.mark.django_db
 
 
-def real_supplier_names(shared_dir: Path) -> set[str]:
-    realdata = shared_dir / "realdata"
+def real_supplier_names(data_dir: Path) -> set[str]:
+    realdata = data_dir
     names: set[str] = set()
     oxford = realdata / "spend_oxford_city_council" / "expenditure-over-500-oct-dec-2017.csv"
     with oxford.open(encoding="utf-8", errors="replace", newline="") as handle:
@@ -61,9 +61,9 @@ def misspelt(name: str, rng: random.Random) -> str:
     "budget", [0, 20_000, similar.PAIR_BUDGET], ids=["all-dense", "mixed", "all-pairwise"]
 )
 def test_similar_pairs_are_the_pairs_pg_trgm_finds(
-    shared_dir: Path, budget: int, monkeypatch: pytest.MonkeyPatch
+    data_dir: Path, budget: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    names = sorted(real_supplier_names(shared_dir))
+    names = sorted(real_supplier_names(data_dir))
     assert len(names) > 500
     rng = random.Random(4)
     names += [misspelt(n, rng) for n in rng.sample(names, 150)]
