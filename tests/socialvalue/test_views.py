@@ -24,12 +24,10 @@ pytestmark = pytest.mark.django_db
 
 def _csv(response: object) -> list[list[str]]:
     content = (
-        b"".join(response.streaming_content)
-        if getattr(  # type: ignore[attr-defined]
-            response, "streaming", False
-        )
-        else response.content
-    )  # type: ignore[attr-defined]
+        b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        if getattr(response, "streaming", False)
+        else response.content  # type: ignore[attr-defined]
+    )
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 

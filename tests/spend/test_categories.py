@@ -71,6 +71,6 @@ def test_a_new_rule_recategorises_the_ledger(
     rule = selectors.category_rules().get(account_prefix="5520")
     client.post("/spend/categories/", {"delete": rule.pk})
     portal_services.job_run(
-        job_id=Job.objects.filter(kind="spend.recategorise").order_by("-pk").first().pk
-    )  # type: ignore[union-attr]
+        job_id=Job.objects.filter(kind="spend.recategorise").order_by("-pk").first().pk  # type: ignore[union-attr]
+    )
     assert not Payment.objects.filter(category__name="Residential care").exists()
