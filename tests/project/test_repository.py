@@ -244,3 +244,14 @@ def test_links_between_the_documents_lead_to_files_in_the_repository() -> None:
             if not path.exists() or BASE_DIR not in path.parents:
                 broken.append(f"{document.relative_to(BASE_DIR)}: {target}")
     assert broken == []
+
+
+def test_without_the_embedded_extra_the_bootstrap_says_how_to_get_it() -> None:
+    from portal.bootstrap import embedded_package
+
+    with pytest.raises(SystemExit) as stopped:
+        embedded_package("portal_test_no_such_package", "DATABASE_URL")
+    message = str(stopped.value)
+    assert "optional extra 'embedded'" in message
+    assert "set DATABASE_URL" in message
+    assert embedded_package("json", "DATABASE_URL").__name__ == "json"
