@@ -17,9 +17,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 portal
 WORKDIR /app
-COPY pyproject.toml README.md ./
-RUN pip install --no-cache-dir .
+# The locked production set, every package checked against its hash; the embedded servers and
+# the development tools are not in it (requirements/dev.txt has them).
+COPY requirements/main.txt ./requirements/
+RUN pip install --no-cache-dir --require-hashes -r requirements/main.txt
 COPY --chown=portal:portal . .
+# Uploads live here (compose mounts a volume on it): the new volume takes this folder's owner.
+RUN install -d -o portal -g portal /app/media
 COPY --from=assets --chown=portal:portal /app/static ./static
 RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 USER portal

@@ -1,5 +1,5 @@
-"""The contract register layout (``formats/contract-register.md``): one row per contract and
-supplier, the same columns for import and export.
+"""The contract register layout (``docs/formats/contract-register.md``): one row per contract
+and supplier, the same columns for import and export.
 
 Reading: ``read_rows(path)`` yields ``(line, {column: text})`` from CSV or XLSX;
 ``parse_row(line, cells)`` turns one into typed contract and supplier values or raises

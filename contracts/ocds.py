@@ -9,7 +9,7 @@ publisher); until then ``ocds-unregistered``. Notices imported from Contracts Fi
 their own ocid (``ocds-b5fd17-…``).
 
 Contracts Finder: the simplified notice export (``{meta, stats, contracts[]}``, the file in
-``realdata/contracts_lancashire_cc_contracts_finder``) maps into register rows; see
+``tests/data/contracts_lancashire_cc_contracts_finder``) maps into register rows; see
 ``contracts_finder_rows`` for each decision.
 """
 

