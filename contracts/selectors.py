@@ -8,21 +8,102 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncMonth
 
-from contracts.models import AwardedSupplier, Contract, Publication, PublishedContract
-from contracts.quarters import Quarter, fy_months
+from contracts.models import (
+    AwardedSupplier,
+    Contract,
+    ContractPaymentLink,
+    Publication,
+    PublishedContract,
+)
+from contracts.quarters import Quarter, fy_months, fy_of
 from portal.locality import LocalityClass, classify_postcode
+
+UNCATEGORISED = "Not categorised"  # as the spend pages say it
 
 # --- The officers' register -----------------------------------------------------------------
 
 
-def contracts_list() -> QuerySet[Contract]:
-    return Contract.objects.annotate(supplier_count=Count("suppliers")).order_by("reference")
+class LiveStatus:
+    """A contract's status worked out from its dates on a given day (never stored)."""
+
+    DRAFT = "Draft"
+    NOT_STARTED = "Not yet started"
+    LIVE = "Live"
+    ENDING = "Ending within 6 months"
+    ENDED_EARLY = "Ended early"
+    EXPIRED = "Expired"
+
+    ALL = (LIVE, ENDING, NOT_STARTED, EXPIRED, ENDED_EARLY, DRAFT)
+    PUBLIC = (LIVE, ENDING, NOT_STARTED, EXPIRED)  # a publication has no drafts or early ends
+
+
+ENDING_MONTHS = 6
+
+
+def _status_cases(today: date, *, published: bool) -> Case:
+    """Draft, then ended early, then by the end date: the first that applies."""
+    ending_by = _months_later(today, ENDING_MONTHS)
+    whens = []
+    if not published:
+        whens += [
+            When(status=Contract.Status.DRAFT, then=Value(LiveStatus.DRAFT)),
+            When(ended_on__isnull=False, then=Value(LiveStatus.ENDED_EARLY)),
+        ]
+    whens += [
+        When(end_date__lt=today, then=Value(LiveStatus.EXPIRED)),
+        When(start_date__gt=today, then=Value(LiveStatus.NOT_STARTED)),
+        When(end_date__lte=ending_by, then=Value(LiveStatus.ENDING)),
+    ]
+    # No end date recorded (Contracts Finder notices): live once started, as far as we know.
+    return Case(*whens, default=Value(LiveStatus.LIVE), output_field=CharField())
+
+
+def with_live_status(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
+    """``live_status`` on each contract (live or published), for showing and filtering."""
+    published = queryset.model is PublishedContract
+    return queryset.annotate(live_status=_status_cases(today, published=published))
+
+
+def contract_live_status(contract: Contract, today: date) -> str:
+    if contract.status == Contract.Status.DRAFT:
+        return LiveStatus.DRAFT
+    if contract.ended_on is not None:
+        return LiveStatus.ENDED_EARLY
+    if contract.end_date is not None and contract.end_date < today:
+        return LiveStatus.EXPIRED
+    if contract.start_date > today:
+        return LiveStatus.NOT_STARTED
+    if contract.end_date is not None and contract.end_date <= _months_later(today, ENDING_MONTHS):
+        return LiveStatus.ENDING
+    return LiveStatus.LIVE
+
+
+def contracts_list(today: date | None = None) -> QuerySet[Contract]:
+    """The register, soonest end date first (no end date last), with its live status."""
+    from django.db.models import F
+
+    queryset = Contract.objects.annotate(supplier_count=Count("suppliers"))
+    if today is not None:
+        queryset = with_live_status(queryset, today)
+    return queryset.order_by(F("end_date").asc(nulls_last=True), "reference")
 
 
 def contract_search(queryset: QuerySet[Contract], text: str) -> QuerySet[Contract]:
@@ -252,19 +333,27 @@ def published_search(
 
 
 # --- Contract spend (from the spend ledger) -------------------------------------------------
+#
+# How a ledger payment belongs to a contract, strongest rule first:
+# 1. an officer linked it to the contract (``ContractPaymentLink``);
+# 2. its purchase order or contract reference column equals the contract's reference;
+# 3. it was paid to one of the contract's suppliers (by supplier number, or by company number
+#    once the ledger is enriched) between the contract's start and its end (or ended-early)
+#    date. A payment linked or referenced to another contract is not counted here.
+# ``payments_for_contract`` holds these rules; spend, the off-contract list and the payment
+# duties all read payments through it (or, for a whole year at once, through the same rules
+# in ``spend_without_contract``).
 
-
-@dataclass
-class ContractSpend:
-    spend_pence: int
-    value: Decimal
-    suppliers_matched: int
-
-    @property
-    def percent_of_value(self) -> int | None:
-        if not self.value:
-            return None
-        return whole_percent(self.spend_pence, int(self.value * 100))
+RULE_LINK = "Linked by an officer"
+RULE_REFERENCE = "Contract or purchase order reference on the payment"
+RULE_SUPPLIER = "Supplier and contract dates"
+RULES = (RULE_LINK, RULE_REFERENCE, RULE_SUPPLIER)
+# The projection's "current rate": average monthly spend over the last 12 whole months.
+RATE_MONTHS = 12
+RATE_MIN_MONTHS = 3  # fewer whole months of spend than this is too little to project from
+DAYS_PER_MONTH = Decimal("30.4375")  # 365.25 / 12
+# The Transparency Code's threshold for publishing a contract: the off-contract default.
+OFF_CONTRACT_THRESHOLD_PENCE = 5_000_00
 
 
 def _ledger_suppliers(numbers: set[str], companies: set[str]) -> QuerySet[Any]:
@@ -278,26 +367,205 @@ def _ledger_suppliers(numbers: set[str], companies: set[str]) -> QuerySet[Any]:
     return Supplier.objects.filter(Q(supplier_number__in=numbers) | Q(company_number__in=companies))
 
 
-def contract_spend(contract: Contract, *, today: date) -> ContractSpend:
-    """Spend to date with the contract's suppliers within its dates, against its value."""
-    from django.db.models import Sum
+def contract_ledger_suppliers(contract: Contract) -> QuerySet[Any]:
+    awarded = list(contract.suppliers.values_list("supplier_number", "company_number"))
+    return _ledger_suppliers({n for n, _ in awarded}, {c for _, c in awarded})
 
+
+def _spend_window_end(contract: Contract, today: date) -> date:
+    return min(d for d in (contract.effective_end, today) if d is not None)
+
+
+def payments_for_contract(contract: Contract, *, today: date) -> QuerySet[Any]:
+    """The spend payments made under ``contract`` up to ``today``, each annotated with
+    ``matched_by`` (one of ``RULES``): the one place the payment-to-contract rules live."""
     from spend.models import Payment
 
-    awarded = list(contract.suppliers.values_list("supplier_number", "company_number"))
-    suppliers = _ledger_suppliers({n for n, _ in awarded}, {c for _, c in awarded})
-    end = min(d for d in (contract.effective_end, today) if d is not None)
-    total = (
-        Payment.objects.spend()
-        .filter(
-            supplier__in=suppliers,
-            payment_date__gte=contract.start_date,
-            payment_date__lte=end,
-        )
-        .aggregate(total=Sum("amount_pence"))["total"]
-        or 0
+    linked_ids = list(
+        ContractPaymentLink.objects.filter(contract=contract).values_list("payment_id", flat=True)
     )
-    return ContractSpend(int(total), contract.awarded_value, suppliers.count())
+    supplier_ids = list(contract_ledger_suppliers(contract).values_list("pk", flat=True))
+    linked_elsewhere = ContractPaymentLink.objects.filter(payment_id=OuterRef("pk")).exclude(
+        contract=contract
+    )
+    other_references = Contract.objects.exclude(pk=contract.pk).values("reference")
+    by_supplier = (
+        Q(
+            supplier_id__in=supplier_ids,
+            payment_date__gte=contract.start_date,
+            payment_date__lte=_spend_window_end(contract, today),
+        )
+        & ~Q(order_reference__in=other_references)
+        & ~Exists(linked_elsewhere)
+    )
+    by_link = Q(pk__in=linked_ids)
+    by_reference = Q(order_reference=contract.reference) & ~Exists(linked_elsewhere)
+    return (
+        Payment.objects.spend()
+        .filter(by_link | by_reference | by_supplier)
+        .annotate(
+            matched_by=Case(
+                When(by_link, then=Value(RULE_LINK)),
+                When(order_reference=contract.reference, then=Value(RULE_REFERENCE)),
+                default=Value(RULE_SUPPLIER),
+                output_field=CharField(),
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RuleSpend:
+    rule: str
+    spend_pence: int
+    payments: int
+
+
+@dataclass(frozen=True)
+class PeriodSpend:
+    period: date | int  # first day of a month, or a financial year
+    spend_pence: int
+    cumulative_pence: int
+
+
+@dataclass(frozen=True)
+class Projection:
+    """When the awarded value will be reached at the current rate, and what that means."""
+
+    rate_pence: Decimal | None  # average monthly spend over the rate window
+    rate_from: date | None  # first and last month of the window
+    rate_to: date | None
+    rate_months: int
+    reached_on: date | None  # None: already passed, no rate, or nothing left to spend
+    spend_at_end_pence: int | None  # spend to date plus the rate to the end date
+    warning: str
+    note: str
+
+
+@dataclass
+class ContractSpend:
+    spend_pence: int
+    value: Decimal
+    suppliers_matched: int
+    rules: list[RuleSpend] = field(default_factory=list)
+    months: list[PeriodSpend] = field(default_factory=list)
+    years: list[PeriodSpend] = field(default_factory=list)
+    projection: Projection | None = None
+
+    @property
+    def value_pence(self) -> int:
+        return int(self.value * 100)
+
+    @property
+    def percent_of_value(self) -> int | None:
+        if not self.value:
+            return None
+        return whole_percent(self.spend_pence, self.value_pence)
+
+    @property
+    def remaining_pence(self) -> int:
+        return self.value_pence - self.spend_pence
+
+    @property
+    def rules_matched(self) -> list[str]:
+        return [r.rule for r in self.rules if r.payments]
+
+
+def _first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _project(
+    contract: Contract, spend_pence: int, by_month: dict[date, int], today: date
+) -> Projection:
+    value_pence = int(contract.awarded_value * 100)
+    end = contract.effective_end
+    window_to = _months_later(_first_of_month(today), -1)  # the last whole month
+    window_from = max(
+        _months_later(window_to, -(RATE_MONTHS - 1)), _first_of_month(contract.start_date)
+    )
+    if end is not None:
+        window_to = min(window_to, _first_of_month(end))
+    months = 0
+    if window_from <= window_to:
+        months = (window_to.year - window_from.year) * 12 + window_to.month - window_from.month + 1
+    passed = value_pence > 0 and spend_pence > value_pence
+    warning = ""
+    if passed:
+        over = Decimal(spend_pence - value_pence) / 100
+        warning = (
+            f"Spend has passed the awarded value by £{over:,.2f}: "
+            "a contract change is likely to be needed."
+        )
+    if months < RATE_MIN_MONTHS:
+        note = (
+            f"Fewer than {RATE_MIN_MONTHS} whole months of the contract have passed, "
+            "too few to project from."
+        )
+        return Projection(None, None, None, months, None, None, warning, note)
+    rate_total = sum(p for m, p in by_month.items() if window_from <= m <= window_to)
+    rate = Decimal(rate_total) / months
+    reached_on = spend_at_end = None
+    note = ""
+    if end is not None and end < today:
+        note = "The contract has ended: nothing to project."
+    elif rate <= 0:
+        note = "No spend at the current rate: the awarded value will not be reached."
+    elif not passed:
+        days = (Decimal(value_pence - spend_pence) / rate * DAYS_PER_MONTH).to_integral_value(
+            ROUND_CEILING
+        )
+        reached_on = today + timedelta(days=int(days))
+        if end is not None and reached_on <= end and not warning:
+            warning = (
+                f"At the current rate spend will reach the awarded value on "
+                f"{reached_on:%-d %B %Y}, before the contract ends on {end:%-d %B %Y}: "
+                "a contract change is likely to be needed."
+            )
+    if end is None:
+        note = note or "The end date is not recorded, so spend to the end cannot be projected."
+    elif end >= today and rate > 0:
+        months_left = Decimal((end - today).days) / DAYS_PER_MONTH
+        spend_at_end = spend_pence + int((rate * months_left).to_integral_value(ROUND_HALF_UP))
+    return Projection(rate, window_from, window_to, months, reached_on, spend_at_end, warning, note)
+
+
+def contract_spend(contract: Contract, *, today: date) -> ContractSpend:
+    """Spend to date under the contract against its value: by rule, month and financial
+    year, with the projection at the current rate."""
+    rows = (
+        payments_for_contract(contract, today=today)
+        .annotate(month=TruncMonth("payment_date"))
+        .values("month", "matched_by")
+        .annotate(total=Sum("amount_pence"), count=Count("id"))
+        .order_by("month")
+    )
+    by_month: dict[date, int] = defaultdict(int)
+    by_rule: dict[str, list[int]] = {rule: [0, 0] for rule in RULES}
+    for row in rows:
+        by_month[row["month"]] += int(row["total"])
+        by_rule[row["matched_by"]][0] += int(row["total"])
+        by_rule[row["matched_by"]][1] += int(row["count"])
+    total = sum(by_month.values())
+    months, years, running = [], [], 0
+    by_year: dict[int, int] = defaultdict(int)
+    for month in sorted(by_month):
+        running += by_month[month]
+        months.append(PeriodSpend(month, by_month[month], running))
+        by_year[fy_of(month)] += by_month[month]
+    running = 0
+    for year in sorted(by_year):
+        running += by_year[year]
+        years.append(PeriodSpend(year, by_year[year], running))
+    return ContractSpend(
+        spend_pence=total,
+        value=contract.awarded_value,
+        suppliers_matched=contract_ledger_suppliers(contract).count(),
+        rules=[RuleSpend(rule, *by_rule[rule]) for rule in RULES],
+        months=months,
+        years=years,
+        projection=_project(contract, total, by_month, today),
+    )
 
 
 def live_contracts(today: date) -> QuerySet[Contract]:
@@ -306,29 +574,230 @@ def live_contracts(today: date) -> QuerySet[Contract]:
     ).exclude(Q(ended_on__lt=today) | Q(ended_on__isnull=True, end_date__lt=today))
 
 
+# --- Spend with no contract behind it -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OffContractCategory:
+    category_id: int | None
+    name: str
+    spend_pence: int
+
+
+@dataclass(frozen=True)
+class OffContractSupplier:
+    supplier: Any  # spend.models.Supplier
+    spend_pence: int
+    categories: list[OffContractCategory]  # biggest first
+
+    @property
+    def main_category(self) -> str:
+        return self.categories[0].name if self.categories else ""
+
+
+@dataclass(frozen=True)
+class OffContractSpend:
+    fy: int
+    threshold_pence: int
+    category: int | None  # the category filter, or None for all
+    suppliers: list[OffContractSupplier]
+    by_category: list[OffContractCategory]
+
+    @property
+    def total_pence(self) -> int:
+        return sum(s.spend_pence for s in self.suppliers)
+
+
+# Registered contracts' (ledger supplier, start, effective end): what rule 3 covers.
+_COVER_SQL = """
+SELECT s.id AS supplier_id, c.start_date, coalesce(c.ended_on, c.end_date) AS end_date
+FROM contracts_awardedsupplier a
+JOIN contracts_contract c ON c.id = a.contract_id
+JOIN spend_supplier s ON s.supplier_number = a.supplier_number
+WHERE c.status = 'registered' AND a.supplier_number <> ''
+UNION
+SELECT s.id, c.start_date, coalesce(c.ended_on, c.end_date)
+FROM contracts_awardedsupplier a
+JOIN contracts_contract c ON c.id = a.contract_id
+JOIN spend_supplier s ON s.company_number = a.company_number
+WHERE c.status = 'registered' AND a.company_number <> ''
+"""
+
+# The year's summary by supplier, month and category, each month marked as wholly covered by
+# one contract's dates, untouched by any, or partly covered (those are settled payment by
+# payment). Suppliers that cannot reach the threshold are dropped here.
+_OFF_CONTRACT_SQL = f"""
+WITH cover AS ({_COVER_SQL}),
+months AS (
+    SELECT supplier_id, month, (month + interval '1 month' - interval '1 day')::date AS month_end,
+           category_id, sum(total_pence)::bigint AS total
+    FROM spend_spendsummary
+    WHERE financial_year = %(fy)s AND (%(cat)s::bigint IS NULL OR category_id = %(cat)s)
+    GROUP BY supplier_id, month, category_id
+),
+classed AS (
+    SELECT m.supplier_id, m.month, m.category_id, m.total,
+           coalesce(bool_or(c.start_date <= m.month
+                            AND (c.end_date IS NULL OR c.end_date >= m.month_end)), false) AS whole,
+           coalesce(bool_or(c.start_date <= m.month_end
+                            AND (c.end_date IS NULL OR c.end_date >= m.month)), false) AS touched
+    FROM months m LEFT JOIN cover c ON c.supplier_id = m.supplier_id
+    GROUP BY m.supplier_id, m.month, m.month_end, m.category_id, m.total
+),
+kept AS (
+    SELECT supplier_id FROM classed WHERE NOT whole GROUP BY supplier_id
+    HAVING bool_or(touched) OR sum(total) >= %(threshold)s
+           OR supplier_id = ANY(%(also)s)
+)
+SELECT supplier_id, category_id, CASE WHEN touched THEN month END AS month,
+       sum(total)::bigint
+FROM classed JOIN kept USING (supplier_id)
+WHERE NOT whole
+GROUP BY 1, 2, 3
+"""  # noqa: S608  (constants of this module only)
+
+
+def _cover_intervals(supplier_ids: set[int]) -> dict[int, list[tuple[date, date | None]]]:
+    from django.db import connection
+
+    intervals: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    if not supplier_ids:
+        return intervals
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM ({_COVER_SQL}) cover WHERE supplier_id = ANY(%s)",  # noqa: S608
+            [list(supplier_ids)],
+        )
+        for supplier_id, start, end in cursor.fetchall():
+            intervals[supplier_id].append((start, end))
+    return intervals
+
+
+def _covered(intervals: list[tuple[date, date | None]], day: date) -> bool:
+    return any(start <= day and (end is None or day <= end) for start, end in intervals)
+
+
+def _registered_references() -> QuerySet[Any]:
+    return Contract.objects.filter(status=Contract.Status.REGISTERED).values("reference")
+
+
+def _linked_to_registered() -> QuerySet[ContractPaymentLink]:
+    return ContractPaymentLink.objects.filter(contract__status=Contract.Status.REGISTERED)
+
+
 def spend_without_contract(
-    *, threshold_pence: int, start: date, end: date, today: date
-) -> list[tuple[Any, int]]:
-    """Ledger suppliers paid at least ``threshold_pence`` between ``start`` and ``end`` with no
-    live contract (matched by supplier number or company number), biggest first."""
-    from django.db.models import Sum
+    *, fy: int, threshold_pence: int = OFF_CONTRACT_THRESHOLD_PENCE, category: int | None = None
+) -> OffContractSpend:
+    """Suppliers whose spend in financial year ``fy`` (in ``category``, if given) that no
+    registered contract covers adds up to at least ``threshold_pence``, biggest first.
 
-    from spend.models import Payment
+    A payment is covered by the rules of ``payments_for_contract``: linked to a registered
+    contract, carrying a registered contract's reference, or paid to a registered contract's
+    supplier within its dates. Read from the spend summary, month by month; a month only partly
+    inside a contract's dates is settled from its payments."""
+    from django.db import connection
 
-    awarded = AwardedSupplier.objects.filter(contract__in=live_contracts(today))
-    numbers = set(awarded.values_list("supplier_number", flat=True)) - {""}
-    companies = set(awarded.values_list("company_number", flat=True)) - {""}
-    rows = (
-        Payment.objects.spend()
-        .filter(payment_date__gte=start, payment_date__lte=end)
-        .exclude(supplier__supplier_number__in=numbers)
-        .exclude(Q(supplier__company_number__in=companies) & ~Q(supplier__company_number=""))
-        .values("supplier")
-        .annotate(total=Sum("amount_pence"))
-        .filter(total__gte=threshold_pence)
-        .order_by("-total")
+    from spend.models import Category, Payment, Supplier
+
+    payments = Payment.objects.spend().filter(financial_year=fy)
+    if category is not None:
+        payments = payments.filter(category_id=category)
+    # Payments covered by a link or a reference, whatever their supplier and date.
+    special = list(
+        payments.filter(
+            Q(order_reference__in=_registered_references())
+            | Q(pk__in=_linked_to_registered().values("payment_id"))
+        ).values_list("supplier_id", "category_id", "payment_date", "amount_pence")
     )
-    from spend.models import Supplier
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _OFF_CONTRACT_SQL,
+            {
+                "fy": fy,
+                "threshold": threshold_pence,
+                "cat": category,
+                "also": sorted({s for s, _, _, _ in special}),
+            },
+        )
+        rows = cursor.fetchall()
+    totals: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+    partial: set[tuple[int, date]] = set()
+    for supplier_id, category_id, month, total in rows:
+        if month is None:
+            totals[supplier_id][category_id] += int(total)
+        else:
+            partial.add((supplier_id, month))
+    intervals = _cover_intervals({s for s, _ in partial} | {s for s, _, _, _ in special})
+    if partial:
+        within = Q()
+        for supplier_id, month in partial:
+            within |= Q(
+                supplier_id=supplier_id,
+                payment_date__gte=month,
+                payment_date__lt=_months_later(month, 1),
+            )
+        days = (
+            payments.filter(within)
+            .values_list("supplier_id", "category_id", "payment_date")
+            .annotate(total=Sum("amount_pence"))
+        )
+        for supplier_id, category_id, day, total in days:
+            if not _covered(intervals[supplier_id], day):
+                totals[supplier_id][category_id] += int(total)
+    for supplier_id, category_id, day, amount in special:
+        # Covered by its link or reference: take it off if it was counted as off-contract.
+        if not _covered(intervals[supplier_id], day) and supplier_id in totals:
+            totals[supplier_id][category_id] -= amount
+    names = dict(Category.objects.values_list("id", "name"))
+    found = {
+        supplier_id: by_category
+        for supplier_id, by_category in totals.items()
+        if sum(by_category.values()) >= threshold_pence
+    }
+    suppliers = Supplier.objects.in_bulk(list(found))
 
-    names = Supplier.objects.in_bulk([r["supplier"] for r in rows])
-    return [(names[r["supplier"]], int(r["total"])) for r in rows]
+    def categories(by_category: dict[int | None, int]) -> list[OffContractCategory]:
+        listed = [
+            OffContractCategory(cid, names.get(cid, UNCATEGORISED) if cid else UNCATEGORISED, p)
+            for cid, p in by_category.items()
+            if p
+        ]
+        return sorted(listed, key=lambda c: (-c.spend_pence, c.name))
+
+    listed = sorted(
+        (
+            OffContractSupplier(suppliers[s], sum(by.values()), categories(by))
+            for s, by in found.items()
+        ),
+        key=lambda r: (-r.spend_pence, r.supplier.name, r.supplier.pk),
+    )
+    by_category: dict[int | None, int] = defaultdict(int)
+    for row in listed:
+        for c in row.categories:
+            by_category[c.category_id] += c.spend_pence
+    return OffContractSpend(fy, threshold_pence, category, listed, categories(by_category))
+
+
+PaymentsT = TypeVar("PaymentsT", bound=QuerySet[Any])
+
+
+def off_contract_payments(payments: PaymentsT) -> PaymentsT:
+    """``payments`` less those any registered contract covers (the drill-down behind a
+    ``spend_without_contract`` figure: the same rules, payment by payment)."""
+    from django.db.models.functions import Coalesce
+
+    covering = (
+        AwardedSupplier.objects.filter(contract__status=Contract.Status.REGISTERED)
+        .annotate(effective_end=Coalesce("contract__ended_on", "contract__end_date"))
+        .filter(contract__start_date__lte=OuterRef("payment_date"))
+        .filter(Q(effective_end__isnull=True) | Q(effective_end__gte=OuterRef("payment_date")))
+        .filter(
+            (Q(supplier_number=OuterRef("supplier__supplier_number")) & ~Q(supplier_number=""))
+            | (Q(company_number=OuterRef("supplier__company_number")) & ~Q(company_number=""))
+        )
+    )
+    return (
+        payments.exclude(order_reference__in=_registered_references())
+        .exclude(pk__in=_linked_to_registered().values("payment_id"))
+        .exclude(Exists(covering))
+    )

@@ -724,6 +724,7 @@ class PaymentFilters:
     site: int | None = None
     top: int | None = None  # the year's top n suppliers (needs fy)
     tail: int | None = None  # suppliers under this many pence in the year (needs fy)
+    off_contract: bool = False  # only payments no registered contract covers
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -750,6 +751,10 @@ def payments(filters: PaymentFilters) -> QuerySet[Payment]:
         rows = rows.filter(supplier_id__in=top_supplier_ids(filters.fy, filters.top))
     if filters.fy is not None and filters.tail is not None:
         rows = rows.filter(supplier_id__in=tail_supplier_ids(filters.fy, filters.tail))
+    if filters.off_contract:
+        from contracts.selectors import off_contract_payments
+
+        rows = off_contract_payments(rows)
     return rows
 
 
