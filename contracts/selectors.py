@@ -96,6 +96,17 @@ def contract_live_status(contract: Contract, today: date) -> str:
     return LiveStatus.LIVE
 
 
+def published_live_status(contract: PublishedContract, today: date) -> str:
+    """A published contract's status: its end date already holds any early end."""
+    if contract.end_date is not None and contract.end_date < today:
+        return LiveStatus.EXPIRED
+    if contract.start_date > today:
+        return LiveStatus.NOT_STARTED
+    if contract.end_date is not None and contract.end_date <= _months_later(today, ENDING_MONTHS):
+        return LiveStatus.ENDING
+    return LiveStatus.LIVE
+
+
 def contracts_list(today: date | None = None) -> QuerySet[Contract]:
     """The register, soonest end date first (no end date last), with its live status."""
     from django.db.models import F
@@ -121,6 +132,32 @@ def contract_search(queryset: QuerySet[Contract], text: str) -> QuerySet[Contrac
         | Q(department__icontains=text)
         | Exists(supplier_match)
     )
+
+
+def ledger_supplier_search(text: str, limit: int = 20) -> list[Any]:
+    """The ledger's suppliers matching a name, supplier number or company number: the picker
+    for an awarded supplier, so that contract and ledger share one supplier."""
+    from spend.selectors_quality import supplier_search
+
+    return list(supplier_search(text, limit))
+
+
+def awarded_supplier_from_ledger(supplier_id: int) -> dict[str, Any] | None:
+    """An awarded supplier's fields filled from a ledger supplier (None if there is none)."""
+    from spend.models import Supplier
+
+    supplier = Supplier.objects.filter(pk=supplier_id).first()
+    if supplier is None:
+        return None
+    site = supplier.sites.exclude(postcode="").order_by("pk").first()
+    return {
+        "name": supplier.name,
+        "supplier_number": supplier.supplier_number,
+        "company_number": supplier.company_number,
+        "postcode": site.postcode if site else "",
+        "sme": supplier.is_sme,
+        "vcfs": supplier.is_vcfs,
+    }
 
 
 def contract_suppliers(contract: Contract) -> list[tuple[AwardedSupplier, LocalityClass]]:
@@ -565,6 +602,75 @@ def contract_spend(contract: Contract, *, today: date) -> ContractSpend:
         months=months,
         years=years,
         projection=_project(contract, total, by_month, today),
+    )
+
+
+# ``payments_for_contract``'s rules for many contracts at once (the register export): a
+# payment linked to a contract counts there; else one carrying a contract's reference counts
+# there; else it counts for each contract of its supplier whose dates it falls in.
+_SPEND_TO_DATE_SQL = """
+WITH c AS (
+    SELECT id, reference, start_date,
+           least(coalesce(ended_on, end_date), %(today)s::date) AS until
+    FROM contracts_contract WHERE id = ANY(%(ids)s)
+),
+sup AS (
+    SELECT a.contract_id, s.id AS supplier_id
+    FROM contracts_awardedsupplier a JOIN spend_supplier s ON s.supplier_number = a.supplier_number
+    WHERE a.supplier_number <> '' AND a.contract_id = ANY(%(ids)s)
+    UNION
+    SELECT a.contract_id, s.id
+    FROM contracts_awardedsupplier a JOIN spend_supplier s ON s.company_number = a.company_number
+    WHERE a.company_number <> '' AND a.contract_id = ANY(%(ids)s)
+),
+linked AS (
+    SELECT l.contract_id, sum(p.amount_pence) AS total
+    FROM contracts_contractpaymentlink l JOIN spend_payment p ON p.id = l.payment_id
+    WHERE p.is_spend AND l.contract_id = ANY(%(ids)s)
+    GROUP BY 1
+),
+referenced AS (
+    SELECT c.id AS contract_id, sum(p.amount_pence) AS total
+    FROM c JOIN spend_payment p ON p.order_reference = c.reference
+    WHERE p.is_spend
+      AND NOT EXISTS (SELECT 1 FROM contracts_contractpaymentlink l WHERE l.payment_id = p.id)
+    GROUP BY 1
+),
+dated AS (
+    SELECT c.id AS contract_id, sum(p.amount_pence) AS total
+    FROM c JOIN sup ON sup.contract_id = c.id
+    JOIN spend_payment p ON p.supplier_id = sup.supplier_id
+         AND p.payment_date >= c.start_date AND p.payment_date <= c.until
+    WHERE p.is_spend
+      AND NOT EXISTS (SELECT 1 FROM contracts_contractpaymentlink l WHERE l.payment_id = p.id)
+      AND NOT EXISTS (SELECT 1 FROM contracts_contract o WHERE o.reference = p.order_reference)
+    GROUP BY 1
+)
+SELECT c.id, (coalesce(l.total, 0) + coalesce(r.total, 0) + coalesce(d.total, 0))::bigint
+FROM c
+LEFT JOIN linked l ON l.contract_id = c.id
+LEFT JOIN referenced r ON r.contract_id = c.id
+LEFT JOIN dated d ON d.contract_id = c.id
+"""
+
+
+def contracts_spend_to_date(contract_ids: list[int], *, today: date) -> dict[int, int]:
+    """Spend to date in pence for each contract, by ``payments_for_contract``'s rules."""
+    from django.db import connection
+
+    if not contract_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_SPEND_TO_DATE_SQL, {"ids": list(contract_ids), "today": today})
+        return {int(i): int(t) for i, t in cursor.fetchall()}
+
+
+def contract_payment_links(contract: Contract) -> QuerySet[ContractPaymentLink]:
+    """The payments officers linked to the contract (links to withdrawn payments drop out)."""
+    return (
+        ContractPaymentLink.objects.filter(contract=contract)
+        .select_related("payment__supplier", "linked_by")
+        .order_by("payment__payment_date", "payment_id")
     )
 
 

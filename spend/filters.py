@@ -123,6 +123,7 @@ class PaymentFilter(django_filters.FilterSet):
     top = django_filters.NumberFilter(widget=forms.HiddenInput, method="ignore", min_value=1)
     tail = django_filters.NumberFilter(widget=forms.HiddenInput, method="ignore", min_value=0)
     off_contract = django_filters.BooleanFilter(widget=forms.HiddenInput, method="ignore")
+    contract = django_filters.NumberFilter(widget=forms.HiddenInput, method="ignore")
 
     class Meta:
         model = Payment
@@ -161,6 +162,7 @@ class PaymentFilter(django_filters.FilterSet):
             top=number("top"),
             tail=None if tail is None else tail * 100,
             off_contract=bool(data.get("off_contract")),
+            contract=number("contract"),
         )
 
     @property
