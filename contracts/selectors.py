@@ -6,11 +6,14 @@
 - ``latest_publication``, ``published_contracts``: the public register (published only).
 """
 
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db.models import (
     Case,
@@ -37,6 +40,7 @@ from contracts.quarters import Quarter, fy_months, fy_of
 from portal.locality import LocalityClass, classify_postcode
 
 UNCATEGORISED = "Not categorised"  # as the spend pages say it
+T = TypeVar("T")
 
 # --- The officers' register -----------------------------------------------------------------
 
@@ -389,6 +393,7 @@ RULES = (RULE_LINK, RULE_REFERENCE, RULE_SUPPLIER)
 RATE_MONTHS = 12
 RATE_MIN_MONTHS = 3  # fewer whole months of spend than this is too little to project from
 DAYS_PER_MONTH = Decimal("30.4375")  # 365.25 / 12
+PROJECT_DAYS_LIMIT = 36_525  # 100 years: beyond it there is no date worth showing
 # The Transparency Code's threshold for publishing a contract: the off-contract default.
 OFF_CONTRACT_THRESHOLD_PENCE = 5_000_00
 
@@ -546,14 +551,19 @@ def _project(
     note = ""
     if end is not None and end < today:
         note = "The contract has ended: nothing to project."
+    elif value_pence <= 0:
+        note = "The awarded value is nil: there is nothing to project against."
     elif rate <= 0:
         note = "No spend at the current rate: the awarded value will not be reached."
     elif not passed:
         days = (Decimal(value_pence - spend_pence) / rate * DAYS_PER_MONTH).to_integral_value(
             ROUND_CEILING
         )
-        reached_on = today + timedelta(days=int(days))
-        if end is not None and reached_on <= end and not warning:
+        if days > PROJECT_DAYS_LIMIT:
+            note = "At the current rate the awarded value would not be reached for 100 years."
+        else:
+            reached_on = today + timedelta(days=int(days))
+        if reached_on is not None and end is not None and reached_on <= end and not warning:
             warning = (
                 f"At the current rate spend will reach the awarded value on "
                 f"{reached_on:%-d %B %Y}, before the contract ends on {end:%-d %B %Y}: "
@@ -570,13 +580,20 @@ def _project(
 def contract_spend(contract: Contract, *, today: date) -> ContractSpend:
     """Spend to date under the contract against its value: by rule, month and financial
     year, with the projection at the current rate."""
-    rows = (
-        payments_for_contract(contract, today=today)
-        .annotate(month=TruncMonth("payment_date"))
-        .values("month", "matched_by")
-        .annotate(total=Sum("amount_pence"), count=Count("id"))
-        .order_by("month")
+    return _cached_by_rules(
+        f"contract:{contract.pk}:{today}", lambda: _contract_spend(contract, today)
     )
+
+
+def _contract_spend(contract: Contract, today: date) -> ContractSpend:
+    with _without_jit():
+        rows = list(
+            payments_for_contract(contract, today=today)
+            .annotate(month=TruncMonth("payment_date"))
+            .values("month", "matched_by")
+            .annotate(total=Sum("amount_pence"), count=Count("id"))
+            .order_by("month")
+        )
     by_month: dict[date, int] = defaultdict(int)
     by_rule: dict[str, list[int]] = {rule: [0, 0] for rule in RULES}
     for row in rows:
@@ -660,7 +677,7 @@ def contracts_spend_to_date(contract_ids: list[int], *, today: date) -> dict[int
 
     if not contract_ids:
         return {}
-    with connection.cursor() as cursor:
+    with _without_jit(), connection.cursor() as cursor:
         cursor.execute(_SPEND_TO_DATE_SQL, {"ids": list(contract_ids), "today": today})
         return {int(i): int(t) for i, t in cursor.fetchall()}
 
@@ -729,58 +746,107 @@ JOIN spend_supplier s ON s.company_number = a.company_number
 WHERE c.status = 'registered' AND a.company_number <> ''
 """
 
-# The year's summary by supplier, month and category, each month marked as wholly covered by
-# one contract's dates, untouched by any, or partly covered (those are settled payment by
-# payment). Suppliers that cannot reach the threshold are dropped here.
+# Off-contract spend for one year in one statement. The year's summary by supplier, month
+# and category; each month wholly inside one contract's dates is covered, a month no
+# contract's dates touch is off-contract from the summary (less its payments covered by a
+# link or a reference), and a month partly covered is settled payment by payment.
+# Only the suppliers reaching the threshold come back, by category.
 _OFF_CONTRACT_SQL = f"""
-WITH cover AS ({_COVER_SQL}),
-months AS (
-    SELECT supplier_id, month, (month + interval '1 month' - interval '1 day')::date AS month_end,
-           category_id, sum(total_pence)::bigint AS total
-    FROM spend_spendsummary
-    WHERE financial_year = %(fy)s AND (%(cat)s::bigint IS NULL OR category_id = %(cat)s)
-    GROUP BY supplier_id, month, category_id
+WITH cover AS MATERIALIZED ({_COVER_SQL}),
+covered_suppliers AS MATERIALIZED (SELECT DISTINCT supplier_id FROM cover),
+refs AS MATERIALIZED (
+    SELECT reference FROM contracts_contract WHERE status = 'registered'
 ),
-classed AS (
+links AS MATERIALIZED (
+    SELECT l.payment_id FROM contracts_contractpaymentlink l
+    JOIN contracts_contract c ON c.id = l.contract_id WHERE c.status = 'registered'
+),
+special AS MATERIALIZED (
+    -- Payments a link or a reference covers. The partial index finds the referenced ones.
+    SELECT p.id, p.supplier_id, p.category_id, p.payment_date, p.amount_pence
+    FROM spend_payment p JOIN refs ON refs.reference = p.order_reference
+    WHERE p.order_reference <> '' AND p.financial_year = %(fy)s AND p.is_spend
+      AND (%(cat)s::bigint IS NULL OR p.category_id = %(cat)s)
+    UNION
+    SELECT p.id, p.supplier_id, p.category_id, p.payment_date, p.amount_pence
+    FROM spend_payment p JOIN links ON links.payment_id = p.id
+    WHERE p.financial_year = %(fy)s AND p.is_spend
+      AND (%(cat)s::bigint IS NULL OR p.category_id = %(cat)s)
+),
+plain AS MATERIALIZED (
+    -- Suppliers no registered contract names: the whole year is off-contract (less special).
+    SELECT s.supplier_id, s.category_id, sum(s.total_pence)::bigint AS total
+    FROM spend_spendsummary s
+    WHERE s.financial_year = %(fy)s AND (%(cat)s::bigint IS NULL OR s.category_id = %(cat)s)
+      AND NOT EXISTS (SELECT 1 FROM covered_suppliers c WHERE c.supplier_id = s.supplier_id)
+    GROUP BY 1, 2
+),
+plain_kept AS (
+    SELECT supplier_id, category_id, total FROM plain
+    WHERE supplier_id IN (
+        SELECT supplier_id FROM plain GROUP BY 1 HAVING sum(total) >= %(threshold)s
+        UNION SELECT supplier_id FROM special)
+),
+months AS (
+    SELECT s.supplier_id, s.month,
+           (s.month + interval '1 month' - interval '1 day')::date AS month_end,
+           s.category_id, sum(s.total_pence)::bigint AS total
+    FROM spend_spendsummary s JOIN covered_suppliers c ON c.supplier_id = s.supplier_id
+    WHERE s.financial_year = %(fy)s AND (%(cat)s::bigint IS NULL OR s.category_id = %(cat)s)
+    GROUP BY s.supplier_id, s.month, s.category_id
+),
+classed AS MATERIALIZED (
     SELECT m.supplier_id, m.month, m.category_id, m.total,
-           coalesce(bool_or(c.start_date <= m.month
-                            AND (c.end_date IS NULL OR c.end_date >= m.month_end)), false) AS whole,
-           coalesce(bool_or(c.start_date <= m.month_end
-                            AND (c.end_date IS NULL OR c.end_date >= m.month)), false) AS touched
-    FROM months m LEFT JOIN cover c ON c.supplier_id = m.supplier_id
+           bool_or(c.start_date <= m.month
+                   AND (c.end_date IS NULL OR c.end_date >= m.month_end)) AS whole,
+           bool_or(c.start_date <= m.month_end
+                   AND (c.end_date IS NULL OR c.end_date >= m.month)) AS touched
+    FROM months m JOIN cover c ON c.supplier_id = m.supplier_id
     GROUP BY m.supplier_id, m.month, m.month_end, m.category_id, m.total
 ),
+untouched AS (
+    SELECT supplier_id, category_id, sum(total)::bigint AS total
+    FROM classed WHERE NOT touched GROUP BY 1, 2
+),
+partial_months AS (
+    SELECT DISTINCT supplier_id, month FROM classed WHERE touched AND NOT whole
+),
+partial_spend AS (
+    SELECT p.supplier_id, p.category_id, sum(p.amount_pence)::bigint AS total
+    FROM partial_months pm
+    JOIN spend_payment p ON p.supplier_id = pm.supplier_id AND p.payment_date >= pm.month
+         AND p.payment_date < (pm.month + interval '1 month')::date
+    WHERE p.is_spend AND (%(cat)s::bigint IS NULL OR p.category_id = %(cat)s)
+      AND NOT EXISTS (
+          SELECT 1 FROM cover c WHERE c.supplier_id = p.supplier_id
+             AND c.start_date <= p.payment_date
+             AND (c.end_date IS NULL OR c.end_date >= p.payment_date))
+      AND NOT EXISTS (SELECT 1 FROM refs WHERE refs.reference = p.order_reference)
+      AND NOT EXISTS (SELECT 1 FROM links WHERE links.payment_id = p.id)
+    GROUP BY 1, 2
+),
+special_untouched AS (
+    -- Counted above from the summary (no contract's dates touch its month): take it off.
+    SELECT s.supplier_id, s.category_id, -sum(s.amount_pence)::bigint AS total
+    FROM special s
+    WHERE NOT EXISTS (
+          SELECT 1 FROM cover c WHERE c.supplier_id = s.supplier_id
+             AND c.start_date <= (date_trunc('month', s.payment_date) + interval '1 month'
+                                  - interval '1 day')::date
+             AND (c.end_date IS NULL OR c.end_date >= date_trunc('month', s.payment_date)::date))
+    GROUP BY 1, 2
+),
+spend AS (
+    SELECT supplier_id, category_id, sum(total)::bigint AS total
+    FROM (SELECT * FROM plain_kept UNION ALL SELECT * FROM untouched
+          UNION ALL SELECT * FROM partial_spend UNION ALL SELECT * FROM special_untouched) parts
+    GROUP BY 1, 2
+),
 kept AS (
-    SELECT supplier_id FROM classed WHERE NOT whole GROUP BY supplier_id
-    HAVING bool_or(touched) OR sum(total) >= %(threshold)s
-           OR supplier_id = ANY(%(also)s)
+    SELECT supplier_id FROM spend GROUP BY 1 HAVING sum(total) >= %(threshold)s
 )
-SELECT supplier_id, category_id, CASE WHEN touched THEN month END AS month,
-       sum(total)::bigint
-FROM classed JOIN kept USING (supplier_id)
-WHERE NOT whole
-GROUP BY 1, 2, 3
+SELECT supplier_id, category_id, total FROM spend JOIN kept USING (supplier_id)
 """  # noqa: S608  (constants of this module only)
-
-
-def _cover_intervals(supplier_ids: set[int]) -> dict[int, list[tuple[date, date | None]]]:
-    from django.db import connection
-
-    intervals: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
-    if not supplier_ids:
-        return intervals
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT * FROM ({_COVER_SQL}) cover WHERE supplier_id = ANY(%s)",  # noqa: S608
-            [list(supplier_ids)],
-        )
-        for supplier_id, start, end in cursor.fetchall():
-            intervals[supplier_id].append((start, end))
-    return intervals
-
-
-def _covered(intervals: list[tuple[date, date | None]], day: date) -> bool:
-    return any(start <= day and (end is None or day <= end) for start, end in intervals)
 
 
 def _registered_references() -> QuerySet[Any]:
@@ -791,6 +857,56 @@ def _linked_to_registered() -> QuerySet[ContractPaymentLink]:
     return ContractPaymentLink.objects.filter(contract__status=Contract.Status.REGISTERED)
 
 
+# Everything the payment-to-contract rules read besides the payments: contracts' references,
+# statuses and dates, awarded suppliers' numbers, officers' links, and the ledger suppliers'
+# numbers (Companies House enrichment changes them). An order-free checksum of each.
+_RULES_VERSION_SQL = """
+SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', id, reference, status,
+            start_date, end_date, ended_on, awarded_value))::bigint), 0)
+        FROM contracts_contract)
+    || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', contract_id,
+            supplier_number, company_number))::bigint), 0) FROM contracts_awardedsupplier)
+    || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', payment_id,
+            contract_id))::bigint), 0) FROM contracts_contractpaymentlink)
+    || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', id,
+            supplier_number, company_number))::bigint), 0) FROM spend_supplier)
+"""
+CACHE_SECONDS = 60 * 60
+
+
+def _cached_by_rules(name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, cached until the ledger's summary (its version changes whenever an
+    import or a withdrawal changes it) or anything else the rules read changes."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    from spend.selectors import summary_version
+
+    with connection.cursor() as cursor:
+        cursor.execute(_RULES_VERSION_SQL)
+        rules = cursor.fetchone()[0]
+    key = (
+        "contract-spend:"
+        + hashlib.sha256(f"{summary_version()}:{rules}:{name}".encode()).hexdigest()
+    )
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return cast(T, value)
+
+
+@contextmanager
+def _without_jit() -> Iterator[None]:
+    """PostgreSQL's JIT compiles a large-looking plan for ~100 ms; these reads are short
+    (index lookups, a summary scan), so it only adds time. Off for the block."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def spend_without_contract(
     *, fy: int, threshold_pence: int = OFF_CONTRACT_THRESHOLD_PENCE, category: int | None = None
 ) -> OffContractSpend:
@@ -799,68 +915,30 @@ def spend_without_contract(
 
     A payment is covered by the rules of ``payments_for_contract``: linked to a registered
     contract, carrying a registered contract's reference, or paid to a registered contract's
-    supplier within its dates. Read from the spend summary, month by month; a month only partly
-    inside a contract's dates is settled from its payments."""
+    supplier within its dates (``off_contract_payments`` gives the same payments one by one).
+    Read from the spend summary month by month; a month only partly inside a contract's dates
+    is settled from its payments."""
+    return _cached_by_rules(
+        f"off:{fy}:{threshold_pence}:{category}",
+        lambda: _spend_without_contract(fy, threshold_pence, category),
+    )
+
+
+def _spend_without_contract(
+    fy: int, threshold_pence: int, category: int | None
+) -> OffContractSpend:
     from django.db import connection
 
-    from spend.models import Category, Payment, Supplier
+    from spend.models import Category, Supplier
 
-    payments = Payment.objects.spend().filter(financial_year=fy)
-    if category is not None:
-        payments = payments.filter(category_id=category)
-    # Payments covered by a link or a reference, whatever their supplier and date.
-    special = list(
-        payments.filter(
-            Q(order_reference__in=_registered_references())
-            | Q(pk__in=_linked_to_registered().values("payment_id"))
-        ).values_list("supplier_id", "category_id", "payment_date", "amount_pence")
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _OFF_CONTRACT_SQL,
-            {
-                "fy": fy,
-                "threshold": threshold_pence,
-                "cat": category,
-                "also": sorted({s for s, _, _, _ in special}),
-            },
-        )
+    with _without_jit(), connection.cursor() as cursor:
+        cursor.execute(_OFF_CONTRACT_SQL, {"fy": fy, "threshold": threshold_pence, "cat": category})
         rows = cursor.fetchall()
-    totals: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
-    partial: set[tuple[int, date]] = set()
-    for supplier_id, category_id, month, total in rows:
-        if month is None:
-            totals[supplier_id][category_id] += int(total)
-        else:
-            partial.add((supplier_id, month))
-    intervals = _cover_intervals({s for s, _ in partial} | {s for s, _, _, _ in special})
-    if partial:
-        within = Q()
-        for supplier_id, month in partial:
-            within |= Q(
-                supplier_id=supplier_id,
-                payment_date__gte=month,
-                payment_date__lt=_months_later(month, 1),
-            )
-        days = (
-            payments.filter(within)
-            .values_list("supplier_id", "category_id", "payment_date")
-            .annotate(total=Sum("amount_pence"))
-        )
-        for supplier_id, category_id, day, total in days:
-            if not _covered(intervals[supplier_id], day):
-                totals[supplier_id][category_id] += int(total)
-    for supplier_id, category_id, day, amount in special:
-        # Covered by its link or reference: take it off if it was counted as off-contract.
-        if not _covered(intervals[supplier_id], day) and supplier_id in totals:
-            totals[supplier_id][category_id] -= amount
+    totals: dict[int, dict[int | None, int]] = defaultdict(dict)
+    for supplier_id, category_id, total in rows:
+        totals[supplier_id][category_id] = int(total)
     names = dict(Category.objects.values_list("id", "name"))
-    found = {
-        supplier_id: by_category
-        for supplier_id, by_category in totals.items()
-        if sum(by_category.values()) >= threshold_pence
-    }
-    suppliers = Supplier.objects.in_bulk(list(found))
+    suppliers = Supplier.objects.in_bulk(list(totals))
 
     def categories(by_category: dict[int | None, int]) -> list[OffContractCategory]:
         listed = [
@@ -873,7 +951,7 @@ def spend_without_contract(
     listed = sorted(
         (
             OffContractSupplier(suppliers[s], sum(by.values()), categories(by))
-            for s, by in found.items()
+            for s, by in totals.items()
         ),
         key=lambda r: (-r.spend_pence, r.supplier.name, r.supplier.pk),
     )

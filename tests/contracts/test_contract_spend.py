@@ -234,3 +234,37 @@ def test_status_from_dates(tmp_path: Path) -> None:
     order = [c.reference for c in selectors.contracts_list(today)]
     ends = {ref: end for ref, (_, end, _) in cases.items()}
     assert order == sorted(cases, key=lambda ref: (ends[ref] == "", ends[ref], ref))
+
+
+def test_a_new_link_or_edit_changes_the_figures_at_once(ledger: None) -> None:
+    """The figures are cached until the ledger or anything the rules read changes."""
+    from spend.models import Payment
+
+    acme = Contract.objects.get(reference="C-ACME")
+    before = selectors.contract_spend(acme, today=TODAY).spend_pence
+    off_before = selectors.spend_without_contract(fy=2024, threshold_pence=1)
+    gamma = {r.supplier.supplier_number: r.spend_pence for r in off_before.suppliers}["S300"]
+    services.payment_link(
+        contract=acme, payment=Payment.objects.get(invoice_number="G2"), reason="", user=None
+    )
+    assert selectors.contract_spend(acme, today=TODAY).spend_pence == before + 450_000
+    off_after = selectors.spend_without_contract(fy=2024, threshold_pence=1)
+    assert "S300" not in {r.supplier.supplier_number for r in off_after.suppliers}
+    assert gamma == 450_000
+    Contract.objects.filter(pk=acme.pk).update(ended_on=date(2024, 12, 31))
+    acme.refresh_from_db()
+    after_end = selectors.contract_spend(acme, today=TODAY).spend_pence
+    paid_after_end = sum(
+        p.pence for p in ledger_rows() if p.supplier == "S100" and p.day > date(2024, 12, 31)
+    )
+    assert after_end == before + 450_000 - paid_after_end
+
+
+def test_a_rate_that_would_take_a_century_gives_no_date(ledger: None) -> None:
+    acme = Contract.objects.get(reference="C-ACME")
+    Contract.objects.filter(pk=acme.pk).update(awarded_value=Decimal("9000000000.00"))
+    acme.refresh_from_db()
+    projection = selectors.contract_spend(acme, today=TODAY).projection
+    assert projection is not None
+    assert projection.reached_on is None
+    assert "would not be reached for 100 years" in projection.note
