@@ -32,6 +32,7 @@ from django.db.models.functions import TruncMonth
 from contracts.models import (
     AwardedSupplier,
     Contract,
+    ContractFields,
     ContractPaymentLink,
     Publication,
     PublishedContract,
@@ -87,21 +88,16 @@ def with_live_status(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
 
 
 def contract_live_status(contract: Contract, today: date) -> str:
+    """One contract's status, as ``with_live_status`` works it out in SQL."""
     if contract.status == Contract.Status.DRAFT:
         return LiveStatus.DRAFT
     if contract.ended_on is not None:
         return LiveStatus.ENDED_EARLY
-    if contract.end_date is not None and contract.end_date < today:
-        return LiveStatus.EXPIRED
-    if contract.start_date > today:
-        return LiveStatus.NOT_STARTED
-    if contract.end_date is not None and contract.end_date <= _months_later(today, ENDING_MONTHS):
-        return LiveStatus.ENDING
-    return LiveStatus.LIVE
+    return published_live_status(contract, today)
 
 
-def published_live_status(contract: PublishedContract, today: date) -> str:
-    """A published contract's status: its end date already holds any early end."""
+def published_live_status(contract: ContractFields, today: date) -> str:
+    """The status from the dates alone (a publication's end date already holds an early end)."""
     if contract.end_date is not None and contract.end_date < today:
         return LiveStatus.EXPIRED
     if contract.start_date > today:
