@@ -10,8 +10,9 @@ payments and 5,000 contracts, under 20 concurrent clients.
    supplier), their awarded suppliers taken from the ledger's (bigger suppliers more often),
    a contract reference on 1% of payments and 2,000 officers' payment links.
 3. Starts gunicorn and drives contract pages (a sample of ``--sample`` contracts, biggest
-   supplier included) and the off-contract page (each year, default £5,000 threshold) with
-   ``--clients`` threads, after one cold pass over every URL.
+   supplier included), the off-contract page (each year, default £5,000 threshold) and, for
+   comparison, the spend overview with ``--clients`` threads, after one cold pass over
+   every URL.
 4. Prints p50/p95 server time and client latency per page, and drops the database (unless
    ``--keep``).
 
@@ -167,6 +168,9 @@ def main() -> None:
     pages = {
         "contract page": [f"/contracts/{pk}/" for pk in sample],
         "off-contract page": [f"/contracts/off-contract/?fy={fy}&threshold=5000" for fy in fys],
+        # A page with no contract work at all, measured in the same run: on a busy shared
+        # machine it shows how much of the time is the machine's.
+        "spend overview": [f"/spend/?fy={fy}" for fy in fys],
     }
     gunicorn = subprocess.Popen(
         [

@@ -855,7 +855,8 @@ def _linked_to_registered() -> QuerySet[ContractPaymentLink]:
 
 # Everything the payment-to-contract rules read besides the payments: contracts' references,
 # statuses and dates, awarded suppliers' numbers, officers' links, and the ledger suppliers'
-# numbers (Companies House enrichment changes them). An order-free checksum of each.
+# company numbers (Companies House enrichment sets them; a merge removes a supplier, and
+# changes the summary too). An order-free checksum of each.
 _RULES_VERSION_SQL = """
 SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', id, reference, status,
             start_date, end_date, ended_on, awarded_value))::bigint), 0)
@@ -864,8 +865,10 @@ SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', id, refer
             supplier_number, company_number))::bigint), 0) FROM contracts_awardedsupplier)
     || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', payment_id,
             contract_id))::bigint), 0) FROM contracts_contractpaymentlink)
+    || '/' || (SELECT count(*) FROM spend_supplier)
     || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', id,
-            supplier_number, company_number))::bigint), 0) FROM spend_supplier)
+            supplier_number, company_number))::bigint), 0)
+        FROM spend_supplier WHERE company_number <> '')
 """
 CACHE_SECONDS = 60 * 60
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from contracts import publishing, selectors, services
 from contracts.exports import SafeExportMixin
@@ -331,7 +331,7 @@ class OffContractView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Temp
 
     roles = READERS
     template_name = "contracts/off_contract.html"
-    table_pagination = False
+    table_pagination = {"per_page": 50}
 
     def choices(self) -> dict[str, Any]:
         if not hasattr(self, "_choices"):
@@ -385,6 +385,7 @@ class OffContractView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Temp
                 for r in found.suppliers
             ]
         table = OffContractTable(rows, can_create=has_role(self.request.user, *STAFF))
+        RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
         table.caption = (
             f"Suppliers paid {pounds(found.threshold_pence)} or more in {fy_label(found.fy)} "
             "with no contract behind the payments"
