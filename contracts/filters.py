@@ -31,7 +31,12 @@ class ContractFilter(django_filters.FilterSet):
         choices=Route.choices, widget=SELECT, empty_label="All"
     )
     status = django_filters.ChoiceFilter(
-        choices=Contract.Status.choices, widget=SELECT, empty_label="All"
+        label="Status",
+        choices=[(s, s) for s in selectors.LiveStatus.ALL],
+        widget=SELECT,
+        empty_label="All",
+        method="by_status",
+        help_text="Worked out from the dates; ending means within 6 months.",
     )
 
     class Meta:
@@ -44,6 +49,10 @@ class ContractFilter(django_filters.FilterSet):
 
     def search(self, queryset: QuerySet[Contract], name: str, value: str) -> QuerySet[Contract]:
         return selectors.contract_search(queryset, value)
+
+    def by_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        # The queryset carries ``live_status`` (selectors.with_live_status).
+        return queryset.filter(live_status=value)
 
 
 class PublishedContractFilter(django_filters.FilterSet):
@@ -60,10 +69,18 @@ class PublishedContractFilter(django_filters.FilterSet):
     procurement_route = django_filters.ChoiceFilter(
         choices=Route.choices, widget=SELECT, empty_label="All"
     )
+    status = django_filters.ChoiceFilter(
+        label="Status",
+        choices=[(s, s) for s in selectors.LiveStatus.PUBLIC],
+        widget=SELECT,
+        empty_label="All",
+        method="by_status",
+        help_text="Worked out from the dates; ending means within 6 months.",
+    )
 
     class Meta:
         model = PublishedContract
-        fields = ["q", "department", "category", "procurement_route"]
+        fields = ["q", "department", "category", "procurement_route", "status"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,3 +91,6 @@ class PublishedContractFilter(django_filters.FilterSet):
         self, queryset: QuerySet[PublishedContract], name: str, value: str
     ) -> QuerySet[PublishedContract]:
         return selectors.published_search(queryset, value)
+
+    def by_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.filter(live_status=value)

@@ -219,3 +219,68 @@ class PublishForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["quarter"].initial = Quarter.previous(timezone.localdate()).code
+
+
+class PaymentLinkForm(forms.Form):
+    invoice_number = forms.CharField(
+        label="Invoice number",
+        max_length=100,
+        help_text="Every ledger payment of this invoice is linked to the contract.",
+        widget=forms.TextInput(attrs=NARROW),
+    )
+    reason = forms.CharField(
+        label="Why it belongs to this contract",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs=INPUT),
+    )
+
+
+class OffContractForm(forms.Form):
+    """The off-contract page's choices (GET): year, threshold in pounds, category."""
+
+    fy = forms.TypedChoiceField(
+        label="Financial year", coerce=int, choices=[], widget=forms.Select(attrs=SELECT)
+    )
+    threshold = forms.DecimalField(
+        label="Threshold in pounds",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text="Suppliers paid at least this in the year with no contract behind the "
+        "payments. £5,000 is the Transparency Code's threshold for publishing a contract.",
+        widget=forms.TextInput(
+            attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
+        ),
+    )
+    category = forms.TypedChoiceField(
+        label="Category",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[],
+        widget=forms.Select(attrs=SELECT),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        years: list[tuple[int, str]],
+        categories: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fy"].choices = years  # type: ignore[attr-defined]
+        self.fields["category"].choices = [("", "All"), *categories]  # type: ignore[attr-defined]
+
+
+class LedgerSupplierFindForm(forms.Form):
+    """Find the awarded supplier among the ledger's suppliers (GET, works without JavaScript)."""
+
+    find = forms.CharField(
+        label="Find the supplier in the spend ledger",
+        required=False,
+        max_length=100,
+        help_text="Name, supplier number or company number.",
+        widget=forms.TextInput(attrs={"class": "govuk-input", "type": "search"}),
+    )

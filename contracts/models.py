@@ -142,6 +142,35 @@ class AwardedSupplier(SupplierFields):
         ]
 
 
+class ContractPaymentLink(models.Model):
+    """An officer's word that a ledger payment was made under a contract.
+
+    It outranks the other rules (the payment's contract reference, then supplier and dates):
+    a linked payment counts for this contract only. A payment has at most one link.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="payment_links")
+    # No database constraint, like the ledger's own references: a withdrawn import file takes
+    # its payments, and the link is then simply left pointing at nothing (and is ignored).
+    payment = models.OneToOneField(
+        "spend.Payment",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="contract_link",
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract", "payment"]
+
+    def __str__(self) -> str:
+        return f"payment {self.payment_id} under {self.contract_id}"
+
+
 def supplier_name_key(name: str) -> str:
     return " ".join(name.upper().split())
 

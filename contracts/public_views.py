@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -37,7 +38,7 @@ class PublicRegisterView(SafeExportMixin, SingleTableMixin, FilterView):
         self.publication = selectors.latest_publication()
         if self.publication is None:
             return PublishedContract.objects.none()
-        return self.publication.contracts.all()
+        return selectors.with_live_status(self.publication.contracts.all(), timezone.localdate())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -63,7 +64,8 @@ def register_home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated or publication is None or request.method != "GET":
         return _register_view(request)
     query = hashlib.sha256(request.META.get("QUERY_STRING", "").encode()).hexdigest()[:32]
-    key = f"register-page:{publication.pk}:{query}"
+    # Status is worked out from the dates, so the day is part of the key too.
+    key = f"register-page:{publication.pk}:{timezone.localdate()}:{query}"
     cached = cache.get(key)
     if cached is not None:
         content, content_type, disposition = cached
@@ -95,6 +97,7 @@ def published_contract(request: HttpRequest, pk: int) -> HttpResponse:
         "register/contract.html",
         {
             "contract": contract,
+            "live_status": selectors.published_live_status(contract, timezone.localdate()),
             "suppliers": contract.suppliers.all(),
             "breadcrumbs": [
                 ("Home", reverse("portal:home")),

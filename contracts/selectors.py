@@ -6,23 +6,115 @@
 - ``latest_publication``, ``published_contracts``: the public register (published only).
 """
 
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from typing import Any, TypeVar, cast
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncMonth
 
-from contracts.models import AwardedSupplier, Contract, Publication, PublishedContract
-from contracts.quarters import Quarter, fy_months
+from contracts.models import (
+    AwardedSupplier,
+    Contract,
+    ContractFields,
+    ContractPaymentLink,
+    Publication,
+    PublishedContract,
+)
+from contracts.quarters import Quarter, fy_months, fy_of
 from portal.locality import LocalityClass, classify_postcode
+
+UNCATEGORISED = "Not categorised"  # as the spend pages say it
+T = TypeVar("T")
 
 # --- The officers' register -----------------------------------------------------------------
 
 
-def contracts_list() -> QuerySet[Contract]:
-    return Contract.objects.annotate(supplier_count=Count("suppliers")).order_by("reference")
+class LiveStatus:
+    """A contract's status worked out from its dates on a given day (never stored)."""
+
+    DRAFT = "Draft"
+    NOT_STARTED = "Not yet started"
+    LIVE = "Live"
+    ENDING = "Ending within 6 months"
+    ENDED_EARLY = "Ended early"
+    EXPIRED = "Expired"
+
+    ALL = (LIVE, ENDING, NOT_STARTED, EXPIRED, ENDED_EARLY, DRAFT)
+    PUBLIC = (LIVE, ENDING, NOT_STARTED, EXPIRED)  # a publication has no drafts or early ends
+
+
+ENDING_MONTHS = 6
+
+
+def _status_cases(today: date, *, published: bool) -> Case:
+    """Draft, then ended early, then by the end date: the first that applies."""
+    ending_by = _months_later(today, ENDING_MONTHS)
+    whens = []
+    if not published:
+        whens += [
+            When(status=Contract.Status.DRAFT, then=Value(LiveStatus.DRAFT)),
+            When(ended_on__isnull=False, then=Value(LiveStatus.ENDED_EARLY)),
+        ]
+    whens += [
+        When(end_date__lt=today, then=Value(LiveStatus.EXPIRED)),
+        When(start_date__gt=today, then=Value(LiveStatus.NOT_STARTED)),
+        When(end_date__lte=ending_by, then=Value(LiveStatus.ENDING)),
+    ]
+    # No end date recorded (Contracts Finder notices): live once started, as far as we know.
+    return Case(*whens, default=Value(LiveStatus.LIVE), output_field=CharField())
+
+
+def with_live_status(queryset: QuerySet[Any], today: date) -> QuerySet[Any]:
+    """``live_status`` on each contract (live or published), for showing and filtering."""
+    published = queryset.model is PublishedContract
+    return queryset.annotate(live_status=_status_cases(today, published=published))
+
+
+def contract_live_status(contract: Contract, today: date) -> str:
+    """One contract's status, as ``with_live_status`` works it out in SQL."""
+    if contract.status == Contract.Status.DRAFT:
+        return LiveStatus.DRAFT
+    if contract.ended_on is not None:
+        return LiveStatus.ENDED_EARLY
+    return published_live_status(contract, today)
+
+
+def published_live_status(contract: ContractFields, today: date) -> str:
+    """The status from the dates alone (a publication's end date already holds an early end)."""
+    if contract.end_date is not None and contract.end_date < today:
+        return LiveStatus.EXPIRED
+    if contract.start_date > today:
+        return LiveStatus.NOT_STARTED
+    if contract.end_date is not None and contract.end_date <= _months_later(today, ENDING_MONTHS):
+        return LiveStatus.ENDING
+    return LiveStatus.LIVE
+
+
+def contracts_list(today: date | None = None) -> QuerySet[Contract]:
+    """The register, soonest end date first (no end date last), with its live status."""
+    from django.db.models import F
+
+    queryset = Contract.objects.annotate(supplier_count=Count("suppliers"))
+    if today is not None:
+        queryset = with_live_status(queryset, today)
+    return queryset.order_by(F("end_date").asc(nulls_last=True), "reference")
 
 
 def contract_search(queryset: QuerySet[Contract], text: str) -> QuerySet[Contract]:
@@ -40,6 +132,32 @@ def contract_search(queryset: QuerySet[Contract], text: str) -> QuerySet[Contrac
         | Q(department__icontains=text)
         | Exists(supplier_match)
     )
+
+
+def ledger_supplier_search(text: str, limit: int = 20) -> list[Any]:
+    """The ledger's suppliers matching a name, supplier number or company number: the picker
+    for an awarded supplier, so that contract and ledger share one supplier."""
+    from spend.selectors_quality import supplier_search
+
+    return list(supplier_search(text, limit))
+
+
+def awarded_supplier_from_ledger(supplier_id: int) -> dict[str, Any] | None:
+    """An awarded supplier's fields filled from a ledger supplier (None if there is none)."""
+    from spend.models import Supplier
+
+    supplier = Supplier.objects.filter(pk=supplier_id).first()
+    if supplier is None:
+        return None
+    site = supplier.sites.exclude(postcode="").order_by("pk").first()
+    return {
+        "name": supplier.name,
+        "supplier_number": supplier.supplier_number,
+        "company_number": supplier.company_number,
+        "postcode": site.postcode if site else "",
+        "sme": supplier.is_sme,
+        "vcfs": supplier.is_vcfs,
+    }
 
 
 def contract_suppliers(contract: Contract) -> list[tuple[AwardedSupplier, LocalityClass]]:
@@ -252,19 +370,28 @@ def published_search(
 
 
 # --- Contract spend (from the spend ledger) -------------------------------------------------
+#
+# How a ledger payment belongs to a contract, strongest rule first:
+# 1. an officer linked it to the contract (``ContractPaymentLink``);
+# 2. its purchase order or contract reference column equals the contract's reference;
+# 3. it was paid to one of the contract's suppliers (by supplier number, or by company number
+#    once the ledger is enriched) between the contract's start and its end (or ended-early)
+#    date. A payment linked or referenced to another contract is not counted here.
+# ``payments_for_contract`` holds these rules; spend, the off-contract list and the payment
+# duties all read payments through it (or, for a whole year at once, through the same rules
+# in ``spend_without_contract``).
 
-
-@dataclass
-class ContractSpend:
-    spend_pence: int
-    value: Decimal
-    suppliers_matched: int
-
-    @property
-    def percent_of_value(self) -> int | None:
-        if not self.value:
-            return None
-        return whole_percent(self.spend_pence, int(self.value * 100))
+RULE_LINK = "Linked by an officer"
+RULE_REFERENCE = "Contract or purchase order reference on the payment"
+RULE_SUPPLIER = "Supplier and contract dates"
+RULES = (RULE_LINK, RULE_REFERENCE, RULE_SUPPLIER)
+# The projection's "current rate": average monthly spend over the last 12 whole months.
+RATE_MONTHS = 12
+RATE_MIN_MONTHS = 3  # fewer whole months of spend than this is too little to project from
+DAYS_PER_MONTH = Decimal("30.4375")  # 365.25 / 12
+PROJECT_DAYS_LIMIT = 36_525  # 100 years: beyond it there is no date worth showing
+# The Transparency Code's threshold for publishing a contract: the off-contract default.
+OFF_CONTRACT_THRESHOLD_PENCE = 5_000_00
 
 
 def _ledger_suppliers(numbers: set[str], companies: set[str]) -> QuerySet[Any]:
@@ -278,26 +405,286 @@ def _ledger_suppliers(numbers: set[str], companies: set[str]) -> QuerySet[Any]:
     return Supplier.objects.filter(Q(supplier_number__in=numbers) | Q(company_number__in=companies))
 
 
-def contract_spend(contract: Contract, *, today: date) -> ContractSpend:
-    """Spend to date with the contract's suppliers within its dates, against its value."""
-    from django.db.models import Sum
+def contract_ledger_suppliers(contract: Contract) -> QuerySet[Any]:
+    awarded = list(contract.suppliers.values_list("supplier_number", "company_number"))
+    return _ledger_suppliers({n for n, _ in awarded}, {c for _, c in awarded})
 
+
+def _spend_window_end(contract: Contract, today: date) -> date:
+    return min(d for d in (contract.effective_end, today) if d is not None)
+
+
+def payments_for_contract(contract: Contract, *, today: date) -> QuerySet[Any]:
+    """The spend payments made under ``contract`` up to ``today``, each annotated with
+    ``matched_by`` (one of ``RULES``): the one place the payment-to-contract rules live."""
     from spend.models import Payment
 
-    awarded = list(contract.suppliers.values_list("supplier_number", "company_number"))
-    suppliers = _ledger_suppliers({n for n, _ in awarded}, {c for _, c in awarded})
-    end = min(d for d in (contract.effective_end, today) if d is not None)
-    total = (
-        Payment.objects.spend()
-        .filter(
-            supplier__in=suppliers,
-            payment_date__gte=contract.start_date,
-            payment_date__lte=end,
-        )
-        .aggregate(total=Sum("amount_pence"))["total"]
-        or 0
+    linked_ids = list(
+        ContractPaymentLink.objects.filter(contract=contract).values_list("payment_id", flat=True)
     )
-    return ContractSpend(int(total), contract.awarded_value, suppliers.count())
+    supplier_ids = list(contract_ledger_suppliers(contract).values_list("pk", flat=True))
+    linked_elsewhere = ContractPaymentLink.objects.filter(payment_id=OuterRef("pk")).exclude(
+        contract=contract
+    )
+    other_references = Contract.objects.exclude(pk=contract.pk).values("reference")
+    by_supplier = (
+        Q(
+            supplier_id__in=supplier_ids,
+            payment_date__gte=contract.start_date,
+            payment_date__lte=_spend_window_end(contract, today),
+        )
+        & ~Q(order_reference__in=other_references)
+        & ~Exists(linked_elsewhere)
+    )
+    by_link = Q(pk__in=linked_ids)
+    by_reference = Q(order_reference=contract.reference) & ~Exists(linked_elsewhere)
+    return (
+        Payment.objects.spend()
+        .filter(by_link | by_reference | by_supplier)
+        .annotate(
+            matched_by=Case(
+                When(by_link, then=Value(RULE_LINK)),
+                When(order_reference=contract.reference, then=Value(RULE_REFERENCE)),
+                default=Value(RULE_SUPPLIER),
+                output_field=CharField(),
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RuleSpend:
+    rule: str
+    spend_pence: int
+    payments: int
+
+
+@dataclass(frozen=True)
+class PeriodSpend:
+    period: date | int  # first day of a month, or a financial year
+    spend_pence: int
+    cumulative_pence: int
+
+
+@dataclass(frozen=True)
+class Projection:
+    """When the awarded value will be reached at the current rate, and what that means."""
+
+    rate_pence: Decimal | None  # average monthly spend over the rate window
+    rate_from: date | None  # first and last month of the window
+    rate_to: date | None
+    rate_months: int
+    reached_on: date | None  # None: already passed, no rate, or nothing left to spend
+    spend_at_end_pence: int | None  # spend to date plus the rate to the end date
+    warning: str
+    note: str
+
+
+@dataclass
+class ContractSpend:
+    spend_pence: int
+    value: Decimal
+    suppliers_matched: int
+    rules: list[RuleSpend] = field(default_factory=list)
+    months: list[PeriodSpend] = field(default_factory=list)
+    years: list[PeriodSpend] = field(default_factory=list)
+    projection: Projection | None = None
+
+    @property
+    def value_pence(self) -> int:
+        return int(self.value * 100)
+
+    @property
+    def percent_of_value(self) -> int | None:
+        if not self.value:
+            return None
+        return whole_percent(self.spend_pence, self.value_pence)
+
+    @property
+    def remaining_pence(self) -> int:
+        return self.value_pence - self.spend_pence
+
+    @property
+    def rules_matched(self) -> list[str]:
+        return [r.rule for r in self.rules if r.payments]
+
+
+def _first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _project(
+    contract: Contract, spend_pence: int, by_month: dict[date, int], today: date
+) -> Projection:
+    value_pence = int(contract.awarded_value * 100)
+    end = contract.effective_end
+    window_to = _months_later(_first_of_month(today), -1)  # the last whole month
+    window_from = max(
+        _months_later(window_to, -(RATE_MONTHS - 1)), _first_of_month(contract.start_date)
+    )
+    if end is not None:
+        window_to = min(window_to, _first_of_month(end))
+    months = 0
+    if window_from <= window_to:
+        months = (window_to.year - window_from.year) * 12 + window_to.month - window_from.month + 1
+    passed = value_pence > 0 and spend_pence > value_pence
+    warning = ""
+    if passed:
+        over = Decimal(spend_pence - value_pence) / 100
+        warning = (
+            f"Spend has passed the awarded value by £{over:,.2f}: "
+            "a contract change is likely to be needed."
+        )
+    if months < RATE_MIN_MONTHS:
+        note = (
+            f"Fewer than {RATE_MIN_MONTHS} whole months of the contract have passed, "
+            "too few to project from."
+        )
+        return Projection(None, None, None, months, None, None, warning, note)
+    rate_total = sum(p for m, p in by_month.items() if window_from <= m <= window_to)
+    rate = Decimal(rate_total) / months
+    reached_on = spend_at_end = None
+    note = ""
+    if end is not None and end < today:
+        note = "The contract has ended: nothing to project."
+    elif value_pence <= 0:
+        note = "The awarded value is nil: there is nothing to project against."
+    elif rate <= 0:
+        note = "No spend at the current rate: the awarded value will not be reached."
+    elif not passed:
+        days = (Decimal(value_pence - spend_pence) / rate * DAYS_PER_MONTH).to_integral_value(
+            ROUND_CEILING
+        )
+        if days > PROJECT_DAYS_LIMIT:
+            note = "At the current rate the awarded value would not be reached for 100 years."
+        else:
+            reached_on = today + timedelta(days=int(days))
+        if reached_on is not None and end is not None and reached_on <= end and not warning:
+            warning = (
+                f"At the current rate spend will reach the awarded value on "
+                f"{reached_on:%-d %B %Y}, before the contract ends on {end:%-d %B %Y}: "
+                "a contract change is likely to be needed."
+            )
+    if end is None:
+        note = note or "The end date is not recorded, so spend to the end cannot be projected."
+    elif end >= today and rate > 0:
+        months_left = Decimal((end - today).days) / DAYS_PER_MONTH
+        spend_at_end = spend_pence + int((rate * months_left).to_integral_value(ROUND_HALF_UP))
+    return Projection(rate, window_from, window_to, months, reached_on, spend_at_end, warning, note)
+
+
+def contract_spend(contract: Contract, *, today: date) -> ContractSpend:
+    """Spend to date under the contract against its value: by rule, month and financial
+    year, with the projection at the current rate."""
+    return _cached_by_rules(
+        f"contract:{contract.pk}:{today}", lambda: _contract_spend(contract, today)
+    )
+
+
+def _contract_spend(contract: Contract, today: date) -> ContractSpend:
+    with _without_jit():
+        rows = list(
+            payments_for_contract(contract, today=today)
+            .annotate(month=TruncMonth("payment_date"))
+            .values("month", "matched_by")
+            .annotate(total=Sum("amount_pence"), count=Count("id"))
+            .order_by("month")
+        )
+    by_month: dict[date, int] = defaultdict(int)
+    by_rule: dict[str, list[int]] = {rule: [0, 0] for rule in RULES}
+    for row in rows:
+        by_month[row["month"]] += int(row["total"])
+        by_rule[row["matched_by"]][0] += int(row["total"])
+        by_rule[row["matched_by"]][1] += int(row["count"])
+    total = sum(by_month.values())
+    months, years, running = [], [], 0
+    by_year: dict[int, int] = defaultdict(int)
+    for month in sorted(by_month):
+        running += by_month[month]
+        months.append(PeriodSpend(month, by_month[month], running))
+        by_year[fy_of(month)] += by_month[month]
+    running = 0
+    for year in sorted(by_year):
+        running += by_year[year]
+        years.append(PeriodSpend(year, by_year[year], running))
+    return ContractSpend(
+        spend_pence=total,
+        value=contract.awarded_value,
+        suppliers_matched=contract_ledger_suppliers(contract).count(),
+        rules=[RuleSpend(rule, *by_rule[rule]) for rule in RULES],
+        months=months,
+        years=years,
+        projection=_project(contract, total, by_month, today),
+    )
+
+
+# ``payments_for_contract``'s rules for many contracts at once (the register export): a
+# payment linked to a contract counts there; else one carrying a contract's reference counts
+# there; else it counts for each contract of its supplier whose dates it falls in.
+_SPEND_TO_DATE_SQL = """
+WITH c AS (
+    SELECT id, reference, start_date,
+           least(coalesce(ended_on, end_date), %(today)s::date) AS until
+    FROM contracts_contract WHERE id = ANY(%(ids)s)
+),
+sup AS (
+    SELECT a.contract_id, s.id AS supplier_id
+    FROM contracts_awardedsupplier a JOIN spend_supplier s ON s.supplier_number = a.supplier_number
+    WHERE a.supplier_number <> '' AND a.contract_id = ANY(%(ids)s)
+    UNION
+    SELECT a.contract_id, s.id
+    FROM contracts_awardedsupplier a JOIN spend_supplier s ON s.company_number = a.company_number
+    WHERE a.company_number <> '' AND a.contract_id = ANY(%(ids)s)
+),
+linked AS (
+    SELECT l.contract_id, sum(p.amount_pence) AS total
+    FROM contracts_contractpaymentlink l JOIN spend_payment p ON p.id = l.payment_id
+    WHERE p.is_spend AND l.contract_id = ANY(%(ids)s)
+    GROUP BY 1
+),
+referenced AS (
+    SELECT c.id AS contract_id, sum(p.amount_pence) AS total
+    FROM c JOIN spend_payment p ON p.order_reference = c.reference
+    WHERE p.is_spend
+      AND NOT EXISTS (SELECT 1 FROM contracts_contractpaymentlink l WHERE l.payment_id = p.id)
+    GROUP BY 1
+),
+dated AS (
+    SELECT c.id AS contract_id, sum(p.amount_pence) AS total
+    FROM c JOIN sup ON sup.contract_id = c.id
+    JOIN spend_payment p ON p.supplier_id = sup.supplier_id
+         AND p.payment_date >= c.start_date AND p.payment_date <= c.until
+    WHERE p.is_spend
+      AND NOT EXISTS (SELECT 1 FROM contracts_contractpaymentlink l WHERE l.payment_id = p.id)
+      AND NOT EXISTS (SELECT 1 FROM contracts_contract o WHERE o.reference = p.order_reference)
+    GROUP BY 1
+)
+SELECT c.id, (coalesce(l.total, 0) + coalesce(r.total, 0) + coalesce(d.total, 0))::bigint
+FROM c
+LEFT JOIN linked l ON l.contract_id = c.id
+LEFT JOIN referenced r ON r.contract_id = c.id
+LEFT JOIN dated d ON d.contract_id = c.id
+"""
+
+
+def contracts_spend_to_date(contract_ids: list[int], *, today: date) -> dict[int, int]:
+    """Spend to date in pence for each contract, by ``payments_for_contract``'s rules."""
+    from django.db import connection
+
+    if not contract_ids:
+        return {}
+    with _without_jit(), connection.cursor() as cursor:
+        cursor.execute(_SPEND_TO_DATE_SQL, {"ids": list(contract_ids), "today": today})
+        return {int(i): int(t) for i, t in cursor.fetchall()}
+
+
+def contract_payment_links(contract: Contract) -> QuerySet[ContractPaymentLink]:
+    """The payments officers linked to the contract (links to withdrawn payments drop out)."""
+    return (
+        ContractPaymentLink.objects.filter(contract=contract)
+        .select_related("payment__supplier", "linked_by")
+        .order_by("payment__payment_date", "payment_id")
+    )
 
 
 def live_contracts(today: date) -> QuerySet[Contract]:
@@ -306,29 +693,294 @@ def live_contracts(today: date) -> QuerySet[Contract]:
     ).exclude(Q(ended_on__lt=today) | Q(ended_on__isnull=True, end_date__lt=today))
 
 
-def spend_without_contract(
-    *, threshold_pence: int, start: date, end: date, today: date
-) -> list[tuple[Any, int]]:
-    """Ledger suppliers paid at least ``threshold_pence`` between ``start`` and ``end`` with no
-    live contract (matched by supplier number or company number), biggest first."""
-    from django.db.models import Sum
+# --- Spend with no contract behind it -------------------------------------------------------
 
-    from spend.models import Payment
 
-    awarded = AwardedSupplier.objects.filter(contract__in=live_contracts(today))
-    numbers = set(awarded.values_list("supplier_number", flat=True)) - {""}
-    companies = set(awarded.values_list("company_number", flat=True)) - {""}
-    rows = (
-        Payment.objects.spend()
-        .filter(payment_date__gte=start, payment_date__lte=end)
-        .exclude(supplier__supplier_number__in=numbers)
-        .exclude(Q(supplier__company_number__in=companies) & ~Q(supplier__company_number=""))
-        .values("supplier")
-        .annotate(total=Sum("amount_pence"))
-        .filter(total__gte=threshold_pence)
-        .order_by("-total")
+@dataclass(frozen=True)
+class OffContractCategory:
+    category_id: int | None
+    name: str
+    spend_pence: int
+
+
+@dataclass(frozen=True)
+class OffContractSupplier:
+    supplier: Any  # spend.models.Supplier
+    spend_pence: int
+    categories: list[OffContractCategory]  # biggest first
+
+    @property
+    def main_category(self) -> str:
+        return self.categories[0].name if self.categories else ""
+
+
+@dataclass(frozen=True)
+class OffContractSpend:
+    fy: int
+    threshold_pence: int
+    category: int | None  # the category filter, or None for all
+    suppliers: list[OffContractSupplier]
+    by_category: list[OffContractCategory]
+
+    @property
+    def total_pence(self) -> int:
+        return sum(s.spend_pence for s in self.suppliers)
+
+
+# Registered contracts' (ledger supplier, start, effective end): what rule 3 covers.
+_COVER_SQL = """
+SELECT s.id AS supplier_id, c.start_date, coalesce(c.ended_on, c.end_date) AS end_date
+FROM contracts_awardedsupplier a
+JOIN contracts_contract c ON c.id = a.contract_id
+JOIN spend_supplier s ON s.supplier_number = a.supplier_number
+WHERE c.status = 'registered' AND a.supplier_number <> ''
+UNION
+SELECT s.id, c.start_date, coalesce(c.ended_on, c.end_date)
+FROM contracts_awardedsupplier a
+JOIN contracts_contract c ON c.id = a.contract_id
+JOIN spend_supplier s ON s.company_number = a.company_number
+WHERE c.status = 'registered' AND a.company_number <> ''
+"""
+
+# Off-contract spend for one year in one statement. The year's summary by supplier, month
+# and category; each month wholly inside one contract's dates is covered, a month no
+# contract's dates touch is off-contract from the summary (less its payments covered by a
+# link or a reference), and a month partly covered is settled payment by payment.
+# Only the suppliers reaching the threshold come back, by category.
+_OFF_CONTRACT_SQL = f"""
+WITH cover AS MATERIALIZED ({_COVER_SQL}),
+covered_suppliers AS MATERIALIZED (SELECT DISTINCT supplier_id FROM cover),
+refs AS MATERIALIZED (
+    SELECT reference FROM contracts_contract WHERE status = 'registered'
+),
+links AS MATERIALIZED (
+    SELECT l.payment_id FROM contracts_contractpaymentlink l
+    JOIN contracts_contract c ON c.id = l.contract_id WHERE c.status = 'registered'
+),
+special AS MATERIALIZED (
+    -- Payments a link or a reference covers. The partial index finds the referenced ones.
+    SELECT p.id, p.supplier_id, p.category_id, p.payment_date, p.amount_pence
+    FROM spend_payment p JOIN refs ON refs.reference = p.order_reference
+    WHERE p.order_reference <> '' AND p.financial_year = %(fy)s AND p.is_spend
+      AND (%(cat)s::bigint IS NULL OR p.category_id = %(cat)s)
+    UNION
+    SELECT p.id, p.supplier_id, p.category_id, p.payment_date, p.amount_pence
+    FROM spend_payment p JOIN links ON links.payment_id = p.id
+    WHERE p.financial_year = %(fy)s AND p.is_spend
+      AND (%(cat)s::bigint IS NULL OR p.category_id = %(cat)s)
+),
+plain AS MATERIALIZED (
+    -- Suppliers no registered contract names: the whole year is off-contract (less special).
+    SELECT s.supplier_id, s.category_id, sum(s.total_pence)::bigint AS total
+    FROM spend_spendsummary s
+    WHERE s.financial_year = %(fy)s AND (%(cat)s::bigint IS NULL OR s.category_id = %(cat)s)
+      AND NOT EXISTS (SELECT 1 FROM covered_suppliers c WHERE c.supplier_id = s.supplier_id)
+    GROUP BY 1, 2
+),
+plain_kept AS (
+    SELECT supplier_id, category_id, total FROM plain
+    WHERE supplier_id IN (
+        SELECT supplier_id FROM plain GROUP BY 1 HAVING sum(total) >= %(threshold)s
+        UNION SELECT supplier_id FROM special)
+),
+months AS (
+    SELECT s.supplier_id, s.month,
+           (s.month + interval '1 month' - interval '1 day')::date AS month_end,
+           s.category_id, sum(s.total_pence)::bigint AS total
+    FROM spend_spendsummary s JOIN covered_suppliers c ON c.supplier_id = s.supplier_id
+    WHERE s.financial_year = %(fy)s AND (%(cat)s::bigint IS NULL OR s.category_id = %(cat)s)
+    GROUP BY s.supplier_id, s.month, s.category_id
+),
+classed AS MATERIALIZED (
+    SELECT m.supplier_id, m.month, m.category_id, m.total,
+           bool_or(c.start_date <= m.month
+                   AND (c.end_date IS NULL OR c.end_date >= m.month_end)) AS whole,
+           bool_or(c.start_date <= m.month_end
+                   AND (c.end_date IS NULL OR c.end_date >= m.month)) AS touched
+    FROM months m JOIN cover c ON c.supplier_id = m.supplier_id
+    GROUP BY m.supplier_id, m.month, m.month_end, m.category_id, m.total
+),
+untouched AS (
+    SELECT supplier_id, category_id, sum(total)::bigint AS total
+    FROM classed WHERE NOT touched GROUP BY 1, 2
+),
+partial_months AS (
+    SELECT DISTINCT supplier_id, month FROM classed WHERE touched AND NOT whole
+),
+partial_spend AS (
+    SELECT p.supplier_id, p.category_id, sum(p.amount_pence)::bigint AS total
+    FROM partial_months pm
+    JOIN spend_payment p ON p.supplier_id = pm.supplier_id AND p.payment_date >= pm.month
+         AND p.payment_date < (pm.month + interval '1 month')::date
+    WHERE p.is_spend AND (%(cat)s::bigint IS NULL OR p.category_id = %(cat)s)
+      AND NOT EXISTS (
+          SELECT 1 FROM cover c WHERE c.supplier_id = p.supplier_id
+             AND c.start_date <= p.payment_date
+             AND (c.end_date IS NULL OR c.end_date >= p.payment_date))
+      AND NOT EXISTS (SELECT 1 FROM refs WHERE refs.reference = p.order_reference)
+      AND NOT EXISTS (SELECT 1 FROM links WHERE links.payment_id = p.id)
+    GROUP BY 1, 2
+),
+special_untouched AS (
+    -- Counted above from the summary (no contract's dates touch its month): take it off.
+    SELECT s.supplier_id, s.category_id, -sum(s.amount_pence)::bigint AS total
+    FROM special s
+    WHERE NOT EXISTS (
+          SELECT 1 FROM cover c WHERE c.supplier_id = s.supplier_id
+             AND c.start_date <= (date_trunc('month', s.payment_date) + interval '1 month'
+                                  - interval '1 day')::date
+             AND (c.end_date IS NULL OR c.end_date >= date_trunc('month', s.payment_date)::date))
+    GROUP BY 1, 2
+),
+spend AS (
+    SELECT supplier_id, category_id, sum(total)::bigint AS total
+    FROM (SELECT * FROM plain_kept UNION ALL SELECT * FROM untouched
+          UNION ALL SELECT * FROM partial_spend UNION ALL SELECT * FROM special_untouched) parts
+    GROUP BY 1, 2
+),
+kept AS (
+    SELECT supplier_id FROM spend GROUP BY 1 HAVING sum(total) >= %(threshold)s
+)
+SELECT supplier_id, category_id, total FROM spend JOIN kept USING (supplier_id)
+"""  # noqa: S608  (constants of this module only)
+
+
+def _registered_references() -> QuerySet[Any]:
+    return Contract.objects.filter(status=Contract.Status.REGISTERED).values("reference")
+
+
+def _linked_to_registered() -> QuerySet[ContractPaymentLink]:
+    return ContractPaymentLink.objects.filter(contract__status=Contract.Status.REGISTERED)
+
+
+# Everything the payment-to-contract rules read besides the payments: contracts' references,
+# statuses and dates, awarded suppliers' numbers, officers' links, and the ledger suppliers'
+# company numbers (Companies House enrichment sets them; a merge removes a supplier, and
+# changes the summary too). An order-free checksum of each.
+_RULES_VERSION_SQL = """
+SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', id, reference, status,
+            start_date, end_date, ended_on, awarded_value))::bigint), 0)
+        FROM contracts_contract)
+    || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', contract_id,
+            supplier_number, company_number))::bigint), 0) FROM contracts_awardedsupplier)
+    || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', payment_id,
+            contract_id))::bigint), 0) FROM contracts_contractpaymentlink)
+    || '/' || (SELECT count(*) FROM spend_supplier)
+    || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', id,
+            supplier_number, company_number))::bigint), 0)
+        FROM spend_supplier WHERE company_number <> '')
+"""
+CACHE_SECONDS = 60 * 60
+
+
+def _cached_by_rules(name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, cached until the ledger's summary (its version changes whenever an
+    import or a withdrawal changes it) or anything else the rules read changes."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    from spend.selectors import summary_version
+
+    with connection.cursor() as cursor:
+        cursor.execute(_RULES_VERSION_SQL)
+        rules = cursor.fetchone()[0]
+    key = (
+        "contract-spend:"
+        + hashlib.sha256(f"{summary_version()}:{rules}:{name}".encode()).hexdigest()
     )
-    from spend.models import Supplier
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return cast(T, value)
 
-    names = Supplier.objects.in_bulk([r["supplier"] for r in rows])
-    return [(names[r["supplier"]], int(r["total"])) for r in rows]
+
+@contextmanager
+def _without_jit() -> Iterator[None]:
+    """PostgreSQL's JIT compiles a large-looking plan for ~100 ms; these reads are short
+    (index lookups, a summary scan), so it only adds time. Off for the block."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def spend_without_contract(
+    *, fy: int, threshold_pence: int = OFF_CONTRACT_THRESHOLD_PENCE, category: int | None = None
+) -> OffContractSpend:
+    """Suppliers whose spend in financial year ``fy`` (in ``category``, if given) that no
+    registered contract covers adds up to at least ``threshold_pence``, biggest first.
+
+    A payment is covered by the rules of ``payments_for_contract``: linked to a registered
+    contract, carrying a registered contract's reference, or paid to a registered contract's
+    supplier within its dates (``off_contract_payments`` gives the same payments one by one).
+    Read from the spend summary month by month; a month only partly inside a contract's dates
+    is settled from its payments."""
+    return _cached_by_rules(
+        f"off:{fy}:{threshold_pence}:{category}",
+        lambda: _spend_without_contract(fy, threshold_pence, category),
+    )
+
+
+def _spend_without_contract(
+    fy: int, threshold_pence: int, category: int | None
+) -> OffContractSpend:
+    from django.db import connection
+
+    from spend.models import Category, Supplier
+
+    with _without_jit(), connection.cursor() as cursor:
+        cursor.execute(_OFF_CONTRACT_SQL, {"fy": fy, "threshold": threshold_pence, "cat": category})
+        rows = cursor.fetchall()
+    totals: dict[int, dict[int | None, int]] = defaultdict(dict)
+    for supplier_id, category_id, total in rows:
+        totals[supplier_id][category_id] = int(total)
+    names = dict(Category.objects.values_list("id", "name"))
+    suppliers = Supplier.objects.in_bulk(list(totals))
+
+    def categories(by_category: dict[int | None, int]) -> list[OffContractCategory]:
+        listed = [
+            OffContractCategory(cid, names.get(cid, UNCATEGORISED) if cid else UNCATEGORISED, p)
+            for cid, p in by_category.items()
+            if p
+        ]
+        return sorted(listed, key=lambda c: (-c.spend_pence, c.name))
+
+    listed = sorted(
+        (
+            OffContractSupplier(suppliers[s], sum(by.values()), categories(by))
+            for s, by in totals.items()
+        ),
+        key=lambda r: (-r.spend_pence, r.supplier.name, r.supplier.pk),
+    )
+    by_category: dict[int | None, int] = defaultdict(int)
+    for row in listed:
+        for c in row.categories:
+            by_category[c.category_id] += c.spend_pence
+    return OffContractSpend(fy, threshold_pence, category, listed, categories(by_category))
+
+
+PaymentsT = TypeVar("PaymentsT", bound=QuerySet[Any])
+
+
+def off_contract_payments(payments: PaymentsT) -> PaymentsT:
+    """``payments`` less those any registered contract covers (the drill-down behind a
+    ``spend_without_contract`` figure: the same rules, payment by payment)."""
+    from django.db.models.functions import Coalesce
+
+    covering = (
+        AwardedSupplier.objects.filter(contract__status=Contract.Status.REGISTERED)
+        .annotate(effective_end=Coalesce("contract__ended_on", "contract__end_date"))
+        .filter(contract__start_date__lte=OuterRef("payment_date"))
+        .filter(Q(effective_end__isnull=True) | Q(effective_end__gte=OuterRef("payment_date")))
+        .filter(
+            (Q(supplier_number=OuterRef("supplier__supplier_number")) & ~Q(supplier_number=""))
+            | (Q(company_number=OuterRef("supplier__company_number")) & ~Q(company_number=""))
+        )
+    )
+    return (
+        payments.exclude(order_reference__in=_registered_references())
+        .exclude(pk__in=_linked_to_registered().values("payment_id"))
+        .exclude(Exists(covering))
+    )

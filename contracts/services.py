@@ -27,6 +27,7 @@ from contracts.layout import LayoutError, ParsedRow
 from contracts.models import (
     AwardedSupplier,
     Contract,
+    ContractPaymentLink,
     Publication,
     PublishedContract,
     PublishedSupplier,
@@ -193,6 +194,52 @@ def supplier_remove(*, supplier: AwardedSupplier, user: User | None) -> None:
     if supplier.contract.suppliers.count() <= 1:
         raise ValidationError("A contract keeps at least one supplier; end the contract instead.")
     supplier.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Payments an officer links to a contract (the strongest rule of
+# ``selectors.payments_for_contract``)
+
+
+@transaction.atomic
+def payment_link(
+    *, contract: Contract, payment: Any, reason: str, user: User | None
+) -> ContractPaymentLink:
+    """Link one ledger payment to ``contract``; a payment linked elsewhere moves here."""
+    link, _ = ContractPaymentLink.objects.update_or_create(
+        payment_id=payment.pk,
+        defaults={"contract": contract, "reason": reason.strip()[:300], "linked_by": user},
+    )
+    return link
+
+
+def payments_link_by_invoice(
+    *, contract: Contract, invoice_number: str, reason: str, user: User | None
+) -> int:
+    """Link every spend payment of an invoice number to ``contract``; how many were linked.
+
+    Refuses (``ValidationError``) when the ledger has no such invoice, so nothing is linked
+    by a mistyped number."""
+    from spend.models import Payment
+
+    invoice_number = invoice_number.strip()
+    payments = list(Payment.objects.spend().filter(invoice_number=invoice_number))
+    if not payments:
+        raise ValidationError(
+            {
+                "invoice_number": f"The ledger has no payment with invoice number "
+                f"{invoice_number!r}. Check the number on the payments page and try again."
+            }
+        )
+    with transaction.atomic():
+        for payment in payments:
+            payment_link(contract=contract, payment=payment, reason=reason, user=user)
+    return len(payments)
+
+
+@transaction.atomic
+def payment_unlink(*, link: ContractPaymentLink, user: User | None) -> None:
+    link.delete()
 
 
 # ---------------------------------------------------------------------------------------------

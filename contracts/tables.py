@@ -1,11 +1,18 @@
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from contracts.quarters import Quarter
+from portal.formatting import pounds as pounds_whole
+from spend.tables import MoneyColumn as PenceColumn
+from spend.tables import payments_url
+
+NOT_RECORDED = "Not recorded"
 
 NUMERIC = {
     "th": {"class": "govuk-table__header--numeric"},
@@ -40,26 +47,57 @@ class DateColumn(tables.DateColumn):
 
 
 class ContractTable(tables.Table):
+    """The officers' register: status from dates, soonest end first. The export adds each
+    contract's spend to date from the ledger and the share of its value used."""
+
     caption = "Contracts"
     reference = tables.Column(linkify=True, attrs={"td": {"class": "portal-nowrap"}})
     title = tables.Column()
     department = tables.Column()
     supplier_count = tables.Column(verbose_name="Suppliers", attrs=NUMERIC)
     award_date = DateColumn()
-    end_date = DateColumn()
+    end_date = DateColumn(default=NOT_RECORDED)
     awarded_value = MoneyColumn(verbose_name="Value")
-    status = tables.Column()
+    live_status = tables.Column(verbose_name="Status")
+    spend_to_date = tables.Column(
+        verbose_name="Spend to date", empty_values=(), visible=False, orderable=False
+    )
+    share_used = tables.Column(
+        verbose_name="Share of value used (%)", empty_values=(), visible=False, orderable=False
+    )
 
     class Meta:
         template_name = "portal/tables/govuk_table.html"
         per_page = 50
-        order_by = ("reference",)
+        order_by = ("end_date", "reference")
         empty_text = "No contracts match."
 
-    def render_status(self, record: Any) -> str:
+    def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self._spend: dict[int, int] | None = None
+
+    def render_live_status(self, record: Any, value: str) -> str:
         if record.ended_on:
-            return f"Ended {record.ended_on:%-d %b %Y}"
-        return str(record.get_status_display())
+            return f"{value} on {record.ended_on:%-d %b %Y}"
+        return value
+
+    def _spend_of(self, record: Any) -> int:
+        if self._spend is None:
+            from contracts.selectors import contracts_spend_to_date
+
+            ids = [row.pk for row in self.data]
+            self._spend = contracts_spend_to_date(ids, today=self.today or timezone.localdate())
+        return self._spend.get(record.pk, 0)
+
+    def value_spend_to_date(self, record: Any) -> str:
+        return str((Decimal(self._spend_of(record)) / 100).quantize(Decimal("0.01")))
+
+    def value_share_used(self, record: Any) -> str:
+        from contracts.selectors import whole_percent
+
+        share = whole_percent(self._spend_of(record), int(record.awarded_value * 100))
+        return "" if share is None else str(share)
 
 
 class ForwardPlanTable(tables.Table):
@@ -114,13 +152,14 @@ class PublicRegisterTable(tables.Table):
     department = tables.Column()
     supplier_names = tables.Column(verbose_name="Suppliers", orderable=False)
     start_date = DateColumn(verbose_name="Start")
-    end_date = DateColumn(verbose_name="End")
+    end_date = DateColumn(verbose_name="End", default=NOT_RECORDED)
     awarded_value = MoneyColumn(verbose_name="Value")
+    live_status = tables.Column(verbose_name="Status")
 
     class Meta:
         template_name = "portal/tables/govuk_table.html"
         per_page = 25
-        order_by = ("reference",)
+        order_by = ("end_date", "reference")
         empty_text = "No published contracts match."
 
     def render_reference(self, record: Any, value: str) -> str:
@@ -135,3 +174,63 @@ class PublicRegisterTable(tables.Table):
         if len(names) > 5:
             return f"{'; '.join(names[:5])} and {len(names) - 5} more"
         return value
+
+
+class OffContractTable(tables.Table):
+    """Suppliers paid at least the threshold in a year with no contract behind the payments."""
+
+    supplier = tables.Column(verbose_name="Supplier", orderable=False)
+    supplier_number = tables.Column(verbose_name="Supplier number", orderable=False)
+    company_number = tables.Column(verbose_name="Company number", orderable=False)
+    main_category = tables.Column(verbose_name="Main category", orderable=False)
+    spend_pence = PenceColumn(verbose_name="Spend with no contract", orderable=False)
+    action = tables.Column(
+        verbose_name="Action", empty_values=(), orderable=False, exclude_from_export=True
+    )
+
+    class Meta:
+        template_name = "portal/tables/govuk_table.html"
+        empty_text = "No supplier was paid this much with no contract behind the payments."
+
+    def __init__(self, *args: Any, can_create: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_create:
+            self.columns.hide("action")
+
+    def render_supplier(self, record: Any, value: str) -> str:
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("spend:supplier", args=[record["supplier_id"]]),
+            value,
+        )
+
+    def render_spend_pence(self, record: Any, value: int) -> str:
+        # The drill-down: the payments page, filtered to this figure's payments.
+        url = payments_url(
+            fy=record["fy"],
+            supplier=record["supplier_id"],
+            category=record["category"],
+            off_contract="true",
+        )
+        return format_html('<a class="govuk-link" href="{}">{}</a>', url, pounds_whole(value))
+
+    def value_spend_pence(self, value: int) -> Decimal:
+        return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+    def render_action(self, record: Any) -> str:
+        return format_html(
+            '<a class="govuk-link" href="{}?ledger_supplier={}">Create a contract'
+            '<span class="govuk-visually-hidden"> for {}</span></a>',
+            reverse("contracts:create"),
+            record["supplier_id"],
+            record["supplier"],
+        )
+
+
+class OffContractCategoryTable(tables.Table):
+    category = tables.Column(verbose_name="Category", orderable=False)
+    spend_pence = PenceColumn(verbose_name="Spend with no contract", orderable=False)
+
+    class Meta:
+        template_name = "portal/tables/govuk_table.html"
+        empty_text = "None."

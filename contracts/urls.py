@@ -11,10 +11,17 @@ urlpatterns = [
     path("import/", views.register_import, name="import"),
     path("awards/", views.AwardMonitoringView.as_view(), name="awards"),
     path("forward-plan/", views.ForwardPlanView.as_view(), name="forward-plan"),
+    path("off-contract/", views.OffContractView.as_view(), name="off-contract"),
     path("publications/", views.publications, name="publications"),
     path("<int:pk>/", views.contract_detail, name="detail"),
     path("<int:pk>/edit/", views.contract_edit, name="edit"),
     path("<int:pk>/end/", views.contract_end, name="end"),
+    path("<int:pk>/payments/link/", views.payment_link, name="payment-link"),
+    path(
+        "<int:pk>/payments/links/<int:link_pk>/remove/",
+        views.payment_unlink,
+        name="payment-unlink",
+    ),
     path("<int:pk>/suppliers/new/", views.supplier_edit, name="supplier-add"),
     path("<int:pk>/suppliers/<int:supplier_pk>/", views.supplier_edit, name="supplier-edit"),
     path(

@@ -1,5 +1,6 @@
 """Officers' contract register pages, award monitoring, forward plan and publications."""
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -13,21 +14,43 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from contracts import publishing, selectors, services
 from contracts.exports import SafeExportMixin
 from contracts.filters import ContractFilter
-from contracts.forms import ContractEndForm, ContractForm, ImportForm, PublishForm, SupplierForm
-from contracts.models import AwardedSupplier, Contract, Publication
+from contracts.forms import (
+    ContractEndForm,
+    ContractForm,
+    ImportForm,
+    LedgerSupplierFindForm,
+    OffContractForm,
+    PaymentLinkForm,
+    PublishForm,
+    SupplierForm,
+)
+from contracts.models import AwardedSupplier, Contract, ContractPaymentLink, Publication
 from contracts.quarters import fy_label, fy_of
-from contracts.tables import AwardMonitoringTable, ContractTable, ForwardPlanTable
+from contracts.tables import (
+    AwardMonitoringTable,
+    ContractTable,
+    ForwardPlanTable,
+    OffContractCategoryTable,
+    OffContractTable,
+)
+from portal.formatting import pounds
+from portal.models import User
 from portal.roles import READERS, STAFF, RoleRequiredMixin, has_role, role_required
 from portal.services import job_start
+from spend.tables import payments_url
 
 
 def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     return [("Home", reverse("portal:home")), ("Contracts", reverse("contracts:list")), *items]
+
+
+def _user(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
 
 
 def _form_errors(form: BaseForm, problem: ValidationError) -> None:
@@ -46,7 +69,10 @@ class ContractListView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Fil
     export_name = "contracts"
 
     def get_queryset(self) -> QuerySet[Contract]:
-        return selectors.contracts_list()
+        return selectors.contracts_list(timezone.localdate())
+
+    def get_table_kwargs(self) -> dict[str, Any]:
+        return {"today": timezone.localdate()}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -68,10 +94,32 @@ def register_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _ledger_picker(request: HttpRequest) -> dict[str, Any]:
+    """The awarded-supplier picker: a search of the ledger's suppliers (GET), their radios,
+    and the chosen one's fields as the supplier form's starting values. Plain forms, so it
+    works without JavaScript; the fields stay editable for a supplier not yet paid."""
+    find_form = LedgerSupplierFindForm(request.GET or None)
+    text = find_form.cleaned_data["find"] if find_form.is_valid() else ""
+    chosen: dict[str, Any] | None = None
+    try:
+        chosen_id = int(request.GET.get("ledger_supplier", ""))
+    except ValueError:
+        chosen_id = None
+    if chosen_id is not None:
+        chosen = selectors.awarded_supplier_from_ledger(chosen_id)
+    return {
+        "find_form": find_form,
+        "find_text": text,
+        "found": selectors.ledger_supplier_search(text) if text else [],
+        "chosen": chosen,
+    }
+
+
 @role_required(*STAFF)
 def contract_create(request: HttpRequest) -> HttpResponse:
+    picker = _ledger_picker(request)
     form = ContractForm(request.POST or None)
-    supplier_form = SupplierForm(request.POST or None)
+    supplier_form = SupplierForm(request.POST or None, initial=picker["chosen"])
     if request.method == "POST" and form.is_valid() and supplier_form.is_valid():
         data = dict(form.cleaned_data)
         reference = data.pop("reference")
@@ -94,6 +142,7 @@ def contract_create(request: HttpRequest) -> HttpResponse:
         request,
         "contracts/form.html",
         {
+            **picker,
             "form": form,
             "supplier_form": supplier_form,
             "heading": "Add a contract",
@@ -106,11 +155,18 @@ def contract_create(request: HttpRequest) -> HttpResponse:
 @role_required(*READERS)
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_object_or_404(Contract, pk=pk)
+    today = timezone.localdate()
     return render(
         request,
         "contracts/detail.html",
         {
             "contract": contract,
+            "live_status": selectors.contract_live_status(contract, today),
+            "spend": selectors.contract_spend(contract, today=today),
+            "links": selectors.contract_payment_links(contract),
+            "link_form": PaymentLinkForm(),
+            "payments_url": payments_url(contract=contract.pk),
+            "today": today,
             "suppliers": selectors.contract_suppliers(contract),
             "can_edit": has_role(request.user, *STAFF),
             "breadcrumbs": _crumbs((contract.reference, None)),
@@ -187,7 +243,8 @@ def supplier_edit(request: HttpRequest, pk: int, supplier_pk: int | None = None)
         if supplier_pk
         else None
     )
-    form = SupplierForm(request.POST or None, instance=supplier)
+    picker = _ledger_picker(request) if supplier is None else {}
+    form = SupplierForm(request.POST or None, instance=supplier, initial=picker.get("chosen"))
     if request.method == "POST" and form.is_valid():
         try:
             if supplier is None:
@@ -212,6 +269,7 @@ def supplier_edit(request: HttpRequest, pk: int, supplier_pk: int | None = None)
         request,
         "contracts/form.html",
         {
+            **picker,
             "form": form,
             "heading": heading,
             "button": "Save supplier",
@@ -227,12 +285,132 @@ def supplier_edit(request: HttpRequest, pk: int, supplier_pk: int | None = None)
 def supplier_remove(request: HttpRequest, pk: int, supplier_pk: int) -> HttpResponse:
     supplier = get_object_or_404(AwardedSupplier, pk=supplier_pk, contract_id=pk)
     try:
-        services.supplier_remove(supplier=supplier, user=request.user)  # type: ignore[arg-type]
+        services.supplier_remove(supplier=supplier, user=_user(request))
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
     else:
         messages.success(request, f"{supplier.name} removed.")
     return redirect("contracts:detail", pk=pk)
+
+
+@require_POST
+@role_required(*STAFF)
+def payment_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link an invoice's payments to the contract (the officer's rule outranks the others)."""
+    contract = get_object_or_404(Contract, pk=pk)
+    form = PaymentLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter the invoice number of the payments to link.")
+        return redirect(f"{contract.get_absolute_url()}#link-payments")
+    try:
+        count = services.payments_link_by_invoice(
+            contract=contract,
+            invoice_number=form.cleaned_data["invoice_number"],
+            reason=form.cleaned_data["reason"],
+            user=_user(request),
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+        return redirect(f"{contract.get_absolute_url()}#link-payments")
+    invoice = form.cleaned_data["invoice_number"]
+    messages.success(request, f"{count} payment{'s' if count != 1 else ''} of {invoice} linked.")
+    return redirect(f"{contract.get_absolute_url()}#spend")
+
+
+@require_POST
+@role_required(*STAFF)
+def payment_unlink(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+    link = get_object_or_404(ContractPaymentLink, pk=link_pk, contract_id=pk)
+    services.payment_unlink(link=link, user=_user(request))
+    messages.success(request, "Link removed: the payment is matched by the other rules again.")
+    return redirect(f"{reverse('contracts:detail', args=[pk])}#spend")
+
+
+class OffContractView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, TemplateView):
+    """Suppliers paid over the threshold in a year with no contract behind the payments."""
+
+    roles = READERS
+    template_name = "contracts/off_contract.html"
+    table_pagination = {"per_page": 50}
+
+    def choices(self) -> dict[str, Any]:
+        if not hasattr(self, "_choices"):
+            from spend import selectors as spend
+
+            years = list(reversed(spend.financial_years()))
+            form = OffContractForm(
+                self.request.GET or None,
+                years=[(y, fy_label(y)) for y in years],
+                categories=[(c.pk, c.name) for c in spend.categories()],
+                initial={
+                    "fy": years[0] if years else None,
+                    "threshold": Decimal(selectors.OFF_CONTRACT_THRESHOLD_PENCE) / 100,
+                },
+            )
+            found = None
+            if years and (not form.is_bound or form.is_valid()):
+                data = form.cleaned_data if form.is_bound else {}
+                fy = data.get("fy", years[0])
+                threshold = data.get("threshold")
+                if threshold is None:
+                    threshold = Decimal(selectors.OFF_CONTRACT_THRESHOLD_PENCE) / 100
+                found = selectors.spend_without_contract(
+                    fy=fy,
+                    threshold_pence=int((threshold * 100).to_integral_value()),
+                    category=data.get("category"),
+                )
+            self._choices = {"form": form, "found": found, "has_years": bool(years)}
+        return self._choices
+
+    def get_export_filename(self, export_format: str) -> str:
+        found = self.choices()["found"]
+        fy = found.fy if found else "none"
+        return f"spend-without-a-contract-{fy}.{export_format}"
+
+    def get_table(self, **kwargs: Any) -> OffContractTable:
+        found = self.choices()["found"]
+        rows = []
+        if found is not None:
+            rows = [
+                {
+                    "fy": found.fy,
+                    "category": found.category,
+                    "supplier_id": r.supplier.pk,
+                    "supplier": r.supplier.name,
+                    "supplier_number": r.supplier.supplier_number,
+                    "company_number": r.supplier.company_number,
+                    "main_category": r.main_category,
+                    "spend_pence": r.spend_pence,
+                }
+                for r in found.suppliers
+            ]
+        table = OffContractTable(rows, can_create=has_role(self.request.user, *STAFF))
+        RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
+        table.caption = (
+            f"Suppliers paid {pounds(found.threshold_pence)} or more in {fy_label(found.fy)} "
+            "with no contract behind the payments"
+            if found
+            else "Suppliers with no contract behind the payments"
+        )
+        return table
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        choices = self.choices()
+        found = choices["found"]
+        categories = None
+        if found is not None:
+            categories = OffContractCategoryTable(
+                [{"category": c.name, "spend_pence": c.spend_pence} for c in found.by_category]
+            )
+            categories.caption = "The same spend by category"
+        context.update(
+            choices,
+            fy_label=fy_label(found.fy) if found else "",
+            categories=categories,
+            breadcrumbs=_crumbs(("Spend with no contract", None)),
+        )
+        return context
 
 
 @role_required(*STAFF)

@@ -171,6 +171,24 @@ def _forward_plan_section(today: dt.date) -> Section:
     return section
 
 
+def _off_contract_section(fy: int) -> Section:
+    from contracts import selectors as contracts
+
+    found = contracts.spend_without_contract(fy=fy)
+    section = Section(
+        "off-contract",
+        f"Spend with no contract: suppliers paid {pounds(found.threshold_pence)} or more",
+        data={"found": found},
+    )
+    if not found.suppliers:
+        section.has_data = False
+        section.note = (
+            f"No supplier was paid {pounds(found.threshold_pence)} or more in "
+            f"{financial_year_label(fy)} with no contract behind the payments."
+        )
+    return section
+
+
 def committee_report_context(fy: int, today: dt.date | None = None) -> dict[str, Any]:
     """Everything the committee report shows for financial year ``fy``."""
     from spend.selectors import TAIL_THRESHOLD_PENCE
@@ -184,6 +202,7 @@ def committee_report_context(fy: int, today: dt.date | None = None) -> dict[str,
         _social_value_section(fy),
         _self_assessment_section(),
         _forward_plan_section(today),
+        _off_contract_section(fy),
     ]
     return {
         "fy": fy,

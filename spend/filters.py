@@ -122,6 +122,8 @@ class PaymentFilter(django_filters.FilterSet):
     site = django_filters.NumberFilter(widget=forms.HiddenInput, method="ignore")
     top = django_filters.NumberFilter(widget=forms.HiddenInput, method="ignore", min_value=1)
     tail = django_filters.NumberFilter(widget=forms.HiddenInput, method="ignore", min_value=0)
+    off_contract = django_filters.BooleanFilter(widget=forms.HiddenInput, method="ignore")
+    contract = django_filters.NumberFilter(widget=forms.HiddenInput, method="ignore")
 
     class Meta:
         model = Payment
@@ -159,6 +161,8 @@ class PaymentFilter(django_filters.FilterSet):
             site=number("site"),
             top=number("top"),
             tail=None if tail is None else tail * 100,
+            off_contract=bool(data.get("off_contract")),
+            contract=number("contract"),
         )
 
     @property

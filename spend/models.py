@@ -274,6 +274,11 @@ class Payment(models.Model):
     account = models.CharField(max_length=60, blank=True)
     account_description = models.CharField(max_length=240, blank=True)
     description = models.TextField(blank=True)
+    # The purchase order or contract reference on the extract row, when the file has such a
+    # column: it ties the payment to a contract whatever the supplier or dates say.
+    order_reference = models.CharField(
+        "purchase order or contract reference", max_length=100, blank=True, db_default=""
+    )
     source_line = models.PositiveIntegerField(default=0)
 
     objects = PaymentQuerySet.as_manager()
@@ -285,6 +290,12 @@ class Payment(models.Model):
             # Batches arrive one after another, so their rows lie together on disk: a BRIN
             # index finds a batch's rows (deleting a batch) at almost no cost per insert.
             BrinIndex(fields=["batch"], name="spend_pay_batch_brin"),
+            # Most extracts carry no reference: a partial index costs their rows nothing.
+            models.Index(
+                fields=["order_reference"],
+                name="spend_pay_order_ref",
+                condition=~Q(order_reference=""),
+            ),
         ]
         constraints = [
             # The import's ON CONFLICT (natural_key) uses it: a payment is in the ledger once.

@@ -724,6 +724,8 @@ class PaymentFilters:
     site: int | None = None
     top: int | None = None  # the year's top n suppliers (needs fy)
     tail: int | None = None  # suppliers under this many pence in the year (needs fy)
+    off_contract: bool = False  # only payments no registered contract covers
+    contract: int | None = None  # the payments made under this contract (by its rules)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -750,7 +752,29 @@ def payments(filters: PaymentFilters) -> QuerySet[Payment]:
         rows = rows.filter(supplier_id__in=top_supplier_ids(filters.fy, filters.top))
     if filters.fy is not None and filters.tail is not None:
         rows = rows.filter(supplier_id__in=tail_supplier_ids(filters.fy, filters.tail))
+    if filters.off_contract:
+        from contracts.selectors import off_contract_payments
+
+        rows = off_contract_payments(rows)
+    if filters.contract is not None:
+        from contracts.models import Contract
+        from contracts.selectors import payments_for_contract
+
+        contract = Contract.objects.filter(pk=filters.contract).first()
+        if contract is None:
+            return rows.none()
+        under = payments_for_contract(contract, today=timezone.localdate())
+        rows = rows.filter(pk__in=under.values("pk"))
     return rows
+
+
+def payments_contract(filters: PaymentFilters) -> Any:
+    """The contract the payments are filtered to, if any (for the page to name it)."""
+    if filters.contract is None:
+        return None
+    from contracts.models import Contract
+
+    return Contract.objects.filter(pk=filters.contract).first()
 
 
 @dataclass(frozen=True)

@@ -262,6 +262,10 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
 def dashboards_warm(job: Job, progress: Progress) -> dict[str, Any]:
     """After an import: work out the dashboards' figures before anyone asks for them."""
     years = selectors.dashboards_warm()
+    from contracts.selectors import spend_without_contract
+
+    for fy in years:
+        spend_without_contract(fy=fy)  # the off-contract page as it opens (seconds, cold)
     return {"financial_years": years}
 
 

@@ -386,6 +386,7 @@ def payments(request: HttpRequest) -> HttpResponse:
             "selected": selected,
             "supplier": supplier,
             "totals": selectors.payments_total(selected),
+            "contract": selectors.payments_contract(selected),
             "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Payments", None)),
         },
     )

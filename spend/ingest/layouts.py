@@ -47,6 +47,7 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "account",
     "account_description",
     "description",
+    "order_reference",
 )
 
 # Plain-English names of canonical fields, for messages about a custom mapping.
@@ -72,6 +73,7 @@ FIELD_LABELS: dict[str, str] = {
     "account": "account code",
     "account_description": "expense type",
     "description": "description",
+    "order_reference": "purchase order or contract reference",
 }
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -137,6 +139,7 @@ R12 = Layout(
         "account": ("ACCOUNT",),
         "account_description": ("ACCOUNT_DESCRIPTION",),
         "description": ("DESCRIPTION",),
+        "order_reference": ("PO_NUMBER", "PO_NUM", "CONTRACT_REFERENCE", "CONTRACT_NUMBER"),
     },
     required=(
         "invoice_payment_id",
@@ -173,6 +176,13 @@ FUSION = Layout(
         "account": ("Account",),
         "account_description": ("Account Description",),
         "description": ("Invoice Description", "Description"),
+        "order_reference": (
+            "Purchase Order",
+            "Purchase Order Number",
+            "PO Number",
+            "Contract Reference",
+            "Contract Number",
+        ),
     },
     required=(
         "invoice_id",
@@ -291,6 +301,15 @@ TRANSPARENCY = Layout(
             "Narrative",
             "Summary of Purpose",
             "Details",
+        ),
+        "order_reference": (
+            "Purchase Order Number",
+            "Purchase Order",
+            "PO Number",
+            "PO No",
+            "Contract Reference",
+            "Contract Ref",
+            "Contract Number",
         ),
     },
     required=("supplier_name", "payment_date", "amount"),

@@ -76,6 +76,7 @@ class Payment(NamedTuple):
     status: str
     is_spend: bool  # False for voided, spoiled and stop-initiated payments
     line_number: int  # physical line (CSV) or row (XLSX) the payment starts on
+    order_reference: str  # purchase order or contract reference, when the file has one
 
 
 @dataclass
@@ -247,7 +248,7 @@ def _payments(
         ("site_code", "address_line", "city", "invoice_number", "payment_reference"),
         ("currency", "cost_centre", "account", "account_description", "description"),
         ("status", "supplier_number", "supplier_name", "postcode"),
-        ("payment_date", "invoice_date"),
+        ("payment_date", "invoice_date", "order_reference"),
     )
     get_texts = itemgetter(*(at(f) for group in text_fields for f in group))
     i_amount = at("amount")
@@ -291,7 +292,7 @@ def _payments(
             (
                 site, address, city, invoice_number, reference, currency, cost_centre,
                 account, account_description, description, status, supplier_number,
-                raw_name, raw_postcode, date_text, invoice_date_text,
+                raw_name, raw_postcode, date_text, invoice_date_text, order_reference,
             ) = map(text, get_texts(cells))  # fmt: skip
             key_parts = list(map(text, get_key(cells)))
 
@@ -370,6 +371,7 @@ def _payments(
                     status,
                     is_spend,
                     line,
+                    order_reference,
                 ),
             )
         header.finished = True

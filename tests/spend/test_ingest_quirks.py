@@ -362,3 +362,37 @@ def test_non_seekable_stream_is_spooled(tmp_path: Path) -> None:
     data = (R12_HEADER + "\n" + r12_row(1) + "\n").encode()
     _, payments = read_all(Pipe(data), "piped.csv")  # type: ignore[arg-type]
     assert len(payments) == 1
+
+
+def test_a_purchase_order_column_is_read_when_the_file_has_one(tmp_path: Path) -> None:
+    """R12's PO_NUMBER, Fusion's Purchase Order and a published file's contract reference
+    land on the payment (they tie it to a contract); without the column it is blank."""
+    r12 = write(
+        tmp_path,
+        "r12.csv",
+        f"{R12_HEADER},PO_NUMBER\n{r12_row(1)},PO-778\n{r12_row(2)},\n",
+    )
+    assert [p.order_reference for p in parse(r12)] == ["PO-778", ""]
+    fusion_cells = [
+        "LCC BU", "9001", "INV-9", "2023-04-03", "100231", "Acme", "MAIN", "1 High St",
+        "Preston", "PR1 2HE", "PAY-1", "2023-04-05", "Paid", "1", "250.00", "GBP", "AS1",
+        "52100", "Waste", "Bins", "LCC-2023-0042",
+    ]  # fmt: skip
+    fusion = write(
+        tmp_path,
+        "fusion.csv",
+        ",".join([*FUSION_HEADER, "Purchase Order"]) + "\n" + ",".join(fusion_cells) + "\n",
+    )
+    [payment] = parse(fusion)
+    assert (payment.layout, payment.order_reference) == ("fusion", "LCC-2023-0042")
+    published = write(
+        tmp_path,
+        "spend.csv",
+        "Supplier Name,Payment Date,Amount,Contract Reference\nAcme,05/04/2023,600.00,C-17\n",
+    )
+    [payment] = parse(published)
+    assert (payment.layout, payment.order_reference) == ("transparency", "C-17")
+    assert [
+        p.order_reference
+        for p in parse(write(tmp_path, "plain.csv", f"{R12_HEADER}\n{r12_row(1)}\n"))
+    ] == [""]
