@@ -332,3 +332,19 @@ def spend_without_contract(
 
     names = Supplier.objects.in_bulk([r["supplier"] for r in rows])
     return [(names[r["supplier"]], int(r["total"])) for r in rows]
+
+
+def register_uploads_kept() -> Any:
+    """Register uploads still kept: waiting, or not imported (to map, run again or discard)."""
+    from contracts.models import RegisterUpload
+
+    return RegisterUpload.objects.filter(
+        status__in=[RegisterUpload.Status.WAITING, RegisterUpload.Status.FAILED]
+    ).select_related("job", "uploaded_by")[:20]
+
+
+def register_upload_headings(upload: Any) -> list[str]:
+    """The headings of a kept upload's likeliest header row ([] when the file is gone)."""
+    from contracts.layout import file_headings
+
+    return file_headings(upload.path) if upload.path.is_file() else []
