@@ -208,7 +208,7 @@ class _Reader:
         return text
 
     def amount(self, value: Any, where: str) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
             raise self.fail(where, f"'{str(value)[:40]}' is not an amount")
         try:
             return layout.clean_money(str(value), positive=False)
