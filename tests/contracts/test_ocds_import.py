@@ -146,7 +146,8 @@ def test_real_contracts_finder_package_imports_every_awarded_contract(data_dir: 
     }
     # A 9-digit "company number" is not one Companies House issues: it is left blank.
     wrong = {name for name, number in companies.items() if len(number) > 8}
-    assert wrong and not AwardedSupplier.objects.filter(name__in=wrong).exclude(company_number="")
+    assert wrong
+    assert not AwardedSupplier.objects.filter(name__in=wrong).exclude(company_number="")
     companies = {name: number for name, number in companies.items() if name not in wrong}
     checked = 0
     for supplier in AwardedSupplier.objects.all():
@@ -162,7 +163,8 @@ def test_real_contracts_finder_package_imports_every_awarded_contract(data_dir: 
     # Importing again updates in place.
     counts = (Contract.objects.count(), AwardedSupplier.objects.count())
     again = services.register_import(path=path)
-    assert again.contracts_created == 0 and again.suppliers_created == 0
+    assert again.contracts_created == 0
+    assert again.suppliers_created == 0
     assert (Contract.objects.count(), AwardedSupplier.objects.count()) == counts
 
 
@@ -210,7 +212,8 @@ def test_pseudo_suppliers_never_become_awards_and_the_contract_is_flagged(
 
     client.force_login(officer)
     page = client.get(reverse("contracts:detail", args=[not_awarded.pk])).content.decode()
-    assert "To complete:" in page and "Contract not awarded" in page
+    assert "To complete:" in page
+    assert "Contract not awarded" in page
 
 
 def test_the_lancashire_notice_naming_multiple_suppliers_is_a_draft(data_dir: Path) -> None:
@@ -240,7 +243,8 @@ def test_schema_problems_are_reported_in_words_and_bad_fields_refuse_the_file(
         services.register_import(path=_write(tmp_path, "abc.json", package))
     message = str(problem.value)
     assert package["releases"][0]["ocid"] in message
-    assert "field 'awards/0/value/amount'" in message and "'abc'" in message
+    assert "field 'awards/0/value/amount'" in message
+    assert "'abc'" in message
 
 
 def test_the_command_reports_skipped_releases_and_drafts(
