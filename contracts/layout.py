@@ -252,6 +252,12 @@ def clean_choice(text: str, choices: type[Category] | type[Route]) -> str:
     raise ValueError(f"'{text[:60]}' is not one of: {allowed}")
 
 
+def clean_lines(text: str) -> str:
+    """Line breaks as one newline each: browsers send CRLF, workbooks keep LF only, so the
+    register keeps LF and every file it writes reads back the same."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def sentence(problem: Exception) -> str:
     """A check's message as a sentence for a form, first letter capital, full stop."""
     text = str(problem)
@@ -744,7 +750,7 @@ def parse_row(line: int, cells: dict[str, str], place: str = "") -> ParsedRow:
             )
     contract = {
         "title": text("Title")[:500],
-        "description": cells.get("Description", "").strip(" \t"),
+        "description": clean_lines(cells.get("Description", "")).strip(),
         "department": text("Department")[:200],
         "category": field("Category", clean_choice, Category),
         "procurement_route": field("Procurement route", clean_choice, Route),

@@ -406,8 +406,8 @@ def map_release(label: str, release: dict[str, Any]) -> tuple[list[ParsedRow], s
     )
     if not title:
         return [], f"{label}: no title"
-    description = read.text(
-        tender.get("description") or active[0].get("description"), "tender/description"
+    description = layout.clean_lines(
+        read.text(tender.get("description") or active[0].get("description"), "tender/description")
     )
     reference = read.text(extra.get("reference") or ocid, f"{REGISTER_KEY}/reference", limit=64)
     parties = {

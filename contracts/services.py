@@ -70,6 +70,8 @@ SUPPLIER_FIELDS = (
 
 def _check_contract(data: dict[str, Any]) -> None:
     errors: dict[str, str] = {}
+    if data.get("description"):
+        data["description"] = layout.clean_lines(data["description"])
     try:
         layout.check_dates(data["start_date"], data.get("end_date"))
     except ValueError as problem:
