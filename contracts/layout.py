@@ -430,6 +430,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+ORIGINAL_END = "Original end date"
+
+
 def normalise_heading(text: object) -> str:
     return normalise_header(text)
 
@@ -475,6 +478,11 @@ def header_columns(header: list[Any], mapping: dict[str, str] | None = None) -> 
         column, rank = found
         if column not in index or rank < best[column]:
             index[column], best[column] = position, rank
+    # A register with a current and an original end date: the original stands where the
+    # current one is blank (the contract was never extended).
+    original = normalise_heading("Original End Date")
+    if original in headings and headings.index(original) != index.get("End date"):
+        index[ORIGINAL_END] = headings.index(original)
     return index
 
 
@@ -730,6 +738,8 @@ def parse_row(line: int, cells: dict[str, str], place: str = "") -> ParsedRow:
         return field(column, clean_date)
 
     stand_ins: list[str] = []
+    if not text("End date") and text(ORIGINAL_END):
+        cells = {**cells, "End date": text(ORIGINAL_END)}
     if "Title" not in cells and text("Description"):
         cells = {**cells, "Title": text("Description").splitlines()[0]}
         stand_ins.append("Title")
