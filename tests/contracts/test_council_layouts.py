@@ -183,7 +183,7 @@ def test_council_date_formats() -> None:
     }.items():
         assert layout.clean_date(text) == expected, text
     for text in ("31/02/2023", "01/01/0001", "99999", "yesterday"):
-        with pytest.raises(ValueError, match="date|year"):
+        with pytest.raises(ValueError, match=r"date|year"):
             layout.clean_date(text)
 
 
