@@ -136,6 +136,9 @@ def contract_update(*, contract: Contract, data: dict[str, Any], user: User | No
     for name in (*CONTRACT_FIELDS, "status", "reprocurement_started"):
         if name in merged:
             setattr(contract, name, merged[name])
+    # An import's flag is done with once an officer registers the contract with suppliers.
+    if contract.status == Contract.Status.REGISTERED and contract.suppliers.exists():
+        contract.needs_attention = ""
     contract.updated_by = user
     contract.save()
     return contract

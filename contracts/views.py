@@ -97,8 +97,8 @@ def contract_create(request: HttpRequest) -> HttpResponse:
                 reference=reference,
                 contract=data,
                 supplier=dict(supplier_form.cleaned_data),
-                user=request.user,
-                draft=draft,  # type: ignore[arg-type]
+                user=signed_in_user(request),
+                draft=draft,
             )
         except ValidationError as problem:
             _form_errors(form, problem)
@@ -140,8 +140,8 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.contract_update(
-                contract=contract, data=dict(form.cleaned_data), user=request.user
-            )  # type: ignore[arg-type]
+                contract=contract, data=dict(form.cleaned_data), user=signed_in_user(request)
+            )
         except ValidationError as problem:
             _form_errors(form, problem)
         else:
@@ -171,8 +171,8 @@ def contract_end(request: HttpRequest, pk: int) -> HttpResponse:
                 contract=contract,
                 ended_on=form.cleaned_data["ended_on"],
                 reason=form.cleaned_data["reason"],
-                user=request.user,
-            )  # type: ignore[arg-type]
+                user=signed_in_user(request),
+            )
         except ValidationError as problem:
             _form_errors(form, problem)
         else:
@@ -205,12 +205,14 @@ def supplier_edit(request: HttpRequest, pk: int, supplier_pk: int | None = None)
         try:
             if supplier is None:
                 services.supplier_add(
-                    contract=contract, supplier=dict(form.cleaned_data), user=request.user
-                )  # type: ignore[arg-type]
+                    contract=contract,
+                    supplier=dict(form.cleaned_data),
+                    user=signed_in_user(request),
+                )
             else:
                 services.supplier_update(
-                    supplier=supplier, data=dict(form.cleaned_data), user=request.user
-                )  # type: ignore[arg-type]
+                    supplier=supplier, data=dict(form.cleaned_data), user=signed_in_user(request)
+                )
         except ValidationError as problem:
             _form_errors(form, problem)
         else:
@@ -236,7 +238,7 @@ def supplier_edit(request: HttpRequest, pk: int, supplier_pk: int | None = None)
 def supplier_remove(request: HttpRequest, pk: int, supplier_pk: int) -> HttpResponse:
     supplier = get_object_or_404(AwardedSupplier, pk=supplier_pk, contract_id=pk)
     try:
-        services.supplier_remove(supplier=supplier, user=request.user)  # type: ignore[arg-type]
+        services.supplier_remove(supplier=supplier, user=signed_in_user(request))
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
     else:
@@ -415,8 +417,8 @@ def publications(request: HttpRequest) -> HttpResponse:
                 kind="contracts.publish",
                 title=f"Publish contract register {quarter}",
                 params={"quarter": quarter},
-                user=request.user,
-            )  # type: ignore[arg-type]
+                user=signed_in_user(request),
+            )
             return redirect("portal:job-detail", pk=job.pk)
     return render(
         request,

@@ -36,6 +36,7 @@ def _upload(client: Client, path: Path) -> RegisterUpload:
 def _finished(upload: RegisterUpload) -> Job:
     def done() -> Job | None:
         upload.refresh_from_db()
+        assert upload.job_id is not None
         job = Job.objects.get(pk=upload.job_id)
         return job if job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED) else None
 
