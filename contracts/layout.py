@@ -135,6 +135,11 @@ MONEY_LIMIT = Decimal("100000000000000")
 def clean_money(text: str, *, positive: bool) -> Decimal:
     value = re.sub(r"[\s,£]", "", text.strip())
     value = re.sub(r"(?i)(gbp|exvat|excvat|\(excvat\))$", "", value)
+    # "£1.2m", "£250k": councils' shorthand, exact in pounds.
+    scale = re.fullmatch(r"(?i)(\d+(?:\.\d+)?)(m|million|k)", value)
+    if scale:
+        factor = 1000 if scale.group(2).lower() == "k" else 1_000_000
+        value = str(Decimal(scale.group(1)) * factor)
     try:
         amount = Decimal(value)
     except InvalidOperation:
@@ -289,6 +294,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Ref No",
         "Our Ref",
         "Unique Reference",
+        "Contract Reference No",
+        "Contract Ref No",
+        "Reference No",
+        "Contract Code",
+        "Procurement Reference",
+        "ID",
     ),
     "Title": (
         "Title",
@@ -298,6 +309,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Title of Agreement",
         "Name of Contract",
         "Subject",
+        "Contract",
     ),
     "Description": (
         "Description",
@@ -319,6 +331,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Commissioning Department",
         "Business Unit",
         "Dept",
+        "Department Responsible",
+        "Service Area/Department",
+        "Commissioning Service",
+        "Portfolio",
+        "Directorate/Department",
     ),
     "Category": ("Category", "Procurement Category", "Contract Category"),
     "Procurement route": (
@@ -344,6 +361,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Provider Name",
         "Vendor",
         "Vendor Name",
+        "Awarded To",
+        "Successful Supplier",
+        "Supplier(s)",
+        "Contractor(s)",
+        "Provider(s)",
+        "Supplier/Contractor",
+        "Company Name",
     ),
     "Supplier number": (
         "Supplier number",
@@ -392,6 +416,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Start/Commencement Date",
         "Original Start Date",
         "Start",
+        "Contract Start",
+        "Date From",
+        "Effective Date",
     ),
     "End date": (
         "End date",
@@ -402,6 +429,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Contract Expiry Date",
         "Original End Date",
         "End",
+        "Contract End",
+        "Current Contract End Date",
+        "Contract End Date (including extensions)",
+        "Date To",
+        "Expiry",
     ),
     "Review date": ("Review date", "Contract Review Date", "Date of Review"),
     "Awarded value": (
@@ -418,6 +450,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "Contract Value (£)",
         "Total Value (£)",
         "Value £",
+        "Whole Life Value",
+        "Value of Contract",
+        "Total Value of Contract",
+        "Contract Value (Total)",
+        "Value ex VAT",
+        "Contract Value exc VAT",
+        "Contract Value excluding VAT",
+        "Total Value excluding VAT",
+        "Total Contract Value exc VAT",
     ),
     "VAT not recoverable": (
         "VAT not recoverable",
@@ -431,6 +472,28 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 
 
 ORIGINAL_END = "Original end date"
+# What a register writes for "there is none" or "not known".
+NOT_GIVEN = frozenset(
+    {
+        "n/a",
+        "na",
+        "none",
+        "-",
+        "--",
+        "tbc",
+        "tba",
+        "unknown",
+        "not known",
+        "not applicable",
+        "not registered",
+        "various",
+        "variable",
+        "call off",
+        "call-off",
+        "see notes",
+        "nil",
+    }
+)
 
 
 def normalise_heading(text: object) -> str:
@@ -711,6 +774,8 @@ class ParsedRow:
     attention: str = ""
     # Stand-ins used for columns the file lacks ("Award date": "Start date").
     stand_ins: tuple[str, ...] = ()
+    # (column, value) of a council's own category or route, left blank in the register.
+    unmatched: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         self.place = self.place or f"line {self.line}"
@@ -737,7 +802,24 @@ def parse_row(line: int, cells: dict[str, str], place: str = "") -> ParsedRow:
             return None
         return field(column, clean_date)
 
+    def optional(column: str, clean: Any, *args: Any) -> Any:
+        # "N/A" or "None" for a number the supplier has not got: blank, not an error.
+        if text(column).lower() in NOT_GIVEN:
+            return clean("", *args)
+        return field(column, clean, *args)
+
+    def vocabulary(column: str, choices: Any) -> str:
+        # A council's own categories and routes ("Services", "Framework"): kept out of the
+        # register's lists, said in the import summary, never refused or guessed.
+        try:
+            return str(clean_choice(cells.get(column, ""), choices))
+        except ValueError:
+            unmatched.append((column, text(column)[:60]))
+            return ""
+
     stand_ins: list[str] = []
+    unmatched: list[tuple[str, str]] = []
+    attention: list[str] = []
     if not text("End date") and text(ORIGINAL_END):
         cells = {**cells, "End date": text(ORIGINAL_END)}
     if "Title" not in cells and text("Description"):
@@ -750,8 +832,14 @@ def parse_row(line: int, cells: dict[str, str], place: str = "") -> ParsedRow:
         cells = {**cells, "Award date": text("Start date")}
         stand_ins.append("Award date")
 
-    for column in ("Reference", "Title", "Department", "Supplier name"):
+    for column in ("Reference", "Title", "Department"):
         field(column, str)
+    value_text = text("Awarded value")
+    no_value = value_text.lower() in NOT_GIVEN or not value_text
+    if no_value:
+        # No figure in the file: a draft with £0 for an officer to complete, not a refusal.
+        attention.append(f"The file gives no awarded value ('{value_text or 'blank'}').")
+        cells = {**cells, "Awarded value": "0"}
     for column, limit in (("Reference", 64), ("Supplier number", 50), ("Charity number", 20)):
         if len(text(column)) > limit:
             raise LayoutError(
@@ -762,14 +850,14 @@ def parse_row(line: int, cells: dict[str, str], place: str = "") -> ParsedRow:
         "title": text("Title")[:500],
         "description": clean_lines(cells.get("Description", "")).strip(),
         "department": text("Department")[:200],
-        "category": field("Category", clean_choice, Category),
-        "procurement_route": field("Procurement route", clean_choice, Route),
-        "cpv_code": field("CPV code", clean_cpv_first),
+        "category": vocabulary("Category", Category),
+        "procurement_route": vocabulary("Procurement route", Route),
+        "cpv_code": optional("CPV code", clean_cpv_first),
         "award_date": field("Award date", clean_date),
         "start_date": field("Start date", clean_date),
         "end_date": optional_date("End date"),
         "review_date": optional_date("Review date"),
-        "awarded_value": field("Awarded value", clean_money, positive=True),
+        "awarded_value": field("Awarded value", clean_money, positive=not no_value),
         "vat_not_recoverable": (
             field("VAT not recoverable", clean_money, positive=False)
             if text("VAT not recoverable")
@@ -782,18 +870,18 @@ def parse_row(line: int, cells: dict[str, str], place: str = "") -> ParsedRow:
     except ValueError as problem:
         raise LayoutError(f"{place}, column 'End date': {problem}.") from None
     name = " ".join(text("Supplier name").split())[:300]
-    attention = ""
-    if is_pseudo_supplier(name):
-        attention = (
-            f"The file names no supplier ('{name}'). Add the awarded suppliers, "
-            "then register the contract."
-        )
+    if not name or is_pseudo_supplier(name):
+        attention.append(f"The file names no supplier ('{name or 'blank'}').")
+    if attention:
+        attention.append("Complete the contract, then register it.")
     supplier = {
         "name": name,
         "supplier_number": text("Supplier number")[:50],
-        "company_number": field("Company number", clean_company_number),
-        "charity_number": text("Charity number")[:20],
-        "postcode": field("Supplier postcode", clean_postcode),
+        "company_number": optional("Company number", clean_company_number),
+        "charity_number": ""
+        if text("Charity number").lower() in NOT_GIVEN
+        else text("Charity number")[:20],
+        "postcode": optional("Supplier postcode", clean_postcode),
         "sme": field("SME", clean_yes_no),
         "vcfs": field("VCFS", clean_yes_no),
         "ppon": text("PPON")[:20],
@@ -804,8 +892,9 @@ def parse_row(line: int, cells: dict[str, str], place: str = "") -> ParsedRow:
         contract,
         supplier,
         place=place,
-        attention=attention,
+        attention=" ".join(attention),
         stand_ins=tuple(stand_ins),
+        unmatched=tuple(unmatched),
     )
 
 

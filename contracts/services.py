@@ -328,7 +328,8 @@ def _save_rows(
     for key, (_, members) in grouped.items():
         contract = existing[key]
         for row in members:
-            if not row.supplier or layout.is_pseudo_supplier(row.supplier["name"]):
+            name = row.supplier.get("name", "") if row.supplier else ""
+            if not name or layout.is_pseudo_supplier(name):
                 continue  # never an awarded supplier; the contract is flagged instead
             name_key = supplier_name_key(row.supplier["name"])
             supplier = current.get((contract.pk, name_key))
@@ -345,7 +346,7 @@ def _save_rows(
         list(changed.values()), list(SUPPLIER_FIELDS), batch_size=2000
     )
     result.suppliers_created, result.suppliers_updated = len(new_suppliers), len(changed)
-    result.rows = sum(1 for _, m in grouped.values() for r in m if r.supplier)
+    result.rows = sum(len(m) for _, m in grouped.values())
     return result
 
 
@@ -355,6 +356,7 @@ def _parse_file(
     rows: list[ParsedRow] = []
     notes: list[str] = []
     stand_ins: set[str] = set()
+    unmatched: dict[tuple[str, str], list[str]] = {}
     for sheet in layout.read_sheets(path, mapping):
         if sheet.note:
             notes.append(sheet.note)
@@ -368,9 +370,17 @@ def _parse_file(
                 continue
             row = layout.parse_row(line, cells, sheet.place(line))
             stand_ins.update(row.stand_ins)
+            for column, value in row.unmatched:
+                unmatched.setdefault((column, value), []).append(row.place)
             rows.append(row)
     if not rows:
         raise LayoutError("the file has a heading row but no contracts.")
+    for (column, value), places in unmatched.items():
+        more = f" and {len(places) - 3} more" if len(places) > 3 else ""
+        notes.append(
+            f"{column} '{value}' ({', '.join(places[:3])}{more}) is not one of the register's; "
+            "left blank."
+        )
     for column in sorted(stand_ins):
         stand_in = layout.FALLBACKS[column]
         notes.append(

@@ -278,3 +278,86 @@ def test_map_the_columns_once_then_files_with_the_same_headings_import_by_themse
     )
     assert _upload(client, second).status == RegisterUpload.Status.IMPORTED
     assert Contract.objects.get(reference="A-2").suppliers.get().name == "Suez"
+
+
+def test_a_councils_own_words_are_kept_out_said_or_flagged_never_refused(tmp_path: Path) -> None:
+    path = tmp_path / "register.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "Contract Reference No",
+                "Contract Title",
+                "Category",
+                "Procurement Method",
+                "Awarded To",
+                "Company Registration Number",
+                "Contract Start",
+                "Contract End",
+                "Whole Life Value",
+            ]
+        )
+        writer.writerow(
+            [
+                "K-1",
+                "Cleaning",
+                "Services",
+                "Open Tender",
+                "Clean Co",
+                "N/A",
+                "01/04/2024",
+                "31/03/2026",
+                "£1.2m",
+            ]
+        )
+        writer.writerow(
+            [
+                "K-2",
+                "Catering",
+                "Services",
+                "Mini competition",
+                "",
+                "01234567",
+                "01/04/2024",
+                "31/03/2026",
+                "250k",
+            ]
+        )
+        writer.writerow(
+            [
+                "K-3",
+                "Legal",
+                "Professional",
+                "Framework",
+                "Law LLP",
+                "",
+                "01/04/2024",
+                "31/03/2026",
+                "TBC",
+            ]
+        )
+    result = services.register_import(path=path)
+    cleaning = Contract.objects.get(reference="K-1")
+    assert cleaning.awarded_value == Decimal("1200000.00")
+    assert cleaning.procurement_route == "Open"
+    assert cleaning.category == ""
+    assert cleaning.status == Contract.Status.REGISTERED
+    assert cleaning.suppliers.get().company_number == ""
+    catering = Contract.objects.get(reference="K-2")
+    assert catering.awarded_value == Decimal("250000.00")
+    assert catering.procurement_route == "Call-off from framework"
+    assert catering.status == Contract.Status.DRAFT  # no supplier named
+    assert not catering.suppliers.exists()
+    legal = Contract.objects.get(reference="K-3")
+    assert legal.status == Contract.Status.DRAFT  # no value given
+    assert legal.awarded_value == Decimal("0.00")
+    assert "no awarded value ('TBC')" in legal.needs_attention
+    assert any("Category 'Services' (line 2, line 3)" in note for note in result.notes)
+    assert any("Procurement route 'Framework' (line 4)" in note for note in result.notes)
+    # A value that is neither a figure nor "none given" is still refused, naming the place.
+    with path.open("a", newline="") as handle:
+        csv.writer(handle).writerow(
+            ["K-4", "Audit", "", "", "Audit Ltd", "", "01/04/2024", "31/03/2026", "about a million"]
+        )
+    with pytest.raises(layout.LayoutError, match=r"line 5, column 'Awarded value'"):
+        services.register_import(path=path)
