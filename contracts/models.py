@@ -260,6 +260,8 @@ class RegisterUpload(models.Model):
     stored_file = models.CharField(max_length=500, help_text="Path of the kept upload.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     error = models.TextField(blank=True)
+    # What the import did: counts, releases skipped and why, drafts to complete, notes.
+    result = models.JSONField(default=dict, blank=True)
     mapping = models.ForeignKey(
         RegisterColumnMapping, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -274,6 +276,9 @@ class RegisterUpload(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:import-detail", args=[self.pk])
 
     @property
     def path(self) -> Path:

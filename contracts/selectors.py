@@ -348,3 +348,9 @@ def register_upload_headings(upload: Any) -> list[str]:
     from contracts.layout import file_headings
 
     return file_headings(upload.path) if upload.path.is_file() else []
+
+
+def register_import_drafts(upload: Any) -> QuerySet[Contract]:
+    """The contracts an import left as drafts to complete (those still flagged)."""
+    references = [str(f).split(": ", 1)[0] for f in (upload.result or {}).get("flagged", [])]
+    return Contract.objects.filter(reference__in=references).exclude(needs_attention="")

@@ -487,7 +487,7 @@ def register_upload_import(*, upload: RegisterUpload) -> ImportResult:
         )
         raise
     RegisterUpload.objects.filter(pk=upload.pk).update(
-        status=RegisterUpload.Status.IMPORTED, error="", mapping=mapping
+        status=RegisterUpload.Status.IMPORTED, error="", mapping=mapping, result=result.as_dict()
     )
     path.unlink(missing_ok=True)
     return result
@@ -499,6 +499,7 @@ def register_import_job(job: Job, progress: Progress) -> dict[str, Any]:
     if upload is None:
         raise JobFailed("The uploaded file is no longer kept; upload it again.")
     progress(5, f"Reading {upload.file_name}.")
+    url = upload.get_absolute_url()  # before the import commits: nothing may fail after it
     try:
         result = register_upload_import(upload=upload)
     except LayoutError as problem:
@@ -508,7 +509,7 @@ def register_import_job(job: Job, progress: Progress) -> dict[str, Any]:
             "or discard it on the import page."
         ) from None
     summary = result.as_dict()
-    summary.update(url="/contracts/", link_text="Open the contract register")
+    summary.update(url=url, link_text="See what was imported")
     return summary
 
 

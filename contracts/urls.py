@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.contract_create, name="create"),
     path("export/", views.register_export, name="export"),
     path("import/", views.register_import, name="import"),
+    path("import/<int:pk>/", views.register_upload_detail, name="import-detail"),
     path("import/<int:pk>/mapping/", views.register_upload_mapping, name="import-mapping"),
     path(
         "import/<int:pk>/<str:action>/",

@@ -287,6 +287,25 @@ def register_upload_action(request: HttpRequest, pk: int, action: str) -> HttpRe
 
 
 @role_required(*STAFF)
+def register_upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """What an import did: counts, what was skipped and why, drafts to complete, notes."""
+    upload = get_object_or_404(RegisterUpload, pk=pk)
+    flagged = selectors.register_import_drafts(upload)
+    return render(
+        request,
+        "contracts/import_detail.html",
+        {
+            "upload": upload,
+            "result": upload.result,
+            "drafts": flagged,
+            "breadcrumbs": _crumbs(
+                ("Import", reverse("contracts:import")), (upload.file_name, None)
+            ),
+        },
+    )
+
+
+@role_required(*STAFF)
 def register_upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Say which column holds what, for a register file in the council's own headings (the
     spend uploads' mapping form and page)."""

@@ -8,10 +8,18 @@ from pathlib import Path
 import pytest
 
 from contracts.models import Contract, RegisterUpload
+from portal.models import Job
 from portal.roles import Role
 from tests.conftest import make_user, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def _job_of_the_upload(*statuses: str) -> Job | None:
+    """The upload's latest job once it has ended as one of ``statuses``."""
+    return Job.objects.filter(
+        registerupload=RegisterUpload.objects.get(), status__in=statuses
+    ).first()
 
 
 def test_import_map_the_columns_and_see_a_draft_to_complete(
@@ -28,7 +36,7 @@ def test_import_map_the_columns_and_see_a_draft_to_complete(
     page.get_by_label("Register file").set_input_files(str(path))
     page.get_by_role("button", name="Import").click()
     page.wait_for_url(re.compile(r"/jobs/\d+/"))
-    wait_for(lambda: RegisterUpload.objects.get().status == RegisterUpload.Status.FAILED)
+    wait_for(lambda: _job_of_the_upload(Job.Status.FAILED))
     page.reload()
     assert "This job failed" in page.locator("main").inner_text()
     assert "The file is kept" in page.locator("main").inner_text()
@@ -50,14 +58,19 @@ def test_import_map_the_columns_and_see_a_draft_to_complete(
         page.get_by_label(re.compile(rf"^{column}( \(optional\))?$")).select_option(heading)
     page.get_by_role("button", name="Save mapping and import").click()
     page.wait_for_url(re.compile(r"/jobs/\d+/"))
-    wait_for(lambda: RegisterUpload.objects.get().status == RegisterUpload.Status.IMPORTED)
+    job = wait_for(lambda: _job_of_the_upload(Job.Status.SUCCEEDED, Job.Status.FAILED))
+    assert job.status == Job.Status.SUCCEEDED, job.error
     page.reload()
-    page.get_by_role("link", name="Open the contract register").click()
-    page.wait_for_url(re.compile(r"/contracts/$"))
+    page.get_by_role("link", name="See what was imported").click()
+    page.wait_for_url(re.compile(r"/contracts/import/\d+/$"))
+    summary = page.locator("main").inner_text()
+    assert "2 new, 0 updated" in summary
+    assert "Drafts to complete" in summary
 
     draft = Contract.objects.get(reference="A-2")
     assert draft.status == Contract.Status.DRAFT
-    page.goto(f"/contracts/{draft.pk}/")
+    page.get_by_role("link", name="A-2").click()
+    page.wait_for_url(re.compile(rf"/contracts/{draft.pk}/$"))
     warning = page.locator(".govuk-warning-text").inner_text()
     assert "To complete" in warning
     assert "'TBC'" in warning

@@ -266,7 +266,10 @@ def test_map_the_columns_once_then_files_with_the_same_headings_import_by_themse
     job_run(job_id=upload.job.pk)
     upload.refresh_from_db()
     assert upload.status == RegisterUpload.Status.IMPORTED, upload.error
+    assert Job.objects.get(pk=upload.job.pk).status == Job.Status.SUCCEEDED
     assert not upload.path.exists()  # let go once imported
+    summary = client.get(reverse("contracts:import-detail", args=[upload.pk])).content.decode()
+    assert "1 new, 0 updated" in summary
     waste = Contract.objects.get(reference="A-1")
     assert waste.awarded_value == Decimal("3000000.00")
     assert waste.end_date == date(2027, 3, 31)
