@@ -256,3 +256,36 @@ def test_the_command_reports_skipped_releases_and_drafts(
     assert "skipped release 1 (ocds-213czf-000-00001): no award (tender only)" in (
         capsys.readouterr().out
     )
+
+
+def test_a_record_package_without_a_compiled_release_says_why_it_was_not_read(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    record = json.loads((data_dir / SAMPLES / "record-ocds-213czf-000-00001.json").read_text())
+    del record["records"][0]["compiledRelease"]  # its releases are links (url, date, tag)
+    result = services.register_import(path=_write(tmp_path, "links.json", record))
+    assert result.skipped == [
+        "record 1 (ocds-213czf-000-00001): its releases are links only, with no compiledRelease"
+    ]
+    assert not Contract.objects.exists()
+
+
+def test_ppon_charity_and_company_identifiers_are_kept(data_dir: Path, tmp_path: Path) -> None:
+    package = json.loads((data_dir / CF / CF_ONE).read_text())
+    release = package["releases"][0]
+    supplier_id = release["awards"][0]["suppliers"][0]["id"]
+    party = next(p for p in release["parties"] if p["id"] == supplier_id)
+    party["identifier"] = {"scheme": "GB-PPON", "id": "ELMA-1052-ICAM"}
+    party["additionalIdentifiers"] = [
+        {"scheme": "GB-COH", "id": "SC123456"},
+        {"scheme": "GB-CHC", "id": "1100001"},
+    ]
+    party["address"]["postalCode"] = "EC3N 2LB"
+    services.register_import(path=_write(tmp_path, "ids.json", package))
+    supplier = AwardedSupplier.objects.get()
+    assert supplier.ppon == "ELMA-1052-ICAM"
+    assert supplier.company_number == "SC123456"
+    assert supplier.charity_number == "1100001"
+    assert supplier.postcode == "EC3N 2LB"
+    assert supplier.sme is False  # "scale": "large"
+    assert supplier.vcfs is False
