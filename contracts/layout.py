@@ -216,6 +216,11 @@ def clean_yes_no(text: str) -> bool | None:
         return False
     if value in {"", "unknown", "not known", "n/a", "-"}:
         return None
+    # "Yes - small", "No (large)": the answer comes first.
+    if re.match(r"^(yes|y)\b", value):
+        return True
+    if re.match(r"^(no|n)\b", value):
+        return False
     raise ValueError(f"'{text[:40]}' is not Yes or No")
 
 

@@ -366,7 +366,15 @@ def _parse_file(
                 column: layout._cell_text(values[position]) if position < len(values) else ""
                 for column, position in sheet.columns.items()
             }
-            if not any(v.strip() for v in cells.values()):
+            filled = [v.strip() for v in cells.values() if v.strip()]
+            if not filled:
+                continue
+            reference = cells.get("Reference", "").strip().lower()
+            if len(filled) == 1 or (
+                reference.startswith("total") and not cells.get("Supplier name", "").strip()
+            ):
+                # A note ("Data as at 31 March") or a totals line under the register.
+                notes.append(f"{sheet.place(line)}: not a contract, not read ('{filled[0][:60]}').")
                 continue
             row = layout.parse_row(line, cells, sheet.place(line))
             stand_ins.update(row.stand_ins)

@@ -364,3 +364,18 @@ def test_a_councils_own_words_are_kept_out_said_or_flagged_never_refused(tmp_pat
         )
     with pytest.raises(layout.LayoutError, match=r"line 5, column 'Awarded value'"):
         services.register_import(path=path)
+
+
+def test_note_and_total_lines_under_a_register_are_listed_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "register.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Reference", "Title", "Supplier", "Start date", "Value", "SME"])
+        writer.writerow(["N-1", "Printing", "Print Co", "01/04/2024", "8000", "Yes - small"])
+        writer.writerow(["Total", "", "", "", "8000", ""])
+        writer.writerow(["Data correct as at 31 March 2024", "", "", "", "", ""])
+    result = services.register_import(path=path)
+    assert Contract.objects.get().reference == "N-1"
+    assert AwardedSupplier.objects.get().sme is True
+    assert "line 3: not a contract, not read ('Total')." in result.notes
+    assert "line 4: not a contract, not read ('Data correct as at 31 March 2024')." in result.notes
