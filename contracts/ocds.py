@@ -9,8 +9,10 @@ publisher); until then ``ocds-unregistered``. Notices imported from Contracts Fi
 their own ocid (``ocds-b5fd17-…``).
 
 Contracts Finder: the simplified notice export (``{meta, stats, contracts[]}``, the file in
-``realdata/contracts_lancashire_cc_contracts_finder``) maps into register rows; see
-``contracts_finder_rows`` for each decision.
+``tests/data/contracts_lancashire_cc_contracts_finder``) maps into register rows; see
+``contracts_finder_rows`` for each decision. Real OCDS packages (Contracts Finder, Find a
+Tender, our own) are read by ``contracts.ocds_import``; the ``register`` block of our releases
+carries the columns OCDS has no field for, so our file imports back as the same register.
 """
 
 import re

@@ -257,3 +257,31 @@ def test_register_workbooks_are_refused_past_the_spend_readers_guards(tmp_path: 
     with pytest.raises(LayoutError, match="zip bomb"):
         services.register_import(path=_rewrite_sheet(path, pad))
     assert not Contract.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_staff_see_or_act_on_kept_uploads(
+    councillor: Any, officer: Any, client: Client, tmp_path: Path, settings: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    path = write_csv(tmp_path / "r.csv", [register_row("R1", "Acme")])
+    upload = services.register_upload_start(
+        upload=SimpleUploadedFile(path.name, path.read_bytes()), user=officer
+    )
+    client.force_login(councillor)
+    for url in (
+        reverse("contracts:import"),
+        reverse("contracts:import-detail", args=[upload.pk]),
+        reverse("contracts:import-mapping", args=[upload.pk]),
+    ):
+        assert client.get(url).status_code == 403, url
+    response = client.post(reverse("contracts:import-action", args=[upload.pk, "discard"]))
+    assert response.status_code == 403
+    upload.refresh_from_db()
+    assert upload.status == RegisterUpload.Status.WAITING
+    assert upload.path.is_file()
+    client.force_login(officer)
+    assert (
+        client.post(reverse("contracts:import-action", args=[upload.pk, "delete"])).status_code
+        == 404
+    )
