@@ -289,3 +289,15 @@ def test_ppon_charity_and_company_identifiers_are_kept(data_dir: Path, tmp_path:
     assert supplier.postcode == "EC3N 2LB"
     assert supplier.sme is False  # "scale": "large"
     assert supplier.vcfs is False
+
+
+def test_the_schema_the_import_reads_is_the_official_one(data_dir: Path) -> None:
+    from contracts.ocds_import import SCHEMA_DIR
+
+    for name in (
+        "release-package-schema.json",
+        "release-schema.json",
+        "record-package-schema.json",
+    ):
+        shipped = (SCHEMA_DIR / name).read_bytes()
+        assert shipped == (data_dir / "ocds_schema_1_1_5" / name).read_bytes(), name
