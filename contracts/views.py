@@ -97,7 +97,7 @@ def contract_create(request: HttpRequest) -> HttpResponse:
                 reference=reference,
                 contract=data,
                 supplier=dict(supplier_form.cleaned_data),
-                user=signed_in_user(request),
+                user=request.user,  # type: ignore[arg-type]
                 draft=draft,
             )
         except ValidationError as problem:
@@ -140,7 +140,9 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.contract_update(
-                contract=contract, data=dict(form.cleaned_data), user=signed_in_user(request)
+                contract=contract,
+                data=dict(form.cleaned_data),
+                user=request.user,  # type: ignore[arg-type]
             )
         except ValidationError as problem:
             _form_errors(form, problem)
@@ -171,7 +173,7 @@ def contract_end(request: HttpRequest, pk: int) -> HttpResponse:
                 contract=contract,
                 ended_on=form.cleaned_data["ended_on"],
                 reason=form.cleaned_data["reason"],
-                user=signed_in_user(request),
+                user=request.user,  # type: ignore[arg-type]
             )
         except ValidationError as problem:
             _form_errors(form, problem)
@@ -207,11 +209,13 @@ def supplier_edit(request: HttpRequest, pk: int, supplier_pk: int | None = None)
                 services.supplier_add(
                     contract=contract,
                     supplier=dict(form.cleaned_data),
-                    user=signed_in_user(request),
+                    user=request.user,  # type: ignore[arg-type]
                 )
             else:
                 services.supplier_update(
-                    supplier=supplier, data=dict(form.cleaned_data), user=signed_in_user(request)
+                    supplier=supplier,
+                    data=dict(form.cleaned_data),
+                    user=request.user,  # type: ignore[arg-type]
                 )
         except ValidationError as problem:
             _form_errors(form, problem)
@@ -238,7 +242,7 @@ def supplier_edit(request: HttpRequest, pk: int, supplier_pk: int | None = None)
 def supplier_remove(request: HttpRequest, pk: int, supplier_pk: int) -> HttpResponse:
     supplier = get_object_or_404(AwardedSupplier, pk=supplier_pk, contract_id=pk)
     try:
-        services.supplier_remove(supplier=supplier, user=signed_in_user(request))
+        services.supplier_remove(supplier=supplier, user=request.user)  # type: ignore[arg-type]
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
     else:
@@ -436,7 +440,7 @@ def publications(request: HttpRequest) -> HttpResponse:
                 kind="contracts.publish",
                 title=f"Publish contract register {quarter}",
                 params={"quarter": quarter},
-                user=signed_in_user(request),
+                user=request.user,  # type: ignore[arg-type]
             )
             return redirect("portal:job-detail", pk=job.pk)
     return render(
