@@ -845,7 +845,15 @@ def parse_row(line: int, cells: dict[str, str], place: str = "") -> ParsedRow:
         # No figure in the file: a draft with £0 for an officer to complete, not a refusal.
         attention.append(f"The file gives no awarded value ('{value_text or 'blank'}').")
         cells = {**cells, "Awarded value": "0"}
-    for column, limit in (("Reference", 64), ("Supplier number", 50), ("Charity number", 20)):
+    for column, limit in (
+        ("Reference", 64),
+        ("Title", 500),
+        ("Department", 200),
+        ("Supplier name", 300),
+        ("Supplier number", 50),
+        ("Charity number", 20),
+        ("PPON", 20),
+    ):
         if len(text(column)) > limit:
             raise LayoutError(
                 f"{place}, column '{column}': '{text(column)[:40]}…' is {len(text(column))} "

@@ -270,7 +270,7 @@ def _notice_row(
 
     # The ocid (ocds-b5fd17- and the id) must fit the register's 100 characters.
     notice_id = _notice_text(number, notice, "id", limit=60)
-    title = _notice_text(number, notice, "title")
+    title = _notice_text(number, notice, "title", limit=500)
     label = f"notice {number} ({title[:60] or notice_id})"
     if not notice_id or not title:
         mapped.skipped.append(f"{label}: no id or title")

@@ -403,6 +403,7 @@ def map_release(label: str, release: dict[str, Any]) -> tuple[list[ParsedRow], s
         or active[0].get("title")
         or (contracts[0].get("title") if contracts else ""),
         "tender/title",
+        limit=500,
     )
     if not title:
         return [], f"{label}: no title"

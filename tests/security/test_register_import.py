@@ -146,6 +146,8 @@ LONG_ID = "R" * 120
         ("notices_1e30", ["notice 1", "field 'awarded_value'", "more than the register can hold"]),
         ("notices_long_id", ["notice 1, field 'id'", "120 characters"]),
         ("json_broken", ["line 1, column", "not readable JSON"]),
+        ("csv_long_title", ["line 3, column 'Title'", "at most 500"]),
+        ("ocds_long_title", ["field 'tender/title'", "keeps 500"]),
     ],
 )
 def test_malformed_content_is_refused_naming_where(
@@ -176,6 +178,10 @@ def test_malformed_content_is_refused_naming_where(
         "notices_1e30": lambda: _json(tmp_path, {"contracts": [notice | {"awarded_value": 1e30}]}),
         "notices_long_id": lambda: _json(tmp_path, {"contracts": [notice | {"id": LONG_ID}]}),
         "json_broken": lambda: _raw(tmp_path, b'{"releases": [,]}'),
+        "csv_long_title": lambda: _csv_with(tmp_path, Title="T" * 600),
+        "ocds_long_title": lambda: _ocds_with(
+            tmp_path, data_dir, _set(("tender", "title"), "T" * 600)
+        ),
     }
     path = files[case]()
     with path.open("rb") as handle:
