@@ -1,10 +1,12 @@
 """The contract register layout (``formats/contract-register.md``): one row per contract and
 supplier, the same columns for import and export.
 
-Reading: ``read_rows(path)`` yields ``(line, {column: text})`` from CSV or XLSX;
-``parse_row(line, cells)`` turns one into typed contract and supplier values or raises
-``LayoutError`` naming the line and column. Writing: ``layout_row(contract, supplier)`` gives
-the cells in column order; ``neutralise`` keeps a cell from being run as a spreadsheet formula.
+Reading: ``read_sheets(path, mapping)`` gives each table of a CSV or XLSX file (every sheet
+with a heading row; title rows skipped; headings matched through ``SYNONYMS`` or a saved
+mapping), read by the spend reader with its guards; ``parse_row(line, cells)`` turns a row
+into typed contract and supplier values or raises ``LayoutError`` naming the line and column.
+Writing: ``layout_row(contract, supplier)`` gives the cells in column order; ``neutralise``
+keeps a cell from being run as a spreadsheet formula.
 The field checks (``clean_cpv``, ``clean_company_number``…) are shared with the forms.
 """
 
@@ -736,21 +738,6 @@ def _xlsx_sheets(opened: Any, is_header: Any, mapping: dict[str, str] | None) ->
             raise _no_header(first_rows, "")
     finally:
         book.close()
-
-
-def read_rows(
-    path: Path, mapping: dict[str, str] | None = None
-) -> Iterator[tuple[Sheet, int, dict[str, str]]]:
-    """Each data row as ``(sheet, line number, {column: text})``; blank rows are skipped."""
-    for sheet in read_sheets(path, mapping):
-        for line, values in sheet.rows:
-            cells = {
-                column: _cell_text(values[position]) if position < len(values) else ""
-                for column, position in sheet.columns.items()
-            }
-            if not any(v.strip() for v in cells.values()):
-                continue
-            yield sheet, line, cells
 
 
 # Names a notice or register puts where the supplier goes when there is none to name.

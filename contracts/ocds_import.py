@@ -316,7 +316,7 @@ def _route(tender: dict[str, Any], extra: dict[str, Any]) -> str:
     return ""
 
 
-def _department(ocid: str, buyer: dict[str, Any]) -> str:
+def _department(ocid: str) -> str:
     source = next((name for prefix, name in PUBLISHERS.items() if ocid.startswith(prefix)), "")
     return f"Not recorded ({source or 'OCDS'})"
 
@@ -444,7 +444,7 @@ def map_release(label: str, release: dict[str, Any]) -> tuple[list[ParsedRow], s
         "title": title[:500],
         "description": description,
         "department": read.text(extra.get("department"), f"{REGISTER_KEY}/department", limit=200)
-        or _department(ocid, _dict(release.get("buyer"))),
+        or _department(ocid),
         "category": _choice(read, extra.get("category")),
         "procurement_route": _route(tender, extra),
         "cpv_code": _cpv(release),
