@@ -186,7 +186,8 @@ class ContractEndForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Register file",
-        help_text="CSV or XLSX in the register layout, or a Contracts Finder JSON export.",
+        help_text="CSV or XLSX (the register layout, or your own headings), or an OCDS "
+        "release or record package (.json) from Contracts Finder, Find a Tender or this portal.",
         widget=forms.ClearableFileInput(
             attrs={"class": "govuk-file-upload", "accept": ".csv,.xlsx,.json"}
         ),
@@ -284,3 +285,24 @@ class LedgerSupplierFindForm(forms.Form):
         help_text="Name, supplier number or company number.",
         widget=forms.TextInput(attrs={"class": "govuk-input", "type": "search"}),
     )
+
+
+def _mapping_field(column: str) -> str:
+    return column.lower().replace(" ", "_")
+
+
+# The register columns a file's headings can be mapped to (field name, label, required).
+REGISTER_MAPPABLE: tuple[tuple[str, str, bool], ...] = tuple(
+    (
+        _mapping_field(column),
+        column,
+        column in layout.REQUIRED and column not in layout.FALLBACKS,
+    )
+    for column in layout.COLUMNS
+)
+
+
+def register_mapping(form_mapping: dict[str, str]) -> dict[str, str]:
+    """The mapping form's answers as register column → the file's heading."""
+    columns = {_mapping_field(column): column for column in layout.COLUMNS}
+    return {columns[name]: heading for name, heading in form_mapping.items()}

@@ -8,6 +8,7 @@ what was published. The public sees only published snapshots.
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -80,6 +81,9 @@ class SupplierFields(models.Model):
     postcode = models.CharField(max_length=10, blank=True)
     sme = models.BooleanField("SME", null=True, blank=True)
     vcfs = models.BooleanField("VCFS", null=True, blank=True)
+    ppon = models.CharField(
+        "PPON", max_length=20, blank=True, help_text="Public Procurement Organisation Number."
+    )
 
     class Meta:
         abstract = True
@@ -105,6 +109,10 @@ class Contract(ContractFields):
     source = models.CharField(
         max_length=200, blank=True, help_text="Where the record came from, e.g. the imported file."
     )
+    # Set by an import that could not complete the contract (a notice naming "Contract not
+    # awarded" or "Multiple suppliers" as the supplier): what an officer must do. Such a
+    # contract comes in as a draft, so no figure counts it until an officer registers it.
+    needs_attention = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -248,3 +256,60 @@ class PublishedSupplier(SupplierFields):
 
     class Meta:
         ordering = ["contract", "name"]
+
+
+class RegisterColumnMapping(models.Model):
+    """A saved column mapping for register files in a council's own headings: the next file
+    with the same headings is read with it (as spend uploads' mapping profiles are)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    # The file's headings, normalised (``spend.services.header_signature``).
+    header_signature = models.CharField(max_length=64, unique=True)
+    mapping = models.JSONField(help_text="register column → the file's heading")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RegisterUpload(models.Model):
+    """An uploaded register file, kept until it imports or an officer discards it, so a
+    failed import can be corrected (a column mapping) and run again."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        IMPORTED = "imported", "Imported"
+        FAILED = "failed", "Not imported"
+        DISCARDED = "discarded", "Discarded"
+
+    file_name = models.CharField(max_length=255)
+    stored_file = models.CharField(max_length=500, help_text="Path of the kept upload.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    error = models.TextField(blank=True)
+    # What the import did: counts, releases skipped and why, drafts to complete, notes.
+    result = models.JSONField(default=dict, blank=True)
+    mapping = models.ForeignKey(
+        RegisterColumnMapping, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    job = models.ForeignKey("portal.Job", null=True, blank=True, on_delete=models.SET_NULL)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:import-detail", args=[self.pk])
+
+    @property
+    def path(self) -> Path:
+        path = Path(self.stored_file)
+        return path if path.is_absolute() else Path(settings.MEDIA_ROOT) / path

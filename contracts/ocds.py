@@ -10,13 +10,15 @@ their own ocid (``ocds-b5fd17-…``).
 
 Contracts Finder: the simplified notice export (``{meta, stats, contracts[]}``, the file in
 ``tests/data/contracts_lancashire_cc_contracts_finder``) maps into register rows; see
-``contracts_finder_rows`` for each decision.
+``contracts_finder_rows`` for each decision. Real OCDS packages (Contracts Finder, Find a
+Tender, our own) are read by ``contracts.ocds_import``; the ``register`` block of our releases
+carries the columns OCDS has no field for, so our file imports back as the same register.
 """
 
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -90,13 +92,19 @@ def release(contract: PublishedContract, published: datetime) -> dict[str, Any]:
             party.setdefault("additionalIdentifiers", []).append(
                 {"scheme": "GB-CHC", "id": supplier.charity_number}
             )
+        if supplier.ppon:
+            party.setdefault("additionalIdentifiers", []).append(
+                {"scheme": "GB-PPON", "id": supplier.ppon}
+            )
         if supplier.postcode:
             party["address"] = {"postalCode": supplier.postcode, "countryName": "United Kingdom"}
-        details = {
+        details: dict[str, Any] = {
             key: flag
             for key, flag in (("sme", supplier.sme), ("vcse", supplier.vcfs))
             if flag is not None
         }
+        if supplier.supplier_number:
+            details["supplierNumber"] = supplier.supplier_number
         if details:
             party["details"] = details
         if any(p["id"] == party["id"] for p in parties):
@@ -133,6 +141,20 @@ def release(contract: PublishedContract, published: datetime) -> dict[str, Any]:
     }
     if contract.description:
         ocds_contract["description"] = contract.description
+    # The register's columns OCDS has no field for, so the file imports back as the same
+    # register (``contracts.ocds_import``); other readers ignore it.
+    register: dict[str, Any] = {
+        "reference": contract.reference,
+        "department": contract.department,
+        "framework": contract.framework,
+        "vatNotRecoverable": str(contract.vat_not_recoverable),
+    }
+    if contract.category:
+        register["category"] = contract.category
+    if contract.procurement_route:
+        register["procurementRoute"] = contract.procurement_route
+    if contract.review_date:
+        register["reviewDate"] = contract.review_date.isoformat()
     return {
         "ocid": ocid,
         "id": f"{_slug(contract.reference)}-{contract.publication.quarter}"
@@ -146,6 +168,7 @@ def release(contract: PublishedContract, published: datetime) -> dict[str, Any]:
         "tender": tender,
         "awards": [award],
         "contracts": [ocds_contract],
+        "register": register,
     }
 
 
@@ -170,9 +193,8 @@ def release_package(publication: Publication) -> dict[str, Any]:
 # --- Contracts Finder notices into the register ---------------------------------------------
 
 _LOT = re.compile(r"^Lot\s+\d+\s*-\s*(?:.*?\s-\s)?", re.IGNORECASE)
-_NOT_SUPPLIERS = re.compile(
-    r"^(n/?a\b.*|no award|abandoned|tender abandoned|date now passed.*|none)$", re.IGNORECASE
-)
+# A lot that was not awarded, within a list of suppliers ("Lot 4 - North - No Award").
+_NO_AWARD_LOT = re.compile(r"^(no award|not awarded)$", re.IGNORECASE)
 
 
 @dataclass
@@ -192,7 +214,7 @@ def split_suppliers(text: str) -> list[str]:
     names: list[str] = []
     for part in re.split(r",(?=\S)", clean_text(text)):
         name = _LOT.sub("", part.strip()).strip(" ,")
-        if not name or _NOT_SUPPLIERS.match(name):
+        if not name or _NO_AWARD_LOT.match(name):
             continue
         if name.upper() not in {n.upper() for n in names}:
             names.append(name)
@@ -220,68 +242,116 @@ def contracts_finder_rows(data: Any) -> MappedNotices:
         )
     mapped = MappedNotices()
     for number, notice in enumerate(data["contracts"], start=1):
-        notice_id = str(notice.get("id") or "").strip()
-        title = clean_text(notice.get("title"))
-        label = f"notice {number} ({title[:60] or notice_id})"
-        if not notice_id or not title:
-            mapped.skipped.append(f"{label}: no id or title")
-            continue
-        award_date = notice.get("awarded_date")
-        value = notice.get("awarded_value") or 0
-        suppliers = split_suppliers(notice.get("awarded_supplier") or "")
-        if notice.get("status") != "awarded" or not award_date:
-            mapped.skipped.append(f"{label}: not awarded ({notice.get('status')})")
-            continue
-        if not suppliers:
-            mapped.skipped.append(
-                f"{label}: no supplier named "
-                f"({clean_text(notice.get('awarded_supplier')) or 'blank'})"
-            )
-            continue
-        if Decimal(str(value)) <= 0:
-            mapped.skipped.append(f"{label}: no awarded value")
-            continue
-        try:
-            awarded = date.fromisoformat(str(award_date)[:10])
-        except ValueError:
-            raise LayoutError(f"{label}: awarded_date '{award_date}' is not a date.") from None
-        description = clean_text(notice.get("description"))
-        cpv = next(
-            (c for c in str(notice.get("cpv_codes") or "").split() if re.fullmatch(r"\d{8}", c)), ""
-        )
-        reference = f"CF-{notice_id}"[:64]
-        contract = {
-            "title": title[:500],
-            "description": description,
-            "department": "Not recorded (Contracts Finder)",
-            "category": "",
-            "procurement_route": "",
-            "cpv_code": cpv,
-            "award_date": awarded,
-            "start_date": awarded,
-            "end_date": None,
-            "review_date": None,
-            "awarded_value": money(value),
-            "vat_not_recoverable": Decimal("0.00"),
-            "framework": "framework" in f"{title} {description}".lower(),
-        }
-        sme = notice.get("awarded_to_sme")
-        for name in suppliers:
-            mapped.rows.append(
-                ParsedRow(
-                    number,
-                    reference,
-                    dict(contract),
-                    {
-                        "name": name[:300],
-                        "supplier_number": "",
-                        "company_number": "",
-                        "charity_number": "",
-                        "postcode": "",
-                        "sme": bool(sme) if sme is not None else None,
-                        "vcfs": None,
-                    },
-                )
-            )
-        mapped.ocids[reference.upper()] = f"{CONTRACTS_FINDER_PREFIX}-{notice_id}"
+        if not isinstance(notice, dict):
+            raise LayoutError(f"notice {number}: is not an object (each notice is {{...}}).")
+        row = _notice_row(number, notice, mapped)
+        if row is not None:
+            mapped.rows.extend(row)
     return mapped
+
+
+def _notice_text(number: int, notice: dict[str, Any], key: str, limit: int | None = None) -> str:
+    value = notice.get(key)
+    if value is not None and (not isinstance(value, (str, int)) or isinstance(value, bool)):
+        raise LayoutError(f"notice {number}, field '{key}': is not text.")
+    text = clean_text(value)
+    if limit is not None and len(text) > limit:
+        raise LayoutError(
+            f"notice {number}, field '{key}': '{text[:40]}…' is {len(text)} characters; "
+            f"the register keeps at most {limit}."
+        )
+    return text
+
+
+def _notice_row(
+    number: int, notice: dict[str, Any], mapped: MappedNotices
+) -> list[ParsedRow] | None:
+    from contracts.layout import MONEY_LIMIT, is_pseudo_supplier
+
+    # The ocid (ocds-b5fd17- and the id) must fit the register's 100 characters.
+    notice_id = _notice_text(number, notice, "id", limit=60)
+    title = _notice_text(number, notice, "title", limit=500)
+    label = f"notice {number} ({title[:60] or notice_id})"
+    if not notice_id or not title:
+        mapped.skipped.append(f"{label}: no id or title")
+        return None
+    award_date = notice.get("awarded_date")
+    raw_value = notice.get("awarded_value") or 0
+    try:
+        if isinstance(raw_value, bool):
+            raise InvalidOperation
+        value = Decimal(str(raw_value))
+        if not value.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        raise LayoutError(
+            f"{label}, field 'awarded_value': '{str(raw_value)[:40]}' is not an amount."
+        ) from None
+    if value >= MONEY_LIMIT:
+        raise LayoutError(
+            f"{label}, field 'awarded_value': {raw_value} is more than the register can hold."
+        )
+    supplier_text = _notice_text(number, notice, "awarded_supplier")
+    if notice.get("status") != "awarded" or not award_date:
+        mapped.skipped.append(f"{label}: not awarded ({notice.get('status')})")
+        return None
+    if value <= 0:
+        mapped.skipped.append(f"{label}: no awarded value")
+        return None
+    named = split_suppliers(supplier_text)
+    suppliers = [n for n in named if not is_pseudo_supplier(n)]
+    pseudo = [n for n in named if is_pseudo_supplier(n)] or ([] if suppliers else ["blank"])
+    try:
+        awarded = date.fromisoformat(str(award_date)[:10])
+    except ValueError:
+        raise LayoutError(f"{label}, field 'awarded_date': '{award_date}' is not a date.") from None
+    description = _notice_text(number, notice, "description")
+    cpv = next(
+        (c for c in str(notice.get("cpv_codes") or "").split() if re.fullmatch(r"\d{8}", c)), ""
+    )
+    reference = f"CF-{notice_id}"
+    contract = {
+        "title": title[:500],
+        "description": description,
+        "department": "Not recorded (Contracts Finder)",
+        "category": "",
+        "procurement_route": "",
+        "cpv_code": cpv,
+        "award_date": awarded,
+        "start_date": awarded,
+        "end_date": None,
+        "review_date": None,
+        "awarded_value": money(value),
+        "vat_not_recoverable": Decimal("0.00"),
+        "framework": "framework" in f"{title} {description}".lower(),
+    }
+    attention = ""
+    if pseudo:
+        names = ", ".join(f"'{n}'" for n in pseudo)
+        attention = (
+            f"The notice names {names} as the supplier. Add the awarded suppliers, then "
+            "register the contract."
+        )
+    sme = notice.get("awarded_to_sme")
+    rows = [
+        ParsedRow(
+            number,
+            reference,
+            dict(contract),
+            {
+                "name": name[:300],
+                "supplier_number": "",
+                "company_number": "",
+                "charity_number": "",
+                "postcode": "",
+                "sme": bool(sme) if sme is not None else None,
+                "vcfs": None,
+                "ppon": "",
+            },
+            place=label,
+            attention=attention,
+        )
+        for name in suppliers
+    ] or [ParsedRow(number, reference, contract, {}, place=label, attention=attention)]
+    mapped.ocids[reference.upper()] = f"{CONTRACTS_FINDER_PREFIX}-{notice_id}"
+    return rows

@@ -984,3 +984,25 @@ def off_contract_payments(payments: PaymentsT) -> PaymentsT:
         .exclude(pk__in=_linked_to_registered().values("payment_id"))
         .exclude(Exists(covering))
     )
+
+
+def register_uploads_kept() -> Any:
+    """Register uploads still kept: waiting, or not imported (to map, run again or discard)."""
+    from contracts.models import RegisterUpload
+
+    return RegisterUpload.objects.filter(
+        status__in=[RegisterUpload.Status.WAITING, RegisterUpload.Status.FAILED]
+    ).select_related("job", "uploaded_by")[:20]
+
+
+def register_upload_headings(upload: Any) -> list[str]:
+    """The headings of a kept upload's likeliest header row ([] when the file is gone)."""
+    from contracts.layout import file_headings
+
+    return file_headings(upload.path) if upload.path.is_file() else []
+
+
+def register_import_drafts(upload: Any) -> QuerySet[Contract]:
+    """The contracts an import left as drafts to complete (those still flagged)."""
+    references = [str(f).split(": ", 1)[0] for f in (upload.result or {}).get("flagged", [])]
+    return Contract.objects.filter(reference__in=references).exclude(needs_attention="")

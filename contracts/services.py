@@ -31,6 +31,8 @@ from contracts.models import (
     Publication,
     PublishedContract,
     PublishedSupplier,
+    RegisterColumnMapping,
+    RegisterUpload,
     supplier_name_key,
 )
 from contracts.quarters import Quarter
@@ -60,6 +62,7 @@ SUPPLIER_FIELDS = (
     "postcode",
     "sme",
     "vcfs",
+    "ppon",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -68,6 +71,8 @@ SUPPLIER_FIELDS = (
 
 def _check_contract(data: dict[str, Any]) -> None:
     errors: dict[str, str] = {}
+    if data.get("description"):
+        data["description"] = layout.clean_lines(data["description"])
     try:
         layout.check_dates(data["start_date"], data.get("end_date"))
     except ValueError as problem:
@@ -132,6 +137,9 @@ def contract_update(*, contract: Contract, data: dict[str, Any], user: User | No
     for name in (*CONTRACT_FIELDS, "status", "reprocurement_started"):
         if name in merged:
             setattr(contract, name, merged[name])
+    # An import's flag is done with once an officer registers the contract with suppliers.
+    if contract.status == Contract.Status.REGISTERED and contract.suppliers.exists():
+        contract.needs_attention = ""
     contract.updated_by = user
     contract.save()
     return contract
@@ -254,6 +262,11 @@ class ImportResult:
     suppliers_created: int = 0
     suppliers_updated: int = 0
     skipped: list[str] = field(default_factory=list)
+    # Contracts that came in as drafts for an officer to complete (no real supplier named).
+    flagged: list[str] = field(default_factory=list)
+    # What the reader noticed without refusing: schema problems, stand-in columns, sheets
+    # not read.
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -263,6 +276,8 @@ class ImportResult:
             "suppliers_created": self.suppliers_created,
             "suppliers_updated": self.suppliers_updated,
             "skipped": self.skipped,
+            "flagged": self.flagged,
+            "notes": self.notes,
         }
 
 
@@ -279,10 +294,12 @@ def _group(rows: Iterable[ParsedRow]) -> dict[str, tuple[ParsedRow, list[ParsedR
             if row.contract[name] != first.contract[name]:
                 column = layout.CONTRACT_COLUMNS[CONTRACT_FIELDS.index(name)]
                 raise LayoutError(
-                    f"line {row.line}, column '{column}': it differs from line {first.line} "
+                    f"{row.place}, column '{column}': it differs from {first.place} "
                     f"for the same Reference {row.reference}; contract columns repeat unchanged "
                     "on each of a contract's rows."
                 )
+        if row.attention and not first.attention:
+            first.attention = row.attention
         members.append(row)
     return grouped
 
@@ -290,20 +307,32 @@ def _group(rows: Iterable[ParsedRow]) -> dict[str, tuple[ParsedRow, list[ParsedR
 def _save_rows(
     rows: Iterable[ParsedRow], *, source: str, ocids: dict[str, str] | None = None
 ) -> ImportResult:
-    """Create or update contracts and suppliers (Reference + supplier name is the key)."""
+    """Create or update contracts and suppliers (Reference + supplier name is the key; a
+    contract with an ocid is found by its ocid first)."""
     grouped = _group(rows)
+    ocids = ocids or {}
     result = ImportResult(rows=sum(len(members) for _, members in grouped.values()))
-    existing = {
-        c.reference.upper(): c
-        for c in Contract.objects.filter(reference__in=[g[0].reference for g in grouped.values()])
-    }
+    existing: dict[str, Contract] = {}
+    known_ocids = {ocid: key for key, ocid in ocids.items() if ocid}
+    if known_ocids:
+        for c in Contract.objects.filter(ocid__in=list(known_ocids)):
+            existing[known_ocids[c.ocid]] = c
+    for c in Contract.objects.filter(
+        reference__in=[g[0].reference for k, g in grouped.items() if k not in existing]
+    ):
+        existing.setdefault(c.reference.upper(), c)
     # References differ only in case? Match them case-insensitively as well.
     missing = [k for k in grouped if k not in existing]
     if missing:
         for c in Contract.objects.filter(
             Q(*[Q(reference__iexact=k) for k in missing], _connector=Q.OR)
         ):
-            existing[c.reference.upper()] = c
+            existing.setdefault(c.reference.upper(), c)
+    with_suppliers = set(
+        AwardedSupplier.objects.filter(contract__in=[c.pk for c in existing.values()])
+        .values_list("contract_id", flat=True)
+        .distinct()
+    )
     now = timezone.now()
     to_create: list[Contract] = []
     to_update: list[Contract] = []
@@ -316,13 +345,23 @@ def _save_rows(
             to_update.append(record)
         for name in CONTRACT_FIELDS:
             setattr(record, name, first.contract[name])
-        if ocids and key in ocids:
+        if key in ocids:
             record.ocid = ocids[key]
+        # A notice with no real supplier: a draft for an officer to complete. One an officer
+        # has completed since (it has suppliers) is left as they made it.
+        if first.attention and (record.pk is None or record.pk not in with_suppliers):
+            record.status = Contract.Status.DRAFT
+            record.needs_attention = first.attention[:500]
+            result.flagged.append(f"{record.reference}: {first.attention}")
+        elif not first.attention and record.needs_attention:
+            record.needs_attention = ""
         record.updated_at = now
         existing[key] = record
     Contract.objects.bulk_create(to_create, batch_size=1000)
     Contract.objects.bulk_update(
-        to_update, [*CONTRACT_FIELDS, "ocid", "updated_at"], batch_size=1000
+        to_update,
+        [*CONTRACT_FIELDS, "ocid", "status", "needs_attention", "updated_at"],
+        batch_size=1000,
     )
     result.contracts_created, result.contracts_updated = len(to_create), len(to_update)
 
@@ -336,6 +375,9 @@ def _save_rows(
     for key, (_, members) in grouped.items():
         contract = existing[key]
         for row in members:
+            name = row.supplier.get("name", "") if row.supplier else ""
+            if not name or layout.is_pseudo_supplier(name):
+                continue  # never an awarded supplier; the contract is flagged instead
             name_key = supplier_name_key(row.supplier["name"])
             supplier = current.get((contract.pk, name_key))
             if supplier is None:
@@ -345,71 +387,246 @@ def _save_rows(
             elif supplier.pk:
                 changed[supplier.pk] = supplier
             for name in SUPPLIER_FIELDS:
-                setattr(supplier, name, row.supplier[name])
+                setattr(supplier, name, row.supplier.get(name, ""))
     AwardedSupplier.objects.bulk_create(new_suppliers, batch_size=2000)
     AwardedSupplier.objects.bulk_update(
         list(changed.values()), list(SUPPLIER_FIELDS), batch_size=2000
     )
     result.suppliers_created, result.suppliers_updated = len(new_suppliers), len(changed)
+    result.rows = sum(len(m) for _, m in grouped.values())
     return result
 
 
-def _parse_file(path: Path) -> list[ParsedRow]:
-    rows = [layout.parse_row(line, cells) for line, cells in layout.read_rows(path)]
+def _parse_file(
+    path: Path, mapping: dict[str, str] | None = None
+) -> tuple[list[ParsedRow], list[str]]:
+    rows: list[ParsedRow] = []
+    notes: list[str] = []
+    stand_ins: set[str] = set()
+    unmatched: dict[tuple[str, str], list[str]] = {}
+    for sheet in layout.read_sheets(path, mapping):
+        if sheet.note:
+            notes.append(sheet.note)
+            continue
+        for line, values in sheet.rows:
+            cells = {
+                column: layout._cell_text(values[position]) if position < len(values) else ""
+                for column, position in sheet.columns.items()
+            }
+            filled = [v.strip() for v in cells.values() if v.strip()]
+            if not filled:
+                continue
+            reference = cells.get("Reference", "").strip().lower()
+            if len(filled) == 1 or (
+                reference.startswith("total") and not cells.get("Supplier name", "").strip()
+            ):
+                # A note ("Data as at 31 March") or a totals line under the register.
+                notes.append(f"{sheet.place(line)}: not a contract, not read ('{filled[0][:60]}').")
+                continue
+            row = layout.parse_row(line, cells, sheet.place(line))
+            stand_ins.update(row.stand_ins)
+            for column, value in row.unmatched:
+                unmatched.setdefault((column, value), []).append(row.place)
+            rows.append(row)
     if not rows:
         raise LayoutError("the file has a heading row but no contracts.")
-    return rows
+    for (column, value), places in unmatched.items():
+        more = f" and {len(places) - 3} more" if len(places) > 3 else ""
+        notes.append(
+            f"{column} '{value}' ({', '.join(places[:3])}{more}) is not one of the register's; "
+            "left blank."
+        )
+    for column in sorted(stand_ins):
+        stand_in = layout.FALLBACKS[column]
+        notes.append(
+            f"The file has no '{column}' column: "
+            + (
+                f"'{stand_in}' was used instead."
+                if stand_in != "Not recorded"
+                else "recorded as 'Not recorded'."
+            )
+        )
+    return rows, notes
+
+
+def _read_json(path: Path) -> Any:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as problem:
+        raise LayoutError(
+            f"the JSON file is not UTF-8 text (byte {problem.start + 1}); save it as UTF-8."
+        ) from None
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as problem:
+        raise LayoutError(
+            f"line {problem.lineno}, column {problem.colno}: the file is not readable JSON "
+            f"({problem.msg})."
+        ) from None
+    except RecursionError:
+        raise LayoutError("the JSON file is nested too deeply to be a register.") from None
+
+
+def register_file_kind(path: Path) -> str:
+    """``json``, ``xlsx`` or ``csv``, from the first bytes (the extension is not trusted)."""
+    with path.open("rb") as handle:
+        head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        return "json"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    return "csv"
 
 
 @transaction.atomic
-def register_import(*, path: Path, name: str = "") -> ImportResult:
-    """Import a register file: the CSV/XLSX layout, or a Contracts Finder JSON export.
+def register_import(
+    *, path: Path, name: str = "", mapping: dict[str, str] | None = None
+) -> ImportResult:
+    """Import a register file: the CSV/XLSX layout (or a council's own headings, through the
+    synonyms or a saved column mapping), an OCDS release or record package, or the
+    simplified Contracts Finder export.
 
     All or nothing: a row that breaks the layout raises ``LayoutError`` (naming the line and
-    column) and nothing is saved.
+    column, or the release and field) and nothing is saved.
     """
     name = name or path.name
-    if path.suffix.lower() == ".json":
-        from contracts import ocds
+    if register_file_kind(path) == "json":
+        from contracts import ocds, ocds_import
 
-        try:
-            data = json.loads(path.read_bytes())
-        except (UnicodeDecodeError, json.JSONDecodeError) as problem:
-            raise LayoutError(f"the file is not readable JSON ({problem}).") from None
+        data = _read_json(path)
+        if ocds_import.is_ocds(data):
+            releases = ocds_import.releases_rows(data)
+            result = _save_rows(releases.rows, source=f"OCDS: {name}", ocids=releases.ocids)
+            result.skipped = releases.skipped
+            result.notes = releases.warnings
+            return result
         mapped = ocds.contracts_finder_rows(data)
         result = _save_rows(
             mapped.rows, source=f"Contracts Finder notices: {name}", ocids=mapped.ocids
         )
         result.skipped = mapped.skipped
         return result
-    return _save_rows(_parse_file(path), source=f"Imported from {name}")
+    rows, notes = _parse_file(path, mapping)
+    result = _save_rows(rows, source=f"Imported from {name}")
+    result.notes = notes
+    return result
+
+
+def register_mapping_for(path: Path) -> RegisterColumnMapping | None:
+    """A saved column mapping for files with this file's headings."""
+    from spend.services import header_signature
+
+    headings = layout.file_headings(path)
+    if not headings:
+        return None
+    return RegisterColumnMapping.objects.filter(header_signature=header_signature(headings)).first()
+
+
+def register_upload_import(*, upload: RegisterUpload) -> ImportResult:
+    """Import a kept upload; on success the file is let go, on refusal it is kept (with the
+    reason) so it can be mapped or corrected and run again."""
+    path = upload.path
+    if upload.status == RegisterUpload.Status.DISCARDED or not path.is_file():
+        raise LayoutError(
+            "the uploaded file is no longer kept (it was discarded); upload it again."
+        )
+    mapping = upload.mapping or register_mapping_for(path)
+    try:
+        result = register_import(
+            path=path, name=upload.file_name, mapping=mapping.mapping if mapping else None
+        )
+    except LayoutError as problem:
+        RegisterUpload.objects.filter(pk=upload.pk).update(
+            status=RegisterUpload.Status.FAILED, error=str(problem)[:5000]
+        )
+        raise
+    RegisterUpload.objects.filter(pk=upload.pk).update(
+        status=RegisterUpload.Status.IMPORTED, error="", mapping=mapping, result=result.as_dict()
+    )
+    path.unlink(missing_ok=True)
+    return result
 
 
 @job_handler("contracts.import")
 def register_import_job(job: Job, progress: Progress) -> dict[str, Any]:
-    path = Path(job.params["path"])
-    name = job.params.get("name") or path.name
-    progress(5, f"Reading {name}.")
+    upload = RegisterUpload.objects.filter(pk=job.params.get("upload")).first()
+    if upload is None:
+        raise JobFailed("The uploaded file is no longer kept; upload it again.")
+    progress(5, f"Reading {upload.file_name}.")
+    url = upload.get_absolute_url()  # before the import commits: nothing may fail after it
     try:
-        result = register_import(path=path, name=name)
+        result = register_upload_import(upload=upload)
     except LayoutError as problem:
         raise JobFailed(
-            f"{name} was not imported, and nothing in it was saved: {problem}"
+            f"{upload.file_name} was not imported, and nothing in it was saved: {problem} "
+            "The file is kept: map its columns or correct it, then run this import again, "
+            "or discard it on the import page."
         ) from None
-    finally:
-        path.unlink(missing_ok=True)
     summary = result.as_dict()
-    summary.update(url="/contracts/", link_text="Open the contract register")
+    summary.update(url=url, link_text="See what was imported")
     return summary
 
 
-def import_upload_store(*, upload: Any) -> Path:
-    """Keep an uploaded register file under MEDIA_ROOT until its import job reads it."""
+@transaction.atomic
+def register_upload_start(*, upload: Any, user: User | None) -> RegisterUpload:
+    """Keep an uploaded register file and start its import job."""
     from django.core.files.storage import default_storage
 
     suffix = Path(upload.name).suffix.lower()
     stored = default_storage.save(f"contracts/imports/upload{suffix}", upload)
-    return Path(default_storage.path(stored))
+    record = RegisterUpload.objects.create(
+        file_name=Path(upload.name).name[:255],
+        stored_file=default_storage.path(stored),
+        uploaded_by=user,
+    )
+    return register_upload_retry(upload=record, user=user)
+
+
+@transaction.atomic
+def register_upload_retry(*, upload: RegisterUpload, user: User | None) -> RegisterUpload:
+    """Run the import of a kept upload (again)."""
+    from portal.services import job_start
+
+    if upload.status in (RegisterUpload.Status.IMPORTED, RegisterUpload.Status.DISCARDED):
+        raise ValidationError(f"{upload.file_name} is {upload.get_status_display().lower()}.")
+    job = job_start(
+        kind="contracts.import",
+        title=f"Import contract register {upload.file_name}",
+        params={"upload": upload.pk},
+        user=user,
+    )
+    upload.job = job
+    upload.status = RegisterUpload.Status.WAITING
+    upload.save(update_fields=["job", "status"])
+    return upload
+
+
+@transaction.atomic
+def register_upload_discard(*, upload: RegisterUpload, user: User | None) -> None:
+    """Let go of a kept upload that will not be imported."""
+    if upload.status == RegisterUpload.Status.IMPORTED:
+        raise ValidationError(f"{upload.file_name} was imported; there is nothing to discard.")
+    upload.path.unlink(missing_ok=True)
+    upload.status = RegisterUpload.Status.DISCARDED
+    upload.save(update_fields=["status"])
+
+
+@transaction.atomic
+def register_mapping_save(
+    *, upload: RegisterUpload, name: str, mapping: dict[str, str], user: User | None
+) -> RegisterUpload:
+    """Save a column mapping for files with this upload's headings and import it again."""
+    from spend.services import header_signature
+
+    headings = layout.file_headings(upload.path)
+    saved, _ = RegisterColumnMapping.objects.update_or_create(
+        header_signature=header_signature(headings),
+        defaults={"name": name, "mapping": mapping, "created_by": user},
+    )
+    upload.mapping = saved
+    upload.save(update_fields=["mapping"])
+    return register_upload_retry(upload=upload, user=user)
 
 
 # ---------------------------------------------------------------------------------------------

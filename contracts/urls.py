@@ -9,6 +9,13 @@ urlpatterns = [
     path("new/", views.contract_create, name="create"),
     path("export/", views.register_export, name="export"),
     path("import/", views.register_import, name="import"),
+    path("import/<int:pk>/", views.register_upload_detail, name="import-detail"),
+    path("import/<int:pk>/mapping/", views.register_upload_mapping, name="import-mapping"),
+    path(
+        "import/<int:pk>/<str:action>/",
+        views.register_upload_action,
+        name="import-action",
+    ),
     path("awards/", views.AwardMonitoringView.as_view(), name="awards"),
     path("forward-plan/", views.ForwardPlanView.as_view(), name="forward-plan"),
     path("off-contract/", views.OffContractView.as_view(), name="off-contract"),

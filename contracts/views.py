@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from contracts import publishing, selectors, services
 from contracts.exports import SafeExportMixin
 from contracts.filters import ContractFilter
 from contracts.forms import (
+    REGISTER_MAPPABLE,
     ContractEndForm,
     ContractForm,
     ImportForm,
@@ -28,8 +29,15 @@ from contracts.forms import (
     PaymentLinkForm,
     PublishForm,
     SupplierForm,
+    register_mapping,
 )
-from contracts.models import AwardedSupplier, Contract, ContractPaymentLink, Publication
+from contracts.models import (
+    AwardedSupplier,
+    Contract,
+    ContractPaymentLink,
+    Publication,
+    RegisterUpload,
+)
 from contracts.quarters import fy_label, fy_of
 from contracts.tables import (
     AwardMonitoringTable,
@@ -40,7 +48,14 @@ from contracts.tables import (
 )
 from portal.formatting import pounds
 from portal.models import User
-from portal.roles import READERS, STAFF, RoleRequiredMixin, has_role, role_required
+from portal.roles import (
+    READERS,
+    STAFF,
+    RoleRequiredMixin,
+    has_role,
+    role_required,
+    signed_in_user,
+)
 from portal.services import job_start
 from spend.tables import payments_url
 
@@ -417,21 +432,91 @@ class OffContractView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Temp
 def register_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        path = services.import_upload_store(upload=upload)
-        job = job_start(
-            kind="contracts.import",
-            title=f"Import contract register {upload.name}",
-            params={"path": str(path), "name": upload.name},
-            user=request.user,  # type: ignore[arg-type]
+        upload = services.register_upload_start(
+            upload=form.cleaned_data["file"],
+            user=signed_in_user(request),
         )
-        return redirect("portal:job-detail", pk=job.pk)
+        assert upload.job is not None
+        return redirect("portal:job-detail", pk=upload.job.pk)
     return render(
         request,
         "contracts/import.html",
         {
             "form": form,
+            "kept": selectors.register_uploads_kept(),
             "breadcrumbs": _crumbs(("Import", None)),
+        },
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def register_upload_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Run a kept upload's import again, or discard it."""
+    upload = get_object_or_404(RegisterUpload, pk=pk)
+    if action not in {"retry", "discard"}:
+        raise Http404("No such action.")
+    try:
+        if action == "retry":
+            upload = services.register_upload_retry(upload=upload, user=signed_in_user(request))
+            assert upload.job is not None
+            return redirect("portal:job-detail", pk=upload.job.pk)
+        services.register_upload_discard(upload=upload, user=signed_in_user(request))
+        messages.success(request, f"{upload.file_name} discarded.")
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    return redirect("contracts:import")
+
+
+@role_required(*STAFF)
+def register_upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """What an import did: counts, what was skipped and why, drafts to complete, notes."""
+    upload = get_object_or_404(RegisterUpload, pk=pk)
+    flagged = selectors.register_import_drafts(upload)
+    return render(
+        request,
+        "contracts/import_detail.html",
+        {
+            "upload": upload,
+            "result": upload.result,
+            "drafts": flagged,
+            "breadcrumbs": _crumbs(
+                ("Import", reverse("contracts:import")), (upload.file_name, None)
+            ),
+        },
+    )
+
+
+@role_required(*STAFF)
+def register_upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    """Say which column holds what, for a register file in the council's own headings (the
+    spend uploads' mapping form and page)."""
+    from spend.forms import ColumnMappingForm
+
+    upload = get_object_or_404(RegisterUpload, pk=pk)
+    headings = selectors.register_upload_headings(upload)
+    form = ColumnMappingForm(request.POST or None, headings=headings, fields=REGISTER_MAPPABLE)
+    if request.method == "POST" and form.is_valid():
+        upload = services.register_mapping_save(
+            upload=upload,
+            name=form.cleaned_data["name"],
+            mapping=register_mapping(form.mapping()),
+            user=signed_in_user(request),
+        )
+        messages.success(request, f"Mapping saved. {upload.file_name} is being imported again.")
+        assert upload.job is not None
+        return redirect("portal:job-detail", pk=upload.job.pk)
+    return render(
+        request,
+        "spend/import_mapping.html",
+        {
+            "batch": upload,
+            "form": form,
+            "headings": headings,
+            "file_kind": "contract register",
+            "breadcrumbs": _crumbs(
+                ("Import", reverse("contracts:import")), (upload.file_name, None)
+            ),
         },
     )
 

@@ -59,10 +59,18 @@ class ColumnMappingForm(forms.Form):
         "column headings will use this mapping automatically.",
     )
 
-    def __init__(self, *args: Any, headings: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        headings: list[str],
+        fields: tuple[tuple[str, str, bool], ...] = MAPPABLE_FIELDS,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # The register import maps its own columns with this form (contracts.forms).
+        self.mappable = fields
         choices = [("", "Not in this file"), *[(h, h) for h in headings]]
-        for field_name, label, required in MAPPABLE_FIELDS:
+        for field_name, label, required in fields:
             self.fields[field_name] = forms.ChoiceField(
                 label=label,
                 choices=choices,
@@ -73,7 +81,7 @@ class ColumnMappingForm(forms.Form):
     def mapping(self) -> dict[str, str]:
         return {
             name: self.cleaned_data[name]
-            for name, _, _ in MAPPABLE_FIELDS
+            for name, _, _ in self.mappable
             if self.cleaned_data.get(name)
         }
 

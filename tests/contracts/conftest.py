@@ -41,6 +41,7 @@ def register_row(reference: str, supplier: str, **values: Any) -> dict[str, str]
         "Awarded value": "100000.00",
         "VAT not recoverable": "0.00",
         "Framework": "No",
+        "PPON": "",
     }
     row.update({key: str(value) for key, value in values.items()})
     return row

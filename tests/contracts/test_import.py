@@ -58,7 +58,7 @@ def test_a_bad_row_refuses_the_whole_file(tmp_path: Path) -> None:
 def test_a_missing_column_is_named(tmp_path: Path) -> None:
     path = tmp_path / "short.csv"
     path.write_text("Reference,Title\nR1,Thing\n")
-    with pytest.raises(LayoutError, match=r"line 1.*'Department'"):
+    with pytest.raises(LayoutError, match=r"line 1.*'Supplier name'"):
         services.register_import(path=path)
 
 

@@ -1,4 +1,5 @@
-"""manage.py import_register FILE: the register layout (CSV or XLSX), or Contracts Finder JSON."""
+"""manage.py import_register FILE: a register (CSV or XLSX, the layout or a council's own
+headings), or an OCDS release or record package (JSON)."""
 
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from contracts.layout import LayoutError
 
 class Command(BaseCommand):
     help = (
-        "Import a contract register file: CSV or XLSX in the register layout, or a "
-        "Contracts Finder notice export (.json). All or nothing; importing again updates."
+        "Import a contract register file: CSV or XLSX (the register layout or a council's "
+        "own headings), or an OCDS release or record package (.json) from Contracts Finder, "
+        "Find a Tender or this portal. All or nothing; importing again updates."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,3 +37,7 @@ class Command(BaseCommand):
         )
         for reason in result.skipped:
             self.stdout.write(f"  skipped {reason}")
+        for flag in result.flagged:
+            self.stdout.write(f"  draft, to complete: {flag}")
+        for note in result.notes:
+            self.stdout.write(f"  note: {note}")
