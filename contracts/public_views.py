@@ -4,6 +4,7 @@ register, drafts or edits made since the last publication."""
 import hashlib
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db.models import QuerySet
@@ -60,7 +61,15 @@ def register_home(request: HttpRequest) -> HttpResponse:
     it (by query string) is cached, keyed by the latest publication: a new publication is a
     new key, so nothing stale is ever shown."""
     publication = selectors.latest_publication()
-    if request.user.is_authenticated or publication is None or request.method != "GET":
+    # A visitor with a message waiting (e.g. "You have signed out") gets a page of their own:
+    # cached, the message would be shown to every anonymous visitor after them.
+    has_messages = len(messages.get_messages(request)) > 0
+    if (
+        request.user.is_authenticated
+        or publication is None
+        or request.method != "GET"
+        or has_messages
+    ):
         return _register_view(request)
     query = hashlib.sha256(request.META.get("QUERY_STRING", "").encode()).hexdigest()[:32]
     key = f"register-page:{publication.pk}:{query}"

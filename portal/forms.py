@@ -1,6 +1,8 @@
+import ipaddress
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 
@@ -11,9 +13,33 @@ from portal.roles import Role
 ROLE_CHOICES = [(role.value, role.value) for role in Role]
 
 
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(address)
+    except ValueError:
+        return None
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(
+        ip in ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXY_IPS
+    )
+
+
 def client_ip(request: HttpRequest) -> str:
-    # Behind the proxy, REMOTE_ADDR is the proxy; gunicorn is configured to trust only it.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The address the request came from. Behind the proxy REMOTE_ADDR is the proxy's, so
+    X-Forwarded-For is read, but only when REMOTE_ADDR is a trusted proxy: each proxy appends
+    the address it was reached from, so the rightmost address that is not a trusted proxy is
+    the client; anything left of it is what the client claimed and is not believed."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    if not _is_trusted_proxy(remote):
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if not _is_trusted_proxy(address):
+            return address if _ip(address) else remote
+    return remote
 
 
 class SignInForm(forms.Form):
@@ -33,11 +59,8 @@ class SignInForm(forms.Form):
         ),
     )
 
-    LOCKED = (
-        "Too many failed sign-in attempts. Wait 15 minutes and try again, or ask your "
-        "administrator to reset your password."
-    )
-    INVALID = "Enter a correct email address and password. Both are case-sensitive."
+    # Email addresses are compared without regard to case; passwords are not.
+    INVALID = "Enter a correct email address and password. The password is case-sensitive."
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         self.request = request
@@ -51,7 +74,12 @@ class SignInForm(forms.Form):
             return data
         ip = client_ip(self.request)
         if services.sign_in_locked(email=email, client_ip=ip):
-            raise forms.ValidationError(self.LOCKED, code="locked")
+            minutes = max(1, settings.SIGN_IN_LOCKOUT_SECONDS // 60)
+            raise forms.ValidationError(
+                f"Too many failed sign-in attempts. Wait {minutes} minutes and try again, or "
+                "reset your password with 'Forgotten your password?'.",
+                code="locked",
+            )
         user = authenticate(self.request, email=email.lower(), password=password)
         if user is None or not user.is_active:
             services.sign_in_failed(email=email, client_ip=ip)

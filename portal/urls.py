@@ -28,6 +28,8 @@ urlpatterns = [
     path("register/", include("contracts.public_urls")),
     path("social-value/", include("socialvalue.urls")),
     path("diagnostics/", include("diagnostics.urls")),
+    # Before admin.site.urls: its own sign-in form would bypass the sign-in throttle.
+    path("django-admin/login/", views.admin_sign_in),
     path("django-admin/", admin.site.urls),
 ]
 

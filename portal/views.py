@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -62,6 +62,16 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(
         request, "registration/sign_in.html", {"form": form, "next": next_url}, status=status
     )
+
+
+@login_not_required
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """Django admin's own sign-in form checks passwords without the throttle: everyone signs
+    in on the portal's page, which then returns to the admin page asked for."""
+    next_url = request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("admin:index")
+    return redirect(f"{reverse('portal:sign-in')}?{urlencode({'next': next_url})}")
 
 
 @require_POST
@@ -142,6 +152,11 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if person == request.user and Role.ADMINISTRATOR.value not in form.cleaned_data["roles"]:
             form.add_error("roles", "You cannot remove your own Administrator role.")
+        elif person == request.user and not form.cleaned_data["active"]:
+            # Otherwise the last administrator could lock everyone out of user management.
+            form.add_error(
+                "active", "You cannot stop your own account signing in. Ask another administrator."
+            )
         else:
             services.user_set_roles(
                 user=person,

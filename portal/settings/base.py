@@ -3,6 +3,7 @@
 Development uses this module as it is. ``production`` tightens it, ``test`` adjusts it for pytest.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -129,6 +130,17 @@ AUTH_PASSWORD_VALIDATORS = [
 SIGN_IN_MAX_FAILURES = env_int("SIGN_IN_MAX_FAILURES", 5)
 SIGN_IN_LOCKOUT_SECONDS = env_int("SIGN_IN_LOCKOUT_SECONDS", 15 * 60)
 SESSION_COOKIE_AGE = 8 * 60 * 60
+# The proxies in front of the portal (addresses or networks). X-Forwarded-For is believed only
+# from these, so the client address sign-in throttling counts cannot be made up by a client.
+# gunicorn reads the same variable (gunicorn.conf.py) for X-Forwarded-Proto.
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS", "127.0.0.1,::1")
+for _proxy in TRUSTED_PROXY_IPS:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXY_IPS holds {_proxy!r}, which is not an IP address or network."
+        ) from None
 
 # --- Jobs ------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
