@@ -72,10 +72,17 @@ def register_home(request: HttpRequest) -> HttpResponse:
     ):
         return _register_view(request)
     query = hashlib.sha256(request.META.get("QUERY_STRING", "").encode()).hexdigest()[:32]
-    key = f"register-page:{publication.pk}:{query}"
+    key = f"register-page:v2:{publication.pk}:{query}"
     cached = cache.get(key)
+    nonce = getattr(request, "csp_nonce", "")
     if cached is not None:
-        content, content_type, disposition = cached
+        content, content_type, disposition, cached_nonce = cached
+        if cached_nonce and nonce:
+            # The page's inline script and style carry the nonce of the response they were
+            # first rendered for; this response's Content-Security-Policy names a new one.
+            content = content.replace(
+                f'nonce="{cached_nonce}"'.encode(), f'nonce="{nonce}"'.encode()
+            )
         response = HttpResponse(content, content_type=content_type)
         if disposition:
             response["Content-Disposition"] = disposition
@@ -86,7 +93,12 @@ def register_home(request: HttpRequest) -> HttpResponse:
     if response.status_code == 200 and not response.streaming:
         cache.set(
             key,
-            (response.content, response["Content-Type"], response.get("Content-Disposition", "")),
+            (
+                response.content,
+                response["Content-Type"],
+                response.get("Content-Disposition", ""),
+                nonce,
+            ),
             PAGE_CACHE_SECONDS,
         )
     return response

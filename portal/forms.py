@@ -1,9 +1,11 @@
 import ipaddress
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.http import HttpRequest
 
 from portal import services
@@ -90,6 +92,30 @@ class SignInForm(forms.Form):
 
     def get_user(self) -> User | None:
         return self.user_cache
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "spellcheck": "false", "class": "govuk-input"}
+        ),
+    )
+
+    def get_users(self, email: str) -> Iterator[User]:
+        # Accounts added on the Users page have no password yet: this is how people set their
+        # first one, so an account without a usable password is included (Django leaves it out).
+        yield from User.objects.filter(email__iexact=email.strip(), is_active=True)
+
+
+class NewPasswordForm(SetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("new_password1", "new_password2"):
+            self.fields[name].widget.attrs.update(
+                {"class": "govuk-input", "autocomplete": "new-password"}
+            )
 
 
 class UserCreateForm(forms.Form):

@@ -81,13 +81,18 @@ def sign_in_locked(*, email: str, client_ip: str) -> bool:
     return any(counts.get(key, 0) >= limit for key, limit in limits.items())
 
 
+def _count(key: str, timeout: int) -> int:
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
 def sign_in_failed(*, email: str, client_ip: str) -> None:
     for key in _throttle_limits(email, client_ip):
-        cache.add(key, 0, timeout=settings.SIGN_IN_LOCKOUT_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=settings.SIGN_IN_LOCKOUT_SECONDS)
+        _count(key, settings.SIGN_IN_LOCKOUT_SECONDS)
 
 
 def sign_in_succeeded(*, email: str, client_ip: str) -> None:
@@ -99,6 +104,22 @@ def sign_in_unlock(*, email: str, client_ip: str) -> None:
     address's pause over all accounts stays."""
     keys = list(_throttle_limits(email, client_ip))
     cache.delete_many([keys[0], keys[2]])
+
+
+# Password reset emails: a few an hour for one address, more from one client address, so the
+# form cannot be used to flood someone's inbox. Counted whether or not the account exists.
+PASSWORD_RESETS_PER_EMAIL = 3
+PASSWORD_RESETS_PER_CLIENT = 20
+PASSWORD_RESET_WINDOW_SECONDS = 60 * 60
+
+
+def password_reset_allowed(*, email: str, client_ip: str) -> bool:
+    """Count a request for a reset email; False once either limit for the hour is passed."""
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    window = PASSWORD_RESET_WINDOW_SECONDS
+    by_email = _count(f"password-reset:email:{digest}", window)
+    by_client = _count(f"password-reset:ip:{client_ip}", window)
+    return by_email <= PASSWORD_RESETS_PER_EMAIL and by_client <= PASSWORD_RESETS_PER_CLIENT
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,18 @@ portal_patterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="sign-in"),
     path("sign-out/", views.sign_out, name="sign-out"),
+    path("password-reset/", views.PasswordResetRequest.as_view(), name="password-reset"),
+    path("password-reset/sent/", views.PasswordResetSent.as_view(), name="password-reset-sent"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetChoose.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        views.PasswordResetComplete.as_view(),
+        name="password-reset-complete",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("accessibility/", views.accessibility, name="accessibility"),

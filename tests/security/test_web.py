@@ -1,6 +1,7 @@
 """Security review (issue 23), part A: the web tier. One test per item, named after it."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -18,8 +19,9 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from contracts.models import Publication
-from portal import deploy_check
+from portal import deploy_check, services
 from portal.models import User
+from portal.pdf import html_to_pdf, static_only_fetcher
 from portal.roles import Role
 from tests.conftest import TEST_PASSWORD, make_user
 
@@ -251,3 +253,240 @@ def test_low_sign_in_page_does_not_say_emails_are_case_sensitive(officer: User) 
         reverse("portal:sign-in"), {"email": officer.email.upper(), "password": TEST_PASSWORD}
     )
     assert response.status_code == 302
+
+
+# --- 10: a request-size limit for clients who are not signed in --------------------------------
+
+
+@pytest.mark.django_db
+def test_item_10_an_oversized_request_from_an_anonymous_client_is_refused_unread(
+    officer: User, settings: SettingsWrapper
+) -> None:
+    settings.ANONYMOUS_REQUEST_MAX_BYTES = 64 * 1024
+    body = b"x" * (settings.ANONYMOUS_REQUEST_MAX_BYTES + 1)
+    for path in (reverse("portal:sign-in"), reverse("portal:password-reset")):
+        response = Client().generic(
+            "POST", path, body, content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == 413, path
+        text = response.content.decode()
+        assert "What you sent is too large" in text
+        assert "up to 64.0\xa0KB in one go" in text
+        assert "Nothing was saved" in text
+    # A signed-in user may send up to the upload limit: the same body reaches the page.
+    client = Client()
+    client.force_login(officer)
+    response = client.generic(
+        "POST", reverse("portal:sign-in"), body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code != 413
+    # A normal sign-in is untouched.
+    response = Client().post(
+        reverse("portal:sign-in"), {"email": officer.email, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+# --- 12: a password reset flow ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_item_12_password_reset_by_email_link(
+    officer: User, mailoutbox: list[Any], settings: SettingsWrapper
+) -> None:
+    client = Client()
+    # The sign-in page and the lockout message lead to it.
+    assert (
+        reverse("portal:password-reset") in client.get(reverse("portal:sign-in")).content.decode()
+    )
+    for _ in range(settings.SIGN_IN_MAX_FAILURES):
+        client.post(reverse("portal:sign-in"), {"email": officer.email, "password": "wrong"})
+    locked = client.post(
+        reverse("portal:sign-in"), {"email": officer.email, "password": TEST_PASSWORD}
+    )
+    assert locked.status_code == 429
+    assert "Forgotten your password?" in locked.content.decode()
+
+    # Asking for an unknown address looks the same and sends nothing.
+    response = client.post(reverse("portal:password-reset"), {"email": "nobody@example.gov.uk"})
+    assert response["Location"] == reverse("portal:password-reset-sent")
+    assert mailoutbox == []
+    response = client.post(reverse("portal:password-reset"), {"email": officer.email.upper()})
+    assert response["Location"] == reverse("portal:password-reset-sent")
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [officer.email]
+    link = re.search(r"http://testserver(/password-reset/\S+/)", mailoutbox[0].body)
+    assert link, mailoutbox[0].body
+
+    # The link leads to a form that applies the password rules, then changes the password.
+    form_url = client.get(link.group(1))["Location"]
+    weak = client.post(form_url, {"new_password1": "short", "new_password2": "short"})
+    assert "This password is too short" in weak.content.decode()
+    new_password = "saffron-kettle-meadow-41"
+    done = client.post(form_url, {"new_password1": new_password, "new_password2": new_password})
+    assert done["Location"] == reverse("portal:password-reset-complete")
+    officer.refresh_from_db()
+    assert officer.check_password(new_password)
+    # The link works once; the pause ends for the account; the new password signs in.
+    assert "This link does not work" in client.get(link.group(1), follow=True).content.decode()
+    response = client.post(
+        reverse("portal:sign-in"), {"email": officer.email, "password": new_password}
+    )
+    assert response.status_code == 302
+
+    # A user added on the Users page (no password yet) sets a first one the same way.
+    newcomer = services.user_create(email="new.starter@example.gov.uk", role=Role.COUNCILLOR)
+    assert not newcomer.has_usable_password()
+    Client().post(reverse("portal:password-reset"), {"email": newcomer.email})
+    assert mailoutbox[-1].to == [newcomer.email]
+
+    # Not a way to flood an inbox: a few emails an hour for one address, then a clear refusal.
+    for _ in range(services.PASSWORD_RESETS_PER_EMAIL):
+        client.post(reverse("portal:password-reset"), {"email": "flooded@example.gov.uk"})
+    refused = client.post(reverse("portal:password-reset"), {"email": "flooded@example.gov.uk"})
+    assert refused.status_code == 429
+    assert "Too many password reset emails" in refused.content.decode()
+
+
+# --- 14: a Content-Security-Policy with nonces ---------------------------------------------------
+
+# Rendered to PDF by WeasyPrint, never served to a browser.
+PDF_TEMPLATES = {"register/publication_pdf.html", "reports/committee.html"}
+
+
+def test_item_14_every_template_gives_its_inline_scripts_and_styles_the_nonce() -> None:
+    templates = BASE_DIR / "templates"
+    checked = 0
+    for path in sorted(templates.rglob("*.html")):
+        name = path.relative_to(templates).as_posix()
+        if name in PDF_TEMPLATES:
+            continue
+        text = path.read_text()
+        checked += 1
+        for tag in re.findall(r"<(?:script|style)\b[^>]*>", text):
+            assert "src=" in tag or 'nonce="{{ request.csp_nonce }}"' in tag, f"{name}: {tag}"
+        assert not re.search(r"\sstyle=", text), f"{name} has a style attribute"
+        assert not re.search(r"\son[a-z]+=", text), f"{name} has an inline event handler"
+    assert checked > 50
+
+
+def _nonce_of(response: Any) -> str:
+    found = re.search(
+        r"script-src 'self' 'nonce-([A-Za-z0-9_-]{20,})'", response["Content-Security-Policy"]
+    )
+    assert found, response["Content-Security-Policy"]
+    return found.group(1)
+
+
+@pytest.mark.django_db
+def test_item_14_pages_carry_a_content_security_policy_with_a_fresh_nonce() -> None:
+    client = Client()
+    first, second = client.get(reverse("portal:sign-in")), client.get(reverse("portal:sign-in"))
+    policy = first["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in policy
+    assert "'unsafe-eval'" not in policy
+    assert "default-src 'self'" in policy
+    assert "object-src 'none'" in policy
+    assert "frame-ancestors 'none'" in policy
+    nonce = _nonce_of(first)
+    assert nonce != _nonce_of(second)
+    html = first.content.decode()
+    inline = re.findall(r"<(?:script|style)\b(?![^>]*\bsrc=)[^>]*>", html)
+    assert len(inline) >= 3
+    assert all(f'nonce="{nonce}"' in tag for tag in inline), inline
+
+    # The public register's cached page is served with the nonce of the response it is in.
+    Publication.objects.create(
+        quarter="2024Q1",
+        period_start=date(2024, 1, 1),
+        period_end=date(2024, 3, 31),
+        status=Publication.Status.PUBLISHED,
+    )
+    pages = [Client().get(reverse("register:home")) for _ in range(2)]
+    for page in pages:
+        nonce = _nonce_of(page)
+        body = page.content.decode()
+        assert body.count(f'nonce="{nonce}"') >= 3
+        assert len(re.findall(r'nonce="', body)) == body.count(f'nonce="{nonce}"')
+    assert _nonce_of(pages[0]) != _nonce_of(pages[1])
+
+
+def test_item_14_production_settings_always_send_the_policy() -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "portal.example.gov.uk",
+        "CSP_ENABLED": "false",
+    }
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.CSP_ENABLED, 'portal.csp.ContentSecurityPolicyMiddleware' in "
+            "settings.MIDDLEWARE)",
+        ],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.split() == ["True", "True"]
+
+
+# --- Hardening -----------------------------------------------------------------------------------
+
+
+def test_hardening_pdf_rendering_reads_only_the_static_files(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.css"
+    secret.write_text('body::before { content: "LEAKED-FROM-FILE"; }')
+    html = (
+        f'<html lang="en"><head><title>t</title><link rel="stylesheet" href="{secret.as_uri()}">'
+        "</head><body><p>Body text</p>"
+        '<img alt="" src="static/images/favicon.svg">'
+        '<img alt="" src="http://127.0.0.1:9/tracker.png"></body></html>'
+    )
+    pdf_path = tmp_path / "out.pdf"
+    pdf_path.write_bytes(html_to_pdf(html, str(BASE_DIR)))
+    text = subprocess.run(
+        ["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Body text" in text
+    assert "LEAKED-FROM-FILE" not in text
+    fetcher = static_only_fetcher()
+    allowed = fetcher((BASE_DIR / "static" / "images" / "favicon.svg").as_uri())
+    assert allowed.read().startswith(b"<svg")
+    allowed.close()
+    for url in (
+        secret.as_uri(),
+        (BASE_DIR / "static" / ".." / "pyproject.toml").as_uri(),
+        "file:///etc/hostname",
+        "http://127.0.0.1:9/x.png",
+        "https://example.com/x.css",
+    ):
+        with pytest.raises(ValueError, match="static files"):
+            fetcher(url)
+
+
+def test_hardening_gunicorn_trusts_forwarded_headers_only_from_the_configured_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gunicorn.config import Config
+
+    def loaded(trusted: str | None) -> list[str]:
+        if trusted is None:
+            monkeypatch.delenv("TRUSTED_PROXY_IPS", raising=False)
+        else:
+            monkeypatch.setenv("TRUSTED_PROXY_IPS", trusted)
+        namespace: dict[str, Any] = {}
+        exec((BASE_DIR / "gunicorn.conf.py").read_text(), namespace)  # noqa: S102 - our config
+        config = Config()
+        config.set("forwarded_allow_ips", namespace["forwarded_allow_ips"])
+        return list(config.forwarded_allow_ips)
+
+    assert loaded("10.0.0.2,192.168.0.0/24") == ["10.0.0.2", "192.168.0.0/24"]
+    assert loaded(None) == ["127.0.0.1", "::1"]
+    assert "*" not in (BASE_DIR / "Dockerfile").read_text().split("CMD", 1)[1]
+    assert '"-c", "gunicorn.conf.py"' in (BASE_DIR / "Dockerfile").read_text()
