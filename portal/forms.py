@@ -98,6 +98,10 @@ class PasswordResetRequestForm(PasswordResetForm):
     email = forms.EmailField(
         label="Email address",
         max_length=254,
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.gov.uk",
+        },
         widget=forms.EmailInput(
             attrs={"autocomplete": "email", "spellcheck": "false", "class": "govuk-input"}
         ),
@@ -112,7 +116,9 @@ class PasswordResetRequestForm(PasswordResetForm):
 class NewPasswordForm(SetPasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("new_password1", "new_password2"):
+        required = {"new_password1": "Enter a new password", "new_password2": "Enter it again"}
+        for name, message in required.items():
+            self.fields[name].error_messages["required"] = message
             self.fields[name].widget.attrs.update(
                 {"class": "govuk-input", "autocomplete": "new-password"}
             )

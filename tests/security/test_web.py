@@ -490,3 +490,36 @@ def test_hardening_gunicorn_trusts_forwarded_headers_only_from_the_configured_pr
     assert loaded(None) == ["127.0.0.1", "::1"]
     assert "*" not in (BASE_DIR / "Dockerfile").read_text().split("CMD", 1)[1]
     assert '"-c", "gunicorn.conf.py"' in (BASE_DIR / "Dockerfile").read_text()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_item_12_password_reset_in_a_browser(browser_page: Any, mailoutbox: list[Any]) -> None:
+    """The reset pages as a person uses them (axe-core and the CSP check every page)."""
+    user = make_user(Role.COUNCILLOR)
+    page = browser_page
+    page.goto("/sign-in/")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    page.get_by_role("button", name="Send the link").click()  # nothing entered
+    assert "Enter your email address" in page.locator(".govuk-error-summary").inner_text()
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_role("button", name="Send the link").click()
+    page.wait_for_url(re.compile(r"/password-reset/sent/$"))
+    assert page.locator("h1").inner_text() == "Check your email"
+    link = re.search(r"http://\S+/password-reset/\S+/", mailoutbox[0].body)
+    assert link
+    page.goto(link.group(0))
+    page.get_by_label("New password", exact=True).fill("short")
+    page.get_by_label("New password confirmation").fill("short")
+    page.get_by_role("button", name="Save the password").click()
+    assert "too short" in page.locator(".govuk-error-summary").inner_text()
+    page.get_by_label("New password", exact=True).fill("lantern-orchard-drizzle-58")
+    page.get_by_label("New password confirmation").fill("lantern-orchard-drizzle-58")
+    page.get_by_role("button", name="Save the password").click()
+    page.wait_for_url(re.compile(r"/password-reset/done/$"))
+    page.get_by_role("link", name="Sign in with your new password").click()
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill("lantern-orchard-drizzle-58")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.locator("h1").inner_text() == "Procurement portal"
