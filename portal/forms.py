@@ -1,4 +1,3 @@
-import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,38 +9,10 @@ from django.http import HttpRequest
 
 from portal import services
 from portal.models import User
+from portal.proxy import client_ip
 from portal.roles import Role
 
 ROLE_CHOICES = [(role.value, role.value) for role in Role]
-
-
-def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(address)
-    except ValueError:
-        return None
-
-
-def _is_trusted_proxy(address: str) -> bool:
-    ip = _ip(address)
-    return ip is not None and any(
-        ip in ipaddress.ip_network(net, strict=False) for net in settings.TRUSTED_PROXY_IPS
-    )
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The address the request came from. Behind the proxy REMOTE_ADDR is the proxy's, so
-    X-Forwarded-For is read, but only when REMOTE_ADDR is a trusted proxy: each proxy appends
-    the address it was reached from, so the rightmost address that is not a trusted proxy is
-    the client; anything left of it is what the client claimed and is not believed."""
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
-    if not _is_trusted_proxy(remote):
-        return remote
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    for address in reversed([a for a in forwarded if a]):
-        if not _is_trusted_proxy(address):
-            return address if _ip(address) else remote
-    return remote
 
 
 class SignInForm(forms.Form):

@@ -29,11 +29,11 @@ from portal.forms import (
     SignInForm,
     UserCreateForm,
     UserRolesForm,
-    client_ip,
 )
 from portal.jobs import JobFailed
 from portal.models import Job, User
 from portal.navigation import sections_for
+from portal.proxy import client_ip
 from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user, user_roles
 
 

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Forwarded-For and X-Forwarded-Proto only from TRUSTED_PROXY_IPS (portal/proxy.py).
+    "portal.proxy.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A Content-Security-Policy header with a nonce for each page's inline script and style.

@@ -471,8 +471,19 @@ def test_hardening_pdf_rendering_reads_only_the_static_files(tmp_path: Path) -> 
 
 
 def test_hardening_gunicorn_trusts_forwarded_headers_only_from_the_configured_proxy(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, settings: SettingsWrapper
 ) -> None:
+    # The portal too: X-Forwarded-Proto from a client reaching it directly is not believed.
+    settings.TRUSTED_PROXY_IPS = ["10.0.0.2"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_SSL_REDIRECT = True
+    url = reverse("portal:accessibility")
+    via_proxy = Client(REMOTE_ADDR="10.0.0.2").get(url, HTTP_X_FORWARDED_PROTO="https")
+    assert via_proxy.status_code == 200
+    direct = Client(REMOTE_ADDR="203.0.113.5").get(url, HTTP_X_FORWARDED_PROTO="https")
+    assert direct.status_code == 301
+    assert direct["Location"].startswith("https://")
+
     from gunicorn.config import Config
 
     def loaded(trusted: str | None) -> list[str]:
