@@ -28,5 +28,5 @@ COPY --from=assets --chown=portal:portal /app/static ./static
 RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", \
-     "--timeout", "120", "--forwarded-allow-ips", "*"]
+# Bind address, workers and the proxy trusted for forwarded headers: gunicorn.conf.py.
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "portal.wsgi:application"]

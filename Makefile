@@ -66,9 +66,9 @@ migrations-check: install
 	$(PY) -W "ignore:Got an error checking a consistent migration history:RuntimeWarning" \
 		manage.py makemigrations --check --dry-run
 
-check-deploy: install
-	DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
-	ALLOWED_HOSTS=portal.example.gov.uk $(PY) manage.py check --deploy --fail-level WARNING
+# check --deploy, collectstatic and gunicorn under production settings, a page and /healthz.
+check-deploy: install assets
+	$(BOOT) exec -- $(PY) -m portal.deploy_check
 
 compose-check: install
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml

@@ -4,6 +4,7 @@ register, drafts or edits made since the last publication."""
 import hashlib
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db.models import QuerySet
@@ -61,14 +62,29 @@ def register_home(request: HttpRequest) -> HttpResponse:
     it (by query string) is cached, keyed by the latest publication: a new publication is a
     new key, so nothing stale is ever shown."""
     publication = selectors.latest_publication()
-    if request.user.is_authenticated or publication is None or request.method != "GET":
+    # A visitor with a message waiting (e.g. "You have signed out") gets a page of their own:
+    # cached, the message would be shown to every anonymous visitor after them.
+    has_messages = len(messages.get_messages(request)) > 0
+    if (
+        request.user.is_authenticated
+        or publication is None
+        or request.method != "GET"
+        or has_messages
+    ):
         return _register_view(request)
     query = hashlib.sha256(request.META.get("QUERY_STRING", "").encode()).hexdigest()[:32]
     # Status is worked out from the dates, so the day is part of the key too.
-    key = f"register-page:{publication.pk}:{timezone.localdate()}:{query}"
+    key = f"register-page:v2:{publication.pk}:{timezone.localdate()}:{query}"
     cached = cache.get(key)
+    nonce = getattr(request, "csp_nonce", "")
     if cached is not None:
-        content, content_type, disposition = cached
+        content, content_type, disposition, cached_nonce = cached
+        if cached_nonce and nonce:
+            # The page's inline script and style carry the nonce of the response they were
+            # first rendered for; this response's Content-Security-Policy names a new one.
+            content = content.replace(
+                f'nonce="{cached_nonce}"'.encode(), f'nonce="{nonce}"'.encode()
+            )
         response = HttpResponse(content, content_type=content_type)
         if disposition:
             response["Content-Disposition"] = disposition
@@ -79,7 +95,12 @@ def register_home(request: HttpRequest) -> HttpResponse:
     if response.status_code == 200 and not response.streaming:
         cache.set(
             key,
-            (response.content, response["Content-Type"], response.get("Content-Disposition", "")),
+            (
+                response.content,
+                response["Content-Type"],
+                response.get("Content-Disposition", ""),
+                nonce,
+            ),
             PAGE_CACHE_SECONDS,
         )
     return response

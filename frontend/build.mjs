@@ -1,7 +1,7 @@
 // Builds static/ from npm packages: the branded GOV.UK Frontend stylesheet, its JavaScript,
 // htmx. Run by `make assets` (part of `make run` and `make test`).
 import { compile } from "sass";
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,4 +21,15 @@ mkdirSync(join(vendor, "govuk"), { recursive: true });
 cpSync(join(modules, "govuk-frontend", "dist", "govuk", "govuk-frontend.min.js"),
   join(vendor, "govuk", "govuk-frontend.min.js"));
 cpSync(join(modules, "htmx.org", "dist", "htmx.min.js"), join(vendor, "htmx.min.js"));
+
+// Every file the stylesheet refers to must be in static/: collectstatic under production
+// settings (the Dockerfile's step) refuses a stylesheet with a url() to a missing file.
+const missing = [...css.css.matchAll(/url\(\s*["']?([^"')]+)["']?\s*\)/g)]
+  .map((match) => match[1])
+  .filter((url) => url.startsWith("/static/"))
+  .filter((url) => !existsSync(join(root, "static", url.slice("/static/".length).split(/[?#]/)[0])));
+if (missing.length) {
+  console.error(`static/css/portal.css refers to files the build does not copy: ${missing.join(", ")}`);
+  process.exit(1);
+}
 console.log("assets built: static/css/portal.css, static/vendor/");

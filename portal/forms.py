@@ -1,19 +1,18 @@
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.http import HttpRequest
 
 from portal import services
 from portal.models import User
+from portal.proxy import client_ip
 from portal.roles import Role
 
 ROLE_CHOICES = [(role.value, role.value) for role in Role]
-
-
-def client_ip(request: HttpRequest) -> str:
-    # Behind the proxy, REMOTE_ADDR is the proxy; gunicorn is configured to trust only it.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 class SignInForm(forms.Form):
@@ -33,11 +32,8 @@ class SignInForm(forms.Form):
         ),
     )
 
-    LOCKED = (
-        "Too many failed sign-in attempts. Wait 15 minutes and try again, or ask your "
-        "administrator to reset your password."
-    )
-    INVALID = "Enter a correct email address and password. Both are case-sensitive."
+    # Email addresses are compared without regard to case; passwords are not.
+    INVALID = "Enter a correct email address and password. The password is case-sensitive."
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         self.request = request
@@ -51,7 +47,12 @@ class SignInForm(forms.Form):
             return data
         ip = client_ip(self.request)
         if services.sign_in_locked(email=email, client_ip=ip):
-            raise forms.ValidationError(self.LOCKED, code="locked")
+            minutes = max(1, settings.SIGN_IN_LOCKOUT_SECONDS // 60)
+            raise forms.ValidationError(
+                f"Too many failed sign-in attempts. Wait {minutes} minutes and try again, or "
+                "reset your password with 'Forgotten your password?'.",
+                code="locked",
+            )
         user = authenticate(self.request, email=email.lower(), password=password)
         if user is None or not user.is_active:
             services.sign_in_failed(email=email, client_ip=ip)
@@ -62,6 +63,36 @@ class SignInForm(forms.Form):
 
     def get_user(self) -> User | None:
         return self.user_cache
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.gov.uk",
+        },
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "spellcheck": "false", "class": "govuk-input"}
+        ),
+    )
+
+    def get_users(self, email: str) -> Iterator[User]:
+        # Accounts added on the Users page have no password yet: this is how people set their
+        # first one, so an account without a usable password is included (Django leaves it out).
+        yield from User.objects.filter(email__iexact=email.strip(), is_active=True)
+
+
+class NewPasswordForm(SetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        required = {"new_password1": "Enter a new password", "new_password2": "Enter it again"}
+        for name, message in required.items():
+            self.fields[name].error_messages["required"] = message
+            self.fields[name].widget.attrs.update(
+                {"class": "govuk-input", "autocomplete": "new-password"}
+            )
 
 
 class UserCreateForm(forms.Form):

@@ -18,9 +18,33 @@ import gc
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 # Long enough for the largest register; a stuck render is stopped rather than left running.
 CHILD_TIMEOUT_SECONDS = 30 * 60
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def static_only_fetcher() -> Any:
+    """WeasyPrint's URL fetcher, allowed the portal's static/ files and data: URLs only: no
+    other file (``file:///etc/passwd``) and no network, whatever HTML it is given."""
+    from weasyprint import URLFetcher
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file" and parts.netloc in ("", "localhost"):
+                path = Path(url2pathname(parts.path)).resolve()
+                if path.is_relative_to(STATIC_DIR):
+                    return super().fetch(url, headers)
+            raise ValueError(f"A PDF may only use the portal's static files, not {url}")
+
+    return StaticOnlyFetcher(allowed_protocols={"file", "data"}, allow_redirects=False)
 
 
 def html_to_pdf(html: str, base_url: str) -> bytes:
@@ -32,7 +56,9 @@ def html_to_pdf(html: str, base_url: str) -> bytes:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        pdf = HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/ua-1")
+        pdf = HTML(string=html, base_url=base_url, url_fetcher=static_only_fetcher()).write_pdf(
+            pdf_variant="pdf/ua-1"
+        )
     finally:
         if collecting:
             gc.enable()

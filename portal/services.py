@@ -55,34 +55,71 @@ def user_set_roles(*, user: User, roles: list[Role], active: bool) -> User:
 
 
 # ---------------------------------------------------------------------------------------------
-# Sign-in throttling: after too many failures for an address, or from a client, sign-in pauses.
+# Sign-in throttling. Failures are counted three ways, each with its own limit:
+# - an account from one client address: the pause a mistyped password or a guesser meets;
+# - a client address, over all accounts: one address trying many accounts is paused;
+# - an account, over all addresses: guessing one account from many addresses is paused.
+# One address can add at most the first limit to an account's count, below the third, so it
+# cannot lock the account for anyone elsewhere (the client address comes from the trusted
+# proxy, TRUSTED_PROXY_IPS, not from whatever X-Forwarded-For a client sends).
 
 
-def _throttle_keys(email: str, client_ip: str) -> list[str]:
+def _throttle_limits(email: str, client_ip: str) -> dict[str, int]:
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    return [f"sign-in-failures:email:{digest}", f"sign-in-failures:ip:{client_ip}"]
+    limit = settings.SIGN_IN_MAX_FAILURES
+    return {
+        f"sign-in-failures:email-ip:{digest}:{client_ip}": limit,
+        # Looser: a council office shares one address.
+        f"sign-in-failures:ip:{client_ip}": limit * 4,
+        f"sign-in-failures:email:{digest}": limit * 10,
+    }
 
 
 def sign_in_locked(*, email: str, client_ip: str) -> bool:
-    limit = settings.SIGN_IN_MAX_FAILURES
-    # The per-client limit is looser: a council office shares one address.
-    limits = [limit, limit * 4]
-    keys = _throttle_keys(email, client_ip)
-    counts = cache.get_many(keys)
-    return any(counts.get(key, 0) >= lim for key, lim in zip(keys, limits, strict=True))
+    limits = _throttle_limits(email, client_ip)
+    counts = cache.get_many(list(limits))
+    return any(counts.get(key, 0) >= limit for key, limit in limits.items())
+
+
+def _count(key: str, timeout: int) -> int:
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
 
 
 def sign_in_failed(*, email: str, client_ip: str) -> None:
-    for key in _throttle_keys(email, client_ip):
-        cache.add(key, 0, timeout=settings.SIGN_IN_LOCKOUT_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=settings.SIGN_IN_LOCKOUT_SECONDS)
+    for key in _throttle_limits(email, client_ip):
+        _count(key, settings.SIGN_IN_LOCKOUT_SECONDS)
 
 
 def sign_in_succeeded(*, email: str, client_ip: str) -> None:
-    cache.delete(_throttle_keys(email, client_ip)[0])
+    cache.delete(next(iter(_throttle_limits(email, client_ip))))
+
+
+def sign_in_unlock(*, email: str, client_ip: str) -> None:
+    """After a password reset: the account's own pauses end for it, here and everywhere; the
+    address's pause over all accounts stays."""
+    keys = list(_throttle_limits(email, client_ip))
+    cache.delete_many([keys[0], keys[2]])
+
+
+# Password reset emails: a few an hour for one address, more from one client address, so the
+# form cannot be used to flood someone's inbox. Counted whether or not the account exists.
+PASSWORD_RESETS_PER_EMAIL = 3
+PASSWORD_RESETS_PER_CLIENT = 20
+PASSWORD_RESET_WINDOW_SECONDS = 60 * 60
+
+
+def password_reset_allowed(*, email: str, client_ip: str) -> bool:
+    """Count a request for a reset email; False once either limit for the hour is passed."""
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    window = PASSWORD_RESET_WINDOW_SECONDS
+    by_email = _count(f"password-reset:email:{digest}", window)
+    by_client = _count(f"password-reset:ip:{client_ip}", window)
+    return by_email <= PASSWORD_RESETS_PER_EMAIL and by_client <= PASSWORD_RESETS_PER_CLIENT
 
 
 # ---------------------------------------------------------------------------------------------

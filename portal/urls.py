@@ -7,6 +7,18 @@ portal_patterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="sign-in"),
     path("sign-out/", views.sign_out, name="sign-out"),
+    path("password-reset/", views.PasswordResetRequest.as_view(), name="password-reset"),
+    path("password-reset/sent/", views.PasswordResetSent.as_view(), name="password-reset-sent"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetChoose.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        views.PasswordResetComplete.as_view(),
+        name="password-reset-complete",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("accessibility/", views.accessibility, name="accessibility"),
@@ -28,6 +40,8 @@ urlpatterns = [
     path("register/", include("contracts.public_urls")),
     path("social-value/", include("socialvalue.urls")),
     path("diagnostics/", include("diagnostics.urls")),
+    # Before admin.site.urls: its own sign-in form would bypass the sign-in throttle.
+    path("django-admin/login/", views.admin_sign_in),
     path("django-admin/", admin.site.urls),
 ]
 

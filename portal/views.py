@@ -3,26 +3,37 @@
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from portal import selectors, services
 from portal.formatting import financial_year_label
-from portal.forms import CommitteeReportForm, SignInForm, UserCreateForm, UserRolesForm
+from portal.forms import (
+    CommitteeReportForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    SignInForm,
+    UserCreateForm,
+    UserRolesForm,
+)
 from portal.jobs import JobFailed
 from portal.models import Job, User
 from portal.navigation import sections_for
+from portal.proxy import client_ip
 from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user, user_roles
 
 
@@ -62,6 +73,73 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(
         request, "registration/sign_in.html", {"form": form, "next": next_url}, status=status
     )
+
+
+@login_not_required
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """Django admin's own sign-in form checks passwords without the throttle: everyone signs
+    in on the portal's page, which then returns to the admin page asked for."""
+    next_url = request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("admin:index")
+    return redirect(f"{reverse('portal:sign-in')}?{urlencode({'next': next_url})}")
+
+
+# --- Password reset (Django's views, the portal's pages, throttled) -------------------------
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetRequest(auth_views.PasswordResetView):
+    form_class = PasswordResetRequestForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("portal:password-reset-sent")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["breadcrumbs"] = [("Sign in", reverse("portal:sign-in")), ("Reset", None)]
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        if not services.password_reset_allowed(email=email, client_ip=client_ip(self.request)):
+            form.add_error(
+                "email",
+                "Too many password reset emails have been asked for. Wait an hour and try "
+                "again, or ask your administrator.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        self.extra_email_context = {
+            "council": settings.COUNCIL_NAME,
+            "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        }
+        return super().form_valid(form)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetSent(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+    extra_context = {"reset_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetChoose(auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("portal:password-reset-complete")
+    extra_context = {"reset_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        # The pause after failed sign-ins ends for this account: its password is new.
+        services.sign_in_unlock(email=form.user.email, client_ip=client_ip(self.request))
+        return response
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetComplete(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
 
 
 @require_POST
@@ -119,8 +197,8 @@ def users(request: HttpRequest) -> HttpResponse:
         )
         messages.success(
             request,
-            f"{user.email} can now be given a password: ask them to use 'Forgotten password' "
-            "or set one with manage.py create_user.",
+            f"{user.email} has been added. They set their password with 'Forgotten your "
+            "password?' on the sign-in page (or set one with manage.py create_user).",
         )
         return redirect("portal:users")
     return render(
@@ -142,6 +220,11 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if person == request.user and Role.ADMINISTRATOR.value not in form.cleaned_data["roles"]:
             form.add_error("roles", "You cannot remove your own Administrator role.")
+        elif person == request.user and not form.cleaned_data["active"]:
+            # Otherwise the last administrator could lock everyone out of user management.
+            form.add_error(
+                "active", "You cannot stop your own account signing in. Ask another administrator."
+            )
         else:
             services.user_set_roles(
                 user=person,
@@ -278,8 +361,6 @@ def reports_centre(request: HttpRequest) -> HttpResponse:
 @role_required(*READERS)
 def report_file(request: HttpRequest, pk: int, index: int) -> FileResponse:
     """Download a finished report's file (councillors included)."""
-    from django.conf import settings
-
     job = get_object_or_404(selectors.report_runs(), pk=pk, status=Job.Status.SUCCEEDED)
     files = job.result.get("files", [])
     if index >= len(files):

@@ -3,7 +3,8 @@
 - ``officer``, ``councillor``, ``administrator``: users holding one role each.
 - ``celery_worker``: a real ``celery worker`` process on Redis, using the test database.
 - ``browser_page``: Debian's Chromium driven by Playwright; every page it visits is checked
-  with axe-core and the test fails on any violation.
+  with axe-core and for anything its Content-Security-Policy blocked, and the test fails on
+  any violation.
 """
 
 import os
@@ -210,6 +211,23 @@ class AccessibilityViolation(AssertionError):
     pass
 
 
+class ContentSecurityPolicyViolation(AssertionError):
+    pass
+
+
+# Before any of the page's own scripts: note whatever the Content-Security-Policy blocks (an
+# inline script or style without the nonce, a style attribute), so the page's test fails.
+CSP_LISTENER_JS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} at ` +
+    `${event.sourceFile}:${event.lineNumber} ${event.sample}`
+  );
+});
+"""
+
+
 class CheckedPage:
     """A Playwright page that runs axe-core on every document it shows.
 
@@ -239,6 +257,11 @@ class CheckedPage:
             "async () => await axe.run(document, {resultTypes: ['violations']})"
         )
         self.audited_urls.append(self._page.url)
+        blocked = self._page.evaluate("() => window.__cspViolations || []")
+        if blocked:
+            raise ContentSecurityPolicyViolation(
+                f"The Content-Security-Policy blocked on {self._page.url}:\n" + "\n".join(blocked)
+            )
         violations = result["violations"]
         if violations:
             lines = [f"axe-core found {len(violations)} violation(s) on {self._page.url}:"]
@@ -281,6 +304,9 @@ class CheckedPage:
 @pytest.fixture
 def browser_page(_playwright_browser: Any, live_server: Any) -> Iterator[CheckedPage]:
     context = _playwright_browser.new_context(base_url=live_server.url, locale="en-GB")
+    # Injected as init scripts, which the page's Content-Security-Policy does not apply to.
+    context.add_init_script(script=CSP_LISTENER_JS)
+    context.add_init_script(path=str(AXE_JS))
     page = CheckedPage(context.new_page(), live_server.url)
     yield page
     try:

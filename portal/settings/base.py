@@ -3,6 +3,7 @@
 Development uses this module as it is. ``production`` tightens it, ``test`` adjusts it for pytest.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -59,18 +60,27 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Forwarded-For and X-Forwarded-Proto only from TRUSTED_PROXY_IPS (portal/proxy.py).
+    "portal.proxy.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A Content-Security-Policy header with a nonce for each page's inline script and style.
+    "portal.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A body size limit by who is asking (signed in or not), before anything reads the body.
+    "portal.request_limits.RequestSizeLimitMiddleware",
     # Every page needs sign-in unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Send the Content-Security-Policy (portal/csp.py); always on in production.
+CSP_ENABLED = env_bool("CSP_ENABLED", default=True)
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -129,6 +139,19 @@ AUTH_PASSWORD_VALIDATORS = [
 SIGN_IN_MAX_FAILURES = env_int("SIGN_IN_MAX_FAILURES", 5)
 SIGN_IN_LOCKOUT_SECONDS = env_int("SIGN_IN_LOCKOUT_SECONDS", 15 * 60)
 SESSION_COOKIE_AGE = 8 * 60 * 60
+# A password reset link works for a day (long enough for a new user's first password).
+PASSWORD_RESET_TIMEOUT = 24 * 60 * 60
+# The proxies in front of the portal (addresses or networks). X-Forwarded-For is believed only
+# from these, so the client address sign-in throttling counts cannot be made up by a client.
+# gunicorn reads the same variable (gunicorn.conf.py) for X-Forwarded-Proto.
+TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS", "127.0.0.1,::1")
+for _proxy in TRUSTED_PROXY_IPS:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXY_IPS holds {_proxy!r}, which is not an IP address or network."
+        ) from None
 
 # --- Jobs ------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
@@ -151,7 +174,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 
 # --- Files -----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -161,6 +184,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 # Largest upload accepted (invoice extracts run to tens of MB; a year of R12 is about 200 MB).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 512 * 1024 * 1024)
+# Largest request from someone not signed in (sign-in, public forms, invitation and supplier
+# links: a social value evidence file is up to 10 MB). portal/request_limits.py refuses more.
+ANONYMOUS_REQUEST_MAX_BYTES = env_int("ANONYMOUS_REQUEST_MAX_BYTES", 12 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
 

@@ -4,9 +4,12 @@ import secrets
 import sys
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portal import services
+from portal.models import User
 from portal.roles import Role
 
 
@@ -38,6 +41,14 @@ class Command(BaseCommand):
         generated = password is None
         if generated:
             password = secrets.token_urlsafe(12)
+        else:
+            # The same rules as a password set on the portal's pages.
+            try:
+                validate_password(password, User(email=options["email"], full_name=options["name"]))
+            except ValidationError as problem:
+                raise CommandError(
+                    "That password is not accepted: " + " ".join(problem.messages)
+                ) from None
         user = services.user_create(
             email=options["email"], role=role, password=password, full_name=options["name"]
         )
