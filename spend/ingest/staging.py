@@ -49,6 +49,9 @@ PAYMENT_COLUMNS = (
     "category_id",
     "repeated",
     "line_number",
+    "received_date",
+    "terms_date",
+    "due_date",
 )
 # Binary COPY: psycopg's C dumpers format dates and numbers faster than text would.
 PAYMENT_TYPES = (
@@ -71,6 +74,9 @@ PAYMENT_TYPES = (
     "int8",
     "bool",
     "int4",
+    "date",
+    "date",
+    "date",
 )
 
 _CREATE = """
@@ -80,7 +86,7 @@ CREATE {kind} TABLE {p} (
     invoice_date date, payment_reference text, amount_pence bigint NOT NULL, currency text,
     cost_centre text, account text, account_description text, description text, status text,
     is_spend boolean NOT NULL, category_id bigint, repeated boolean NOT NULL,
-    line_number integer NOT NULL
+    line_number integer NOT NULL, received_date date, terms_date date, due_date date
 ){on_commit};
 CREATE {kind} TABLE {p}_supplier (
     supplier_number text NOT NULL, supplier_name text NOT NULL, name_key text NOT NULL,
@@ -219,6 +225,9 @@ def stage_payments(
                 status,
                 is_spend,
                 line,
+                received_date,
+                terms_date,
+                due_date,
             ) = payment
             known = suppliers.get(supplier_number)
             if known is None or day >= known[0]:
@@ -256,6 +265,9 @@ def stage_payments(
                 category,
                 len(keys) == known_keys,
                 line,
+                received_date,
+                terms_date,
+                due_date,
             )
             if progress is not None and number % PROGRESS_EVERY_ROWS == 0:
                 progress(number)
