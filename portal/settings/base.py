@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "contracts",
     "socialvalue",
     "diagnostics",
+    "payments",
 ]
 
 MIDDLEWARE = [

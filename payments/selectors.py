@@ -1,0 +1,438 @@
+"""Reads for the payment duties: the notice's figures, its invoices, scope and the dashboard.
+
+The unit the notice counts is an *invoice payment*: the ledger's distribution lines of one
+supplier's invoice paid on one day, netted. Rules (Procurement Regulations 2024 reg 38):
+
+- days to pay run from the invoice day (the day the council received the invoice) to the
+  payment date; the day after receipt is day 1, so days = payment date - received date;
+- an invoice without a received date takes the council's rule (the invoice date, or it plus
+  N days); every figure says which rule and for how many invoice payments it was used;
+- credit notes (an invoice payment that nets to nothing or less) are not sums paid: left out
+  of the measures, counted and totalled on the page;
+- an invoice payment with no received date and no invoice date, or one received after it was
+  paid, cannot be measured: left out, counted and listed, never guessed;
+- sums payable in the period: paid in scope and open invoices whose due date (the extract's, or
+  30 days after receipt, the term s.68(2) implies) falls in the period. Disputed open invoices
+  are left out (s.68's 30-day term does not run while an invoice is disputed) and shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+
+from payments.models import (
+    OpenInvoice,
+    OpenInvoiceImport,
+    PaymentDutySettings,
+    PaymentsComplianceNotice,
+    ScopeExclusion,
+)
+from payments.periods import Period, periods_between
+
+BANDS: tuple[tuple[str, str], ...] = (
+    ("1-30", "Paid within 1 to 30 days"),
+    ("31-60", "Paid within 31 to 60 days"),
+    ("61+", "Paid on or after day 61"),
+)
+OTHER_LISTS: tuple[tuple[str, str], ...] = (
+    ("credit", "Credit notes (left out of the measures)"),
+    ("unmeasurable", "Cannot be measured (no dates, or received after payment)"),
+    ("unpaid", "Payable in the period and not paid in it"),
+    ("disputed", "Disputed at the period's end (left out)"),
+)
+# Implied payment term of s.68(2): 30 days from receipt, when the extract has no due date.
+IMPLIED_TERM_DAYS = 30
+DRILL_LIMIT = 2000
+
+
+def duty_settings() -> PaymentDutySettings:
+    found = PaymentDutySettings.objects.first()
+    return found if found is not None else PaymentDutySettings()
+
+
+def exclusions() -> list[ScopeExclusion]:
+    return list(ScopeExclusion.objects.select_related("category"))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The exclusions as the SQL takes them."""
+
+    category_ids: list[int]
+    prefixes: list[str]  # LIKE patterns, 'prefix%'
+
+    @classmethod
+    def current(cls) -> Scope:
+        rules = exclusions()
+        return cls(
+            [r.category_id for r in rules if r.category_id is not None],
+            [_like_prefix(r.account_prefix) for r in rules if r.account_prefix],
+        )
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# The invoice payments of a date range, in scope. {extra} adds columns a caller groups by.
+_INVOICES = """
+WITH lines AS (
+    SELECT p.supplier_id, coalesce(nullif(p.invoice_number, ''), p.natural_key) AS invoice,
+           p.payment_date, p.amount_pence, p.received_date, p.invoice_date, p.due_date,
+           p.cost_centre, p.category_id
+    FROM spend_payment p
+    WHERE p.is_spend AND p.payment_date BETWEEN %(start)s AND %(end)s
+      AND NOT (coalesce(p.category_id = ANY(%(categories)s::bigint[]), false)
+               OR p.account LIKE ANY(%(prefixes)s::text[]))
+), invoices AS (
+    SELECT supplier_id, invoice, payment_date, sum(amount_pence) AS amount,
+           min(received_date) AS received_date, min(invoice_date) AS invoice_date,
+           min(due_date) AS due_date, min(cost_centre) AS cost_centre,
+           min(category_id) AS category_id
+    FROM lines GROUP BY supplier_id, invoice, payment_date
+), measured AS (
+    SELECT i.*, coalesce(i.received_date, i.invoice_date + %(days_added)s) AS received,
+           i.received_date IS NULL AND i.invoice_date IS NOT NULL AS fallback,
+           i.payment_date - coalesce(i.received_date, i.invoice_date + %(days_added)s) AS days
+    FROM invoices i
+)
+"""
+
+_FIGURES = (
+    _INVOICES
+    + """
+SELECT
+    count(*) FILTER (WHERE amount > 0 AND days >= 0),
+    coalesce(sum(days) FILTER (WHERE amount > 0 AND days >= 0), 0),
+    count(*) FILTER (WHERE amount > 0 AND days BETWEEN 0 AND 30),
+    count(*) FILTER (WHERE amount > 0 AND days BETWEEN 31 AND 60),
+    count(*) FILTER (WHERE amount > 0 AND days >= 61),
+    count(*) FILTER (WHERE amount > 0 AND days >= 0 AND fallback),
+    coalesce(sum(amount) FILTER (WHERE amount > 0 AND days >= 0), 0),
+    count(*) FILTER (WHERE amount <= 0),
+    coalesce(sum(amount) FILTER (WHERE amount <= 0), 0),
+    count(*) FILTER (WHERE amount > 0 AND (days IS NULL OR days < 0)),
+    coalesce(sum(amount) FILTER (WHERE amount > 0 AND (days IS NULL OR days < 0)), 0),
+    count(*) FILTER (WHERE amount > 0 AND received IS NOT NULL
+                     AND coalesce(due_date, received + %(term)s) BETWEEN %(start)s AND %(end)s)
+FROM measured
+"""
+)
+
+# What each exclusion takes out of the period (a line goes to the first exclusion it meets).
+_EXCLUDED = """
+SELECT e.id, count(*), coalesce(sum(p.amount_pence), 0)
+FROM spend_payment p
+JOIN LATERAL (
+    SELECT x.id FROM payments_scopeexclusion x
+    WHERE x.category_id = p.category_id
+       OR (x.account_prefix <> '' AND starts_with(p.account, x.account_prefix))
+    ORDER BY x.id LIMIT 1
+) e ON true
+WHERE p.is_spend AND p.payment_date BETWEEN %(start)s AND %(end)s
+  AND (coalesce(p.category_id = ANY(%(categories)s::bigint[]), false)
+       OR p.account LIKE ANY(%(prefixes)s::text[]))
+GROUP BY e.id
+"""
+
+
+def _params(
+    period_start: dt.date, period_end: dt.date, scope: Scope, days_added: int
+) -> dict[str, Any]:
+    return {
+        "start": period_start,
+        "end": period_end,
+        "categories": scope.category_ids,
+        "prefixes": scope.prefixes,
+        "days_added": days_added,
+        "term": IMPLIED_TERM_DAYS,
+    }
+
+
+def percent_1dp(part: int, whole: int) -> Decimal | None:
+    """A percentage to one decimal place, rounded half up; None when there is no whole."""
+    if whole == 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass
+class ExcludedAmount:
+    label: str
+    reason: str
+    lines: int
+    pence: int
+
+
+@dataclass
+class NoticeFigures:
+    """Every figure of a notice, with what went into each (JSON-able through ``as_json``)."""
+
+    period_start: dt.date
+    period_end: dt.date
+    statutory: bool
+    received_rule: str
+    invoices_paid: int  # measured invoice payments
+    total_days: int
+    band_counts: dict[str, int]
+    fallback_count: int
+    paid_pence: int
+    credit_count: int
+    credit_pence: int
+    unmeasurable_count: int
+    unmeasurable_pence: int
+    # Sums payable in the period: paid in it, and open at its end (None: no open-items file).
+    payable_paid_count: int
+    open_import_id: int | None
+    open_as_at: dt.date | None
+    unpaid_count: int | None
+    unpaid_pence: int | None
+    disputed_count: int | None
+    disputed_pence: int | None
+    excluded: list[ExcludedAmount] = field(default_factory=list)
+
+    @property
+    def average_days(self) -> Decimal | None:
+        if not self.invoices_paid:
+            return None
+        return (Decimal(self.total_days) / self.invoices_paid).quantize(
+            Decimal("0.1"), ROUND_HALF_UP
+        )
+
+    @property
+    def band_percents(self) -> dict[str, Decimal | None]:
+        return {key: percent_1dp(n, self.invoices_paid) for key, n in self.band_counts.items()}
+
+    @property
+    def payable_count(self) -> int | None:
+        if self.unpaid_count is None:
+            return None
+        return self.payable_paid_count + self.unpaid_count
+
+    @property
+    def unpaid_percent(self) -> Decimal | None:
+        payable = self.payable_count
+        if payable is None or self.unpaid_count is None:
+            return None
+        return percent_1dp(self.unpaid_count, payable)
+
+    @property
+    def excluded_pence(self) -> int:
+        return sum(e.pence for e in self.excluded)
+
+    @property
+    def rule_sentence(self) -> str:
+        """What every figure says about received dates."""
+        if not self.fallback_count:
+            return "Every invoice payment measured has its received date from the extract."
+        return (
+            f"{self.fallback_count:,} of {self.invoices_paid:,} invoice payments measured had no "
+            f"received date; for these the portal used {self.received_rule}."
+        )
+
+    @property
+    def complete(self) -> bool:
+        """All the notice needs is here (the unpaid figure needs the open invoices)."""
+        return self.unpaid_count is not None
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("period_start", "period_end", "open_as_at"):
+            value = data[key]
+            data[key] = value.isoformat() if value else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NoticeFigures:
+        values = dict(data)
+        for key in ("period_start", "period_end", "open_as_at"):
+            if values.get(key):
+                values[key] = dt.date.fromisoformat(values[key])
+        values["excluded"] = [ExcludedAmount(**e) for e in values.get("excluded", [])]
+        return cls(**values)
+
+
+def open_import_at(as_at: dt.date) -> OpenInvoiceImport | None:
+    return (
+        OpenInvoiceImport.objects.filter(as_at=as_at, status=OpenInvoiceImport.Status.LOADED)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _open_invoices(
+    batch: OpenInvoiceImport, period: Period, scope: Scope, days_added: int
+) -> tuple[list[OpenInvoice], list[OpenInvoice]]:
+    """Open invoices in scope, positive, due in the period: (undisputed, disputed)."""
+    rows = OpenInvoice.objects.filter(batch=batch, amount_pence__gt=0)
+    undisputed: list[OpenInvoice] = []
+    disputed: list[OpenInvoice] = []
+    prefixes = [p[:-1].replace("\\", "") for p in scope.prefixes]
+    for row in rows.iterator():
+        if row.category_id in scope.category_ids or any(
+            row.account.startswith(p) for p in prefixes
+        ):
+            continue
+        due = _due(row.due_date, row.received_date, row.invoice_date, days_added)
+        if due is None or not period.start <= due <= period.end:
+            continue
+        (disputed if row.disputed else undisputed).append(row)
+    return undisputed, disputed
+
+
+def _due(
+    due: dt.date | None, received: dt.date | None, invoice: dt.date | None, days_added: int
+) -> dt.date | None:
+    if due is not None:
+        return due
+    if received is None and invoice is not None:
+        received = invoice + dt.timedelta(days=days_added)
+    return received + dt.timedelta(days=IMPLIED_TERM_DAYS) if received else None
+
+
+def notice_figures(period: Period) -> NoticeFigures:
+    """The notice's figures for a period, from the ledger and the open invoices as they are."""
+    settings = duty_settings()
+    scope = Scope.current()
+    params = _params(period.start, period.end, scope, settings.days_added)
+    with connection.cursor() as cursor:
+        cursor.execute(_FIGURES, params)
+        row = cursor.fetchone()
+        cursor.execute(_EXCLUDED, params)
+        excluded_rows = {r[0]: r for r in cursor.fetchall()}
+    (
+        measured, total_days, b1, b2, b3, fallback, paid_pence, credits, credit_pence,
+        unmeasurable, unmeasurable_pence, payable_paid,
+    ) = row  # fmt: skip
+    excluded = [
+        ExcludedAmount(
+            rule.label,
+            rule.reason,
+            int(excluded_rows[rule.pk][1]) if rule.pk in excluded_rows else 0,
+            int(excluded_rows[rule.pk][2]) if rule.pk in excluded_rows else 0,
+        )
+        for rule in exclusions()
+    ]
+    batch = open_import_at(period.end)
+    unpaid_count = unpaid_pence = disputed_count = disputed_pence = None
+    if batch is not None:
+        undisputed, disputed = _open_invoices(batch, period, scope, settings.days_added)
+        unpaid_count, unpaid_pence = len(undisputed), sum(r.amount_pence for r in undisputed)
+        disputed_count, disputed_pence = len(disputed), sum(r.amount_pence for r in disputed)
+    return NoticeFigures(
+        period_start=period.start,
+        period_end=period.end,
+        statutory=period.statutory,
+        received_rule=settings.rule_text,
+        invoices_paid=measured,
+        total_days=int(total_days),
+        band_counts={"1-30": b1, "31-60": b2, "61+": b3},
+        fallback_count=fallback,
+        paid_pence=int(paid_pence),
+        credit_count=credits,
+        credit_pence=int(credit_pence),
+        unmeasurable_count=unmeasurable,
+        unmeasurable_pence=int(unmeasurable_pence),
+        payable_paid_count=payable_paid,
+        open_import_id=batch.pk if batch else None,
+        open_as_at=batch.as_at if batch else None,
+        unpaid_count=unpaid_count,
+        unpaid_pence=unpaid_pence,
+        disputed_count=disputed_count,
+        disputed_pence=disputed_pence,
+        excluded=excluded,
+    )
+
+
+_BAND_WHERE = {
+    "1-30": "amount > 0 AND days BETWEEN 0 AND 30",
+    "31-60": "amount > 0 AND days BETWEEN 31 AND 60",
+    "61+": "amount > 0 AND days >= 61",
+    "credit": "amount <= 0",
+    "unmeasurable": "amount > 0 AND (days IS NULL OR days < 0)",
+}
+
+_DRILL = (
+    _INVOICES
+    + """
+SELECT s.supplier_number, s.name, m.invoice, m.invoice_date, m.received_date, m.received,
+       m.fallback, m.due_date, m.payment_date, m.days, m.amount
+FROM measured m JOIN spend_supplier s ON s.id = m.supplier_id
+WHERE {where}
+ORDER BY m.days DESC NULLS FIRST, m.payment_date, s.supplier_number, m.invoice
+LIMIT %(limit)s
+"""
+)
+
+
+@dataclass(frozen=True)
+class NoticeInvoice:
+    supplier_number: str
+    supplier_name: str
+    invoice_number: str
+    invoice_date: dt.date | None
+    received_date: dt.date | None  # from the extract
+    received_used: dt.date | None  # what the measure used (the rule's date when fallback)
+    fallback: bool
+    due_date: dt.date | None
+    payment_date: dt.date | None
+    days: int | None
+    amount_pence: int
+    disputed: bool = False
+
+
+def notice_invoices(period: Period, band: str) -> list[NoticeInvoice]:
+    """The invoice payments behind one figure (at most DRILL_LIMIT, longest to pay first)."""
+    settings = duty_settings()
+    scope = Scope.current()
+    if band in ("unpaid", "disputed"):
+        batch = open_import_at(period.end)
+        if batch is None:
+            return []
+        undisputed, disputed = _open_invoices(batch, period, scope, settings.days_added)
+        chosen = undisputed if band == "unpaid" else disputed
+        return [
+            NoticeInvoice(
+                r.supplier_number,
+                r.supplier_name,
+                r.invoice_number,
+                r.invoice_date,
+                r.received_date,
+                r.received_date,
+                False,
+                _due(r.due_date, r.received_date, r.invoice_date, settings.days_added),
+                None,
+                None,
+                r.amount_pence,
+                r.disputed,
+            )
+            for r in sorted(chosen, key=lambda r: (r.due_date or period.end, r.supplier_number))
+        ][:DRILL_LIMIT]
+    where = _BAND_WHERE[band]
+    params = _params(period.start, period.end, scope, settings.days_added)
+    params["limit"] = DRILL_LIMIT
+    with connection.cursor() as cursor:
+        cursor.execute(_DRILL.format(where=where), params)
+        return [
+            NoticeInvoice(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], int(r[10]))
+            for r in cursor.fetchall()
+        ]
+
+
+def notice_for(period: Period) -> PaymentsComplianceNotice | None:
+    return PaymentsComplianceNotice.objects.filter(period_start=period.start).first()
+
+
+def periods_to_report() -> list[Period]:
+    """The periods the ledger has payments in, newest first."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(payment_date), max(payment_date) FROM spend_payment")
+        first, last = cursor.fetchone()
+    if first is None:
+        return []
+    return periods_between(first, last)
