@@ -249,7 +249,7 @@ class NoticeFigures:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NoticeFigures:
-        values = dict(data)
+        values = {k: v for k, v in data.items() if k != "authority"}
         for key in ("period_start", "period_end", "open_as_at"):
             if values.get(key):
                 values[key] = dt.date.fromisoformat(values[key])

@@ -203,7 +203,16 @@ def notice_approve(
         raise NoticeNotReady("No invoice payments in scope were made in this period.")
     notice.period_end = period.end
     notice.status = PaymentsComplianceNotice.Status.APPROVED
-    notice.figures = figures.as_json()
+    settings = selectors.duty_settings()
+    notice.figures = {
+        **figures.as_json(),
+        "authority": {
+            "name": settings.authority_name,
+            "address": settings.authority_address,
+            "email": settings.authority_email,
+            "ppon": settings.ppon,
+        },
+    }
     notice.approver_name = approver_name.strip()
     notice.approver_job_title = approver_job_title.strip()
     notice.approval_statement = APPROVAL_STATEMENT

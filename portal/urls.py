@@ -28,6 +28,7 @@ urlpatterns = [
     path("register/", include("contracts.public_urls")),
     path("social-value/", include("socialvalue.urls")),
     path("diagnostics/", include("diagnostics.urls")),
+    path("payments/", include("payments.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -12,8 +12,8 @@ from payments import selectors, services
 from payments.models import OpenInvoiceImport, PaymentsComplianceNotice
 from payments.periods import period_starting
 from portal.models import User
-from tests.payments.conftest import END, OPEN, PAID, START, expected_figures
 from tests.payments.ledger import Row, import_rows
+from tests.payments.scenario import END, OPEN, PAID, START, expected_figures
 
 D = dt.date
 

@@ -12,7 +12,7 @@ from payments import services
 from payments.models import OpenInvoice, OpenInvoiceImport
 from portal.models import User
 from spend.models import Category
-from tests.payments.conftest import END, OPEN, OPEN_HEADER, Open, open_file
+from tests.payments.scenario import END, OPEN, OPEN_HEADER, Open, open_file
 
 pytestmark = pytest.mark.django_db
 
