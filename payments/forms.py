@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -108,4 +109,23 @@ class ApprovalForm(forms.Form):
         max_length=200,
         label="Job title",
         widget=forms.TextInput(attrs={"class": "govuk-input"}),
+    )
+
+
+class BaseRateForm(forms.Form):
+    effective_from = forms.DateField(
+        label="Changed on",
+        help_text="For example 18/12/2025.",
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"class": "govuk-input govuk-input--width-10"}),
+    )
+    rate = forms.DecimalField(
+        label="Bank of England base rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("-5"),
+        max_value=Decimal("25"),
+        widget=forms.TextInput(
+            attrs={"class": "govuk-input govuk-input--width-5", "inputmode": "decimal"}
+        ),
     )

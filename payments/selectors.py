@@ -436,3 +436,197 @@ def periods_to_report() -> list[Period]:
     if first is None:
         return []
     return periods_between(first, last)
+
+
+# --- Prompt-payment dashboard --------------------------------------------------------------
+
+DIMENSIONS = ("month", "supplier", "sme", "category", "department")
+
+# One pass over the invoice payments, grouped every way the dashboard shows at once.
+_BY = (
+    _INVOICES  # noqa: S608 (constants only; values are bound parameters)
+    + """
+, paid AS (
+    SELECT m.*, s.is_sme FROM measured m JOIN spend_supplier s ON s.id = m.supplier_id
+    WHERE m.amount > 0 AND m.days >= 0
+)
+SELECT CASE WHEN GROUPING(date_trunc('month', payment_date)) = 0 THEN 'month'
+            WHEN GROUPING(supplier_id) = 0 THEN 'supplier'
+            WHEN GROUPING(is_sme) = 0 THEN 'sme'
+            WHEN GROUPING(category_id) = 0 THEN 'category'
+            WHEN GROUPING(cost_centre) = 0 THEN 'department'
+            ELSE 'all' END,
+       date_trunc('month', payment_date)::date, supplier_id, is_sme, category_id, cost_centre,
+       count(*), sum(days), count(*) FILTER (WHERE days <= 10),
+       count(*) FILTER (WHERE days <= 30), count(*) FILTER (WHERE fallback)
+FROM paid
+GROUP BY GROUPING SETS ((date_trunc('month', payment_date)), (supplier_id), (is_sme),
+                        (category_id), (cost_centre), ())
+"""
+)
+
+
+@dataclass(frozen=True)
+class DaysToPay:
+    label: str
+    invoices: int
+    total_days: int
+    within_10: int
+    within_30: int
+    key: Any = None
+
+    @property
+    def average_days(self) -> Decimal | None:
+        if not self.invoices:
+            return None
+        return (Decimal(self.total_days) / self.invoices).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def share_10(self) -> Decimal | None:
+        return percent_1dp(self.within_10, self.invoices)
+
+    @property
+    def share_30(self) -> Decimal | None:
+        return percent_1dp(self.within_30, self.invoices)
+
+
+@dataclass
+class PromptPayment:
+    start: dt.date
+    end: dt.date
+    received_rule: str
+    fallback_count: int
+    overall: DaysToPay
+    by: dict[str, list[DaysToPay]]
+    interest: LateInterest
+
+    @property
+    def rule_sentence(self) -> str:
+        if not self.fallback_count:
+            return "Every invoice payment measured has its received date from the extract."
+        return (
+            f"{self.fallback_count:,} of {self.overall.invoices:,} invoice payments measured had "
+            f"no received date; for these the portal used {self.received_rule}."
+        )
+
+    def slowest(self, dimension: str, count: int = 10, minimum: int = 1) -> list[DaysToPay]:
+        rows = [r for r in self.by[dimension] if r.invoices >= minimum]
+        return sorted(rows, key=lambda r: (-(r.average_days or 0), r.label))[:count]
+
+
+def prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
+    """Days to pay between two days, every way the dashboard breaks it down, and the interest
+    suppliers paid late could claim."""
+    from spend.models import Category, Supplier
+
+    settings = duty_settings()
+    params = _params(start, end, Scope.current(), settings.days_added)
+    with connection.cursor() as cursor:
+        cursor.execute(_BY, params)
+        rows = cursor.fetchall()
+    suppliers = dict(
+        Supplier.objects.filter(pk__in={r[2] for r in rows if r[0] == "supplier"}).values_list(
+            "pk", "name"
+        )
+    )
+    categories = dict(Category.objects.values_list("pk", "name"))
+    by: dict[str, list[DaysToPay]] = {d: [] for d in DIMENSIONS}
+    overall = DaysToPay("All", 0, 0, 0, 0)
+    fallback = 0
+    for kind, month, supplier_id, is_sme, category_id, cost_centre, n, days, d10, d30, fb in rows:
+        if kind == "all":
+            overall = DaysToPay("All", n, int(days), d10, d30)
+            fallback = fb
+            continue
+        key: Any
+        if kind == "month":
+            key, label = month, f"{month:%B %Y}"
+        elif kind == "supplier":
+            key, label = supplier_id, suppliers.get(supplier_id, str(supplier_id))
+        elif kind == "sme":
+            key = is_sme
+            label = {True: "SME", False: "Not an SME", None: "Not known"}[is_sme]
+        elif kind == "category":
+            key, label = category_id, categories.get(category_id, "No category")
+        else:
+            key, label = cost_centre, cost_centre or "No cost centre"
+        by[kind].append(DaysToPay(label, n, int(days), d10, d30, key))
+    by["month"].sort(key=lambda r: r.key)
+    for dimension in ("supplier", "category", "department", "sme"):
+        by[dimension].sort(key=lambda r: r.label)
+    return PromptPayment(
+        start, end, settings.rule_text, fallback, overall, by, late_interest(start, end)
+    )
+
+
+# Late Payment of Commercial Debts (Interest) Act 1998: 8% over the reference rate, the Bank
+# of England base rate in force on 31 December (for interest that starts running January to
+# June) or 30 June (July to December) before; simple interest for each day late.
+STATUTORY_UPLIFT = Decimal(8)
+
+_LATE = (
+    _INVOICES  # noqa: S608 (constants only; values are bound parameters)
+    + """
+, late AS (
+    SELECT m.supplier_id, m.amount, m.payment_date,
+           coalesce(m.due_date, m.received + %(term)s) AS due
+    FROM measured m
+    WHERE m.amount > 0 AND m.payment_date > coalesce(m.due_date, m.received + %(term)s)
+), referenced AS (
+    SELECT l.*, l.payment_date - l.due AS days_late,
+           CASE WHEN extract(month FROM l.due + 1) <= 6
+                THEN make_date(extract(year FROM l.due + 1)::int - 1, 12, 31)
+                ELSE make_date(extract(year FROM l.due + 1)::int, 6, 30) END AS reference_day
+    FROM late l
+)
+SELECT r.supplier_id, count(*), sum(r.amount),
+       sum(r.amount * (b.rate + %(uplift)s) / 100 * r.days_late / 365) FILTER (
+           WHERE b.rate IS NOT NULL),
+       count(*) FILTER (WHERE b.rate IS NULL)
+FROM referenced r
+LEFT JOIN LATERAL (
+    SELECT rate FROM payments_baserate WHERE effective_from <= r.reference_day
+    ORDER BY effective_from DESC LIMIT 1
+) b ON true
+GROUP BY r.supplier_id
+"""
+)
+
+
+@dataclass
+class LateInterest:
+    late_invoices: int
+    late_pence: int
+    interest_pence: int
+    no_rate: int  # late invoice payments whose reference day precedes every rate on record
+    by_supplier: list[tuple[str, int, int]]  # name, late invoice payments, interest (pence)
+    latest_rate: Any = None
+
+
+def late_interest(start: dt.date, end: dt.date) -> LateInterest:
+    from payments.models import BaseRate
+    from spend.models import Supplier
+
+    settings = duty_settings()
+    params = _params(start, end, Scope.current(), settings.days_added)
+    params["uplift"] = STATUTORY_UPLIFT
+    with connection.cursor() as cursor:
+        cursor.execute(_LATE, params)
+        rows = cursor.fetchall()
+    names = dict(Supplier.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "name"))
+
+    def pence(value: Decimal | None) -> int:
+        return int((value or Decimal(0)).quantize(Decimal(1), ROUND_HALF_UP))
+
+    by_supplier = sorted(
+        ((names.get(r[0], str(r[0])), r[1], pence(r[3])) for r in rows),
+        key=lambda t: (-t[2], t[0]),
+    )
+    return LateInterest(
+        late_invoices=sum(r[1] for r in rows),
+        late_pence=int(sum(r[2] for r in rows)),
+        interest_pence=pence(sum((r[3] or Decimal(0) for r in rows), Decimal(0))),
+        no_rate=sum(r[4] for r in rows),
+        by_supplier=by_supplier[:10],
+        latest_rate=BaseRate.objects.order_by("-effective_from").first(),
+    )

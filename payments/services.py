@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from decimal import Decimal
 from typing import IO
 
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from payments import selectors
 from payments.models import (
+    BaseRate,
     OpenInvoice,
     OpenInvoiceImport,
     PaymentDutySettings,
@@ -220,3 +222,12 @@ def notice_approve(
     notice.recorded_by = user
     notice.save()
     return notice
+
+
+@transaction.atomic
+def base_rate_set(*, effective_from: dt.date, rate: Decimal) -> BaseRate:
+    """Record a Bank of England base rate change (or correct one)."""
+    found, _ = BaseRate.objects.update_or_create(
+        effective_from=effective_from, defaults={"rate": rate}
+    )
+    return found

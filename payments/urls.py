@@ -12,4 +12,5 @@ urlpatterns = [
     path("scope/", views.scope, name="scope"),
     path("scope/exclusions/<int:pk>/remove/", views.exclusion_remove, name="exclusion-remove"),
     path("open-invoices/", views.open_invoices, name="open-invoices"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]

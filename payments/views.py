@@ -12,8 +12,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from payments import notice_files, selectors, services
-from payments.forms import ApprovalForm, DutySettingsForm, ExclusionForm, OpenInvoicesForm
-from payments.models import OpenInvoiceImport, PaymentsComplianceNotice, ScopeExclusion
+from payments.forms import (
+    ApprovalForm,
+    BaseRateForm,
+    DutySettingsForm,
+    ExclusionForm,
+    OpenInvoicesForm,
+)
+from payments.models import BaseRate, OpenInvoiceImport, PaymentsComplianceNotice, ScopeExclusion
 from payments.periods import Period, period_starting, periods_between
 from portal import formatting
 from portal.exports import csv_response
@@ -188,8 +194,13 @@ def scope(request: HttpRequest) -> HttpResponse:
     exclusion_form = ExclusionForm(
         request.POST if request.POST.get("form") == "exclusion" else None
     )
+    rate_form = BaseRateForm(request.POST if request.POST.get("form") == "rate" else None)
     user = signed_in_user(request)
     if request.method == "POST":
+        if request.POST.get("form") == "rate" and rate_form.is_valid():
+            services.base_rate_set(**rate_form.cleaned_data)
+            messages.success(request, "Base rate saved.")
+            return redirect("payments:scope")
         if request.POST.get("form") == "settings" and settings_form.is_valid():
             services.duty_settings_save(**settings_form.cleaned_data)
             messages.success(request, "Settings saved.")
@@ -222,6 +233,8 @@ def scope(request: HttpRequest) -> HttpResponse:
             "settings_form": settings_form,
             "exclusion_form": exclusion_form,
             "exclusions": selectors.exclusions(),
+            "rate_form": rate_form,
+            "rates": BaseRate.objects.order_by("-effective_from")[:12],
             "breadcrumbs": _crumbs(("Scope and settings", None)),
         },
     )
@@ -270,3 +283,40 @@ def open_invoices(request: HttpRequest) -> HttpResponse:
             "breadcrumbs": _crumbs(("Open invoices", None)),
         },
     )
+
+
+@role_required(*READERS)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Prompt payment for a financial year: days to pay every way, slowest, and interest."""
+    from spend.selectors import financial_years
+
+    years = financial_years()
+    try:
+        fy: int | None = int(request.GET.get("fy", ""))
+    except ValueError:
+        fy = None
+    if fy not in years:
+        fy = years[-1] if years else None
+    context: dict[str, object] = {
+        "years": [
+            {
+                "label": formatting.financial_year_label(y),
+                "current": y == fy,
+                "url": f"{request.path}?fy={y}",
+            }
+            for y in reversed(years)
+        ],
+        "fy": fy,
+        "breadcrumbs": _crumbs(("Prompt payment", None)),
+    }
+    if fy is not None:
+        result = selectors.prompt_payment(dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31))
+        context.update(
+            {
+                "fy_label": formatting.financial_year_label(fy),
+                "result": result,
+                "slowest_suppliers": result.slowest("supplier"),
+                "slowest_departments": result.slowest("department"),
+            }
+        )
+    return render(request, "payments/dashboard.html", context)

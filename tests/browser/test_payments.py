@@ -64,3 +64,19 @@ def test_administrator_scope_and_open_invoices(sign_in_browser: Any) -> None:
     assert "Account codes starting 590" in page.locator("#exclusions").inner_text()
     page.goto("/payments/open-invoices/")
     assert page.locator("h1").inner_text() == "Open invoices"
+
+
+@pytest.mark.parametrize("role", [Role.PROCUREMENT_OFFICER, Role.COUNCILLOR])
+def test_prompt_payment_dashboard(
+    sign_in_browser: Any, period_ledger: OpenInvoiceImport, role: Role
+) -> None:
+    page = sign_in_browser(make_user(role))
+    page.goto("/payments/")
+    page.get_by_role("link", name="Prompt payment dashboard").click()
+    # The latest year (one payment in April 2026) first; then the year of the scenario.
+    assert page.locator("h1").inner_text() == "Prompt payment, 2026/27"
+    page.get_by_role("link", name="2025/26").click()
+    assert page.locator("h1").inner_text() == "Prompt payment, 2025/26"
+    assert "Supplier 300" in page.locator("#slowest-suppliers").inner_text()
+    assert "January 2026" in page.locator("#by-month").inner_text()
+    assert page.locator("#interest-total").inner_text().startswith("£")

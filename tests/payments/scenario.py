@@ -113,6 +113,15 @@ def exclusions_set(user: User | None) -> None:
     services.exclusion_add(reason="Grants", user=user, account_prefix=EXCLUDED_PREFIX)
 
 
+# The reference rates this scenario's late invoices need (Bank Rate in force on the day).
+RATES = {D(2025, 6, 30): Decimal("4.25"), D(2025, 12, 31): Decimal("3.75")}
+
+
+def rates_set() -> None:
+    services.base_rate_set(effective_from=D(2025, 5, 8), rate=RATES[D(2025, 6, 30)])
+    services.base_rate_set(effective_from=D(2025, 12, 18), rate=RATES[D(2025, 12, 31)])
+
+
 def rule_set() -> None:
     services.duty_settings_save(
         authority_name="Example County Council",
@@ -127,6 +136,7 @@ def rule_set() -> None:
 @pytest.fixture
 def period_ledger(db: None, tmp_path: Path, administrator: User) -> OpenInvoiceImport:
     rule_set()
+    rates_set()
     exclusions_set(administrator)
     import_rows(tmp_path, PAID)
     return services.open_invoices_import(
