@@ -630,3 +630,119 @@ def late_interest(start: dt.date, end: dt.date) -> LateInterest:
         by_supplier=by_supplier[:10],
         latest_rate=BaseRate.objects.order_by("-effective_from").first(),
     )
+
+
+# --- Payments over £30,000 (Procurement Act 2023 s.70) -------------------------------------
+
+S70_FROM = dt.date(2026, 4, 1)
+# "Over £30,000", VAT included: each invoice payment on its own, never added together.
+S70_THRESHOLD_PENCE = 3_000_000
+
+_CONTRACT_PAYMENTS = """
+SELECT s.id, s.name, s.supplier_number, s.company_number,
+       coalesce(nullif(p.invoice_number, ''), p.natural_key), p.payment_date,
+       sum(p.amount_pence)
+FROM spend_payment p JOIN spend_supplier s ON s.id = p.supplier_id
+WHERE p.is_spend AND p.supplier_id = ANY(%(suppliers)s::bigint[])
+  AND p.payment_date BETWEEN %(start)s AND %(end)s
+GROUP BY s.id, s.name, s.supplier_number, s.company_number, 5, p.payment_date
+HAVING sum(p.amount_pence) > %(threshold)s
+"""
+
+
+@dataclass(frozen=True)
+class LargePayment:
+    contract_id: int
+    contract_reference: str
+    contract_title: str
+    ocid: str
+    supplier_name: str
+    supplier_number: str
+    company_number: str
+    invoice_number: str
+    payment_date: dt.date
+    amount_pence: int
+    also_linked_to: tuple[str, ...] = ()
+
+
+def _contract_payment_window(
+    contract: Any, start: dt.date, end: dt.date
+) -> tuple[Any, dt.date, dt.date]:
+    """The payments that count as the contract's, by today's rule.
+
+    The one place payments are linked to contracts: it follows
+    ``contracts.selectors.contract_spend`` (the contract's awarded suppliers, by supplier or
+    company number, paid within its dates) until the payment-to-contract link (issue 15)
+    replaces it here."""
+    from contracts.selectors import _ledger_suppliers
+
+    awarded = list(contract.suppliers.values_list("supplier_number", "company_number"))
+    suppliers = _ledger_suppliers({n for n, _ in awarded}, {c for _, c in awarded})
+    first = max(start, contract.start_date)
+    last = min(d for d in (end, contract.effective_end) if d is not None)
+    return suppliers, first, last
+
+
+def payments_over_threshold(start: dt.date, end: dt.date) -> list[LargePayment]:
+    """Each invoice payment over £30,000 made between two days under a contract whose
+    procurement began on or after 1 April 2026. A payment the rule links to two contracts is
+    listed under each, with the other named, so an officer decides (never a silent pick)."""
+    from contracts.models import Contract
+
+    contracts = Contract.objects.filter(
+        status=Contract.Status.REGISTERED, procurement_start_date__gte=S70_FROM
+    ).prefetch_related("suppliers")
+    found: list[LargePayment] = []
+    with connection.cursor() as cursor:
+        for contract in contracts:
+            suppliers, first, last = _contract_payment_window(contract, start, end)
+            ids = list(suppliers.values_list("pk", flat=True))
+            if not ids or first > last:
+                continue
+            cursor.execute(
+                _CONTRACT_PAYMENTS,
+                {
+                    "suppliers": ids,
+                    "start": first,
+                    "end": last,
+                    "threshold": S70_THRESHOLD_PENCE,
+                },
+            )
+            for _sid, name, number, company, invoice, day, pence in cursor.fetchall():
+                found.append(
+                    LargePayment(
+                        contract.pk,
+                        contract.reference,
+                        contract.title,
+                        contract.ocid,
+                        name,
+                        number,
+                        company,
+                        invoice,
+                        day,
+                        int(pence),
+                    )
+                )
+    by_payment: dict[tuple[str, str, dt.date], list[str]] = {}
+    for row in found:
+        by_payment.setdefault(
+            (row.supplier_number, row.invoice_number, row.payment_date), []
+        ).append(row.contract_reference)
+    return sorted(
+        (
+            LargePayment(
+                **{
+                    **asdict(row),
+                    "also_linked_to": tuple(
+                        r
+                        for r in by_payment[
+                            (row.supplier_number, row.invoice_number, row.payment_date)
+                        ]
+                        if r != row.contract_reference
+                    ),
+                }
+            )
+            for row in found
+        ),
+        key=lambda r: (r.payment_date, r.contract_reference, r.supplier_number, r.invoice_number),
+    )

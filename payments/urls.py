@@ -13,4 +13,5 @@ urlpatterns = [
     path("scope/exclusions/<int:pk>/remove/", views.exclusion_remove, name="exclusion-remove"),
     path("open-invoices/", views.open_invoices, name="open-invoices"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("over-30000/", views.payments_over_30000, name="over-30000"),
 ]

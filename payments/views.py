@@ -320,3 +320,73 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "payments/dashboard.html", context)
+
+
+LARGE_HEADER = (
+    "Contract reference",
+    "Contract title",
+    "Open Contracting ID",
+    "Supplier",
+    "Supplier number",
+    "Company number",
+    "Invoice number",
+    "Payment date",
+    "Amount paid (£, VAT included)",
+    "Also linked to",
+)
+
+
+@role_required(*READERS)
+def payments_over_30000(request: HttpRequest) -> HttpResponseBase:
+    """The quarterly file of payments over £30,000 (s.70), from April to June 2026 on."""
+    from contracts.quarters import Quarter
+
+    today = timezone.localdate()
+    first = Quarter.containing(selectors.S70_FROM)
+    latest = max(Quarter.previous(today), first)
+    try:
+        quarter = Quarter.parse(request.GET["quarter"]) if "quarter" in request.GET else latest
+    except ValueError:
+        raise Http404("Not a quarter.") from None
+    if quarter < first:
+        raise Http404("Section 70 applies to payments from 1 April 2026.")
+    rows = selectors.payments_over_threshold(quarter.start, quarter.end)
+    if request.GET.get("_export") == "csv":
+        return csv_response(
+            f"payments-over-30000-{quarter.code}.csv",
+            LARGE_HEADER,
+            (
+                (
+                    r.contract_reference,
+                    r.contract_title,
+                    r.ocid,
+                    r.supplier_name,
+                    r.supplier_number,
+                    r.company_number,
+                    r.invoice_number,
+                    r.payment_date,
+                    formatting.pounds_decimal(r.amount_pence),
+                    "; ".join(r.also_linked_to),
+                )
+                for r in rows
+            ),
+        )
+    quarters = []
+    current = first
+    while current <= max(latest, quarter):
+        quarters.append(current)
+        current = current.next()
+    return render(
+        request,
+        "payments/over_30000.html",
+        {
+            "quarter": quarter,
+            "quarters": [
+                {"label": q.code, "current": q == quarter, "url": f"?quarter={q.code}"}
+                for q in reversed(quarters)
+            ],
+            "rows": rows,
+            "ambiguous": sum(1 for r in rows if r.also_linked_to),
+            "breadcrumbs": _crumbs(("Payments over £30,000", None)),
+        },
+    )
