@@ -33,6 +33,7 @@ from payments.models import (
     ScopeExclusion,
 )
 from payments.periods import Period, periods_between
+from portal.formatting import financial_year_of
 
 BANDS: tuple[tuple[str, str], ...] = (
     ("1-30", "Paid within 1 to 30 days"),
@@ -86,7 +87,8 @@ WITH lines AS (
            p.payment_date, p.amount_pence, p.received_date, p.invoice_date, p.due_date,
            p.cost_centre, p.category_id
     FROM spend_payment p
-    WHERE p.is_spend AND p.payment_date BETWEEN %(start)s AND %(end)s
+    WHERE p.is_spend AND p.financial_year = %(fy)s
+      AND p.payment_date BETWEEN %(start)s AND %(end)s
       AND NOT (coalesce(p.category_id = ANY(%(categories)s::bigint[]), false)
                OR p.account LIKE ANY(%(prefixes)s::text[]))
 ), invoices AS (
@@ -134,7 +136,8 @@ JOIN LATERAL (
        OR (x.account_prefix <> '' AND starts_with(p.account, x.account_prefix))
     ORDER BY x.id LIMIT 1
 ) e ON true
-WHERE p.is_spend AND p.payment_date BETWEEN %(start)s AND %(end)s
+WHERE p.is_spend AND p.financial_year = %(fy)s
+  AND p.payment_date BETWEEN %(start)s AND %(end)s
   AND (coalesce(p.category_id = ANY(%(categories)s::bigint[]), false)
        OR p.account LIKE ANY(%(prefixes)s::text[]))
 GROUP BY e.id
@@ -144,7 +147,13 @@ GROUP BY e.id
 def _params(
     period_start: dt.date, period_end: dt.date, scope: Scope, days_added: int
 ) -> dict[str, Any]:
+    # Every reporting period, quarter and dashboard year lies within one financial year, so
+    # the ledger's (financial year, payment date) index finds its payments.
+    fy = financial_year_of(period_start)
+    if financial_year_of(period_end) != fy:
+        raise ValueError("The figures are worked out within one financial year at a time.")
     return {
+        "fy": fy,
         "start": period_start,
         "end": period_end,
         "categories": scope.category_ids,
