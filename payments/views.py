@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -68,7 +69,7 @@ def notice(request: HttpRequest, slug: str) -> HttpResponse:
     can_approve = has_role(request.user, *STAFF)
     if request.method == "POST":
         if not can_approve:
-            raise Http404
+            raise PermissionDenied("Your role does not give you access to this page.")
         if form.is_valid():
             try:
                 services.notice_approve(

@@ -80,3 +80,11 @@ def test_prompt_payment_dashboard(
     assert "Supplier 300" in page.locator("#slowest-suppliers").inner_text()
     assert "January 2026" in page.locator("#by-month").inner_text()
     assert page.locator("#interest-total").inner_text().startswith("£")
+
+
+def test_payments_over_30000_page(sign_in_browser: Any) -> None:
+    page = sign_in_browser(make_user(Role.COUNCILLOR))
+    page.goto("/payments/")
+    page.get_by_role("link", name="Payments over £30,000").click()
+    assert page.locator("h1").inner_text().startswith("Payments over £30,000")
+    assert "No payments over £30,000" in page.locator("#large-payments").inner_text()

@@ -41,7 +41,7 @@ def test_councillor_reads_the_notice_but_cannot_approve(
     want = expected_figures(PAID, OPEN, START, END)
     assert f'id="average-days">{want.average()}<' in page
     assert "Record approval" not in page
-    assert client.post(NOTICE, {"approver_name": "X", "approver_job_title": "Y"}).status_code == 404
+    assert client.post(NOTICE, {"approver_name": "X", "approver_job_title": "Y"}).status_code == 403
     assert client.get("/payments/scope/").status_code == 403
     assert client.get("/payments/open-invoices/").status_code == 403
     assert not PaymentsComplianceNotice.objects.exists()
