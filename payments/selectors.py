@@ -19,14 +19,16 @@ supplier's invoice paid on one day, netted. Rules (Procurement Regulations 2024 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from django.core.cache import cache
 from django.db import connection
 
 from payments.models import (
-    OpenInvoice,
     OpenInvoiceImport,
     PaymentDutySettings,
     PaymentsComplianceNotice,
@@ -48,7 +50,49 @@ OTHER_LISTS: tuple[tuple[str, str], ...] = (
 )
 # Implied payment term of s.68(2): 30 days from receipt, when the extract has no due date.
 IMPLIED_TERM_DAYS = 30
+T = TypeVar("T")
 DRILL_LIMIT = 2000
+
+
+# --- Cache: figures are kept until anything they are made from changes ----------------------
+
+CACHE_SECONDS = 600
+# Everything a notice or the dashboard reads, reduced to one string: imports and withdrawals
+# (batches; the summary's sequence moves on every change the import makes), merges, SME flags,
+# scope, settings, base rates, open invoices. A figure is recomputed when any of it changes.
+_VERSION = """
+SELECT concat_ws('|',
+    (SELECT last_value FROM spend_spendsummary_id_seq),
+    (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(finished_at)::text, '')
+       FROM spend_importbatch),
+    (SELECT count(*) || ':' || coalesce(max(performed_at)::text, '') || ':'
+            || coalesce(max(undone_at)::text, '') FROM spend_suppliermerge),
+    (SELECT count(*) FILTER (WHERE is_sme) || ':' || count(*) FILTER (WHERE NOT is_sme)
+       FROM spend_supplier),
+    (SELECT coalesce(string_agg(id || ':' || coalesce(category_id::text, '') || ':'
+                                || account_prefix, ',' ORDER BY id), '')
+       FROM payments_scopeexclusion),
+    (SELECT coalesce(max(updated_at)::text, '') FROM payments_paymentdutysettings),
+    (SELECT coalesce(string_agg(effective_from || ':' || rate, ',' ORDER BY effective_from), '')
+       FROM payments_baserate),
+    (SELECT count(*) || ':' || coalesce(max(id), 0) FROM payments_openinvoiceimport),
+    current_database())
+"""
+
+
+def figures_version() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION)
+        return str(cursor.fetchone()[0])
+
+
+def _cached(name: str, compute: Callable[[], T]) -> T:
+    key = "payments:" + hashlib.sha256(f"{figures_version()}|{name}".encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return cast(T, value)
 
 
 def duty_settings() -> PaymentDutySettings:
@@ -126,21 +170,16 @@ FROM measured
 """
 )
 
-# What each exclusion takes out of the period (a line goes to the first exclusion it meets).
+# What the exclusions take out of the period, by category and account: few groups, which
+# ``_excluded_amounts`` gives to the first exclusion (oldest first) each one meets.
 _EXCLUDED = """
-SELECT e.id, count(*), coalesce(sum(p.amount_pence), 0)
+SELECT p.category_id, p.account, count(*), coalesce(sum(p.amount_pence), 0)
 FROM spend_payment p
-JOIN LATERAL (
-    SELECT x.id FROM payments_scopeexclusion x
-    WHERE x.category_id = p.category_id
-       OR (x.account_prefix <> '' AND starts_with(p.account, x.account_prefix))
-    ORDER BY x.id LIMIT 1
-) e ON true
 WHERE p.is_spend AND p.financial_year = %(fy)s
   AND p.payment_date BETWEEN %(start)s AND %(end)s
   AND (coalesce(p.category_id = ANY(%(categories)s::bigint[]), false)
        OR p.account LIKE ANY(%(prefixes)s::text[]))
-GROUP BY e.id
+GROUP BY p.category_id, p.account
 """
 
 
@@ -274,38 +313,68 @@ def open_import_at(as_at: dt.date) -> OpenInvoiceImport | None:
     )
 
 
-def _open_invoices(
-    batch: OpenInvoiceImport, period: Period, scope: Scope, days_added: int
-) -> tuple[list[OpenInvoice], list[OpenInvoice]]:
-    """Open invoices in scope, positive, due in the period: (undisputed, disputed)."""
-    rows = OpenInvoice.objects.filter(batch=batch, amount_pence__gt=0)
-    undisputed: list[OpenInvoice] = []
-    disputed: list[OpenInvoice] = []
-    prefixes = [p[:-1].replace("\\", "") for p in scope.prefixes]
-    for row in rows.iterator():
-        if row.category_id in scope.category_ids or any(
-            row.account.startswith(p) for p in prefixes
-        ):
-            continue
-        due = _due(row.due_date, row.received_date, row.invoice_date, days_added)
-        if due is None or not period.start <= due <= period.end:
-            continue
-        (disputed if row.disputed else undisputed).append(row)
-    return undisputed, disputed
+_OPEN = """
+WITH o AS (
+    SELECT o.*, coalesce(o.received_date, o.invoice_date + %(days_added)s) AS received,
+           coalesce(o.due_date,
+                    coalesce(o.received_date, o.invoice_date + %(days_added)s) + %(term)s) AS due
+    FROM payments_openinvoice o
+    WHERE o.batch_id = %(batch)s AND o.amount_pence > 0
+      AND NOT (coalesce(o.category_id = ANY(%(categories)s::bigint[]), false)
+               OR o.account LIKE ANY(%(prefixes)s::text[]))
+), payable AS (
+    SELECT * FROM o WHERE due BETWEEN %(start)s AND %(end)s
+)
+"""
+
+_OPEN_FIGURES = (
+    _OPEN
+    + """
+SELECT count(*) FILTER (WHERE NOT disputed),
+       coalesce(sum(amount_pence) FILTER (WHERE NOT disputed), 0),
+       count(*) FILTER (WHERE disputed), coalesce(sum(amount_pence) FILTER (WHERE disputed), 0)
+FROM payable
+"""
+)
+
+_OPEN_DRILL = (
+    _OPEN
+    + """
+SELECT supplier_number, supplier_name, invoice_number, invoice_date, received_date, received,
+       received_date IS NULL AND received IS NOT NULL, due, amount_pence, disputed
+FROM payable WHERE disputed = %(disputed)s
+ORDER BY due, supplier_number, invoice_number
+LIMIT %(limit)s
+"""
+)
 
 
-def _due(
-    due: dt.date | None, received: dt.date | None, invoice: dt.date | None, days_added: int
-) -> dt.date | None:
-    if due is not None:
-        return due
-    if received is None and invoice is not None:
-        received = invoice + dt.timedelta(days=days_added)
-    return received + dt.timedelta(days=IMPLIED_TERM_DAYS) if received else None
+def _excluded_amounts(rows: list[tuple[Any, ...]]) -> list[ExcludedAmount]:
+    rules = sorted(exclusions(), key=lambda r: r.pk)
+    totals = {rule.pk: [0, 0] for rule in rules}
+    for category_id, account, lines, pence in rows:
+        for rule in rules:
+            if (rule.category_id is not None and rule.category_id == category_id) or (
+                rule.account_prefix and (account or "").startswith(rule.account_prefix)
+            ):
+                totals[rule.pk][0] += int(lines)
+                totals[rule.pk][1] += int(pence)
+                break
+    return [
+        ExcludedAmount(rule.label, rule.reason, *totals[rule.pk])
+        for rule in sorted(rules, key=lambda r: (r.category_id is None, r.label))
+    ]
 
 
-def notice_figures(period: Period) -> NoticeFigures:
-    """The notice's figures for a period, from the ledger and the open invoices as they are."""
+def notice_figures(period: Period, *, fresh: bool = False) -> NoticeFigures:
+    """The notice's figures for a period, from the ledger and the open invoices as they are
+    (from the cache while none of it has changed, unless ``fresh``)."""
+    if not fresh:
+        return _cached(f"notice:{period.slug}:{period.end}", lambda: _notice_figures(period))
+    return _notice_figures(period)
+
+
+def _notice_figures(period: Period) -> NoticeFigures:
     settings = duty_settings()
     scope = Scope.current()
     params = _params(period.start, period.end, scope, settings.days_added)
@@ -313,26 +382,19 @@ def notice_figures(period: Period) -> NoticeFigures:
         cursor.execute(_FIGURES, params)
         row = cursor.fetchone()
         cursor.execute(_EXCLUDED, params)
-        excluded_rows = {r[0]: r for r in cursor.fetchall()}
+        excluded = _excluded_amounts(cursor.fetchall())
+        batch = open_import_at(period.end)
+        open_figures = None
+        if batch is not None:
+            cursor.execute(_OPEN_FIGURES, {**params, "batch": batch.pk})
+            open_figures = [int(v) for v in cursor.fetchone()]
     (
         measured, total_days, b1, b2, b3, fallback, paid_pence, credits, credit_pence,
         unmeasurable, unmeasurable_pence, payable_paid,
     ) = row  # fmt: skip
-    excluded = [
-        ExcludedAmount(
-            rule.label,
-            rule.reason,
-            int(excluded_rows[rule.pk][1]) if rule.pk in excluded_rows else 0,
-            int(excluded_rows[rule.pk][2]) if rule.pk in excluded_rows else 0,
-        )
-        for rule in exclusions()
-    ]
-    batch = open_import_at(period.end)
     unpaid_count = unpaid_pence = disputed_count = disputed_pence = None
-    if batch is not None:
-        undisputed, disputed = _open_invoices(batch, period, scope, settings.days_added)
-        unpaid_count, unpaid_pence = len(undisputed), sum(r.amount_pence for r in undisputed)
-        disputed_count, disputed_pence = len(disputed), sum(r.amount_pence for r in disputed)
+    if open_figures is not None:
+        unpaid_count, unpaid_pence, disputed_count, disputed_pence = open_figures
     return NoticeFigures(
         period_start=period.start,
         period_end=period.end,
@@ -399,32 +461,23 @@ def notice_invoices(period: Period, band: str) -> list[NoticeInvoice]:
     """The invoice payments behind one figure (at most DRILL_LIMIT, longest to pay first)."""
     settings = duty_settings()
     scope = Scope.current()
+    params = _params(period.start, period.end, scope, settings.days_added)
+    params["limit"] = DRILL_LIMIT
     if band in ("unpaid", "disputed"):
         batch = open_import_at(period.end)
         if batch is None:
             return []
-        undisputed, disputed = _open_invoices(batch, period, scope, settings.days_added)
-        chosen = undisputed if band == "unpaid" else disputed
-        return [
-            NoticeInvoice(
-                r.supplier_number,
-                r.supplier_name,
-                r.invoice_number,
-                r.invoice_date,
-                r.received_date,
-                r.received_date,
-                False,
-                _due(r.due_date, r.received_date, r.invoice_date, settings.days_added),
-                None,
-                None,
-                r.amount_pence,
-                r.disputed,
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _OPEN_DRILL, {**params, "batch": batch.pk, "disputed": band == "disputed"}
             )
-            for r in sorted(chosen, key=lambda r: (r.due_date or period.end, r.supplier_number))
-        ][:DRILL_LIMIT]
+            return [
+                NoticeInvoice(
+                    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], None, None, int(r[8]), r[9]
+                )
+                for r in cursor.fetchall()
+            ]
     where = _BAND_WHERE[band]
-    params = _params(period.start, period.end, scope, settings.days_added)
-    params["limit"] = DRILL_LIMIT
     with connection.cursor() as cursor:
         cursor.execute(_DRILL.format(where=where), params)
         return [
@@ -525,7 +578,11 @@ class PromptPayment:
 
 def prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
     """Days to pay between two days, every way the dashboard breaks it down, and the interest
-    suppliers paid late could claim."""
+    suppliers paid late could claim (cached while nothing it reads changes)."""
+    return _cached(f"prompt:{start}:{end}", lambda: _prompt_payment(start, end))
+
+
+def _prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
     from spend.models import Category, Supplier
 
     settings = duty_settings()
@@ -588,15 +645,19 @@ _LATE = (
                 ELSE make_date(extract(year FROM l.due + 1)::int, 6, 30) END AS reference_day
     FROM late l
 )
+, rates AS (
+    -- The rate of each reference day met (a handful), not looked up once per invoice.
+    SELECT d.reference_day,
+           (SELECT b.rate FROM payments_baserate b WHERE b.effective_from <= d.reference_day
+            ORDER BY b.effective_from DESC LIMIT 1) AS rate
+    FROM (SELECT DISTINCT reference_day FROM referenced) d
+)
 SELECT r.supplier_id, count(*), sum(r.amount),
        sum(r.amount * (b.rate + %(uplift)s) / 100 * r.days_late / 365) FILTER (
            WHERE b.rate IS NOT NULL),
        count(*) FILTER (WHERE b.rate IS NULL)
 FROM referenced r
-LEFT JOIN LATERAL (
-    SELECT rate FROM payments_baserate WHERE effective_from <= r.reference_day
-    ORDER BY effective_from DESC LIMIT 1
-) b ON true
+JOIN rates b ON b.reference_day = r.reference_day
 GROUP BY r.supplier_id
 """
 )

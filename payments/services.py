@@ -195,7 +195,7 @@ def notice_approve(
         )
     if not approver_name.strip() or not approver_job_title.strip():
         raise NoticeNotReady("Enter the finance officer's name and job title.")
-    figures = selectors.notice_figures(period)
+    figures = selectors.notice_figures(period, fresh=True)
     if not figures.complete:
         raise NoticeNotReady(
             f"Upload the open (unpaid) invoices at {period.end:%-d %B %Y} first: the "

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from payments import selectors, services
-from payments.models import OpenInvoiceImport, PaymentsComplianceNotice
+from payments.models import OpenInvoiceImport, PaymentsComplianceNotice, ScopeExclusion
 from payments.periods import period_starting
 from portal.models import User
 from tests.payments.ledger import Row, import_rows
@@ -143,3 +143,25 @@ def test_approval_refused_without_the_open_invoices(
             user=officer,
         )
     assert not PaymentsComplianceNotice.objects.exists()
+
+
+def test_cached_figures_follow_every_change(period_ledger: OpenInvoiceImport) -> None:
+    period = period_starting(START)
+    assert selectors.notice_figures(period).total_days == 330
+    # The rule: invoice date plus 10 days instead of 3 (N-1: 8 days, N-2: 101 days).
+    services.duty_settings_save(
+        authority_name="Example County Council",
+        authority_address="",
+        authority_email="",
+        ppon="",
+        received_rule="invoice_date_plus",
+        received_days=10,
+    )
+    assert selectors.notice_figures(period).total_days == 330 - 14
+    # An exclusion removed: the grant (G-1, paid 20 February, received 2 January: 49 days).
+    grants = ScopeExclusion.objects.get(account_prefix="590")
+    services.exclusion_remove(exclusion=grants)
+    figures = selectors.notice_figures(period)
+    assert figures.invoices_paid == 9
+    assert figures.total_days == 330 - 14 + 49
+    assert figures == selectors.notice_figures(period, fresh=True)
