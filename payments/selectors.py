@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from payments.models import (
     OpenInvoiceImport,
@@ -78,6 +79,15 @@ SELECT concat_ws('|',
     (SELECT count(*) || ':' || coalesce(max(id), 0) FROM payments_openinvoiceimport),
     current_database())
 """
+
+
+@contextmanager
+def _big_query() -> Iterator[Any]:
+    """A cursor whose queries may hash a period's invoices in memory (the default work_mem
+    spills a six-month period of a county's invoices to disk)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        yield cursor
 
 
 def figures_version() -> str:
@@ -378,7 +388,7 @@ def _notice_figures(period: Period) -> NoticeFigures:
     settings = duty_settings()
     scope = Scope.current()
     params = _params(period.start, period.end, scope, settings.days_added)
-    with connection.cursor() as cursor:
+    with _big_query() as cursor:
         cursor.execute(_FIGURES, params)
         row = cursor.fetchone()
         cursor.execute(_EXCLUDED, params)
@@ -467,7 +477,7 @@ def notice_invoices(period: Period, band: str) -> list[NoticeInvoice]:
         batch = open_import_at(period.end)
         if batch is None:
             return []
-        with connection.cursor() as cursor:
+        with _big_query() as cursor:
             cursor.execute(
                 _OPEN_DRILL, {**params, "batch": batch.pk, "disputed": band == "disputed"}
             )
@@ -478,7 +488,7 @@ def notice_invoices(period: Period, band: str) -> list[NoticeInvoice]:
                 for r in cursor.fetchall()
             ]
     where = _BAND_WHERE[band]
-    with connection.cursor() as cursor:
+    with _big_query() as cursor:
         cursor.execute(_DRILL.format(where=where), params)
         return [
             NoticeInvoice(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], int(r[10]))
@@ -587,7 +597,7 @@ def _prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
 
     settings = duty_settings()
     params = _params(start, end, Scope.current(), settings.days_added)
-    with connection.cursor() as cursor:
+    with _big_query() as cursor:
         cursor.execute(_BY, params)
         rows = cursor.fetchall()
     suppliers = dict(
@@ -680,7 +690,7 @@ def late_interest(start: dt.date, end: dt.date) -> LateInterest:
     settings = duty_settings()
     params = _params(start, end, Scope.current(), settings.days_added)
     params["uplift"] = STATUTORY_UPLIFT
-    with connection.cursor() as cursor:
+    with _big_query() as cursor:
         cursor.execute(_LATE, params)
         rows = cursor.fetchall()
     names = dict(Supplier.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "name"))
