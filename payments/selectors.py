@@ -513,6 +513,8 @@ def periods_to_report() -> list[Period]:
 # --- Prompt-payment dashboard --------------------------------------------------------------
 
 DIMENSIONS = ("month", "supplier", "sme", "category", "department")
+SUPPLIER_ROWS = 25
+DEPARTMENT_ROWS = 100
 
 # One pass over the invoice payments, grouped every way the dashboard shows at once.
 _BY = (
@@ -569,8 +571,11 @@ class PromptPayment:
     received_rule: str
     fallback_count: int
     overall: DaysToPay
-    by: dict[str, list[DaysToPay]]
+    by: dict[str, list[DaysToPay]]  # suppliers: the slowest; departments: the busiest
     interest: LateInterest
+    supplier_count: int = 0
+    department_count: int = 0
+    slowest_departments: list[DaysToPay] = field(default_factory=list)
 
     @property
     def rule_sentence(self) -> str:
@@ -581,9 +586,9 @@ class PromptPayment:
             f"no received date; for these the portal used {self.received_rule}."
         )
 
-    def slowest(self, dimension: str, count: int = 10, minimum: int = 1) -> list[DaysToPay]:
-        rows = [r for r in self.by[dimension] if r.invoices >= minimum]
-        return sorted(rows, key=lambda r: (-(r.average_days or 0), r.label))[:count]
+    @property
+    def slowest_suppliers(self) -> list[DaysToPay]:
+        return self.by["supplier"][:10]
 
 
 def prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
@@ -600,11 +605,20 @@ def _prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
     with _big_query() as cursor:
         cursor.execute(_BY, params)
         rows = cursor.fetchall()
-    suppliers = dict(
-        Supplier.objects.filter(pk__in={r[2] for r in rows if r[0] == "supplier"}).values_list(
-            "pk", "name"
-        )
-    )
+    # A county pays thousands of suppliers and cost centres: the page (and the cache) keep
+    # the slowest, and the departments with the most invoice payments.
+    suppliers_seen = [r for r in rows if r[0] == "supplier"]
+    slowest_ids = {
+        r[2]
+        for r in sorted(suppliers_seen, key=lambda r: (-Decimal(int(r[7])) / r[6], r[2]))[
+            :SUPPLIER_ROWS
+        ]
+    }
+    departments_seen = [r for r in rows if r[0] == "department"]
+    busiest = {
+        r[5] for r in sorted(departments_seen, key=lambda r: (-r[6], r[5] or ""))[:DEPARTMENT_ROWS]
+    }
+    names = dict(Supplier.objects.filter(pk__in=slowest_ids).values_list("pk", "name"))
     categories = dict(Category.objects.values_list("pk", "name"))
     by: dict[str, list[DaysToPay]] = {d: [] for d in DIMENSIONS}
     overall = DaysToPay("All", 0, 0, 0, 0)
@@ -618,20 +632,40 @@ def _prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
         if kind == "month":
             key, label = month, f"{month:%B %Y}"
         elif kind == "supplier":
-            key, label = supplier_id, suppliers.get(supplier_id, str(supplier_id))
+            if supplier_id not in slowest_ids:
+                continue
+            key, label = supplier_id, names.get(supplier_id, str(supplier_id))
         elif kind == "sme":
             key = is_sme
             label = {True: "SME", False: "Not an SME", None: "Not known"}[is_sme]
         elif kind == "category":
             key, label = category_id, categories.get(category_id, "No category")
         else:
+            if cost_centre not in busiest:
+                continue
             key, label = cost_centre, cost_centre or "No cost centre"
         by[kind].append(DaysToPay(label, n, int(days), d10, d30, key))
     by["month"].sort(key=lambda r: r.key)
-    for dimension in ("supplier", "category", "department", "sme"):
+    for dimension in ("category", "department", "sme"):
         by[dimension].sort(key=lambda r: r.label)
+    by["supplier"].sort(key=lambda r: (-(r.average_days or 0), r.label))
     return PromptPayment(
-        start, end, settings.rule_text, fallback, overall, by, late_interest(start, end)
+        start,
+        end,
+        settings.rule_text,
+        fallback,
+        overall,
+        by,
+        late_interest(start, end),
+        supplier_count=len(suppliers_seen),
+        department_count=len(departments_seen),
+        slowest_departments=sorted(
+            (
+                DaysToPay(r[5] or "No cost centre", r[6], int(r[7]), r[8], r[9], r[5])
+                for r in departments_seen
+            ),
+            key=lambda r: (-(r.average_days or 0), r.label),
+        )[:10],
     )
 
 

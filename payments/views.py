@@ -316,8 +316,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             {
                 "fy_label": formatting.financial_year_label(fy),
                 "result": result,
-                "slowest_suppliers": result.slowest("supplier"),
-                "slowest_departments": result.slowest("department"),
+                "department_caption": (
+                    f"The {selectors.DEPARTMENT_ROWS} departments (cost centres) with the most "
+                    f"invoice payments, of {result.department_count:,}"
+                    if result.department_count > selectors.DEPARTMENT_ROWS
+                    else "By department (cost centre)"
+                ),
             }
         )
     return render(request, "payments/dashboard.html", context)
