@@ -468,7 +468,14 @@ class NoticeInvoice:
 
 
 def notice_invoices(period: Period, band: str) -> list[NoticeInvoice]:
-    """The invoice payments behind one figure (at most DRILL_LIMIT, longest to pay first)."""
+    """The invoice payments behind one figure (at most DRILL_LIMIT, longest to pay first),
+    cached like the figures."""
+    return _cached(
+        f"invoices:{period.slug}:{period.end}:{band}", lambda: _notice_invoices(period, band)
+    )
+
+
+def _notice_invoices(period: Period, band: str) -> list[NoticeInvoice]:
     settings = duty_settings()
     scope = Scope.current()
     params = _params(period.start, period.end, scope, settings.days_added)
