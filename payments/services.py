@@ -185,6 +185,11 @@ def notice_approve(
     *, period: Period, approver_name: str, approver_job_title: str, user: User
 ) -> PaymentsComplianceNotice:
     """Record a finance officer's approval and freeze the figures as they are now."""
+    if not period.statutory:
+        raise NoticeNotReady(
+            "This period began before the duty did (1 January 2026): its figures are what a "
+            "notice would have been, for comparison, and are not approved or published."
+        )
     notice, _ = PaymentsComplianceNotice.objects.select_for_update().get_or_create(
         period_start=period.start, defaults={"period_end": period.end}
     )

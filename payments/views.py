@@ -96,7 +96,7 @@ def notice(request: HttpRequest, slug: str) -> HttpResponse:
                 for key, label in selectors.BANDS
             ],
             "form": form,
-            "can_approve": can_approve and not approved,
+            "can_approve": can_approve and not approved and period.statutory,
             "breadcrumbs": _crumbs((period.label, None)),
         },
     )

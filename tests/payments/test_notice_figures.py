@@ -165,3 +165,15 @@ def test_cached_figures_follow_every_change(period_ledger: OpenInvoiceImport) ->
     assert figures.invoices_paid == 9
     assert figures.total_days == 330 - 14 + 49
     assert figures == selectors.notice_figures(period, fresh=True)
+
+
+def test_a_would_have_been_period_is_not_approved(
+    period_ledger: OpenInvoiceImport, officer: User
+) -> None:
+    earlier = period_starting(D(2025, 10, 1))
+    # October 2025 to March 2026 holds the first statutory period's invoices and O-2.
+    assert selectors.notice_figures(earlier).invoices_paid == 9
+    with pytest.raises(services.NoticeNotReady, match="would have been"):
+        services.notice_approve(
+            period=earlier, approver_name="Jane Smith", approver_job_title="Director", user=officer
+        )
