@@ -60,6 +60,7 @@ class ContractForm(forms.ModelForm):
             "start_date",
             "end_date",
             "review_date",
+            "procurement_start_date",
             "awarded_value",
             "vat_not_recoverable",
             "framework",
@@ -75,6 +76,8 @@ class ContractForm(forms.ModelForm):
             "awarded_value": "The whole contract's value in pounds, VAT excluded.",
             "status": "Drafts are never published.",
             "award_date": "Decides the month in award monitoring.",
+            "procurement_start_date": "Payments over £30,000 are published for contracts "
+            "procured from 1 April 2026 (Procurement Act 2023 section 70).",
         }
         widgets = {
             "reference": forms.TextInput(attrs={"class": "govuk-input govuk-input--width-20"}),
@@ -90,6 +93,7 @@ class ContractForm(forms.ModelForm):
             "start_date": _date_input(),
             "end_date": _date_input(),
             "review_date": _date_input(),
+            "procurement_start_date": _date_input(),
             "awarded_value": forms.TextInput(
                 attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
             ),

@@ -106,6 +106,11 @@ class Contract(ContractFields):
     )
     end_reason = models.CharField(max_length=300, blank=True)
     reprocurement_started = models.BooleanField(default=False)
+    # Procurement Act 2023 s.70: payments over £30,000 are published for contracts whose
+    # procurement began on or after 1 April 2026; blank for contracts procured before the Act.
+    procurement_start_date = models.DateField(
+        null=True, blank=True, help_text="The day the procurement of this contract began."
+    )
     source = models.CharField(
         max_length=200, blank=True, help_text="Where the record came from, e.g. the imported file."
     )

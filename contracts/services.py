@@ -124,6 +124,7 @@ def contract_create(
         source="Entered by an officer",
         status=Contract.Status.DRAFT if draft else Contract.Status.REGISTERED,
         **{name: contract[name] for name in CONTRACT_FIELDS if name in contract},
+        procurement_start_date=contract.get("procurement_start_date"),
     )
     supplier_add(contract=record, supplier=supplier, user=user)
     return record
@@ -134,7 +135,7 @@ def contract_update(*, contract: Contract, data: dict[str, Any], user: User | No
     """Change contract-level fields (and status, re-procurement) of a contract."""
     merged = {name: getattr(contract, name) for name in CONTRACT_FIELDS} | data
     _check_contract(merged)
-    for name in (*CONTRACT_FIELDS, "status", "reprocurement_started"):
+    for name in (*CONTRACT_FIELDS, "status", "reprocurement_started", "procurement_start_date"):
         if name in merged:
             setattr(contract, name, merged[name])
     # An import's flag is done with once an officer registers the contract with suppliers.

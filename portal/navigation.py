@@ -43,6 +43,12 @@ SECTIONS: tuple[Section, ...] = (
         "Social value committed and delivered, by theme and contract.",
     ),
     Section(
+        "Payment duties",
+        "payments:home",
+        READERS,
+        "Payments compliance notices and prompt payment (Procurement Act 2023).",
+    ),
+    Section(
         "Self-assessment",
         "diagnostics:home",
         STAFF,

@@ -42,6 +42,7 @@ urlpatterns = [
     path("diagnostics/", include("diagnostics.urls")),
     # Before admin.site.urls: its own sign-in form would bypass the sign-in throttle.
     path("django-admin/login/", views.admin_sign_in),
+    path("payments/", include("payments.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

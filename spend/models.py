@@ -280,6 +280,11 @@ class Payment(models.Model):
         "purchase order or contract reference", max_length=100, blank=True, db_default=""
     )
     source_line = models.PositiveIntegerField(default=0)
+    # Optional extract columns (R12 INVOICE_RECEIVED_DATE, TERMS_DATE, DUE_DATE; Fusion
+    # "Invoice Received Date", ...): the payments compliance notice counts days from receipt.
+    received_date = models.DateField(null=True, blank=True)
+    terms_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
 
     objects = PaymentQuerySet.as_manager()
 

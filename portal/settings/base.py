@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "contracts",
     "socialvalue",
     "diagnostics",
+    "payments",
 ]
 
 MIDDLEWARE = [

@@ -48,6 +48,10 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "account_description",
     "description",
     "order_reference",
+    # Optional dates the payments compliance notice needs (Procurement Regulations 2024 reg 38).
+    "received_date",
+    "terms_date",
+    "due_date",
 )
 
 # Plain-English names of canonical fields, for messages about a custom mapping.
@@ -74,6 +78,9 @@ FIELD_LABELS: dict[str, str] = {
     "account_description": "expense type",
     "description": "description",
     "order_reference": "purchase order or contract reference",
+    "received_date": "invoice received date",
+    "terms_date": "terms date",
+    "due_date": "due date",
 }
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -102,7 +109,13 @@ class Layout:
     # Canonical fields that, with the layout name, identify a payment row.
     natural_key: tuple[str, ...]
     # Date columns in this layout (parsed as dates, Excel serials allowed).
-    date_fields: tuple[str, ...] = ("payment_date", "invoice_date")
+    date_fields: tuple[str, ...] = (
+        "payment_date",
+        "invoice_date",
+        "received_date",
+        "terms_date",
+        "due_date",
+    )
     # Normalised synonyms, computed once.
     normalised: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
@@ -140,6 +153,10 @@ R12 = Layout(
         "account_description": ("ACCOUNT_DESCRIPTION",),
         "description": ("DESCRIPTION",),
         "order_reference": ("PO_NUMBER", "PO_NUM", "CONTRACT_REFERENCE", "CONTRACT_NUMBER"),
+        # AP_INVOICES_ALL / AP_PAYMENT_SCHEDULES_ALL columns, when the extract carries them.
+        "received_date": ("INVOICE_RECEIVED_DATE", "RECEIVED_DATE"),
+        "terms_date": ("TERMS_DATE",),
+        "due_date": ("DUE_DATE",),
     },
     required=(
         "invoice_payment_id",
@@ -183,6 +200,9 @@ FUSION = Layout(
             "Contract Reference",
             "Contract Number",
         ),
+        "received_date": ("Invoice Received Date", "Received Date"),
+        "terms_date": ("Terms Date",),
+        "due_date": ("Due Date", "Payment Due Date"),
     },
     required=(
         "invoice_id",
@@ -311,6 +331,14 @@ TRANSPARENCY = Layout(
             "Contract Ref",
             "Contract Number",
         ),
+        "received_date": (
+            "Invoice Received Date",
+            "Received Date",
+            "Date Received",
+            "Date Invoice Received",
+        ),
+        "terms_date": ("Terms Date",),
+        "due_date": ("Due Date", "Payment Due Date", "Invoice Due Date"),
     },
     required=("supplier_name", "payment_date", "amount"),
     # A published file has no reliable payment id: references repeat across invoice

@@ -170,14 +170,15 @@ INSERT_PAYMENTS = """
 INSERT INTO spend_payment (natural_key, layout, batch_id, supplier_id, site_id, category_id,
     payment_date, financial_year, amount_pence, currency, is_spend, status, invoice_number,
     invoice_date, payment_reference, cost_centre, account, account_description, description,
-    source_line, order_reference)
+    source_line, order_reference, received_date, terms_date, due_date)
 SELECT st.natural_key, st.layout, %(batch_id)s, m.supplier_id, m.site_id, st.category_id,
     st.payment_date, st.financial_year, st.amount_pence, coalesce(st.currency, 'GBP'),
     st.is_spend, left(coalesce(st.status, ''), 40), left(coalesce(st.invoice_number, ''), 100),
     st.invoice_date, left(coalesce(st.payment_reference, ''), 100),
     left(coalesce(st.cost_centre, ''), 100), left(coalesce(st.account, ''), 60),
     left(coalesce(st.account_description, ''), 240), coalesce(st.description, ''),
-    st.line_number, left(coalesce(st.order_reference, ''), 100)
+    st.line_number, left(coalesce(st.order_reference, ''), 100), st.received_date, st.terms_date,
+    st.due_date
 FROM {payments} st
 JOIN spend_site_map m ON m.site_ref = st.site_ref
 WHERE NOT st.repeated {not_in_ledger}

@@ -77,6 +77,10 @@ class Payment(NamedTuple):
     is_spend: bool  # False for voided, spoiled and stop-initiated payments
     line_number: int  # physical line (CSV) or row (XLSX) the payment starts on
     order_reference: str  # purchase order or contract reference, when the file has one
+    # Optional columns (reg 38 needs the day the invoice was received); None when absent.
+    received_date: dt.date | None = None
+    terms_date: dt.date | None = None
+    due_date: dt.date | None = None
 
 
 @dataclass
@@ -249,6 +253,7 @@ def _payments(
         ("currency", "cost_centre", "account", "account_description", "description"),
         ("status", "supplier_number", "supplier_name", "postcode"),
         ("payment_date", "invoice_date", "order_reference"),
+        ("received_date", "terms_date", "due_date"),
     )
     get_texts = itemgetter(*(at(f) for group in text_fields for f in group))
     i_amount = at("amount")
@@ -293,6 +298,7 @@ def _payments(
                 site, address, city, invoice_number, reference, currency, cost_centre,
                 account, account_description, description, status, supplier_number,
                 raw_name, raw_postcode, date_text, invoice_date_text, order_reference,
+                received_text, terms_text, due_text,
             ) = map(text, get_texts(cells))  # fmt: skip
             key_parts = list(map(text, get_key(cells)))
 
@@ -319,6 +325,16 @@ def _payments(
                 invoice_date = date_cache.get(invoice_date_text) or parse_date(invoice_date_text)
             else:
                 invoice_date = None
+            # Most extracts lack these three: one test of each blank cell, nothing more.
+            received_date = (
+                (date_cache.get(received_text) or parse_date(received_text))
+                if received_text
+                else None
+            )
+            terms_date = (
+                (date_cache.get(terms_text) or parse_date(terms_text)) if terms_text else None
+            )
+            due_date = (date_cache.get(due_text) or parse_date(due_text)) if due_text else None
             name = name_cache.get(raw_name) or clean_name(raw_name)
             postcode, district = postcode_cache.get(raw_postcode) or norm_postcode(raw_postcode)
             if status:
@@ -372,6 +388,9 @@ def _payments(
                     is_spend,
                     line,
                     order_reference,
+                    received_date,
+                    terms_date,
+                    due_date,
                 ),
             )
         header.finished = True
@@ -417,13 +436,16 @@ def _explain_bad_row(header: ImportHeader, line: int, cells: list[Any]) -> Impor
         ("payment_date", normalise.parse_date, "a date"),
         ("amount", normalise.parse_amount_pence, "an amount"),
         ("invoice_date", normalise.parse_date, "a date"),
+        ("received_date", normalise.parse_date, "a date"),
+        ("terms_date", normalise.parse_date, "a date"),
+        ("due_date", normalise.parse_date, "a date"),
     ]
     for field_name, check, kind in checks:
         index = columns.get(field_name)
         if index is None or index >= len(cells):
             continue
         value = cells[index]
-        if field_name == "invoice_date" and _is_blank(value):
+        if field_name not in ("payment_date", "amount") and _is_blank(value):
             continue
         if field_name == "amount" and _is_blank(value):
             return _row_error(header, line, field_name, "blank")

@@ -50,6 +50,9 @@ PAYMENT_COLUMNS = (
     "repeated",
     "line_number",
     "order_reference",
+    "received_date",
+    "terms_date",
+    "due_date",
 )
 # Binary COPY: psycopg's C dumpers format dates and numbers faster than text would.
 PAYMENT_TYPES = (
@@ -73,6 +76,9 @@ PAYMENT_TYPES = (
     "bool",
     "int4",
     "text",
+    "date",
+    "date",
+    "date",
 )
 
 _CREATE = """
@@ -82,7 +88,8 @@ CREATE {kind} TABLE {p} (
     invoice_date date, payment_reference text, amount_pence bigint NOT NULL, currency text,
     cost_centre text, account text, account_description text, description text, status text,
     is_spend boolean NOT NULL, category_id bigint, repeated boolean NOT NULL,
-    line_number integer NOT NULL, order_reference text
+    line_number integer NOT NULL, order_reference text, received_date date, terms_date date,
+    due_date date
 ){on_commit};
 CREATE {kind} TABLE {p}_supplier (
     supplier_number text NOT NULL, supplier_name text NOT NULL, name_key text NOT NULL,
@@ -222,6 +229,9 @@ def stage_payments(
                 is_spend,
                 line,
                 order_reference,
+                received_date,
+                terms_date,
+                due_date,
             ) = payment
             known = suppliers.get(supplier_number)
             if known is None or day >= known[0]:
@@ -260,6 +270,9 @@ def stage_payments(
                 len(keys) == known_keys,
                 line,
                 order_reference,
+                received_date,
+                terms_date,
+                due_date,
             )
             if progress is not None and number % PROGRESS_EVERY_ROWS == 0:
                 progress(number)
