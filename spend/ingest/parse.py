@@ -131,6 +131,7 @@ class ImportHeader:
     # Rows that add up others ("VARIOUS, VARIOUS, £3,615.39"): (line, pence), not imported.
     aggregate_rows: list[tuple[int, int]] = field(default_factory=list)
     redacted_rows: int = 0
+    repeated_rows: int = 0
     # Whether a row is a header, and its columns (a sheet's own header, a second table).
     decide: Callable[[Sequence[object]], ColumnMapping | None] | None = field(
         default=None, repr=False, compare=False
@@ -297,6 +298,13 @@ def _no_header_error(
         f"{layout.title}: " + ", ".join(layout.synonyms[f][0] for f in layout.required)
         for layout in layouts
     )
+    if no_header.later_line is not None:
+        return ImportRejected(
+            f"The header row is on line {no_header.later_line}, not at the top: the file "
+            "may have been sorted with its header. Move that row to the top (line 1) and "
+            "upload the file again.",
+            line_number=no_header.later_line,
+        )
     return ImportRejected(
         f"No header row was found in the first {HEADER_SEARCH_ROWS} lines, so the file's "
         f"layout is unknown. A header row needs columns such as ({examples}). "
@@ -581,6 +589,8 @@ def _payments(
                     rows_before = header.payment_rows
         if from_xlsx:
             header.sheets_read.append((sheet, sheet_line, header.payment_rows - rows_before))
+        # Published rows met again (same reference, date, payee and amount): a doubled file.
+        header.repeated_rows = sum(count - 1 for count in occurrences.values())
         header.finished = True
     finally:
         _close(rows, opened)
