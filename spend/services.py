@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -97,14 +97,23 @@ def batch_receive(
     user: User | None,
     layout: str = "auto",
     keep_path: Path | None = None,
+    replaces: ImportBatch | None = None,
+    replaces_months: bool = False,
 ) -> ImportBatch:
     """Record an uploaded file as a batch waiting to import, or as refused (size, type).
 
     Uploads are copied under MEDIA_ROOT/imports/. ``keep_path`` (the command line) imports a
-    file where it lies instead of copying it.
+    file where it lies instead of copying it. ``replaces``: the batch this file replaces;
+    ``replaces_months``: the file replaces every payment of the months it covers.
     """
     batch = ImportBatch(
-        file_name=Path(file_name).name[:255], layout_requested=layout, uploaded_by=user
+        file_name=Path(file_name).name[:255],
+        layout_requested=layout,
+        uploaded_by=user,
+        replaces=replaces,
+        replaces_months=replaces_months,
+        # Choosing to replace is the administrator's decision on a doubled month.
+        confirmed=replaces is not None or replaces_months,
     )
     head = source.read(8192)
     source.seek(0)
@@ -444,15 +453,16 @@ def _reload_sharing(months: list[dt.date], exclude: set[int]) -> None:
 
     if not months:
         return
-    month_filter = Q()
-    for month in months:
-        month_filter |= Q(payment_date__year=month.year, payment_date__month=month.month)
-    sharing = Payment.objects.filter(month_filter).values("batch_id").distinct()
-    others = (
-        ImportBatch.objects.filter(status=ImportBatch.Status.LOADED, pk__in=sharing)
+    # The files' own rows are not all in the ledger under them (a row two files hold is
+    # filed under the first), so every loaded file of the same financial years is read again.
+    years = {m.year if m.month >= 4 else m.year - 1 for m in months}
+    others = [
+        other
+        for other in ImportBatch.objects.filter(status=ImportBatch.Status.LOADED)
         .exclude(pk__in=exclude)
         .order_by("created_at", "pk")
-    )
+        if years & set(other.financial_years or [])
+    ]
     for other in others:
         path = batch_file_path(other)
         if not path.exists():
@@ -610,7 +620,8 @@ def withdrawal_undo(*, withdrawal: Withdrawal, user: User | None) -> Withdrawal:
 @transaction.atomic
 def batch_decide(*, batch: ImportBatch, decision: str, user: User | None) -> ImportBatch:
     """An administrator's decision on a held file: ``import`` it anyway, or import it as the
-    replacement of the ``months`` it covers. The file is imported again."""
+    replacement of the ``months`` it covers. The batch waits to be imported again (the page
+    queues it, the command runs it here)."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportBatch.Status.HELD:
         raise WithdrawRefused(f"{batch.file_name} is not waiting for a decision.")
@@ -622,8 +633,8 @@ def batch_decide(*, batch: ImportBatch, decision: str, user: User | None) -> Imp
     else:
         raise ValueError(decision)
     batch.status = ImportBatch.Status.WAITING
-    batch.save(update_fields=["confirmed", "replaces_months", "status"])
-    batches_start(batches=[batch], user=user)
+    batch.warning = ""
+    batch.save(update_fields=["confirmed", "replaces_months", "status", "warning"])
     return batch
 
 
@@ -635,27 +646,44 @@ def dashboards_warm(job: Job, progress: Progress) -> dict[str, Any]:
 
 
 def import_paths(
-    *, paths: Iterable[Path], user: User | None = None, layout: str = "auto"
+    *,
+    paths: Iterable[Path],
+    user: User | None = None,
+    layout: str = "auto",
+    replaces: ImportBatch | None = None,
+    replaces_months: bool = False,
 ) -> list[ImportBatch]:
     """Import files from disk in this process (``manage.py import_spend``), one job each."""
     finished = []
     for path in paths:
         with path.open("rb") as source:
             batch = batch_receive(
-                source=source, file_name=path.name, user=user, layout=layout, keep_path=path
+                source=source,
+                file_name=path.name,
+                user=user,
+                layout=layout,
+                keep_path=path,
+                replaces=replaces,
+                replaces_months=replaces_months,
             )
-        if batch.status == ImportBatch.Status.WAITING:
-            job = Job.objects.create(
-                kind=IMPORT_JOB_KIND,
-                title=f"Import {batch.file_name}",
-                params={"batch_id": batch.pk},
-                created_by=user,
-            )
-            ImportBatch.objects.filter(pk=batch.pk).update(job=job)
-            portal_services.job_run(job_id=job.pk)
-        batch.refresh_from_db()
-        finished.append(batch)
+        finished.append(batch_run_here(batch=batch, user=user))
     return finished
+
+
+def batch_run_here(*, batch: ImportBatch, user: User | None) -> ImportBatch:
+    """Import a waiting batch in this process (the command line), as its job."""
+    batch.refresh_from_db()
+    if batch.status == ImportBatch.Status.WAITING:
+        job = Job.objects.create(
+            kind=IMPORT_JOB_KIND,
+            title=f"Import {batch.file_name}",
+            params={"batch_id": batch.pk},
+            created_by=user,
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(job=job)
+        portal_services.job_run(job_id=job.pk)
+    batch.refresh_from_db()
+    return batch
 
 
 # --- Reference data ----------------------------------------------------------------------------
