@@ -8,6 +8,7 @@ urlpatterns = [
     path("imports/", views.imports, name="imports"),
     path("imports/<int:pk>/", views.import_detail, name="import"),
     path("imports/<int:pk>/mapping/", views.import_mapping, name="import-mapping"),
+    path("imports/<int:pk>/action/", views.import_action, name="import-action"),
 ]
 
 # Dashboards, the payments drill-down, categories and the public spend-over-£500 files.

@@ -71,6 +71,41 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.ADMINISTRATOR)
+def import_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a loaded file, undo a withdrawal, or decide on a held file (POST only)."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    if request.method != "POST":
+        return redirect(batch.get_absolute_url())
+    user = signed_in_user(request)
+    action = request.POST.get("action", "")
+    try:
+        if action == "withdraw":
+            reason = request.POST.get("reason", "").strip()
+            if not reason:
+                messages.error(request, "Say why the file is withdrawn (it is kept on record).")
+                return redirect(batch.get_absolute_url())
+            withdrawal = services.batch_withdraw(batch=batch, user=user, reason=reason)
+            messages.success(
+                request, f"{withdrawal.payment_count:,} payments withdrawn from the ledger."
+            )
+        elif action == "undo":
+            withdrawal = get_object_or_404(
+                batch.withdrawals.all(), pk=request.POST.get("withdrawal")
+            )
+            services.withdrawal_undo(withdrawal=withdrawal, user=user)
+            messages.success(request, "The withdrawal was undone.")
+        elif action in ("import", "months"):
+            decided = services.batch_decide(batch=batch, decision=action, user=user)
+            services.batches_start(batches=[decided], user=user)
+            messages.success(request, f"{batch.file_name} is being imported.")
+        else:
+            messages.error(request, "Choose what to do with the file.")
+    except services.WithdrawRefused as refusal:
+        messages.error(request, str(refusal))
+    return redirect(batch.get_absolute_url())
+
+
+@role_required(Role.ADMINISTRATOR)
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Say which column holds what, for a file whose header no layout recognised."""
     batch = get_object_or_404(selectors.import_batches(), pk=pk)

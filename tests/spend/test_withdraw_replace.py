@@ -4,6 +4,7 @@ to an import of only the files that remain; a doubled file is held before it cou
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ MAY = [
 HEADER = ("Transaction Number", "Supplier Name", "Payment Date", "Amount")
 
 
-def write(path: Path, rows: list[tuple[str, ...]]) -> Path:
+def write(path: Path, rows: Sequence[tuple[str, ...]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows([HEADER, *rows])
     return path
