@@ -42,8 +42,8 @@ def test_officer_cannot_withdraw_and_administrator_can_then_undo(
 
     admin = Client()
     admin.force_login(administrator)
-    page = admin.get(batch.get_absolute_url())
-    assert "Withdraw the file" in page.content.decode()
+    first = admin.get(batch.get_absolute_url())
+    assert "Withdraw the file" in first.content.decode()
     admin.post(url, {"action": "withdraw", "reason": ""})  # a reason is required
     assert Payment.objects.count() == 2
     admin.post(url, {"action": "withdraw", "reason": "Published in error"})
