@@ -219,6 +219,10 @@ class ImportBatch(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
     )
     replaces_months = models.BooleanField(default=False)
+    # "Import the good rows": an administrator's explicit choice for a refused file; the rows
+    # set aside are kept here as [line, column, value, reason] (downloadable as CSV).
+    good_rows_only = models.BooleanField(default=False)
+    refused_rows = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -221,6 +221,7 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
                 size_bytes=batch.size_bytes,
                 mapping=profile.mapping if profile else None,
                 progress=progress,
+                good_rows_only=batch.good_rows_only,
                 **ledger,
             )
             headers[:] = [header]
@@ -291,6 +292,10 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
         financial_years=result.financial_years,
         report=reading_report(headers[0]) if headers else {},
         warning="",
+        refused_rows=[list(row) for row in headers[0].refused_rows] if headers else [],
+        error="",
+        error_line=None,
+        error_column="",
     )
     # One queued warm-up serves any number of imports that finish before it runs.
     if (result.rows_added or result.rows_voided_later) and not Job.objects.filter(
@@ -618,6 +623,35 @@ def withdrawal_undo(*, withdrawal: Withdrawal, user: User | None) -> Withdrawal:
 
 
 @transaction.atomic
+def batch_import_good_rows(*, batch: ImportBatch, user: User | None) -> ImportBatch:
+    """An administrator's explicit choice for a file refused for a bad row: import every good
+    row and set the refused ones aside (kept on the batch, downloadable). The batch waits to
+    be imported again; its refusal is kept in its report."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.REJECTED or batch.error_line is None:
+        raise WithdrawRefused(
+            f"{batch.file_name} was not refused for a bad row, so there are no good rows to "
+            "import on their own."
+        )
+    if not batch.stored_file:
+        raise WithdrawRefused(f"{batch.file_name} was not kept, so it cannot be read again.")
+    batch.report = {**batch.report, "refused_before": batch.error, "good_rows_chosen_by": str(user)}
+    batch.good_rows_only = True
+    batch.status = ImportBatch.Status.WAITING
+    batch.save(update_fields=["report", "good_rows_only", "status"])
+    return batch
+
+
+REFUSED_ROWS_HEADER = ("Line", "Column", "Value", "Reason")
+
+
+def refused_rows_csv(batch: ImportBatch) -> list[tuple[Any, ...]]:
+    """The rows "import the good rows" set aside, as the download has them (line, column,
+    value, reason)."""
+    return [tuple(row) for row in batch.refused_rows]
+
+
+@transaction.atomic
 def batch_decide(*, batch: ImportBatch, decision: str, user: User | None) -> ImportBatch:
     """An administrator's decision on a held file: ``import`` it anyway, or import it as the
     replacement of the ``months`` it covers. The batch waits to be imported again (the page
@@ -636,6 +670,38 @@ def batch_decide(*, batch: ImportBatch, decision: str, user: User | None) -> Imp
     batch.warning = ""
     batch.save(update_fields=["confirmed", "replaces_months", "status", "warning"])
     return batch
+
+
+@transaction.atomic
+def redaction_marker_add(*, text: str, user: User | None) -> RedactionMarker:
+    from spend.ingest.normalise import redaction_key
+
+    text = " ".join(text.split())
+    if not redaction_key(text) and text.strip("*") == "":
+        text = "*"  # one marker stands for any run of asterisks
+    marker, _ = RedactionMarker.objects.get_or_create(text=text, defaults={"created_by": user})
+    return marker
+
+
+@transaction.atomic
+def redaction_marker_remove(*, marker: RedactionMarker) -> None:
+    marker.delete()
+
+
+@transaction.atomic
+def sundry_number_declare(
+    *, supplier_number: str, note: str, user: User | None
+) -> SundrySupplierNumber:
+    number, _ = SundrySupplierNumber.objects.update_or_create(
+        supplier_number=supplier_number.strip(),
+        defaults={"declared_by": user, "note": note or "Declared by an administrator"},
+    )
+    return number
+
+
+@transaction.atomic
+def sundry_number_remove(*, number: SundrySupplierNumber) -> None:
+    number.delete()
 
 
 @job_handler(WARM_JOB_KIND)

@@ -559,11 +559,13 @@ def load_file(
     progress: Progress | None = None,
     redaction_markers: Iterable[str] | None = None,
     sundry_numbers: Iterable[str] = (),
+    good_rows_only: bool = False,
 ) -> tuple[ImportHeader, LoadResult]:
     """Load one file in one transaction. Raises ``ImportRejected`` (and rolls back) if bad.
 
     ``redaction_markers`` (default: the parser's list) and ``sundry_numbers`` say which
-    payees are redacted and which supplier numbers many payees share."""
+    payees are redacted and which supplier numbers many payees share. ``good_rows_only``: bad
+    rows are set aside (``header.refused_rows``) instead of refusing the file; read here."""
     report: Progress = progress or (lambda percent, message: None)
     result = LoadResult()
     clock = _StepClock(file_name)
@@ -572,8 +574,11 @@ def load_file(
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
         # Summing a chunk's changes by summary row in memory, not in temporary files.
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        split = _may_split(file, mapping)
-        options: dict[str, Any] = {"sundry_numbers": tuple(sundry_numbers)}
+        split = not good_rows_only and _may_split(file, mapping)
+        options: dict[str, Any] = {
+            "sundry_numbers": tuple(sundry_numbers),
+            "good_rows_only": good_rows_only,
+        }
         if redaction_markers is not None:
             options["redaction_markers"] = tuple(redaction_markers)
         header, payments = iter_payments(

@@ -29,7 +29,7 @@ from operator import itemgetter
 from typing import IO, Any, NamedTuple
 
 from spend.ingest import normalise
-from spend.ingest.errors import ImportRejected
+from spend.ingest.errors import ImportRejected, RowRefused, SheetRefused
 from spend.ingest.layouts import (
     FIELD_LABELS,
     LAYOUTS,
@@ -132,6 +132,10 @@ class ImportHeader:
     aggregate_rows: list[tuple[int, int]] = field(default_factory=list)
     redacted_rows: int = 0
     repeated_rows: int = 0
+    # "Import the good rows": a bad row is set aside here (line, column, value, reason)
+    # instead of refusing the file. Off by default: a file goes in whole or not at all.
+    good_rows_only: bool = False
+    refused_rows: list[tuple[int, str, str, str]] = field(default_factory=list)
     # Whether a row is a header, and its columns (a sheet's own header, a second table).
     decide: Callable[[Sequence[object]], ColumnMapping | None] | None = field(
         default=None, repr=False, compare=False
@@ -152,6 +156,7 @@ def iter_payments(
     header_only: bool = False,
     redaction_markers: Iterable[str] = DEFAULT_REDACTION_MARKERS,
     sundry_numbers: Iterable[str] = (),
+    good_rows_only: bool = False,
 ) -> tuple[ImportHeader, Iterator[Payment]]:
     """The file's header and an iterator of its payments.
 
@@ -162,6 +167,7 @@ def iter_payments(
     ``header_only`` closes the file once the header is found (the iterator is empty).
     ``redaction_markers``: names that stand for a redacted payee; ``sundry_numbers``: supplier
     numbers known to be shared by many payees (a published file is also searched for more).
+    ``good_rows_only``: a bad row is noted in ``header.refused_rows`` and the reading goes on.
     Raises :class:`ImportRejected` for a file that cannot be read.
     """
     if layout_hint not in LAYOUT_HINTS:
@@ -226,6 +232,7 @@ def iter_payments(
         header_line=source.header_line,
         redaction_keys=frozenset(normalise.redaction_key(m) for m in redaction_markers),
         sundry_numbers=frozenset(sundry_numbers),
+        good_rows_only=good_rows_only,
     )
     header.decide = decide
     header.sheets_skipped = source.sheets_skipped  # filled in as later sheets are reached
@@ -507,13 +514,35 @@ def _payments_under(
         restart = _restart_at(header, mapping, line, cells)
         if restart is not None:
             raise restart from None
-        raise _explain_bad_row(header, line, cells) from None
-    except ImportRejected as error:
+        raise _set_aside(header, mapping, _explain_bad_row(header, line, cells)) from None
+    except SheetRefused as error:
         raise error.with_file_name(header.file_name) from None
+    except ImportRejected as error:
+        raise _set_aside(header, mapping, error.with_file_name(header.file_name)) from None
     finally:
         header.payment_rows += payment_rows
         header.skipped_rows += skipped_rows
         header.redacted_rows += redacted_rows
+
+
+# "Import the good rows" stops at this many refused rows: past it the file needs correcting.
+REFUSED_ROWS_LIMIT = 10_000
+
+
+def _set_aside(header: ImportHeader, mapping: ColumnMapping, error: ImportRejected) -> Exception:
+    """The bad row's refusal, or (importing the good rows) a note of it and a restart."""
+    if not (header.good_rows_only and isinstance(error, RowRefused)) or error.line_number is None:
+        return error
+    if len(header.refused_rows) >= REFUSED_ROWS_LIMIT:
+        return ImportRejected(
+            f"More than {REFUSED_ROWS_LIMIT:,} rows are refused, so the good rows were not "
+            "imported either. Correct the file and upload it again.",
+            file_name=header.file_name,
+        )
+    header.refused_rows.append(
+        (error.line_number, error.column or "", error.value or "", error.reason)
+    )
+    return _Restart(mapping, None, error.line_number)
 
 
 class _Restart(Exception):
@@ -538,7 +567,7 @@ def _restart_at(
     if isinstance(cells, SheetHeader):
         found = header.decide(cells) if header.decide is not None else None
         if found is None:
-            raise ImportRejected(
+            raise SheetRefused(
                 f"The sheet {cells.title!r} has a header the {mapping.layout.title} layout "
                 "does not read. Give each sheet the same columns, or upload it on its own.",
                 line_number=line,
@@ -608,7 +637,7 @@ def _column_label(header: ImportHeader, field_name: str) -> str:
     return header.mapping.header_text(field_name)
 
 
-def _row_error(header: ImportHeader, line: int, field_name: str, problem: str) -> ImportRejected:
+def _row_error(header: ImportHeader, line: int, field_name: str, problem: str) -> RowRefused:
     column = _column_label(header, field_name)
     what = FIELD_LABELS.get(field_name, field_name)
     if problem == "blank":
@@ -618,7 +647,7 @@ def _row_error(header: ImportHeader, line: int, field_name: str, problem: str) -
         )
     else:
         message = problem
-    return ImportRejected(message, file_name=header.file_name, line_number=line, column=column)
+    return RowRefused(message, file_name=header.file_name, line_number=line, column=column)
 
 
 def _explain_bad_row(header: ImportHeader, line: int, cells: list[Any]) -> ImportRejected:
@@ -642,13 +671,15 @@ def _explain_bad_row(header: ImportHeader, line: int, cells: list[Any]) -> Impor
         except ValueError:
             shown = value.strip() if isinstance(value, str) else value
             hint = " Dates are read day first (DD/MM/YYYY)." if kind == "a date" else ""
-            return _row_error(
+            refusal = _row_error(
                 header,
                 line,
                 field_name,
                 f"{shown!r} is not {kind}.{hint} Correct the cell and upload the file again.",
             )
-    return ImportRejected(
+            refusal.value = str(shown)
+            return refusal
+    return RowRefused(
         "This row cannot be read. Check it and upload the file again.",
         file_name=header.file_name,
         line_number=line,
