@@ -290,7 +290,8 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
         rows_voided_later=result.rows_voided_later,
         total_added_pence=result.total_added_pence,
         financial_years=result.financial_years,
-        report=reading_report(headers[0]) if headers else {},
+        # What was noted before (a refusal the good rows were chosen over) stays.
+        report={**batch.report, **(reading_report(headers[0]) if headers else {})},
         warning="",
         refused_rows=[list(row) for row in headers[0].refused_rows] if headers else [],
         error="",
