@@ -161,6 +161,7 @@ def payee_rules(request: HttpRequest) -> HttpResponse:
         {
             "marker_form": marker_form,
             "sundry_form": sundry_form,
+            "forms": [marker_form, sundry_form],
             "markers": RedactionMarker.objects.all(),
             "sundry_numbers": SundrySupplierNumber.objects.select_related("found_in"),
             "breadcrumbs": [
