@@ -357,6 +357,7 @@ def reading_report(header: ImportHeader) -> dict[str, Any]:
     """What the batch page says about how the file was read."""
     return {
         "header_line": header.header_line,
+        "header_not_at_top": header.header_not_at_top,
         "sheets_read": [
             {"sheet": title, "header_line": line, "rows": rows}
             for title, line, rows in header.sheets_read

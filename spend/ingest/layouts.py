@@ -222,6 +222,7 @@ TRANSPARENCY = Layout(
             "Supplier(T)",
             "Supplier Name(T)",
             "Apar Name",
+            "Supplier Text",
             "Supplier (Beneficiary)",
             "Payee",
             "Payee Name",
@@ -245,6 +246,9 @@ TRANSPARENCY = Layout(
             "Voucher Number",
             "Voucher No",
             "Trans Id",
+            "TransNo",
+            "Document No",
+            "SAP Document Number",
         ),
         "payment_date": (
             "Payment Date",
@@ -258,6 +262,12 @@ TRANSPARENCY = Layout(
             "Voucher Date",
             "Trans Date",
             "Check Date",
+            "Invoice Payment Date",
+            "Date of Payment",
+            "Clearing Date",
+            # The only date some councils publish is the ledger (GL) date.
+            "GL Date",
+            "Invoice GL Date",
         ),
         "status": ("Payment Status", "Status"),
         "line_number": ("Line", "Line Number", "Line No", "Invoice Line"),
@@ -275,6 +285,10 @@ TRANSPARENCY = Layout(
             "Total Invoice Amount",
             "Invoice Amount",
             "Cur. Amount",
+            "Invoice Line Value (net of VAT)",
+            "Invoiced Value",
+            "Net",
+            "Spend",
             "Total",
         ),
         "currency": ("Currency",),
@@ -295,6 +309,7 @@ TRANSPARENCY = Layout(
             "Cost Centre Name",
             "Cost Centre Description",
             "Cost Centre Code",
+            "Business Unit Description",
         ),
         "account": (
             "Expenditure Code",
@@ -312,6 +327,11 @@ TRANSPARENCY = Layout(
             "Account(T)",
             "Account Description",
             "Subjective Description",
+            "Expense Code Description",
+            "Expenditure Account Code Description",
+            "Expenditure Account",
+            "G/L Description",
+            "Purpose",
             "Procurement Category",
             "Category",
             "Merchant Category",
@@ -395,10 +415,16 @@ def match_layout(layout: Layout, cells: Sequence[object]) -> HeaderCandidate:
         elif key and key not in repeat_of:
             repeat_of[key] = i
     columns: dict[str, int] = {}
+    used: set[int] = set()
     for field_name, synonyms in layout.normalised.items():
         for synonym in synonyms:
-            if synonym in index_by_name:
-                columns[field_name] = index_by_name[synonym]
+            index = index_by_name.get(synonym)
+            # A column taken by an earlier field is not read twice: the LGA schema's
+            # ExpenseType is the expense type and its Purpose the description, but a lone
+            # Purpose column is the expense type.
+            if index is not None and index not in used:
+                columns[field_name] = index
+                used.add(index)
                 break
     if repeat_of:
         for field_name, described_by in REPEATED_HEADING_MEANS.items():

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -73,6 +74,10 @@ DEFAULT_REDACTION_MARKERS = (
     "Individual",
     "*",
 )
+# A name with one of these words in it stands for a redacted payee, whatever else it says
+# ("DETAILS REDACTED", "REDACTED COMMERCIAL CONFIDENTIALITY"); a whole word, so "REDACTIVE
+# MEDIA SALES LTD" is a supplier.
+REDACTION_WORDS = re.compile(r"\b(?:REDACTED|WITHHELD)\b", re.IGNORECASE)
 # A supplier number seen with this many unrelated payee names in one file is a sundry number
 # (one number for many one-off payees): its payments keep their own payee names.
 SUNDRY_MIN_NAMES = 3
@@ -132,6 +137,7 @@ class ImportHeader:
     aggregate_rows: list[tuple[int, int]] = field(default_factory=list)
     redacted_rows: int = 0
     repeated_rows: int = 0
+    header_not_at_top: bool = False  # found below the first rows; every other row read with it
     # "Import the good rows": a bad row is set aside here (line, column, value, reason)
     # instead of refusing the file. Off by default: a file goes in whole or not at all.
     good_rows_only: bool = False
@@ -235,6 +241,7 @@ def iter_payments(
         good_rows_only=good_rows_only,
     )
     header.decide = decide
+    header.header_not_at_top = source.header_not_at_top
     header.sheets_skipped = source.sheets_skipped  # filled in as later sheets are reached
     if header_only:
         _close(rows, opened)
@@ -305,13 +312,6 @@ def _no_header_error(
         f"{layout.title}: " + ", ".join(layout.synonyms[f][0] for f in layout.required)
         for layout in layouts
     )
-    if no_header.later_line is not None:
-        return ImportRejected(
-            f"The header row is on line {no_header.later_line}, not at the top: the file "
-            "may have been sorted with its header. Move that row to the top (line 1) and "
-            "upload the file again.",
-            line_number=no_header.later_line,
-        )
     return ImportRejected(
         f"No header row was found in the first {HEADER_SEARCH_ROWS} lines, so the file's "
         f"layout is unknown. A header row needs columns such as ({examples}). "
@@ -473,7 +473,9 @@ def _payments_under(
                 natural_key = key_prefix + "|".join(key_parts)
             redacted = redacted_of.get(name)
             if redacted is None:
-                redacted = redacted_of[name] = redaction_key(name) in redaction_keys
+                redacted = redacted_of[name] = redaction_key(name) in redaction_keys or bool(
+                    REDACTION_WORDS.search(name)
+                )
             if redacted:
                 name, supplier_number = REDACTED_NAME, REDACTED_NUMBER
                 redacted_rows += 1

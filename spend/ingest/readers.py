@@ -94,6 +94,9 @@ class Source:
     sheets_skipped: list[tuple[str, str]] = field(default_factory=list)
     # The header was two rows joined cell by cell ("Net" over "Amount").
     header_joined: bool = False
+    # The header was found below the first rows (a file sorted with its header among the
+    # data, as Hyndburn's often are): every other row is read with it.
+    header_not_at_top: bool = False
 
 
 class OpenedFile:
@@ -256,25 +259,23 @@ def _first_rows(rows: Iterator[tuple[int, Row]]) -> list[tuple[int, Row]]:
 
 
 class NoHeader(Exception):
-    """No row in the first rows is recognised; carries those rows to explain why, and the
-    line of a header row found further down (a file sorted with its header last)."""
+    """No row in the first rows is recognised; carries those rows to explain why."""
 
-    def __init__(self, first_rows: list[tuple[int, Row]], later_line: int | None = None) -> None:
+    def __init__(self, first_rows: list[tuple[int, Row]]) -> None:
         super().__init__("no header row")
         self.first_rows = first_rows
-        self.later_line = later_line
 
 
-# How far down a refused file is searched for a header row to point to (refusals only).
+# How far down a file with no header in its first rows is searched for one (a sorted file).
 LATE_HEADER_SEARCH_ROWS = 1_000_000
 
 
-def _late_header_line(rows: Iterable[tuple[int, Row]], is_header: HeaderTest) -> int | None:
+def _late_header(rows: Iterable[tuple[int, Row]], is_header: HeaderTest) -> tuple[int, Row] | None:
     for count, (line, row) in enumerate(rows):
         if count >= LATE_HEADER_SEARCH_ROWS:
             return None
         if _rank(is_header, row):
-            return line
+            return line, row
     return None
 
 
@@ -302,7 +303,10 @@ def read_csv(opened: OpenedFile, is_header: HeaderTest) -> tuple[Source, Iterato
             first = _first_rows(_rows_with_lines(reader))
         except csv.Error:
             first = []
-        raise NoHeader(first, _csv_late_header(opened, encoding, delimiter, is_header))
+        late = _csv_late_header(opened, encoding, delimiter, is_header)
+        if late is None:
+            raise NoHeader(first)
+        return _read_csv_with_late_header(opened, encoding, delimiter, late)
 
     opened.rewind()
     stream = text_stream(opened.handle, encoding)
@@ -318,18 +322,31 @@ def read_csv(opened: OpenedFile, is_header: HeaderTest) -> tuple[Source, Iterato
 
 def _csv_late_header(
     opened: OpenedFile, encoding: str, delimiter: str, is_header: HeaderTest
-) -> int | None:
-    """The line of a header row below the first rows, to say where it is when refusing."""
+) -> tuple[int, Row] | None:
+    """A header row below the first rows (the file was sorted with it), or None."""
     opened.rewind()
     stream = text_stream(opened.handle, encoding)
     try:
-        return _late_header_line(
-            _rows_with_lines(csv.reader(stream, delimiter=delimiter)), is_header
-        )
+        return _late_header(_rows_with_lines(csv.reader(stream, delimiter=delimiter)), is_header)
     except csv.Error:
         return None
     finally:
         stream.detach()
+
+
+def _read_csv_with_late_header(
+    opened: OpenedFile, encoding: str, delimiter: str, late: tuple[int, Row]
+) -> tuple[Source, Iterator[tuple[int, Row]]]:
+    """Every row but the header, read with the header found further down."""
+    header_line, header_cells = late
+    opened.rewind()
+    stream = text_stream(opened.handle, encoding)
+    reader = csv.reader(stream, delimiter=delimiter)
+    rows = (item for item in _rows_with_lines(reader) if item[0] != header_line)
+    source = Source(
+        "csv", encoding, delimiter, "", header_line, header_cells, header_not_at_top=True
+    )
+    return source, _guard_csv_errors(rows, reader, stream)
 
 
 def csv_unreadable(error: csv.Error, line_number: int) -> ImportRejected:

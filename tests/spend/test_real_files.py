@@ -160,12 +160,34 @@ def test_two_row_header_marker_column_second_table_and_aggregate_row(tmp_path: P
 
 
 @pytest.mark.django_db
-def test_header_on_the_last_line_is_refused_saying_where_it_is(tmp_path: Path) -> None:
+def test_header_sorted_to_the_last_line_is_found_and_named(data_dir: Path) -> None:
+    """Hyndburn's April 2025 file was sorted with its header, which is now its last line."""
+    path = data_dir / "spend_hyndburn_borough_council" / "hyndburn-spend-over-250-April-25.csv"
+    with path.open(encoding="cp1252", newline="") as handle:
+        raw = list(csv.reader(handle))
+    assert raw[-1][16] == "Amount Paid"
+    data = [r for r in raw[:-1] if r and r[14].strip()]
+
+    batch = import_one(path)
+
+    assert ledger_pence() == sum(pence(r[16]) for r in data)
+    assert Payment.objects.count() == len(data)
+    assert batch.report["header_not_at_top"] is True
+    text = path.read_bytes().decode("cp1252")
+    header_at = text.rindex("Department Area,")
+    assert batch.report["header_line"] == text[:header_at].count("\n") + 1  # its physical line
+
+
+@pytest.mark.django_db
+def test_header_below_the_data_with_a_column_missing_is_refused_naming_its_line(
+    tmp_path: Path,
+) -> None:
     rows = [[f"0{d}/04/2024", "ACME LTD", "10.00"] for d in range(1, 10)] * 4
-    rows.append(["Payment Date", "Supplier Name", "Amount"])
+    rows.append(["Payment Date", "Supplier Name", "Value paid"])
     [batch] = services.import_paths(paths=[write_csv(tmp_path / "sorted.csv", rows)])
     assert batch.status == ImportBatch.Status.REJECTED
-    assert f"line {len(rows)}" in batch.error
+    assert batch.error_line == len(rows)
+    assert f"Line {len(rows)}" in batch.error
     assert Payment.objects.count() == 0
 
 
