@@ -328,3 +328,43 @@ def test_sundry_number_keeps_each_payees_own_name(tmp_path: Path) -> None:
 
     assert SundrySupplierNumber.objects.filter(supplier_number="99999").exists()
     assert ledger_pence() == sum(pence(r[3]) for r in rows[1:])
+
+
+@pytest.mark.django_db
+def test_a_declared_sundry_number_splits_even_two_payees(
+    tmp_path: Path, administrator: Any
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(administrator)
+    client.post(reverse("spend:payee-rules"), {"supplier_number": "SUNDRY1", "note": "One-off"})
+    rows = [
+        ["Supplier ID", "Supplier Name", "Payment Date", "Amount"],
+        ["SUNDRY1", "ANYTOWN CARE LTD", "01/04/2024", "1,005.00"],
+        ["SUNDRY1", "MR J SMITH", "02/04/2024", "171,934.00"],
+    ]
+    import_one(write_csv(tmp_path / "declared.csv", rows))
+    by_name = {r["name"]: r["total"] for r in selectors.supplier_spend(fy=2024)}
+    assert by_name == {"ANYTOWN CARE LTD": pence("1,005.00"), "MR J SMITH": pence("171,934.00")}
+
+
+@pytest.mark.django_db
+def test_redacted_payments_are_never_a_duplicate_candidate(tmp_path: Path) -> None:
+    from spend import quality
+    from spend.models import DuplicateCandidate
+
+    rows = [["Supplier Name", "Payment Date", "Amount"]]
+    rows += [[name, "01/04/2024", "10.00"] for name in ("Redacted", "REDACTED", "Withheld")]
+    rows += [
+        # Names close to "Redacted": offered as its duplicates, were it a supplier.
+        ["REDACTA LTD", "02/04/2024", "20.00"],
+        ["REDACTEDS", "03/04/2024", "30.00"],
+        ["REDACTE", "03/04/2024", "30.00"],
+    ]
+    import_one(write_csv(tmp_path / "names.csv", rows))
+    quality.duplicates_refresh()
+    redacted = Supplier.objects.get(supplier_number="NK-REDACTED")
+    pairs = list(DuplicateCandidate.objects.values_list("supplier_low_id", "supplier_high_id"))
+    assert all(redacted.pk not in pair for pair in pairs)
