@@ -234,12 +234,16 @@ def payment_count(fy: int) -> int:
 
 def redacted_spend(fy: int) -> int:
     """What the year's payments to redacted payees add up to (in the totals, not a supplier)."""
-    return sum(
-        r.total_pence
-        for r in SpendSummary.objects.filter(
-            financial_year=fy, supplier__supplier_number=REDACTED_SUPPLIER_NUMBER
-        ).only("total_pence")
-    )
+
+    def compute() -> int:
+        return int(
+            SpendSummary.objects.filter(
+                financial_year=fy, supplier__supplier_number=REDACTED_SUPPLIER_NUMBER
+            ).aggregate(total=Sum("total_pence"))["total"]
+            or 0
+        )
+
+    return _cached(f"redacted:{fy}", compute)
 
 
 def suppliers_paid(fy: int) -> int:

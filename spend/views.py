@@ -273,6 +273,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "total": selectors.spend_total(fy),
             "suppliers_paid": selectors.suppliers_paid(fy),
+            "redacted": selectors.redacted_spend(fy),
             "payments": selectors.payment_count(fy),
             "completeness": selectors.year_completeness(fy),
             "month_table": month_table,

@@ -281,6 +281,21 @@ def test_redacted_payees_count_in_totals_but_are_never_a_supplier(data_dir: Path
 
 
 @pytest.mark.django_db
+def test_overview_says_what_redacted_payees_were_paid(
+    data_dir: Path, councillor: Any, client: Any
+) -> None:
+    from portal.formatting import pounds
+
+    path = data_dir / "spend_harrogate_borough_council" / "harrogate-2016-01.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        raw = [r for r in csv.DictReader(handle) if "REDACTED" in r["Benificiary Name"].upper()]
+    import_one(path)
+    client.force_login(councillor)
+    page = client.get("/spend/?fy=2015").content.decode()
+    assert f"They include {pounds(sum(pence(r['Amount']) for r in raw))} paid to redacted" in page
+
+
+@pytest.mark.django_db
 def test_every_default_marker_and_an_administrators_own(tmp_path: Path) -> None:
     from spend.models import RedactionMarker
 
