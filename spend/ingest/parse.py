@@ -26,6 +26,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from typing import IO, Any, NamedTuple
 
@@ -43,6 +44,7 @@ from spend.ingest.layouts import (
     missing_required,
 )
 from spend.ingest.readers import (
+    COMPLETE_HEADER_RANK,
     HEADER_SEARCH_ROWS,
     NoHeader,
     OpenedFile,
@@ -194,7 +196,7 @@ def iter_payments(
         # A complete header outranks any near miss; among equals, more fields matched wins.
         decided = decide(row)
         if decided is not None:
-            return 1000 + len(decided.columns)
+            return COMPLETE_HEADER_RANK + len(decided.columns)
         if mapping is not None:
             return 0
         best = closest_layout(row, layout_hint)
@@ -248,7 +250,33 @@ def iter_payments(
         return header, iter(())
     if header.layout == TRANSPARENCY.name:
         header.sundry_numbers |= _find_sundry_numbers(path_or_fileobj, is_header, decide, header)
-    return header, _payments(header, rows, opened, source.kind == "xlsx")
+    from_xlsx = source.kind == "xlsx"
+    above = _payments_above(column_mapping, source.rows_above, from_xlsx)
+    if above:
+        header.header_not_at_top = True
+    return header, _payments(header, rows, opened, from_xlsx, above)
+
+
+def _payments_above(
+    mapping: ColumnMapping, rows: list[tuple[int, Any]], from_xlsx: bool
+) -> list[tuple[int, Any]]:
+    """The rows above a header that read as payments with it (a file sorted with its header
+    among the data): they are read, not dropped with the titles above a header."""
+    i_date, i_amount = mapping.columns.get("payment_date"), mapping.columns.get("amount")
+    if i_date is None or i_amount is None:
+        return []
+    text: Callable[[Any], str] = _xlsx_text if from_xlsx else (lambda v: str(v).strip())
+    kept = []
+    for line, cells in rows:
+        if len(cells) <= max(i_date, i_amount):
+            continue
+        try:
+            normalise.parse_date(text(cells[i_date]))
+            normalise.parse_amount_pence(cells[i_amount])
+        except ValueError:
+            continue
+        kept.append((line, list(cells)))
+    return kept
 
 
 def _find_sundry_numbers(
@@ -267,7 +295,7 @@ def _find_sundry_numbers(
         handle.seek(0)
     second = OpenedFile(path_or_fileobj)
     try:
-        source, rows = open_rows(second, is_header)
+        _source, rows = open_rows(second, is_header)
     except (NoHeader, ImportRejected):
         second.close()
         if handle is not None:
@@ -293,7 +321,6 @@ def _find_sundry_numbers(
         _close(rows, second)
         if handle is not None:
             handle.seek(position)
-    del source
     return frozenset(n for n, found in stems.items() if len(found) >= SUNDRY_MIN_NAMES)
 
 
@@ -548,13 +575,21 @@ def _set_aside(header: ImportHeader, mapping: ColumnMapping, error: ImportReject
 
 
 class _Restart(Exception):
-    """Go on reading from the next row, with these columns."""
+    """Go on reading from the next row, with these columns (and first these rows: a sheet's
+    payments above its header)."""
 
-    def __init__(self, mapping: ColumnMapping, sheet: str | None, line: int) -> None:
+    def __init__(
+        self,
+        mapping: ColumnMapping,
+        sheet: str | None,
+        line: int,
+        above: list[tuple[int, Any]] | None = None,
+    ) -> None:
         super().__init__("restart")
         self.mapping = mapping
         self.sheet = sheet
         self.line = line
+        self.above = above or []
 
 
 # What an aggregate row (one line summing several payments) says in place of a date and payee.
@@ -574,7 +609,7 @@ def _restart_at(
                 "does not read. Give each sheet the same columns, or upload it on its own.",
                 line_number=line,
             )
-        return _Restart(found, cells.title, line)
+        return _Restart(found, cells.title, line, _payments_above(found, cells.above, True))
     if header.decide is not None:
         found = header.decide(cells)
         if found is not None and found.layout is mapping.layout:
@@ -600,18 +635,23 @@ def _payments(
     rows: Iterator[tuple[int, list[Any]]],
     opened: OpenedFile,
     from_xlsx: bool,
+    above: list[tuple[int, Any]] | None = None,
 ) -> Iterator[Payment]:
-    """Every payment of the file, the columns following each header met on the way."""
+    """Every payment of the file (``above``: payments above its header, read first), the
+    columns following each header met on the way."""
     occurrences: dict[str, int] = {}
     mapping = header.mapping
     sheet, sheet_line, rows_before = header.sheet, header.header_line, header.payment_rows
+    stream: Iterator[tuple[int, list[Any]]] = chain(above, rows) if above else rows
     try:
         while True:
             try:
-                yield from _payments_under(header, mapping, rows, from_xlsx, occurrences)
+                yield from _payments_under(header, mapping, stream, from_xlsx, occurrences)
                 break
             except _Restart as restart:
                 mapping = restart.mapping
+                if restart.above:
+                    stream = chain(restart.above, stream)
                 if restart.sheet is not None:
                     header.sheets_read.append(
                         (sheet, sheet_line, header.payment_rows - rows_before)

@@ -47,14 +47,25 @@ Row = list[Any]
 HeaderTest = Callable[[Sequence[object]], float | bool]
 
 
+# A header test's rank from here up means a complete header (every required column).
+COMPLETE_HEADER_RANK = 1000
+
+
 class SheetHeader(list[Any]):
     """The header row of a later sheet of a workbook, in the row stream: the parser takes
     its columns from here on (each sheet's header is found on its own)."""
 
-    def __init__(self, title: str, cells: Sequence[Any], joined: bool = False) -> None:
+    def __init__(
+        self,
+        title: str,
+        cells: Sequence[Any],
+        joined: bool = False,
+        above: list[tuple[int, Row]] | None = None,
+    ) -> None:
         super().__init__(cells)
         self.title = title
         self.joined = joined
+        self.above = above or []
 
 
 _FALLBACK_ERRORS = "spend-cp1252-fallback"
@@ -97,6 +108,7 @@ class Source:
     # The header was found below the first rows (a file sorted with its header among the
     # data, as Hyndburn's often are): every other row is read with it.
     header_not_at_top: bool = False
+    rows_above: list[tuple[int, Row]] = field(default_factory=list)
 
 
 class OpenedFile:
@@ -228,10 +240,14 @@ class FoundHeader:
     cells: list[Any]
     rest: Iterator[tuple[int, Row]]  # the data rows after it
     joined: bool = False
+    # The rows above it (titles, a template's field names, or data of a sorted file): the
+    # parser keeps those that read as payments with this header.
+    above: list[tuple[int, Row]] = field(default_factory=list)
 
 
 def _find_header(rows: Iterator[tuple[int, Row]], is_header: HeaderTest) -> FoundHeader | None:
-    """The best-matching header within the first rows (a two-row header joined), or None.
+    """The header within the first rows (a two-row header joined), or None: the first
+    complete one (a later one is a second table's), else the best near miss.
 
     The rows looked at are kept, and the ones after the header come back first in ``rest``.
     """
@@ -245,13 +261,15 @@ def _find_header(rows: Iterator[tuple[int, Row]], is_header: HeaderTest) -> Foun
             pair = _rank(is_header, _joined(first[i][1], first[i + 1][1]))
             if pair > max(rank, ranks[i + 1], best_rank):
                 best, best_rank, joined = i, pair, True
+        if best_rank >= COMPLETE_HEADER_RANK:
+            break
     if best < 0:
         return None
     line, cells = first[best]
     after = best + 2 if joined else best + 1
     if joined:
         cells = _joined(cells, first[best + 1][1])
-    return FoundHeader(line, list(cells), chain(first[after:], rows), joined)
+    return FoundHeader(line, list(cells), chain(first[after:], rows), joined, first[:best])
 
 
 def _first_rows(rows: Iterator[tuple[int, Row]]) -> list[tuple[int, Row]]:
@@ -315,7 +333,14 @@ def read_csv(opened: OpenedFile, is_header: HeaderTest) -> tuple[Source, Iterato
     found = _find_header(rows, is_header)
     assert found is not None  # the sample had it
     source = Source(
-        "csv", encoding, delimiter, "", found.line, found.cells, header_joined=found.joined
+        "csv",
+        encoding,
+        delimiter,
+        "",
+        found.line,
+        found.cells,
+        header_joined=found.joined,
+        rows_above=found.above,
     )
     return source, _guard_csv_errors(found.rest, reader, stream)
 
@@ -447,7 +472,15 @@ def read_xlsx(
         found = _find_header(_xlsx_rows(sheet), is_header)
         if found is not None:
             source = Source(
-                "xlsx", "xlsx", "", sheet.title, found.line, found.cells, skipped, found.joined
+                "xlsx",
+                "xlsx",
+                "",
+                sheet.title,
+                found.line,
+                found.cells,
+                skipped,
+                found.joined,
+                rows_above=found.above,
             )
             rows = chain(
                 found.rest, _later_sheets(sheets[index + 1 :], workbook, is_header, skipped)
@@ -500,7 +533,7 @@ def _later_sheets(
         if found is None:
             skipped.append((sheet.title, _why_not_spend(sheet)))
             continue
-        yield found.line, SheetHeader(sheet.title, found.cells, found.joined)
+        yield found.line, SheetHeader(sheet.title, found.cells, found.joined, found.above)
         yield from found.rest
 
 

@@ -383,3 +383,28 @@ def test_redacted_payments_are_never_a_duplicate_candidate(tmp_path: Path) -> No
     redacted = Supplier.objects.get(supplier_number="NK-REDACTED")
     pairs = list(DuplicateCandidate.objects.values_list("supplier_low_id", "supplier_high_id"))
     assert all(redacted.pk not in pair for pair in pairs)
+
+
+@pytest.mark.django_db
+def test_a_fuller_second_table_header_does_not_hide_the_first_table(tmp_path: Path) -> None:
+    rows = [
+        ["Supplier Name", "Payment Date", "Amount"],
+        ["ACME LTD", "01/04/2024", "1.00"],
+        ["BETA LTD", "02/04/2024", "2.00"],
+        [],
+        ["Supplier Name", "Payment Date", "Amount", "Service Area", "Expense Type"],
+        ["GAMMA LTD", "03/04/2024", "3.00", "Parks", "Trees"],
+    ]
+    import_one(write_csv(tmp_path / "tables.csv", rows))
+    assert ledger_pence() == pence("1.00") + pence("2.00") + pence("3.00")
+    assert Payment.objects.get(amount_pence=300).account_description == "Trees"
+
+
+@pytest.mark.django_db
+def test_payments_above_a_header_sorted_into_the_first_rows_are_read(tmp_path: Path) -> None:
+    above = [[f"0{d}/04/2024", "ACME LTD", "10.00"] for d in range(1, 6)]
+    below = [[f"1{d}/04/2024", "BETA LTD", "5.00"] for d in range(3)]
+    rows = [*above, ["Payment Date", "Supplier Name", "Amount"], *below]
+    batch = import_one(write_csv(tmp_path / "sorted.csv", rows))
+    assert ledger_pence() == sum(pence(r[2]) for r in above + below)
+    assert (batch.report["header_line"], batch.report["header_not_at_top"]) == (6, True)
