@@ -58,6 +58,10 @@ def state() -> dict[str, Any]:
                 [(s.name, s.total_pence) for s in selectors.top_suppliers(fy, 20)],
                 [(m.month, m.total_pence) for m in selectors.spend_by_month(fy)],
                 sorted((r["name"], r["total"]) for r in selectors.supplier_spend(fy=fy)),
+                [(c.name, c.total_pence, c.payments) for c in selectors.spend_by_category(fy)],
+                [(x.locality_class, x.total_pence) for x in selectors.spend_by_locality(fy)],
+                selectors.tail_spend(fy),
+                selectors.redacted_spend(fy),
             )
             for fy in years
         }
@@ -242,3 +246,16 @@ def test_summary_version_changes_with_an_update_in_place(tmp_path: Path) -> None
     assert SpendSummary.objects.count() == 1
     assert selectors.summary_version() != version
     assert selectors.spend_total(2024) == pence(MAY[0][3]) + 100
+
+
+@pytest.mark.django_db
+def test_a_refused_replacement_leaves_what_it_would_replace(tmp_path: Path) -> None:
+    [may_batch] = services.import_paths(paths=[write(tmp_path / "may.csv", MAY)])
+    before = state()
+    bad = write(tmp_path / "may-bad.csv", [*MAY, ("T9", "ROADS PLC", "31/02/2024", "1.00")])
+    [replacement] = services.import_paths(paths=[bad], replaces=may_batch)
+    assert replacement.status == ImportBatch.Status.REJECTED
+    may_batch.refresh_from_db()
+    assert may_batch.status == ImportBatch.Status.LOADED
+    assert not Withdrawal.objects.exists()
+    assert state() == before
