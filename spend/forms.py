@@ -114,3 +114,34 @@ class CategoryRuleForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "govuk-input"}),
     )
+
+
+class RedactionMarkerForm(forms.Form):
+    """A text a council puts in place of a payee's name."""
+
+    text = forms.CharField(
+        label="Text that stands for a redacted payee",
+        max_length=120,
+        help_text='For example "Redacted", "Withheld" or "Personal data". Case, spaces and '
+        "punctuation are ignored; a name made only of asterisks is always redacted.",
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-!-width-one-half"}),
+    )
+
+
+class SundryNumberForm(forms.Form):
+    """A supplier number the council uses for many one-off payees."""
+
+    supplier_number = forms.CharField(
+        label="Supplier number used for many payees",
+        max_length=40,
+        help_text="Each payee paid under it becomes a supplier of its own, named as its "
+        "payments name it. This applies to files imported from now on: withdraw and import "
+        "again a file already in the ledger to split its payments.",
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-10"}),
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input govuk-!-width-two-thirds"}),
+    )

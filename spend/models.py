@@ -171,6 +171,10 @@ class ImportBatch(models.Model):
         DUPLICATE = "duplicate", "Already imported"
         REJECTED = "rejected", "Rejected"
         FAILED = "failed", "Failed"
+        # A file that looks doubled is held until an administrator decides (import anyway,
+        # or as the replacement of what the ledger holds for its months).
+        HELD = "held", "Needs a decision"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     file_name = models.CharField(max_length=255)
     stored_file = models.CharField(
@@ -202,6 +206,23 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # What the reading found: sheets read and skipped (with why), aggregate rows set aside,
+    # redacted payments, sundry numbers (see spend.services.import_batch).
+    report = models.JSONField(default=dict, blank=True)
+    warning = models.TextField(blank=True, help_text="Why the file is held.")
+    confirmed = models.BooleanField(
+        default=False, help_text="An administrator chose to import it despite the warning."
+    )
+    # The file replaces a batch, or every payment of these months (its own months when the
+    # administrator chose "replace the months it covers"): they are withdrawn as it loads.
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
+    replaces_months = models.BooleanField(default=False)
+    # "Import the good rows": an administrator's explicit choice for a refused file; the rows
+    # set aside are kept here as [line, column, value, reason] (downloadable as CSV).
+    good_rows_only = models.BooleanField(default=False)
+    refused_rows = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -212,6 +233,37 @@ class ImportBatch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("spend:import", args=[self.pk])
+
+
+class Withdrawal(models.Model):
+    """Payments taken out of the ledger (a batch withdrawn, or a period replaced): the audit
+    record, and the rows kept (``WithdrawnPayment``) so it can be undone."""
+
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="withdrawals"
+    )
+    months = models.JSONField(default=list, blank=True, help_text="ISO first days, if a period.")
+    replaced_by = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payment_count = models.PositiveIntegerField(default=0)
+    total_pence = models.BigIntegerField(default=0, help_text="Spend taken out.")
+    financial_years = models.JSONField(default=list)
+    reason = models.TextField(blank=True)
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    performed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-performed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Withdrawal {self.pk} ({self.payment_count} payments)"
 
 
 class PaymentQuerySet(models.QuerySet["Payment"]):
@@ -353,6 +405,67 @@ class SpendSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.financial_year} {self.month:%b} {self.supplier_id}: {self.total_pence}p"
+
+
+class WithdrawnPayment(models.Model):
+    """A payment row as it was in the ledger when withdrawn (same id, every column)."""
+
+    withdrawal = models.ForeignKey(Withdrawal, on_delete=models.CASCADE, related_name="rows")
+    payment_id = models.BigIntegerField()
+    row = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"{self.withdrawal_id}: payment {self.payment_id}"
+
+
+class SummaryVersion(models.Model):
+    """One row: bumped in the same transaction as every write to ``SpendSummary``, so the
+    dashboards' cache key changes with every change to the figures (in-place updates too)."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.version)
+
+
+class RedactionMarker(models.Model):
+    """A text councils put in place of a payee's name ("Redacted", "Withheld", "*****").
+
+    A payment whose payee is a marker (compared by letters and digits only) is filed as
+    "Redacted": it counts in totals but is never a supplier. Administrators keep the list."""
+
+    text = models.CharField(max_length=120, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["text"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SundrySupplierNumber(models.Model):
+    """A supplier number used for many one-off payees: each payee paid under it is a supplier
+    of its own, named as its payments name it. Found by the import, or declared."""
+
+    supplier_number = models.CharField(max_length=40, unique=True)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    found_in = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["supplier_number"]
+
+    def __str__(self) -> str:
+        return self.supplier_number
 
 
 # --- Supplier data quality (spend.quality) ------------------------------------------------------

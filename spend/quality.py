@@ -49,7 +49,7 @@ from portal import services as portal_services
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
 from spend.ingest.load import IMPORT_LOCK_ID, rebuild_summaries
-from spend.ingest.normalise import name_key, normalise_postcode
+from spend.ingest.normalise import REDACTED_SUPPLIER_NUMBER, name_key, normalise_postcode
 from spend.models import (
     CompaniesHouseImport,
     CompaniesHouseRecord,
@@ -307,6 +307,13 @@ def duplicates_refresh(*, threshold: float = SIMILARITY_THRESHOLD) -> int:
             for low, high in pairs:
                 copy.write_row((low, high, similarity(names[low], names[high])))
         cursor.execute(SCORES_SQL)
+        # Redacted payments are many people, never one supplier to merge.
+        cursor.execute(
+            "DELETE FROM spend_duplicatecandidate WHERE supplier_low_id IN (SELECT id FROM "
+            "spend_supplier WHERE supplier_number = %(n)s) OR supplier_high_id IN (SELECT id "
+            "FROM spend_supplier WHERE supplier_number = %(n)s)",
+            {"n": REDACTED_SUPPLIER_NUMBER},
+        )
     return DuplicateCandidate.objects.count()
 
 

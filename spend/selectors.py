@@ -9,8 +9,8 @@ rebuilt by every import); the payments drill-down reads ``Payment`` with the sam
 the payments behind a figure add up to it.
 
 Rollups of the summary (one per financial year, one across years) are cached, keyed by the
-summary table's version (its id sequence and largest id): every rebuild inserts new rows, so a
-rebuilt summary is never read from a stale cache.
+summary's version (``SummaryVersion``, bumped in the same transaction as every summary write),
+so a changed summary is never read from a stale cache.
 """
 
 from __future__ import annotations
@@ -70,14 +70,15 @@ def import_batches() -> QuerySet[ImportBatch]:
 
 
 def summary_version() -> str:
-    """Changes whenever the summary is rebuilt (new rows take new ids from the sequence)."""
+    """Changes with every write to the summary: the version row is bumped in the same
+    transaction (spend.ingest.load.BUMP_SUMMARY_VERSION), in-place updates included."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT (SELECT last_value FROM spend_spendsummary_id_seq), "
-            "(SELECT max(id) FROM spend_spendsummary), current_database()"
+            "SELECT (SELECT version FROM spend_summaryversion WHERE id = 1), "
+            "(SELECT last_value FROM spend_spendsummary_id_seq), current_database()"
         )
-        last_value, max_id, database = cursor.fetchone()
-    return f"{database}:{last_value}:{max_id}"
+        version, last_value, database = cursor.fetchone()
+    return f"{database}:{version or 0}:{last_value}"
 
 
 # Rollups this process has already read, by summary version and name: a page reads several
@@ -184,11 +185,13 @@ def _year_rollup(fy: int) -> list[_YearRow]:
 def _supplier_totals(fy: int) -> list[tuple[int, int, int]]:
     """(supplier id, spend, payments) for every supplier paid in the year, biggest first.
 
-    Ties are broken by supplier id, so the top 20 (and their payments) are always the same."""
+    Ties are broken by supplier id, so the top 20 (and their payments) are always the same.
+    Redacted payments are not a supplier: they count in the year's totals, never here."""
 
     def compute() -> list[tuple[int, int, int]]:
         rows = (
             SpendSummary.objects.filter(financial_year=fy)
+            .exclude(supplier__supplier_number=REDACTED_SUPPLIER_NUMBER)
             .values("supplier_id")
             .annotate(total=Sum("total_pence"), payments=Sum("payment_count"))
             .order_by("-total", "supplier_id")
@@ -227,6 +230,20 @@ def spend_total(fy: int) -> int:
 def payment_count(fy: int) -> int:
     """Payments (distribution lines that are spend, credit notes included) in the year."""
     return sum(r.payments for r in _year_rollup(fy))
+
+
+def redacted_spend(fy: int) -> int:
+    """What the year's payments to redacted payees add up to (in the totals, not a supplier)."""
+
+    def compute() -> int:
+        return int(
+            SpendSummary.objects.filter(
+                financial_year=fy, supplier__supplier_number=REDACTED_SUPPLIER_NUMBER
+            ).aggregate(total=Sum("total_pence"))["total"]
+            or 0
+        )
+
+    return _cached(f"redacted:{fy}", compute)
 
 
 def suppliers_paid(fy: int) -> int:
@@ -414,7 +431,7 @@ def top_suppliers_share(fy: int, n: int) -> TopShare:
     """What the year's top n suppliers add up to, and their share of the year's spend."""
     totals = _supplier_totals(fy)
     top = sum(t for _, t, _ in totals[:n])
-    return TopShare(fy, n, top, percent(top, sum(t for _, t, _ in totals)))
+    return TopShare(fy, n, top, percent(top, spend_total(fy)))
 
 
 @dataclass(frozen=True)
@@ -447,7 +464,7 @@ def tail_spend(fy: int, threshold_pence: int = TAIL_THRESHOLD_PENCE) -> TailSpen
         sum(t for t, _ in tail),
         sum(p for _, p in tail),
         len(totals),
-        sum(t for _, t, _ in totals),
+        spend_total(fy),
     )
 
 
@@ -493,7 +510,7 @@ def supplier_spend(
     text = (q or "").strip()
 
     def compute() -> list[dict[str, Any]]:
-        rows = SpendSummary.objects.all()
+        rows = SpendSummary.objects.exclude(supplier__supplier_number=REDACTED_SUPPLIER_NUMBER)
         if fy is not None:
             rows = rows.filter(financial_year=fy)
         if category == "none":

@@ -8,15 +8,19 @@ in-process. ``spend.ingest.load.load_file`` does the loading in one transaction.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import shutil
 import uuid
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from portal import services as portal_services
@@ -25,6 +29,7 @@ from portal.models import Job, User
 from spend import selectors
 from spend.ingest.errors import ImportRejected
 from spend.ingest.load import LoadResult, load_file
+from spend.ingest.parse import ImportHeader
 from spend.ingest.readers import sniff_kind
 from spend.models import (
     Category,
@@ -32,7 +37,11 @@ from spend.models import (
     ColumnMappingProfile,
     HomeAreaAuthority,
     ImportBatch,
+    Payment,
     PostcodeDistrict,
+    RedactionMarker,
+    SundrySupplierNumber,
+    Withdrawal,
 )
 
 ACCEPTED_EXTENSIONS = (".csv", ".txt", ".xlsx")
@@ -88,14 +97,23 @@ def batch_receive(
     user: User | None,
     layout: str = "auto",
     keep_path: Path | None = None,
+    replaces: ImportBatch | None = None,
+    replaces_months: bool = False,
 ) -> ImportBatch:
     """Record an uploaded file as a batch waiting to import, or as refused (size, type).
 
     Uploads are copied under MEDIA_ROOT/imports/. ``keep_path`` (the command line) imports a
-    file where it lies instead of copying it.
+    file where it lies instead of copying it. ``replaces``: the batch this file replaces;
+    ``replaces_months``: the file replaces every payment of the months it covers.
     """
     batch = ImportBatch(
-        file_name=Path(file_name).name[:255], layout_requested=layout, uploaded_by=user
+        file_name=Path(file_name).name[:255],
+        layout_requested=layout,
+        uploaded_by=user,
+        replaces=replaces,
+        replaces_months=replaces_months,
+        # Choosing to replace is the administrator's decision on a doubled month.
+        confirmed=replaces is not None or replaces_months,
     )
     head = source.read(8192)
     source.seek(0)
@@ -156,7 +174,11 @@ def _finish(batch_id: int, **fields: Any) -> None:
 def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
     """Import one uploaded file into the ledger (the ``spend.import`` job)."""
     batch = ImportBatch.objects.get(pk=job.params["batch_id"])
-    if batch.status in (ImportBatch.Status.LOADED, ImportBatch.Status.DUPLICATE):
+    if batch.status in (
+        ImportBatch.Status.LOADED,
+        ImportBatch.Status.DUPLICATE,
+        ImportBatch.Status.WITHDRAWN,
+    ):
         # A redelivered task for a file already imported: nothing more to do.
         return {
             "batch_id": batch.pk,
@@ -169,7 +191,7 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
         .order_by("created_at")
         .first()
     )
-    if earlier is not None:
+    if earlier is not None and batch.replaces_id != earlier.pk:
         _finish(batch.pk, status=ImportBatch.Status.DUPLICATE, duplicate_of=earlier)
         progress(100, "Already imported")
         return {
@@ -182,16 +204,32 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
         status=ImportBatch.Status.LOADING, error="", error_line=None, error_column=""
     )
 
+    ledger = ledger_identities()
+    headers: list[ImportHeader] = []
+
     def load(profile: ColumnMappingProfile | None) -> LoadResult:
-        return load_file(
-            batch_file_path(batch),
-            file_name=batch.file_name,
-            batch_id=batch.pk,
-            layout_hint=batch.layout_requested,
-            size_bytes=batch.size_bytes,
-            mapping=profile.mapping if profile else None,
-            progress=progress,
-        )[1]
+        # One transaction: what the file replaces leaves the ledger only if the file loads.
+        with transaction.atomic():
+            _lock_imports()
+            if batch.replaces_id is not None or batch.replaces_months:
+                _withdraw_replaced(batch, profile)
+            header, result = load_file(
+                batch_file_path(batch),
+                file_name=batch.file_name,
+                batch_id=batch.pk,
+                layout_hint=batch.layout_requested,
+                size_bytes=batch.size_bytes,
+                mapping=profile.mapping if profile else None,
+                progress=progress,
+                good_rows_only=batch.good_rows_only,
+                **ledger,
+            )
+            headers[:] = [header]
+            warning = "" if batch.confirmed else doubling_warning(batch, header, result)
+            if warning:
+                raise ImportHeld(warning)
+            _record_sundry_numbers(batch, header)
+        return result
 
     try:
         try:
@@ -205,6 +243,15 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
                 raise
             ImportBatch.objects.filter(pk=batch.pk).update(mapping_profile=profile)
             result = load(profile)
+    except ImportHeld as held:
+        _finish(batch.pk, status=ImportBatch.Status.HELD, warning=str(held))
+        progress(100, "Held: needs a decision")
+        return {
+            "batch_id": batch.pk,
+            "held": str(held),
+            "url": batch.get_absolute_url(),
+            "link_text": "Decide what to do with the file",
+        }
     except ImportRejected as refusal:
         _finish(
             batch.pk,
@@ -243,6 +290,13 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
         rows_voided_later=result.rows_voided_later,
         total_added_pence=result.total_added_pence,
         financial_years=result.financial_years,
+        # What was noted before (a refusal the good rows were chosen over) stays.
+        report={**batch.report, **(reading_report(headers[0]) if headers else {})},
+        warning="",
+        refused_rows=[list(row) for row in headers[0].refused_rows] if headers else [],
+        error="",
+        error_line=None,
+        error_column="",
     )
     # One queued warm-up serves any number of imports that finish before it runs.
     if (result.rows_added or result.rows_voided_later) and not Job.objects.filter(
@@ -258,6 +312,400 @@ def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
     }
 
 
+class ImportHeld(Exception):
+    """The file looks doubled: held (nothing loaded) until an administrator decides."""
+
+
+class WithdrawRefused(Exception):
+    """A withdrawal or its undo that cannot be done; the message says why."""
+
+
+def _lock_imports() -> None:
+    from django.db import connection
+
+    from spend.ingest.load import IMPORT_LOCK_ID
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
+
+
+def ledger_identities() -> dict[str, Any]:
+    """The redaction markers and sundry supplier numbers the import files payees by."""
+    return {
+        "redaction_markers": list(RedactionMarker.objects.values_list("text", flat=True)),
+        "sundry_numbers": list(
+            SundrySupplierNumber.objects.values_list("supplier_number", flat=True)
+        ),
+    }
+
+
+def _record_sundry_numbers(batch: ImportBatch, header: ImportHeader) -> None:
+    """Sundry numbers found in this file apply to every later file too."""
+    known = set(SundrySupplierNumber.objects.values_list("supplier_number", flat=True))
+    SundrySupplierNumber.objects.bulk_create(
+        [
+            SundrySupplierNumber(
+                supplier_number=number[:40], found_in=batch, note="Found: many payee names"
+            )
+            for number in sorted(header.sundry_numbers - known)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def reading_report(header: ImportHeader) -> dict[str, Any]:
+    """What the batch page says about how the file was read."""
+    return {
+        "header_line": header.header_line,
+        "header_not_at_top": header.header_not_at_top,
+        "sheets_read": [
+            {"sheet": title, "header_line": line, "rows": rows}
+            for title, line, rows in header.sheets_read
+        ],
+        "sheets_skipped": [{"sheet": title, "why": why} for title, why in header.sheets_skipped],
+        "aggregate_rows": [{"line": line, "pence": pence} for line, pence in header.aggregate_rows],
+        "redacted_rows": header.redacted_rows,
+        "sundry_numbers": sorted(header.sundry_numbers),
+    }
+
+
+# A month already held counts as doubled when the file adds as much again (within this share).
+DOUBLING_TOLERANCE = Decimal("0.01")
+
+
+def doubling_warning(batch: ImportBatch, header: ImportHeader, result: LoadResult) -> str:
+    """Why the file should not count without a decision: every row appears twice, or it adds
+    to a month the ledger already holds about as much again. "" when neither."""
+    from portal.formatting import month_name, pounds
+
+    if header.payment_rows >= 2 and header.repeated_rows * 2 >= header.payment_rows:
+        return (
+            f"Every payment in this file appears twice ({header.repeated_rows:,} of its "
+            f"{header.payment_rows:,} rows repeat another row exactly). If the council "
+            "published the month twice over, ask for a corrected file; import it anyway only "
+            "if the repeats are real payments."
+        )
+    added = (
+        Payment.objects.spend()
+        .filter(batch=batch)
+        .annotate(month=TruncMonth("payment_date"))
+        .values("month")
+        .annotate(total=Sum("amount_pence"))
+    )
+    for row in added:
+        month = row["month"]
+        held = (
+            Payment.objects.spend()
+            .filter(payment_date__year=month.year, payment_date__month=month.month)
+            .exclude(batch=batch)
+            .aggregate(total=Sum("amount_pence"))["total"]
+        )
+        if held and abs(Decimal(row["total"] - held)) <= DOUBLING_TOLERANCE * abs(held):
+            return (
+                f"The ledger already holds {pounds(held)} of spend for {month_name(month)}, "
+                f"and this file would add {pounds(row['total'])} more for the same month: it "
+                "would double the month. If it is a corrected file, import it as the "
+                "replacement of the month; import it anyway only if both are real payments."
+            )
+    return ""
+
+
+# --- Withdrawing a batch, replacing a period, and undoing either -----------------------------
+
+WITHDRAWN_ROWS = """
+WITH gone AS (
+    DELETE FROM spend_payment p WHERE {where} RETURNING p.*
+)
+INSERT INTO spend_withdrawnpayment (withdrawal_id, payment_id, row)
+SELECT %(withdrawal)s, gone.id, to_jsonb(gone) FROM gone
+"""
+
+WITHDRAWN_TOTALS = """
+SELECT count(*), coalesce(sum(amount_pence) FILTER (WHERE is_spend), 0),
+       coalesce(array_agg(DISTINCT financial_year), '{{}}')
+FROM spend_payment p WHERE {where}
+"""
+
+RESTORE_ROWS = """
+INSERT INTO spend_payment
+SELECT (jsonb_populate_record(NULL::spend_payment, w.row)).*
+FROM spend_withdrawnpayment w WHERE w.withdrawal_id = %(withdrawal)s
+ON CONFLICT (natural_key) DO NOTHING
+"""
+
+
+def _take_out(
+    withdrawal: Withdrawal, where: str, params: dict[str, Any]
+) -> tuple[int, int, list[int]]:
+    """Move the payments ``where`` says from the ledger to the withdrawal's rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # ``where`` is BY_BATCH or BY_MONTHS; the values are parameters.
+        cursor.execute(WITHDRAWN_TOTALS.format(where=where), params)
+        count, total, years = cursor.fetchone()
+        cursor.execute(WITHDRAWN_ROWS.format(where=where), {**params, "withdrawal": withdrawal.pk})
+    return int(count), int(total), sorted(int(y) for y in years)
+
+
+# Which payments a withdrawal takes: a batch's, or every payment of some months.
+BY_BATCH = "p.batch_id = %(batch)s"
+BY_MONTHS = "date_trunc('month', p.payment_date)::date = ANY(%(months)s)"
+
+
+def _reload_sharing(months: list[dt.date], exclude: set[int]) -> None:
+    """Files still loaded that cover these months are read again: rows they share with what
+    was withdrawn come back under them (the ledger equals an import of the files left)."""
+    from spend.ingest.load import load_file
+
+    if not months:
+        return
+    # The files' own rows are not all in the ledger under them (a row two files hold is
+    # filed under the first), so every loaded file of the same financial years is read again.
+    years = {m.year if m.month >= 4 else m.year - 1 for m in months}
+    others = [
+        other
+        for other in ImportBatch.objects.filter(status=ImportBatch.Status.LOADED)
+        .exclude(pk__in=exclude)
+        .order_by("created_at", "pk")
+        if years & set(other.financial_years or [])
+    ]
+    for other in others:
+        path = batch_file_path(other)
+        if not path.exists():
+            raise WithdrawRefused(
+                f"{other.file_name} (import {other.pk}) covers the same months but its stored "
+                "copy is missing, so the ledger could not be made to match the files left. "
+                "Nothing was withdrawn."
+            )
+        load_file(
+            path,
+            file_name=other.file_name,
+            batch_id=other.pk,
+            layout_hint=other.layout_requested,
+            mapping=other.mapping_profile.mapping if other.mapping_profile else None,
+            **ledger_identities(),
+        )
+
+
+def _withdraw(
+    *,
+    batch: ImportBatch | None,
+    months: list[dt.date],
+    user: User | None,
+    reason: str,
+    replaced_by: ImportBatch | None = None,
+) -> Withdrawal:
+    """Take a batch's payments (or every payment of these months) out of the ledger."""
+    from spend.ingest.load import rebuild_summaries
+
+    withdrawal = Withdrawal.objects.create(
+        batch=batch,
+        months=[m.isoformat() for m in months],
+        replaced_by=replaced_by,
+        reason=reason,
+        performed_by=user,
+    )
+    params: dict[str, Any]
+    if batch is not None:
+        where, params = BY_BATCH, {"batch": batch.pk}
+    else:
+        where, params = BY_MONTHS, {"months": months}
+    count, total, years = _take_out(withdrawal, where, params)
+    taken_months = sorted(
+        {
+            dt.date.fromisoformat(str(r["row"]["payment_date"])).replace(day=1)
+            for r in withdrawal.rows.values("row")
+        }
+    )
+    if batch is not None:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.WITHDRAWN)
+        _reload_sharing(taken_months, {batch.pk} | ({replaced_by.pk} if replaced_by else set()))
+    Withdrawal.objects.filter(pk=withdrawal.pk).update(
+        payment_count=count, total_pence=total, financial_years=years
+    )
+    rebuild_summaries(years)
+    withdrawal.refresh_from_db()
+    return withdrawal
+
+
+@transaction.atomic
+def batch_withdraw(*, batch: ImportBatch, user: User | None, reason: str = "") -> Withdrawal:
+    """Withdraw a loaded batch: its payments leave the ledger, the summaries follow, and the
+    withdrawal is recorded (and can be undone while no later import depends on it)."""
+    _lock_imports()
+    batch.refresh_from_db()
+    if batch.status != ImportBatch.Status.LOADED:
+        raise WithdrawRefused(
+            f"{batch.file_name} is {batch.get_status_display().lower()}, not loaded: there is "
+            "nothing of it in the ledger to withdraw."
+        )
+    return _withdraw(batch=batch, months=[], user=user, reason=reason)
+
+
+def _withdraw_replaced(batch: ImportBatch, profile: ColumnMappingProfile | None) -> None:
+    """Before a replacement loads: what it replaces leaves the ledger (same transaction)."""
+    user = batch.uploaded_by
+    if batch.replaces_id is not None:
+        old = ImportBatch.objects.get(pk=batch.replaces_id)
+        if old.status == ImportBatch.Status.LOADED:
+            _withdraw(
+                batch=old,
+                months=[],
+                user=user,
+                reason=f"Replaced by {batch.file_name} (import {batch.pk})",
+                replaced_by=batch,
+            )
+        return
+    months = file_months(batch, profile)
+    _withdraw(
+        batch=None,
+        months=months,
+        user=user,
+        reason=f"Months replaced by {batch.file_name} (import {batch.pk})",
+        replaced_by=batch,
+    )
+
+
+def file_months(batch: ImportBatch, profile: ColumnMappingProfile | None = None) -> list[dt.date]:
+    """The calendar months a stored file's payments fall in (for replacing a period)."""
+    from spend.ingest.parse import iter_payments
+
+    _header, payments = iter_payments(
+        batch_file_path(batch),
+        batch.file_name,
+        batch.layout_requested,
+        profile.mapping if profile else None,
+    )
+    return sorted({p.payment_date.replace(day=1) for p in payments})
+
+
+@transaction.atomic
+def withdrawal_undo(*, withdrawal: Withdrawal, user: User | None) -> Withdrawal:
+    """Put a withdrawal's payments back (and take out the file that replaced them), while no
+    import has loaded since: a later file may hold the same payments."""
+    from spend.ingest.load import rebuild_summaries
+
+    _lock_imports()
+    withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
+    if withdrawal.undone_at is not None:
+        raise WithdrawRefused("This withdrawal has already been undone.")
+    newer = (
+        ImportBatch.objects.filter(
+            status=ImportBatch.Status.LOADED, finished_at__gt=withdrawal.performed_at
+        )
+        .exclude(pk__in=[withdrawal.replaced_by_id] if withdrawal.replaced_by_id else [])
+        .order_by("finished_at")
+        .first()
+    )
+    if newer is not None:
+        raise WithdrawRefused(
+            f"{newer.file_name} (import {newer.pk}) was imported after this withdrawal and may "
+            "hold the same payments. Withdraw it first, then undo this."
+        )
+    years = set(withdrawal.financial_years)
+    replacement = withdrawal.replaced_by
+    if replacement is not None and replacement.status == ImportBatch.Status.LOADED:
+        taken = _withdraw(
+            batch=replacement, months=[], user=user, reason=f"Undo of withdrawal {withdrawal.pk}"
+        )
+        years |= set(taken.financial_years)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(RESTORE_ROWS, {"withdrawal": withdrawal.pk})
+    if withdrawal.batch_id is not None:
+        ImportBatch.objects.filter(pk=withdrawal.batch_id).update(status=ImportBatch.Status.LOADED)
+    withdrawal.rows.all().delete()
+    withdrawal.undone_at = timezone.now()
+    withdrawal.undone_by = user
+    withdrawal.save(update_fields=["undone_at", "undone_by"])
+    rebuild_summaries(years)
+    return withdrawal
+
+
+@transaction.atomic
+def batch_import_good_rows(*, batch: ImportBatch, user: User | None) -> ImportBatch:
+    """An administrator's explicit choice for a file refused for a bad row: import every good
+    row and set the refused ones aside (kept on the batch, downloadable). The batch waits to
+    be imported again; its refusal is kept in its report."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.REJECTED or batch.error_line is None:
+        raise WithdrawRefused(
+            f"{batch.file_name} was not refused for a bad row, so there are no good rows to "
+            "import on their own."
+        )
+    if not batch.stored_file:
+        raise WithdrawRefused(f"{batch.file_name} was not kept, so it cannot be read again.")
+    batch.report = {**batch.report, "refused_before": batch.error, "good_rows_chosen_by": str(user)}
+    batch.good_rows_only = True
+    batch.status = ImportBatch.Status.WAITING
+    batch.save(update_fields=["report", "good_rows_only", "status"])
+    return batch
+
+
+REFUSED_ROWS_HEADER = ("Line", "Column", "Value", "Reason")
+
+
+def refused_rows_csv(batch: ImportBatch) -> list[tuple[Any, ...]]:
+    """The rows "import the good rows" set aside, as the download has them (line, column,
+    value, reason)."""
+    return [tuple(row) for row in batch.refused_rows]
+
+
+@transaction.atomic
+def batch_decide(*, batch: ImportBatch, decision: str, user: User | None) -> ImportBatch:
+    """An administrator's decision on a held file: ``import`` it anyway, or import it as the
+    replacement of the ``months`` it covers. The batch waits to be imported again (the page
+    queues it, the command runs it here)."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.HELD:
+        raise WithdrawRefused(f"{batch.file_name} is not waiting for a decision.")
+    if decision == "import":
+        batch.confirmed = True
+    elif decision == "months":
+        batch.replaces_months = True
+        batch.confirmed = True
+    else:
+        raise ValueError(decision)
+    batch.status = ImportBatch.Status.WAITING
+    batch.warning = ""
+    batch.save(update_fields=["confirmed", "replaces_months", "status", "warning"])
+    return batch
+
+
+@transaction.atomic
+def redaction_marker_add(*, text: str, user: User | None) -> RedactionMarker:
+    from spend.ingest.normalise import redaction_key
+
+    text = " ".join(text.split())
+    if not redaction_key(text) and text.strip("*") == "":
+        text = "*"  # one marker stands for any run of asterisks
+    marker, _ = RedactionMarker.objects.get_or_create(text=text, defaults={"created_by": user})
+    return marker
+
+
+@transaction.atomic
+def redaction_marker_remove(*, marker: RedactionMarker) -> None:
+    marker.delete()
+
+
+@transaction.atomic
+def sundry_number_declare(
+    *, supplier_number: str, note: str, user: User | None
+) -> SundrySupplierNumber:
+    number, _ = SundrySupplierNumber.objects.update_or_create(
+        supplier_number=supplier_number.strip(),
+        defaults={"declared_by": user, "note": note or "Declared by an administrator"},
+    )
+    return number
+
+
+@transaction.atomic
+def sundry_number_remove(*, number: SundrySupplierNumber) -> None:
+    number.delete()
+
+
 @job_handler(WARM_JOB_KIND)
 def dashboards_warm(job: Job, progress: Progress) -> dict[str, Any]:
     """After an import: work out the dashboards' figures before anyone asks for them."""
@@ -270,27 +718,44 @@ def dashboards_warm(job: Job, progress: Progress) -> dict[str, Any]:
 
 
 def import_paths(
-    *, paths: Iterable[Path], user: User | None = None, layout: str = "auto"
+    *,
+    paths: Iterable[Path],
+    user: User | None = None,
+    layout: str = "auto",
+    replaces: ImportBatch | None = None,
+    replaces_months: bool = False,
 ) -> list[ImportBatch]:
     """Import files from disk in this process (``manage.py import_spend``), one job each."""
     finished = []
     for path in paths:
         with path.open("rb") as source:
             batch = batch_receive(
-                source=source, file_name=path.name, user=user, layout=layout, keep_path=path
+                source=source,
+                file_name=path.name,
+                user=user,
+                layout=layout,
+                keep_path=path,
+                replaces=replaces,
+                replaces_months=replaces_months,
             )
-        if batch.status == ImportBatch.Status.WAITING:
-            job = Job.objects.create(
-                kind=IMPORT_JOB_KIND,
-                title=f"Import {batch.file_name}",
-                params={"batch_id": batch.pk},
-                created_by=user,
-            )
-            ImportBatch.objects.filter(pk=batch.pk).update(job=job)
-            portal_services.job_run(job_id=job.pk)
-        batch.refresh_from_db()
-        finished.append(batch)
+        finished.append(batch_run_here(batch=batch, user=user))
     return finished
+
+
+def batch_run_here(*, batch: ImportBatch, user: User | None) -> ImportBatch:
+    """Import a waiting batch in this process (the command line), as its job."""
+    batch.refresh_from_db()
+    if batch.status == ImportBatch.Status.WAITING:
+        job = Job.objects.create(
+            kind=IMPORT_JOB_KIND,
+            title=f"Import {batch.file_name}",
+            params={"batch_id": batch.pk},
+            created_by=user,
+        )
+        ImportBatch.objects.filter(pk=batch.pk).update(job=job)
+        portal_services.job_run(job_id=job.pk)
+    batch.refresh_from_db()
+    return batch
 
 
 # --- Reference data ----------------------------------------------------------------------------

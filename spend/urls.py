@@ -8,6 +8,9 @@ urlpatterns = [
     path("imports/", views.imports, name="imports"),
     path("imports/<int:pk>/", views.import_detail, name="import"),
     path("imports/<int:pk>/mapping/", views.import_mapping, name="import-mapping"),
+    path("imports/<int:pk>/action/", views.import_action, name="import-action"),
+    path("imports/<int:pk>/refused.csv", views.import_refused_rows, name="import-refused"),
+    path("imports/payees/", views.payee_rules, name="payee-rules"),
 ]
 
 # Dashboards, the payments drill-down, categories and the public spend-over-£500 files.

@@ -19,8 +19,20 @@ from portal.exports import csv_response, table_export_response
 from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
 from spend import selectors, services, tables
 from spend.filters import PaymentFilter, SupplierSpendFilter
-from spend.forms import CategoryRuleForm, ColumnMappingForm, UploadForm
-from spend.models import CategoryRule, ImportBatch, Supplier
+from spend.forms import (
+    CategoryRuleForm,
+    ColumnMappingForm,
+    RedactionMarkerForm,
+    SundryNumberForm,
+    UploadForm,
+)
+from spend.models import (
+    CategoryRule,
+    ImportBatch,
+    RedactionMarker,
+    SundrySupplierNumber,
+    Supplier,
+)
 
 
 @role_required(Role.ADMINISTRATOR)
@@ -65,6 +77,97 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 ("Home", reverse("portal:home")),
                 ("Imports", reverse("spend:imports")),
                 (batch.file_name, None),
+            ],
+        },
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def import_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a loaded file, undo a withdrawal, or decide on a held file (POST only)."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    if request.method != "POST":
+        return redirect(batch.get_absolute_url())
+    user = signed_in_user(request)
+    action = request.POST.get("action", "")
+    try:
+        if action == "withdraw":
+            reason = request.POST.get("reason", "").strip()
+            if not reason:
+                messages.error(request, "Say why the file is withdrawn (it is kept on record).")
+                return redirect(batch.get_absolute_url())
+            withdrawal = services.batch_withdraw(batch=batch, user=user, reason=reason)
+            messages.success(
+                request, f"{withdrawal.payment_count:,} payments withdrawn from the ledger."
+            )
+        elif action == "undo":
+            withdrawal = get_object_or_404(
+                batch.withdrawals.all(), pk=request.POST.get("withdrawal")
+            )
+            services.withdrawal_undo(withdrawal=withdrawal, user=user)
+            messages.success(request, "The withdrawal was undone.")
+        elif action == "good-rows":
+            chosen = services.batch_import_good_rows(batch=batch, user=user)
+            services.batches_start(batches=[chosen], user=user)
+            messages.success(request, f"The good rows of {batch.file_name} are being imported.")
+        elif action in ("import", "months"):
+            decided = services.batch_decide(batch=batch, decision=action, user=user)
+            services.batches_start(batches=[decided], user=user)
+            messages.success(request, f"{batch.file_name} is being imported.")
+        else:
+            messages.error(request, "Choose what to do with the file.")
+    except services.WithdrawRefused as refusal:
+        messages.error(request, str(refusal))
+    return redirect(batch.get_absolute_url())
+
+
+@role_required(Role.ADMINISTRATOR)
+def import_refused_rows(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The rows "import the good rows" set aside: line, column, value, reason."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    return csv_response(
+        f"refused-rows-{batch.pk}.csv",
+        services.REFUSED_ROWS_HEADER,
+        services.refused_rows_csv(batch),
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def payee_rules(request: HttpRequest) -> HttpResponse:
+    """Redaction markers and sundry supplier numbers: how the import files payees."""
+    user = signed_in_user(request)
+    marker_form = RedactionMarkerForm(request.POST if "text" in request.POST else None)
+    sundry_form = SundryNumberForm(request.POST if "supplier_number" in request.POST else None)
+    if request.method == "POST":
+        if remove := request.POST.get("remove_marker"):
+            services.redaction_marker_remove(marker=get_object_or_404(RedactionMarker, pk=remove))
+            messages.success(request, "Marker removed.")
+            return redirect("spend:payee-rules")
+        if remove := request.POST.get("remove_sundry"):
+            services.sundry_number_remove(number=get_object_or_404(SundrySupplierNumber, pk=remove))
+            messages.success(request, "Supplier number removed.")
+            return redirect("spend:payee-rules")
+        if marker_form.is_bound and marker_form.is_valid():
+            services.redaction_marker_add(text=marker_form.cleaned_data["text"], user=user)
+            messages.success(request, "Marker saved. It applies to files imported from now on.")
+            return redirect("spend:payee-rules")
+        if sundry_form.is_bound and sundry_form.is_valid():
+            services.sundry_number_declare(user=user, **sundry_form.cleaned_data)
+            messages.success(request, "Supplier number saved.")
+            return redirect("spend:payee-rules")
+    return render(
+        request,
+        "spend/payee_rules.html",
+        {
+            "marker_form": marker_form,
+            "sundry_form": sundry_form,
+            "forms": [marker_form, sundry_form],
+            "markers": RedactionMarker.objects.all(),
+            "sundry_numbers": SundrySupplierNumber.objects.select_related("found_in"),
+            "breadcrumbs": [
+                ("Home", reverse("portal:home")),
+                ("Imports", reverse("spend:imports")),
+                ("Redacted payees and shared supplier numbers", None),
             ],
         },
     )
@@ -170,6 +273,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "total": selectors.spend_total(fy),
             "suppliers_paid": selectors.suppliers_paid(fy),
+            "redacted": selectors.redacted_spend(fy),
             "payments": selectors.payment_count(fy),
             "completeness": selectors.year_completeness(fy),
             "month_table": month_table,

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -177,6 +177,9 @@ class ChunkJob:
     header_line: int
     category_rules: list[tuple[str, int]]
     table_token: str  # chunk n stages into spend_chunk_<token>_<n>
+    # Redacted payees and sundry numbers, as the import's own reading has them.
+    redaction_keys: list[str] = field(default_factory=list)
+    sundry_numbers: list[str] = field(default_factory=list)
 
 
 def chunk_prefix(token: str, index: int) -> str:
@@ -282,6 +285,8 @@ def stage_chunk(cursor: Any, job: ChunkJob, plan: ChunkPlan) -> dict[str, Any]:
         delimiter=job.delimiter,
         sheet="",
         header_line=job.header_line,
+        redaction_keys=frozenset(job.redaction_keys),
+        sundry_numbers=frozenset(job.sundry_numbers),
     )
     prefix = chunk_prefix(job.table_token, plan.index)
     opened = OpenedFile(job.path)

@@ -18,10 +18,12 @@ class ImportRejected(Exception):
         file_name: str = "",
         line_number: int | None = None,
         column: str | None = None,
+        value: str | None = None,
     ) -> None:
         self.file_name = file_name
         self.line_number = line_number
         self.column = column
+        self.value = value  # the cell's text, when one cell is at fault
         self.reason = message
         super().__init__(self._full_message())
 
@@ -40,6 +42,19 @@ class ImportRejected(Exception):
 
     def with_file_name(self, file_name: str) -> ImportRejected:
         """The same error, naming the file (readers may not know its name)."""
-        return ImportRejected(
-            self.reason, file_name=file_name, line_number=self.line_number, column=self.column
+        return type(self)(
+            self.reason,
+            file_name=file_name,
+            line_number=self.line_number,
+            column=self.column,
+            value=self.value,
         )
+
+
+class SheetRefused(ImportRejected):
+    """A whole sheet cannot be read (not one bad row): never set aside as a refused row."""
+
+
+class RowRefused(ImportRejected):
+    """One row cannot go into the ledger (a bad or blank cell): the one kind of refusal that
+    "import the good rows" sets aside, with its line, column and value."""

@@ -216,13 +216,15 @@ FUSION = Layout(
     natural_key=("invoice_id", "payment_reference", "line_number"),
 )
 
-# Published spend files. The synonyms come from the Transparency Code's fields, the
-# LGA practitioner schema, and the real files of Hyndburn, Oxford and Lancashire Fire.
+# Published spend files. The synonyms come from the Transparency Code's fields, the LGA spend
+# schema (OrganisationLabel ... ProcurementCategory), Oracle BI's "Invoices Over Specified Nett
+# Amount" report, Agresso/Unit4 report headings ("Supplier(T)", "Apar Name"), and the real
+# files of Hyndburn, Oxford, Lancashire Fire, Lancashire PCC, Craven and Harrogate.
 TRANSPARENCY = Layout(
     name="transparency",
     title="Published spend over £500 (Transparency Code)",
     synonyms={
-        "org": ("Body Name", "Body", "Organisation", "Client"),
+        "org": ("Body Name", "Body", "Organisation", "Organisation Label", "Client"),
         "invoice_number": ("Invoice Number", "Invoice No", "Invoice Ref", "Invoice Reference"),
         "invoice_date": ("Invoice Date",),
         "supplier_number": (
@@ -235,12 +237,22 @@ TRANSPARENCY = Layout(
             "Vendor Number",
             "Creditor Number",
             "Creditor ID",
+            "Beneficiary ID",
+            "Beneficiary Other ID",
+            "Apar Id",
+            "Supplier Id (T)",
         ),
         "supplier_name": (
             "Supplier Name",
             "Beneficiary",
             "Beneficiary Name",
+            "Benificiary Name",
             "Supplier",
+            "Supplier Final",
+            "Supplier(T)",
+            "Supplier Name(T)",
+            "Apar Name",
+            "Supplier Text",
             "Supplier (Beneficiary)",
             "Payee",
             "Payee Name",
@@ -262,6 +274,11 @@ TRANSPARENCY = Layout(
             "Payment Reference",
             "Document Number",
             "Voucher Number",
+            "Voucher No",
+            "Trans Id",
+            "TransNo",
+            "Document No",
+            "SAP Document Number",
         ),
         "payment_date": (
             "Payment Date",
@@ -272,6 +289,15 @@ TRANSPARENCY = Layout(
             "Date Incurred",
             "Posting Date",
             "Pay Date",
+            "Voucher Date",
+            "Trans Date",
+            "Check Date",
+            "Invoice Payment Date",
+            "Date of Payment",
+            "Clearing Date",
+            # The only date some councils publish is the ledger (GL) date.
+            "GL Date",
+            "Invoice GL Date",
         ),
         "status": ("Payment Status", "Status"),
         "line_number": ("Line", "Line Number", "Line No", "Invoice Line"),
@@ -284,6 +310,15 @@ TRANSPARENCY = Layout(
             "Net Value",
             "Amount (£)",
             "Amount £",
+            "Invoice Nett Amount",
+            "Nett Amount",
+            "Total Invoice Amount",
+            "Invoice Amount",
+            "Cur. Amount",
+            "Invoice Line Value (net of VAT)",
+            "Invoiced Value",
+            "Net",
+            "Spend",
             "Total",
         ),
         "currency": ("Currency",),
@@ -296,7 +331,15 @@ TRANSPARENCY = Layout(
             "Department Area",
             "Directorate",
             "Responsible Unit",
+            "Organisational Unit",
+            "Service Category Label",
+            "Service Label",
             "Cost Centre",
+            "Cost Centre(T)",
+            "Cost Centre Name",
+            "Cost Centre Description",
+            "Cost Centre Code",
+            "Business Unit Description",
         ),
         "account": (
             "Expenditure Code",
@@ -304,12 +347,20 @@ TRANSPARENCY = Layout(
             "Account Code",
             "Subjective Code",
             "CIPFA Code",
+            "Account",
         ),
         "account_description": (
             "Expense Type",
             "Expenses Type",
             "Expenditure Category",
             "Expenditure Type",
+            "Account(T)",
+            "Account Description",
+            "Subjective Description",
+            "Expense Code Description",
+            "Expenditure Account Code Description",
+            "Expenditure Account",
+            "G/L Description",
             "Purpose",
             "Procurement Category",
             "Category",
@@ -320,7 +371,9 @@ TRANSPARENCY = Layout(
             "Extended Description",
             "Narrative",
             "Summary of Purpose",
+            "Purpose",
             "Details",
+            "Text",
         ),
         "order_reference": (
             "Purchase Order Number",
@@ -392,19 +445,39 @@ def _header_texts(cells: Sequence[object]) -> tuple[str, ...]:
     return tuple("" if c is None else str(c) for c in cells)
 
 
+# A heading that repeats means code, then description (Craven: "Account Code, Account Code"):
+# the repeat fills the description field when nothing else does. A cost centre's description
+# is what the portal calls the service area, so it takes the field from the code.
+REPEATED_HEADING_MEANS = {"account": "account_description", "cost_centre": "cost_centre"}
+
+
 def match_layout(layout: Layout, cells: Sequence[object]) -> HeaderCandidate:
     """Match one row against one layout's synonyms."""
     index_by_name: dict[str, int] = {}
+    repeat_of: dict[str, int] = {}
     for i, cell in enumerate(cells):
         key = normalise_header(cell)
         if key and key not in index_by_name:  # first of duplicate headings wins
             index_by_name[key] = i
+        elif key and key not in repeat_of:
+            repeat_of[key] = i
     columns: dict[str, int] = {}
+    used: set[int] = set()
     for field_name, synonyms in layout.normalised.items():
         for synonym in synonyms:
-            if synonym in index_by_name:
-                columns[field_name] = index_by_name[synonym]
+            index = index_by_name.get(synonym)
+            # A column taken by an earlier field is not read twice: the LGA schema's
+            # ExpenseType is the expense type and its Purpose the description, but a lone
+            # Purpose column is the expense type.
+            if index is not None and index not in used:
+                columns[field_name] = index
+                used.add(index)
                 break
+    if repeat_of:
+        for field_name, described_by in REPEATED_HEADING_MEANS.items():
+            heading = normalise_header(cells[columns[field_name]]) if field_name in columns else ""
+            if heading in repeat_of and (described_by == field_name or described_by not in columns):
+                columns[described_by] = repeat_of[heading]
     # One column cannot mean two things: e.g. a lone "Name" heading.
     missing = tuple(f for f in layout.required if f not in columns)
     return HeaderCandidate(layout, columns, missing)

@@ -277,6 +277,13 @@ UPDATE spend_spendsummary s
 DROP TABLE spend_summary_net
 """
 
+# Every write to the summary bumps its version in the same transaction (spend.selectors keys
+# the dashboards' cache on it): an update in place changes the figures as much as new rows do.
+BUMP_SUMMARY_VERSION = """
+INSERT INTO spend_summaryversion (id, version) VALUES (1, 1)
+ON CONFLICT (id) DO UPDATE SET version = spend_summaryversion.version + 1
+"""
+
 REBUILD_SUMMARY = """
 DELETE FROM spend_spendsummary WHERE financial_year = ANY(%(years)s);
 INSERT INTO spend_spendsummary (financial_year, month, supplier_id, locality_class,
@@ -334,9 +341,10 @@ class _StepClock:
 def rebuild_summaries(years: Iterable[int]) -> None:
     """Recompute the dashboard summary rows for these financial years from the ledger."""
     years = sorted(set(years))
-    if years:
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if years:
             cursor.execute(REBUILD_SUMMARY, {"years": years})
+        cursor.execute(BUMP_SUMMARY_VERSION)
 
 
 def _category_rules() -> list[tuple[str, int]]:
@@ -472,6 +480,8 @@ class _Merger:
         result.financial_years = sorted(self.years)
         self.cursor.execute(SETTLE_SUPPLIER_NAMES)
         self.clock.done("supplier names")
+        if result.rows_added or result.rows_voided_later:
+            self.cursor.execute(BUMP_SUMMARY_VERSION)
         if result.rows_voided_later:
             self.cursor.execute(APPLY_VOIDS)
             self.clock.done("summaries")
@@ -548,8 +558,15 @@ def load_file(
     mapping: Mapping[str, str] | None = None,
     size_bytes: int = 0,
     progress: Progress | None = None,
+    redaction_markers: Iterable[str] | None = None,
+    sundry_numbers: Iterable[str] = (),
+    good_rows_only: bool = False,
 ) -> tuple[ImportHeader, LoadResult]:
-    """Load one file in one transaction. Raises ``ImportRejected`` (and rolls back) if bad."""
+    """Load one file in one transaction. Raises ``ImportRejected`` (and rolls back) if bad.
+
+    ``redaction_markers`` (default: the parser's list) and ``sundry_numbers`` say which
+    payees are redacted and which supplier numbers many payees share. ``good_rows_only``: bad
+    rows are set aside (``header.refused_rows``) instead of refusing the file; read here."""
     report: Progress = progress or (lambda percent, message: None)
     result = LoadResult()
     clock = _StepClock(file_name)
@@ -558,8 +575,16 @@ def load_file(
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
         # Summing a chunk's changes by summary row in memory, not in temporary files.
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        split = _may_split(file, mapping)
-        header, payments = iter_payments(file, file_name, layout_hint, mapping, header_only=split)
+        split = not good_rows_only and _may_split(file, mapping)
+        options: dict[str, Any] = {
+            "sundry_numbers": tuple(sundry_numbers),
+            "good_rows_only": good_rows_only,
+        }
+        if redaction_markers is not None:
+            options["redaction_markers"] = tuple(redaction_markers)
+        header, payments = iter_payments(
+            file, file_name, layout_hint, mapping, header_only=split, **options
+        )
         result.layout = header.layout
         result.column_mapping = header.column_mapping
         report(
@@ -576,7 +601,7 @@ def load_file(
             if resume is not None:
                 payments = _payments_from(header, file, resume)
         if split and not in_parts:  # not cut after all: read it here
-            header, payments = iter_payments(file, file_name, layout_hint, mapping)
+            header, payments = iter_payments(file, file_name, layout_hint, mapping, **options)
         if not in_parts or resume is not None:
             _merge_in_process(
                 cursor,
@@ -680,6 +705,8 @@ def _merge_chunks(
         header_line=header.header_line,
         category_rules=rules,
         table_token=secrets.token_hex(4),
+        redaction_keys=sorted(header.redaction_keys),
+        sundry_numbers=sorted(header.sundry_numbers),
     )
     workers.start(job, plans)
     logger.info(

@@ -323,6 +323,39 @@ def name_key(name: str) -> str:
     return key
 
 
+# The one supplier number every redacted payment is filed under (never a supplier).
+REDACTED_SUPPLIER_NUMBER = "NK-REDACTED"
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^0-9A-Z]+")
+
+
+def redaction_key(text: str) -> str:
+    """A name or marker reduced to upper-case letters and digits, for comparing with the
+    redaction markers: ``"REDACTED - PERSONAL DATA"`` and ``"Redacted personal data"`` share
+    one; a name of only asterisks or dashes has the key ``""`` (as a blank name does)."""
+    return _NOT_LETTER_OR_DIGIT.sub("", text.upper())
+
+
+_TITLES = frozenset({"MR", "MRS", "MS", "MISS", "MX", "DR", "REV", "SIR", "DAME", "PROF"})
+
+
+def payee_stem(name: str) -> str:
+    """The first word of a name's key (the first two if it is a title or a short word): names
+    with different stems are unrelated payees, so a number seen with several is a sundry one.
+    ``"ACME UK LTD"`` and ``"ACME LTD"`` share ``ACME``; ``"MR J SMITH"`` is ``MR J``."""
+    words = name_key(name).split()
+    if not words:
+        return ""
+    if len(words) > 1 and (len(words[0]) <= 3 or words[0] in _TITLES):
+        return " ".join(words[:2])
+    return words[0]
+
+
+def sundry_payee_number(number: str, name: str) -> str:
+    """The supplier number of one payee paid under a sundry number: the number and the
+    payee's own name-derived number, so each payee is a supplier of its own."""
+    return f"{number[:20]}/{supplier_number_from_name(name)}"
+
+
 def supplier_number_from_name(name: str) -> str:
     """A stable supplier number for a published file without one.
 

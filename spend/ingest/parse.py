@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from typing import IO, Any, NamedTuple
 
 from spend.ingest import normalise
-from spend.ingest.errors import ImportRejected
+from spend.ingest.errors import ImportRejected, RowRefused, SheetRefused
 from spend.ingest.layouts import (
     FIELD_LABELS,
     LAYOUTS,
@@ -41,14 +43,46 @@ from spend.ingest.layouts import (
     missing_column_error,
     missing_required,
 )
-from spend.ingest.readers import HEADER_SEARCH_ROWS, NoHeader, OpenedFile, open_rows
+from spend.ingest.readers import (
+    COMPLETE_HEADER_RANK,
+    HEADER_SEARCH_ROWS,
+    NoHeader,
+    OpenedFile,
+    SheetHeader,
+    open_rows,
+)
 
 LAYOUT_HINTS = ("auto", "r12", "fusion", "transparency")
 # A row that has this share of some layout's required columns is taken as the header
 # row, so a header with a column missing is explained, not passed over.
 NEAR_MISS_SHARE = 0.6
-# What a blank supplier name in a published file means (refunds to individuals).
-REDACTED_NAME = "Redacted personal data"
+# What a payment to a redacted payee is shown as, and the one reserved supplier number all
+# such payments share: it is never a supplier (spend.selectors leaves it out of every supplier
+# figure) but its spend counts in every total. A blank name in a published file is redacted.
+REDACTED_NAME = "Redacted"
+REDACTED_NUMBER = normalise.REDACTED_SUPPLIER_NUMBER
+# The markers councils put in place of a name, used when the database's list is not given
+# (spend.models.RedactionMarker holds the list an administrator keeps).
+DEFAULT_REDACTION_MARKERS = (
+    "Redacted",
+    "Redacted personal data",
+    "Redacted - personal data",
+    "Personal data",
+    "Personal information",
+    "Withheld",
+    "Name withheld",
+    "Data protection",
+    "Private individual",
+    "Individual",
+    "*",
+)
+# A name with one of these words in it stands for a redacted payee, whatever else it says
+# ("DETAILS REDACTED", "REDACTED COMMERCIAL CONFIDENTIALITY"); a whole word, so "REDACTIVE
+# MEDIA SALES LTD" is a supplier.
+REDACTION_WORDS = re.compile(r"\b(?:REDACTED|WITHHELD)\b", re.IGNORECASE)
+# A supplier number seen with this many unrelated payee names in one file is a sundry number
+# (one number for many one-off payees): its payments keep their own payee names.
+SUNDRY_MIN_NAMES = 3
 
 
 class Payment(NamedTuple):
@@ -99,6 +133,26 @@ class ImportHeader:
     skipped_rows: int = 0
     skipped_lines: list[int] = field(default_factory=list)  # the first 100, for the log
     finished: bool = False
+    # Name keys (normalise.redaction_key) that mean a redacted payee, and supplier numbers
+    # shared by many payees (declared, or found in this file): see REDACTED_NAME, sundry.
+    redaction_keys: frozenset[str] = frozenset()
+    sundry_numbers: frozenset[str] = frozenset()
+    # Workbook sheets: (title, header line, payment rows) read, (title, why) skipped.
+    sheets_read: list[tuple[str, int, int]] = field(default_factory=list)
+    sheets_skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Rows that add up others ("VARIOUS, VARIOUS, £3,615.39"): (line, pence), not imported.
+    aggregate_rows: list[tuple[int, int]] = field(default_factory=list)
+    redacted_rows: int = 0
+    repeated_rows: int = 0
+    header_not_at_top: bool = False  # found below the first rows; every other row read with it
+    # "Import the good rows": a bad row is set aside here (line, column, value, reason)
+    # instead of refusing the file. Off by default: a file goes in whole or not at all.
+    good_rows_only: bool = False
+    refused_rows: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # Whether a row is a header, and its columns (a sheet's own header, a second table).
+    decide: Callable[[Sequence[object]], ColumnMapping | None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def column_mapping(self) -> dict[str, str]:
@@ -113,6 +167,9 @@ def iter_payments(
     mapping: Mapping[str, str] | None = None,
     mapping_layout: str = "transparency",
     header_only: bool = False,
+    redaction_markers: Iterable[str] = DEFAULT_REDACTION_MARKERS,
+    sundry_numbers: Iterable[str] = (),
+    good_rows_only: bool = False,
 ) -> tuple[ImportHeader, Iterator[Payment]]:
     """The file's header and an iterator of its payments.
 
@@ -121,6 +178,9 @@ def iter_payments(
     (canonical field -> header text) for a file whose header no layout knows;
     ``mapping_layout`` says whose rules (required fields, natural key) apply.
     ``header_only`` closes the file once the header is found (the iterator is empty).
+    ``redaction_markers``: names that stand for a redacted payee; ``sundry_numbers``: supplier
+    numbers known to be shared by many payees (a published file is also searched for more).
+    ``good_rows_only``: a bad row is noted in ``header.refused_rows`` and the reading goes on.
     Raises :class:`ImportRejected` for a file that cannot be read.
     """
     if layout_hint not in LAYOUT_HINTS:
@@ -137,14 +197,18 @@ def iter_payments(
             return apply_custom_mapping(row, mapping, mapping_layout)
         return detect_layout(row, layout_hint)
 
-    def is_header(row: Sequence[object]) -> bool:
-        if decide(row) is not None:
-            return True
+    def is_header(row: Sequence[object]) -> float:
+        # A complete header outranks any near miss; among equals, more fields matched wins.
+        decided = decide(row)
+        if decided is not None:
+            return COMPLETE_HEADER_RANK + len(decided.columns)
         if mapping is not None:
-            return False
+            return 0
         best = closest_layout(row, layout_hint)
         found = len(best.layout.required) - len(best.missing)
-        return found >= 2 and found / len(best.layout.required) >= NEAR_MISS_SHARE
+        if found >= 2 and found / len(best.layout.required) >= NEAR_MISS_SHARE:
+            return found
+        return 0
 
     try:
         try:
@@ -179,11 +243,90 @@ def iter_payments(
         delimiter=source.delimiter,
         sheet=source.sheet,
         header_line=source.header_line,
+        redaction_keys=frozenset(normalise.redaction_key(m) for m in redaction_markers),
+        sundry_numbers=frozenset(sundry_numbers),
+        good_rows_only=good_rows_only,
     )
+    header.decide = decide
+    header.header_not_at_top = source.header_not_at_top
+    header.sheets_skipped = source.sheets_skipped  # filled in as later sheets are reached
     if header_only:
         _close(rows, opened)
         return header, iter(())
-    return header, _payments(header, rows, opened, source.kind == "xlsx")
+    if header.layout == TRANSPARENCY.name:
+        header.sundry_numbers |= _find_sundry_numbers(path_or_fileobj, is_header, decide, header)
+    from_xlsx = source.kind == "xlsx"
+    above = _payments_above(column_mapping, source.rows_above, from_xlsx)
+    if above:
+        header.header_not_at_top = True
+    return header, _payments(header, rows, opened, from_xlsx, above)
+
+
+def _payments_above(
+    mapping: ColumnMapping, rows: list[tuple[int, Any]], from_xlsx: bool
+) -> list[tuple[int, Any]]:
+    """The rows above a header that read as payments with it (a file sorted with its header
+    among the data): they are read, not dropped with the titles above a header."""
+    i_date, i_amount = mapping.columns.get("payment_date"), mapping.columns.get("amount")
+    if i_date is None or i_amount is None:
+        return []
+    text: Callable[[Any], str] = _xlsx_text if from_xlsx else (lambda v: str(v).strip())
+    kept = []
+    for line, cells in rows:
+        if len(cells) <= max(i_date, i_amount):
+            continue
+        try:
+            normalise.parse_date(text(cells[i_date]))
+            normalise.parse_amount_pence(cells[i_amount])
+        except ValueError:
+            continue
+        kept.append((line, list(cells)))
+    return kept
+
+
+def _find_sundry_numbers(
+    path_or_fileobj: str | os.PathLike[str] | IO[bytes],
+    is_header: Callable[[Sequence[object]], float],
+    decide: Callable[[Sequence[object]], ColumnMapping | None],
+    header: ImportHeader,
+) -> frozenset[str]:
+    """Supplier numbers this published file pays to several unrelated payees (a first,
+    light reading of two columns; published files are a month or a year of rows)."""
+    stems: dict[str, set[str]] = {}
+    # Its own handle on a path; on a file object, the reading proper's place is kept.
+    handle = None if isinstance(path_or_fileobj, (str, os.PathLike)) else path_or_fileobj
+    position = handle.tell() if handle is not None else 0
+    if handle is not None:
+        handle.seek(0)
+    second = OpenedFile(path_or_fileobj)
+    try:
+        _source, rows = open_rows(second, is_header)
+    except (NoHeader, ImportRejected):
+        second.close()
+        if handle is not None:
+            handle.seek(position)
+        return frozenset()
+    columns = header.mapping.columns
+    try:
+        for _line, cells in rows:
+            if isinstance(cells, SheetHeader):
+                found = decide(cells)
+                columns = found.columns if found is not None else {}
+                continue
+            i_number, i_name = columns.get("supplier_number"), columns.get("supplier_name")
+            if i_number is None or i_name is None or len(cells) <= max(i_number, i_name):
+                continue
+            number, name = _xlsx_text(cells[i_number]), _xlsx_text(cells[i_name])
+            if not number or normalise.redaction_key(name) in header.redaction_keys:
+                continue
+            stems.setdefault(number, set()).add(normalise.payee_stem(name))
+    except (ImportRejected, ValueError):
+        return frozenset()  # the reading proper says what is wrong
+    finally:
+        _close(rows, second)
+        if handle is not None:
+            handle.seek(position)
+    return frozenset(n for n, found in stems.items() if len(found) >= SUNDRY_MIN_NAMES)
 
 
 def _no_header_error(
@@ -228,14 +371,16 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _payments(
+def _payments_under(
     header: ImportHeader,
+    mapping: ColumnMapping,
     rows: Iterator[tuple[int, list[Any]]],
-    opened: OpenedFile,
     from_xlsx: bool,
+    occurrences: dict[str, int],
 ) -> Iterator[Payment]:
-    """The hot loop: a few microseconds a row, so work is hoisted out of it."""
-    mapping = header.mapping
+    """The hot loop: a few microseconds a row, so work is hoisted out of it. Raises _Restart
+    at a row that changes the columns (a sheet's or a second table's header) or is set aside
+    (an aggregate row): the caller goes on from the next row."""
     layout = mapping.layout
     layout_name = layout.name
     columns = mapping.columns
@@ -278,7 +423,12 @@ def _payments(
     sentinel = any(at(f) == -1 for group in text_fields for f in group) or -1 in (
         at(f) for f in key_fields
     )
-    occurrences: dict[str, int] = {}
+    redaction_keys = header.redaction_keys | {""}  # a blank name is always redacted
+    sundry_numbers = header.sundry_numbers
+    redaction_key = normalise.redaction_key
+    sundry_payee_number = normalise.sundry_payee_number
+    redacted_of: dict[str, bool] = {}
+    redacted_rows = 0
     skipped_lines = header.skipped_lines
     payment_rows = skipped_rows = 0
 
@@ -307,12 +457,17 @@ def _payments(
                     looks_like_payment = bool(raw_name) and not _is_blank(cells[i_amount])
                 else:
                     looks_like_payment = any(key_parts)
+                if isinstance(cells, SheetHeader):  # always a restart (or refused)
+                    raise _restart_at(header, mapping, line, cells) or _Restart(mapping, None, line)
                 if not looks_like_payment:
                     # Blank lines, "Report Total" footers, notes under the table.
                     skipped_rows += 1
                     if len(skipped_lines) < 100:
                         skipped_lines.append(line)
                     continue
+                restart = _restart_at(header, mapping, line, cells)
+                if restart is not None:
+                    raise restart
                 raise _row_error(header, line, "payment_date", "blank")
             if not is_transparency and not all(key_parts):
                 raise _row_error(header, line, key_fields[key_parts.index("")], "blank")
@@ -344,11 +499,11 @@ def _payments(
             else:
                 is_spend = True
 
+            # The natural key keeps the number the row came with (as imports always have);
+            # the supplier a redacted or sundry payee is filed under is decided after it.
             if is_transparency:
-                if not name:
-                    name = REDACTED_NAME
                 if not supplier_number:
-                    supplier_number = number_from_name(name)
+                    supplier_number = number_from_name(name or "Redacted personal data")
                 base = (
                     f"{key_prefix}{key_parts[0]}|{key_parts[1]}|{payment_date.isoformat()}"
                     f"|{supplier_number}|{amount}"
@@ -360,6 +515,16 @@ def _payments(
                 if not supplier_number:
                     raise _row_error(header, line, "supplier_number", "blank")
                 natural_key = key_prefix + "|".join(key_parts)
+            redacted = redacted_of.get(name)
+            if redacted is None:
+                redacted = redacted_of[name] = redaction_key(name) in redaction_keys or bool(
+                    REDACTION_WORDS.search(name)
+                )
+            if redacted:
+                name, supplier_number = REDACTED_NAME, REDACTED_NUMBER
+                redacted_rows += 1
+            elif supplier_number in sundry_numbers:
+                supplier_number = sundry_payee_number(supplier_number, name)
 
             payment_rows += 1
             yield new_payment(
@@ -393,15 +558,133 @@ def _payments(
                     due_date,
                 ),
             )
-        header.finished = True
     except ValueError:
-        # Find which cell was wrong (rare, so done slowly here, not on every row).
-        raise _explain_bad_row(header, line, cells) from None
-    except ImportRejected as error:
+        # A header or an aggregate row, or else find which cell was wrong (rare, so done
+        # slowly here, not on every row).
+        restart = _restart_at(header, mapping, line, cells)
+        if restart is not None:
+            raise restart from None
+        raise _set_aside(header, mapping, _explain_bad_row(header, line, cells)) from None
+    except SheetRefused as error:
         raise error.with_file_name(header.file_name) from None
+    except ImportRejected as error:
+        raise _set_aside(header, mapping, error.with_file_name(header.file_name)) from None
     finally:
-        header.payment_rows = payment_rows
-        header.skipped_rows = skipped_rows
+        header.payment_rows += payment_rows
+        header.skipped_rows += skipped_rows
+        header.redacted_rows += redacted_rows
+
+
+# "Import the good rows" stops at this many refused rows: past it the file needs correcting.
+REFUSED_ROWS_LIMIT = 10_000
+
+
+def _set_aside(header: ImportHeader, mapping: ColumnMapping, error: ImportRejected) -> Exception:
+    """The bad row's refusal, or (importing the good rows) a note of it and a restart."""
+    if not (header.good_rows_only and isinstance(error, RowRefused)) or error.line_number is None:
+        return error
+    if len(header.refused_rows) >= REFUSED_ROWS_LIMIT:
+        return ImportRejected(
+            f"More than {REFUSED_ROWS_LIMIT:,} rows are refused, so the good rows were not "
+            "imported either. Correct the file and upload it again.",
+            file_name=header.file_name,
+        )
+    header.refused_rows.append(
+        (error.line_number, error.column or "", error.value or "", error.reason)
+    )
+    return _Restart(mapping, None, error.line_number)
+
+
+class _Restart(Exception):
+    """Go on reading from the next row, with these columns (and first these rows: a sheet's
+    payments above its header)."""
+
+    def __init__(
+        self,
+        mapping: ColumnMapping,
+        sheet: str | None,
+        line: int,
+        above: list[tuple[int, Any]] | None = None,
+    ) -> None:
+        super().__init__("restart")
+        self.mapping = mapping
+        self.sheet = sheet
+        self.line = line
+        self.above = above or []
+
+
+# What an aggregate row (one line summing several payments) says in place of a date and payee.
+AGGREGATE_WORDS = frozenset({"VARIOUS", "MULTIPLE", "SEVERAL", "ALL"})
+
+
+def _restart_at(
+    header: ImportHeader, mapping: ColumnMapping, line: int, cells: list[Any]
+) -> _Restart | None:
+    """Whether this row is a header (of a later sheet, or a second table half-way down a
+    sheet) or an aggregate row; None if it is neither (and so an error)."""
+    if isinstance(cells, SheetHeader):
+        found = header.decide(cells) if header.decide is not None else None
+        if found is None:
+            raise SheetRefused(
+                f"The sheet {cells.title!r} has a header the {mapping.layout.title} layout "
+                "does not read. Give each sheet the same columns, or upload it on its own.",
+                line_number=line,
+            )
+        return _Restart(found, cells.title, line, _payments_above(found, cells.above, True))
+    if header.decide is not None:
+        found = header.decide(cells)
+        if found is not None and found.layout is mapping.layout:
+            return _Restart(found, None, line)
+    aggregate = [
+        _xlsx_text(cells[i]).upper()
+        for f in ("payment_date", "supplier_name")
+        if (i := mapping.columns.get(f)) is not None and i < len(cells)
+    ]
+    if aggregate and all(word in AGGREGATE_WORDS for word in aggregate):
+        i_amount = mapping.columns["amount"]
+        try:
+            pence = normalise.parse_amount_pence(cells[i_amount])
+        except ValueError:
+            return None
+        header.aggregate_rows.append((line, pence))
+        return _Restart(mapping, None, line)
+    return None
+
+
+def _payments(
+    header: ImportHeader,
+    rows: Iterator[tuple[int, list[Any]]],
+    opened: OpenedFile,
+    from_xlsx: bool,
+    above: list[tuple[int, Any]] | None = None,
+) -> Iterator[Payment]:
+    """Every payment of the file (``above``: payments above its header, read first), the
+    columns following each header met on the way."""
+    occurrences: dict[str, int] = {}
+    mapping = header.mapping
+    sheet, sheet_line, rows_before = header.sheet, header.header_line, header.payment_rows
+    stream: Iterator[tuple[int, list[Any]]] = chain(above, rows) if above else rows
+    try:
+        while True:
+            try:
+                yield from _payments_under(header, mapping, stream, from_xlsx, occurrences)
+                break
+            except _Restart as restart:
+                mapping = restart.mapping
+                if restart.above:
+                    stream = chain(restart.above, stream)
+                if restart.sheet is not None:
+                    header.sheets_read.append(
+                        (sheet, sheet_line, header.payment_rows - rows_before)
+                    )
+                    sheet, sheet_line = restart.sheet, restart.line
+                    rows_before = header.payment_rows
+        if from_xlsx:
+            header.sheets_read.append((sheet, sheet_line, header.payment_rows - rows_before))
+        # Published rows met again (same reference, date, payee and amount): a doubled file.
+        header.repeated_rows = sum(count - 1 for count in occurrences.values())
+        header.finished = True
+    finally:
         _close(rows, opened)
 
 
@@ -417,7 +700,7 @@ def _column_label(header: ImportHeader, field_name: str) -> str:
     return header.mapping.header_text(field_name)
 
 
-def _row_error(header: ImportHeader, line: int, field_name: str, problem: str) -> ImportRejected:
+def _row_error(header: ImportHeader, line: int, field_name: str, problem: str) -> RowRefused:
     column = _column_label(header, field_name)
     what = FIELD_LABELS.get(field_name, field_name)
     if problem == "blank":
@@ -427,7 +710,7 @@ def _row_error(header: ImportHeader, line: int, field_name: str, problem: str) -
         )
     else:
         message = problem
-    return ImportRejected(message, file_name=header.file_name, line_number=line, column=column)
+    return RowRefused(message, file_name=header.file_name, line_number=line, column=column)
 
 
 def _explain_bad_row(header: ImportHeader, line: int, cells: list[Any]) -> ImportRejected:
@@ -454,13 +737,15 @@ def _explain_bad_row(header: ImportHeader, line: int, cells: list[Any]) -> Impor
         except ValueError:
             shown = value.strip() if isinstance(value, str) else value
             hint = " Dates are read day first (DD/MM/YYYY)." if kind == "a date" else ""
-            return _row_error(
+            refusal = _row_error(
                 header,
                 line,
                 field_name,
                 f"{shown!r} is not {kind}.{hint} Correct the cell and upload the file again.",
             )
-    return ImportRejected(
+            refusal.value = str(shown)
+            return refusal
+    return RowRefused(
         "This row cannot be read. Check it and upload the file again.",
         file_name=header.file_name,
         line_number=line,

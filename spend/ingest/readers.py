@@ -17,8 +17,9 @@ import io
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import chain, islice
 from typing import IO, Any
 
 from spend.ingest.errors import ImportRejected
@@ -40,8 +41,32 @@ XLSX_MAX_ROWS = 2_000_000  # Excel itself stops at 1,048,576
 XLSX_MAX_COLUMNS = 500
 
 Row = list[Any]
-# A predicate that says whether a row is the header row; returns anything truthy.
-HeaderTest = Callable[[Sequence[object]], object]
+# How well a row reads as the header row: 0 (or falsy) for not at all, higher for better. The
+# best row within the first HEADER_SEARCH_ROWS is the header (the earliest of equals), so a
+# row of report field names above the real header does not take its place.
+HeaderTest = Callable[[Sequence[object]], float | bool]
+
+
+# A header test's rank from here up means a complete header (every required column).
+COMPLETE_HEADER_RANK = 1000
+
+
+class SheetHeader(list[Any]):
+    """The header row of a later sheet of a workbook, in the row stream: the parser takes
+    its columns from here on (each sheet's header is found on its own)."""
+
+    def __init__(
+        self,
+        title: str,
+        cells: Sequence[Any],
+        joined: bool = False,
+        above: list[tuple[int, Row]] | None = None,
+    ) -> None:
+        super().__init__(cells)
+        self.title = title
+        self.joined = joined
+        self.above = above or []
+
 
 _FALLBACK_ERRORS = "spend-cp1252-fallback"
 
@@ -75,6 +100,15 @@ class Source:
     sheet: str  # XLSX only
     header_line: int
     header_cells: list[Any]
+    # Sheets of a workbook not read as spend, with why; filled in as the rows are read
+    # (a later sheet is looked at when the stream reaches it).
+    sheets_skipped: list[tuple[str, str]] = field(default_factory=list)
+    # The header was two rows joined cell by cell ("Net" over "Amount").
+    header_joined: bool = False
+    # The header was found below the first rows (a file sorted with its header among the
+    # data, as Hyndburn's often are): every other row is read with it.
+    header_not_at_top: bool = False
+    rows_above: list[tuple[int, Row]] = field(default_factory=list)
 
 
 class OpenedFile:
@@ -182,22 +216,64 @@ def _rows_with_lines(reader: Any) -> Iterator[tuple[int, list[str]]]:
         line = reader.line_num + 1
 
 
-def _find_header(rows: Iterator[tuple[int, Row]], is_header: HeaderTest) -> tuple[int, Row] | None:
-    for count, (line, row) in enumerate(rows):
-        if count >= HEADER_SEARCH_ROWS:
-            return None
-        if row and is_header(row):
-            return line, row
-    return None
+def _rank(is_header: HeaderTest, row: Sequence[object]) -> float:
+    if not row or not any(c not in (None, "") for c in row):
+        return 0.0
+    value = is_header(row)
+    return float(value) if value else 0.0
+
+
+def _joined(upper: Sequence[object], lower: Sequence[object]) -> list[str]:
+    """Two header rows read as one: ``Net`` over ``Amount`` is ``Net Amount``."""
+    width = max(len(upper), len(lower))
+    cells = []
+    for i in range(width):
+        top = str(upper[i]).strip() if i < len(upper) and upper[i] is not None else ""
+        bottom = str(lower[i]).strip() if i < len(lower) and lower[i] is not None else ""
+        cells.append(f"{top} {bottom}".strip())
+    return cells
+
+
+@dataclass
+class FoundHeader:
+    line: int
+    cells: list[Any]
+    rest: Iterator[tuple[int, Row]]  # the data rows after it
+    joined: bool = False
+    # The rows above it (titles, a template's field names, or data of a sorted file): the
+    # parser keeps those that read as payments with this header.
+    above: list[tuple[int, Row]] = field(default_factory=list)
+
+
+def _find_header(rows: Iterator[tuple[int, Row]], is_header: HeaderTest) -> FoundHeader | None:
+    """The header within the first rows (a two-row header joined), or None: the first
+    complete one (a later one is a second table's), else the best near miss.
+
+    The rows looked at are kept, and the ones after the header come back first in ``rest``.
+    """
+    first = _first_rows(rows)
+    ranks = [_rank(is_header, row) for _line, row in first]
+    best, best_rank, joined = -1, 0.0, False
+    for i, rank in enumerate(ranks):
+        if rank > best_rank:
+            best, best_rank, joined = i, rank, False
+        if i + 1 < len(first) and first[i][1] and first[i + 1][1]:
+            pair = _rank(is_header, _joined(first[i][1], first[i + 1][1]))
+            if pair > max(rank, ranks[i + 1], best_rank):
+                best, best_rank, joined = i, pair, True
+        if best_rank >= COMPLETE_HEADER_RANK:
+            break
+    if best < 0:
+        return None
+    line, cells = first[best]
+    after = best + 2 if joined else best + 1
+    if joined:
+        cells = _joined(cells, first[best + 1][1])
+    return FoundHeader(line, list(cells), chain(first[after:], rows), joined, first[:best])
 
 
 def _first_rows(rows: Iterator[tuple[int, Row]]) -> list[tuple[int, Row]]:
-    out = []
-    for count, item in enumerate(rows):
-        if count >= HEADER_SEARCH_ROWS:
-            break
-        out.append(item)
-    return out
+    return list(islice(rows, HEADER_SEARCH_ROWS))  # islice: the row after them stays unread
 
 
 class NoHeader(Exception):
@@ -206,6 +282,19 @@ class NoHeader(Exception):
     def __init__(self, first_rows: list[tuple[int, Row]]) -> None:
         super().__init__("no header row")
         self.first_rows = first_rows
+
+
+# How far down a file with no header in its first rows is searched for one (a sorted file).
+LATE_HEADER_SEARCH_ROWS = 1_000_000
+
+
+def _late_header(rows: Iterable[tuple[int, Row]], is_header: HeaderTest) -> tuple[int, Row] | None:
+    for count, (line, row) in enumerate(rows):
+        if count >= LATE_HEADER_SEARCH_ROWS:
+            return None
+        if _rank(is_header, row):
+            return line, row
+    return None
 
 
 def read_csv(opened: OpenedFile, is_header: HeaderTest) -> tuple[Source, Iterator[tuple[int, Row]]]:
@@ -232,7 +321,10 @@ def read_csv(opened: OpenedFile, is_header: HeaderTest) -> tuple[Source, Iterato
             first = _first_rows(_rows_with_lines(reader))
         except csv.Error:
             first = []
-        raise NoHeader(first)
+        late = _csv_late_header(opened, encoding, delimiter, is_header)
+        if late is None:
+            raise NoHeader(first)
+        return _read_csv_with_late_header(opened, encoding, delimiter, late)
 
     opened.rewind()
     stream = text_stream(opened.handle, encoding)
@@ -240,8 +332,45 @@ def read_csv(opened: OpenedFile, is_header: HeaderTest) -> tuple[Source, Iterato
     rows = _rows_with_lines(reader)
     found = _find_header(rows, is_header)
     assert found is not None  # the sample had it
-    header_line, header_cells = found
-    source = Source("csv", encoding, delimiter, "", header_line, header_cells)
+    source = Source(
+        "csv",
+        encoding,
+        delimiter,
+        "",
+        found.line,
+        found.cells,
+        header_joined=found.joined,
+        rows_above=found.above,
+    )
+    return source, _guard_csv_errors(found.rest, reader, stream)
+
+
+def _csv_late_header(
+    opened: OpenedFile, encoding: str, delimiter: str, is_header: HeaderTest
+) -> tuple[int, Row] | None:
+    """A header row below the first rows (the file was sorted with it), or None."""
+    opened.rewind()
+    stream = text_stream(opened.handle, encoding)
+    try:
+        return _late_header(_rows_with_lines(csv.reader(stream, delimiter=delimiter)), is_header)
+    except csv.Error:
+        return None
+    finally:
+        stream.detach()
+
+
+def _read_csv_with_late_header(
+    opened: OpenedFile, encoding: str, delimiter: str, late: tuple[int, Row]
+) -> tuple[Source, Iterator[tuple[int, Row]]]:
+    """Every row but the header, read with the header found further down."""
+    header_line, header_cells = late
+    opened.rewind()
+    stream = text_stream(opened.handle, encoding)
+    reader = csv.reader(stream, delimiter=delimiter)
+    rows = (item for item in _rows_with_lines(reader) if item[0] != header_line)
+    source = Source(
+        "csv", encoding, delimiter, "", header_line, header_cells, header_not_at_top=True
+    )
     return source, _guard_csv_errors(rows, reader, stream)
 
 
@@ -336,32 +465,76 @@ def read_xlsx(
         ) from None
 
     first_rows: list[tuple[int, Row]] = []
-    for sheet in workbook.worksheets:
-        max_row = getattr(sheet, "max_row", None)
-        if max_row is not None and max_row > XLSX_MAX_ROWS:
-            workbook.close()
-            raise ImportRejected(
-                f"The sheet {sheet.title!r} has {max_row:,} rows, more than the "
-                f"{XLSX_MAX_ROWS:,} allowed. Split it into smaller files.",
-            )
-        max_column = getattr(sheet, "max_column", None)
-        if max_column is not None and max_column > XLSX_MAX_COLUMNS:
-            workbook.close()
-            raise ImportRejected(
-                f"The sheet {sheet.title!r} has {max_column:,} columns, more than the "
-                f"{XLSX_MAX_COLUMNS:,} allowed. Delete the unused columns (or copy the data "
-                "to a new workbook), save it and upload it again."
-            )
-        rows = _xlsx_rows(sheet)
-        found = _find_header(rows, is_header)
+    skipped: list[tuple[str, str]] = []
+    sheets = list(workbook.worksheets)
+    for index, sheet in enumerate(sheets):
+        _check_sheet_size(sheet, workbook)
+        found = _find_header(_xlsx_rows(sheet), is_header)
         if found is not None:
-            header_line, header_cells = found
-            source = Source("xlsx", "xlsx", "", sheet.title, header_line, header_cells)
+            source = Source(
+                "xlsx",
+                "xlsx",
+                "",
+                sheet.title,
+                found.line,
+                found.cells,
+                skipped,
+                found.joined,
+                rows_above=found.above,
+            )
+            rows = chain(
+                found.rest, _later_sheets(sheets[index + 1 :], workbook, is_header, skipped)
+            )
             return source, _closing(rows, workbook)
+        skipped.append((sheet.title, _why_not_spend(sheet)))
         if not first_rows:
             first_rows = _first_rows(_xlsx_rows(sheet))
     workbook.close()
     raise NoHeader(first_rows)
+
+
+def _check_sheet_size(sheet: Any, workbook: Any) -> None:
+    max_row = getattr(sheet, "max_row", None)
+    if max_row is not None and max_row > XLSX_MAX_ROWS:
+        workbook.close()
+        raise ImportRejected(
+            f"The sheet {sheet.title!r} has {max_row:,} rows, more than the "
+            f"{XLSX_MAX_ROWS:,} allowed. Split it into smaller files.",
+        )
+    max_column = getattr(sheet, "max_column", None)
+    if max_column is not None and max_column > XLSX_MAX_COLUMNS:
+        workbook.close()
+        raise ImportRejected(
+            f"The sheet {sheet.title!r} has {max_column:,} columns, more than the "
+            f"{XLSX_MAX_COLUMNS:,} allowed. Delete the unused columns (or copy the data "
+            "to a new workbook), save it and upload it again."
+        )
+
+
+def _why_not_spend(sheet: Any) -> str:
+    if not any(
+        any(c not in (None, "") for c in row) for _line, row in _first_rows(_xlsx_rows(sheet))
+    ):
+        return "it is empty"
+    return (
+        f"no row in its first {HEADER_SEARCH_ROWS} rows is a spend header "
+        "(a cover sheet, notes or a pivot table)"
+    )
+
+
+def _later_sheets(
+    sheets: list[Any], workbook: Any, is_header: HeaderTest, skipped: list[tuple[str, str]]
+) -> Iterator[tuple[int, Row]]:
+    """The rows of every later sheet: each sheet's own header (as a SheetHeader) then its
+    data; a sheet with no header is noted in ``skipped``, not read."""
+    for sheet in sheets:
+        _check_sheet_size(sheet, workbook)
+        found = _find_header(_xlsx_rows(sheet), is_header)
+        if found is None:
+            skipped.append((sheet.title, _why_not_spend(sheet)))
+            continue
+        yield found.line, SheetHeader(sheet.title, found.cells, found.joined, found.above)
+        yield from found.rest
 
 
 def _xlsx_rows(sheet: Any) -> Iterator[tuple[int, Row]]:

@@ -101,8 +101,17 @@ def test_no_header_row(tmp_path: Path) -> None:
     assert "VENDOR_NUM" in str(error)  # says what a header looks like
 
 
-def test_header_below_the_first_30_rows_is_not_found(tmp_path: Path) -> None:
+def test_header_below_the_first_30_rows_is_found_further_down(tmp_path: Path) -> None:
+    # Issue 13: a file sorted with its header (Hyndburn's) has it anywhere; it is found, and
+    # the batch says where, instead of the file being refused as having none.
     text = "Title\n" * 31 + R12_HEADER + "\n" + r12_row(1) + "\n"
+    header, payments = read_all(write(tmp_path, "r12.csv", text), "r12.csv")
+    assert (header.header_line, header.header_not_at_top) == (32, True)
+    assert [p.amount_pence for p in payments] == [10000]
+
+
+def test_no_header_anywhere_is_refused(tmp_path: Path) -> None:
+    text = "Title\n" * 40 + "a,b,c\n"
     assert "No header row" in str(rejection(write(tmp_path, "r12.csv", text)))
 
 

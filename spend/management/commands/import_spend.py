@@ -20,12 +20,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--format", default="auto", choices=["auto", "r12", "fusion", "transparency"]
         )
+        parser.add_argument("--replaces", type=int, metavar="BATCH", help="the import it replaces")
+        parser.add_argument(
+            "--replaces-months",
+            action="store_true",
+            help="the file replaces every payment of the months it covers",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         missing = [str(p) for p in options["files"] if not p.is_file()]
         if missing:
             raise CommandError(f"No such file: {', '.join(missing)}")
-        batches = services.import_paths(paths=options["files"], layout=options["format"])
+        replaces = None
+        if options["replaces"]:
+            replaces = ImportBatch.objects.filter(pk=options["replaces"]).first()
+            if replaces is None:
+                raise CommandError(f"No import {options['replaces']}.")
+        batches = services.import_paths(
+            paths=options["files"],
+            layout=options["format"],
+            replaces=replaces,
+            replaces_months=options["replaces_months"],
+        )
         failed = 0
         for batch in batches:
             if batch.status == ImportBatch.Status.LOADED:
@@ -39,6 +55,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{batch.file_name}: already imported (batch "
                     f"{batch.duplicate_of_id}); nothing changed"
+                )
+            elif batch.status == ImportBatch.Status.HELD:
+                failed += 1
+                self.stderr.write(
+                    f"{batch.file_name}: held, nothing imported: {batch.warning} Decide with "
+                    f"manage.py withdraw_spend {batch.pk} --decide import|months"
                 )
             else:
                 failed += 1
