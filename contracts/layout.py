@@ -730,9 +730,9 @@ def _xlsx_sheets(opened: Any, is_header: Any, mapping: dict[str, str] | None) ->
             found = True
             yield Sheet(
                 sheet.title,
-                [_cell_text(h) for h in header[1]],
-                header_columns(header[1], mapping),
-                rows,
+                [_cell_text(h) for h in header.cells],
+                header_columns(header.cells, mapping),
+                header.rest,
             )
         if not found:
             raise _no_header(first_rows, "")
