@@ -3,6 +3,7 @@
 Development uses this module as it is. ``production`` tightens it, ``test`` adjusts it for pytest.
 """
 
+import datetime
 import os
 import re
 from pathlib import Path
@@ -193,3 +194,9 @@ LOGGING = {
 # One core is left to the merge, which every chunk goes through.
 SPEND_IMPORT_WORKERS = env_int("SPEND_IMPORT_WORKERS", max(1, min(4, (os.cpu_count() or 2) - 1)))
 SPEND_IMPORT_CHUNK_BYTES = env_int("SPEND_IMPORT_CHUNK_BYTES", 24 * 1024 * 1024)
+# Payment dates an import accepts: from this date (ISO) to this many days after today. Outside
+# it a date is a placeholder (Oracle's 31-DEC-9999) and the whole file is refused.
+SPEND_EARLIEST_PAYMENT_DATE = datetime.date.fromisoformat(
+    env_str("SPEND_EARLIEST_PAYMENT_DATE", "1990-04-01")
+)
+SPEND_PAYMENT_DAYS_AHEAD = env_int("SPEND_PAYMENT_DAYS_AHEAD", 365)
