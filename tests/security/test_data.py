@@ -7,17 +7,33 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import subprocess
+import sys
+import time
+import zipfile
 from pathlib import Path
+from random import Random
 from typing import Any
 
 import pytest
 from django.test import Client
+from openpyxl import Workbook, load_workbook
 
+from diagnostics import services as diagnostics_services
+from diagnostics.models import Assessment, Framework
 from portal.models import User
 from spend import services as spend_services
 from spend.models import ImportBatch, Payment
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def frameworks(db: None) -> dict[str, Framework]:
+    diagnostics_services.frameworks_sync()
+    return {f.slug: f for f in Framework.objects.all()}
+
 
 R12_SAMPLE = ("samples", "r12_paid_invoices_sample.csv")
 
@@ -88,3 +104,125 @@ def test_low_a_huge_amount_is_refused_with_line_and_column(
     assert (batch.error_line, batch.error_column) == (line, "AMOUNT")
     assert "99999999999999999999.99" in batch.error
     assert Payment.objects.count() == 0
+
+
+# --- 4. Self-assessment spreadsheets read read-only, with limits ----------------------------
+
+
+def _answer_sheet(assessment: Assessment) -> Workbook:
+    return load_workbook(
+        io.BytesIO(diagnostics_services.assessment_xlsx_export(assessment=assessment))
+    )
+
+
+def _saved(workbook: Workbook) -> io.BytesIO:
+    out = io.BytesIO()
+    workbook.save(out)
+    out.seek(0)
+    return out
+
+
+def test_4_a_small_spreadsheet_reaching_the_last_row_is_refused_at_once(
+    frameworks: dict[str, Framework],
+) -> None:
+    nps = frameworks["nps-2022"]
+    assessment = diagnostics_services.assessment_start(
+        framework=nps, organisation=diagnostics_services.organisation_host_ensure()
+    )
+    workbook = _answer_sheet(assessment)
+    sheet = workbook["Answers"]
+    first_level = nps.spec.levels[0].name
+    sheet["D8"] = first_level
+    # One stray cell in Excel's last row: the file stays about 10 KB.
+    sheet["A1048576"] = "x"
+    upload = _saved(workbook)
+    assert len(upload.getvalue()) < 20_000
+    started = time.monotonic()
+    with pytest.raises(diagnostics_services.SpreadsheetRefused) as refused:
+        diagnostics_services.assessment_xlsx_import(assessment=assessment, file=upload)
+    assert time.monotonic() - started < 5
+    assert "row 5,001 or below" in str(refused.value)
+    assert not assessment.answers.exists()  # nothing taken
+    # The same sheet without the stray cell is read, answer and all.
+    count = diagnostics_services.assessment_xlsx_import(
+        assessment=assessment, file=_saved(_answer_sheet_with(assessment, first_level))
+    )
+    assert count >= 1
+    assert assessment.answers.get(question_code=sheet["B8"].value).level_code == (
+        nps.spec.levels[0].code
+    )
+
+
+def _answer_sheet_with(assessment: Assessment, level_name: str) -> Workbook:
+    workbook = _answer_sheet(assessment)
+    workbook["Answers"]["D8"] = level_name
+    return workbook
+
+
+def test_4_a_spreadsheet_with_a_huge_row_is_refused_before_it_is_parsed(
+    frameworks: dict[str, Framework],
+) -> None:
+    assessment = diagnostics_services.assessment_start(
+        framework=frameworks["nps-2022"],
+        organisation=diagnostics_services.organisation_host_ensure(),
+    )
+    upload = _with_wide_row(_saved(_answer_sheet(assessment)).getvalue(), cells=50_000)
+    with pytest.raises(diagnostics_services.SpreadsheetRefused) as refused:
+        diagnostics_services.assessment_xlsx_import(assessment=assessment, file=io.BytesIO(upload))
+    assert "more than 16,384 cells" in str(refused.value)
+
+
+def _with_wide_row(xlsx: bytes, *, cells: int, sheet: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """The workbook with one more row of ``cells`` numeric cells at the end of the sheet; the
+    numbers vary, so the part compresses like real data, under the zip-ratio guard."""
+    random = Random(15)
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == sheet:
+                row = "".join(f"<c><v>{random.randrange(10**9)}</v></c>" for _ in range(cells))
+                data = data.replace(
+                    b"</sheetData>", f'<row r="2000">{row}</row></sheetData>'.encode()
+                )
+            target.writestr(member.filename, data)
+    return out.getvalue()
+
+
+# --- 15. A spend workbook with a row of millions of cells -----------------------------------
+
+
+def test_15_a_spend_workbook_with_one_huge_row_is_refused_with_flat_memory(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    # The real Fusion sample with one row of a million cells added (about 7 MB).
+    sample = (data_dir / "samples" / "fusion_paid_invoices_sample.xlsx").read_bytes()
+    path = tmp_path / "wide.xlsx"
+    path.write_bytes(_with_wide_row(sample, cells=1_000_000))
+    with zipfile.ZipFile(path) as archive:
+        part = archive.getinfo("xl/worksheets/sheet1.xml")
+        assert part.file_size < 100 * part.compress_size  # under the zip-ratio guard
+    script = (
+        "import resource, sys\n"
+        "from spend.ingest.parse import read_all\n"
+        "from spend.ingest.errors import ImportRejected\n"
+        "try:\n"
+        "    read_all(sys.argv[1], 'wide.xlsx')\n"
+        "    print('READ')\n"
+        "except ImportRejected as error:\n"
+        "    print('REFUSED', error)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+        check=True,
+    )
+    outcome, peak_kb = done.stdout.strip().rsplit("\n", 1)
+    assert outcome.startswith("REFUSED wide.xlsx: "), done.stdout + done.stderr
+    assert "a row of more than 16,384 cells" in outcome
+    assert int(peak_kb) < 250 * 1024, f"peak {int(peak_kb) // 1024} MB"
