@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -22,9 +23,12 @@ from openpyxl import Workbook, load_workbook
 
 from diagnostics import services as diagnostics_services
 from diagnostics.models import Assessment, Framework
-from portal.models import User
+from portal import services as portal_services
+from portal.models import Job, User
 from spend import services as spend_services
 from spend.models import ImportBatch, Payment
+from tests.conftest import WorkerProcess, wait_for
+from tests.security.jobs_for_tests import KILL_WORKER
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +230,33 @@ def test_15_a_spend_workbook_with_one_huge_row_is_refused_with_flat_memory(
     assert outcome.startswith("REFUSED wide.xlsx: "), done.stdout + done.stderr
     assert "a row of more than 16,384 cells" in outcome
     assert int(peak_kb) < 250 * 1024, f"peak {int(peak_kb) // 1024} MB"
+
+
+@pytest.mark.worker
+def test_15_a_job_that_kills_its_worker_is_not_redelivered_for_ever(
+    start_worker: Callable[..., WorkerProcess], officer: User
+) -> None:
+    # Prefork, as deployed: the pool replaces a dead child and, with late acknowledgement,
+    # Celery puts the task back on the queue.
+    worker = start_worker(
+        "--pool", "prefork", "--concurrency", "1", "--include", "tests.security.jobs_for_tests"
+    )
+    job = portal_services.job_start(kind=KILL_WORKER, title="Takes its worker down", user=officer)
+    try:
+        failed = wait_for(
+            lambda: Job.objects.filter(pk=job.pk, status=Job.Status.FAILED).first(), timeout=90
+        )
+        assert "stopped part-way" in failed.error
+        assert "run it again" in failed.error
+        # It was delivered twice (once to die, once to be failed) and run once.
+        assert failed.attempts == 1
+        # A person can run it again; the retried job is taken (and, here, dies again).
+        assert failed.can_run_again
+        portal_services.job_retry(job=failed)
+        again = wait_for(
+            lambda: Job.objects.filter(pk=job.pk, status=Job.Status.FAILED).first(), timeout=90
+        )
+        assert again.attempts == 2
+    finally:
+        worker.process.terminate()
+        worker.process.wait(timeout=30)
