@@ -279,7 +279,7 @@ def _closed_port() -> int:
 
 
 @contextmanager
-def _redis_unreachable(settings: Any) -> Iterator[None]:
+def _redis_unreachable(settings: Any) -> Iterator[str]:
     """Point the cache and the Celery broker at a port nothing listens on: every Redis call
     the portal makes really fails to connect."""
     from portal.celery import app
@@ -289,15 +289,18 @@ def _redis_unreachable(settings: Any) -> Iterator[None]:
         "default": {**django_settings.CACHES["default"], "LOCATION": closed},
     }
     broker = app.conf.broker_url
-    app.conf.broker_url = closed
-    app._pool = None  # the producers were made for the old URL
-    app.amqp._producer_pool = None
+
+    def use_broker(url: str) -> None:
+        app.conf["broker_url"] = url
+        # The producer pools were made for the URL in use before: let Celery make new ones.
+        app._pool = None  # type: ignore[attr-defined]
+        app.amqp._producer_pool = None  # type: ignore[attr-defined]
+
+    use_broker(closed)
     try:
-        yield
+        yield closed
     finally:
-        app.conf.broker_url = broker
-        app._pool = None
-        app.amqp._producer_pool = None
+        use_broker(broker)
 
 
 @pytest.mark.worker
@@ -309,11 +312,9 @@ def test_6_with_redis_down_pages_work_and_an_upload_can_be_run_again_later(
     client: Client,
 ) -> None:
     sample = data_dir.joinpath(*R12_SAMPLE)
-    with _redis_unreachable(settings):
-        from django.core.cache import cache
-
+    with _redis_unreachable(settings) as closed:
         with pytest.raises(redis.exceptions.ConnectionError):
-            cache._cache.get_client().ping()  # really unreachable
+            redis.Redis.from_url(closed).ping()  # really unreachable
         assert client.get("/sign-in/").status_code == 200
         signed_in = client.post(
             "/sign-in/", {"email": administrator.email, "password": TEST_PASSWORD}
@@ -334,8 +335,8 @@ def test_6_with_redis_down_pages_work_and_an_upload_can_be_run_again_later(
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=10))
     job.refresh_from_db()
     assert job.can_run_again
-    page = client.get(f"/jobs/{job.pk}/")
-    assert b"This job has not started" in page.content
+    job_page = client.get(f"/jobs/{job.pk}/")
+    assert b"This job has not started" in job_page.content
     client.post(f"/jobs/{job.pk}/retry/")
     done = wait_for(
         lambda: Job.objects.filter(pk=job.pk, status__in=["succeeded", "failed"]).first(),
