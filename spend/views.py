@@ -15,7 +15,7 @@ from django.urls import reverse
 from django_tables2 import RequestConfig
 
 from portal import charts, formatting
-from portal.exports import csv_response, table_export_response
+from portal.exports import csv_response, export_format, table_export_response
 from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
 from spend import selectors, services, tables
 from spend.filters import PaymentFilter, SupplierSpendFilter
@@ -363,12 +363,19 @@ def tail(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*DASHBOARD_ROLES)
-def payments(request: HttpRequest) -> HttpResponse:
+def payments(request: HttpRequest) -> HttpResponseBase:
     """The payments behind a figure: every dashboard figure links here with its filters."""
     payment_filter = PaymentFilter(request.GET)
     selected = payment_filter.selected
     table = tables.PaymentTable(payment_filter.qs)
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    if export_format(request) == "csv":
+        # Streamed from the table's own (sorted) query: the whole ledger may be asked for.
+        return csv_response(
+            "payments.csv",
+            selectors.PAYMENTS_EXPORT_HEADER,
+            selectors.payments_export_rows(table.data.data),
+        )
     exported = table_export_response(request, table, "payments")
     if exported:
         return exported

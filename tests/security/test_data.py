@@ -12,26 +12,31 @@ import socket
 import subprocess
 import sys
 import time
+import tracemalloc
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from random import Random
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis.exceptions
 from django.conf import settings as django_settings
+from django.db import connection
 from django.db.models import Sum
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from diagnostics import services as diagnostics_services
 from diagnostics.models import Assessment, Framework
+from portal import exports as portal_exports
 from portal import services as portal_services
 from portal.models import Job, User
+from spend import selectors as spend_selectors
 from spend import services as spend_services
 from spend.models import ImportBatch, Payment
 from tests.conftest import TEST_PASSWORD, WorkerProcess, wait_for
@@ -355,3 +360,84 @@ def _sample_total_pence(path: Path) -> int:
     assert {row["STATUS_LOOKUP_CODE"] for row in rows} <= {"NEGOTIABLE", "CLEARED", "RECONCILED"}
     total = sum(Decimal(row["AMOUNT"].replace(",", "")) for row in rows)
     return int(total * 100)
+
+
+# --- 5. The whole ledger exported in one request ----------------------------------------------
+
+
+def _ledger_of(data_dir: Path, tmp_path: Path, administrator: User, copies: int) -> tuple[int, int]:
+    """The real R12 sample imported, then each payment copied ``copies`` times in SQL (a
+    ledger of tens of thousands of payments in a second). Returns (payments, total pence),
+    computed from the file."""
+    sample = data_dir.joinpath(*R12_SAMPLE)
+    [batch] = spend_services.import_paths(paths=[sample], user=administrator)
+    assert batch.status == ImportBatch.Status.LOADED, batch.error
+    columns = [f.column for f in Payment._meta.concrete_fields if f.column != "id"]
+    chosen = [
+        "p.natural_key || '|copy' || g" if column == "natural_key" else f"p.{column}"
+        for column in columns
+    ]
+    table = Payment._meta.db_table
+    # The model's own table and column names, no input: not an injection.
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(chosen)} FROM {table} p"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " CROSS JOIN generate_series(1, %s) g", [copies])
+    with sample.open(encoding="cp1252", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    total = sum(Decimal(row["AMOUNT"].replace(",", "")) * 100 for row in rows)
+    return len(rows) * (copies + 1), int(total) * (copies + 1)
+
+
+def test_5_the_whole_ledger_streams_as_csv_and_a_huge_xlsx_is_refused(
+    data_dir: Path,
+    tmp_path: Path,
+    administrator: User,
+    councillor: User,
+    client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    count, total_pence = _ledger_of(data_dir, tmp_path, administrator, copies=999)
+    assert count == 40_000
+    client.force_login(councillor)
+    tracemalloc.start()
+    try:
+        started = time.monotonic()
+        response = client.get("/spend/payments/?_export=csv")
+        assert isinstance(response, StreamingHttpResponse)
+        chunks = iter(cast(Iterable[bytes], response.streaming_content))
+        head = [next(chunks) for _ in range(3)]  # byte-order mark, header, first payment
+        first_row_seconds = time.monotonic() - started
+        lines = 0
+        exported_pence = 0
+        text = b"".join(head).decode("utf-8-sig").splitlines()
+        for line in csv.reader(text[1:]):
+            lines += 1
+            exported_pence += int(Decimal(line[-1]) * 100)
+        for chunk in chunks:
+            for line in csv.reader(chunk.decode("utf-8").splitlines()):
+                lines += 1
+                exported_pence += int(Decimal(line[-1]) * 100)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert text[0].split(",") == list(spend_selectors.PAYMENTS_EXPORT_HEADER)
+    assert (lines, exported_pence) == (count, total_pence)
+    assert first_row_seconds < 3
+    # Memory stays flat: a few MB however long the ledger (building it whole took gigabytes).
+    assert peak < 20 * 1024**2, f"peak {peak // 1024**2} MB"
+    # A spreadsheet is built whole, so beyond the limit (100,000; lowered here to keep the
+    # test quick) it is refused with a way on.
+    monkeypatch.setattr(portal_exports, "XLSX_MAX_ROWS", 30_000)
+    refused = client.get("/spend/payments/?_export=xlsx", follow=True)
+    assert refused.redirect_chain == [("/spend/payments/", 302)]
+    assert "40,000 rows, more than the 30,000" in refused.content.decode()
+    assert "Download it as CSV" in refused.content.decode()
+    # Narrowed to one supplier, the spreadsheet is made, with that supplier's payments.
+    supplier = Payment.objects.values_list("supplier_id", flat=True).first()
+    assert supplier is not None
+    want = Payment.objects.filter(supplier_id=supplier).count()
+    small = client.get(f"/spend/payments/?supplier={supplier}&_export=xlsx")
+    assert small.status_code == 200
+    sheet = list(load_workbook(io.BytesIO(small.content)).active.iter_rows(values_only=True))
+    assert list(sheet[0]) == list(spend_selectors.PAYMENTS_EXPORT_HEADER)
+    assert len(sheet) - 1 == want
