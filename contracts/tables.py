@@ -135,3 +135,10 @@ class PublicRegisterTable(tables.Table):
         if len(names) > 5:
             return f"{'; '.join(names[:5])} and {len(names) - 5} more"
         return value
+
+    # The downloads carry the data itself: the plain reference, and every supplier.
+    def value_reference(self, value: str) -> str:
+        return value
+
+    def value_supplier_names(self, value: str) -> str:
+        return value

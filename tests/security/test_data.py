@@ -31,6 +31,7 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from contracts.models import Publication, PublishedContract
 from diagnostics import services as diagnostics_services
 from diagnostics.models import Assessment, Framework
 from portal import exports as portal_exports
@@ -441,3 +442,45 @@ def test_5_the_whole_ledger_streams_as_csv_and_a_huge_xlsx_is_refused(
     sheet = list(load_workbook(io.BytesIO(small.content)).active.iter_rows(values_only=True))
     assert list(sheet[0]) == list(spend_selectors.PAYMENTS_EXPORT_HEADER)
     assert len(sheet) - 1 == want
+
+
+# --- 8. The public register's downloads --------------------------------------------------------
+
+
+def test_8_public_register_downloads_have_plain_references_and_every_supplier(
+    client: Client,
+) -> None:
+    publication = Publication.objects.create(
+        quarter="2024Q1",
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 3, 31),
+        status=Publication.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    suppliers = [f"Framework Supplier {n:03d} Ltd" for n in range(1, 119)]
+    PublishedContract.objects.create(
+        publication=publication,
+        reference="LCC/2024/0001",
+        title="Highways maintenance framework",
+        department="Highways",
+        award_date=dt.date(2024, 1, 15),
+        start_date=dt.date(2024, 2, 1),
+        end_date=dt.date(2028, 1, 31),
+        awarded_value=Decimal("12500000.00"),
+        supplier_names="; ".join(suppliers),
+        supplier_count=len(suppliers),
+    )
+    page = client.get("/register/")
+    assert "and 113 more" in page.content.decode()  # the page still shortens the list
+    exported = client.get("/register/?_export=csv")
+    assert exported.status_code == 200
+    [row] = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert row["Reference"] == "LCC/2024/0001"
+    assert row["Suppliers"].split("; ") == suppliers
+    book = load_workbook(io.BytesIO(client.get("/register/?_export=xlsx").content))
+    sheet = book.active
+    assert sheet is not None
+    header, values = list(sheet.iter_rows(values_only=True))
+    cells = dict(zip(header, values, strict=True))
+    assert cells["Reference"] == "LCC/2024/0001"
+    assert str(cells["Suppliers"]).split("; ") == suppliers
