@@ -31,7 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from diagnostics import framework_files
 from diagnostics.models import Answer, Assessment, Framework, Invitation, Organisation
 from portal.models import User
-from portal.services import email_after_commit
+from portal.services import client_limit_reached, email_after_commit
 from portal.workbooks import WorkbookLimits, WorkbookRefused, check_workbook
 
 logger = logging.getLogger(__name__)
@@ -220,6 +220,17 @@ def assessment_submit(*, assessment: Assessment) -> Assessment:
     assessment.submitted_at = timezone.now()
     assessment.save(update_fields=["status", "submitted_at", "updated_at"])
     return assessment
+
+
+def public_start_limited(*, client: str) -> bool:
+    """Count a start of the public test from this client address; True once it is over the
+    limit (``SVMI_PUBLIC_STARTS_PER_CLIENT`` per ``SVMI_PUBLIC_STARTS_WINDOW_SECONDS``)."""
+    return client_limit_reached(
+        scope="svmi-start",
+        client=client,
+        limit=settings.SVMI_PUBLIC_STARTS_PER_CLIENT,
+        window_seconds=settings.SVMI_PUBLIC_STARTS_WINDOW_SECONDS,
+    )
 
 
 # ---------------------------------------------------------------------------- invitations

@@ -277,3 +277,21 @@ def housekeeping(job: Job, progress: Progress) -> dict[str, Any]:
     progress(50, "Expired sessions cleared.")
     stalled = jobs_fail_stalled()
     return {"expired_sessions": sessions, "stalled_jobs": stalled}
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-client limits for anonymous forms
+
+
+def client_limit_reached(*, scope: str, client: str, limit: int, window_seconds: int) -> bool:
+    """Count one more use of ``scope`` by ``client`` in the current window; True once the
+    client has used it ``limit`` times already (that use is then refused)."""
+    digest = hashlib.sha256(client.encode()).hexdigest()[:32]
+    key = f"client-limit:{scope}:{digest}"
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window_seconds)
+        used = 1
+    return used > limit

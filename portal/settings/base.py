@@ -203,3 +203,10 @@ SPEND_EARLIEST_PAYMENT_DATE = datetime.date.fromisoformat(
     env_str("SPEND_EARLIEST_PAYMENT_DATE", "1990-04-01")
 )
 SPEND_PAYMENT_DAYS_AHEAD = env_int("SPEND_PAYMENT_DAYS_AHEAD", 365)
+
+# The public Social Value Maturity Index test: starts allowed per client address per window,
+# and the least time between starting and submitting for an anonymous response to count in
+# the State of the nation (a person reads and answers 15 questions; a script does not).
+SVMI_PUBLIC_STARTS_PER_CLIENT = env_int("SVMI_PUBLIC_STARTS_PER_CLIENT", 5)
+SVMI_PUBLIC_STARTS_WINDOW_SECONDS = env_int("SVMI_PUBLIC_STARTS_WINDOW_SECONDS", 60 * 60)
+SVMI_PUBLIC_MIN_SECONDS = env_int("SVMI_PUBLIC_MIN_SECONDS", 60)

@@ -32,6 +32,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from contracts.models import Publication, PublishedContract
+from diagnostics import selectors as diagnostics_selectors
 from diagnostics import services as diagnostics_services
 from diagnostics.models import Assessment, Framework
 from portal import exports as portal_exports
@@ -484,3 +485,63 @@ def test_8_public_register_downloads_have_plain_references_and_every_supplier(
     cells = dict(zip(header, values, strict=True))
     assert cells["Reference"] == "LCC/2024/0001"
     assert str(cells["Suppliers"]).split("; ") == suppliers
+
+
+# --- 11. Anonymous maturity-test responses ------------------------------------------------------
+
+
+def test_11_public_test_starts_are_limited_per_client(
+    frameworks: dict[str, Framework], settings: Any
+) -> None:
+    settings.SVMI_PUBLIC_STARTS_PER_CLIENT = 3
+    script, person = Client(REMOTE_ADDR="203.0.113.9"), Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(3):
+        started = script.post("/diagnostics/svmi/", {"respondent_kind": "supplier"})
+        assert started.status_code == 302
+    refused = script.post("/diagnostics/svmi/", {"respondent_kind": "supplier"})
+    assert refused.status_code == 429
+    assert "started too many times from your connection" in refused.content.decode()
+    assert Assessment.objects.count() == 3
+    # Someone else, elsewhere, is not held up.
+    assert person.post("/diagnostics/svmi/", {"respondent_kind": "council"}).status_code == 302
+    assert Assessment.objects.count() == 4
+
+
+def _anonymous_response(svmi: Framework, level: str, *, seconds_taken: int) -> Assessment:
+    assessment = diagnostics_services.assessment_start(
+        framework=svmi, organisation=None, respondent_kind="supplier"
+    )
+    diagnostics_services.answer_save(
+        assessment=assessment,
+        answers={question.code: (level, "") for _, question in svmi.spec.questions()},
+    )
+    submitted = diagnostics_services.assessment_submit(assessment=assessment)
+    assert submitted.submitted_at is not None
+    Assessment.objects.filter(pk=submitted.pk).update(
+        created_at=submitted.submitted_at - dt.timedelta(seconds=seconds_taken)
+    )
+    return submitted
+
+
+def test_11_scripted_anonymous_responses_do_not_move_the_state_of_the_nation(
+    frameworks: dict[str, Framework], officer: User, client: Client
+) -> None:
+    svmi = frameworks["svmi"]
+    first, top = svmi.spec.levels[0].code, svmi.spec.levels[-1].code
+    # Six people, each taking a few minutes, put themselves at the first level ...
+    for _ in range(6):
+        _anonymous_response(svmi, first, seconds_taken=300)
+    # ... and twenty scripted submissions, each within a second, claim the top one.
+    for _ in range(20):
+        _anonymous_response(svmi, top, seconds_taken=0)
+    [nation] = [n for n in diagnostics_selectors.state_of_the_nation_all() if n.framework == svmi]
+    assert (nation.anonymous, nation.anonymous_set_aside, nation.responses) == (6, 20, 6)
+    overall = nation.report.overall
+    assert overall.released
+    assert overall.counts is not None
+    expected = {level.code: 6 if level.code == first else 0 for level in svmi.spec.levels}
+    assert dict(overall.counts) == expected
+    client.force_login(officer)
+    page = client.get("/diagnostics/state-of-the-nation/").content.decode()
+    assert "6 responses: 0 from named organisations, 6 anonymous." in page
+    assert "20 more anonymous responses were set aside" in page
