@@ -74,7 +74,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Say which column holds what, for a file whose header no layout recognised."""
     batch = get_object_or_404(selectors.import_batches(), pk=pk)
-    headings = services.file_headings(batch)
+    try:
+        headings = services.file_headings(batch)
+    except services.StoredFileMissing as missing:
+        messages.error(request, str(missing))
+        return redirect(batch.get_absolute_url())
     form = ColumnMappingForm(request.POST or None, headings=headings)
     if request.method == "POST" and form.is_valid():
         retry = services.mapping_profile_save(

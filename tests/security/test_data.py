@@ -545,3 +545,33 @@ def test_11_scripted_anonymous_responses_do_not_move_the_state_of_the_nation(
     page = client.get("/diagnostics/state-of-the-nation/").content.decode()
     assert "6 responses: 0 from named organisations, 6 anonymous." in page
     assert "20 more anonymous responses were set aside" in page
+
+
+# --- Low: the column-mapping page when the stored file is gone ---------------------------------
+
+
+def test_low_column_mapping_page_when_the_stored_file_is_gone(
+    tmp_path: Path, administrator: User, client: Client, settings: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    odd = tmp_path / "march.csv"
+    odd.write_text(
+        'Payee,Paid on,Value (GBP),Our ref,Team\n"Acme Ltd",03/03/2024,"1,200.50",A1,X\n'
+    )
+    with odd.open("rb") as source:
+        batch = spend_services.batch_receive(source=source, file_name=odd.name, user=administrator)
+    spend_services.batches_start(batches=[batch], user=administrator)
+    batch.refresh_from_db()
+    assert batch.job_id is not None
+    portal_services.job_run(job_id=batch.job_id)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.REJECTED
+    spend_services.batch_file_path(batch).unlink()  # housekeeping, a move, a restore ...
+    client.force_login(administrator)
+    for response in (
+        client.get(f"/spend/imports/{batch.pk}/mapping/", follow=True),
+        client.post(f"/spend/imports/{batch.pk}/mapping/", {"name": "x"}, follow=True),
+    ):
+        assert response.redirect_chain == [(f"/spend/imports/{batch.pk}/", 302)]
+        assert "The uploaded copy of march.csv is no longer kept" in response.content.decode()
+    assert ImportBatch.objects.count() == 1  # nothing was started on a file that is not there
