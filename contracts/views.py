@@ -22,6 +22,7 @@ from contracts.forms import ContractEndForm, ContractForm, ImportForm, PublishFo
 from contracts.models import AwardedSupplier, Contract, Publication
 from contracts.quarters import fy_label, fy_of
 from contracts.tables import AwardMonitoringTable, ContractTable, ForwardPlanTable
+from portal.forms import financial_year_param
 from portal.roles import READERS, STAFF, RoleRequiredMixin, has_role, role_required
 from portal.services import job_start
 
@@ -264,10 +265,8 @@ class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, 
     table_pagination = False
 
     def fy(self) -> int:
-        try:
-            return int(self.request.GET.get("fy", ""))
-        except ValueError:
-            return fy_of(timezone.localdate())
+        fy = financial_year_param(self.request)
+        return fy_of(timezone.localdate()) if fy is None else fy
 
     def get_export_filename(self, export_format: str) -> str:
         return f"award-monitoring-{self.fy()}.{export_format}"

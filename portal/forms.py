@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 
 from portal import services
@@ -14,6 +15,32 @@ ROLE_CHOICES = [(role.value, role.value) for role in Role]
 def client_ip(request: HttpRequest) -> str:
     # Behind the proxy, REMOTE_ADDR is the proxy; gunicorn is configured to trust only it.
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+class BadParameter(BadRequest):
+    """A page asked for with a value it cannot show (``?fy=0``): a 400 saying what to do."""
+
+
+# Financial years any page accepts (fy is the starting year: 2023 is 2023/24).
+FY_EARLIEST, FY_LATEST = 1990, 2100
+
+
+def financial_year_param(request: HttpRequest, name: str = "fy") -> int | None:
+    """The financial year a page was asked for, None when not given; BadParameter when it is
+    not a plausible year, so no page goes on to build dates from year 0 or 99999."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        fy = int(raw)
+    except ValueError:
+        fy = None
+    if fy is None or not FY_EARLIEST <= fy <= FY_LATEST:
+        raise BadParameter(
+            f"'{raw[:20]}' is not a financial year the portal holds. Give the year it starts "
+            f"in, from {FY_EARLIEST} to {FY_LATEST}: for example ?{name}=2023 for 2023/24."
+        )
+    return fy
 
 
 class SignInForm(forms.Form):

@@ -16,6 +16,7 @@ from django_tables2 import RequestConfig
 
 from portal import charts, formatting
 from portal.exports import csv_response, export_format, table_export_response
+from portal.forms import financial_year_param
 from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
 from spend import selectors, services, tables
 from spend.filters import PaymentFilter, SupplierSpendFilter
@@ -128,10 +129,7 @@ def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
 
 def _chosen_year(request: HttpRequest, years: list[int]) -> int | None:
     """The financial year asked for (``?fy=2023``), else the latest with spend."""
-    try:
-        wanted = int(request.GET.get("fy", ""))
-    except ValueError:
-        wanted = None
+    wanted = financial_year_param(request)
     if wanted is not None and (wanted in years or not years):
         return wanted
     return years[-1] if years else None

@@ -31,7 +31,7 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from contracts.models import Publication, PublishedContract
+from contracts.models import Contract, Publication, PublishedContract
 from diagnostics import selectors as diagnostics_selectors
 from diagnostics import services as diagnostics_services
 from diagnostics.models import Assessment, Framework
@@ -575,3 +575,67 @@ def test_low_column_mapping_page_when_the_stored_file_is_gone(
         assert response.redirect_chain == [(f"/spend/imports/{batch.pk}/", 302)]
         assert "The uploaded copy of march.csv is no longer kept" in response.content.decode()
     assert ImportBatch.objects.count() == 1  # nothing was started on a file that is not there
+
+
+# --- Low: the contract form and award monitoring ---------------------------------------------
+
+GOOD_CONTRACT = {
+    "reference": "SEC-1",
+    "title": "Grounds maintenance",
+    "description": "",
+    "department": "Highways",
+    "category": "Construction and Assets",
+    "procurement_route": "Open",
+    "cpv_code": "77310000",
+    "award_date": "2024-04-02",
+    "start_date": "2024-05-01",
+    "end_date": "2027-04-30",
+    "review_date": "",
+    "awarded_value": "450000",
+    "vat_not_recoverable": "0",
+    "framework": "False",
+    "reprocurement_started": "False",
+    "status": "registered",
+    "supplier-name": "Green Spaces Ltd",
+    "supplier-supplier_number": "S123",
+    "supplier-company_number": "1234567",
+    "supplier-charity_number": "",
+    "supplier-postcode": "pr1 2he",
+    "supplier-sme": "true",
+    "supplier-vcfs": "false",
+}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("vat_not_recoverable", "-100", "The VAT not recoverable cannot be negative."),
+        ("award_date", "0001-01-01", "The year must be from 1950 to 2100."),
+        ("start_date", "0001-05-01", "The year must be from 1950 to 2100."),
+        ("award_date", "2027-05-01", "The award date must be on or before the end date."),
+    ],
+)
+def test_low_the_contract_form_refuses_what_the_register_cannot_hold(
+    officer: User, client: Client, field: str, value: str, message: str
+) -> None:
+    client.force_login(officer)
+    response = client.post("/contracts/new/", {**GOOD_CONTRACT, field: value})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Contract.objects.exists()
+    assert client.post("/contracts/new/", GOOD_CONTRACT).status_code == 302
+    assert client.get("/contracts/awards/?fy=2024").status_code == 200
+
+
+@pytest.mark.parametrize("fy", ["0", "-1", "99999", "1", "20x3"])
+def test_low_a_financial_year_from_the_address_is_checked(
+    officer: User, client: Client, fy: str
+) -> None:
+    client.force_login(officer)
+    for page in ("/contracts/awards/", "/spend/", "/spend/quality/size/"):
+        response = client.get(page, {"fy": fy})
+        assert response.status_code == 400, page
+        assert f"&#x27;{fy}&#x27; is not a financial year the portal holds" in (
+            response.content.decode()
+        )
+        assert "?fy=2023 for 2023/24" in response.content.decode()
