@@ -130,3 +130,7 @@ JOB_HEARTBEAT_SECONDS = 30
 JOB_STALL_SECONDS = 5 * 60
 # A queued job no worker has taken in this long may be run again (its message may be lost).
 JOB_QUEUE_STALE_SECONDS = 2 * 60
+# What a job says when it was recorded but its message could not be put on the queue.
+JOB_QUEUE_UNREACHABLE = (
+    "Waiting: the job queue could not be reached. Run it again once the portal's job queue is back."
+)

@@ -16,7 +16,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from portal.jobs import JobFailed, Progress, handler_for, job_handler
-from portal.models import JOB_STALL_SECONDS, Job, User
+from portal.models import JOB_QUEUE_UNREACHABLE, JOB_STALL_SECONDS, Job, User
 from portal.roles import Role
 
 logger = logging.getLogger(__name__)
@@ -143,8 +143,7 @@ def _send_to_queue(job_id: int) -> None:
     except Exception as error:  # kombu raises OperationalError, redis ConnectionError, ...
         logger.warning("Job %s could not be queued: %s", job_id, error)
         Job.objects.using(settings.JOBS_DATABASE).filter(pk=job_id).update(
-            message="Waiting: the job queue could not be reached. Run it again once the "
-            "portal's job queue is back."
+            message=JOB_QUEUE_UNREACHABLE
         )
 
 

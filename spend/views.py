@@ -15,6 +15,7 @@ from django.urls import reverse
 from django_tables2 import RequestConfig
 
 from portal import charts, formatting
+from portal import selectors as portal_selectors
 from portal.exports import csv_response, export_format, table_export_response
 from portal.forms import financial_year_param
 from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
@@ -38,7 +39,15 @@ def imports(request: HttpRequest) -> HttpResponse:
         ]
         started = services.batches_start(batches=received, user=user)
         refused = [b for b in received if b.status == ImportBatch.Status.REJECTED]
-        if started:
+        not_queued = portal_selectors.jobs_not_queued([b.job_id for b in started if b.job_id])
+        if not_queued:
+            messages.warning(
+                request,
+                f"{not_queued} file(s) were received and kept, but the job queue could not be "
+                "reached, so they are waiting. Open each import's job and choose Run again "
+                "once the portal's job queue is back (tell the portal's administrator).",
+            )
+        elif started:
             messages.success(request, f"{len(started)} file(s) queued for import.")
         for batch in refused:
             messages.error(request, batch.error)
