@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from portal.jobs import JobFailed, Progress, handler_for, job_handler
@@ -184,8 +184,12 @@ def _job_lock(job_id: int) -> Iterator[bool]:
         yield held
     finally:
         if held:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_JOB_LOCK_SPACE, job_id])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_JOB_LOCK_SPACE, job_id])
+            except DatabaseError:
+                # The connection is gone or unusable: the server released the lock with it.
+                logger.warning("Job %s: its lock could not be released", job_id, exc_info=True)
 
 
 # The first key of the job locks' two-key advisory locks ("jobs" in ASCII), apart from others.

@@ -272,8 +272,14 @@ def test_15_a_job_that_kills_its_worker_is_not_redelivered_for_ever(
         )
         assert again.attempts == 2
     finally:
+        # A warm shutdown, so the pool's child goes with it (killing only the parent would
+        # leave the child behind).
         worker.process.terminate()
-        worker.process.wait(timeout=30)
+        try:
+            worker.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait(timeout=10)
 
 
 # --- 6. Redis down ----------------------------------------------------------------------------
