@@ -118,11 +118,29 @@ class ContractForm(forms.ModelForm):
             raise forms.ValidationError("The value must be more than £0.")
         return value
 
+    def clean_vat_not_recoverable(self) -> Any:
+        value = self.cleaned_data.get("vat_not_recoverable")
+        if value is not None and value < 0:
+            raise forms.ValidationError("The VAT not recoverable cannot be negative.")
+        return value
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("start_date"), data.get("end_date")
+        for name in ("award_date", "start_date", "end_date", "review_date"):
+            day = data.get(name)
+            if day is not None:
+                try:
+                    layout.check_contract_year(day)
+                except ValueError as problem:
+                    self.add_error(name, layout.sentence(problem))  # drops it from data
+        start, end, award = data.get("start_date"), data.get("end_date"), data.get("award_date")
         if start and end and end <= start:
             self.add_error("end_date", "The end date must be after the start date.")
+        if award and end:
+            try:
+                layout.check_award_date(award, end)
+            except ValueError as problem:
+                self.add_error("award_date", layout.sentence(problem))
         return data
 
     def _post_clean(self) -> None:

@@ -281,6 +281,22 @@ def check_dates(start: date, end: date | None) -> None:
         raise ValueError("the end date must be after the start date")
 
 
+# Contract dates outside these years are slips ("0001-01-01") that would break award
+# monitoring and the forward plan, not contracts.
+CONTRACT_YEARS = (1950, 2100)
+
+
+def check_contract_year(day: date) -> None:
+    first, last = CONTRACT_YEARS
+    if not first <= day.year <= last:
+        raise ValueError(f"the year must be from {first} to {last}")
+
+
+def check_award_date(award: date, end: date | None) -> None:
+    if end is not None and award > end:
+        raise ValueError("the award date must be on or before the end date")
+
+
 # --- Reading --------------------------------------------------------------------------------
 
 # Councils' headings for each column (compared normalised: lower case, letters and digits

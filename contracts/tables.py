@@ -175,6 +175,13 @@ class PublicRegisterTable(tables.Table):
             return f"{'; '.join(names[:5])} and {len(names) - 5} more"
         return value
 
+    # The downloads carry the data itself: the plain reference, and every supplier.
+    def value_reference(self, value: str) -> str:
+        return value
+
+    def value_supplier_names(self, value: str) -> str:
+        return value
+
 
 class OffContractTable(tables.Table):
     """Suppliers paid at least the threshold in a year with no contract behind the payments."""

@@ -47,6 +47,7 @@ from contracts.tables import (
     OffContractTable,
 )
 from portal.formatting import pounds
+from portal.forms import financial_year_param
 from portal.models import User
 from portal.roles import (
     READERS,
@@ -527,10 +528,8 @@ class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, 
     table_pagination = False
 
     def fy(self) -> int:
-        try:
-            return int(self.request.GET.get("fy", ""))
-        except ValueError:
-            return fy_of(timezone.localdate())
+        fy = financial_year_param(self.request)
+        return fy_of(timezone.localdate()) if fy is None else fy
 
     def get_export_filename(self, export_format: str) -> str:
         return f"award-monitoring-{self.fy()}.{export_format}"

@@ -4,9 +4,11 @@ state of the nation. Every figure comes from ``diagnostics.scoring``; nothing is
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from diagnostics import scoring
@@ -190,17 +192,24 @@ class NationReport:
     organisations: int
     anonymous: int
     report: scoring.DistributionReport
+    anonymous_set_aside: int = 0  # submitted too soon after starting to be a person's answers
 
 
 def state_of_the_nation(framework: Framework) -> NationReport:
     """Across every response to this framework version: each organisation's latest submitted
-    round (the host's included) and every anonymous response."""
+    round (the host's included) and every plausible anonymous response.
+
+    An anonymous response counts only if it was submitted at least
+    ``SVMI_PUBLIC_MIN_SECONDS`` after it was started (starts are also limited per client):
+    scripted submissions would otherwise move the national picture. The rest are counted
+    apart and said to be set aside."""
     named = _latest_submitted_per_organisation(framework)
-    anonymous = list(
-        Assessment.objects.filter(
-            framework=framework, status=Assessment.Status.SUBMITTED, organisation__isnull=True
-        )
+    submitted = Assessment.objects.filter(
+        framework=framework, status=Assessment.Status.SUBMITTED, organisation__isnull=True
     )
+    quickest = dt.timedelta(seconds=settings.SVMI_PUBLIC_MIN_SECONDS)
+    anonymous = list(submitted.filter(submitted_at__gte=F("created_at") + quickest))
+    set_aside = submitted.count() - len(anonymous)
     results = [assessment_results(row) for row in [*named, *anonymous]]
     return NationReport(
         framework=framework,
@@ -208,6 +217,7 @@ def state_of_the_nation(framework: Framework) -> NationReport:
         organisations=len(named),
         anonymous=len(anonymous),
         report=scoring.state_of_the_nation(framework.spec, results),
+        anonymous_set_aside=set_aside,
     )
 
 

@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import secrets
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +31,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from diagnostics import framework_files
 from diagnostics.models import Answer, Assessment, Framework, Invitation, Organisation
 from portal.models import User
-from portal.services import email_after_commit
+from portal.services import client_limit_reached, email_after_commit
+from portal.workbooks import WorkbookLimits, WorkbookRefused, check_workbook
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +220,17 @@ def assessment_submit(*, assessment: Assessment) -> Assessment:
     assessment.submitted_at = timezone.now()
     assessment.save(update_fields=["status", "submitted_at", "updated_at"])
     return assessment
+
+
+def public_start_limited(*, client: str) -> bool:
+    """Count a start of the public test from this client address; True once it is over the
+    limit (``SVMI_PUBLIC_STARTS_PER_CLIENT`` per ``SVMI_PUBLIC_STARTS_WINDOW_SECONDS``)."""
+    return client_limit_reached(
+        scope="svmi-start",
+        client=client,
+        limit=settings.SVMI_PUBLIC_STARTS_PER_CLIENT,
+        window_seconds=settings.SVMI_PUBLIC_STARTS_WINDOW_SECONDS,
+    )
 
 
 # ---------------------------------------------------------------------------- invitations
@@ -424,6 +437,59 @@ def _where(cell: str) -> str:
     return f"Sheet '{SHEET}', cell {cell}"
 
 
+# An answer sheet has a row per question (a few hundred at most); the limits leave room for
+# notes and stray formatting but stop a workbook that would take the web process minutes.
+ANSWER_SHEET_LIMITS = WorkbookLimits(
+    max_rows=5_000, max_cells=200_000, max_uncompressed_bytes=50 * 1024**2
+)
+
+
+def _answer_sheet_rows(file: IO[bytes]) -> list[tuple[Any, ...]]:
+    """The answer sheet's first columns, row by row, read once in openpyxl's read-only mode.
+
+    The upload comes by invitation link, with no account: the workbook is checked for size
+    and shape before it is parsed, and only the columns the answers use are kept.
+    """
+    not_xlsx = SpreadsheetRefused(
+        "The file is not an Excel workbook (.xlsx). Download the spreadsheet from this "
+        "page, fill it in and upload it again."
+    )
+    start = file.tell()
+    if not zipfile.is_zipfile(file):
+        raise not_xlsx
+    file.seek(start)
+    try:
+        check_workbook(file, ANSWER_SHEET_LIMITS, what="spreadsheet")
+    except WorkbookRefused as refusal:
+        raise SpreadsheetRefused(str(refusal)) from None
+    file.seek(start)
+    try:
+        wb = load_workbook(file, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
+        raise not_xlsx from exc
+    try:
+        if SHEET not in wb.sheetnames:
+            raise SpreadsheetRefused(
+                f"The workbook has no sheet called '{SHEET}'. Use the spreadsheet downloaded "
+                f"from this page."
+            )
+        ws = wb[SHEET]
+        # The row count the sheet claims is not trusted (too many pads, too few drops rows).
+        ws.reset_dimensions()
+        limit = ANSWER_SHEET_LIMITS.max_rows
+        # Read to one row past the limit: a row there means something far below the questions.
+        rows = list(ws.iter_rows(max_col=EVIDENCE_COL, max_row=limit + 1, values_only=True))
+    finally:
+        wb.close()
+    if len(rows) > limit:
+        raise SpreadsheetRefused(
+            f"Sheet '{SHEET}' has something in row {limit + 1:,} or below, far under the "
+            "questions. Delete the rows below the last question (or copy the answers into a "
+            "freshly downloaded spreadsheet) and upload it again."
+        )
+    return rows
+
+
 def assessment_xlsx_read(
     *, assessment: Assessment, file: IO[bytes]
 ) -> dict[str, tuple[str | None, str]]:
@@ -433,32 +499,25 @@ def assessment_xlsx_read(
     version, an unknown or repeated question code, or a level the framework does not have.
     """
     spec = assessment.framework.spec
-    try:
-        wb = load_workbook(file, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
-        raise SpreadsheetRefused(
-            "The file is not an Excel workbook (.xlsx). Download the spreadsheet from this "
-            "page, fill it in and upload it again."
-        ) from exc
-    if SHEET not in wb.sheetnames:
-        raise SpreadsheetRefused(
-            f"The workbook has no sheet called '{SHEET}'. Use the spreadsheet downloaded "
-            f"from this page."
-        )
-    ws = wb[SHEET]
-    slug = _cell_text(ws["B1"].value).strip()
+    rows = _answer_sheet_rows(file)
+
+    def value(row: int, column: int) -> Any:
+        cells = rows[row - 1] if row <= len(rows) else ()
+        return cells[column - 1] if column <= len(cells) else None
+
+    slug = _cell_text(value(1, 2)).strip()
     if slug != spec.slug:
         raise SpreadsheetRefused(
             f"{_where('B1')}: '{slug}' is not this assessment's framework; it uses "
             f"'{spec.slug}' ({spec.short_title}). Download the spreadsheet for this assessment."
         )
-    version = _cell_text(ws["B2"].value).strip()
+    version = _cell_text(value(2, 2)).strip()
     if version != str(spec.version):
         raise SpreadsheetRefused(
             f"{_where('B2')}: this spreadsheet is for version '{version}' of {spec.short_title}; "
             f"this assessment uses version {spec.version}. Download the spreadsheet again."
         )
-    header = _cell_text(ws.cell(row=HEADER_ROW, column=CODE_COL).value).strip()
+    header = _cell_text(value(HEADER_ROW, CODE_COL)).strip()
     if header != COLUMNS[CODE_COL - 1]:
         raise SpreadsheetRefused(
             f"{_where(f'B{HEADER_ROW}')}: expected the heading '{COLUMNS[CODE_COL - 1]}'; "
@@ -472,10 +531,10 @@ def assessment_xlsx_read(
     level_names = ", ".join(level.name for level in spec.levels)
     answers: dict[str, tuple[str | None, str]] = {}
     seen: dict[str, str] = {}
-    for row in range(FIRST_ROW, ws.max_row + 1):
-        code = _cell_text(ws.cell(row=row, column=CODE_COL).value).strip()
-        level_value = _cell_text(ws.cell(row=row, column=LEVEL_COL).value).strip()
-        evidence = _cell_text(ws.cell(row=row, column=EVIDENCE_COL).value)
+    for row in range(FIRST_ROW, len(rows) + 1):
+        code = _cell_text(value(row, CODE_COL)).strip()
+        level_value = _cell_text(value(row, LEVEL_COL)).strip()
+        evidence = _cell_text(value(row, EVIDENCE_COL))
         code_cell = f"B{row}"
         if not code:
             if level_value or evidence.strip():

@@ -40,6 +40,7 @@ from diagnostics.forms import (
     UploadForm,
 )
 from diagnostics.models import Assessment, Invitation
+from portal.proxy import client_ip
 from portal.roles import STAFF, role_required
 
 PUBLIC_SLUG = "svmi"
@@ -384,6 +385,18 @@ def public_svmi(request: HttpRequest) -> HttpResponse:
         return redirect("diagnostics:public-svmi")
     form = PublicStartForm(_posted(request))
     if request.method == "POST" and form.is_valid():
+        if services.public_start_limited(client=client_ip(request)):
+            form.add_error(
+                None,
+                "The test has been started too many times from your connection in the last "
+                "hour. Wait an hour and start it again, or finish a test you have started.",
+            )
+            return render(
+                request,
+                "diagnostics/public_start.html",
+                {"framework": framework, "spec": framework.spec, "form": form, "route": route},
+                status=429,
+            )
         started = services.assessment_start(
             framework=framework,
             organisation=None,

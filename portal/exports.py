@@ -16,7 +16,9 @@ import csv
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
 from django_tables2.export import ExportMixin, TableExport
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -53,11 +55,36 @@ def export_format(request: HttpRequest) -> str | None:
     return wanted if wanted in EXPORT_FORMATS else None
 
 
+# A spreadsheet is built whole in the web process; beyond this many rows it is refused (the
+# CSV, which streams, has no limit).
+XLSX_MAX_ROWS = 100_000
+
+
+def xlsx_too_big(request: HttpRequest, rows: int) -> HttpResponse | None:
+    """A way back to the page with a message when a spreadsheet of ``rows`` rows is too big
+    to build in a request; None when it is not."""
+    if rows <= XLSX_MAX_ROWS:
+        return None
+    messages.error(
+        request,
+        f"This table has {rows:,} rows, more than the {XLSX_MAX_ROWS:,} a spreadsheet "
+        "download can hold here. Download it as CSV (which opens in Excel), or narrow the "
+        "filters and download the spreadsheet again.",
+    )
+    query = request.GET.copy()
+    query.pop("_export", None)
+    return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+
+
 def table_export_response(request: HttpRequest, table: Any, name: str) -> HttpResponse | None:
     """The export response when ``_export=csv|xlsx`` asks for one, else None."""
     wanted = export_format(request)
     if wanted is None:
         return None
+    if wanted == TableExport.XLSX:
+        refused = xlsx_too_big(request, len(table.data))
+        if refused is not None:
+            return refused
     exporter = SafeTableExport(
         export_format=wanted, table=table, dataset_kwargs={"title": name[:31]}
     )

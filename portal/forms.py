@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 
 from portal import services
@@ -13,6 +14,32 @@ from portal.proxy import client_ip
 from portal.roles import Role
 
 ROLE_CHOICES = [(role.value, role.value) for role in Role]
+
+
+class BadParameter(BadRequest):
+    """A page asked for with a value it cannot show (``?fy=0``): a 400 saying what to do."""
+
+
+# Financial years any page accepts (fy is the starting year: 2023 is 2023/24).
+FY_EARLIEST, FY_LATEST = 1990, 2100
+
+
+def financial_year_param(request: HttpRequest, name: str = "fy") -> int | None:
+    """The financial year a page was asked for, None when not given; BadParameter when it is
+    not a plausible year, so no page goes on to build dates from year 0 or 99999."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        fy = int(raw)
+    except ValueError:
+        fy = None
+    if fy is None or not FY_EARLIEST <= fy <= FY_LATEST:
+        raise BadParameter(
+            f"'{raw[:20]}' is not a financial year the portal holds. Give the year it starts "
+            f"in, from {FY_EARLIEST} to {FY_LATEST}: for example ?{name}=2023 for 2023/24."
+        )
+    return fy
 
 
 class SignInForm(forms.Form):

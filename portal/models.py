@@ -106,6 +106,18 @@ class Job(models.Model):
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
 
     @property
+    def is_waiting_too_long(self) -> bool:
+        """Queued, and no worker has taken it for a while: the queue may have been down."""
+        if self.status != self.Status.QUEUED:
+            return False
+        queued_at = self.heartbeat_at or self.created_at
+        return (timezone.now() - queued_at).total_seconds() > JOB_QUEUE_STALE_SECONDS
+
+    @property
+    def can_run_again(self) -> bool:
+        return self.status == self.Status.FAILED or self.is_stalled or self.is_waiting_too_long
+
+    @property
     def is_stalled(self) -> bool:
         """Running, but no sign of life for a while: its worker probably died."""
         if self.status != self.Status.RUNNING or self.heartbeat_at is None:
@@ -116,3 +128,9 @@ class Job(models.Model):
 # A running job writes a heartbeat at least this often; twice that without one means stalled.
 JOB_HEARTBEAT_SECONDS = 30
 JOB_STALL_SECONDS = 5 * 60
+# A queued job no worker has taken in this long may be run again (its message may be lost).
+JOB_QUEUE_STALE_SECONDS = 2 * 60
+# What a job says when it was recorded but its message could not be put on the queue.
+JOB_QUEUE_UNREACHABLE = (
+    "Waiting: the job queue could not be reached. Run it again once the portal's job queue is back."
+)

@@ -5,7 +5,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet
 
-from portal.models import Job, User
+from portal.models import JOB_QUEUE_UNREACHABLE, Job, User
 from portal.roles import Role, has_role
 
 
@@ -19,6 +19,13 @@ def jobs_visible_to(user: Any) -> QuerySet[Job]:
     if has_role(user, Role.ADMINISTRATOR):
         return jobs
     return jobs.filter(created_by=user)
+
+
+def jobs_not_queued(job_ids: list[int]) -> int:
+    """How many of these jobs are recorded but could not be put on the queue."""
+    return Job.objects.filter(
+        pk__in=job_ids, status=Job.Status.QUEUED, message=JOB_QUEUE_UNREACHABLE
+    ).count()
 
 
 def health() -> dict[str, Any]:

@@ -3,6 +3,8 @@
 import hashlib
 import logging
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -10,11 +12,11 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from portal.jobs import JobFailed, Progress, handler_for, job_handler
-from portal.models import JOB_STALL_SECONDS, Job, User
+from portal.models import JOB_QUEUE_UNREACHABLE, JOB_STALL_SECONDS, Job, User
 from portal.roles import Role
 
 logger = logging.getLogger(__name__)
@@ -145,11 +147,19 @@ def job_start(
 
 
 def job_retry(*, job: Job) -> Job:
-    """Put a failed or stalled job back on the queue, keeping its history of attempts."""
-    if not (job.status == Job.Status.FAILED or job.is_stalled):
-        raise JobFailed("Only a failed or stalled job can be run again.")
+    """Put a failed, stalled or never-started job back on the queue, keeping its history."""
+    if not job.can_run_again:
+        raise JobFailed(
+            "Only a failed or stalled job, or one that has waited a while without starting, "
+            "can be run again."
+        )
+    # heartbeat_at marks when it was queued again, so it is not "waiting too long" at once.
     Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.QUEUED, progress=0, message="Queued to run again.", error=""
+        status=Job.Status.QUEUED,
+        progress=0,
+        message="Queued to run again.",
+        error="",
+        heartbeat_at=timezone.now(),
     )
     job.refresh_from_db()
     _enqueue(job)
@@ -157,9 +167,21 @@ def job_retry(*, job: Job) -> Job:
 
 
 def _enqueue(job: Job) -> None:
+    transaction.on_commit(lambda: _send_to_queue(job.pk))
+
+
+def _send_to_queue(job_id: int) -> None:
+    """Hand the job to the queue; if the queue cannot be reached, the job stays recorded
+    as queued, says so, and can be run again from its page once the queue is back."""
     from portal.tasks import run_job
 
-    transaction.on_commit(lambda: run_job.delay(job.pk))
+    try:
+        run_job.delay(job_id)
+    except Exception as error:  # kombu raises OperationalError, redis ConnectionError, ...
+        logger.warning("Job %s could not be queued: %s", job_id, error)
+        Job.objects.using(settings.JOBS_DATABASE).filter(pk=job_id).update(
+            message=JOB_QUEUE_UNREACHABLE
+        )
 
 
 def job_progress(job_id: int, percent: int, message: str = "") -> None:
@@ -179,9 +201,56 @@ def job_run(*, job_id: int) -> Job:
     The same function runs in a Celery worker and in-process (management commands), so a job
     behaves identically wherever it runs.
     """
+    with _job_lock(job_id) as held:
+        if not held:
+            # Another process is running this job now (a second delivery of its message).
+            return Job.objects.get(pk=job_id)
+        return _job_run_locked(job_id)
+
+
+@contextmanager
+def _job_lock(job_id: int) -> Iterator[bool]:
+    """A PostgreSQL advisory lock held while the job runs, on the ``jobs`` connection. The
+    server releases it when the process holding it dies, so it tells a job whose worker
+    died (lock free, still marked running) from one still running elsewhere (lock held)."""
+    connection = connections[settings.JOBS_DATABASE]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_JOB_LOCK_SPACE, job_id])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_JOB_LOCK_SPACE, job_id])
+            except DatabaseError:
+                # The connection is gone or unusable: the server released the lock with it.
+                logger.warning("Job %s: its lock could not be released", job_id, exc_info=True)
+
+
+# The first key of the job locks' two-key advisory locks ("jobs" in ASCII), apart from others.
+_JOB_LOCK_SPACE = 0x6A6F6273
+
+
+def _job_run_locked(job_id: int) -> Job:
     job = Job.objects.get(pk=job_id)
     if job.status == Job.Status.SUCCEEDED:
         return job  # a redelivered task for finished work does nothing
+    if job.status == Job.Status.RUNNING:
+        # Delivered again while marked running, and nobody holds its lock: the worker that
+        # ran it died (killed, or out of memory on this very input). Running it again could
+        # kill the next worker the same way, for ever; fail it and let a person decide.
+        logger.warning("Job %s (%s) was redelivered after its worker died", job_id, job.kind)
+        return _job_finish(
+            job_id,
+            Job.Status.FAILED,
+            error="The worker running this job stopped part-way (it may have run out of "
+            "memory, or been restarted). Nothing it was doing was saved. The job was not "
+            "started again by itself, so it cannot stop another worker the same way: run it "
+            "again, and if it stops again, tell the portal's administrator (for an import, "
+            "try the file split into smaller files or saved as CSV).",
+        )
     now = timezone.now()
     Job.objects.using(settings.JOBS_DATABASE).filter(pk=job_id).update(
         status=Job.Status.RUNNING,
@@ -248,3 +317,21 @@ def housekeeping(job: Job, progress: Progress) -> dict[str, Any]:
     progress(50, "Expired sessions cleared.")
     stalled = jobs_fail_stalled()
     return {"expired_sessions": sessions, "stalled_jobs": stalled}
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-client limits for anonymous forms
+
+
+def client_limit_reached(*, scope: str, client: str, limit: int, window_seconds: int) -> bool:
+    """Count one more use of ``scope`` by ``client`` in the current window; True once the
+    client has used it ``limit`` times already (that use is then refused)."""
+    digest = hashlib.sha256(client.encode()).hexdigest()[:32]
+    key = f"client-limit:{scope}:{digest}"
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window_seconds)
+        used = 1
+    return used > limit

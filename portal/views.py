@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal import selectors, services
 from portal.formatting import financial_year_label
 from portal.forms import (
+    BadParameter,
     CommitteeReportForm,
     NewPasswordForm,
     PasswordResetRequestForm,
@@ -308,6 +309,12 @@ def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _error_page(request: HttpRequest, template: str, status: int, **context: Any) -> HttpResponse:
     return HttpResponse(loader.render_to_string(template, context, request), status=status)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Only the portal's own messages are shown; others may echo what the client sent.
+    problem = str(exception) if isinstance(exception, BadParameter) else ""
+    return _error_page(request, "400.html", 400, problem=problem)
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

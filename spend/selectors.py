@@ -794,6 +794,49 @@ def payments_contract(filters: PaymentFilters) -> Any:
     return Contract.objects.filter(pk=filters.contract).first()
 
 
+# The payments export: the columns of the payments table, in its order.
+PAYMENTS_EXPORT_HEADER = (
+    "Paid",
+    "Supplier",
+    "Invoice",
+    "Payment reference",
+    "Cost centre",
+    "Expense type",
+    "Category",
+    "Locality",
+    "Amount",
+)
+
+
+def payments_export_rows(payments: QuerySet[Payment]) -> Iterator[tuple[Any, ...]]:
+    """The payments as export rows, read through a server-side cursor a few thousand at a
+    time, so a download of the whole ledger keeps the web process's memory flat."""
+    localities = dict(LocalityClass.choices)
+    rows = payments.values_list(
+        "payment_date",
+        "supplier__name",
+        "invoice_number",
+        "payment_reference",
+        "cost_centre",
+        "account_description",
+        "category__name",
+        "site__locality_class",
+        "amount_pence",
+    ).iterator(chunk_size=5000)
+    for paid, supplier, invoice, reference, cost_centre, expense, category, locality, pence in rows:
+        yield (
+            paid.isoformat(),
+            supplier,
+            invoice,
+            reference,
+            cost_centre,
+            expense,
+            category or "Not categorised",
+            localities.get(locality, ""),
+            pounds_decimal(pence),
+        )
+
+
 @dataclass(frozen=True)
 class PaymentTotals:
     total_pence: int

@@ -799,11 +799,21 @@ def category_rule_set(*, account_prefix: str, category_name: str, note: str = ""
 # --- Column mappings for files no layout knows ---------------------------------------------
 
 
+class StoredFileMissing(Exception):
+    """The uploaded copy of a file is no longer kept; the message says what to do."""
+
+
 def file_headings(batch: ImportBatch) -> list[str]:
     """The likeliest header row of a stored file: the first row with three or more cells."""
     from spend.ingest.readers import NoHeader, OpenedFile, open_rows
 
-    opened = OpenedFile(batch_file_path(batch))
+    try:
+        opened = OpenedFile(batch_file_path(batch))
+    except OSError:
+        raise StoredFileMissing(
+            f"The uploaded copy of {batch.file_name} is no longer kept, so its columns cannot "
+            "be shown. Upload the file again on the Imports page and map its columns then."
+        ) from None
     try:
         source, _rows = open_rows(
             opened, lambda row: sum(1 for c in row if str(c or "").strip()) >= 3

@@ -15,7 +15,9 @@ from django.urls import reverse
 from django_tables2 import RequestConfig
 
 from portal import charts, formatting
-from portal.exports import csv_response, table_export_response
+from portal import selectors as portal_selectors
+from portal.exports import csv_response, export_format, table_export_response
+from portal.forms import financial_year_param
 from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
 from spend import selectors, services, tables
 from spend.filters import PaymentFilter, SupplierSpendFilter
@@ -49,7 +51,15 @@ def imports(request: HttpRequest) -> HttpResponse:
         ]
         started = services.batches_start(batches=received, user=user)
         refused = [b for b in received if b.status == ImportBatch.Status.REJECTED]
-        if started:
+        not_queued = portal_selectors.jobs_not_queued([b.job_id for b in started if b.job_id])
+        if not_queued:
+            messages.warning(
+                request,
+                f"{not_queued} file(s) were received and kept, but the job queue could not be "
+                "reached, so they are waiting. Open each import's job and choose Run again "
+                "once the portal's job queue is back (tell the portal's administrator).",
+            )
+        elif started:
             messages.success(request, f"{len(started)} file(s) queued for import.")
         for batch in refused:
             messages.error(request, batch.error)
@@ -177,7 +187,11 @@ def payee_rules(request: HttpRequest) -> HttpResponse:
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Say which column holds what, for a file whose header no layout recognised."""
     batch = get_object_or_404(selectors.import_batches(), pk=pk)
-    headings = services.file_headings(batch)
+    try:
+        headings = services.file_headings(batch)
+    except services.StoredFileMissing as missing:
+        messages.error(request, str(missing))
+        return redirect(batch.get_absolute_url())
     form = ColumnMappingForm(request.POST or None, headings=headings)
     if request.method == "POST" and form.is_valid():
         retry = services.mapping_profile_save(
@@ -227,10 +241,7 @@ def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
 
 def _chosen_year(request: HttpRequest, years: list[int]) -> int | None:
     """The financial year asked for (``?fy=2023``), else the latest with spend."""
-    try:
-        wanted = int(request.GET.get("fy", ""))
-    except ValueError:
-        wanted = None
+    wanted = financial_year_param(request)
     if wanted is not None and (wanted in years or not years):
         return wanted
     return years[-1] if years else None
@@ -467,12 +478,19 @@ def tail(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*DASHBOARD_ROLES)
-def payments(request: HttpRequest) -> HttpResponse:
+def payments(request: HttpRequest) -> HttpResponseBase:
     """The payments behind a figure: every dashboard figure links here with its filters."""
     payment_filter = PaymentFilter(request.GET)
     selected = payment_filter.selected
     table = tables.PaymentTable(payment_filter.qs)
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    if export_format(request) == "csv":
+        # Streamed from the table's own (sorted) query: the whole ledger may be asked for.
+        return csv_response(
+            "payments.csv",
+            selectors.PAYMENTS_EXPORT_HEADER,
+            selectors.payments_export_rows(table.data.data),
+        )
     exported = table_export_response(request, table, "payments")
     if exported:
         return exported

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from portal.forms import financial_year_param
 from portal.models import Job
 from portal.roles import READERS, STAFF, Role, role_required, signed_in_user
 from spend import quality
@@ -321,10 +322,8 @@ def companies_house(request: HttpRequest) -> HttpResponse:
 
 def _fy(request: HttpRequest) -> tuple[int | None, list[int]]:
     years = selectors.summary_years()
-    fy: int | None
-    try:
-        fy = int(request.GET.get("fy", ""))
-    except ValueError:
+    fy = financial_year_param(request)
+    if fy is None:
         fy = years[0] if years else None
     return fy, years
 

@@ -84,7 +84,7 @@ class WorkerProcess:
         self.process.wait(timeout=10)
 
 
-def _start_worker(tmp_path: Path) -> WorkerProcess:
+def _start_worker(tmp_path: Path, *extra_args: str) -> WorkerProcess:
     from django.conf import settings
 
     db = connection.settings_dict
@@ -113,6 +113,7 @@ def _start_worker(tmp_path: Path) -> WorkerProcess:
             settings.CELERY_TASK_DEFAULT_QUEUE,
             "-n",
             f"test-{os.getpid()}@%h",
+            *extra_args,
         ],
         env=env,
         stdout=log,
@@ -148,12 +149,13 @@ def celery_worker(transactional_db: None, tmp_path: Path) -> Iterator[WorkerProc
 
 
 @pytest.fixture
-def start_worker(transactional_db: None, tmp_path: Path) -> Iterator[Callable[[], WorkerProcess]]:
-    """Start as many workers as a test needs (one after another, e.g. after killing one)."""
+def start_worker(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start as many workers as a test needs (one after another, e.g. after killing one);
+    arguments are added to the worker's command line (e.g. ``"--pool", "prefork"``)."""
     started: list[WorkerProcess] = []
 
-    def start() -> WorkerProcess:
-        worker = _start_worker(tmp_path / f"w{len(started)}")
+    def start(*extra_args: str) -> WorkerProcess:
+        worker = _start_worker(tmp_path / f"w{len(started)}", *extra_args)
         started.append(worker)
         return worker
 

@@ -3,6 +3,7 @@
 Development uses this module as it is. ``production`` tightens it, ``test`` adjusts it for pytest.
 """
 
+import datetime
 import ipaddress
 import os
 import re
@@ -116,9 +117,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis, but a Redis outage degrades to no cache rather than 500s (portal/cache.py).
+        "BACKEND": "portal.cache.ForgivingRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "portal",
+        # Fail fast when Redis is away, so pages are slow by a second at most, not hung.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
 
@@ -220,3 +224,16 @@ LOGGING = {
 # One core is left to the merge, which every chunk goes through.
 SPEND_IMPORT_WORKERS = env_int("SPEND_IMPORT_WORKERS", max(1, min(4, (os.cpu_count() or 2) - 1)))
 SPEND_IMPORT_CHUNK_BYTES = env_int("SPEND_IMPORT_CHUNK_BYTES", 24 * 1024 * 1024)
+# Payment dates an import accepts: from this date (ISO) to this many days after today. Outside
+# it a date is a placeholder (Oracle's 31-DEC-9999) and the whole file is refused.
+SPEND_EARLIEST_PAYMENT_DATE = datetime.date.fromisoformat(
+    env_str("SPEND_EARLIEST_PAYMENT_DATE", "1990-04-01")
+)
+SPEND_PAYMENT_DAYS_AHEAD = env_int("SPEND_PAYMENT_DAYS_AHEAD", 365)
+
+# The public Social Value Maturity Index test: starts allowed per client address per window,
+# and the least time between starting and submitting for an anonymous response to count in
+# the State of the nation (a person reads and answers 15 questions; a script does not).
+SVMI_PUBLIC_STARTS_PER_CLIENT = env_int("SVMI_PUBLIC_STARTS_PER_CLIENT", 5)
+SVMI_PUBLIC_STARTS_WINDOW_SECONDS = env_int("SVMI_PUBLIC_STARTS_WINDOW_SECONDS", 60 * 60)
+SVMI_PUBLIC_MIN_SECONDS = env_int("SVMI_PUBLIC_MIN_SECONDS", 60)

@@ -9,10 +9,12 @@ float from a spreadsheet cell goes through ``repr`` into ``Decimal``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 # ---------------------------------------------------------------------------
 # Dates
@@ -118,6 +120,31 @@ def _parse_date_text(raw: str) -> dt.date:
         raise ValueError(f"{raw!r} is not a real date") from None
 
 
+# Payments dated outside this window are placeholders ("31-DEC-9999", "01-JAN-0001" in Oracle
+# extracts) or typing slips; one would make every page default to a year nobody has.
+DEFAULT_EARLIEST_PAYMENT_DATE = dt.date(1990, 4, 1)
+DEFAULT_PAYMENT_DAYS_AHEAD = 365
+_LONDON = ZoneInfo("Europe/London")
+
+
+def payment_date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The earliest and latest payment dates an import accepts.
+
+    From the settings ``SPEND_EARLIEST_PAYMENT_DATE`` and ``SPEND_PAYMENT_DAYS_AHEAD`` where
+    Django is configured; the chunk processes inherit the same environment, so they agree.
+    """
+    earliest, days_ahead = DEFAULT_EARLIEST_PAYMENT_DATE, DEFAULT_PAYMENT_DAYS_AHEAD
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    with contextlib.suppress(ImproperlyConfigured):  # no Django settings here: the defaults
+        earliest = getattr(settings, "SPEND_EARLIEST_PAYMENT_DATE", earliest)
+        days_ahead = getattr(settings, "SPEND_PAYMENT_DAYS_AHEAD", days_ahead)
+    # The council's own calendar day, not the server's.
+    today = today or dt.datetime.now(tz=_LONDON).date()
+    return earliest, today + dt.timedelta(days=days_ahead)
+
+
 def financial_year(day: dt.date) -> int:
     """The UK financial year (1 April - 31 March) by its starting year: 2023 is 2023/24."""
     return day.year if day.month >= 4 else day.year - 1
@@ -128,6 +155,9 @@ def financial_year(day: dt.date) -> int:
 # ---------------------------------------------------------------------------
 
 _PENNY = Decimal("0.01")
+# No single payment of a council comes near £10bn; a larger figure is a slip or a placeholder
+# (and beyond about £92 quadrillion it would not even fit the ledger's column).
+MAX_AMOUNT_PENCE = 10_000_000_000 * 100
 # Thousands separators must group in threes, so "2,44" (a decimal comma) is refused
 # rather than read as 244.
 _GENERAL_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?$")

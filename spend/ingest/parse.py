@@ -429,6 +429,8 @@ def _payments_under(
     sundry_payee_number = normalise.sundry_payee_number
     redacted_of: dict[str, bool] = {}
     redacted_rows = 0
+    earliest_date, latest_date = normalise.payment_date_window()
+    max_amount = normalise.MAX_AMOUNT_PENCE
     skipped_lines = header.skipped_lines
     payment_rows = skipped_rows = 0
 
@@ -475,7 +477,13 @@ def _payments_under(
             # Cache lookups inlined (the normalisers fill these caches): most dates,
             # postcodes and names repeat, and a call costs more than a lookup.
             payment_date = date_cache.get(date_text) or parse_date(date_text)
+            if not earliest_date <= payment_date <= latest_date:
+                raise _row_error(
+                    header, line, "payment_date", _implausible_date(payment_date, date_text)
+                )
             amount = parse_amount(cells[i_amount])
+            if not -max_amount <= amount <= max_amount:
+                raise _row_error(header, line, "amount", _implausible_amount(cells[i_amount]))
             if invoice_date_text:
                 invoice_date = date_cache.get(invoice_date_text) or parse_date(invoice_date_text)
             else:
@@ -711,6 +719,26 @@ def _row_error(header: ImportHeader, line: int, field_name: str, problem: str) -
     else:
         message = problem
     return RowRefused(message, file_name=header.file_name, line_number=line, column=column)
+
+
+def _implausible_date(payment_date: dt.date, shown: str) -> str:
+    earliest, latest = normalise.payment_date_window()
+    return (
+        f"the payment date {shown!r} ({payment_date:%d %B %Y}) is outside the dates the ledger "
+        f"accepts ({earliest:%d %B %Y} to {latest:%d %B %Y}); it looks like a placeholder. "
+        "Correct the date (or remove the row) and upload the file again. Nothing from this "
+        "file was loaded."
+    )
+
+
+def _implausible_amount(value: Any) -> str:
+    shown = value.strip() if isinstance(value, str) else value
+    limit = normalise.format_pence(normalise.MAX_AMOUNT_PENCE).removesuffix(".00")
+    return (
+        f"the amount {shown!r} is more than £{int(limit):,} either way, larger than any "
+        "payment the ledger accepts. Correct the cell and upload the file again. Nothing from "
+        "this file was loaded."
+    )
 
 
 def _explain_bad_row(header: ImportHeader, line: int, cells: list[Any]) -> ImportRejected:

@@ -39,6 +39,7 @@ XLSX_RATIO_FLOOR = 10 * 1024**2  # members under 10 MB may compress as they like
 XLSX_MAX_MEMBERS = 10_000
 XLSX_MAX_ROWS = 2_000_000  # Excel itself stops at 1,048,576
 XLSX_MAX_COLUMNS = 500
+XLSX_MAX_CELLS = 100_000_000
 
 Row = list[Any]
 # How well a row reads as the header row: 0 (or falsy) for not at all, higher for better. The
@@ -412,6 +413,7 @@ def check_zip_safety(handle: IO[bytes]) -> None:
     The sizes are those the zip declares; Python's zipfile never unpacks a member
     beyond its declared size, so the declared sizes bound the work.
     """
+    start = handle.tell()
     try:
         with zipfile.ZipFile(handle) as archive:
             members = archive.infolist()
@@ -443,6 +445,23 @@ def check_zip_safety(handle: IO[bytes]) -> None:
                 f"{member.file_size // max(member.compress_size, 1):,} times, far more than a "
                 "real spreadsheet. The file is refused as unsafe (a possible zip bomb)."
             )
+    # Rows and cells counted in the sheets' XML before openpyxl builds a single row (imported
+    # here: the CSV chunk processes never need it).
+    from portal.workbooks import WorkbookLimits, WorkbookRefused, check_workbook
+
+    limits = WorkbookLimits(
+        max_rows=XLSX_MAX_ROWS,
+        max_cells=XLSX_MAX_CELLS,
+        max_uncompressed_bytes=XLSX_MAX_UNCOMPRESSED,
+        max_ratio=XLSX_MAX_RATIO,
+        ratio_floor_bytes=XLSX_RATIO_FLOOR,
+        max_members=XLSX_MAX_MEMBERS,
+    )
+    handle.seek(start)
+    try:
+        check_workbook(handle, limits)
+    except WorkbookRefused as refusal:
+        raise ImportRejected(str(refusal)) from None
 
 
 def read_xlsx(
@@ -543,7 +562,10 @@ def _xlsx_rows(sheet: Any) -> Iterator[tuple[int, Row]]:
     width = min(max_column, XLSX_MAX_COLUMNS)
     row_number = 0
     # openpyxl's read-only sheets fill gaps with empty rows, so counting is exact.
-    for row_number, values in enumerate(sheet.iter_rows(values_only=True, max_col=width), start=1):
+    # max_row past the limit: openpyxl would otherwise stop at the row count the sheet claims
+    # in its <dimension>, silently dropping the rows of a sheet that claims too few.
+    cells = sheet.iter_rows(values_only=True, max_col=width, max_row=XLSX_MAX_ROWS + 1)
+    for row_number, values in enumerate(cells, start=1):
         if row_number > XLSX_MAX_ROWS:
             raise ImportRejected(
                 f"The sheet {sheet.title!r} has more than {XLSX_MAX_ROWS:,} rows. "

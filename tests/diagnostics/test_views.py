@@ -246,7 +246,10 @@ def test_peer_figures_hidden_at_four_and_shown_at_five(officer, svmi: Framework)
     assert "Secret Peer" not in page
 
 
-def test_state_of_the_nation_page(officer, svmi: Framework) -> None:
+def test_state_of_the_nation_page(officer, svmi: Framework, settings) -> None:
+    # Responses made in an instant: the least time a counted one takes is tested in
+    # tests/security/test_data.py.
+    settings.SVMI_PUBLIC_MIN_SECONDS = 0
     for _ in range(4):
         make_assessment(svmi, None, all_at(svmi, "followers"))
     client = signed_in(officer)
@@ -340,7 +343,8 @@ def test_tampered_and_expired_links_are_refused(
 # ---------------------------------------------------------------------------- public SVMI
 
 
-def test_public_svmi_quick_test_anonymously(svmi: Framework, officer) -> None:
+def test_public_svmi_quick_test_anonymously(svmi: Framework, officer, settings) -> None:
+    settings.SVMI_PUBLIC_MIN_SECONDS = 0  # answered in an instant here
     client = Client()
     start = client.get(reverse("diagnostics:public-svmi"))
     assert start.status_code == 200
