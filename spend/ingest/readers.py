@@ -331,7 +331,11 @@ def read_csv(opened: OpenedFile, is_header: HeaderTest) -> tuple[Source, Iterato
     stream = text_stream(opened.handle, encoding)
     reader = csv.reader(stream, delimiter=delimiter)
     rows = _rows_with_lines(reader)
-    found = _find_header(rows, is_header)
+    try:
+        found = _find_header(rows, is_header)
+    except csv.Error as error:  # within the rows read ahead for the header
+        stream.detach()
+        raise csv_unreadable(error, reader.line_num) from None
     assert found is not None  # the sample had it
     source = Source(
         "csv",

@@ -243,7 +243,7 @@ def test_15_a_spend_workbook_with_one_huge_row_is_refused_with_flat_memory(
     outcome, peak_kb = done.stdout.strip().rsplit("\n", 1)
     assert outcome.startswith("REFUSED wide.xlsx: "), done.stdout + done.stderr
     assert "a row of more than 16,384 cells" in outcome
-    assert int(peak_kb) < 250 * 1024, f"peak {int(peak_kb) // 1024} MB"
+    assert int(peak_kb) < 400 * 1024, f"peak {int(peak_kb) // 1024} MB"
 
 
 @pytest.mark.worker

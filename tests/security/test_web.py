@@ -351,7 +351,11 @@ def test_item_12_password_reset_by_email_link(
 # --- 14: a Content-Security-Policy with nonces ---------------------------------------------------
 
 # Rendered to PDF by WeasyPrint, never served to a browser.
-PDF_TEMPLATES = {"register/publication_pdf.html", "reports/committee.html"}
+PDF_TEMPLATES = {
+    "register/publication_pdf.html",
+    "reports/committee.html",
+    "payments/notice_pdf.html",
+}
 
 
 def test_item_14_every_template_gives_its_inline_scripts_and_styles_the_nonce() -> None:
