@@ -82,8 +82,8 @@ def contract_create(request: HttpRequest) -> HttpResponse:
                 reference=reference,
                 contract=data,
                 supplier=dict(supplier_form.cleaned_data),
-                user=request.user,
-                draft=draft,  # type: ignore[arg-type]
+                user=request.user,  # type: ignore[arg-type]
+                draft=draft,
             )
         except ValidationError as problem:
             _form_errors(form, problem)
@@ -125,8 +125,10 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.contract_update(
-                contract=contract, data=dict(form.cleaned_data), user=request.user
-            )  # type: ignore[arg-type]
+                contract=contract,
+                data=dict(form.cleaned_data),
+                user=request.user,  # type: ignore[arg-type]
+            )
         except ValidationError as problem:
             _form_errors(form, problem)
         else:
@@ -156,8 +158,8 @@ def contract_end(request: HttpRequest, pk: int) -> HttpResponse:
                 contract=contract,
                 ended_on=form.cleaned_data["ended_on"],
                 reason=form.cleaned_data["reason"],
-                user=request.user,
-            )  # type: ignore[arg-type]
+                user=request.user,  # type: ignore[arg-type]
+            )
         except ValidationError as problem:
             _form_errors(form, problem)
         else:
@@ -190,12 +192,16 @@ def supplier_edit(request: HttpRequest, pk: int, supplier_pk: int | None = None)
         try:
             if supplier is None:
                 services.supplier_add(
-                    contract=contract, supplier=dict(form.cleaned_data), user=request.user
-                )  # type: ignore[arg-type]
+                    contract=contract,
+                    supplier=dict(form.cleaned_data),
+                    user=request.user,  # type: ignore[arg-type]
+                )
             else:
                 services.supplier_update(
-                    supplier=supplier, data=dict(form.cleaned_data), user=request.user
-                )  # type: ignore[arg-type]
+                    supplier=supplier,
+                    data=dict(form.cleaned_data),
+                    user=request.user,  # type: ignore[arg-type]
+                )
         except ValidationError as problem:
             _form_errors(form, problem)
         else:
@@ -239,8 +245,8 @@ def register_import(request: HttpRequest) -> HttpResponse:
             kind="contracts.import",
             title=f"Import contract register {upload.name}",
             params={"path": str(path), "name": upload.name},
-            user=request.user,
-        )  # type: ignore[arg-type]
+            user=request.user,  # type: ignore[arg-type]
+        )
         return redirect("portal:job-detail", pk=job.pk)
     return render(
         request,
@@ -349,8 +355,8 @@ def publications(request: HttpRequest) -> HttpResponse:
                 kind="contracts.publish",
                 title=f"Publish contract register {quarter}",
                 params={"quarter": quarter},
-                user=request.user,
-            )  # type: ignore[arg-type]
+                user=request.user,  # type: ignore[arg-type]
+            )
             return redirect("portal:job-detail", pk=job.pk)
     return render(
         request,

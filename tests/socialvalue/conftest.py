@@ -63,8 +63,11 @@ class World:
 
 def submit(commitment: Commitment, quarter: int, quantity: str, **kwargs: object) -> DeliveryReturn:
     return services.delivery_return_submit(
-        commitment=commitment, quarter=quarter, quantity=Decimal(quantity), **kwargs
-    )  # type: ignore[arg-type]
+        commitment=commitment,
+        quarter=quarter,
+        quantity=Decimal(quantity),
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture

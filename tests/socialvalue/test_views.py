@@ -23,13 +23,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _csv(response: object) -> list[list[str]]:
+    streamed = getattr(response, "streaming", False)
     content = (
-        b"".join(response.streaming_content)
-        if getattr(  # type: ignore[attr-defined]
-            response, "streaming", False
-        )
-        else response.content
-    )  # type: ignore[attr-defined]
+        b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        if streamed
+        else response.content  # type: ignore[attr-defined]
+    )
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 

@@ -70,7 +70,7 @@ def test_a_new_rule_recategorises_the_ledger(
     # Removing the rule puts them back.
     rule = selectors.category_rules().get(account_prefix="5520")
     client.post("/spend/categories/", {"delete": rule.pk})
-    portal_services.job_run(
-        job_id=Job.objects.filter(kind="spend.recategorise").order_by("-pk").first().pk
-    )  # type: ignore[union-attr]
+    latest = Job.objects.filter(kind="spend.recategorise").order_by("-pk").first()
+    assert latest is not None
+    portal_services.job_run(job_id=latest.pk)
     assert not Payment.objects.filter(category__name="Residential care").exists()
