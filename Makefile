@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BOOT := $(PY) -m portal.bootstrap
 
-.PHONY: run test install assets lint typecheck pytest check-deploy compose-check clean
+.PHONY: run test install assets lint typecheck pytest check-deploy compose-check clean mutation
 
 run: install assets
 	$(BOOT) run
@@ -44,6 +44,13 @@ check-deploy: install
 
 compose-check: install
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+# Mutation check of the rule modules and selectors (mutmut; by hand, not in CI): one module at
+# a time against its own tests. MODULES="portal/formatting.py" picks some; MUTATION_MINUTES
+# caps each module (default 30). See tests/mutation.py.
+mutation: install
+	$(PY) -m pip install --quiet -e ".[mutation]"
+	$(BOOT) exec -- $(PY) tests/mutation.py $(MODULES)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor static/css/portal.css staticfiles
