@@ -30,7 +30,7 @@ PYTEST = f"{sys.executable} -m pytest -x -q -p no:cacheprovider --reuse-db"
 MODULES: dict[str, list[str]] = {
     "portal/formatting.py": ["tests/portal/test_figure_rules.py"],
     "portal/exports.py": ["tests/portal/test_figure_rules.py"],
-    "portal/locality.py": ["tests/portal/test_locality.py"],
+    "portal/locality.py": ["tests/portal/test_locality.py", "tests/portal/test_figure_rules.py"],
     "contracts/quarters.py": ["tests/contracts/test_rules.py", "tests/portal/test_figure_rules.py"],
     "socialvalue/periods.py": ["tests/portal/test_figure_rules.py"],
     "contracts/selectors.py": [

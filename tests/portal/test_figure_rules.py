@@ -176,3 +176,49 @@ def test_spend_exports_neutralise_supplier_names(
     text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     published = {cell for row in csv.reader(io.StringIO(text)) for cell in row}
     assert {"'" + name for name in names.values()} <= published
+
+
+# --- Where a supplier is ----------------------------------------------------------------------
+
+
+def test_locality_labels_as_the_pages_and_report_print_them() -> None:
+    from portal.locality import LocalityClass
+
+    assert [c.label for c in LocalityClass] == [
+        "Home area",
+        "Rest of region",
+        "Rest of UK",
+        "Unknown",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "normalised"),
+    [
+        ("pr7  1dp", "PR7 1DP"),
+        ("SW1A2AA", "SW1A 2AA"),
+        ("m11ae", "M1 1AE"),
+        ("pr7", "PR7"),
+        ("PR12X 2AB", ""),  # an outward code that is not one, with a good inward code
+        ("not known", ""),
+        (None, ""),
+        ("", ""),
+    ],
+)
+def test_postcodes_are_normalised_or_refused(text: str | None, normalised: str) -> None:
+    from portal.locality import normalise_postcode
+
+    assert normalise_postcode(text) == normalised
+
+
+def test_the_district_lookup_is_read_once_and_cannot_be_changed() -> None:
+    import dataclasses
+
+    from portal import locality
+
+    assert locality._lookup() is locality._lookup()
+    area = locality.district_area("pr1")
+    assert area is not None
+    assert area.local_authority == "Preston"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        area.region = "Elsewhere"  # type: ignore[misc]
