@@ -78,7 +78,7 @@ def test_award_monitoring_page_and_export(
     services.register_import(path=year_file)
     # August 2023 from the rows: each contract's value once, every supplier row counted.
     august = [r for r in year_rows if r["Award date"].startswith("2023-08")]
-    value = sum({r["Reference"]: Decimal(r["Awarded value"]) for r in august}.values())
+    value = sum({r["Reference"]: Decimal(r["Awarded value"]) for r in august}.values(), Decimal(0))
     shown = f"£{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
     client.force_login(councillor)
     url = reverse("contracts:awards")
