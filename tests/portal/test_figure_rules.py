@@ -222,3 +222,59 @@ def test_the_district_lookup_is_read_once_and_cannot_be_changed() -> None:
     assert area.local_authority == "Preston"
     with pytest.raises(dataclasses.FrozenInstanceError):
         area.region = "Elsewhere"  # type: ignore[misc]
+
+
+def test_table_exports_name_the_file_and_the_sheet() -> None:
+    import django_tables2 as tables
+    from django.test import RequestFactory
+
+    class Figures(tables.Table):
+        name = tables.Column()
+        pence = tables.Column()
+
+    table = Figures([{"name": "-£1 credit", "pence": 5}])
+    name = "a-name-longer-than-a-sheet-title-allows"
+    request = RequestFactory().get("/", {"_export": "xlsx"})
+    response = exports.table_export_response(request, table, name)
+    assert response is not None
+    assert response["Content-Disposition"] == f'attachment; filename="{name}.xlsx"'
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == [name[:31]]  # a sheet title holds 31 characters
+    assert [[c.value for c in row] for row in book.active.iter_rows()] == [  # type: ignore[union-attr]
+        ["Name", "Pence"],
+        ["'-£1 credit", 5],
+    ]
+    plain = RequestFactory().get("/", {"_export": "json"})
+    assert exports.table_export_response(plain, table, name) is None  # not offered
+
+
+def test_a_streamed_csv_is_a_named_attachment() -> None:
+    response = exports.csv_response("spend-2023-06.csv", ["Beneficiary"], [["@x"]])
+    assert response["Content-Disposition"] == 'attachment; filename="spend-2023-06.csv"'
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    assert text == "Beneficiary\r\n'@x\r\n"
+
+
+@pytest.mark.django_db
+def test_class_based_table_exports_are_safe_and_offer_csv_and_xlsx(
+    tmp_path: Path, client: Client, officer: object
+) -> None:
+    from contracts.services import register_import
+    from tests.contracts.conftest import register_row, write_csv
+
+    rows = [register_row("X-1", "Acme Ltd", Title="=HYPERLINK(1)")]
+    register_import(path=write_csv(tmp_path / "register.csv", rows))
+    client.force_login(officer)  # type: ignore[arg-type]
+    response = client.get("/contracts/", {"_export": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    cells = {
+        cell
+        for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+        for cell in row
+    }
+    assert "'=HYPERLINK(1)" in cells
+    response = client.get("/contracts/", {"_export": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    assert "'=HYPERLINK(1)" in {c.value for row in sheet.iter_rows() for c in row}
