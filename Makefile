@@ -19,7 +19,7 @@ SYSTEM_PACKAGES_EXTRA ?=
 LOCK := uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet
 
 .PHONY: run test system-deps install assets lint typecheck migrations-check lock \
-	check-deploy compose-check clean
+	check-deploy compose-check clean mutation
 
 run: install assets
 	$(BOOT) run
@@ -72,6 +72,13 @@ check-deploy: install assets
 
 compose-check: install
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+# Mutation check of the rule modules and selectors (mutmut; by hand, not in CI): one module at
+# a time against its own tests. MODULES="portal/formatting.py" picks some; MUTATION_MINUTES
+# caps each module (default 30). See tests/mutation.py.
+mutation: install
+	$(PY) -m pip install --quiet -e ".[mutation]"
+	$(BOOT) exec -- $(PY) tests/mutation.py $(MODULES)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor static/css/portal.css staticfiles

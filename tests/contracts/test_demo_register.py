@@ -1,6 +1,7 @@
 """The demo register loads through the real import for the demo ledger's suppliers."""
 
 import datetime as dt
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -31,7 +32,29 @@ def test_demo_register_for_the_ledger_suppliers(tmp_path: Path) -> None:
     )
     monitoring = selectors.award_monitoring(fy)
     assert any(m.footnote for m in monitoring.months)
-    assert selectors.forward_plan(dt.date.today())
+    # The forward plan: every quarter of the next 24 months, each contract in the quarter its
+    # end date falls in, and every registered contract ending in the window listed once.
+    today = dt.date.today()
+    plan = selectors.forward_plan(today)
+    window_end = dt.date(today.year + 2, today.month, min(today.day, 28))
+    assert plan[0].quarter.start <= today <= plan[0].quarter.end
+    assert plan[-1].quarter.start <= window_end
+    listed = [c.reference for q in plan for c in q.contracts]
+    for quarter in plan:
+        for contract in quarter.contracts:
+            assert contract.end_date is not None
+            assert quarter.quarter.start <= contract.end_date <= quarter.quarter.end
+            assert today <= contract.end_date
+        assert quarter.value == sum((c.awarded_value for c in quarter.contracts), Decimal(0))
+    ending = Contract.objects.filter(
+        status=Contract.Status.REGISTERED,
+        ended_on__isnull=True,
+        end_date__gte=today,
+        end_date__lte=window_end,
+    )
+    assert listed
+    assert len(listed) == len(set(listed))
+    assert set(ending.values_list("reference", flat=True)) <= set(listed)
     # Running it again changes nothing.
     before = Contract.objects.count()
     call_command("load_demo_contracts", stdout=StringIO())

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.core.management import call_command
@@ -17,7 +18,7 @@ from openpyxl import load_workbook
 from contracts.models import Contract
 from portal.models import User
 from socialvalue.models import Commitment, ContractApproach, DeliveryReturn, SupplierLink
-from tests.socialvalue.conftest import World, make_contract
+from tests.socialvalue.conftest import World, make_contract, make_measure
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +34,26 @@ def _csv(response: object) -> list[list[str]]:
 
 
 @pytest.mark.parametrize(
-    "name",
-    ["dashboard", "by-contract", "by-supplier", "by-year", "by-measure", "overdue", "catalogue"],
+    ("name", "shown"),
+    [
+        ("dashboard", ["Theme A", "Theme B"]),
+        ("by-contract", ["SV-C1", "SV-C2"]),
+        ("by-supplier", ["Alpha Care Ltd", "Gamma Ltd"]),
+        ("by-year", ["2023/24", "2024/25"]),
+        ("by-measure", ["TA1.1", "TB1.1"]),
+        ("overdue", ["SV-C1", "SV-C2"]),  # 2024/25's later quarters have no returns
+        ("catalogue", ["TA1.1", "TB1.1"]),
+    ],
 )
-def test_readers_see_dashboards(client: Client, world: World, councillor: User, name: str) -> None:
+def test_readers_see_dashboards(
+    client: Client, world: World, councillor: User, name: str, shown: list[str]
+) -> None:
     client.force_login(councillor)
-    assert client.get(reverse(f"socialvalue:{name}")).status_code == 200
+    response = client.get(reverse(f"socialvalue:{name}"))
+    assert response.status_code == 200
+    text = unescape(response.content.decode())
+    for words in shown:
+        assert words in text, (name, words)
 
 
 def test_dashboards_need_sign_in(client: Client, world: World) -> None:
@@ -120,13 +135,25 @@ def test_officer_records_approach_commitment_and_verifies(client: Client, world:
     )
     assert response.status_code == 302, response.content.decode()
     assert Commitment.objects.filter(contract=world.c1, note="New").exists()
-    # A year with no proxy in force is refused with a reason.
+    # A year with no proxy in force is refused with a reason (this measure's first is 2025).
+    visits = make_measure("TA1.9", world.theme_a, "visits", {2025: "5.00"})
+    count = Commitment.objects.count()
+    response = client.post(
+        reverse("socialvalue:commitment-add", args=[world.c1.pk]),
+        {"measure": visits.pk, "target_quantity": "4", "period_fy": 2023},
+    )
+    assert response.status_code == 200
+    assert "TA1.9 has no proxy value for 2023/24; its first is from 2025." in unescape(
+        response.content.decode()
+    )
+    # So is a target of nothing.
     response = client.post(
         reverse("socialvalue:commitment-add", args=[world.c1.pk]),
         {"measure": world.tonnes.pk, "target_quantity": "0", "period_fy": 2023},
     )
     assert response.status_code == 200
     assert "Ensure this value is greater than or equal to 0.01" in response.content.decode()
+    assert Commitment.objects.count() == count  # neither was added
 
     record = DeliveryReturn.objects.get(status="submitted")
     url = reverse("socialvalue:return-review", args=[world.c1.pk, record.pk])
