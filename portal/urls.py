@@ -41,7 +41,7 @@ urlpatterns = [
     path("social-value/", include("socialvalue.urls")),
     path("diagnostics/", include("diagnostics.urls")),
     # Before admin.site.urls: its own sign-in form would bypass the sign-in throttle.
-    path("django-admin/login/", views.admin_sign_in),
+    path("django-admin/login/", views.admin_sign_in, name="admin-sign-in"),
     path("payments/", include("payments.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -63,10 +63,17 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "portal:job-retry": (STAFF, STAFF),
     "portal:reports": (READERS, STAFF),  # councillors download; officers build
     "portal:report-file": (READERS, READERS),
+    "portal:password-reset": (EVERYONE, EVERYONE),
+    "portal:password-reset-sent": (EVERYONE, EVERYONE),
+    "portal:password-reset-confirm": (EVERYONE, EVERYONE),
+    "portal:password-reset-complete": (EVERYONE, EVERYONE),
     # Spend: imports are the administrators'; dashboards every reader's
     "spend:imports": (ADMIN, ADMIN),
     "spend:import": (ADMIN, ADMIN),
     "spend:import-mapping": (ADMIN, ADMIN),
+    "spend:import-action": (ADMIN, ADMIN),  # withdraw, undo, decide, import the good rows
+    "spend:import-refused": (ADMIN, ADMIN),
+    "spend:payee-rules": (ADMIN, ADMIN),  # redaction markers and sundry numbers
     "spend:overview": (READERS, READERS),
     "spend:suppliers": (READERS, READERS),
     "spend:supplier": (READERS, READERS),
@@ -91,6 +98,12 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "contracts:create": (STAFF, STAFF),
     "contracts:export": (READERS, READERS),
     "contracts:import": (STAFF, STAFF),
+    "contracts:import-detail": (STAFF, STAFF),
+    "contracts:import-mapping": (STAFF, STAFF),
+    "contracts:import-action": (STAFF, STAFF),
+    "contracts:off-contract": (READERS, READERS),
+    "contracts:payment-link": (STAFF, STAFF),
+    "contracts:payment-unlink": (STAFF, STAFF),
     "contracts:awards": (READERS, READERS),
     "contracts:forward-plan": (READERS, READERS),
     "contracts:publications": (READERS, STAFF),  # officers publish
@@ -101,6 +114,16 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "contracts:supplier-edit": (STAFF, STAFF),
     "contracts:supplier-remove": (STAFF, STAFF),
     "register:home": (EVERYONE, EVERYONE),
+    # Payment duties: readers read the notices and dashboard; administrators set the scope
+    "payments:home": (READERS, READERS),
+    "payments:notice": (READERS, STAFF),  # officers approve
+    "payments:invoices": (READERS, READERS),
+    "payments:notice-file": (READERS, READERS),
+    "payments:scope": (ADMIN, ADMIN),
+    "payments:exclusion-remove": (ADMIN, ADMIN),
+    "payments:open-invoices": (ADMIN, ADMIN),
+    "payments:dashboard": (READERS, READERS),
+    "payments:over-30000": (READERS, READERS),
     "register:contract": (EVERYONE, EVERYONE),
     "register:file": (EVERYONE, EVERYONE),
     # Social value: readers read, officers record, administrators keep the catalogue
@@ -154,7 +177,13 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 # The Django admin is for staff accounts (``is_staff``), which no portal role gives; only its
 # own sign-in page is open, and its sign-out signs any signed-in user out.
-ADMIN_SITE_OPEN = {"admin:login": (EVERYONE, EVERYONE), "admin:logout": (READERS, READERS)}
+# The portal's own route in front of the admin's sign-in sends everyone to the portal's
+# (throttled) sign-in: nobody is let in by it.
+ADMIN_SITE_OPEN = {
+    "admin:login": (NOBODY, NOBODY),  # the same path: the portal's route answers it
+    "admin:logout": (READERS, READERS),
+    "admin-sign-in": (NOBODY, NOBODY),
+}
 
 
 @dataclass(frozen=True)
@@ -288,6 +317,20 @@ def _build_world(tmp_path: Path) -> World:
         site_url="http://testserver",
     )
     invitation_token = invitation_link.rstrip("/").rsplit("/", 1)[-1]
+    # A kept register upload, an officer's payment link, a payment-duties scope exclusion.
+    from contracts.models import ContractPaymentLink, RegisterUpload
+    from payments.models import ScopeExclusion
+    from spend.models import Payment
+
+    kept = tmp_path / "kept.csv"
+    kept.write_text("Reference,Title\n")
+    upload = RegisterUpload.objects.create(
+        file_name="kept.csv", stored_file=str(kept), status=RegisterUpload.Status.FAILED
+    )
+    payment_link = ContractPaymentLink.objects.create(
+        contract=contract, payment=Payment.objects.order_by("pk").first()
+    )
+    exclusion = ScopeExclusion.objects.create(account_prefix="9", reason="Role matrix")
     # Jobs: one failed (so it can be run again) and a finished report with its file.
     failed = Job.objects.create(kind="portal.committee_report", title="Failed", status="failed")
     from django.conf import settings
@@ -309,6 +352,18 @@ def _build_world(tmp_path: Path) -> World:
         "portal:report-file": {"pk": report.pk, "index": 0},
         "spend:import": {"pk": batch.pk},
         "spend:import-mapping": {"pk": batch.pk},
+        "spend:import-action": {"pk": batch.pk},
+        "spend:import-refused": {"pk": batch.pk},
+        "portal:password-reset-confirm": {"uidb64": "MQ", "token": "no-such-token"},
+        "contracts:import-detail": {"pk": upload.pk},
+        "contracts:import-mapping": {"pk": upload.pk},
+        "contracts:import-action": {"pk": upload.pk, "action": "discard"},
+        "contracts:payment-link": {"pk": contract.pk},
+        "contracts:payment-unlink": {"pk": contract.pk, "link_pk": payment_link.pk},
+        "payments:notice": {"slug": "2026-04-01"},
+        "payments:invoices": {"slug": "2026-04-01", "band": "1-30"},
+        "payments:notice-file": {"slug": "2026-04-01", "kind": "csv"},
+        "payments:exclusion-remove": {"pk": exclusion.pk},
         "spend:supplier": {"pk": s1.pk},
         "spend:transparency-file": {"year": 2024, "month": 1},
         "spend:quality-pair": {"low": low, "high": high},
