@@ -61,13 +61,19 @@ class ContractForm(forms.ModelForm):
             "end_date",
             "review_date",
             "awarded_value",
+            "awarded_value_gross",
             "vat_not_recoverable",
+            "regime",
+            "main_category",
+            "procurement_started_on",
             "framework",
             "reprocurement_started",
             "status",
         ]
         labels = {
             "awarded_value": "Awarded value (£)",
+            "awarded_value_gross": "Awarded value including VAT (£)",
+            "regime": "Procurement law",
             "vat_not_recoverable": "VAT not recoverable (£)",
         }
         help_texts = {
@@ -96,6 +102,12 @@ class ContractForm(forms.ModelForm):
             "vat_not_recoverable": forms.TextInput(
                 attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
             ),
+            "awarded_value_gross": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
+            ),
+            "regime": forms.Select(attrs=SELECT),
+            "main_category": forms.Select(attrs=SELECT),
+            "procurement_started_on": _date_input(),
             "status": forms.Select(attrs=SELECT),
         }
 
@@ -137,6 +149,11 @@ class SupplierForm(forms.ModelForm):
             "postcode",
             "sme",
             "vcfs",
+            "ppon",
+            "email",
+            "address",
+            "supported_employment",
+            "public_service_mutual",
         ]
         labels = {"postcode": "Supplier postcode"}
         help_texts = {
@@ -154,6 +171,11 @@ class SupplierForm(forms.ModelForm):
             ),
             "sme": forms.NullBooleanSelect(attrs=SELECT),
             "vcfs": forms.NullBooleanSelect(attrs=SELECT),
+            "ppon": forms.TextInput(attrs=NARROW),
+            "email": forms.EmailInput(attrs=INPUT),
+            "address": forms.TextInput(attrs=INPUT),
+            "supported_employment": forms.NullBooleanSelect(attrs=SELECT),
+            "public_service_mutual": forms.NullBooleanSelect(attrs=SELECT),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

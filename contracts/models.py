@@ -34,6 +34,23 @@ class Route(models.TextChoices):
     WAIVER = "Waiver", "Waiver"
 
 
+class Regime(models.TextChoices):
+    """The law the contract was procured under: decides which notices it needs."""
+
+    PCR_2015 = "pcr2015", "Public Contracts Regulations 2015"
+    ACT = "act", "Procurement Act 2023"
+    LIGHT_TOUCH = "light-touch", "Procurement Act 2023, light touch"
+    PSR = "psr", "Provider Selection Regime"
+
+
+class MainCategory(models.TextChoices):
+    """OCDS mainProcurementCategory: works changes may grow by 15% before a notice, others 10%."""
+
+    GOODS = "goods", "Goods"
+    SERVICES = "services", "Services"
+    WORKS = "works", "Works"
+
+
 class ContractFields(models.Model):
     """The contract-level columns of the register layout, shared by live and published rows."""
 
@@ -105,6 +122,25 @@ class Contract(ContractFields):
         null=True, blank=True, help_text="Set when the contract is ended early."
     )
     end_reason = models.CharField(max_length=300, blank=True)
+    # Procurement Act 2023 notices need these; the register layout has no column for them.
+    awarded_value_gross = models.DecimalField(
+        "awarded value including VAT",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The Act's thresholds and notices use values including VAT.",
+    )
+    procurement_started_on = models.DateField(
+        "procurement start date",
+        null=True,
+        blank=True,
+        help_text="The day the procurement began (decides which law and duties apply).",
+    )
+    regime = models.CharField(max_length=12, choices=Regime.choices, blank=True)
+    main_category = models.CharField(
+        "goods, services or works", max_length=8, choices=MainCategory.choices, blank=True
+    )
     reprocurement_started = models.BooleanField(default=False)
     source = models.CharField(
         max_length=200, blank=True, help_text="Where the record came from, e.g. the imported file."
@@ -140,6 +176,13 @@ class AwardedSupplier(SupplierFields):
     # The name upper-cased with spaces collapsed: a Reference + supplier is unique on it, so
     # importing the same file twice updates rather than duplicates.
     name_key = models.CharField(max_length=300, editable=False)
+    # What the Act's notices say of each supplier (PA 2023 reg 32); not in the register layout.
+    email = models.EmailField(blank=True)
+    address = models.CharField("postal address", max_length=500, blank=True)
+    supported_employment = models.BooleanField(
+        "supported employment provider", null=True, blank=True
+    )
+    public_service_mutual = models.BooleanField(null=True, blank=True)
 
     class Meta:
         ordering = ["contract", "name_key"]

@@ -54,6 +54,9 @@ CONTRACT_FIELDS = (
     "vat_not_recoverable",
     "framework",
 )
+# The Procurement Act's fields: kept on the live register only (the layout has no column).
+ACT_FIELDS = ("awarded_value_gross", "procurement_started_on", "regime", "main_category")
+SUPPLIER_ACT_FIELDS = ("email", "address", "supported_employment", "public_service_mutual")
 SUPPLIER_FIELDS = (
     "name",
     "supplier_number",
@@ -79,6 +82,11 @@ def _check_contract(data: dict[str, Any]) -> None:
         errors["end_date"] = layout.sentence(problem)
     if data["awarded_value"] is None or data["awarded_value"] <= 0:
         errors["awarded_value"] = "The value must be more than £0."
+    gross = data.get("awarded_value_gross")
+    if gross is not None and data["awarded_value"] is not None and gross < data["awarded_value"]:
+        errors["awarded_value_gross"] = (
+            "The value including VAT cannot be less than the value excluding VAT."
+        )
     try:
         data["cpv_code"] = layout.clean_cpv(data.get("cpv_code") or "")
     except ValueError as problem:
@@ -123,7 +131,7 @@ def contract_create(
         updated_by=user,
         source="Entered by an officer",
         status=Contract.Status.DRAFT if draft else Contract.Status.REGISTERED,
-        **{name: contract[name] for name in CONTRACT_FIELDS if name in contract},
+        **{name: contract[name] for name in (*CONTRACT_FIELDS, *ACT_FIELDS) if name in contract},
     )
     supplier_add(contract=record, supplier=supplier, user=user)
     return record
@@ -132,9 +140,9 @@ def contract_create(
 @transaction.atomic
 def contract_update(*, contract: Contract, data: dict[str, Any], user: User | None) -> Contract:
     """Change contract-level fields (and status, re-procurement) of a contract."""
-    merged = {name: getattr(contract, name) for name in CONTRACT_FIELDS} | data
+    merged = {name: getattr(contract, name) for name in (*CONTRACT_FIELDS, *ACT_FIELDS)} | data
     _check_contract(merged)
-    for name in (*CONTRACT_FIELDS, "status", "reprocurement_started"):
+    for name in (*CONTRACT_FIELDS, *ACT_FIELDS, "status", "reprocurement_started"):
         if name in merged:
             setattr(contract, name, merged[name])
     # An import's flag is done with once an officer registers the contract with suppliers.
@@ -175,7 +183,11 @@ def supplier_add(
     record = AwardedSupplier.objects.create(
         contract=contract,
         name_key=key,
-        **{name: supplier[name] for name in SUPPLIER_FIELDS if name in supplier},
+        **{
+            name: supplier[name]
+            for name in (*SUPPLIER_FIELDS, *SUPPLIER_ACT_FIELDS)
+            if name in supplier
+        },
     )
     Contract.objects.filter(pk=contract.pk).update(updated_by=user, updated_at=timezone.now())
     return record
@@ -185,12 +197,13 @@ def supplier_add(
 def supplier_update(
     *, supplier: AwardedSupplier, data: dict[str, Any], user: User | None
 ) -> AwardedSupplier:
-    merged = {name: getattr(supplier, name) for name in SUPPLIER_FIELDS} | data
+    fields = (*SUPPLIER_FIELDS, *SUPPLIER_ACT_FIELDS)
+    merged = {name: getattr(supplier, name) for name in fields} | data
     _check_supplier(merged)
     key = supplier_name_key(merged["name"])
     if supplier.contract.suppliers.exclude(pk=supplier.pk).filter(name_key=key).exists():
         raise ValidationError({"name": "This supplier is already on the contract."})
-    for name in SUPPLIER_FIELDS:
+    for name in fields:
         setattr(supplier, name, merged[name])
     supplier.name_key = key
     supplier.save()
