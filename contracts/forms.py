@@ -46,6 +46,15 @@ class ContractForm(forms.ModelForm):
         "Re-procurement started", "Has work to replace this contract begun? (Forward plan)"
     )
 
+    change_ground = forms.CharField(
+        label="Ground for changing the value or end date",
+        help_text="Only when the value or end date changes: why the contract may be changed, "
+        "for example the Schedule 8 paragraph.",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs=INPUT),
+    )
+
     class Meta:
         model = Contract
         fields = [
@@ -116,6 +125,8 @@ class ContractForm(forms.ModelForm):
         self.fields["end_date"].required = True
         if self.instance.pk:
             del self.fields["reference"]
+        else:
+            del self.fields["change_ground"]
 
     def clean_cpv_code(self) -> str:
         return str(_clean_with(layout.clean_cpv, self.cleaned_data.get("cpv_code")))

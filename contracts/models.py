@@ -356,3 +356,28 @@ class RegisterUpload(models.Model):
     def path(self) -> Path:
         path = Path(self.stored_file)
         return path if path.is_absolute() else Path(settings.MEDIA_ROOT) / path
+
+
+class ContractChange(models.Model):
+    """A change to a contract's value or end date, with its ground (PA 2023 s.74): the
+    history s.75 counts cumulatively to decide whether a change notice is needed."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="changes")
+    changed_on = models.DateField(default=timezone.localdate)
+    ground = models.CharField(
+        max_length=500, help_text="Why the contract may be changed, e.g. the Schedule 8 ground."
+    )
+    value_before = models.DecimalField(max_digits=16, decimal_places=2)
+    value_after = models.DecimalField(max_digits=16, decimal_places=2)
+    end_before = models.DateField(null=True, blank=True)
+    end_after = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract", "recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"change to {self.contract_id} on {self.changed_on}"

@@ -32,8 +32,10 @@ from django.db.models.functions import TruncMonth
 from contracts.models import (
     AwardedSupplier,
     Contract,
+    ContractChange,
     ContractFields,
     ContractPaymentLink,
+    MainCategory,
     Publication,
     PublishedContract,
 )
@@ -1006,3 +1008,74 @@ def register_import_drafts(upload: Any) -> QuerySet[Contract]:
     """The contracts an import left as drafts to complete (those still flagged)."""
     references = [str(f).split(": ", 1)[0] for f in (upload.result or {}).get("flagged", [])]
     return Contract.objects.filter(reference__in=references).exclude(needs_attention="")
+
+
+# ---------------------------------------------------------------------------------------------
+# Change history and the change notice test (PA 2023 s.74-75)
+
+CHANGE_LIMIT_WORKS = Decimal("15")
+CHANGE_LIMIT = Decimal("10")  # goods and services; and the term, for any contract
+
+
+@dataclass(frozen=True)
+class ChangeTested:
+    change: ContractChange
+    value_percent: Decimal  # changes so far (this one included), % of the value at award
+    term_percent: Decimal | None  # None: an end date is missing, the term cannot be tested
+    needs_notice: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChangeHistory:
+    original_value: Decimal
+    original_end: date | None
+    value_limit: Decimal
+    changes: list[ChangeTested]
+    spend_over_value: str  # a sentence when ledger spend has passed the value, else ""
+
+    @property
+    def needs_change_notice(self) -> bool:
+        return bool(self.spend_over_value) or any(c.needs_notice for c in self.changes)
+
+
+def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def change_history(contract: Contract, *, today: date) -> ChangeHistory:
+    """Every change to value or end date since award, each tested cumulatively (s.75 counts
+    changes together): over 10% of the value (15% for works) or 10% of the term needs a
+    change notice. Increases and decreases both count, as their sizes add up."""
+    changes = list(contract.changes.all())
+    original_value = changes[0].value_before if changes else contract.awarded_value
+    original_end = changes[0].end_before if changes else contract.end_date
+    limit = CHANGE_LIMIT_WORKS if contract.main_category == MainCategory.WORKS else CHANGE_LIMIT
+    term_days = (original_end - contract.start_date).days if original_end else 0
+    tested, value_moved, days_moved, term_known = [], Decimal(0), 0, term_days > 0
+    for change in changes:
+        value_moved += abs(change.value_after - change.value_before)
+        if change.end_before and change.end_after:
+            days_moved += abs((change.end_after - change.end_before).days)
+        elif change.end_before != change.end_after:
+            term_known = False
+        value_percent = _percent(value_moved, original_value)
+        term_percent = _percent(days_moved, term_days) if term_known else None
+        reasons = []
+        if value_percent > limit:
+            reasons.append(f"the value has changed by {value_percent}% since award (over {limit}%)")
+        if term_percent is None:
+            reasons.append("an end date is not recorded, so the 10% term test cannot be done")
+        elif term_percent > CHANGE_LIMIT:
+            reasons.append(f"the term has changed by {term_percent}% since award (over 10%)")
+        tested.append(
+            ChangeTested(change, value_percent, term_percent, bool(reasons), "; ".join(reasons))
+        )
+    spend = contract_spend(contract, today=today)
+    over = ""
+    if spend.spend_pence > spend.value_pence:
+        over = (
+            f"Spend under the contract (£{Decimal(spend.spend_pence) / 100:,.2f}) has passed its "
+            f"value (£{spend.value:,.2f}): the value must change, which may need a change notice."
+        )
+    return ChangeHistory(original_value, original_end, limit, tested, over)

@@ -27,6 +27,7 @@ from contracts.layout import LayoutError, ParsedRow
 from contracts.models import (
     AwardedSupplier,
     Contract,
+    ContractChange,
     ContractPaymentLink,
     Publication,
     PublishedContract,
@@ -139,9 +140,34 @@ def contract_create(
 
 @transaction.atomic
 def contract_update(*, contract: Contract, data: dict[str, Any], user: User | None) -> Contract:
-    """Change contract-level fields (and status, re-procurement) of a contract."""
+    """Change contract-level fields (and status, re-procurement) of a contract.
+
+    A change to the value or end date is kept as a ``ContractChange`` and needs its ground
+    (``data["change_ground"]``): s.75 counts every change since award."""
     merged = {name: getattr(contract, name) for name in (*CONTRACT_FIELDS, *ACT_FIELDS)} | data
     _check_contract(merged)
+    value_changed = merged["awarded_value"] != contract.awarded_value
+    end_changed = merged["end_date"] != contract.end_date
+    if (value_changed or end_changed) and contract.status == Contract.Status.REGISTERED:
+        ground = clean_text(data.get("change_ground") or "")
+        if not ground:
+            raise ValidationError(
+                {
+                    "change_ground": "Say why the value or end date may change (the ground, "
+                    "for example a Schedule 8 paragraph): every change is kept for the "
+                    "change notice test."
+                }
+            )
+        ContractChange.objects.create(
+            contract=contract,
+            changed_on=data.get("changed_on") or timezone.localdate(),
+            ground=ground[:500],
+            value_before=contract.awarded_value,
+            value_after=merged["awarded_value"],
+            end_before=contract.end_date,
+            end_after=merged["end_date"],
+            recorded_by=user,
+        )
     for name in (*CONTRACT_FIELDS, *ACT_FIELDS, "status", "reprocurement_started"):
         if name in merged:
             setattr(contract, name, merged[name])

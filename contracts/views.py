@@ -178,6 +178,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contract": contract,
             "live_status": selectors.contract_live_status(contract, today),
             "spend": selectors.contract_spend(contract, today=today),
+            "changes": selectors.change_history(contract, today=today),
             "links": selectors.contract_payment_links(contract),
             "link_form": PaymentLinkForm(),
             "payments_url": payments_url(contract=contract.pk),
