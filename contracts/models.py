@@ -381,3 +381,63 @@ class ContractChange(models.Model):
 
     def __str__(self) -> str:
         return f"change to {self.contract_id} on {self.changed_on}"
+
+
+ACT_REGIMES = (Regime.ACT, Regime.LIGHT_TOUCH)
+
+
+class Notice(models.Model):
+    """A Procurement Act 2023 notice about a contract, drafted here and published on Find a
+    Tender by an officer. Publishing freezes its OCDS release, so later edits to the contract
+    never change what was published. Only published notices are public."""
+
+    class Kind(models.TextChoices):
+        CONTRACT_DETAILS = "UK7", "Contract details notice"
+        CHANGE = "UK10", "Contract change notice"
+        TERMINATION = "UK11", "Contract termination notice"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    change = models.ForeignKey(
+        ContractChange, null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
+    )
+    description = models.TextField(blank=True, help_text="Change notice: what the modification is.")
+    termination_reason = models.CharField(max_length=500, blank=True)
+    terminated_on = models.DateField(null=True, blank=True)
+    # The ledger's spend under the contract, set when a termination notice is published.
+    final_value_pence = models.BigIntegerField(null=True, blank=True)
+    proposed_automatically = models.BooleanField(default=False)
+    release = models.JSONField(default=dict, blank=True, help_text="The published OCDS release.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["contract", "created_at", "pk"]
+        constraints = [
+            # One contract details and one termination notice per contract.
+            models.UniqueConstraint(
+                fields=["contract", "kind"],
+                condition=models.Q(kind__in=["UK7", "UK11"]),
+                name="notice_once_per_contract",
+            ),
+            models.UniqueConstraint(
+                fields=["change"], condition=models.Q(kind="UK10"), name="notice_once_per_change"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.contract_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:notice", args=[self.pk])

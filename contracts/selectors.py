@@ -28,16 +28,20 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from contracts.models import (
+    ACT_REGIMES,
     AwardedSupplier,
     Contract,
     ContractChange,
     ContractFields,
     ContractPaymentLink,
     MainCategory,
+    Notice,
     Publication,
     PublishedContract,
+    Regime,
 )
 from contracts.quarters import Quarter, fy_months, fy_of
 from portal.locality import LocalityClass, classify_postcode
@@ -1050,7 +1054,25 @@ def change_history(contract: Contract, *, today: date) -> ChangeHistory:
     changes = list(contract.changes.all())
     original_value = changes[0].value_before if changes else contract.awarded_value
     original_end = changes[0].end_before if changes else contract.end_date
-    limit = CHANGE_LIMIT_WORKS if contract.main_category == MainCategory.WORKS else CHANGE_LIMIT
+    tested = _tested_changes(contract, changes)
+    spend = contract_spend(contract, today=today)
+    over = ""
+    if spend.spend_pence > spend.value_pence:
+        over = (
+            f"Spend under the contract (£{Decimal(spend.spend_pence) / 100:,.2f}) has passed its "
+            f"value (£{spend.value:,.2f}): the value must change, which may need a change notice."
+        )
+    return ChangeHistory(original_value, original_end, _value_limit(contract), tested, over)
+
+
+def _value_limit(contract: Contract) -> Decimal:
+    return CHANGE_LIMIT_WORKS if contract.main_category == MainCategory.WORKS else CHANGE_LIMIT
+
+
+def _tested_changes(contract: Contract, changes: list[ContractChange]) -> list[ChangeTested]:
+    original_value = changes[0].value_before if changes else contract.awarded_value
+    original_end = changes[0].end_before if changes else contract.end_date
+    limit = _value_limit(contract)
     term_days = (original_end - contract.start_date).days if original_end else 0
     tested, value_moved, days_moved, term_known = [], Decimal(0), 0, term_days > 0
     for change in changes:
@@ -1071,11 +1093,158 @@ def change_history(contract: Contract, *, today: date) -> ChangeHistory:
         tested.append(
             ChangeTested(change, value_percent, term_percent, bool(reasons), "; ".join(reasons))
         )
-    spend = contract_spend(contract, today=today)
-    over = ""
-    if spend.spend_pence > spend.value_pence:
-        over = (
-            f"Spend under the contract (£{Decimal(spend.spend_pence) / 100:,.2f}) has passed its "
-            f"value (£{spend.value:,.2f}): the value must change, which may need a change notice."
+    return tested
+
+
+# ---------------------------------------------------------------------------------------------
+# The statutory calendar: Procurement Act notices due, overdue and published
+
+DETAILS_NOTICE_FROM = Decimal("30000")  # s.87: below-threshold notices from £30,000 incl. VAT
+DETAILS_NOTICE_DAYS = 30  # after the contract is entered into (PR 2024 reg 34; 120 light touch)
+TERMINATION_NOTICE_DAYS = 30  # s.80: within 30 days of the contract ending
+
+
+@dataclass(frozen=True)
+class NoticeDue:
+    contract: Contract
+    kind: str
+    deadline: date
+    overdue: bool
+    draft: Notice | None
+    change: ContractChange | None = None
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return Notice.Kind(self.kind).label
+
+
+def notice_deadline(
+    kind: str, contract: Contract, change: ContractChange | None = None
+) -> date | None:
+    """The day by which a notice is due (a change notice: before the change takes effect)."""
+    if kind == Notice.Kind.CONTRACT_DETAILS:
+        days = 120 if contract.regime == Regime.LIGHT_TOUCH else DETAILS_NOTICE_DAYS
+        return contract.award_date + timedelta(days=days)
+    if kind == Notice.Kind.CHANGE:
+        return change.changed_on if change else None
+    end = contract.effective_end
+    return end + timedelta(days=TERMINATION_NOTICE_DAYS) if end else None
+
+
+def notices_due(today: date) -> list[NoticeDue]:
+    """Every Act notice the register says is needed and not yet published, soonest first."""
+    contracts = list(
+        Contract.objects.filter(status=Contract.Status.REGISTERED, regime__in=ACT_REGIMES)
+        .prefetch_related("notices", "changes")
+        .order_by("reference")
+    )
+    due: list[NoticeDue] = []
+
+    def add(kind: str, contract: Contract, change: ContractChange | None, note: str) -> None:
+        notices = [n for n in contract.notices.all() if n.kind == kind]
+        if change is not None:
+            notices = [n for n in notices if n.change_id == change.pk]
+        if any(n.status == Notice.Status.PUBLISHED for n in notices):
+            return
+        deadline = notice_deadline(kind, contract, change)
+        assert deadline is not None
+        draft = notices[0] if notices else None
+        due.append(NoticeDue(contract, kind, deadline, deadline < today, draft, change, note))
+
+    for contract in contracts:
+        gross = contract.awarded_value_gross
+        if gross is None:
+            add(
+                Notice.Kind.CONTRACT_DETAILS,
+                contract,
+                None,
+                "Value including VAT not recorded: a notice is needed from £30,000 including "
+                "VAT; record the value to be sure.",
+            )
+        elif gross >= DETAILS_NOTICE_FROM:
+            add(Notice.Kind.CONTRACT_DETAILS, contract, None, "")
+        for tested in change_history_of_changes(contract):
+            if tested.needs_notice:
+                add(Notice.Kind.CHANGE, contract, tested.change, tested.reason)
+        end = contract.effective_end
+        if end is not None and end <= today:
+            add(Notice.Kind.TERMINATION, contract, None, contract.end_reason)
+    return sorted(due, key=lambda d: (d.deadline, d.contract.reference))
+
+
+def change_history_of_changes(contract: Contract) -> list[ChangeTested]:
+    """The threshold test of each change, without the ledger (the calendar lists changes;
+    spend past the value is shown on the contract's page)."""
+    return _tested_changes(contract, list(contract.changes.all()))
+
+
+@dataclass(frozen=True)
+class NoticePublished:
+    notice: Notice
+    deadline: date | None
+    on_time: bool | None
+
+
+def notices_published(limit: int = 200) -> list[NoticePublished]:
+    """The record of what was published and whether it was on time (for councillors)."""
+    rows = []
+    for notice in (
+        Notice.objects.filter(status=Notice.Status.PUBLISHED)
+        .select_related("contract", "change")
+        .order_by("-published_at")[:limit]
+    ):
+        deadline = notice_deadline(notice.kind, notice.contract, notice.change)
+        on_time = (
+            None
+            if deadline is None or notice.published_at is None
+            else timezone.localdate(notice.published_at) <= deadline
         )
-    return ChangeHistory(original_value, original_end, limit, tested, over)
+        rows.append(NoticePublished(notice, deadline, on_time))
+    return rows
+
+
+def contract_notices(contract: Contract) -> QuerySet[Notice]:
+    return contract.notices.select_related("change", "published_by").order_by("created_at")
+
+
+def published_notices_for(reference: str) -> QuerySet[Notice]:
+    """The public register's links: published notices only, never drafts."""
+    return Notice.objects.filter(
+        contract__reference=reference, status=Notice.Status.PUBLISHED
+    ).order_by("published_at")
+
+
+@dataclass(frozen=True)
+class NoticeFields:
+    """What a notice says, read from its OCDS release, so the page and the file agree: the
+    frozen release once published, the release as it would be today for a draft."""
+
+    release: dict[str, Any]
+    buyer: dict[str, Any]
+    suppliers: list[dict[str, Any]]
+    contract: dict[str, Any]
+    amendment: dict[str, Any] | None
+    implementation: dict[str, Any] | None
+
+
+def notice_fields(notice: Notice, *, today: date) -> NoticeFields:
+    from contracts import notices
+
+    if notice.status == Notice.Status.PUBLISHED:
+        release = notice.release
+    else:
+        spend = None
+        if notice.kind == Notice.Kind.TERMINATION:
+            spend = contract_spend(notice.contract, today=today).spend_pence
+        release = notices.notice_release(notice, published=timezone.now(), final_value_pence=spend)
+    contract = release["contracts"][0]
+    parties = release["parties"]
+    return NoticeFields(
+        release=release,
+        buyer=parties[0],
+        suppliers=parties[1:],
+        contract=contract,
+        amendment=(contract.get("amendments") or [None])[0],
+        implementation=contract.get("implementation"),
+    )

@@ -25,10 +25,12 @@ from django.utils import timezone
 from contracts import layout
 from contracts.layout import LayoutError, ParsedRow
 from contracts.models import (
+    ACT_REGIMES,
     AwardedSupplier,
     Contract,
     ContractChange,
     ContractPaymentLink,
+    Notice,
     Publication,
     PublishedContract,
     PublishedSupplier,
@@ -195,6 +197,10 @@ def contract_end(*, contract: Contract, ended_on: date, reason: str, user: User 
     contract.end_reason = reason.strip()
     contract.updated_by = user
     contract.save(update_fields=["ended_on", "end_reason", "updated_by", "updated_at"])
+    if contract.regime in ACT_REGIMES and ended_on <= timezone.localdate():
+        notice_draft(
+            contract=contract, kind=Notice.Kind.TERMINATION, user=user, proposed_automatically=True
+        )
     return contract
 
 
@@ -803,3 +809,113 @@ def clean_text(text: Any) -> str:
 
 def money(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Procurement Act 2023 notices (UK7 contract details, UK10 change, UK11 termination)
+
+
+def _act_contract(contract: Contract) -> None:
+    if contract.regime not in ACT_REGIMES:
+        regime = contract.get_regime_display() or "not recorded"
+        raise ValidationError(
+            f"{contract.reference} is not recorded as procured under the Procurement Act 2023 "
+            f"(procurement law: {regime}), so it has no Act notices. Change the contract's "
+            "procurement law first if that is wrong."
+        )
+
+
+@transaction.atomic
+def notice_draft(
+    *,
+    contract: Contract,
+    kind: str,
+    user: User | None,
+    change: ContractChange | None = None,
+    description: str = "",
+    termination_reason: str = "",
+    proposed_automatically: bool = False,
+) -> Notice:
+    """Draft a notice (or return the draft already there). Nothing is public until published."""
+    _act_contract(contract)
+    if kind == Notice.Kind.CHANGE:
+        if change is None or change.contract_id != contract.pk:
+            raise ValidationError("A change notice is for one recorded change to this contract.")
+        existing = Notice.objects.filter(kind=kind, change=change).first()
+    else:
+        existing = Notice.objects.filter(kind=kind, contract=contract).first()
+    if existing:
+        return existing
+    if kind == Notice.Kind.TERMINATION:
+        if contract.effective_end is None:
+            raise ValidationError(
+                f"{contract.reference} has no end date: record the end date, or end it early, "
+                "before drafting its termination notice."
+            )
+        termination_reason = termination_reason or contract.end_reason or "Contract expired"
+    return Notice.objects.create(
+        contract=contract,
+        kind=kind,
+        change=change if kind == Notice.Kind.CHANGE else None,
+        description=clean_text(description),
+        termination_reason=clean_text(termination_reason)[:500],
+        terminated_on=contract.effective_end if kind == Notice.Kind.TERMINATION else None,
+        proposed_automatically=proposed_automatically,
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def notice_publish(*, notice: Notice, user: User | None) -> Notice:
+    """Publish a draft: freeze its OCDS release with who and when. A termination notice's
+    final value is the ledger's spend under the contract on the day it is published."""
+    from django.conf import settings
+
+    from contracts import notices, selectors
+
+    notice = Notice.objects.select_for_update().select_related("contract").get(pk=notice.pk)
+    if notice.status == Notice.Status.PUBLISHED:
+        raise ValidationError("This notice is already published; it cannot change.")
+    if not settings.COUNCIL_PPON:
+        raise ValidationError(
+            "The council's PPON is not set (setting COUNCIL_PPON): Find a Tender identifies "
+            "the council by it. Ask an administrator to set it, then publish."
+        )
+    _act_contract(notice.contract)
+    now = timezone.now()
+    if notice.kind == Notice.Kind.TERMINATION:
+        notice.final_value_pence = selectors.contract_spend(
+            notice.contract, today=timezone.localdate()
+        ).spend_pence
+    notice.release = notices.notice_release(
+        notice, published=now, final_value_pence=notice.final_value_pence
+    )
+    notice.status = Notice.Status.PUBLISHED
+    notice.published_at, notice.published_by = now, user
+    notice.save()
+    return notice
+
+
+def termination_notices_propose(*, today: date) -> list[Notice]:
+    """Draft a termination notice for each Act contract that has ended (expiry included)
+    and has none yet: s.80 needs one within 30 days of any contract ending."""
+    ended = (
+        Contract.objects.filter(status=Contract.Status.REGISTERED, regime__in=ACT_REGIMES)
+        .filter(Q(ended_on__lte=today) | Q(ended_on__isnull=True, end_date__lt=today))
+        .exclude(notices__kind=Notice.Kind.TERMINATION)
+    )
+    return [
+        notice_draft(
+            contract=contract,
+            kind=Notice.Kind.TERMINATION,
+            user=None,
+            proposed_automatically=True,
+        )
+        for contract in ended
+    ]
+
+
+@job_handler("contracts.propose_terminations")
+def termination_notices_job(job: Job, progress: Progress) -> dict[str, Any]:
+    proposed = termination_notices_propose(today=timezone.localdate())
+    return {"proposed": len(proposed)}

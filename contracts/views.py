@@ -3,11 +3,12 @@
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +36,7 @@ from contracts.models import (
     AwardedSupplier,
     Contract,
     ContractPaymentLink,
+    Notice,
     Publication,
     RegisterUpload,
 )
@@ -179,6 +181,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "live_status": selectors.contract_live_status(contract, today),
             "spend": selectors.contract_spend(contract, today=today),
             "changes": selectors.change_history(contract, today=today),
+            "notices": selectors.contract_notices(contract),
             "links": selectors.contract_payment_links(contract),
             "link_form": PaymentLinkForm(),
             "payments_url": payments_url(contract=contract.pk),
@@ -632,3 +635,94 @@ def publications(request: HttpRequest) -> HttpResponse:
             "breadcrumbs": _crumbs(("Publications", None)),
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Procurement Act notices and the statutory calendar
+
+
+@role_required(*READERS)
+def notices_calendar(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(
+        request,
+        "contracts/notices_calendar.html",
+        {
+            "due": selectors.notices_due(today),
+            "published": selectors.notices_published(),
+            "today": today,
+            "can_edit": has_role(request.user, *STAFF),
+            "council_ppon": settings.COUNCIL_PPON,
+            "breadcrumbs": _crumbs(("Notices", None)),
+        },
+    )
+
+
+@role_required(*STAFF)
+@require_POST
+def notice_draft(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    contract = get_object_or_404(Contract, pk=pk)
+    if kind not in Notice.Kind.values:
+        raise Http404
+    change = None
+    if kind == Notice.Kind.CHANGE:
+        change = get_object_or_404(contract.changes, pk=request.POST.get("change") or 0)
+    try:
+        notice = services.notice_draft(
+            contract=contract,
+            kind=kind,
+            change=change,
+            user=request.user,  # type: ignore[arg-type]
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+        return redirect("contracts:notices")
+    return redirect(notice)
+
+
+@role_required(*READERS)
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice.objects.select_related("contract", "change"), pk=pk)
+    return render(
+        request,
+        "contracts/notice.html",
+        {
+            "notice": notice,
+            "fields": selectors.notice_fields(notice, today=timezone.localdate()),
+            "can_edit": has_role(request.user, *STAFF),
+            "public": False,
+            "breadcrumbs": _crumbs(
+                ("Notices", reverse("contracts:notices")),
+                (notice.get_kind_display(), None),
+            ),
+        },
+    )
+
+
+@role_required(*STAFF)
+@require_POST
+def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice, pk=pk)
+    try:
+        services.notice_publish(notice=notice, user=request.user)  # type: ignore[arg-type]
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, f"{notice.get_kind_display()} published.")
+    return redirect(notice)
+
+
+@role_required(*READERS)
+def notice_ocds(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
+    return notice_ocds_response(notice)
+
+
+def notice_ocds_response(notice: Notice) -> HttpResponse:
+    from contracts.notices import notice_package
+
+    response = JsonResponse(notice_package(notice), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = (
+        f'attachment; filename="notice-{notice.kind}-{notice.pk}.json"'
+    )
+    return response

@@ -1,17 +1,24 @@
 """Procurement Act 2023 notices from the register: identifiers and values, change history,
 the notices (UK7, UK10, UK11) and their OCDS."""
 
-from datetime import date
+import json
+from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
 
-from contracts import selectors, services
-from contracts.models import Contract
-from tests.contracts.ledger import TODAY, build_ledger_and_register
+from contracts import notices, selectors, services
+from contracts.models import Contract, Notice, PublishedContract
+from contracts.quarters import Quarter
+from tests.contracts.ledger import TODAY, build_ledger_and_register, ledger_rows
 from tests.contracts.test_views import CONTRACT
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +182,254 @@ def test_spend_past_the_value_raises_the_same_flag(tmp_path) -> None:
     assert history.needs_change_notice
     assert history.spend_over_value.startswith("Spend under the contract")
     assert "(£50,000.00)" in history.spend_over_value
+
+
+# --- The notices and their OCDS -------------------------------------------------------------
+
+COUNCIL_PPON = "PXYZ-1234-LCCX"
+
+
+def _merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: how an OCDS extension's release-schema.json applies."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = _merge_patch(merged.get(key), value)
+    return merged
+
+
+def _validator(data_dir: Path, *, with_uk: bool) -> Draft4Validator:
+    folder = data_dir / "ocds_schema_1_1_5"
+    package = json.loads((folder / "release-package-schema.json").read_text())
+    release = json.loads((folder / "release-schema.json").read_text())
+    if with_uk:
+        patch = json.loads((data_dir / "ocds_uk_extension" / "release-schema.json").read_text())
+        release = _merge_patch(release, patch)
+    base = "https://standard.open-contracting.org/schema/1__1__5/"
+    registry: Registry = Registry().with_resources(
+        (base + name, Resource.from_contents(schema, default_specification=DRAFT4))
+        for name, schema in (
+            ("release-package-schema.json", package),
+            ("release-schema.json", release),
+        )
+    )
+    return Draft4Validator(
+        package, registry=registry, format_checker=Draft4Validator.FORMAT_CHECKER
+    )
+
+
+def _check_ocds(data_dir: Path, package: dict[str, Any]) -> None:
+    for with_uk in (False, True):
+        validator = _validator(data_dir, with_uk=with_uk)
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(package)]
+        assert errors == [], with_uk
+    assert "cabinetoffice/ocds_uk_extension" in package["extensions"][0]
+
+
+def test_uk_extension_validation_catches_a_wrong_uk_field(data_dir: Path) -> None:
+    """The patched schema does check the UK fields (so the validation below can fail)."""
+    package = {
+        "uri": "https://example.org/p.json",
+        "version": "1.1",
+        "extensions": [notices.UK_EXTENSION],
+        "publishedDate": "2025-01-01T00:00:00Z",
+        "publisher": {"name": "x"},
+        "license": "http://example.org",
+        "releases": [
+            {
+                "ocid": "ocds-x-1",
+                "id": "1",
+                "date": "2025-01-01T00:00:00Z",
+                "tag": ["contract"],
+                "initiationType": "tender",
+                "contracts": [
+                    {"id": "c", "awardID": "a", "value": {"amount": 1, "amountGross": "lots"}}
+                ],
+            }
+        ],
+    }
+    assert not list(_validator(data_dir, with_uk=False).iter_errors(package))
+    assert list(_validator(data_dir, with_uk=True).iter_errors(package))
+
+
+def test_a_contract_from_award_through_changes_to_termination(
+    client: Client, officer, settings, tmp_path: Path, data_dir: Path
+) -> None:
+    settings.COUNCIL_PPON = ""
+    build_ledger_and_register(tmp_path)
+    acme = Contract.objects.get(reference="C-ACME")
+    services.contract_update(
+        contract=acme,
+        data={"regime": "act", "main_category": "services", "awarded_value_gross": Decimal(120000)},
+        user=officer,
+    )
+    supplier = acme.suppliers.get()
+    services.supplier_update(
+        supplier=supplier,
+        data={
+            "ppon": "PABC-9876-ACME",
+            "email": "contracts@acme.example",
+            "address": "2 Church Street, Preston",
+            "sme": True,
+            "supported_employment": False,
+        },
+        user=officer,
+    )
+    today = date(2025, 7, 5)  # the calendar's day: after the end the contract is given
+    due = selectors.notices_due(today)
+    assert [(d.contract.reference, d.kind) for d in due] == [("C-ACME", "UK7")]
+    assert due[0].deadline == date(2024, 3, 1) + timedelta(days=30)
+    assert due[0].overdue
+
+    # Award: the contract details notice.
+    details = services.notice_draft(contract=acme, kind=Notice.Kind.CONTRACT_DETAILS, user=officer)
+    with pytest.raises(ValidationError, match="PPON is not set"):
+        services.notice_publish(notice=details, user=officer)
+    details.refresh_from_db()
+    assert details.status == Notice.Status.DRAFT
+    settings.COUNCIL_PPON = COUNCIL_PPON
+    client.force_login(officer)
+    assert client.get(f"/register/notices/{details.pk}/").status_code == 404  # drafts never public
+    response = client.post(reverse("contracts:notice-publish", args=[details.pk]))
+    assert response.status_code == 302
+    details.refresh_from_db()
+    assert details.status == Notice.Status.PUBLISHED
+    assert details.published_by == officer
+    assert details.published_at is not None
+    package = client.get(reverse("contracts:notice-ocds", args=[details.pk])).json()
+    _check_ocds(data_dir, package)
+    [release] = package["releases"]
+    assert release["tag"] == ["contract"]
+    buyer, party = release["parties"]
+    assert buyer["identifier"] == {
+        "scheme": "GB-PPON",
+        "id": COUNCIL_PPON,
+        "legalName": settings.COUNCIL_NAME,
+    }
+    assert party["identifier"]["scheme"] == "GB-PPON"
+    assert party["identifier"]["id"] == "PABC-9876-ACME"
+    assert party["contactPoint"] == {"email": "contracts@acme.example"}
+    assert party["address"]["streetAddress"] == "2 Church Street, Preston"
+    assert party["details"] == {"scale": "sme", "vcse": False, "shelteredWorkshop": False}
+    assert release["contracts"][0]["value"] == {
+        "amount": 100000,
+        "amountGross": 120000,
+        "currency": "GBP",
+    }
+    assert release["contracts"][0]["documents"][0]["noticeType"] == "UK7"
+    page = client.get(details.get_absolute_url()).content.decode()
+    assert "PABC-9876-ACME" in page
+    assert "£120,000.00" in page
+    assert "contracts@acme.example" in page
+
+    # A change within 10%: kept, no notice due. A second takes it over 10% together.
+    services.contract_update(
+        contract=acme,
+        data={"awarded_value": Decimal("104000"), "change_ground": "Inflation clause 9"},
+        user=officer,
+    )
+    assert selectors.notices_due(today) == []
+    services.contract_update(
+        contract=acme,
+        data={
+            "awarded_value": Decimal("112000"),
+            "end_date": date(2026, 6, 30),
+            "change_ground": "Schedule 8 paragraph 5: additional care hours",
+        },
+        user=officer,
+    )
+    [due_change] = selectors.notices_due(today)
+    second = acme.changes.order_by("pk").last()
+    assert second is not None
+    assert due_change.kind == "UK10"
+    assert due_change.change == second
+    assert "12.0%" in due_change.note  # (4,000 + 8,000) / 100,000
+    response = client.post(
+        reverse("contracts:notice-draft", args=[acme.pk, "UK10"]), {"change": second.pk}
+    )
+    change_notice = Notice.objects.get(kind="UK10")
+    assert response["Location"] == change_notice.get_absolute_url()
+    services.notice_publish(notice=change_notice, user=officer)
+    package = client.get(reverse("contracts:notice-ocds", args=[change_notice.pk])).json()
+    _check_ocds(data_dir, package)
+    [amendment] = package["releases"][0]["contracts"][0]["amendments"]
+    assert amendment["rationale"] == "Schedule 8 paragraph 5: additional care hours"
+    assert amendment["value"] == {"amount": 112000, "currency": "GBP"}
+    assert amendment["period"]["endDate"] == "2026-06-30T00:00:00Z"
+    assert package["releases"][0]["tag"] == ["contractAmendment"]
+
+    # Termination: ending the contract proposes the notice; its final value is the ledger's.
+    services.contract_end(
+        contract=acme, ended_on=date(2025, 6, 30), reason="Service re-let", user=officer
+    )
+    termination = Notice.objects.get(kind="UK11")
+    assert termination.proposed_automatically
+    assert termination.status == Notice.Status.DRAFT
+    [due_end] = selectors.notices_due(today)
+    assert due_end.deadline == date(2025, 7, 30)
+    assert not due_end.overdue
+    assert due_end.draft == termination
+    start, end = date(2024, 4, 15), date(2025, 6, 30)
+    expected = sum(
+        p.pence
+        for p in ledger_rows()
+        if (p.supplier == "S100" and start <= p.day <= end)
+        or p.order == "C-ACME"
+        or p.invoice == "G-LINK"
+    )
+    services.notice_publish(notice=termination, user=officer)
+    termination.refresh_from_db()
+    assert termination.final_value_pence == expected
+    package = client.get(reverse("contracts:notice-ocds", args=[termination.pk])).json()
+    _check_ocds(data_dir, package)
+    ocds_contract = package["releases"][0]["contracts"][0]
+    assert ocds_contract["status"] == "terminated"
+    assert ocds_contract["implementation"]["endDate"] == "2025-06-30T00:00:00Z"
+    assert ocds_contract["implementation"]["endDateDetails"] == "Service re-let"
+    assert Decimal(str(ocds_contract["implementation"]["finalValue"]["amount"])) == (
+        Decimal(expected) / 100
+    )
+    assert selectors.notices_due(today) == []
+    published = {row.notice.kind: row.on_time for row in selectors.notices_published()}
+    # Published today: the award and the end were long ago; the change was recorded today.
+    assert published == {"UK7": False, "UK10": True, "UK11": False}
+
+    # Published notices are frozen: a later edit does not change them.
+    services.contract_update(contract=acme, data={"title": "Renamed"}, user=officer)
+    details.refresh_from_db()
+    assert details.release["contracts"][0]["title"] == "Contract C-ACME"
+
+    # The public register links the published notices.
+    services.publication_build(quarter=Quarter.parse("2025Q2"), user=None)
+    published_contract = PublishedContract.objects.get(reference="C-ACME")
+    client.logout()
+    page = client.get(published_contract.get_absolute_url()).content.decode()
+    for notice in (details, change_notice, termination):
+        assert f"/register/notices/{notice.pk}/" in page
+        assert client.get(f"/register/notices/{notice.pk}/").status_code == 200
+    public = client.get(f"/register/notices/{termination.pk}/").content.decode()
+    assert "Service re-let" in public
+    assert client.get(f"/register/notices/{termination.pk}/ocds/").json() == package
+
+
+def test_notices_are_only_for_act_contracts(officer) -> None:
+    contract = _award(officer)
+    Contract.objects.filter(pk=contract.pk).update(regime="pcr2015")
+    contract.refresh_from_db()
+    with pytest.raises(ValidationError, match="not recorded as procured under the Procurement"):
+        services.notice_draft(contract=contract, kind=Notice.Kind.CONTRACT_DETAILS, user=officer)
+    assert selectors.notices_due(date(2025, 6, 1)) == []
+
+
+def test_expired_act_contracts_get_a_termination_notice_proposed(officer) -> None:
+    contract = _award(officer)
+    assert services.termination_notices_propose(today=date(2027, 4, 30)) == []
+    [proposed] = services.termination_notices_propose(today=date(2027, 5, 1))
+    assert proposed.contract == contract
+    assert proposed.terminated_on == date(2027, 4, 30)
+    assert proposed.termination_reason == "Contract expired"
+    assert services.termination_notices_propose(today=date(2027, 5, 2)) == []

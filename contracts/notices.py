@@ -1,0 +1,211 @@
+"""Procurement Act 2023 notices as Find a Tender publishes them: OCDS 1.1 with the Cabinet
+Office UK extension (``contracts/ocds_schema/uk_extension``), organisations identified by
+PPON (``GB-PPON``), values with and without VAT.
+
+One release per notice, built from the live register when the notice is published and then
+frozen on the notice. UK7 (contract details) is tagged ``contract``; UK10 (change) carries
+the change in ``contracts[].amendments[]`` and is tagged ``contractAmendment``; UK11
+(termination) carries the ledger's spend as ``implementation.finalValue`` (the contract
+completion extension) and is tagged ``contractTermination``.
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+from contracts.models import AwardedSupplier, Contract, MainCategory, Notice
+from contracts.ocds import OCDS_LICENSE, _amount, _datetime, _slug, ocid_prefix, site_url
+
+UK_EXTENSION = (
+    "https://raw.githubusercontent.com/cabinetoffice/ocds_uk_extension/main/extension.json"
+)
+COMPLETION_EXTENSION = (
+    "https://raw.githubusercontent.com/open-contracting-extensions/"
+    "ocds_contract_completion_extension/master/extension.json"
+)
+TAGS = {
+    Notice.Kind.CONTRACT_DETAILS: "contract",
+    Notice.Kind.CHANGE: "contractAmendment",
+    Notice.Kind.TERMINATION: "contractTermination",
+}
+DOCUMENT_TYPES = {
+    Notice.Kind.CONTRACT_DETAILS: "contractNotice",
+    Notice.Kind.CHANGE: "contractNotice",
+    Notice.Kind.TERMINATION: "contractTerminationNotice",
+}
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _value(net: Decimal, gross: Decimal | None) -> dict[str, Any]:
+    value: dict[str, Any] = {"amount": _amount(net), "currency": "GBP"}
+    if gross is not None:
+        value["amountGross"] = _amount(gross)
+    return value
+
+
+def buyer_party() -> dict[str, Any]:
+    ppon = settings.COUNCIL_PPON
+    return {
+        "id": f"GB-PPON-{ppon}",
+        "name": settings.COUNCIL_NAME,
+        "identifier": {"scheme": "GB-PPON", "id": ppon, "legalName": settings.COUNCIL_NAME},
+        "contactPoint": {"email": settings.COUNCIL_CONTACT_EMAIL},
+        "roles": ["buyer"],
+    }
+
+
+def supplier_party(supplier: AwardedSupplier, number: int) -> dict[str, Any]:
+    party: dict[str, Any] = {"name": supplier.name, "roles": ["supplier"]}
+    others = []
+    if supplier.ppon:
+        party["id"] = f"GB-PPON-{supplier.ppon}"
+        party["identifier"] = {"scheme": "GB-PPON", "id": supplier.ppon, "legalName": supplier.name}
+    else:
+        party["id"] = f"supplier-{number}"
+    if supplier.company_number:
+        others.append({"scheme": "GB-COH", "id": supplier.company_number})
+    if supplier.charity_number:
+        others.append({"scheme": "GB-CHC", "id": supplier.charity_number})
+    if others:
+        party["additionalIdentifiers"] = others
+    address = {
+        key: text
+        for key, text in (("streetAddress", supplier.address), ("postalCode", supplier.postcode))
+        if text
+    }
+    if address:
+        party["address"] = address | {"countryName": "United Kingdom"}
+    if supplier.email:
+        party["contactPoint"] = {"email": supplier.email}
+    details: dict[str, Any] = {}
+    if supplier.sme is not None:
+        details["scale"] = "sme" if supplier.sme else "large"
+    for key, flag in (
+        ("vcse", supplier.vcfs),
+        ("shelteredWorkshop", supplier.supported_employment),
+        ("publicServiceMissionOrganization", supplier.public_service_mutual),
+    ):
+        if flag is not None:
+            details[key] = flag
+    if details:
+        party["details"] = details
+    return party
+
+
+def contract_ocid(contract: Contract) -> str:
+    return contract.ocid or f"{ocid_prefix()}-{_slug(contract.reference)}"
+
+
+def notice_release(
+    notice: Notice, *, published: datetime, final_value_pence: int | None = None
+) -> dict[str, Any]:
+    """The notice's OCDS release as it stands now (publishing freezes it)."""
+    contract = notice.contract
+    ocid = contract_ocid(contract)
+    suppliers = [supplier_party(s, n) for n, s in enumerate(contract.suppliers.all(), start=1)]
+    buyer = buyer_party()
+    value = _value(contract.awarded_value, contract.awarded_value_gross)
+    end = contract.effective_end
+    period: dict[str, Any] = {"startDate": _datetime(contract.start_date)}
+    if end:
+        period["endDate"] = _datetime(end)
+    award: dict[str, Any] = {
+        "id": f"{ocid}-award",
+        "title": contract.title,
+        "status": "active",
+        "date": _datetime(contract.award_date),
+        "value": value,
+        "suppliers": [{"id": p["id"], "name": p["name"]} for p in suppliers],
+        "contractPeriod": period,
+    }
+    ocds_contract: dict[str, Any] = {
+        "id": f"{ocid}-contract",
+        "awardID": award["id"],
+        "title": contract.title,
+        "status": "active",
+        "period": period,
+        "value": value,
+        "documents": [
+            {
+                "id": f"{notice.kind}-{notice.pk}",
+                "documentType": DOCUMENT_TYPES[Notice.Kind(notice.kind)],
+                "noticeType": notice.kind,
+                "url": f"{site_url()}/register/notices/{notice.pk}/",
+                "datePublished": _stamp(published),
+            }
+        ],
+    }
+    if contract.description:
+        ocds_contract["description"] = contract.description
+    if notice.kind == Notice.Kind.CHANGE and notice.change is not None:
+        change = notice.change
+        amendment: dict[str, Any] = {
+            "id": f"change-{change.pk}",
+            "date": _datetime(change.changed_on),
+            "rationale": change.ground,
+            "value": _value(change.value_after, None),
+        }
+        if notice.description:
+            amendment["description"] = notice.description
+        if change.end_after:
+            amendment["period"] = {
+                "startDate": _datetime(contract.start_date),
+                "endDate": _datetime(change.end_after),
+            }
+        ocds_contract["amendments"] = [amendment]
+    if notice.kind == Notice.Kind.TERMINATION:
+        ocds_contract["status"] = "terminated"
+        implementation: dict[str, Any] = {}
+        if notice.terminated_on:
+            implementation["endDate"] = _datetime(notice.terminated_on)
+        if notice.termination_reason:
+            implementation["endDateDetails"] = notice.termination_reason
+        if final_value_pence is not None:
+            implementation["finalValue"] = {
+                "amount": _amount(Decimal(final_value_pence) / 100),
+                "currency": "GBP",
+            }
+            implementation["finalValueDetails"] = (
+                "Payments under the contract in the council's ledger (VAT excluded)."
+            )
+        ocds_contract["implementation"] = implementation
+    tender: dict[str, Any] = {"id": f"{ocid}-tender", "title": contract.title}
+    if contract.main_category:
+        tender["mainProcurementCategory"] = MainCategory(contract.main_category).value
+    if contract.cpv_code:
+        tender["items"] = [
+            {"id": "1", "classification": {"scheme": "CPV", "id": contract.cpv_code}}
+        ]
+    return {
+        "ocid": ocid,
+        "id": f"{ocid}-{notice.kind}-{notice.pk}",
+        "date": _stamp(published),
+        "tag": [TAGS[Notice.Kind(notice.kind)]],
+        "initiationType": "tender",
+        "language": "en",
+        "buyer": {"id": buyer["id"], "name": buyer["name"]},
+        "parties": [buyer, *suppliers],
+        "tender": tender,
+        "awards": [award],
+        "contracts": [ocds_contract],
+    }
+
+
+def notice_package(notice: Notice) -> dict[str, Any]:
+    """The published notice as an OCDS release package declaring the extensions it uses."""
+    published = notice.published_at or datetime.now(UTC)
+    return {
+        "uri": f"{site_url()}/register/notices/{notice.pk}/ocds/",
+        "version": "1.1",
+        "extensions": [UK_EXTENSION, COMPLETION_EXTENSION],
+        "publishedDate": _stamp(published),
+        "publisher": {"name": settings.COUNCIL_NAME},
+        "license": OCDS_LICENSE,
+        "publicationPolicy": f"{site_url()}/register/",
+        "releases": [notice.release],
+    }
