@@ -369,6 +369,9 @@ class ContractChange(models.Model):
     )
     value_before = models.DecimalField(max_digits=16, decimal_places=2)
     value_after = models.DecimalField(max_digits=16, decimal_places=2)
+    value_gross_after = models.DecimalField(
+        "value including VAT after", max_digits=16, decimal_places=2, null=True, blank=True
+    )
     end_before = models.DateField(null=True, blank=True)
     end_after = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(

@@ -148,7 +148,7 @@ def notice_release(
             "id": f"change-{change.pk}",
             "date": _datetime(change.changed_on),
             "rationale": change.ground,
-            "value": _value(change.value_after, None),
+            "value": _value(change.value_after, change.value_gross_after),
         }
         if notice.description:
             amendment["description"] = notice.description
@@ -209,3 +209,68 @@ def notice_package(notice: Notice) -> dict[str, Any]:
         "publicationPolicy": f"{site_url()}/register/",
         "releases": [notice.release],
     }
+
+
+CSV_COLUMNS = (
+    "Notice type",
+    "Notice code",
+    "Published",
+    "Open Contracting ID",
+    "Contract identifier",
+    "Contract title",
+    "Contracting authority",
+    "Contracting authority PPON",
+    "Suppliers",
+    "Supplier PPONs",
+    "Value excluding VAT",
+    "Value including VAT",
+    "Start date",
+    "End date",
+    "Change date",
+    "Change ground",
+    "Value after change (excluding VAT)",
+    "End date after change",
+    "Date ended",
+    "Reason ended",
+    "Final value (ledger spend, excluding VAT)",
+)
+
+
+def _money(amount: Any) -> str:
+    return "" if amount is None else f"{Decimal(str(amount)):.2f}"
+
+
+def _day(stamp: Any) -> str:
+    return str(stamp)[:10] if stamp else ""
+
+
+def notice_csv_row(notice: Notice, release: dict[str, Any]) -> dict[str, str]:
+    """The notice as one CSV row, read from the same release as its OCDS and page."""
+    contract = release["contracts"][0]
+    buyer, *suppliers = release["parties"]
+    amendment = (contract.get("amendments") or [{}])[0]
+    implementation = contract.get("implementation") or {}
+    values = (
+        notice.get_kind_display(),
+        notice.kind,
+        _day(release["date"]) if notice.status == Notice.Status.PUBLISHED else "Draft",
+        release["ocid"],
+        contract["id"],
+        contract.get("title", ""),
+        buyer["name"],
+        buyer["identifier"]["id"],
+        "; ".join(s["name"] for s in suppliers),
+        "; ".join(s.get("identifier", {}).get("id", "") for s in suppliers),
+        _money(contract["value"]["amount"]),
+        _money(contract["value"].get("amountGross")),
+        _day(contract["period"].get("startDate")),
+        _day(contract["period"].get("endDate")),
+        _day(amendment.get("date")),
+        amendment.get("rationale", ""),
+        _money((amendment.get("value") or {}).get("amount")),
+        _day((amendment.get("period") or {}).get("endDate")),
+        _day(implementation.get("endDate")),
+        implementation.get("endDateDetails", ""),
+        _money((implementation.get("finalValue") or {}).get("amount")),
+    )
+    return dict(zip(CSV_COLUMNS, values, strict=True))

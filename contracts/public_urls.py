@@ -11,5 +11,6 @@ urlpatterns = [
     path("contracts/<int:pk>/", public_views.published_contract, name="contract"),
     path("notices/<int:pk>/", public_views.published_notice, name="notice"),
     path("notices/<int:pk>/ocds/", public_views.published_notice_ocds, name="notice-ocds"),
+    path("notices/<int:pk>/csv/", public_views.published_notice_csv, name="notice-csv"),
     path("publications/<int:pk>/<str:kind>/", public_views.publication_file, name="file"),
 ]

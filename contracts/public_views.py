@@ -179,3 +179,11 @@ def publication_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
         as_attachment=kind != "pdf",
         filename=f"{filename}.{extension}",
     )
+
+
+@login_not_required
+def published_notice_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    from contracts.views import notice_csv_response
+
+    notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
+    return notice_csv_response(notice)

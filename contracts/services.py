@@ -160,8 +160,20 @@ def contract_update(*, contract: Contract, data: dict[str, Any], user: User | No
                     "change notice test."
                 }
             )
+        if (
+            value_changed
+            and contract.awarded_value_gross is not None
+            and merged["awarded_value_gross"] == contract.awarded_value_gross
+        ):
+            raise ValidationError(
+                {
+                    "awarded_value_gross": "The value excluding VAT changes: give the value "
+                    "including VAT after the change too, so the notices do not show the old one."
+                }
+            )
         ContractChange.objects.create(
             contract=contract,
+            value_gross_after=merged["awarded_value_gross"] if value_changed else None,
             changed_on=data.get("changed_on") or timezone.localdate(),
             ground=ground[:500],
             value_before=contract.awarded_value,

@@ -24,6 +24,7 @@ urlpatterns = [
     path("notices/<int:pk>/", views.notice_detail, name="notice"),
     path("notices/<int:pk>/publish/", views.notice_publish, name="notice-publish"),
     path("notices/<int:pk>/ocds/", views.notice_ocds, name="notice-ocds"),
+    path("notices/<int:pk>/csv/", views.notice_csv, name="notice-csv"),
     path("<int:pk>/notices/<str:kind>/", views.notice_draft, name="notice-draft"),
     path("<int:pk>/", views.contract_detail, name="detail"),
     path("<int:pk>/edit/", views.contract_edit, name="edit"),

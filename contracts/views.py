@@ -718,6 +718,27 @@ def notice_ocds(request: HttpRequest, pk: int) -> HttpResponse:
     return notice_ocds_response(notice)
 
 
+@role_required(*READERS)
+def notice_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
+    return notice_csv_response(notice)
+
+
+def notice_csv_response(notice: Notice) -> HttpResponse:
+    import csv
+
+    from contracts.notices import CSV_COLUMNS, notice_csv_row
+    from portal.exports import neutralise
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="notice-{notice.kind}-{notice.pk}.csv"'
+    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    row = notice_csv_row(notice, notice.release)
+    writer.writerow({key: neutralise(value) for key, value in row.items()})
+    return response
+
+
 def notice_ocds_response(notice: Notice) -> HttpResponse:
     from contracts.notices import notice_package
 

@@ -1,6 +1,8 @@
 """Procurement Act 2023 notices from the register: identifiers and values, change history,
 the notices (UK7, UK10, UK11) and their OCDS."""
 
+import csv
+import io
 import json
 from datetime import date, timedelta
 from decimal import Decimal
@@ -114,7 +116,11 @@ def test_every_change_is_kept_and_the_cumulative_threshold_flags(client: Client,
     # 6% of the value: within the 10% for services, no notice.
     services.contract_update(
         contract=contract,
-        data={"awarded_value": Decimal("212000"), "change_ground": "Extra sessions, clause 12"},
+        data={
+            "awarded_value": Decimal("212000"),
+            "awarded_value_gross": Decimal("212000") * Decimal("1.2"),
+            "change_ground": "Extra sessions, clause 12",
+        },
         user=officer,
     )
     history = selectors.change_history(contract, today=today)
@@ -125,7 +131,11 @@ def test_every_change_is_kept_and_the_cumulative_threshold_flags(client: Client,
     # A further 5% (11% together, as s.75 counts them) crosses the threshold.
     services.contract_update(
         contract=contract,
-        data={"awarded_value": Decimal("222000"), "change_ground": "More clients referred"},
+        data={
+            "awarded_value": Decimal("222000"),
+            "awarded_value_gross": Decimal("222000") * Decimal("1.2"),
+            "change_ground": "More clients referred",
+        },
         user=officer,
     )
     history = selectors.change_history(contract, today=today)
@@ -152,7 +162,11 @@ def test_works_may_grow_by_15_percent_and_the_term_by_10(officer) -> None:
     today = date(2025, 9, 1)
     services.contract_update(
         contract=contract,
-        data={"awarded_value": Decimal("228000"), "change_ground": "Ground conditions"},
+        data={
+            "awarded_value": Decimal("228000"),
+            "awarded_value_gross": Decimal("228000") * Decimal("1.2"),
+            "change_ground": "Ground conditions",
+        },
         user=officer,
     )
     history = selectors.change_history(contract, today=today)
@@ -326,17 +340,20 @@ def test_a_contract_from_award_through_changes_to_termination(
     assert "£120,000.00" in page
     assert "contracts@acme.example" in page
 
-    # A change within 10%: kept, no notice due. A second takes it over 10% together.
+    # A change within 10%: kept, no notice due. A second takes it over 10% together. The
+    # value including VAT must change with it, or the notices would show the old one.
+    stale = {"awarded_value": Decimal("104000"), "change_ground": "Inflation clause 9"}
+    with pytest.raises(ValidationError, match="give the value including VAT"):
+        services.contract_update(contract=acme, data=stale, user=officer)
     services.contract_update(
-        contract=acme,
-        data={"awarded_value": Decimal("104000"), "change_ground": "Inflation clause 9"},
-        user=officer,
+        contract=acme, data=stale | {"awarded_value_gross": Decimal("124800")}, user=officer
     )
     assert selectors.notices_due(today) == []
     services.contract_update(
         contract=acme,
         data={
             "awarded_value": Decimal("112000"),
+            "awarded_value_gross": Decimal("134400"),
             "end_date": date(2026, 6, 30),
             "change_ground": "Schedule 8 paragraph 5: additional care hours",
         },
@@ -358,7 +375,7 @@ def test_a_contract_from_award_through_changes_to_termination(
     _check_ocds(data_dir, package)
     [amendment] = package["releases"][0]["contracts"][0]["amendments"]
     assert amendment["rationale"] == "Schedule 8 paragraph 5: additional care hours"
-    assert amendment["value"] == {"amount": 112000, "currency": "GBP"}
+    assert amendment["value"] == {"amount": 112000, "amountGross": 134400, "currency": "GBP"}
     assert amendment["period"]["endDate"] == "2026-06-30T00:00:00Z"
     assert package["releases"][0]["tag"] == ["contractAmendment"]
 
@@ -414,6 +431,17 @@ def test_a_contract_from_award_through_changes_to_termination(
     public = client.get(f"/register/notices/{termination.pk}/").content.decode()
     assert "Service re-let" in public
     assert client.get(f"/register/notices/{termination.pk}/ocds/").json() == package
+    response = client.get(f"/register/notices/{termination.pk}/csv/")
+    [row] = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert row["Notice code"] == "UK11"
+    assert row["Contracting authority PPON"] == COUNCIL_PPON
+    assert row["Supplier PPONs"] == "PABC-9876-ACME"
+    assert row["Value excluding VAT"] == "112000.00"
+    assert row["Value including VAT"] == "134400.00"
+    assert Decimal(row["Final value (ledger spend, excluding VAT)"]) == Decimal(expected) / 100
+    assert row["Date ended"] == "2025-06-30"
+    assert row["Reason ended"] == "Service re-let"
+    assert client.get(f"/register/notices/{details.pk}/csv/").status_code == 200
 
 
 def test_notices_are_only_for_act_contracts(officer) -> None:
