@@ -361,6 +361,32 @@ def _group(rows: Iterable[ParsedRow]) -> dict[str, tuple[ParsedRow, list[ParsedR
     return grouped
 
 
+def _imported_change(
+    record: Contract, row: ParsedRow, source: str, result: "ImportResult"
+) -> list[ContractChange]:
+    """A file that changes a registered contract's value or end date: kept as a change like
+    an officer's, its ground to be confirmed (the file does not say), and flagged."""
+    value, end = row.contract["awarded_value"], row.contract["end_date"]
+    if record.status != Contract.Status.REGISTERED or (
+        value == record.awarded_value and end == record.end_date
+    ):
+        return []
+    note = f"{record.reference}: the import changed the value or end date; confirm the ground"
+    if value != record.awarded_value and record.awarded_value_gross is not None:
+        note += " and the value including VAT, which still says the old one"
+    result.flagged.append(note + ".")
+    return [
+        ContractChange(
+            contract=record,
+            ground=f"Changed by the import of {source[:200]} (ground not recorded: confirm it)",
+            value_before=record.awarded_value,
+            value_after=value,
+            end_before=record.end_date,
+            end_after=end,
+        )
+    ]
+
+
 def _save_rows(
     rows: Iterable[ParsedRow], *, source: str, ocids: dict[str, str] | None = None
 ) -> ImportResult:
@@ -393,6 +419,7 @@ def _save_rows(
     now = timezone.now()
     to_create: list[Contract] = []
     to_update: list[Contract] = []
+    changes: list[ContractChange] = []
     for key, (first, _) in grouped.items():
         record = existing.get(key)
         if record is None:
@@ -400,6 +427,7 @@ def _save_rows(
             to_create.append(record)
         else:
             to_update.append(record)
+            changes.extend(_imported_change(record, first, source, result))
         for name in CONTRACT_FIELDS:
             setattr(record, name, first.contract[name])
         if key in ocids:
@@ -421,6 +449,7 @@ def _save_rows(
         batch_size=1000,
     )
     result.contracts_created, result.contracts_updated = len(to_create), len(to_update)
+    ContractChange.objects.bulk_create(changes, batch_size=1000)
 
     contract_ids = [existing[key].pk for key in grouped]
     current = {

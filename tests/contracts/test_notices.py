@@ -20,6 +20,7 @@ from referencing.jsonschema import DRAFT4
 from contracts import notices, selectors, services
 from contracts.models import Contract, Notice, PublishedContract
 from contracts.quarters import Quarter
+from tests.contracts.conftest import register_row, write_csv
 from tests.contracts.ledger import TODAY, build_ledger_and_register, ledger_rows
 from tests.contracts.test_views import CONTRACT
 
@@ -461,3 +462,30 @@ def test_expired_act_contracts_get_a_termination_notice_proposed(officer) -> Non
     assert proposed.terminated_on == date(2027, 4, 30)
     assert proposed.termination_reason == "Contract expired"
     assert services.termination_notices_propose(today=date(2027, 5, 2)) == []
+
+
+def test_a_register_file_that_changes_value_or_end_is_kept_as_a_change(tmp_path: Path) -> None:
+    first = [register_row("IMP-1", "Acme Care Ltd", **{"Awarded value": "100000.00"})]
+    services.register_import(path=write_csv(tmp_path / "one.csv", first))
+    contract = Contract.objects.get(reference="IMP-1")
+    Contract.objects.filter(pk=contract.pk).update(awarded_value_gross=Decimal("120000"))
+    again = services.register_import(path=write_csv(tmp_path / "one.csv", first))
+    assert not contract.changes.exists()
+    assert again.flagged == []
+    changed = [
+        register_row(
+            "IMP-1", "Acme Care Ltd", **{"Awarded value": "125000.00", "End date": "2025-10-31"}
+        )
+    ]
+    result = services.register_import(path=write_csv(tmp_path / "two.csv", changed), name="two")
+    [change] = contract.changes.all()
+    assert change.value_before == Decimal("100000")
+    assert change.value_after == Decimal("125000")
+    assert change.end_before == date(2025, 4, 30)
+    assert change.end_after == date(2025, 10, 31)
+    assert "ground not recorded" in change.ground
+    assert any("IMP-1" in f and "value including VAT" in f for f in result.flagged)
+    contract.refresh_from_db()
+    [tested] = selectors.change_history(contract, today=date(2025, 1, 1)).changes
+    assert tested.value_percent == Decimal("25.0")
+    assert tested.needs_notice
