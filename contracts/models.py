@@ -396,6 +396,7 @@ class Notice(models.Model):
 
     class Kind(models.TextChoices):
         CONTRACT_DETAILS = "UK7", "Contract details notice"
+        PERFORMANCE = "UK9", "Contract performance notice"
         CHANGE = "UK10", "Contract change notice"
         TERMINATION = "UK11", "Contract termination notice"
 
@@ -415,6 +416,10 @@ class Notice(models.Model):
     # The ledger's spend under the contract, set when a termination notice is published.
     final_value_pence = models.BigIntegerField(null=True, blank=True)
     proposed_automatically = models.BooleanField(default=False)
+    # Contract performance notice: the assessments and failures it reports are those of
+    # this period (verified assessments ending in it; failures decided in it).
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
     release = models.JSONField(default=dict, blank=True, help_text="The published OCDS release.")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
@@ -444,3 +449,88 @@ class Notice(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:notice", args=[self.pk])
+
+
+class Kpi(models.Model):
+    """A key performance indicator set for a contract (PA 2023 s.52: at least three for a
+    contract over £5m), published in the contract details notice and assessed yearly."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="kpis")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    target = models.CharField(max_length=300)
+    unit = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract", "pk"]
+        verbose_name = "KPI"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class KpiAssessment(models.Model):
+    """An assessment of a KPI over a period (s.71(2)): an officer's, or the supplier's return
+    that an officer verifies. Only verified assessments go into a notice."""
+
+    class Rating(models.TextChoices):
+        # Value: Find a Tender's measureClassification id (UK extension).
+        GOOD = "met", "Good"
+        APPROACHING = "slightlyBelow", "Approaching target"
+        REQUIRES_IMPROVEMENT = "below", "Requires improvement"
+        INADEQUATE = "significantlyBelow", "Inadequate"
+        OTHER = "other", "Other"
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="assessments")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    rating = models.CharField(max_length=20, choices=Rating.choices)
+    measure = models.CharField("what was achieved", max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+    returned_by_supplier = models.BooleanField(default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kpi", "period_end", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} {self.period_start} to {self.period_end}: {self.rating}"
+
+
+class PerformanceFailure(models.Model):
+    """A breach or failure to perform (s.71(5)), for any contract: reported in a contract
+    performance notice."""
+
+    class PenaltyType(models.TextChoices):
+        CONTRACTED = "contracted", "Specified in the contract"
+        IMPOSED = "imposed", "Imposed by a court or tribunal"
+        NEGOTIATED = "negotiated", "Negotiated in a settlement"
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="performance_failures"
+    )
+    requirement = models.CharField("obligation not met", max_length=500)
+    description = models.TextField(help_text="The nature, impact and duration of the failure.")
+    decision_date = models.DateField(help_text="The day the council decided it had failed.")
+    penalty_date = models.DateField(null=True, blank=True)
+    penalty_type = models.CharField(max_length=12, choices=PenaltyType.choices, blank=True)
+    penalty_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    partial_termination = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract", "decision_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"failure on {self.contract_id}: {self.requirement}"

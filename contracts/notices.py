@@ -15,7 +15,14 @@ from typing import Any
 
 from django.conf import settings
 
-from contracts.models import AwardedSupplier, Contract, MainCategory, Notice
+from contracts.models import (
+    AwardedSupplier,
+    Contract,
+    KpiAssessment,
+    MainCategory,
+    Notice,
+    PerformanceFailure,
+)
 from contracts.ocds import OCDS_LICENSE, _amount, _datetime, _slug, ocid_prefix, site_url
 
 UK_EXTENSION = (
@@ -27,11 +34,13 @@ COMPLETION_EXTENSION = (
 )
 TAGS = {
     Notice.Kind.CONTRACT_DETAILS: "contract",
+    Notice.Kind.PERFORMANCE: "implementation",
     Notice.Kind.CHANGE: "contractAmendment",
     Notice.Kind.TERMINATION: "contractTermination",
 }
 DOCUMENT_TYPES = {
     Notice.Kind.CONTRACT_DETAILS: "contractNotice",
+    Notice.Kind.PERFORMANCE: "implementationNotice",
     Notice.Kind.CHANGE: "contractNotice",
     Notice.Kind.TERMINATION: "contractTerminationNotice",
 }
@@ -158,6 +167,23 @@ def notice_release(
                 "endDate": _datetime(change.end_after),
             }
         ocds_contract["amendments"] = [amendment]
+    if notice.kind == Notice.Kind.CONTRACT_DETAILS:
+        metrics = [
+            {
+                "id": f"kpi-{kpi.pk}",
+                "title": kpi.title,
+                "description": kpi.description or kpi.title,
+                "observations": [
+                    {"id": f"kpi-{kpi.pk}-target", "measure": kpi.target}
+                    | ({"unit": {"name": kpi.unit}} if kpi.unit else {})
+                ],
+            }
+            for kpi in contract.kpis.all()
+        ]
+        if metrics:
+            ocds_contract["agreedMetrics"] = metrics
+    if notice.kind == Notice.Kind.PERFORMANCE:
+        ocds_contract["implementation"] = performance_implementation(notice)
     if notice.kind == Notice.Kind.TERMINATION:
         ocds_contract["status"] = "terminated"
         implementation: dict[str, Any] = {}
@@ -274,3 +300,81 @@ def notice_csv_row(notice: Notice, release: dict[str, Any]) -> dict[str, str]:
         _money((implementation.get("finalValue") or {}).get("amount")),
     )
     return dict(zip(CSV_COLUMNS, values, strict=True))
+
+
+def performance_assessments(notice: Notice) -> list[KpiAssessment]:
+    """The verified KPI assessments a performance notice reports: those ending in its period."""
+    return list(
+        KpiAssessment.objects.filter(
+            kpi__contract=notice.contract,
+            verified_at__isnull=False,
+            period_end__gte=notice.period_start,
+            period_end__lte=notice.period_end,
+        ).select_related("kpi")
+    )
+
+
+def performance_failures(notice: Notice) -> list[PerformanceFailure]:
+    return list(
+        notice.contract.performance_failures.filter(
+            decision_date__gte=notice.period_start, decision_date__lte=notice.period_end
+        )
+    )
+
+
+def performance_implementation(notice: Notice) -> dict[str, Any]:
+    """``implementation.metrics[].observations[]`` (each rating as the UK extension's
+    measureClassification) and ``implementation.performanceFailures[]``."""
+    metrics: dict[int, dict[str, Any]] = {}
+    for assessment in performance_assessments(notice):
+        kpi = assessment.kpi
+        metric = metrics.setdefault(
+            kpi.pk,
+            {
+                "id": f"kpi-{kpi.pk}",
+                "title": kpi.title,
+                "description": kpi.description or kpi.title,
+                "observations": [],
+            },
+        )
+        observation: dict[str, Any] = {
+            "id": f"assessment-{assessment.pk}",
+            "period": {
+                "startDate": _datetime(assessment.period_start),
+                "endDate": _datetime(assessment.period_end),
+            },
+            "measureClassification": {
+                "id": assessment.rating,
+                "description": assessment.get_rating_display(),
+            },
+        }
+        if assessment.measure:
+            observation["measure"] = assessment.measure
+        if kpi.unit:
+            observation["unit"] = {"name": kpi.unit}
+        if assessment.notes:
+            observation["notes"] = assessment.notes
+        metric["observations"].append(observation)
+    failures = []
+    for failure in performance_failures(notice):
+        entry: dict[str, Any] = {
+            "id": f"failure-{failure.pk}",
+            "requirement": failure.requirement,
+            "description": failure.description,
+            "decisionDate": _datetime(failure.decision_date),
+        }
+        if failure.penalty_date:
+            entry["penaltyDate"] = _datetime(failure.penalty_date)
+        if failure.penalty_type:
+            entry["penaltyType"] = failure.penalty_type
+        if failure.penalty_value is not None:
+            entry["penaltyValue"] = _value(failure.penalty_value, None)
+        if failure.partial_termination:
+            entry["partialTermination"] = failure.partial_termination
+        failures.append(entry)
+    implementation: dict[str, Any] = {}
+    if metrics:
+        implementation["metrics"] = list(metrics.values())
+    if failures:
+        implementation["performanceFailures"] = failures
+    return implementation

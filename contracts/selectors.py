@@ -1120,9 +1120,15 @@ class NoticeDue:
 
 
 def notice_deadline(
-    kind: str, contract: Contract, change: ContractChange | None = None
+    kind: str,
+    contract: Contract,
+    change: ContractChange | None = None,
+    period_start: date | None = None,
 ) -> date | None:
-    """The day by which a notice is due (a change notice: before the change takes effect)."""
+    """The day by which a notice is due (a change notice: before the change takes effect;
+    a KPI performance notice: 12 months after the period it follows on from began)."""
+    if kind == Notice.Kind.PERFORMANCE:
+        return _months_later(period_start, 12) if period_start else None
     if kind == Notice.Kind.CONTRACT_DETAILS:
         days = 120 if contract.regime == Regime.LIGHT_TOUCH else DETAILS_NOTICE_DAYS
         return contract.award_date + timedelta(days=days)
@@ -1136,18 +1142,26 @@ def notices_due(today: date) -> list[NoticeDue]:
     """Every Act notice the register says is needed and not yet published, soonest first."""
     contracts = list(
         Contract.objects.filter(status=Contract.Status.REGISTERED, regime__in=ACT_REGIMES)
-        .prefetch_related("notices", "changes")
+        .prefetch_related("notices", "changes", "kpis", "performance_failures")
         .order_by("reference")
     )
     due: list[NoticeDue] = []
 
-    def add(kind: str, contract: Contract, change: ContractChange | None, note: str) -> None:
+    def add(
+        kind: str,
+        contract: Contract,
+        change: ContractChange | None,
+        note: str,
+        deadline: date | None = None,
+    ) -> None:
         notices = [n for n in contract.notices.all() if n.kind == kind]
         if change is not None:
             notices = [n for n in notices if n.change_id == change.pk]
+        if kind == Notice.Kind.PERFORMANCE:
+            notices = [n for n in notices if n.status == Notice.Status.DRAFT]
         if any(n.status == Notice.Status.PUBLISHED for n in notices):
             return
-        deadline = notice_deadline(kind, contract, change)
+        deadline = deadline or notice_deadline(kind, contract, change)
         assert deadline is not None
         draft = notices[0] if notices else None
         due.append(NoticeDue(contract, kind, deadline, deadline < today, draft, change, note))
@@ -1163,7 +1177,9 @@ def notices_due(today: date) -> list[NoticeDue]:
                 "VAT; record the value to be sure.",
             )
         elif gross >= DETAILS_NOTICE_FROM:
-            add(Notice.Kind.CONTRACT_DETAILS, contract, None, "")
+            add(Notice.Kind.CONTRACT_DETAILS, contract, None, _kpi_note(contract))
+        for deadline, note in _performance_due(contract, today):
+            add(Notice.Kind.PERFORMANCE, contract, None, note, deadline)
         for tested in change_history_of_changes(contract):
             if tested.needs_notice:
                 add(Notice.Kind.CHANGE, contract, tested.change, tested.reason)
@@ -1171,6 +1187,59 @@ def notices_due(today: date) -> list[NoticeDue]:
         if end is not None and end <= today:
             add(Notice.Kind.TERMINATION, contract, None, contract.end_reason)
     return sorted(due, key=lambda d: (d.deadline, d.contract.reference))
+
+
+KPI_CONTRACT_FROM = Decimal("5000000")  # s.52: KPIs for contracts over £5m (VAT included)
+PERFORMANCE_FROM = date(2026, 1, 1)  # s.71 in force in England (SI 2025/1316)
+FAILURE_NOTICE_DAYS = 30  # after the decision (PR 2024 reg 39; unverified)
+
+
+def _needs_kpis(contract: Contract) -> bool:
+    gross = contract.awarded_value_gross
+    return (
+        gross is not None
+        and gross > KPI_CONTRACT_FROM
+        and not contract.framework
+        and contract.regime != Regime.LIGHT_TOUCH
+    )
+
+
+def _kpi_note(contract: Contract) -> str:
+    kpis = len(contract.kpis.all())
+    if _needs_kpis(contract) and kpis < 3:
+        return (
+            f"Over £5m: the notice needs at least three KPIs (s.52), or why none apply; "
+            f"{kpis} recorded."
+        )
+    return ""
+
+
+def _performance_due(contract: Contract, today: date) -> list[tuple[date, str]]:
+    """KPI assessment notices (every 12 months, contracts over £5m with KPIs) and notices of
+    breach or failure to perform (any contract) not yet covered by a published notice."""
+    published = [
+        n
+        for n in contract.notices.all()
+        if n.kind == Notice.Kind.PERFORMANCE and n.status == Notice.Status.PUBLISHED
+    ]
+    covered_to = max((n.period_end for n in published if n.period_end), default=None)
+    due = []
+    if _needs_kpis(contract) and contract.kpis.all() and contract.start_date <= today:
+        since = covered_to + timedelta(days=1) if covered_to else contract.start_date
+        since = max(since, PERFORMANCE_FROM)
+        deadline = _months_later(since, 12)
+        if deadline <= today + timedelta(days=90):
+            due.append((deadline, "KPI assessment due at least every 12 months (s.71)."))
+    for failure in contract.performance_failures.all():
+        if covered_to is None or failure.decision_date > covered_to:
+            due.append(
+                (
+                    failure.decision_date + timedelta(days=FAILURE_NOTICE_DAYS),
+                    f"Breach or failure to perform decided {failure.decision_date:%-d %B %Y}: "
+                    f"{failure.requirement}",
+                )
+            )
+    return due
 
 
 def change_history_of_changes(contract: Contract) -> list[ChangeTested]:
@@ -1194,7 +1263,7 @@ def notices_published(limit: int = 200) -> list[NoticePublished]:
         .select_related("contract", "change")
         .order_by("-published_at")[:limit]
     ):
-        deadline = notice_deadline(notice.kind, notice.contract, notice.change)
+        deadline = notice_deadline(notice.kind, notice.contract, notice.change, notice.period_start)
         on_time = (
             None
             if deadline is None or notice.published_at is None

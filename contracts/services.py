@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,10 @@ from contracts.models import (
     Contract,
     ContractChange,
     ContractPaymentLink,
+    Kpi,
+    KpiAssessment,
     Notice,
+    PerformanceFailure,
     Publication,
     PublishedContract,
     PublishedSupplier,
@@ -879,10 +882,22 @@ def notice_draft(
 ) -> Notice:
     """Draft a notice (or return the draft already there). Nothing is public until published."""
     _act_contract(contract)
+    period: tuple[date | None, date | None] = (None, None)
     if kind == Notice.Kind.CHANGE:
         if change is None or change.contract_id != contract.pk:
             raise ValidationError("A change notice is for one recorded change to this contract.")
         existing = Notice.objects.filter(kind=kind, change=change).first()
+    elif kind == Notice.Kind.PERFORMANCE:
+        existing = Notice.objects.filter(
+            kind=kind, contract=contract, status=Notice.Status.DRAFT
+        ).first()
+        last = (
+            Notice.objects.filter(kind=kind, contract=contract, status=Notice.Status.PUBLISHED)
+            .order_by("-period_end")
+            .first()
+        )
+        start = last.period_end + timedelta(days=1) if last and last.period_end else None
+        period = (start or contract.start_date, timezone.localdate())
     else:
         existing = Notice.objects.filter(kind=kind, contract=contract).first()
     if existing:
@@ -901,6 +916,8 @@ def notice_draft(
         description=clean_text(description),
         termination_reason=clean_text(termination_reason)[:500],
         terminated_on=contract.effective_end if kind == Notice.Kind.TERMINATION else None,
+        period_start=period[0],
+        period_end=period[1],
         proposed_automatically=proposed_automatically,
         created_by=user,
     )
@@ -923,6 +940,13 @@ def notice_publish(*, notice: Notice, user: User | None) -> Notice:
             "the council by it. Ask an administrator to set it, then publish."
         )
     _act_contract(notice.contract)
+    if notice.kind == Notice.Kind.PERFORMANCE and not (
+        notices.performance_assessments(notice) or notices.performance_failures(notice)
+    ):
+        raise ValidationError(
+            "This performance notice has nothing to report: no verified KPI assessment ends, "
+            "and no breach or failure was decided, in its period. Verify the assessments first."
+        )
     now = timezone.now()
     if notice.kind == Notice.Kind.TERMINATION:
         notice.final_value_pence = selectors.contract_spend(
@@ -960,3 +984,102 @@ def termination_notices_propose(*, today: date) -> list[Notice]:
 def termination_notices_job(job: Job, progress: Progress) -> dict[str, Any]:
     proposed = termination_notices_propose(today=timezone.localdate())
     return {"proposed": len(proposed)}
+
+
+# ---------------------------------------------------------------------------------------------
+# KPIs, their assessments, and breaches or failures to perform (PA 2023 s.52, s.71)
+
+
+def kpi_add(
+    *, contract: Contract, title: str, target: str, description: str = "", unit: str = ""
+) -> Kpi:
+    title, target = clean_text(title), clean_text(target)
+    errors = {}
+    if not title:
+        errors["title"] = "Enter the KPI's title."
+    if not target:
+        errors["target"] = "Enter the KPI's target, for example 95% of visits on time."
+    if errors:
+        raise ValidationError(errors)
+    return Kpi.objects.create(
+        contract=contract,
+        title=title[:300],
+        target=target[:300],
+        description=clean_text(description),
+        unit=clean_text(unit)[:100],
+    )
+
+
+def assessment_enter(
+    *,
+    kpi: Kpi,
+    period_start: date,
+    period_end: date,
+    rating: str,
+    measure: str = "",
+    notes: str = "",
+    user: User | None,
+    by_supplier: bool = False,
+) -> KpiAssessment:
+    """An assessment as entered: an officer's is verified at once; a supplier's return waits
+    for an officer to verify it."""
+    if rating not in KpiAssessment.Rating.values:
+        raise ValidationError(
+            {
+                "rating": "Choose a rating: Good, Approaching target, "
+                "Requires improvement, Inadequate or Other."
+            }
+        )
+    if period_end < period_start:
+        raise ValidationError({"period_end": "The period must end after it starts."})
+    if period_end - period_start > timedelta(days=366):
+        raise ValidationError(
+            {"period_end": "An assessment covers at most 12 months (s.71 asks for one a year)."}
+        )
+    now = timezone.now()
+    return KpiAssessment.objects.create(
+        kpi=kpi,
+        period_start=period_start,
+        period_end=period_end,
+        rating=rating,
+        measure=clean_text(measure)[:300],
+        notes=clean_text(notes),
+        returned_by_supplier=by_supplier,
+        entered_by=None if by_supplier else user,
+        verified_by=None if by_supplier else user,
+        verified_at=None if by_supplier else now,
+    )
+
+
+def assessment_verify(*, assessment: KpiAssessment, user: User | None) -> KpiAssessment:
+    if assessment.verified_at is None:
+        assessment.verified_by, assessment.verified_at = user, timezone.now()
+        assessment.save(update_fields=["verified_by", "verified_at"])
+    return assessment
+
+
+def failure_record(
+    *, contract: Contract, data: dict[str, Any], user: User | None
+) -> PerformanceFailure:
+    requirement = clean_text(data.get("requirement") or "")
+    description = clean_text(data.get("description") or "")
+    errors = {}
+    if not requirement:
+        errors["requirement"] = "Say which obligation was not met."
+    if not description:
+        errors["description"] = "Describe the failure: its nature, impact and how long it lasted."
+    if not data.get("decision_date"):
+        errors["decision_date"] = "Enter the date the council decided the supplier had failed."
+    if errors:
+        raise ValidationError(errors)
+    return PerformanceFailure.objects.create(
+        contract=contract,
+        requirement=requirement[:500],
+        description=description,
+        decision_date=data["decision_date"],
+        penalty_date=data.get("penalty_date"),
+        penalty_type=data.get("penalty_type") or "",
+        penalty_value=data.get("penalty_value"),
+        partial_termination=clean_text(data.get("partial_termination") or "")[:500],
+        recorded_by=user,
+    )

@@ -489,3 +489,150 @@ def test_a_register_file_that_changes_value_or_end_is_kept_as_a_change(tmp_path:
     [tested] = selectors.change_history(contract, today=date(2025, 1, 1)).changes
     assert tested.value_percent == Decimal("25.0")
     assert tested.needs_notice
+
+
+def _definition_errors(data_dir: Path, name: str, instance: Any) -> list[str]:
+    """Errors of one object against a definition of the UK-patched release schema (the
+    metrics and performance failure objects are defined there but referenced only by the
+    extensions the UK extension depends on)."""
+    release = _merge_patch(
+        json.loads((data_dir / "ocds_schema_1_1_5" / "release-schema.json").read_text()),
+        json.loads((data_dir / "ocds_uk_extension" / "release-schema.json").read_text()),
+    )
+    schema = {**release, "$ref": f"#/definitions/{name}"}
+    schema.pop("properties", None)
+    schema.pop("required", None)
+    validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(instance)]
+
+
+def test_kpis_an_assessment_and_a_failure_in_the_performance_notice(
+    officer, settings, data_dir: Path
+) -> None:
+    settings.COUNCIL_PPON = COUNCIL_PPON
+    contract = services.contract_create(
+        reference="BIG-1",
+        contract={
+            "title": "Highways maintenance",
+            "department": "Highways",
+            "award_date": date(2025, 3, 1),
+            "start_date": date(2025, 4, 1),
+            "end_date": date(2032, 3, 31),
+            "awarded_value": Decimal("40000000"),
+            "awarded_value_gross": Decimal("48000000"),
+            "regime": "act",
+            "main_category": "works",
+        },
+        supplier={"name": "Roads Ltd", "ppon": "PRDS-2222-ROAD"},
+        user=officer,
+    )
+    [details_due] = selectors.notices_due(date(2025, 3, 5))
+    assert "at least three KPIs" in details_due.note
+    assert "0 recorded" in details_due.note
+    with pytest.raises(ValidationError, match="target"):
+        services.kpi_add(contract=contract, title="Potholes", target=" ")
+    kpis = [
+        services.kpi_add(
+            contract=contract,
+            title=title,
+            target=target,
+            unit=unit,
+            description=f"{title} each month",
+        )
+        for title, target, unit in (
+            ("Category 1 defects made safe in 24 hours", "98", "percent"),
+            ("Gullies cleansed to schedule", "95", "percent"),
+            ("Local labour", "60", "percent"),
+        )
+    ]
+    [details_due] = selectors.notices_due(date(2025, 3, 5))
+    assert details_due.note == ""
+    details = services.notice_draft(contract=contract, kind="UK7", user=officer)
+    services.notice_publish(notice=details, user=officer)
+    details.refresh_from_db()
+    metrics = details.release["contracts"][0]["agreedMetrics"]
+    assert [m["title"] for m in metrics] == [k.title for k in kpis]
+    assert metrics[0]["observations"][0] == {
+        "id": f"kpi-{kpis[0].pk}-target",
+        "measure": "98",
+        "unit": {"name": "percent"},
+    }
+
+    # s.71 runs from 1 January 2026: the first assessment is due 12 months on.
+    [due] = selectors.notices_due(date(2026, 11, 1))
+    assert due.kind == "UK9"
+    assert due.deadline == date(2027, 1, 1)
+    officer_rating = services.assessment_enter(
+        kpi=kpis[0],
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        rating="slightlyBelow",
+        measure="96.5",
+        notes="Winter backlog",
+        user=officer,
+    )
+    supplier_return = services.assessment_enter(
+        kpi=kpis[1],
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        rating="met",
+        user=None,
+        by_supplier=True,
+    )
+    with pytest.raises(ValidationError, match="at most 12 months"):
+        services.assessment_enter(
+            kpi=kpis[2],
+            period_start=date(2025, 1, 1),
+            period_end=date(2026, 12, 31),
+            rating="met",
+            user=officer,
+        )
+    failure = services.failure_record(
+        contract=contract,
+        data={
+            "requirement": "Clause 14: emergency response within 2 hours",
+            "description": "Three call-outs missed in March; a road stayed closed 9 hours.",
+            "decision_date": date(2026, 4, 20),
+            "penalty_type": "contracted",
+            "penalty_value": Decimal("15000.00"),
+            "penalty_date": date(2026, 5, 1),
+        },
+        user=officer,
+    )
+    notice = Notice.objects.create(
+        contract=contract,
+        kind="UK9",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        created_by=officer,
+    )
+    services.notice_publish(notice=notice, user=officer)
+    notice.refresh_from_db()
+    package = notices.notice_package(notice)
+    _check_ocds(data_dir, package)
+    [release] = package["releases"]
+    assert release["tag"] == ["implementation"]
+    implementation = release["contracts"][0]["implementation"]
+    # The supplier's unverified return is not reported; the officer's rating is.
+    [metric] = implementation["metrics"]
+    assert metric["id"] == f"kpi-{kpis[0].pk}"
+    [observation] = metric["observations"]
+    assert observation["measureClassification"] == {
+        "id": "slightlyBelow",
+        "description": "Approaching target",
+    }
+    assert observation["measure"] == "96.5"
+    assert _definition_errors(data_dir, "Observation", observation) == []
+    [reported] = implementation["performanceFailures"]
+    assert reported["requirement"] == failure.requirement
+    assert reported["penaltyType"] == "contracted"
+    assert reported["penaltyValue"] == {"amount": 15000, "currency": "GBP"}
+    assert _definition_errors(data_dir, "PerformanceFailure", reported) == []
+    assert _definition_errors(data_dir, "PerformanceFailure", {"penaltyType": "fined"}) != []
+    assert officer_rating.verified_by == officer
+    assert supplier_return.verified_at is None
+    services.assessment_verify(assessment=supplier_return, user=officer)
+    supplier_return.refresh_from_db()
+    assert supplier_return.verified_by == officer
+    # The published notice covers 2026: the next is due 12 months after it.
+    assert [d.deadline for d in selectors.notices_due(date(2027, 11, 1))] == [date(2028, 1, 1)]
