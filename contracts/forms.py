@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from contracts import layout
-from contracts.models import AwardedSupplier, Contract
+from contracts.models import AwardedSupplier, Contract, Kpi, KpiAssessment, PerformanceFailure
 from contracts.quarters import Quarter
 
 INPUT = {"class": "govuk-input"}
@@ -339,3 +339,73 @@ def register_mapping(form_mapping: dict[str, str]) -> dict[str, str]:
     """The mapping form's answers as register column → the file's heading."""
     columns = {_mapping_field(column): column for column in layout.COLUMNS}
     return {columns[name]: heading for name, heading in form_mapping.items()}
+
+
+class KpiForm(forms.ModelForm):
+    class Meta:
+        model = Kpi
+        fields = ["title", "description", "target", "unit"]
+        help_texts = {
+            "target": "What good performance is, for example 95 (with the unit percent).",
+            "unit": "For example percent, days or visits.",
+        }
+        widgets = {
+            "title": forms.TextInput(attrs=INPUT),
+            "description": forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+            "target": forms.TextInput(attrs=INPUT),
+            "unit": forms.TextInput(attrs=NARROW),
+        }
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = KpiAssessment
+        fields = ["kpi", "period_start", "period_end", "rating", "measure", "notes"]
+        labels = {"kpi": "KPI", "period_start": "Period from", "period_end": "Period to"}
+        widgets = {
+            "kpi": forms.Select(attrs=SELECT),
+            "period_start": _date_input(),
+            "period_end": _date_input(),
+            "rating": forms.Select(attrs=SELECT),
+            "measure": forms.TextInput(attrs=INPUT),
+            "notes": forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+        }
+
+    def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kpi"].queryset = contract.kpis.all()  # type: ignore[attr-defined]
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class FailureForm(forms.ModelForm):
+    class Meta:
+        model = PerformanceFailure
+        fields = [
+            "requirement",
+            "description",
+            "decision_date",
+            "penalty_type",
+            "penalty_value",
+            "penalty_date",
+            "partial_termination",
+        ]
+        labels = {
+            "penalty_value": "Damages or settlement (£)",
+            "penalty_date": "Date of the damages, settlement or partial termination",
+        }
+        widgets = {
+            "requirement": forms.TextInput(attrs=INPUT),
+            "description": forms.Textarea(attrs={"class": "govuk-textarea", "rows": 4}),
+            "decision_date": _date_input(),
+            "penalty_type": forms.Select(attrs=SELECT),
+            "penalty_value": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
+            ),
+            "penalty_date": _date_input(),
+            "partial_termination": forms.TextInput(attrs=INPUT),
+        }
+
+    def _post_clean(self) -> None:
+        pass

@@ -1317,3 +1317,35 @@ def notice_fields(notice: Notice, *, today: date) -> NoticeFields:
         amendment=(contract.get("amendments") or [None])[0],
         implementation=contract.get("implementation"),
     )
+
+
+@dataclass(frozen=True)
+class KpiLatest:
+    kpi: Any
+    latest: Any  # the assessment with the latest period, or None
+
+
+@dataclass(frozen=True)
+class ContractPerformance:
+    kpis: list[KpiLatest]
+    unverified: list[Any]
+    failures: list[Any]
+    kpi_note: str
+
+
+def contract_performance(contract: Contract) -> ContractPerformance:
+    from contracts.models import KpiAssessment
+
+    return ContractPerformance(
+        kpis=[
+            KpiLatest(kpi, max(kpi.assessments.all(), key=lambda a: a.period_end, default=None))
+            for kpi in contract.kpis.prefetch_related("assessments")
+        ],
+        unverified=list(
+            KpiAssessment.objects.filter(
+                kpi__contract=contract, verified_at__isnull=True
+            ).select_related("kpi")
+        ),
+        failures=list(contract.performance_failures.all()),
+        kpi_note=_kpi_note(contract),
+    )

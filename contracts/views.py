@@ -22,9 +22,12 @@ from contracts.exports import SafeExportMixin
 from contracts.filters import ContractFilter
 from contracts.forms import (
     REGISTER_MAPPABLE,
+    AssessmentForm,
     ContractEndForm,
     ContractForm,
+    FailureForm,
     ImportForm,
+    KpiForm,
     LedgerSupplierFindForm,
     OffContractForm,
     PaymentLinkForm,
@@ -36,6 +39,7 @@ from contracts.models import (
     AwardedSupplier,
     Contract,
     ContractPaymentLink,
+    KpiAssessment,
     Notice,
     Publication,
     RegisterUpload,
@@ -182,6 +186,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "spend": selectors.contract_spend(contract, today=today),
             "changes": selectors.change_history(contract, today=today),
             "notices": selectors.contract_notices(contract),
+            "performance": selectors.contract_performance(contract),
             "links": selectors.contract_payment_links(contract),
             "link_form": PaymentLinkForm(),
             "payments_url": payments_url(contract=contract.pk),
@@ -747,3 +752,75 @@ def notice_ocds_response(notice: Notice) -> HttpResponse:
         f'attachment; filename="notice-{notice.kind}-{notice.pk}.json"'
     )
     return response
+
+
+def _performance_form(
+    request: HttpRequest, contract: Contract, form: BaseForm, heading: str, save: Any
+) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(dict(form.cleaned_data))
+        except ValidationError as problem:
+            _form_errors(form, problem)
+        else:
+            messages.success(request, f"{heading} saved.")
+            return redirect(reverse("contracts:detail", args=[contract.pk]) + "#performance")
+    return render(
+        request,
+        "contracts/form.html",
+        {
+            "form": form,
+            "heading": f"{heading}: {contract.reference}",
+            "button": "Save",
+            "breadcrumbs": _crumbs(
+                (contract.reference, contract.get_absolute_url()), (heading, None)
+            ),
+        },
+    )
+
+
+@role_required(*STAFF)
+def kpi_add(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(Contract, pk=pk)
+    return _performance_form(
+        request,
+        contract,
+        KpiForm(request.POST or None),
+        "Add a KPI",
+        lambda data: services.kpi_add(contract=contract, **data),
+    )
+
+
+@role_required(*STAFF)
+def assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(Contract, pk=pk)
+    user = request.user
+    return _performance_form(
+        request,
+        contract,
+        AssessmentForm(request.POST or None, contract=contract),
+        "Assess a KPI",
+        lambda data: services.assessment_enter(user=user, **data),  # type: ignore[arg-type]
+    )
+
+
+@role_required(*STAFF)
+def failure_add(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(Contract, pk=pk)
+    user = request.user
+    return _performance_form(
+        request,
+        contract,
+        FailureForm(request.POST or None),
+        "Record a breach or failure to perform",
+        lambda data: services.failure_record(contract=contract, data=data, user=user),  # type: ignore[arg-type]
+    )
+
+
+@role_required(*STAFF)
+@require_POST
+def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_object_or_404(KpiAssessment.objects.select_related("kpi"), pk=pk)
+    services.assessment_verify(assessment=assessment, user=request.user)  # type: ignore[arg-type]
+    messages.success(request, "Assessment verified.")
+    return redirect(reverse("contracts:detail", args=[assessment.kpi.contract_id]) + "#performance")

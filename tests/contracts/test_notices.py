@@ -636,3 +636,54 @@ def test_kpis_an_assessment_and_a_failure_in_the_performance_notice(
     assert supplier_return.verified_by == officer
     # The published notice covers 2026: the next is due 12 months after it.
     assert [d.deadline for d in selectors.notices_due(date(2027, 11, 1))] == [date(2028, 1, 1)]
+
+
+def test_officer_records_kpis_assessments_and_failures_on_the_pages(
+    client: Client, officer, councillor
+) -> None:
+    contract = _award(officer)
+    client.force_login(officer)
+    url = reverse("contracts:kpi-add", args=[contract.pk])
+    response = client.post(url, {"title": "", "target": ""})
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert not contract.kpis.exists()
+    response = client.post(url, {"title": "Visits on time", "target": "95", "unit": "percent"})
+    assert response.status_code == 302
+    [kpi] = contract.kpis.all()
+    response = client.post(
+        reverse("contracts:assessment-add", args=[contract.pk]),
+        {
+            "kpi": kpi.pk,
+            "period_start": "2025-05-01",
+            "period_end": "2026-04-30",
+            "rating": "below",
+            "measure": "88",
+            "notes": "",
+        },
+    )
+    assert response.status_code == 302
+    [assessment] = kpi.assessments.all()
+    assert assessment.get_rating_display() == "Requires improvement"
+    assert assessment.verified_by == officer
+    response = client.post(
+        reverse("contracts:failure-add", args=[contract.pk]),
+        {
+            "requirement": "Clause 7: named carer",
+            "description": "Carers changed weekly for two months.",
+            "decision_date": "2025-11-03",
+            "penalty_type": "",
+            "penalty_value": "",
+            "penalty_date": "",
+            "partial_termination": "",
+        },
+    )
+    assert response.status_code == 302
+    assert contract.performance_failures.get().decision_date == date(2025, 11, 3)
+    page = client.get(contract.get_absolute_url()).content.decode()
+    assert "Visits on time" in page
+    assert "Requires improvement" in page
+    assert "Clause 7: named carer" in page
+    client.force_login(councillor)
+    assert client.post(url, {"title": "x", "target": "y"}).status_code == 403
+    assert contract.kpis.count() == 1
