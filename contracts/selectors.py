@@ -1349,3 +1349,32 @@ def contract_performance(contract: Contract) -> ContractPerformance:
         failures=list(contract.performance_failures.all()),
         kpi_note=_kpi_note(contract),
     )
+
+
+@dataclass(frozen=True)
+class NoticeCompliance:
+    """The committee report's summary: Act notices published in a financial year, how many
+    on time, and what is due or overdue now."""
+
+    published: int
+    on_time: int
+    late: int
+    due: int
+    overdue: int
+
+
+def notice_compliance(fy: int, today: date) -> NoticeCompliance:
+    start, end = date(fy, 4, 1), date(fy + 1, 3, 31)
+    rows = [
+        row
+        for row in notices_published(limit=100_000)
+        if row.notice.published_at and start <= timezone.localdate(row.notice.published_at) <= end
+    ]
+    due = notices_due(today)
+    return NoticeCompliance(
+        published=len(rows),
+        on_time=sum(1 for r in rows if r.on_time),
+        late=sum(1 for r in rows if r.on_time is False),
+        due=len(due),
+        overdue=sum(1 for d in due if d.overdue),
+    )

@@ -19,7 +19,7 @@ from referencing.jsonschema import DRAFT4
 
 from contracts import notices, selectors, services
 from contracts.models import Contract, Notice, PublishedContract
-from contracts.quarters import Quarter
+from contracts.quarters import Quarter, fy_of
 from tests.contracts.conftest import register_row, write_csv
 from tests.contracts.ledger import TODAY, build_ledger_and_register, ledger_rows
 from tests.contracts.test_views import CONTRACT
@@ -687,3 +687,21 @@ def test_officer_records_kpis_assessments_and_failures_on_the_pages(
     client.force_login(councillor)
     assert client.post(url, {"title": "x", "target": "y"}).status_code == 403
     assert contract.kpis.count() == 1
+
+
+def test_the_committee_report_summarises_notices_on_time_and_due(officer, settings) -> None:
+    from portal.reports import committee_report_context
+
+    settings.COUNCIL_PPON = COUNCIL_PPON
+    late = _award(officer, category="services")  # awarded 1 April 2025: UK7 due 1 May 2025
+    due = _award(officer, category="works")
+    services.notice_publish(
+        notice=services.notice_draft(contract=late, kind="UK7", user=officer), user=officer
+    )
+    today = date.today()
+    context = committee_report_context(fy_of(today), today)
+    compliance = context["by_anchor"]["act-notices"].data["compliance"]
+    assert (compliance.published, compliance.on_time, compliance.late) == (1, 0, 1)
+    assert compliance.due == 1  # the works contract's UK7
+    assert compliance.overdue == 1
+    assert selectors.notices_due(today)[0].contract == due
