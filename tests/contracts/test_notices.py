@@ -705,3 +705,45 @@ def test_the_committee_report_summarises_notices_on_time_and_due(officer, settin
     assert compliance.due == 1  # the works contract's UK7
     assert compliance.overdue == 1
     assert selectors.notices_due(today)[0].contract == due
+
+
+def test_a_supplier_returns_a_kpi_assessment_through_its_link(client: Client, officer) -> None:
+    from socialvalue import services as social_value
+
+    contract = _award(officer)
+    kpi = services.kpi_add(contract=contract, title="Visits on time", target="95")
+    _link, token = social_value.supplier_link_create(
+        contract=contract, supplier=contract.suppliers.get(), user=officer
+    )
+    url = reverse("socialvalue:supplier-kpi-return", args=[token])
+    assert (
+        "Send a KPI assessment" in client.get(f"/social-value/supplier/{token}/").content.decode()
+    )
+    form = {
+        "kpi": kpi.pk,
+        "period_start": "2025-05-01",
+        "period_end": "2026-04-30",
+        "rating": "bogus",
+        "measure": "97",
+        "notes": "",
+    }
+    assert client.post(url, form).status_code == 400
+    assert not kpi.assessments.exists()
+    response = client.post(url, form | {"rating": "met"})
+    assert response.status_code == 302
+    [assessment] = kpi.assessments.all()
+    assert assessment.returned_by_supplier
+    assert assessment.verified_at is None
+    # Not reported until verified: the officer sees it waiting on the contract's page.
+    client.force_login(officer)
+    page = client.get(contract.get_absolute_url()).content.decode()
+    assert "Supplier returns to verify" in page
+    client.post(reverse("contracts:assessment-verify", args=[assessment.pk]))
+    assessment.refresh_from_db()
+    assert assessment.verified_by == officer
+    # Another contract's KPI cannot be returned through this link.
+    other = _award(officer, category="works")
+    foreign = services.kpi_add(contract=other, title="Defects", target="98")
+    client.logout()
+    assert client.post(url, form | {"kpi": foreign.pk, "rating": "met"}).status_code == 400
+    assert not foreign.assessments.exists()
