@@ -6,7 +6,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from contracts import layout
-from contracts.models import AwardedSupplier, Contract, Kpi, KpiAssessment, PerformanceFailure
+from contracts.models import (
+    AwardedSupplier,
+    Contract,
+    Kpi,
+    KpiAssessment,
+    PerformanceFailure,
+    PlannedProcurement,
+)
 from contracts.quarters import Quarter
 
 INPUT = {"class": "govuk-input"}
@@ -405,6 +412,37 @@ class FailureForm(forms.ModelForm):
             ),
             "penalty_date": _date_input(),
             "partial_termination": forms.TextInput(attrs=INPUT),
+        }
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class PlannedProcurementForm(forms.ModelForm):
+    class Meta:
+        model = PlannedProcurement
+        fields = [
+            "title",
+            "description",
+            "department",
+            "cpv_code",
+            "estimated_value_gross",
+            "tender_notice_on",
+            "award_on",
+        ]
+        labels = {"estimated_value_gross": "Estimated value including VAT (£)"}
+        widgets = {
+            "title": forms.TextInput(attrs=INPUT),
+            "description": forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+            "department": forms.TextInput(attrs=INPUT),
+            "cpv_code": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "numeric"}
+            ),
+            "estimated_value_gross": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
+            ),
+            "tender_notice_on": _date_input(),
+            "award_on": _date_input(),
         }
 
     def _post_clean(self) -> None:

@@ -534,3 +534,50 @@ class PerformanceFailure(models.Model):
 
     def __str__(self) -> str:
         return f"failure on {self.contract_id}: {self.requirement}"
+
+
+class PlannedProcurement(models.Model):
+    """A procurement the council plans, for the pipeline notice (PA 2023 s.93, reg 15)."""
+
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    department = models.CharField(max_length=200, blank=True)
+    cpv_code = models.CharField("CPV code", max_length=8, blank=True)
+    estimated_value_gross = models.DecimalField(
+        "estimated value including VAT", max_digits=16, decimal_places=2
+    )
+    tender_notice_on = models.DateField("estimated date of the tender or transparency notice")
+    award_on = models.DateField("estimated award date", null=True, blank=True)
+    replaces = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["tender_notice_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PipelineNotice(models.Model):
+    """The pipeline notice (UK1) for a financial year, drafted then published with who and
+    when; publishing freezes its OCDS."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    fy = models.PositiveSmallIntegerField(unique=True, help_text="The year it looks ahead from.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    package = models.JSONField(default=dict, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"pipeline notice {self.fy}"

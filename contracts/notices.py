@@ -378,3 +378,59 @@ def performance_implementation(notice: Notice) -> dict[str, Any]:
     if failures:
         implementation["performanceFailures"] = failures
     return implementation
+
+
+def pipeline_package(pipeline: Any, *, published: datetime) -> dict[str, Any]:
+    """The pipeline notice: one planning release per planned procurement of £2m or more."""
+    buyer = buyer_party()
+    releases = []
+    for planned in pipeline.planned:
+        ocid = f"{ocid_prefix()}-planned-{planned.pk}"
+        tender: dict[str, Any] = {
+            "id": f"{ocid}-tender",
+            "title": planned.title,
+            "status": "planned",
+            "value": {"amountGross": _amount(planned.estimated_value_gross), "currency": "GBP"},
+            "tenderPeriod": {"startDate": _datetime(planned.tender_notice_on)},
+        }
+        if planned.description:
+            tender["description"] = planned.description
+        if planned.award_on:
+            tender["awardPeriod"] = {"startDate": _datetime(planned.award_on)}
+        if planned.cpv_code:
+            tender["items"] = [
+                {"id": "1", "classification": {"scheme": "CPV", "id": planned.cpv_code}}
+            ]
+        releases.append(
+            {
+                "ocid": ocid,
+                "id": f"{ocid}-UK1-{pipeline.fy}",
+                "date": _stamp(published),
+                "tag": ["planning"],
+                "initiationType": "tender",
+                "language": "en",
+                "buyer": {"id": buyer["id"], "name": buyer["name"]},
+                "parties": [buyer],
+                "planning": {
+                    "documents": [
+                        {
+                            "id": f"UK1-{pipeline.fy}",
+                            "documentType": "plannedProcurementNotice",
+                            "noticeType": "UK1",
+                            "datePublished": _stamp(published),
+                        }
+                    ]
+                },
+                "tender": tender,
+            }
+        )
+    return {
+        "uri": f"{site_url()}/contracts/pipeline/{pipeline.fy}/ocds/",
+        "version": "1.1",
+        "extensions": [UK_EXTENSION],
+        "publishedDate": _stamp(published),
+        "publisher": {"name": settings.COUNCIL_NAME},
+        "license": OCDS_LICENSE,
+        "publicationPolicy": f"{site_url()}/register/",
+        "releases": releases,
+    }

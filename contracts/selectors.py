@@ -1378,3 +1378,93 @@ def notice_compliance(fy: int, today: date) -> NoticeCompliance:
         due=len(due),
         overdue=sum(1 for d in due if d.overdue),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The pipeline notice (UK1; PA 2023 s.93, PR 2024 reg 15)
+
+PIPELINE_SPEND_FROM = Decimal("100000000")  # more than £100m expected under relevant contracts
+PIPELINE_CONTRACT_FROM = Decimal("2000000")  # each planned contract of £2m or more incl. VAT
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    fy: int
+    deadline: date  # 26 May of the year
+    window_end: date  # 18 months from 1 April
+    basis_fy: int  # the last full year whose ledger spend stands in for the coming year's
+    basis_spend_pence: int
+    required: bool
+    planned: list[Any]
+    unplanned: list[Contract]  # £2m+ contracts ending in the window with no planned successor
+    unsure: list[Contract]  # ending in the window, value including VAT not recorded
+
+    @property
+    def basis_spend(self) -> Decimal:
+        return Decimal(self.basis_spend_pence) / 100
+
+
+def pipeline(fy: int, *, today: date) -> Pipeline:
+    """Whether the council must publish a pipeline notice for ``fy`` and what it lists. The
+    coming year's payments are estimated by the last full year's ledger spend under the
+    registered contracts (contracts still running may differ: the page says so)."""
+    from contracts.models import PlannedProcurement
+
+    start = date(fy, 4, 1)
+    window_end = _months_later(start, 18)
+    basis = fy - 1
+    spend = 0
+    for contract in live_contracts_in(date(basis, 4, 1), date(fy, 3, 31)):
+        spend += sum(
+            y.spend_pence for y in contract_spend(contract, today=today).years if y.period == basis
+        )
+    planned = list(
+        PlannedProcurement.objects.filter(
+            estimated_value_gross__gte=PIPELINE_CONTRACT_FROM,
+            tender_notice_on__gte=start,
+            tender_notice_on__lt=window_end,
+        )
+    )
+    replaced = set(
+        PlannedProcurement.objects.exclude(replaces=None).values_list("replaces_id", flat=True)
+    )
+    ending = [
+        c
+        for c in live_contracts_in(start, window_end)
+        if c.effective_end and start <= c.effective_end < window_end and c.pk not in replaced
+    ]
+    unplanned = [
+        c
+        for c in ending
+        if c.awarded_value_gross is not None and c.awarded_value_gross >= PIPELINE_CONTRACT_FROM
+    ]
+    unsure = [
+        c
+        for c in ending
+        if c.awarded_value_gross is None
+        and c.awarded_value * Decimal("1.2") >= PIPELINE_CONTRACT_FROM
+    ]
+    return Pipeline(
+        fy=fy,
+        deadline=date(fy, 5, 26),
+        window_end=window_end,
+        basis_fy=basis,
+        basis_spend_pence=spend,
+        required=Decimal(spend) / 100 > PIPELINE_SPEND_FROM,
+        planned=planned,
+        unplanned=unplanned,
+        unsure=unsure,
+    )
+
+
+def live_contracts_in(start: date, end: date) -> QuerySet[Contract]:
+    """Registered contracts running at some point from ``start`` to ``end``."""
+    return (
+        Contract.objects.filter(status=Contract.Status.REGISTERED, start_date__lte=end)
+        .filter(
+            Q(ended_on__gte=start)
+            | Q(ended_on__isnull=True, end_date__gte=start)
+            | Q(ended_on__isnull=True, end_date__isnull=True)
+        )
+        .order_by("reference")
+    )

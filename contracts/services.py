@@ -34,6 +34,8 @@ from contracts.models import (
     KpiAssessment,
     Notice,
     PerformanceFailure,
+    PipelineNotice,
+    PlannedProcurement,
     Publication,
     PublishedContract,
     PublishedSupplier,
@@ -1083,3 +1085,63 @@ def failure_record(
         partial_termination=clean_text(data.get("partial_termination") or "")[:500],
         recorded_by=user,
     )
+
+
+def planned_procurement_add(*, data: dict[str, Any], user: User | None) -> PlannedProcurement:
+    errors = {}
+    if not clean_text(data.get("title") or ""):
+        errors["title"] = "Enter the planned procurement's title."
+    value = data.get("estimated_value_gross")
+    if value is None or value <= 0:
+        errors["estimated_value_gross"] = "Enter the estimated value including VAT, over £0."
+    if not data.get("tender_notice_on"):
+        errors["tender_notice_on"] = "Enter when the tender or transparency notice is expected."
+    try:
+        cpv = layout.clean_cpv(data.get("cpv_code") or "")
+    except ValueError as problem:
+        errors["cpv_code"] = layout.sentence(problem)
+    if errors or value is None:
+        raise ValidationError(errors)
+    return PlannedProcurement.objects.create(
+        title=clean_text(data["title"])[:500],
+        description=clean_text(data.get("description") or ""),
+        department=clean_text(data.get("department") or "")[:200],
+        cpv_code=cpv,
+        estimated_value_gross=value,
+        tender_notice_on=data["tender_notice_on"],
+        award_on=data.get("award_on"),
+        replaces=data.get("replaces"),
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def pipeline_publish(*, fy: int, user: User | None) -> PipelineNotice:
+    """Publish the pipeline notice for ``fy``: freeze its OCDS with who and when."""
+    from django.conf import settings
+
+    from contracts import notices, selectors
+
+    if not settings.COUNCIL_PPON:
+        raise ValidationError(
+            "The council's PPON is not set (setting COUNCIL_PPON): Find a Tender identifies "
+            "the council by it. Ask an administrator to set it, then publish."
+        )
+    notice, _ = PipelineNotice.objects.select_for_update().get_or_create(fy=fy)
+    if notice.status == PipelineNotice.Status.PUBLISHED:
+        raise ValidationError("This year's pipeline notice is already published.")
+    plan = selectors.pipeline(fy, today=timezone.localdate())
+    if not plan.planned:
+        raise ValidationError(
+            "No planned procurement of £2m or more (VAT included) is expected in the 18 months "
+            "from 1 April: add the planned procurements first."
+        )
+    now = timezone.now()
+    notice.package = notices.pipeline_package(plan, published=now)
+    notice.status, notice.published_at, notice.published_by = (
+        PipelineNotice.Status.PUBLISHED,
+        now,
+        user,
+    )
+    notice.save()
+    return notice

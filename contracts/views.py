@@ -31,6 +31,7 @@ from contracts.forms import (
     LedgerSupplierFindForm,
     OffContractForm,
     PaymentLinkForm,
+    PlannedProcurementForm,
     PublishForm,
     SupplierForm,
     register_mapping,
@@ -41,6 +42,7 @@ from contracts.models import (
     ContractPaymentLink,
     KpiAssessment,
     Notice,
+    PipelineNotice,
     Publication,
     RegisterUpload,
 )
@@ -824,3 +826,69 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     services.assessment_verify(assessment=assessment, user=request.user)  # type: ignore[arg-type]
     messages.success(request, "Assessment verified.")
     return redirect(reverse("contracts:detail", args=[assessment.kpi.contract_id]) + "#performance")
+
+
+@role_required(*READERS)
+def pipeline(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        fy = int(request.GET.get("fy") or fy_of(today))
+    except ValueError:
+        return HttpResponseBadRequest("The year must be a number, for example 2026.")
+    return render(
+        request,
+        "contracts/pipeline.html",
+        {
+            "plan": selectors.pipeline(fy, today=today),
+            "notice": PipelineNotice.objects.filter(fy=fy).first(),
+            "fy_label": fy_label(fy),
+            "can_edit": has_role(request.user, *STAFF),
+            "breadcrumbs": _crumbs(("Notices", reverse("contracts:notices")), ("Pipeline", None)),
+        },
+    )
+
+
+@role_required(*STAFF)
+def planned_add(request: HttpRequest) -> HttpResponse:
+    form = PlannedProcurementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.planned_procurement_add(
+                data=dict(form.cleaned_data),
+                user=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as problem:
+            _form_errors(form, problem)
+        else:
+            messages.success(request, "Planned procurement saved.")
+            return redirect("contracts:pipeline")
+    return render(
+        request,
+        "contracts/form.html",
+        {
+            "form": form,
+            "heading": "Add a planned procurement",
+            "button": "Save",
+            "breadcrumbs": _crumbs(("Pipeline", reverse("contracts:pipeline")), ("Add", None)),
+        },
+    )
+
+
+@role_required(*STAFF)
+@require_POST
+def pipeline_publish(request: HttpRequest, fy: int) -> HttpResponse:
+    try:
+        services.pipeline_publish(fy=fy, user=request.user)  # type: ignore[arg-type]
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, f"Pipeline notice for {fy_label(fy)} published.")
+    return redirect(reverse("contracts:pipeline") + f"?fy={fy}")
+
+
+@role_required(*READERS)
+def pipeline_ocds(request: HttpRequest, fy: int) -> HttpResponse:
+    notice = get_object_or_404(PipelineNotice, fy=fy, status=PipelineNotice.Status.PUBLISHED)
+    response = JsonResponse(notice.package, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="pipeline-notice-{fy}.json"'
+    return response

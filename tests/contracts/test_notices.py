@@ -18,10 +18,17 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from contracts import notices, selectors, services
-from contracts.models import Contract, Notice, PublishedContract
+from contracts.models import Contract, Notice, PlannedProcurement, PublishedContract
 from contracts.quarters import Quarter, fy_of
 from tests.contracts.conftest import register_row, write_csv
-from tests.contracts.ledger import TODAY, build_ledger_and_register, ledger_rows
+from tests.contracts.ledger import (
+    TODAY,
+    Paid,
+    build_ledger_and_register,
+    ledger_rows,
+    register_rows,
+    write_spend_file,
+)
 from tests.contracts.test_views import CONTRACT
 
 pytestmark = pytest.mark.django_db
@@ -747,3 +754,82 @@ def test_a_supplier_returns_a_kpi_assessment_through_its_link(client: Client, of
     client.logout()
     assert client.post(url, form | {"kpi": foreign.pk, "rating": "met"}).status_code == 400
     assert not foreign.assessments.exists()
+
+
+def test_the_pipeline_notice_from_the_ledger_test_and_planned_procurements(
+    client: Client, officer, settings, tmp_path: Path, data_dir: Path
+) -> None:
+    from spend import services as spend_services
+
+    big = Paid("S100", "Acme Care Ltd", date(2024, 11, 5), "100000000.00", invoice="BIG")
+    rows = [*ledger_rows(), big]
+    [batch] = spend_services.import_paths(paths=[write_spend_file(tmp_path / "s.csv", rows)])
+    assert batch.status == batch.Status.LOADED, batch.error
+    services.register_import(path=write_csv(tmp_path / "r.csv", register_rows()))
+    Contract.objects.filter(reference="C-EPS").update(status=Contract.Status.DRAFT)
+    services.contract_end(
+        contract=Contract.objects.get(reference="C-DELTA"),
+        ended_on=date(2024, 9, 30),
+        reason="In-house",
+        user=None,
+    )
+    acme = Contract.objects.get(reference="C-ACME")
+    Contract.objects.filter(pk=acme.pk).update(awarded_value_gross=Decimal("2400000"))
+    fy_start, fy_end = date(2024, 4, 1), date(2025, 3, 31)
+    acme_paid = sum(
+        p.pence
+        for p in rows
+        if fy_start <= p.day <= fy_end
+        and ((p.supplier == "S100" and p.day >= date(2024, 4, 15)) or p.order == "C-ACME")
+    )  # (G-LINK is not linked to the contract in this test)
+    delta_paid = sum(
+        p.pence for p in rows if p.supplier == "S400" and fy_start <= p.day <= date(2024, 9, 30)
+    )
+    plan = selectors.pipeline(2025, today=date(2025, 4, 10))
+    assert plan.basis_fy == 2024
+    assert plan.basis_spend_pence == acme_paid + delta_paid
+    assert plan.required
+    assert plan.deadline == date(2025, 5, 26)
+    assert plan.window_end == date(2026, 10, 1)
+    assert [c.reference for c in plan.unplanned] == ["C-ACME"]
+    assert plan.planned == []
+    settings.COUNCIL_PPON = COUNCIL_PPON
+    with pytest.raises(ValidationError, match="add the planned procurements first"):
+        services.pipeline_publish(fy=2025, user=officer)
+
+    client.force_login(officer)
+    response = client.post(
+        reverse("contracts:planned-add"),
+        {
+            "title": "Home care framework",
+            "description": "",
+            "department": "Adult Services",
+            "cpv_code": "85000000",
+            "estimated_value_gross": "12000000",
+            "tender_notice_on": "2025-10-01",
+            "award_on": "2026-03-01",
+        },
+    )
+    assert response.status_code == 302
+    small = {"title": "Small", "estimated_value_gross": Decimal("1999999.99")}
+    services.planned_procurement_add(
+        data=small | {"tender_notice_on": date(2025, 9, 1)}, user=officer
+    )
+    planned = PlannedProcurement.objects.get(title="Home care framework")
+    PlannedProcurement.objects.filter(pk=planned.pk).update(replaces=acme)
+    plan = selectors.pipeline(2025, today=date(2025, 4, 10))
+    assert [p.title for p in plan.planned] == ["Home care framework"]  # under £2m left out
+    assert plan.unplanned == []
+    page = client.get(reverse("contracts:pipeline") + "?fy=2025").content.decode()
+    assert "Yes: more than £100 million" in page
+    assert "Home care framework" in page
+    notice = services.pipeline_publish(fy=2025, user=officer)
+    assert notice.published_by == officer
+    package = client.get(reverse("contracts:pipeline-ocds", args=[2025])).json()
+    _check_ocds(data_dir, package)
+    [release] = package["releases"]
+    assert release["tag"] == ["planning"]
+    assert release["tender"]["value"] == {"amountGross": 12000000, "currency": "GBP"}
+    assert release["planning"]["documents"][0]["noticeType"] == "UK1"
+    with pytest.raises(ValidationError, match="already published"):
+        services.pipeline_publish(fy=2025, user=officer)
