@@ -74,3 +74,48 @@ def test_officer_drafts_and_publishes_from_the_calendar(
     page.wait_for_url(re.compile(r"/register/notices/\d+/"))
     assert "Highway gully cleaning" in page.locator("h1").inner_text()
     assert "PLCC-0000-TEST" in page.locator("main").inner_text()
+
+
+def test_performance_pipeline_and_supplier_pages_in_a_browser(
+    sign_in_browser, act_contract: Contract, settings
+) -> None:
+    from socialvalue import services as social_value
+
+    settings.COUNCIL_PPON = "PLCC-0000-TEST"
+    page = sign_in_browser(make_user(Role.PROCUREMENT_OFFICER))
+    page.goto(f"/contracts/{act_contract.pk}/kpis/new/")
+    page.get_by_label("Title").fill("Gullies cleansed to schedule")
+    page.get_by_label("Target").fill("95")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(rf"/contracts/{act_contract.pk}/"))
+    assert "Gullies cleansed to schedule" in page.locator("main").inner_text()
+    page.goto(f"/contracts/{act_contract.pk}/failures/new/")
+    page.get_by_role("button", name="Save").click()
+    assert "There is a problem" in page.locator("main").inner_text()
+
+    _link, token = social_value.supplier_link_create(
+        contract=act_contract, supplier=act_contract.suppliers.get(), user=None
+    )
+    kpi = act_contract.kpis.get()
+    services.failure_record(
+        contract=act_contract,
+        data={
+            "requirement": "Clause 3: weekly cleansing",
+            "description": "Missed for a month.",
+            "decision_date": date(2026, 2, 2),
+        },
+        user=None,
+    )
+    page.goto(f"/social-value/supplier/{token}/kpis/")
+    page.get_by_label("KPI").select_option(str(kpi.pk))
+    page.get_by_role("button", name="Send KPI assessment").click()
+    assert "There is a problem" in page.locator("main").inner_text()
+    assert not kpi.assessments.exists()
+
+    notice = services.notice_draft(contract=act_contract, kind="UK9", user=None)
+    page.goto(f"/contracts/notices/{notice.pk}/")
+    assert "Clause 3: weekly cleansing" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Publish notice").click()
+    assert "Contract performance notice published." in page.locator("main").inner_text()
+    page.goto("/contracts/pipeline/?fy=2026")
+    assert "Pipeline notice, 2026/27" in page.locator("h1").inner_text()
