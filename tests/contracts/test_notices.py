@@ -833,3 +833,45 @@ def test_the_pipeline_notice_from_the_ledger_test_and_planned_procurements(
     assert release["planning"]["documents"][0]["noticeType"] == "UK1"
     with pytest.raises(ValidationError, match="already published"):
         services.pipeline_publish(fy=2025, user=officer)
+
+
+def test_the_daily_termination_job_is_scheduled() -> None:
+    from django.conf import settings as django_settings
+
+    entry: Any = django_settings.CELERY_BEAT_SCHEDULE["contracts-propose-terminations"]
+    assert entry["task"] == "portal.start_scheduled_job"
+    assert entry["args"][0] == "contracts.propose_terminations"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_termination_job_proposes_notices_on_a_worker(celery_worker, officer) -> None:
+    from portal.models import Job
+    from portal.services import job_start
+    from tests.conftest import wait_for
+
+    expired = services.contract_create(
+        reference="EXP-1",
+        contract={
+            "title": "Old cleaning contract",
+            "department": "Property",
+            "award_date": date(2022, 4, 1),
+            "start_date": date(2022, 5, 1),
+            "end_date": date(2025, 4, 30),
+            "awarded_value": Decimal("90000"),
+            "regime": "act",
+        },
+        supplier={"name": "Clean Co"},
+        user=officer,
+    )
+    job = job_start(kind="contracts.propose_terminations", title="Termination notices")
+    done = wait_for(
+        lambda: Job.objects.filter(pk=job.pk, status__in=["succeeded", "failed"]).first(),
+        timeout=120,
+    )
+    assert done.status == "succeeded", done.error
+    assert done.result == {"proposed": 1}
+    notice = Notice.objects.get(contract=expired)
+    assert notice.kind == "UK11"
+    assert notice.proposed_automatically
+    assert notice.terminated_on == date(2025, 4, 30)
