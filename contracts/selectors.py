@@ -646,12 +646,13 @@ linked AS (
     SELECT l.contract_id, sum(p.amount_pence) AS total
     FROM contracts_contractpaymentlink l JOIN spend_payment p ON p.id = l.payment_id
     WHERE p.is_spend AND l.contract_id = ANY(%(ids)s)
+      AND p.payment_date BETWEEN %(since)s::date AND %(before)s::date
     GROUP BY 1
 ),
 referenced AS (
     SELECT c.id AS contract_id, sum(p.amount_pence) AS total
     FROM c JOIN spend_payment p ON p.order_reference = c.reference
-    WHERE p.is_spend
+    WHERE p.is_spend AND p.payment_date BETWEEN %(since)s::date AND %(before)s::date
       AND NOT EXISTS (SELECT 1 FROM contracts_contractpaymentlink l WHERE l.payment_id = p.id)
     GROUP BY 1
 ),
@@ -660,7 +661,7 @@ dated AS (
     FROM c JOIN sup ON sup.contract_id = c.id
     JOIN spend_payment p ON p.supplier_id = sup.supplier_id
          AND p.payment_date >= c.start_date AND p.payment_date <= c.until
-    WHERE p.is_spend
+    WHERE p.is_spend AND p.payment_date BETWEEN %(since)s::date AND %(before)s::date
       AND NOT EXISTS (SELECT 1 FROM contracts_contractpaymentlink l WHERE l.payment_id = p.id)
       AND NOT EXISTS (SELECT 1 FROM contracts_contract o WHERE o.reference = p.order_reference)
     GROUP BY 1
@@ -675,12 +676,31 @@ LEFT JOIN dated d ON d.contract_id = c.id
 
 def contracts_spend_to_date(contract_ids: list[int], *, today: date) -> dict[int, int]:
     """Spend to date in pence for each contract, by ``payments_for_contract``'s rules."""
+
+    if not contract_ids:
+        return {}
+    return _spend_by_rules(contract_ids, today=today, since=date.min, before=date.max)
+
+
+def contracts_spend_in(
+    contract_ids: list[int], *, start: date, end: date, today: date
+) -> dict[int, int]:
+    """Spend in pence paid from ``start`` to ``end`` under each contract (the same rules)."""
+    return _spend_by_rules(contract_ids, today=today, since=start, before=end)
+
+
+def _spend_by_rules(
+    contract_ids: list[int], *, today: date, since: date, before: date
+) -> dict[int, int]:
     from django.db import connection
 
     if not contract_ids:
         return {}
     with _without_jit(), connection.cursor() as cursor:
-        cursor.execute(_SPEND_TO_DATE_SQL, {"ids": list(contract_ids), "today": today})
+        cursor.execute(
+            _SPEND_TO_DATE_SQL,
+            {"ids": list(contract_ids), "today": today, "since": since, "before": before},
+        )
         return {int(i): int(t) for i, t in cursor.fetchall()}
 
 
@@ -1413,11 +1433,10 @@ def pipeline(fy: int, *, today: date) -> Pipeline:
     start = date(fy, 4, 1)
     window_end = _months_later(start, 18)
     basis = fy - 1
-    spend = 0
-    for contract in live_contracts_in(date(basis, 4, 1), date(fy, 3, 31)):
-        spend += sum(
-            y.spend_pence for y in contract_spend(contract, today=today).years if y.period == basis
-        )
+    ids = list(live_contracts_in(date(basis, 4, 1), date(fy, 3, 31)).values_list("pk", flat=True))
+    spend = sum(
+        contracts_spend_in(ids, start=date(basis, 4, 1), end=date(fy, 3, 31), today=today).values()
+    )
     planned = list(
         PlannedProcurement.objects.filter(
             estimated_value_gross__gte=PIPELINE_CONTRACT_FROM,
