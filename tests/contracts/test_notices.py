@@ -875,3 +875,23 @@ def test_the_termination_job_proposes_notices_on_a_worker(celery_worker, officer
     assert notice.kind == "UK11"
     assert notice.proposed_automatically
     assert notice.terminated_on == date(2025, 4, 30)
+
+
+def test_councillors_read_the_calendar_and_notices_but_cannot_draft_or_publish(
+    client: Client, officer, councillor
+) -> None:
+    contract = _award(officer)
+    notice = services.notice_draft(contract=contract, kind="UK7", user=officer)
+    client.force_login(councillor)
+    page = client.get(reverse("contracts:notices")).content.decode()
+    assert contract.reference in page
+    assert "Draft notice" not in page
+    assert "Publish notice" not in client.get(notice.get_absolute_url()).content.decode()
+    assert client.post(reverse("contracts:notice-publish", args=[notice.pk])).status_code == 403
+    draft_url = reverse("contracts:notice-draft", args=[contract.pk, "UK11"])
+    assert client.post(draft_url).status_code == 403
+    notice.refresh_from_db()
+    assert notice.status == Notice.Status.DRAFT
+    client.logout()
+    assert client.get(reverse("contracts:notices")).status_code == 302
+    assert client.get(f"/register/notices/{notice.pk}/ocds/").status_code == 404
