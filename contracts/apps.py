@@ -31,3 +31,15 @@ class ContractsConfig(AppConfig):
                 "schedule": crontab(minute=30, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
             },
         )
+        # Each morning: a termination notice drafted for every Act contract that has ended.
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "contracts-propose-terminations",
+            {
+                "task": "portal.start_scheduled_job",
+                "args": (
+                    "contracts.propose_terminations",
+                    "Termination notices for ended contracts",
+                ),
+                "schedule": crontab(minute=15, hour=6),
+            },
+        )

@@ -6,7 +6,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from contracts import layout
-from contracts.models import AwardedSupplier, Contract
+from contracts.models import (
+    AwardedSupplier,
+    Contract,
+    Kpi,
+    KpiAssessment,
+    PerformanceFailure,
+    PlannedProcurement,
+)
 from contracts.quarters import Quarter
 
 INPUT = {"class": "govuk-input"}
@@ -46,6 +53,15 @@ class ContractForm(forms.ModelForm):
         "Re-procurement started", "Has work to replace this contract begun? (Forward plan)"
     )
 
+    change_ground = forms.CharField(
+        label="Ground for changing the value or end date",
+        help_text="Only when the value or end date changes: why the contract may be changed, "
+        "for example the Schedule 8 paragraph.",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs=INPUT),
+    )
+
     class Meta:
         model = Contract
         fields = [
@@ -62,13 +78,18 @@ class ContractForm(forms.ModelForm):
             "review_date",
             "procurement_start_date",
             "awarded_value",
+            "awarded_value_gross",
             "vat_not_recoverable",
+            "regime",
+            "main_category",
             "framework",
             "reprocurement_started",
             "status",
         ]
         labels = {
             "awarded_value": "Awarded value (£)",
+            "awarded_value_gross": "Awarded value including VAT (£)",
+            "regime": "Procurement law",
             "vat_not_recoverable": "VAT not recoverable (£)",
         }
         help_texts = {
@@ -100,6 +121,11 @@ class ContractForm(forms.ModelForm):
             "vat_not_recoverable": forms.TextInput(
                 attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
             ),
+            "awarded_value_gross": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
+            ),
+            "regime": forms.Select(attrs=SELECT),
+            "main_category": forms.Select(attrs=SELECT),
             "status": forms.Select(attrs=SELECT),
         }
 
@@ -108,6 +134,8 @@ class ContractForm(forms.ModelForm):
         self.fields["end_date"].required = True
         if self.instance.pk:
             del self.fields["reference"]
+        else:
+            del self.fields["change_ground"]
 
     def clean_cpv_code(self) -> str:
         return str(_clean_with(layout.clean_cpv, self.cleaned_data.get("cpv_code")))
@@ -159,6 +187,11 @@ class SupplierForm(forms.ModelForm):
             "postcode",
             "sme",
             "vcfs",
+            "ppon",
+            "email",
+            "address",
+            "supported_employment",
+            "public_service_mutual",
         ]
         labels = {"postcode": "Supplier postcode"}
         help_texts = {
@@ -176,6 +209,11 @@ class SupplierForm(forms.ModelForm):
             ),
             "sme": forms.NullBooleanSelect(attrs=SELECT),
             "vcfs": forms.NullBooleanSelect(attrs=SELECT),
+            "ppon": forms.TextInput(attrs=NARROW),
+            "email": forms.EmailInput(attrs=INPUT),
+            "address": forms.TextInput(attrs=INPUT),
+            "supported_employment": forms.NullBooleanSelect(attrs=SELECT),
+            "public_service_mutual": forms.NullBooleanSelect(attrs=SELECT),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -328,3 +366,104 @@ def register_mapping(form_mapping: dict[str, str]) -> dict[str, str]:
     """The mapping form's answers as register column → the file's heading."""
     columns = {_mapping_field(column): column for column in layout.COLUMNS}
     return {columns[name]: heading for name, heading in form_mapping.items()}
+
+
+class KpiForm(forms.ModelForm):
+    class Meta:
+        model = Kpi
+        fields = ["title", "description", "target", "unit"]
+        help_texts = {
+            "target": "What good performance is, for example 95 (with the unit percent).",
+            "unit": "For example percent, days or visits.",
+        }
+        widgets = {
+            "title": forms.TextInput(attrs=INPUT),
+            "description": forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+            "target": forms.TextInput(attrs=INPUT),
+            "unit": forms.TextInput(attrs=NARROW),
+        }
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = KpiAssessment
+        fields = ["kpi", "period_start", "period_end", "rating", "measure", "notes"]
+        labels = {"kpi": "KPI", "period_start": "Period from", "period_end": "Period to"}
+        widgets = {
+            "kpi": forms.Select(attrs=SELECT),
+            "period_start": _date_input(),
+            "period_end": _date_input(),
+            "rating": forms.Select(attrs=SELECT),
+            "measure": forms.TextInput(attrs=INPUT),
+            "notes": forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+        }
+
+    def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kpi"].queryset = contract.kpis.all()  # type: ignore[attr-defined]
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class FailureForm(forms.ModelForm):
+    class Meta:
+        model = PerformanceFailure
+        fields = [
+            "requirement",
+            "description",
+            "decision_date",
+            "penalty_type",
+            "penalty_value",
+            "penalty_date",
+            "partial_termination",
+        ]
+        labels = {
+            "penalty_value": "Damages or settlement (£)",
+            "penalty_date": "Date of the damages, settlement or partial termination",
+        }
+        widgets = {
+            "requirement": forms.TextInput(attrs=INPUT),
+            "description": forms.Textarea(attrs={"class": "govuk-textarea", "rows": 4}),
+            "decision_date": _date_input(),
+            "penalty_type": forms.Select(attrs=SELECT),
+            "penalty_value": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
+            ),
+            "penalty_date": _date_input(),
+            "partial_termination": forms.TextInput(attrs=INPUT),
+        }
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class PlannedProcurementForm(forms.ModelForm):
+    class Meta:
+        model = PlannedProcurement
+        fields = [
+            "title",
+            "description",
+            "department",
+            "cpv_code",
+            "estimated_value_gross",
+            "tender_notice_on",
+            "award_on",
+        ]
+        labels = {"estimated_value_gross": "Estimated value including VAT (£)"}
+        widgets = {
+            "title": forms.TextInput(attrs=INPUT),
+            "description": forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
+            "department": forms.TextInput(attrs=INPUT),
+            "cpv_code": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "numeric"}
+            ),
+            "estimated_value_gross": forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
+            ),
+            "tender_notice_on": _date_input(),
+            "award_on": _date_input(),
+        }
+
+    def _post_clean(self) -> None:
+        pass

@@ -34,6 +34,23 @@ class Route(models.TextChoices):
     WAIVER = "Waiver", "Waiver"
 
 
+class Regime(models.TextChoices):
+    """The law the contract was procured under: decides which notices it needs."""
+
+    PCR_2015 = "pcr2015", "Public Contracts Regulations 2015"
+    ACT = "act", "Procurement Act 2023"
+    LIGHT_TOUCH = "light-touch", "Procurement Act 2023, light touch"
+    PSR = "psr", "Provider Selection Regime"
+
+
+class MainCategory(models.TextChoices):
+    """OCDS mainProcurementCategory: works changes may grow by 15% before a notice, others 10%."""
+
+    GOODS = "goods", "Goods"
+    SERVICES = "services", "Services"
+    WORKS = "works", "Works"
+
+
 class ContractFields(models.Model):
     """The contract-level columns of the register layout, shared by live and published rows."""
 
@@ -105,11 +122,27 @@ class Contract(ContractFields):
         null=True, blank=True, help_text="Set when the contract is ended early."
     )
     end_reason = models.CharField(max_length=300, blank=True)
+    # Procurement Act 2023 notices need these; the register layout has no column for them.
+    awarded_value_gross = models.DecimalField(
+        "awarded value including VAT",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The Act's thresholds and notices use values including VAT.",
+    )
+    regime = models.CharField(max_length=12, choices=Regime.choices, blank=True)
+    main_category = models.CharField(
+        "goods, services or works", max_length=8, choices=MainCategory.choices, blank=True
+    )
     reprocurement_started = models.BooleanField(default=False)
     # Procurement Act 2023 s.70: payments over £30,000 are published for contracts whose
     # procurement began on or after 1 April 2026; blank for contracts procured before the Act.
     procurement_start_date = models.DateField(
-        null=True, blank=True, help_text="The day the procurement of this contract began."
+        "procurement start date",
+        null=True,
+        blank=True,
+        help_text="The day the procurement began (decides which law and duties apply).",
     )
     source = models.CharField(
         max_length=200, blank=True, help_text="Where the record came from, e.g. the imported file."
@@ -145,6 +178,13 @@ class AwardedSupplier(SupplierFields):
     # The name upper-cased with spaces collapsed: a Reference + supplier is unique on it, so
     # importing the same file twice updates rather than duplicates.
     name_key = models.CharField(max_length=300, editable=False)
+    # What the Act's notices say of each supplier (PA 2023 reg 32); not in the register layout.
+    email = models.EmailField(blank=True)
+    address = models.CharField("postal address", max_length=500, blank=True)
+    supported_employment = models.BooleanField(
+        "supported employment provider", null=True, blank=True
+    )
+    public_service_mutual = models.BooleanField(null=True, blank=True)
 
     class Meta:
         ordering = ["contract", "name_key"]
@@ -318,3 +358,228 @@ class RegisterUpload(models.Model):
     def path(self) -> Path:
         path = Path(self.stored_file)
         return path if path.is_absolute() else Path(settings.MEDIA_ROOT) / path
+
+
+class ContractChange(models.Model):
+    """A change to a contract's value or end date, with its ground (PA 2023 s.74): the
+    history s.75 counts cumulatively to decide whether a change notice is needed."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="changes")
+    changed_on = models.DateField(default=timezone.localdate)
+    ground = models.CharField(
+        max_length=500, help_text="Why the contract may be changed, e.g. the Schedule 8 ground."
+    )
+    value_before = models.DecimalField(max_digits=16, decimal_places=2)
+    value_after = models.DecimalField(max_digits=16, decimal_places=2)
+    value_gross_after = models.DecimalField(
+        "value including VAT after", max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    end_before = models.DateField(null=True, blank=True)
+    end_after = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract", "recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"change to {self.contract_id} on {self.changed_on}"
+
+
+ACT_REGIMES = (Regime.ACT, Regime.LIGHT_TOUCH)
+
+
+class Notice(models.Model):
+    """A Procurement Act 2023 notice about a contract, drafted here and published on Find a
+    Tender by an officer. Publishing freezes its OCDS release, so later edits to the contract
+    never change what was published. Only published notices are public."""
+
+    class Kind(models.TextChoices):
+        CONTRACT_DETAILS = "UK7", "Contract details notice"
+        PERFORMANCE = "UK9", "Contract performance notice"
+        CHANGE = "UK10", "Contract change notice"
+        TERMINATION = "UK11", "Contract termination notice"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    change = models.ForeignKey(
+        ContractChange, null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
+    )
+    description = models.TextField(blank=True, help_text="Change notice: what the modification is.")
+    termination_reason = models.CharField(max_length=500, blank=True)
+    terminated_on = models.DateField(null=True, blank=True)
+    # The ledger's spend under the contract, set when a termination notice is published.
+    final_value_pence = models.BigIntegerField(null=True, blank=True)
+    proposed_automatically = models.BooleanField(default=False)
+    # Contract performance notice: the assessments and failures it reports are those of
+    # this period (verified assessments ending in it; failures decided in it).
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    release = models.JSONField(default=dict, blank=True, help_text="The published OCDS release.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["contract", "created_at", "pk"]
+        constraints = [
+            # One contract details and one termination notice per contract.
+            models.UniqueConstraint(
+                fields=["contract", "kind"],
+                condition=models.Q(kind__in=["UK7", "UK11"]),
+                name="notice_once_per_contract",
+            ),
+            models.UniqueConstraint(
+                fields=["change"], condition=models.Q(kind="UK10"), name="notice_once_per_change"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.contract_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:notice", args=[self.pk])
+
+
+class Kpi(models.Model):
+    """A key performance indicator set for a contract (PA 2023 s.52: at least three for a
+    contract over £5m), published in the contract details notice and assessed yearly."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="kpis")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    target = models.CharField(max_length=300)
+    unit = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract", "pk"]
+        verbose_name = "KPI"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class KpiAssessment(models.Model):
+    """An assessment of a KPI over a period (s.71(2)): an officer's, or the supplier's return
+    that an officer verifies. Only verified assessments go into a notice."""
+
+    class Rating(models.TextChoices):
+        # Value: Find a Tender's measureClassification id (UK extension).
+        GOOD = "met", "Good"
+        APPROACHING = "slightlyBelow", "Approaching target"
+        REQUIRES_IMPROVEMENT = "below", "Requires improvement"
+        INADEQUATE = "significantlyBelow", "Inadequate"
+        OTHER = "other", "Other"
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="assessments")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    rating = models.CharField(max_length=20, choices=Rating.choices)
+    measure = models.CharField("what was achieved", max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+    returned_by_supplier = models.BooleanField(default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kpi", "period_end", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id} {self.period_start} to {self.period_end}: {self.rating}"
+
+
+class PerformanceFailure(models.Model):
+    """A breach or failure to perform (s.71(5)), for any contract: reported in a contract
+    performance notice."""
+
+    class PenaltyType(models.TextChoices):
+        CONTRACTED = "contracted", "Specified in the contract"
+        IMPOSED = "imposed", "Imposed by a court or tribunal"
+        NEGOTIATED = "negotiated", "Negotiated in a settlement"
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="performance_failures"
+    )
+    requirement = models.CharField("obligation not met", max_length=500)
+    description = models.TextField(help_text="The nature, impact and duration of the failure.")
+    decision_date = models.DateField(help_text="The day the council decided it had failed.")
+    penalty_date = models.DateField(null=True, blank=True)
+    penalty_type = models.CharField(max_length=12, choices=PenaltyType.choices, blank=True)
+    penalty_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    partial_termination = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract", "decision_date", "pk"]
+
+    def __str__(self) -> str:
+        return f"failure on {self.contract_id}: {self.requirement}"
+
+
+class PlannedProcurement(models.Model):
+    """A procurement the council plans, for the pipeline notice (PA 2023 s.93, reg 15)."""
+
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True)
+    department = models.CharField(max_length=200, blank=True)
+    cpv_code = models.CharField("CPV code", max_length=8, blank=True)
+    estimated_value_gross = models.DecimalField(
+        "estimated value including VAT", max_digits=16, decimal_places=2
+    )
+    tender_notice_on = models.DateField("estimated date of the tender or transparency notice")
+    award_on = models.DateField("estimated award date", null=True, blank=True)
+    replaces = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["tender_notice_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PipelineNotice(models.Model):
+    """The pipeline notice (UK1) for a financial year, drafted then published with who and
+    when; publishing freezes its OCDS."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    fy = models.PositiveSmallIntegerField(unique=True, help_text="The year it looks ahead from.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    package = models.JSONField(default=dict, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"pipeline notice {self.fy}"

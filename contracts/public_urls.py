@@ -9,5 +9,8 @@ app_name = "register"
 urlpatterns = [
     path("", public_views.register_home, name="home"),
     path("contracts/<int:pk>/", public_views.published_contract, name="contract"),
+    path("notices/<int:pk>/", public_views.published_notice, name="notice"),
+    path("notices/<int:pk>/ocds/", public_views.published_notice_ocds, name="notice-ocds"),
+    path("notices/<int:pk>/csv/", public_views.published_notice_csv, name="notice-csv"),
     path("publications/<int:pk>/<str:kind>/", public_views.publication_file, name="file"),
 ]

@@ -18,7 +18,7 @@ from django_tables2 import SingleTableMixin
 from contracts import selectors
 from contracts.exports import SafeExportMixin
 from contracts.filters import PublishedContractFilter
-from contracts.models import Publication, PublishedContract
+from contracts.models import Notice, Publication, PublishedContract
 from contracts.tables import PublicRegisterTable
 
 FILE_KINDS = {
@@ -120,6 +120,7 @@ def published_contract(request: HttpRequest, pk: int) -> HttpResponse:
             "contract": contract,
             "live_status": selectors.published_live_status(contract, timezone.localdate()),
             "suppliers": contract.suppliers.all(),
+            "notices": selectors.published_notices_for(contract.reference),
             "breadcrumbs": [
                 ("Home", reverse("portal:home")),
                 ("Contract register", reverse("register:home")),
@@ -127,6 +128,37 @@ def published_contract(request: HttpRequest, pk: int) -> HttpResponse:
             ],
         },
     )
+
+
+@login_not_required
+def published_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """A published Procurement Act notice; drafts are never public (404)."""
+    notice = get_object_or_404(
+        Notice.objects.select_related("contract"), pk=pk, status=Notice.Status.PUBLISHED
+    )
+    return render(
+        request,
+        "contracts/notice.html",
+        {
+            "notice": notice,
+            "fields": selectors.notice_fields(notice, today=timezone.localdate()),
+            "can_edit": False,
+            "public": True,
+            "breadcrumbs": [
+                ("Home", reverse("portal:home")),
+                ("Contract register", reverse("register:home")),
+                (notice.get_kind_display(), None),
+            ],
+        },
+    )
+
+
+@login_not_required
+def published_notice_ocds(request: HttpRequest, pk: int) -> HttpResponse:
+    from contracts.views import notice_ocds_response
+
+    notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
+    return notice_ocds_response(notice)
 
 
 @login_not_required
@@ -147,3 +179,11 @@ def publication_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
         as_attachment=kind != "pdf",
         filename=f"{filename}.{extension}",
     )
+
+
+@login_not_required
+def published_notice_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    from contracts.views import notice_csv_response
+
+    notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
+    return notice_csv_response(notice)

@@ -28,14 +28,20 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from contracts.models import (
+    ACT_REGIMES,
     AwardedSupplier,
     Contract,
+    ContractChange,
     ContractFields,
     ContractPaymentLink,
+    MainCategory,
+    Notice,
     Publication,
     PublishedContract,
+    Regime,
 )
 from contracts.quarters import Quarter, fy_months, fy_of
 from portal.locality import LocalityClass, classify_postcode
@@ -640,12 +646,13 @@ linked AS (
     SELECT l.contract_id, sum(p.amount_pence) AS total
     FROM contracts_contractpaymentlink l JOIN spend_payment p ON p.id = l.payment_id
     WHERE p.is_spend AND l.contract_id = ANY(%(ids)s)
+      AND p.payment_date BETWEEN %(since)s::date AND %(before)s::date
     GROUP BY 1
 ),
 referenced AS (
     SELECT c.id AS contract_id, sum(p.amount_pence) AS total
     FROM c JOIN spend_payment p ON p.order_reference = c.reference
-    WHERE p.is_spend
+    WHERE p.is_spend AND p.payment_date BETWEEN %(since)s::date AND %(before)s::date
       AND NOT EXISTS (SELECT 1 FROM contracts_contractpaymentlink l WHERE l.payment_id = p.id)
     GROUP BY 1
 ),
@@ -654,7 +661,7 @@ dated AS (
     FROM c JOIN sup ON sup.contract_id = c.id
     JOIN spend_payment p ON p.supplier_id = sup.supplier_id
          AND p.payment_date >= c.start_date AND p.payment_date <= c.until
-    WHERE p.is_spend
+    WHERE p.is_spend AND p.payment_date BETWEEN %(since)s::date AND %(before)s::date
       AND NOT EXISTS (SELECT 1 FROM contracts_contractpaymentlink l WHERE l.payment_id = p.id)
       AND NOT EXISTS (SELECT 1 FROM contracts_contract o WHERE o.reference = p.order_reference)
     GROUP BY 1
@@ -669,12 +676,31 @@ LEFT JOIN dated d ON d.contract_id = c.id
 
 def contracts_spend_to_date(contract_ids: list[int], *, today: date) -> dict[int, int]:
     """Spend to date in pence for each contract, by ``payments_for_contract``'s rules."""
+
+    if not contract_ids:
+        return {}
+    return _spend_by_rules(contract_ids, today=today, since=date.min, before=date.max)
+
+
+def contracts_spend_in(
+    contract_ids: list[int], *, start: date, end: date, today: date
+) -> dict[int, int]:
+    """Spend in pence paid from ``start`` to ``end`` under each contract (the same rules)."""
+    return _spend_by_rules(contract_ids, today=today, since=start, before=end)
+
+
+def _spend_by_rules(
+    contract_ids: list[int], *, today: date, since: date, before: date
+) -> dict[int, int]:
     from django.db import connection
 
     if not contract_ids:
         return {}
     with _without_jit(), connection.cursor() as cursor:
-        cursor.execute(_SPEND_TO_DATE_SQL, {"ids": list(contract_ids), "today": today})
+        cursor.execute(
+            _SPEND_TO_DATE_SQL,
+            {"ids": list(contract_ids), "today": today, "since": since, "before": before},
+        )
         return {int(i): int(t) for i, t in cursor.fetchall()}
 
 
@@ -1006,3 +1032,458 @@ def register_import_drafts(upload: Any) -> QuerySet[Contract]:
     """The contracts an import left as drafts to complete (those still flagged)."""
     references = [str(f).split(": ", 1)[0] for f in (upload.result or {}).get("flagged", [])]
     return Contract.objects.filter(reference__in=references).exclude(needs_attention="")
+
+
+# ---------------------------------------------------------------------------------------------
+# Change history and the change notice test (PA 2023 s.74-75)
+
+CHANGE_LIMIT_WORKS = Decimal("15")
+CHANGE_LIMIT = Decimal("10")  # goods and services; and the term, for any contract
+
+
+@dataclass(frozen=True)
+class ChangeTested:
+    change: ContractChange
+    value_percent: Decimal  # changes so far (this one included), % of the value at award
+    term_percent: Decimal | None  # None: an end date is missing, the term cannot be tested
+    needs_notice: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChangeHistory:
+    original_value: Decimal
+    original_end: date | None
+    value_limit: Decimal
+    changes: list[ChangeTested]
+    spend_over_value: str  # a sentence when ledger spend has passed the value, else ""
+
+    @property
+    def needs_change_notice(self) -> bool:
+        return bool(self.spend_over_value) or any(c.needs_notice for c in self.changes)
+
+
+def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def change_history(contract: Contract, *, today: date) -> ChangeHistory:
+    """Every change to value or end date since award, each tested cumulatively (s.75 counts
+    changes together): over 10% of the value (15% for works) or 10% of the term needs a
+    change notice. Increases and decreases both count, as their sizes add up."""
+    changes = list(contract.changes.all())
+    original_value = changes[0].value_before if changes else contract.awarded_value
+    original_end = changes[0].end_before if changes else contract.end_date
+    tested = _tested_changes(contract, changes)
+    spend = contract_spend(contract, today=today)
+    over = ""
+    if spend.spend_pence > spend.value_pence:
+        over = (
+            f"Spend under the contract (£{Decimal(spend.spend_pence) / 100:,.2f}) has passed its "
+            f"value (£{spend.value:,.2f}): the value must change, which may need a change notice."
+        )
+    return ChangeHistory(original_value, original_end, _value_limit(contract), tested, over)
+
+
+def _value_limit(contract: Contract) -> Decimal:
+    return CHANGE_LIMIT_WORKS if contract.main_category == MainCategory.WORKS else CHANGE_LIMIT
+
+
+def _tested_changes(contract: Contract, changes: list[ContractChange]) -> list[ChangeTested]:
+    original_value = changes[0].value_before if changes else contract.awarded_value
+    original_end = changes[0].end_before if changes else contract.end_date
+    limit = _value_limit(contract)
+    term_days = (original_end - contract.start_date).days if original_end else 0
+    tested, value_moved, days_moved, term_known = [], Decimal(0), 0, term_days > 0
+    for change in changes:
+        value_moved += abs(change.value_after - change.value_before)
+        if change.end_before and change.end_after:
+            days_moved += abs((change.end_after - change.end_before).days)
+        elif change.end_before != change.end_after:
+            term_known = False
+        value_percent = _percent(value_moved, original_value)
+        term_percent = _percent(days_moved, term_days) if term_known else None
+        reasons = []
+        if value_percent > limit:
+            reasons.append(f"the value has changed by {value_percent}% since award (over {limit}%)")
+        if term_percent is None:
+            reasons.append("an end date is not recorded, so the 10% term test cannot be done")
+        elif term_percent > CHANGE_LIMIT:
+            reasons.append(f"the term has changed by {term_percent}% since award (over 10%)")
+        tested.append(
+            ChangeTested(change, value_percent, term_percent, bool(reasons), "; ".join(reasons))
+        )
+    return tested
+
+
+# ---------------------------------------------------------------------------------------------
+# The statutory calendar: Procurement Act notices due, overdue and published
+
+DETAILS_NOTICE_FROM = Decimal("30000")  # s.87: below-threshold notices from £30,000 incl. VAT
+DETAILS_NOTICE_DAYS = 30  # after the contract is entered into (PR 2024 reg 34; 120 light touch)
+TERMINATION_NOTICE_DAYS = 30  # s.80: within 30 days of the contract ending
+
+
+@dataclass(frozen=True)
+class NoticeDue:
+    contract: Contract
+    kind: str
+    deadline: date
+    overdue: bool
+    draft: Notice | None
+    change: ContractChange | None = None
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return Notice.Kind(self.kind).label
+
+
+def notice_deadline(
+    kind: str,
+    contract: Contract,
+    change: ContractChange | None = None,
+    period_start: date | None = None,
+) -> date | None:
+    """The day by which a notice is due (a change notice: before the change takes effect;
+    a KPI performance notice: 12 months after the period it follows on from began)."""
+    if kind == Notice.Kind.PERFORMANCE:
+        return _months_later(period_start, 12) if period_start else None
+    if kind == Notice.Kind.CONTRACT_DETAILS:
+        days = 120 if contract.regime == Regime.LIGHT_TOUCH else DETAILS_NOTICE_DAYS
+        return contract.award_date + timedelta(days=days)
+    if kind == Notice.Kind.CHANGE:
+        return change.changed_on if change else None
+    end = contract.effective_end
+    return end + timedelta(days=TERMINATION_NOTICE_DAYS) if end else None
+
+
+def notices_due(today: date) -> list[NoticeDue]:
+    """Every Act notice the register says is needed and not yet published, soonest first."""
+    contracts = list(
+        Contract.objects.filter(status=Contract.Status.REGISTERED, regime__in=ACT_REGIMES)
+        .prefetch_related("notices", "changes", "kpis", "performance_failures")
+        .order_by("reference")
+    )
+    due: list[NoticeDue] = []
+
+    def add(
+        kind: str,
+        contract: Contract,
+        change: ContractChange | None,
+        note: str,
+        deadline: date | None = None,
+    ) -> None:
+        notices = [n for n in contract.notices.all() if n.kind == kind]
+        if change is not None:
+            notices = [n for n in notices if n.change_id == change.pk]
+        if kind == Notice.Kind.PERFORMANCE:
+            notices = [n for n in notices if n.status == Notice.Status.DRAFT]
+        if any(n.status == Notice.Status.PUBLISHED for n in notices):
+            return
+        deadline = deadline or notice_deadline(kind, contract, change)
+        assert deadline is not None
+        draft = notices[0] if notices else None
+        due.append(NoticeDue(contract, kind, deadline, deadline < today, draft, change, note))
+
+    for contract in contracts:
+        gross = contract.awarded_value_gross
+        if gross is None:
+            add(
+                Notice.Kind.CONTRACT_DETAILS,
+                contract,
+                None,
+                "Value including VAT not recorded: a notice is needed from £30,000 including "
+                "VAT; record the value to be sure.",
+            )
+        elif gross >= DETAILS_NOTICE_FROM:
+            add(Notice.Kind.CONTRACT_DETAILS, contract, None, _kpi_note(contract))
+        for deadline, note in _performance_due(contract, today):
+            add(Notice.Kind.PERFORMANCE, contract, None, note, deadline)
+        for tested in change_history_of_changes(contract):
+            if tested.needs_notice:
+                add(Notice.Kind.CHANGE, contract, tested.change, tested.reason)
+        end = contract.effective_end
+        if end is not None and end <= today:
+            add(Notice.Kind.TERMINATION, contract, None, contract.end_reason)
+    return sorted(due, key=lambda d: (d.deadline, d.contract.reference))
+
+
+KPI_CONTRACT_FROM = Decimal("5000000")  # s.52: KPIs for contracts over £5m (VAT included)
+PERFORMANCE_FROM = date(2026, 1, 1)  # s.71 in force in England (SI 2025/1316)
+FAILURE_NOTICE_DAYS = 30  # after the decision (PR 2024 reg 39; unverified)
+
+
+def _needs_kpis(contract: Contract) -> bool:
+    gross = contract.awarded_value_gross
+    return (
+        gross is not None
+        and gross > KPI_CONTRACT_FROM
+        and not contract.framework
+        and contract.regime != Regime.LIGHT_TOUCH
+    )
+
+
+def _kpi_note(contract: Contract) -> str:
+    kpis = len(contract.kpis.all())
+    if _needs_kpis(contract) and kpis < 3:
+        return (
+            f"Over £5m: the notice needs at least three KPIs (s.52), or why none apply; "
+            f"{kpis} recorded."
+        )
+    return ""
+
+
+def _performance_due(contract: Contract, today: date) -> list[tuple[date, str]]:
+    """KPI assessment notices (every 12 months, contracts over £5m with KPIs) and notices of
+    breach or failure to perform (any contract) not yet covered by a published notice."""
+    published = [
+        n
+        for n in contract.notices.all()
+        if n.kind == Notice.Kind.PERFORMANCE and n.status == Notice.Status.PUBLISHED
+    ]
+    covered_to = max((n.period_end for n in published if n.period_end), default=None)
+    due = []
+    if _needs_kpis(contract) and contract.kpis.all() and contract.start_date <= today:
+        since = covered_to + timedelta(days=1) if covered_to else contract.start_date
+        since = max(since, PERFORMANCE_FROM)
+        deadline = _months_later(since, 12)
+        if deadline <= today + timedelta(days=90):
+            due.append((deadline, "KPI assessment due at least every 12 months (s.71)."))
+    for failure in contract.performance_failures.all():
+        if covered_to is None or failure.decision_date > covered_to:
+            due.append(
+                (
+                    failure.decision_date + timedelta(days=FAILURE_NOTICE_DAYS),
+                    f"Breach or failure to perform decided {failure.decision_date:%-d %B %Y}: "
+                    f"{failure.requirement}",
+                )
+            )
+    return due
+
+
+def change_history_of_changes(contract: Contract) -> list[ChangeTested]:
+    """The threshold test of each change, without the ledger (the calendar lists changes;
+    spend past the value is shown on the contract's page)."""
+    return _tested_changes(contract, list(contract.changes.all()))
+
+
+@dataclass(frozen=True)
+class NoticePublished:
+    notice: Notice
+    deadline: date | None
+    on_time: bool | None
+
+
+def notices_published(limit: int = 200) -> list[NoticePublished]:
+    """The record of what was published and whether it was on time (for councillors)."""
+    rows = []
+    for notice in (
+        Notice.objects.filter(status=Notice.Status.PUBLISHED)
+        .select_related("contract", "change")
+        .order_by("-published_at")[:limit]
+    ):
+        deadline = notice_deadline(notice.kind, notice.contract, notice.change, notice.period_start)
+        on_time = (
+            None
+            if deadline is None or notice.published_at is None
+            else timezone.localdate(notice.published_at) <= deadline
+        )
+        rows.append(NoticePublished(notice, deadline, on_time))
+    return rows
+
+
+def contract_notices(contract: Contract) -> QuerySet[Notice]:
+    return contract.notices.select_related("change", "published_by").order_by("created_at")
+
+
+def published_notices_for(reference: str) -> QuerySet[Notice]:
+    """The public register's links: published notices only, never drafts."""
+    return Notice.objects.filter(
+        contract__reference=reference, status=Notice.Status.PUBLISHED
+    ).order_by("published_at")
+
+
+@dataclass(frozen=True)
+class NoticeFields:
+    """What a notice says, read from its OCDS release, so the page and the file agree: the
+    frozen release once published, the release as it would be today for a draft."""
+
+    release: dict[str, Any]
+    buyer: dict[str, Any]
+    suppliers: list[dict[str, Any]]
+    contract: dict[str, Any]
+    amendment: dict[str, Any] | None
+    implementation: dict[str, Any] | None
+
+
+def notice_fields(notice: Notice, *, today: date) -> NoticeFields:
+    from contracts import notices
+
+    if notice.status == Notice.Status.PUBLISHED:
+        release = notice.release
+    else:
+        spend = None
+        if notice.kind == Notice.Kind.TERMINATION:
+            spend = contract_spend(notice.contract, today=today).spend_pence
+        release = notices.notice_release(notice, published=timezone.now(), final_value_pence=spend)
+    contract = release["contracts"][0]
+    parties = release["parties"]
+    return NoticeFields(
+        release=release,
+        buyer=parties[0],
+        suppliers=parties[1:],
+        contract=contract,
+        amendment=(contract.get("amendments") or [None])[0],
+        implementation=contract.get("implementation"),
+    )
+
+
+@dataclass(frozen=True)
+class KpiLatest:
+    kpi: Any
+    latest: Any  # the assessment with the latest period, or None
+
+
+@dataclass(frozen=True)
+class ContractPerformance:
+    kpis: list[KpiLatest]
+    unverified: list[Any]
+    failures: list[Any]
+    kpi_note: str
+
+
+def contract_performance(contract: Contract) -> ContractPerformance:
+    from contracts.models import KpiAssessment
+
+    return ContractPerformance(
+        kpis=[
+            KpiLatest(kpi, max(kpi.assessments.all(), key=lambda a: a.period_end, default=None))
+            for kpi in contract.kpis.prefetch_related("assessments")
+        ],
+        unverified=list(
+            KpiAssessment.objects.filter(
+                kpi__contract=contract, verified_at__isnull=True
+            ).select_related("kpi")
+        ),
+        failures=list(contract.performance_failures.all()),
+        kpi_note=_kpi_note(contract),
+    )
+
+
+@dataclass(frozen=True)
+class NoticeCompliance:
+    """The committee report's summary: Act notices published in a financial year, how many
+    on time, and what is due or overdue now."""
+
+    published: int
+    on_time: int
+    late: int
+    due: int
+    overdue: int
+
+
+def notice_compliance(fy: int, today: date) -> NoticeCompliance:
+    start, end = date(fy, 4, 1), date(fy + 1, 3, 31)
+    rows = [
+        row
+        for row in notices_published(limit=100_000)
+        if row.notice.published_at and start <= timezone.localdate(row.notice.published_at) <= end
+    ]
+    due = notices_due(today)
+    return NoticeCompliance(
+        published=len(rows),
+        on_time=sum(1 for r in rows if r.on_time),
+        late=sum(1 for r in rows if r.on_time is False),
+        due=len(due),
+        overdue=sum(1 for d in due if d.overdue),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The pipeline notice (UK1; PA 2023 s.93, PR 2024 reg 15)
+
+PIPELINE_SPEND_FROM = Decimal("100000000")  # more than £100m expected under relevant contracts
+PIPELINE_CONTRACT_FROM = Decimal("2000000")  # each planned contract of £2m or more incl. VAT
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    fy: int
+    deadline: date  # 26 May of the year
+    window_end: date  # 18 months from 1 April
+    basis_fy: int  # the last full year whose ledger spend stands in for the coming year's
+    basis_spend_pence: int
+    required: bool
+    planned: list[Any]
+    unplanned: list[Contract]  # £2m+ contracts ending in the window with no planned successor
+    unsure: list[Contract]  # ending in the window, value including VAT not recorded
+
+    @property
+    def basis_spend(self) -> Decimal:
+        return Decimal(self.basis_spend_pence) / 100
+
+
+def pipeline(fy: int, *, today: date) -> Pipeline:
+    """Whether the council must publish a pipeline notice for ``fy`` and what it lists. The
+    coming year's payments are estimated by the last full year's ledger spend under the
+    registered contracts (contracts still running may differ: the page says so)."""
+    from contracts.models import PlannedProcurement
+
+    start = date(fy, 4, 1)
+    window_end = _months_later(start, 18)
+    basis = fy - 1
+    ids = list(live_contracts_in(date(basis, 4, 1), date(fy, 3, 31)).values_list("pk", flat=True))
+    spend = sum(
+        contracts_spend_in(ids, start=date(basis, 4, 1), end=date(fy, 3, 31), today=today).values()
+    )
+    planned = list(
+        PlannedProcurement.objects.filter(
+            estimated_value_gross__gte=PIPELINE_CONTRACT_FROM,
+            tender_notice_on__gte=start,
+            tender_notice_on__lt=window_end,
+        )
+    )
+    replaced = set(
+        PlannedProcurement.objects.exclude(replaces=None).values_list("replaces_id", flat=True)
+    )
+    ending = [
+        c
+        for c in live_contracts_in(start, window_end)
+        if c.effective_end and start <= c.effective_end < window_end and c.pk not in replaced
+    ]
+    unplanned = [
+        c
+        for c in ending
+        if c.awarded_value_gross is not None and c.awarded_value_gross >= PIPELINE_CONTRACT_FROM
+    ]
+    unsure = [
+        c
+        for c in ending
+        if c.awarded_value_gross is None
+        and c.awarded_value * Decimal("1.2") >= PIPELINE_CONTRACT_FROM
+    ]
+    return Pipeline(
+        fy=fy,
+        deadline=date(fy, 5, 26),
+        window_end=window_end,
+        basis_fy=basis,
+        basis_spend_pence=spend,
+        required=Decimal(spend) / 100 > PIPELINE_SPEND_FROM,
+        planned=planned,
+        unplanned=unplanned,
+        unsure=unsure,
+    )
+
+
+def live_contracts_in(start: date, end: date) -> QuerySet[Contract]:
+    """Registered contracts running at some point from ``start`` to ``end``."""
+    return (
+        Contract.objects.filter(status=Contract.Status.REGISTERED, start_date__lte=end)
+        .filter(
+            Q(ended_on__gte=start)
+            | Q(ended_on__isnull=True, end_date__gte=start)
+            | Q(ended_on__isnull=True, end_date__isnull=True)
+        )
+        .order_by("reference")
+    )

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,9 +25,17 @@ from django.utils import timezone
 from contracts import layout
 from contracts.layout import LayoutError, ParsedRow
 from contracts.models import (
+    ACT_REGIMES,
     AwardedSupplier,
     Contract,
+    ContractChange,
     ContractPaymentLink,
+    Kpi,
+    KpiAssessment,
+    Notice,
+    PerformanceFailure,
+    PipelineNotice,
+    PlannedProcurement,
     Publication,
     PublishedContract,
     PublishedSupplier,
@@ -54,6 +62,9 @@ CONTRACT_FIELDS = (
     "vat_not_recoverable",
     "framework",
 )
+# The Procurement Act's fields: kept on the live register only (the layout has no column).
+ACT_FIELDS = ("awarded_value_gross", "procurement_start_date", "regime", "main_category")
+SUPPLIER_ACT_FIELDS = ("email", "address", "supported_employment", "public_service_mutual")
 SUPPLIER_FIELDS = (
     "name",
     "supplier_number",
@@ -79,6 +90,11 @@ def _check_contract(data: dict[str, Any]) -> None:
         errors["end_date"] = layout.sentence(problem)
     if data["awarded_value"] is None or data["awarded_value"] <= 0:
         errors["awarded_value"] = "The value must be more than £0."
+    gross = data.get("awarded_value_gross")
+    if gross is not None and data["awarded_value"] is not None and gross < data["awarded_value"]:
+        errors["awarded_value_gross"] = (
+            "The value including VAT cannot be less than the value excluding VAT."
+        )
     try:
         data["cpv_code"] = layout.clean_cpv(data.get("cpv_code") or "")
     except ValueError as problem:
@@ -123,8 +139,7 @@ def contract_create(
         updated_by=user,
         source="Entered by an officer",
         status=Contract.Status.DRAFT if draft else Contract.Status.REGISTERED,
-        **{name: contract[name] for name in CONTRACT_FIELDS if name in contract},
-        procurement_start_date=contract.get("procurement_start_date"),
+        **{name: contract[name] for name in (*CONTRACT_FIELDS, *ACT_FIELDS) if name in contract},
     )
     supplier_add(contract=record, supplier=supplier, user=user)
     return record
@@ -132,10 +147,47 @@ def contract_create(
 
 @transaction.atomic
 def contract_update(*, contract: Contract, data: dict[str, Any], user: User | None) -> Contract:
-    """Change contract-level fields (and status, re-procurement) of a contract."""
-    merged = {name: getattr(contract, name) for name in CONTRACT_FIELDS} | data
+    """Change contract-level fields (and status, re-procurement) of a contract.
+
+    A change to the value or end date is kept as a ``ContractChange`` and needs its ground
+    (``data["change_ground"]``): s.75 counts every change since award."""
+    merged = {name: getattr(contract, name) for name in (*CONTRACT_FIELDS, *ACT_FIELDS)} | data
     _check_contract(merged)
-    for name in (*CONTRACT_FIELDS, "status", "reprocurement_started", "procurement_start_date"):
+    value_changed = merged["awarded_value"] != contract.awarded_value
+    end_changed = merged["end_date"] != contract.end_date
+    if (value_changed or end_changed) and contract.status == Contract.Status.REGISTERED:
+        ground = clean_text(data.get("change_ground") or "")
+        if not ground:
+            raise ValidationError(
+                {
+                    "change_ground": "Say why the value or end date may change (the ground, "
+                    "for example a Schedule 8 paragraph): every change is kept for the "
+                    "change notice test."
+                }
+            )
+        if (
+            value_changed
+            and contract.awarded_value_gross is not None
+            and merged["awarded_value_gross"] == contract.awarded_value_gross
+        ):
+            raise ValidationError(
+                {
+                    "awarded_value_gross": "The value excluding VAT changes: give the value "
+                    "including VAT after the change too, so the notices do not show the old one."
+                }
+            )
+        ContractChange.objects.create(
+            contract=contract,
+            value_gross_after=merged["awarded_value_gross"] if value_changed else None,
+            changed_on=data.get("changed_on") or timezone.localdate(),
+            ground=ground[:500],
+            value_before=contract.awarded_value,
+            value_after=merged["awarded_value"],
+            end_before=contract.end_date,
+            end_after=merged["end_date"],
+            recorded_by=user,
+        )
+    for name in (*CONTRACT_FIELDS, *ACT_FIELDS, "status", "reprocurement_started"):
         if name in merged:
             setattr(contract, name, merged[name])
     # An import's flag is done with once an officer registers the contract with suppliers.
@@ -162,6 +214,10 @@ def contract_end(*, contract: Contract, ended_on: date, reason: str, user: User 
     contract.end_reason = reason.strip()
     contract.updated_by = user
     contract.save(update_fields=["ended_on", "end_reason", "updated_by", "updated_at"])
+    if contract.regime in ACT_REGIMES and ended_on <= timezone.localdate():
+        notice_draft(
+            contract=contract, kind=Notice.Kind.TERMINATION, user=user, proposed_automatically=True
+        )
     return contract
 
 
@@ -176,7 +232,11 @@ def supplier_add(
     record = AwardedSupplier.objects.create(
         contract=contract,
         name_key=key,
-        **{name: supplier[name] for name in SUPPLIER_FIELDS if name in supplier},
+        **{
+            name: supplier[name]
+            for name in (*SUPPLIER_FIELDS, *SUPPLIER_ACT_FIELDS)
+            if name in supplier
+        },
     )
     Contract.objects.filter(pk=contract.pk).update(updated_by=user, updated_at=timezone.now())
     return record
@@ -186,12 +246,13 @@ def supplier_add(
 def supplier_update(
     *, supplier: AwardedSupplier, data: dict[str, Any], user: User | None
 ) -> AwardedSupplier:
-    merged = {name: getattr(supplier, name) for name in SUPPLIER_FIELDS} | data
+    fields = (*SUPPLIER_FIELDS, *SUPPLIER_ACT_FIELDS)
+    merged = {name: getattr(supplier, name) for name in fields} | data
     _check_supplier(merged)
     key = supplier_name_key(merged["name"])
     if supplier.contract.suppliers.exclude(pk=supplier.pk).filter(name_key=key).exists():
         raise ValidationError({"name": "This supplier is already on the contract."})
-    for name in SUPPLIER_FIELDS:
+    for name in fields:
         setattr(supplier, name, merged[name])
     supplier.name_key = key
     supplier.save()
@@ -305,6 +366,32 @@ def _group(rows: Iterable[ParsedRow]) -> dict[str, tuple[ParsedRow, list[ParsedR
     return grouped
 
 
+def _imported_change(
+    record: Contract, row: ParsedRow, source: str, result: "ImportResult"
+) -> list[ContractChange]:
+    """A file that changes a registered contract's value or end date: kept as a change like
+    an officer's, its ground to be confirmed (the file does not say), and flagged."""
+    value, end = row.contract["awarded_value"], row.contract["end_date"]
+    if record.status != Contract.Status.REGISTERED or (
+        value == record.awarded_value and end == record.end_date
+    ):
+        return []
+    note = f"{record.reference}: the import changed the value or end date; confirm the ground"
+    if value != record.awarded_value and record.awarded_value_gross is not None:
+        note += " and the value including VAT, which still says the old one"
+    result.flagged.append(note + ".")
+    return [
+        ContractChange(
+            contract=record,
+            ground=f"Changed by the import of {source[:200]} (ground not recorded: confirm it)",
+            value_before=record.awarded_value,
+            value_after=value,
+            end_before=record.end_date,
+            end_after=end,
+        )
+    ]
+
+
 def _save_rows(
     rows: Iterable[ParsedRow], *, source: str, ocids: dict[str, str] | None = None
 ) -> ImportResult:
@@ -337,6 +424,7 @@ def _save_rows(
     now = timezone.now()
     to_create: list[Contract] = []
     to_update: list[Contract] = []
+    changes: list[ContractChange] = []
     for key, (first, _) in grouped.items():
         record = existing.get(key)
         if record is None:
@@ -344,6 +432,7 @@ def _save_rows(
             to_create.append(record)
         else:
             to_update.append(record)
+            changes.extend(_imported_change(record, first, source, result))
         for name in CONTRACT_FIELDS:
             setattr(record, name, first.contract[name])
         if key in ocids:
@@ -365,6 +454,7 @@ def _save_rows(
         batch_size=1000,
     )
     result.contracts_created, result.contracts_updated = len(to_create), len(to_update)
+    ContractChange.objects.bulk_create(changes, batch_size=1000)
 
     contract_ids = [existing[key].pk for key in grouped]
     current = {
@@ -765,3 +855,293 @@ def clean_text(text: Any) -> str:
 
 def money(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Procurement Act 2023 notices (UK7 contract details, UK10 change, UK11 termination)
+
+
+def _act_contract(contract: Contract) -> None:
+    if contract.regime not in ACT_REGIMES:
+        regime = contract.get_regime_display() or "not recorded"
+        raise ValidationError(
+            f"{contract.reference} is not recorded as procured under the Procurement Act 2023 "
+            f"(procurement law: {regime}), so it has no Act notices. Change the contract's "
+            "procurement law first if that is wrong."
+        )
+
+
+@transaction.atomic
+def notice_draft(
+    *,
+    contract: Contract,
+    kind: str,
+    user: User | None,
+    change: ContractChange | None = None,
+    description: str = "",
+    termination_reason: str = "",
+    proposed_automatically: bool = False,
+) -> Notice:
+    """Draft a notice (or return the draft already there). Nothing is public until published."""
+    _act_contract(contract)
+    period: tuple[date | None, date | None] = (None, None)
+    if kind == Notice.Kind.CHANGE:
+        if change is None or change.contract_id != contract.pk:
+            raise ValidationError("A change notice is for one recorded change to this contract.")
+        existing = Notice.objects.filter(kind=kind, change=change).first()
+    elif kind == Notice.Kind.PERFORMANCE:
+        existing = Notice.objects.filter(
+            kind=kind, contract=contract, status=Notice.Status.DRAFT
+        ).first()
+        last = (
+            Notice.objects.filter(kind=kind, contract=contract, status=Notice.Status.PUBLISHED)
+            .order_by("-period_end")
+            .first()
+        )
+        start = last.period_end + timedelta(days=1) if last and last.period_end else None
+        period = (start or contract.start_date, timezone.localdate())
+    else:
+        existing = Notice.objects.filter(kind=kind, contract=contract).first()
+    if existing:
+        return existing
+    if kind == Notice.Kind.TERMINATION:
+        if contract.effective_end is None:
+            raise ValidationError(
+                f"{contract.reference} has no end date: record the end date, or end it early, "
+                "before drafting its termination notice."
+            )
+        termination_reason = termination_reason or contract.end_reason or "Contract expired"
+    return Notice.objects.create(
+        contract=contract,
+        kind=kind,
+        change=change if kind == Notice.Kind.CHANGE else None,
+        description=clean_text(description),
+        termination_reason=clean_text(termination_reason)[:500],
+        terminated_on=contract.effective_end if kind == Notice.Kind.TERMINATION else None,
+        period_start=period[0],
+        period_end=period[1],
+        proposed_automatically=proposed_automatically,
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def notice_publish(*, notice: Notice, user: User | None) -> Notice:
+    """Publish a draft: freeze its OCDS release with who and when. A termination notice's
+    final value is the ledger's spend under the contract on the day it is published."""
+    from django.conf import settings
+
+    from contracts import notices, selectors
+
+    notice = Notice.objects.select_for_update().select_related("contract").get(pk=notice.pk)
+    if notice.status == Notice.Status.PUBLISHED:
+        raise ValidationError("This notice is already published; it cannot change.")
+    if not settings.COUNCIL_PPON:
+        raise ValidationError(
+            "The council's PPON is not set (setting COUNCIL_PPON): Find a Tender identifies "
+            "the council by it. Ask an administrator to set it, then publish."
+        )
+    _act_contract(notice.contract)
+    if notice.kind == Notice.Kind.PERFORMANCE and not (
+        notices.performance_assessments(notice) or notices.performance_failures(notice)
+    ):
+        raise ValidationError(
+            "This performance notice has nothing to report: no verified KPI assessment ends, "
+            "and no breach or failure was decided, in its period. Verify the assessments first."
+        )
+    now = timezone.now()
+    if notice.kind == Notice.Kind.TERMINATION:
+        notice.final_value_pence = selectors.contract_spend(
+            notice.contract, today=timezone.localdate()
+        ).spend_pence
+    notice.release = notices.notice_release(
+        notice, published=now, final_value_pence=notice.final_value_pence
+    )
+    notice.status = Notice.Status.PUBLISHED
+    notice.published_at, notice.published_by = now, user
+    notice.save()
+    return notice
+
+
+def termination_notices_propose(*, today: date) -> list[Notice]:
+    """Draft a termination notice for each Act contract that has ended (expiry included)
+    and has none yet: s.80 needs one within 30 days of any contract ending."""
+    ended = (
+        Contract.objects.filter(status=Contract.Status.REGISTERED, regime__in=ACT_REGIMES)
+        .filter(Q(ended_on__lte=today) | Q(ended_on__isnull=True, end_date__lt=today))
+        .exclude(notices__kind=Notice.Kind.TERMINATION)
+    )
+    return [
+        notice_draft(
+            contract=contract,
+            kind=Notice.Kind.TERMINATION,
+            user=None,
+            proposed_automatically=True,
+        )
+        for contract in ended
+    ]
+
+
+@job_handler("contracts.propose_terminations")
+def termination_notices_job(job: Job, progress: Progress) -> dict[str, Any]:
+    proposed = termination_notices_propose(today=timezone.localdate())
+    return {"proposed": len(proposed)}
+
+
+# ---------------------------------------------------------------------------------------------
+# KPIs, their assessments, and breaches or failures to perform (PA 2023 s.52, s.71)
+
+
+def kpi_add(
+    *, contract: Contract, title: str, target: str, description: str = "", unit: str = ""
+) -> Kpi:
+    title, target = clean_text(title), clean_text(target)
+    errors = {}
+    if not title:
+        errors["title"] = "Enter the KPI's title."
+    if not target:
+        errors["target"] = "Enter the KPI's target, for example 95% of visits on time."
+    if errors:
+        raise ValidationError(errors)
+    return Kpi.objects.create(
+        contract=contract,
+        title=title[:300],
+        target=target[:300],
+        description=clean_text(description),
+        unit=clean_text(unit)[:100],
+    )
+
+
+def assessment_enter(
+    *,
+    kpi: Kpi,
+    period_start: date,
+    period_end: date,
+    rating: str,
+    measure: str = "",
+    notes: str = "",
+    user: User | None,
+    by_supplier: bool = False,
+) -> KpiAssessment:
+    """An assessment as entered: an officer's is verified at once; a supplier's return waits
+    for an officer to verify it."""
+    if rating not in KpiAssessment.Rating.values:
+        raise ValidationError(
+            {
+                "rating": "Choose a rating: Good, Approaching target, "
+                "Requires improvement, Inadequate or Other."
+            }
+        )
+    if period_end < period_start:
+        raise ValidationError({"period_end": "The period must end after it starts."})
+    if period_end - period_start > timedelta(days=366):
+        raise ValidationError(
+            {"period_end": "An assessment covers at most 12 months (s.71 asks for one a year)."}
+        )
+    now = timezone.now()
+    return KpiAssessment.objects.create(
+        kpi=kpi,
+        period_start=period_start,
+        period_end=period_end,
+        rating=rating,
+        measure=clean_text(measure)[:300],
+        notes=clean_text(notes),
+        returned_by_supplier=by_supplier,
+        entered_by=None if by_supplier else user,
+        verified_by=None if by_supplier else user,
+        verified_at=None if by_supplier else now,
+    )
+
+
+def assessment_verify(*, assessment: KpiAssessment, user: User | None) -> KpiAssessment:
+    if assessment.verified_at is None:
+        assessment.verified_by, assessment.verified_at = user, timezone.now()
+        assessment.save(update_fields=["verified_by", "verified_at"])
+    return assessment
+
+
+def failure_record(
+    *, contract: Contract, data: dict[str, Any], user: User | None
+) -> PerformanceFailure:
+    requirement = clean_text(data.get("requirement") or "")
+    description = clean_text(data.get("description") or "")
+    errors = {}
+    if not requirement:
+        errors["requirement"] = "Say which obligation was not met."
+    if not description:
+        errors["description"] = "Describe the failure: its nature, impact and how long it lasted."
+    if not data.get("decision_date"):
+        errors["decision_date"] = "Enter the date the council decided the supplier had failed."
+    if errors:
+        raise ValidationError(errors)
+    return PerformanceFailure.objects.create(
+        contract=contract,
+        requirement=requirement[:500],
+        description=description,
+        decision_date=data["decision_date"],
+        penalty_date=data.get("penalty_date"),
+        penalty_type=data.get("penalty_type") or "",
+        penalty_value=data.get("penalty_value"),
+        partial_termination=clean_text(data.get("partial_termination") or "")[:500],
+        recorded_by=user,
+    )
+
+
+def planned_procurement_add(*, data: dict[str, Any], user: User | None) -> PlannedProcurement:
+    errors = {}
+    if not clean_text(data.get("title") or ""):
+        errors["title"] = "Enter the planned procurement's title."
+    value = data.get("estimated_value_gross")
+    if value is None or value <= 0:
+        errors["estimated_value_gross"] = "Enter the estimated value including VAT, over £0."
+    if not data.get("tender_notice_on"):
+        errors["tender_notice_on"] = "Enter when the tender or transparency notice is expected."
+    try:
+        cpv = layout.clean_cpv(data.get("cpv_code") or "")
+    except ValueError as problem:
+        errors["cpv_code"] = layout.sentence(problem)
+    if errors or value is None:
+        raise ValidationError(errors)
+    return PlannedProcurement.objects.create(
+        title=clean_text(data["title"])[:500],
+        description=clean_text(data.get("description") or ""),
+        department=clean_text(data.get("department") or "")[:200],
+        cpv_code=cpv,
+        estimated_value_gross=value,
+        tender_notice_on=data["tender_notice_on"],
+        award_on=data.get("award_on"),
+        replaces=data.get("replaces"),
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def pipeline_publish(*, fy: int, user: User | None) -> PipelineNotice:
+    """Publish the pipeline notice for ``fy``: freeze its OCDS with who and when."""
+    from django.conf import settings
+
+    from contracts import notices, selectors
+
+    if not settings.COUNCIL_PPON:
+        raise ValidationError(
+            "The council's PPON is not set (setting COUNCIL_PPON): Find a Tender identifies "
+            "the council by it. Ask an administrator to set it, then publish."
+        )
+    notice, _ = PipelineNotice.objects.select_for_update().get_or_create(fy=fy)
+    if notice.status == PipelineNotice.Status.PUBLISHED:
+        raise ValidationError("This year's pipeline notice is already published.")
+    plan = selectors.pipeline(fy, today=timezone.localdate())
+    if not plan.planned:
+        raise ValidationError(
+            "No planned procurement of £2m or more (VAT included) is expected in the 18 months "
+            "from 1 April: add the planned procurements first."
+        )
+    now = timezone.now()
+    notice.package = notices.pipeline_package(plan, published=now)
+    notice.status, notice.published_at, notice.published_by = (
+        PipelineNotice.Status.PUBLISHED,
+        now,
+        user,
+    )
+    notice.save()
+    return notice

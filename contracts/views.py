@@ -3,11 +3,12 @@
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,12 +22,16 @@ from contracts.exports import SafeExportMixin
 from contracts.filters import ContractFilter
 from contracts.forms import (
     REGISTER_MAPPABLE,
+    AssessmentForm,
     ContractEndForm,
     ContractForm,
+    FailureForm,
     ImportForm,
+    KpiForm,
     LedgerSupplierFindForm,
     OffContractForm,
     PaymentLinkForm,
+    PlannedProcurementForm,
     PublishForm,
     SupplierForm,
     register_mapping,
@@ -35,6 +40,9 @@ from contracts.models import (
     AwardedSupplier,
     Contract,
     ContractPaymentLink,
+    KpiAssessment,
+    Notice,
+    PipelineNotice,
     Publication,
     RegisterUpload,
 )
@@ -179,6 +187,9 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contract": contract,
             "live_status": selectors.contract_live_status(contract, today),
             "spend": selectors.contract_spend(contract, today=today),
+            "changes": selectors.change_history(contract, today=today),
+            "notices": selectors.contract_notices(contract),
+            "performance": selectors.contract_performance(contract),
             "links": selectors.contract_payment_links(contract),
             "link_form": PaymentLinkForm(),
             "payments_url": payments_url(contract=contract.pk),
@@ -630,3 +641,253 @@ def publications(request: HttpRequest) -> HttpResponse:
             "breadcrumbs": _crumbs(("Publications", None)),
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Procurement Act notices and the statutory calendar
+
+
+@role_required(*READERS)
+def notices_calendar(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return render(
+        request,
+        "contracts/notices_calendar.html",
+        {
+            "due": selectors.notices_due(today),
+            "published": selectors.notices_published(),
+            "today": today,
+            "can_edit": has_role(request.user, *STAFF),
+            "council_ppon": settings.COUNCIL_PPON,
+            "breadcrumbs": _crumbs(("Notices", None)),
+        },
+    )
+
+
+@role_required(*STAFF)
+@require_POST
+def notice_draft(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    contract = get_object_or_404(Contract, pk=pk)
+    if kind not in Notice.Kind.values:
+        raise Http404
+    change = None
+    if kind == Notice.Kind.CHANGE:
+        change = get_object_or_404(contract.changes, pk=request.POST.get("change") or 0)
+    try:
+        notice = services.notice_draft(
+            contract=contract,
+            kind=kind,
+            change=change,
+            user=request.user,  # type: ignore[arg-type]
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+        return redirect("contracts:notices")
+    return redirect(notice)
+
+
+@role_required(*READERS)
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice.objects.select_related("contract", "change"), pk=pk)
+    return render(
+        request,
+        "contracts/notice.html",
+        {
+            "notice": notice,
+            "fields": selectors.notice_fields(notice, today=timezone.localdate()),
+            "can_edit": has_role(request.user, *STAFF),
+            "public": False,
+            "breadcrumbs": _crumbs(
+                ("Notices", reverse("contracts:notices")),
+                (notice.get_kind_display(), None),
+            ),
+        },
+    )
+
+
+@role_required(*STAFF)
+@require_POST
+def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice, pk=pk)
+    try:
+        services.notice_publish(notice=notice, user=request.user)  # type: ignore[arg-type]
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, f"{notice.get_kind_display()} published.")
+    return redirect(notice)
+
+
+@role_required(*READERS)
+def notice_ocds(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
+    return notice_ocds_response(notice)
+
+
+@role_required(*READERS)
+def notice_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
+    return notice_csv_response(notice)
+
+
+def notice_csv_response(notice: Notice) -> HttpResponse:
+    import csv
+
+    from contracts.notices import CSV_COLUMNS, notice_csv_row
+    from portal.exports import neutralise
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="notice-{notice.kind}-{notice.pk}.csv"'
+    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    row = notice_csv_row(notice, notice.release)
+    writer.writerow({key: neutralise(value) for key, value in row.items()})
+    return response
+
+
+def notice_ocds_response(notice: Notice) -> HttpResponse:
+    from contracts.notices import notice_package
+
+    response = JsonResponse(notice_package(notice), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = (
+        f'attachment; filename="notice-{notice.kind}-{notice.pk}.json"'
+    )
+    return response
+
+
+def _performance_form(
+    request: HttpRequest, contract: Contract, form: BaseForm, heading: str, save: Any
+) -> HttpResponse:
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(dict(form.cleaned_data))
+        except ValidationError as problem:
+            _form_errors(form, problem)
+        else:
+            messages.success(request, f"{heading} saved.")
+            return redirect(reverse("contracts:detail", args=[contract.pk]) + "#performance")
+    return render(
+        request,
+        "contracts/form.html",
+        {
+            "form": form,
+            "heading": f"{heading}: {contract.reference}",
+            "button": "Save",
+            "breadcrumbs": _crumbs(
+                (contract.reference, contract.get_absolute_url()), (heading, None)
+            ),
+        },
+    )
+
+
+@role_required(*STAFF)
+def kpi_add(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(Contract, pk=pk)
+    return _performance_form(
+        request,
+        contract,
+        KpiForm(request.POST or None),
+        "Add a KPI",
+        lambda data: services.kpi_add(contract=contract, **data),
+    )
+
+
+@role_required(*STAFF)
+def assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(Contract, pk=pk)
+    user = request.user
+    return _performance_form(
+        request,
+        contract,
+        AssessmentForm(request.POST or None, contract=contract),
+        "Assess a KPI",
+        lambda data: services.assessment_enter(user=user, **data),  # type: ignore[arg-type]
+    )
+
+
+@role_required(*STAFF)
+def failure_add(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(Contract, pk=pk)
+    user = request.user
+    return _performance_form(
+        request,
+        contract,
+        FailureForm(request.POST or None),
+        "Record a breach or failure to perform",
+        lambda data: services.failure_record(contract=contract, data=data, user=user),  # type: ignore[arg-type]
+    )
+
+
+@role_required(*STAFF)
+@require_POST
+def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_object_or_404(KpiAssessment.objects.select_related("kpi"), pk=pk)
+    services.assessment_verify(assessment=assessment, user=request.user)  # type: ignore[arg-type]
+    messages.success(request, "Assessment verified.")
+    return redirect(reverse("contracts:detail", args=[assessment.kpi.contract_id]) + "#performance")
+
+
+@role_required(*READERS)
+def pipeline(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        fy = int(request.GET.get("fy") or fy_of(today))
+    except ValueError:
+        return HttpResponseBadRequest("The year must be a number, for example 2026.")
+    return render(
+        request,
+        "contracts/pipeline.html",
+        {
+            "plan": selectors.pipeline(fy, today=today),
+            "notice": PipelineNotice.objects.filter(fy=fy).first(),
+            "fy_label": fy_label(fy),
+            "can_edit": has_role(request.user, *STAFF),
+            "breadcrumbs": _crumbs(("Notices", reverse("contracts:notices")), ("Pipeline", None)),
+        },
+    )
+
+
+@role_required(*STAFF)
+def planned_add(request: HttpRequest) -> HttpResponse:
+    form = PlannedProcurementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.planned_procurement_add(
+                data=dict(form.cleaned_data),
+                user=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as problem:
+            _form_errors(form, problem)
+        else:
+            messages.success(request, "Planned procurement saved.")
+            return redirect("contracts:pipeline")
+    return render(
+        request,
+        "contracts/form.html",
+        {
+            "form": form,
+            "heading": "Add a planned procurement",
+            "button": "Save",
+            "breadcrumbs": _crumbs(("Pipeline", reverse("contracts:pipeline")), ("Add", None)),
+        },
+    )
+
+
+@role_required(*STAFF)
+@require_POST
+def pipeline_publish(request: HttpRequest, fy: int) -> HttpResponse:
+    try:
+        services.pipeline_publish(fy=fy, user=request.user)  # type: ignore[arg-type]
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, f"Pipeline notice for {fy_label(fy)} published.")
+    return redirect(reverse("contracts:pipeline") + f"?fy={fy}")
+
+
+@role_required(*READERS)
+def pipeline_ocds(request: HttpRequest, fy: int) -> HttpResponse:
+    notice = get_object_or_404(PipelineNotice, fy=fy, status=PipelineNotice.Status.PUBLISHED)
+    response = JsonResponse(notice.package, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="pipeline-notice-{fy}.json"'
+    return response

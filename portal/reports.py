@@ -189,6 +189,22 @@ def _off_contract_section(fy: int) -> Section:
     return section
 
 
+def _notices_section(fy: int, today: dt.date) -> Section:
+    from contracts import selectors as contracts
+
+    compliance = contracts.notice_compliance(fy, today)
+    section = Section(
+        "act-notices", "Procurement Act 2023 notices", data={"compliance": compliance}
+    )
+    if not compliance.published and not compliance.due:
+        section.has_data = False
+        section.note = (
+            f"No Procurement Act notice was published in {financial_year_label(fy)} and none "
+            "is due: the register records no contract procured under the Act that needs one."
+        )
+    return section
+
+
 def committee_report_context(fy: int, today: dt.date | None = None) -> dict[str, Any]:
     """Everything the committee report shows for financial year ``fy``."""
     from spend.selectors import TAIL_THRESHOLD_PENCE
@@ -203,6 +219,7 @@ def committee_report_context(fy: int, today: dt.date | None = None) -> dict[str,
         _self_assessment_section(),
         _forward_plan_section(today),
         _off_contract_section(fy),
+        _notices_section(fy, today),
     ]
     return {
         "fy": fy,

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
@@ -47,6 +48,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_councillor": Role.COUNCILLOR in roles,
         "recent_jobs": selectors.jobs_visible_to(request.user)[:5] if roles & set(STAFF) else [],
     }
+    if Role.PROCUREMENT_OFFICER in roles:
+        # Imported here: the foundation does not import feature apps at module level.
+        from contracts.selectors import notices_due
+
+        due = notices_due(timezone.localdate())
+        context |= {"notices_due": due[:10], "notices_due_count": len(due), "can_edit": True}
     return render(request, "portal/home.html", context)
 
 

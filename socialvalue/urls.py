@@ -42,4 +42,5 @@ urlpatterns = [
     path("contracts/<int:pk>/links/<int:link_pk>/revoke/", views.link_revoke, name="link-revoke"),
     path("supplier/<str:token>/", views.supplier_home, name="supplier"),
     path("supplier/<str:token>/return/", views.supplier_return, name="supplier-return"),
+    path("supplier/<str:token>/kpis/", views.supplier_kpi_return, name="supplier-kpi-return"),
 ]

@@ -789,3 +789,32 @@ def supplier_return(request: HttpRequest, link: SupplierLink, token: str) -> Htt
         },
         status=400 if form.errors else 200,
     )
+
+
+@supplier_view
+def supplier_kpi_return(request: HttpRequest, link: SupplierLink, token: str) -> HttpResponse:
+    """The supplier's KPI assessment, through the same link as its social value returns; it
+    waits for an officer to verify it before any notice reports it."""
+    from contracts import services as contract_services
+    from contracts.forms import AssessmentForm
+
+    form = AssessmentForm(request.POST or None, contract=link.contract)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract_services.assessment_enter(
+                user=None, by_supplier=True, **dict(form.cleaned_data)
+            )
+        except ValidationError as problem:
+            _form_errors(form, problem)
+        else:
+            services.supplier_link_touch(link=link)
+            messages.success(
+                request, "KPI return sent. The council will check it and mark it verified."
+            )
+            return redirect("socialvalue:supplier", token=token)
+    return render(
+        request,
+        "socialvalue/supplier_kpi_return.html",
+        {"link": link, "token": token, "form": form},
+        status=400 if form.errors else 200,
+    )

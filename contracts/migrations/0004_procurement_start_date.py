@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='contract',
             name='procurement_start_date',
-            field=models.DateField(blank=True, help_text='The day the procurement of this contract began.', null=True),
+            field=models.DateField(blank=True, help_text='The day the procurement began (decides which law and duties apply).', null=True, verbose_name='procurement start date'),
         ),
     ]

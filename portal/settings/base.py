@@ -24,6 +24,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # --- The council -----------------------------------------------------------------------------
 # The portal is run by one council; its name, colours and home area are configuration.
 COUNCIL_NAME = env_str("COUNCIL_NAME", "Lancashire County Council")
+# The council's Public Procurement Organisation Number (Central Digital Platform): Procurement
+# Act notices identify the council by it, and are not published without it.
+COUNCIL_PPON = env_str("COUNCIL_PPON", "")
 COUNCIL_SHORT_NAME = env_str("COUNCIL_SHORT_NAME", "Lancashire")
 COUNCIL_BRAND_COLOUR = env_str("COUNCIL_BRAND_COLOUR", "#0b4f6c")
 COUNCIL_ACCENT_COLOUR = env_str("COUNCIL_ACCENT_COLOUR", "#f2a900")

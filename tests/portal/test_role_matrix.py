@@ -114,6 +114,26 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "contracts:supplier-edit": (STAFF, STAFF),
     "contracts:supplier-remove": (STAFF, STAFF),
     "register:home": (EVERYONE, EVERYONE),
+    # Procurement Act notices: readers read them, officers draft and publish; the public sees
+    # published ones only (a draft is not found)
+    "contracts:notices": (READERS, READERS),
+    "contracts:pipeline": (READERS, READERS),
+    "contracts:planned-add": (STAFF, STAFF),
+    "contracts:pipeline-publish": (STAFF, STAFF),
+    "contracts:pipeline-ocds": (READERS, READERS),
+    "contracts:notice": (READERS, READERS),
+    "contracts:notice-publish": (STAFF, STAFF),
+    "contracts:notice-ocds": (READERS, READERS),
+    "contracts:notice-csv": (READERS, READERS),
+    "contracts:notice-draft": (STAFF, STAFF),
+    "contracts:kpi-add": (STAFF, STAFF),
+    "contracts:assessment-add": (STAFF, STAFF),
+    "contracts:failure-add": (STAFF, STAFF),
+    "contracts:assessment-verify": (STAFF, STAFF),
+    "register:notice": (EVERYONE, EVERYONE),
+    "register:notice-ocds": (EVERYONE, EVERYONE),
+    "register:notice-csv": (EVERYONE, EVERYONE),
+    "socialvalue:supplier-kpi-return": (EVERYONE, EVERYONE),  # with the supplier's link
     # Payment duties: readers read the notices and dashboard; administrators set the scope
     "payments:home": (READERS, READERS),
     "payments:notice": (READERS, STAFF),  # officers approve
@@ -328,9 +348,12 @@ def _build_world(tmp_path: Path) -> World:
         file_name="kept.csv", stored_file=str(kept), status=RegisterUpload.Status.FAILED
     )
     payment_link = ContractPaymentLink.objects.create(
-        contract=contract, payment=Payment.objects.order_by("pk").first()
+        contract=contract, payment=Payment.objects.earliest("pk")
     )
     exclusion = ScopeExclusion.objects.create(account_prefix="9", reason="Role matrix")
+    from contracts.models import Notice
+
+    notice = Notice.objects.create(contract=contract, kind=Notice.Kind.CONTRACT_DETAILS)
     # Jobs: one failed (so it can be run again) and a finished report with its file.
     failed = Job.objects.create(kind="portal.committee_report", title="Failed", status="failed")
     from django.conf import settings
@@ -364,6 +387,11 @@ def _build_world(tmp_path: Path) -> World:
         "payments:invoices": {"slug": "2026-04-01", "band": "1-30"},
         "payments:notice-file": {"slug": "2026-04-01", "kind": "csv"},
         "payments:exclusion-remove": {"pk": exclusion.pk},
+        "contracts:pipeline-publish": {"fy": 2026},
+        "contracts:pipeline-ocds": {"fy": 2026},
+        "contracts:notice-draft": {"pk": contract.pk, "kind": "UK7"},
+        "contracts:assessment-verify": {"pk": 1},  # none held: officers are told so (404)
+        "socialvalue:supplier-kpi-return": {"token": token},
         "spend:supplier": {"pk": s1.pk},
         "spend:transparency-file": {"year": 2024, "month": 1},
         "spend:quality-pair": {"low": low, "high": high},
@@ -385,7 +413,19 @@ def _build_world(tmp_path: Path) -> World:
         "diagnostics:invitation-resend": {"pk": invitation.pk},
         "diagnostics:public-svmi-theme": {"theme": theme_slug},
     }
-    for name in ("detail", "edit", "end", "supplier-add"):
+    for name in ("notice", "notice-publish", "notice-ocds", "notice-csv"):
+        kwargs[f"contracts:{name}"] = {"pk": notice.pk}
+    for name in ("notice", "notice-ocds", "notice-csv"):
+        kwargs[f"register:{name}"] = {"pk": notice.pk}
+    for name in (
+        "detail",
+        "edit",
+        "end",
+        "supplier-add",
+        "kpi-add",
+        "assessment-add",
+        "failure-add",
+    ):
         kwargs[f"contracts:{name}"] = {"pk": contract.pk}
     for name in ("supplier-edit", "supplier-remove"):
         kwargs[f"contracts:{name}"] = {"pk": contract.pk, "supplier_pk": supplier.pk}

@@ -159,3 +159,5 @@ def test_a_year_with_no_data_at_all_still_builds(tmp_path: Path) -> None:
     _, text = build(tmp_path, 2019)
     assert "The ledger holds no payments for 2019/20" in text
     assert "No contract awards are recorded in the register for 2019/20" in text
+    assert "Procurement Act 2023 notices" in text
+    assert "No Procurement Act notice was published in 2019/20" in text
