@@ -59,8 +59,12 @@ def test_anonymous_visitor_finds_published_contracts_and_no_draft(browser_page, 
 def test_officer_pages_in_a_browser(sign_in_browser, register) -> None:
     page = sign_in_browser(make_user(Role.PROCUREMENT_OFFICER))
     page.goto("/contracts/")
-    # The register opens in reference order, drafts included for officers.
-    first = Contract.objects.order_by("reference").values_list("reference", flat=True)[0]
+    # The register opens soonest end date first (no end date last, then by reference),
+    # drafts included for officers.
+    first = sorted(
+        Contract.objects.values_list("end_date", "reference"),
+        key=lambda c: (c[0] is None, c[0] or dt.date.min, c[1]),
+    )[0][1]
     assert page.locator("table tbody tr").first.locator("td, th").first.inner_text() == first
     page.goto("/contracts/?q=LCC-PDPS-LWAH")
     rows = page.locator("table tbody tr")
