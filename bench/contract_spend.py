@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import os
 import random
 import subprocess
@@ -38,10 +37,10 @@ sys.path.insert(0, str(BASE_DIR))
 from bench.dashboards import (  # noqa: E402  (after the path is set)
     _env,
     create_database,
-    drive,
     drop_database,
     load,
     p,
+    serve_and_drive,
     session_cookie,
 )
 
@@ -172,45 +171,9 @@ def main() -> None:
         # machine it shows how much of the time is the machine's.
         "spend overview": [f"/spend/?fy={fy}" for fy in fys],
     }
-    gunicorn = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "bench.dashboards:application",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
-            "--chdir",
-            str(BASE_DIR),
-        ],
-        env=env,
-        cwd=BASE_DIR,
+    cold, results, elapsed = serve_and_drive(
+        env, args.port, args.workers, cookie, pages, args.clients, args.requests
     )
-    try:
-        base = f"http://127.0.0.1:{args.port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                http.client.HTTPConnection("127.0.0.1", args.port, timeout=2).request("GET", "/")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
-        cold = {
-            page: drive(base, cookie, {page: urls}, 1, len(urls))[page]
-            for page, urls in pages.items()
-        }
-        started = time.perf_counter()
-        results = drive(base, cookie, pages, args.clients, args.requests)
-        elapsed = time.perf_counter() - started
-    finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
 
     total = sum(len(r["server"]) for r in results.values())
     print(

@@ -346,6 +346,60 @@ def drive(
     return results
 
 
+def serve_and_drive(
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    cookie: str,
+    pages: dict[str, list[str]],
+    clients: int,
+    requests: int,
+) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, list[float]]], float]:
+    """Start gunicorn on this module's application, then drive the pages: cold (the first
+    request for every URL with an empty cache, one client in turn, which also warms the cache)
+    and the steady state under load. Returns (cold, results, elapsed seconds of the latter)."""
+    gunicorn = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.dashboards:application",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(BASE_DIR),
+        ],
+        env=env,
+        cwd=BASE_DIR,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        cold = {
+            page: drive(base, cookie, {page: urls}, 1, len(urls))[page]
+            for page, urls in pages.items()
+        }
+        started = time.perf_counter()
+        results = drive(base, cookie, pages, clients, requests)
+        elapsed = time.perf_counter() - started
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+    return cold, results, elapsed
+
+
 def p(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
@@ -411,47 +465,9 @@ def main() -> None:
     }
     raw = raw_sql_times(fys[-2], category[0])
 
-    gunicorn = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "bench.dashboards:application",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "--log-level",
-            "warning",
-            "--chdir",
-            str(BASE_DIR),
-        ],
-        env=env,
-        cwd=BASE_DIR,
+    cold, results, elapsed = serve_and_drive(
+        env, args.port, args.workers, cookie, pages, args.clients, args.requests
     )
-    try:
-        base = f"http://127.0.0.1:{args.port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                http.client.HTTPConnection("127.0.0.1", args.port, timeout=2).request("GET", "/")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
-        # Cold: the first request for every URL with an empty cache (one client, in turn);
-        # this also warms the cache, so the measured run is the steady state.
-        cold = {
-            page: drive(base, cookie, {page: urls}, 1, len(urls))[page]
-            for page, urls in pages.items()
-        }
-        started = time.perf_counter()
-        results = drive(base, cookie, pages, args.clients, args.requests)
-        elapsed = time.perf_counter() - started
-    finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
 
     total = sum(len(r["server"]) for r in results.values())
     print(
