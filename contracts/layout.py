@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.models import Category, Route
+from portal.exports import FORMULA_PREFIXES, neutralise
 from portal.locality import normalise_postcode
 from spend.ingest.layouts import normalise_header
 
@@ -81,8 +82,6 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
     "VAT not recoverable",
     "Framework",
 )
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class LayoutError(ValueError):
@@ -921,15 +920,6 @@ def clean_cpv_first(text: str) -> str:
 
 
 # --- Writing --------------------------------------------------------------------------------
-
-
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe.
-
-    A lone "-" (the placeholder for "no figure") is left alone: it cannot be a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and value != "-":
-        return "'" + value
-    return value
 
 
 def _yes_no(value: bool | None) -> str:

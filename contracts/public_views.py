@@ -16,10 +16,10 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from contracts import selectors
-from contracts.exports import SafeExportMixin
 from contracts.filters import PublishedContractFilter
 from contracts.models import Notice, Publication, PublishedContract
 from contracts.tables import PublicRegisterTable
+from portal.exports import SafeExportMixin
 
 FILE_KINDS = {
     "pdf": ("pdf", "application/pdf"),

@@ -18,7 +18,6 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from contracts import publishing, selectors, services
-from contracts.exports import SafeExportMixin
 from contracts.filters import ContractFilter
 from contracts.forms import (
     REGISTER_MAPPABLE,
@@ -54,6 +53,7 @@ from contracts.tables import (
     OffContractCategoryTable,
     OffContractTable,
 )
+from portal.exports import SafeExportMixin
 from portal.formatting import pounds
 from portal.forms import financial_year_param
 from portal.models import User

@@ -26,7 +26,9 @@ EXPORT_FORMATS = (TableExport.CSV, TableExport.XLSX)
 
 
 def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula, prefixed with an apostrophe; else unchanged."""
+    """Text a spreadsheet would run as a formula, prefixed with an apostrophe; else unchanged.
+
+    A lone "-" (the placeholder for "no figure") is left alone: it cannot be a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and value != "-":
         return "'" + value
     return value
