@@ -118,3 +118,31 @@ def year_rows() -> list[dict[str, str]]:
 @pytest.fixture
 def year_file(tmp_path: Path, year_rows: list[dict[str, str]]) -> Path:
     return write_csv(tmp_path / "register.csv", year_rows)
+
+
+# The new-contract form as an officer fills it in (contract fields, then the first supplier).
+CONTRACT = {
+    "reference": "NEW-1",
+    "title": "Grounds maintenance",
+    "description": "",
+    "department": "Highways",
+    "category": "Construction and Assets",
+    "procurement_route": "Open",
+    "cpv_code": "77310000",
+    "award_date": "2024-04-02",
+    "start_date": "2024-05-01",
+    "end_date": "2027-04-30",
+    "review_date": "",
+    "awarded_value": "450000",
+    "vat_not_recoverable": "0",
+    "framework": "False",
+    "reprocurement_started": "False",
+    "status": "registered",
+    "supplier-name": "Green Spaces Ltd",
+    "supplier-supplier_number": "S123",
+    "supplier-company_number": "1234567",
+    "supplier-charity_number": "",
+    "supplier-postcode": "pr1 2he",
+    "supplier-sme": "true",
+    "supplier-vcfs": "false",
+}

@@ -11,35 +11,9 @@ from django.urls import reverse
 from contracts import services
 from contracts.models import Contract
 from portal.models import Job
-from tests.contracts.conftest import register_row, write_csv
+from tests.contracts.conftest import CONTRACT, register_row, write_csv
 
 pytestmark = pytest.mark.django_db
-
-CONTRACT = {
-    "reference": "NEW-1",
-    "title": "Grounds maintenance",
-    "description": "",
-    "department": "Highways",
-    "category": "Construction and Assets",
-    "procurement_route": "Open",
-    "cpv_code": "77310000",
-    "award_date": "2024-04-02",
-    "start_date": "2024-05-01",
-    "end_date": "2027-04-30",
-    "review_date": "",
-    "awarded_value": "450000",
-    "vat_not_recoverable": "0",
-    "framework": "False",
-    "reprocurement_started": "False",
-    "status": "registered",
-    "supplier-name": "Green Spaces Ltd",
-    "supplier-supplier_number": "S123",
-    "supplier-company_number": "1234567",
-    "supplier-charity_number": "",
-    "supplier-postcode": "pr1 2he",
-    "supplier-sme": "true",
-    "supplier-vcfs": "false",
-}
 
 
 def test_anonymous_people_are_sent_to_sign_in(client: Client) -> None:

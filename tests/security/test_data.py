@@ -42,6 +42,7 @@ from spend import selectors as spend_selectors
 from spend import services as spend_services
 from spend.models import ImportBatch, Payment
 from tests.conftest import TEST_PASSWORD, WorkerProcess, wait_for
+from tests.contracts.conftest import CONTRACT
 from tests.security.jobs_for_tests import KILL_WORKER
 
 pytestmark = pytest.mark.django_db
@@ -590,31 +591,7 @@ def test_low_column_mapping_page_when_the_stored_file_is_gone(
 
 # --- Low: the contract form and award monitoring ---------------------------------------------
 
-GOOD_CONTRACT = {
-    "reference": "SEC-1",
-    "title": "Grounds maintenance",
-    "description": "",
-    "department": "Highways",
-    "category": "Construction and Assets",
-    "procurement_route": "Open",
-    "cpv_code": "77310000",
-    "award_date": "2024-04-02",
-    "start_date": "2024-05-01",
-    "end_date": "2027-04-30",
-    "review_date": "",
-    "awarded_value": "450000",
-    "vat_not_recoverable": "0",
-    "framework": "False",
-    "reprocurement_started": "False",
-    "status": "registered",
-    "supplier-name": "Green Spaces Ltd",
-    "supplier-supplier_number": "S123",
-    "supplier-company_number": "1234567",
-    "supplier-charity_number": "",
-    "supplier-postcode": "pr1 2he",
-    "supplier-sme": "true",
-    "supplier-vcfs": "false",
-}
+GOOD_CONTRACT = {**CONTRACT, "reference": "SEC-1"}
 
 
 @pytest.mark.parametrize(
