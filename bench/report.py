@@ -4,7 +4,7 @@
     .venv/bin/python bench/report.py --rows 2000000     # quicker
 
 Loads the ledger the way bench/dashboards.py does (suppliers by the ORM, payments straight in
-SQL, summaries rebuilt), then times ``portal.reports.render_committee_report`` for the last
+SQL, summaries rebuilt), then times ``reports.committee.render_committee_report`` for the last
 complete financial year: once cold (empty cache) and once warm, and reads the PDF back to
 count its pages. Uses its own database (dropped afterwards unless --keep).
 
@@ -55,7 +55,7 @@ def main() -> None:
     import redis
     from pypdf import PdfReader
 
-    from portal.reports import render_committee_report
+    from reports.committee import render_committee_report
 
     fy = current_fy - 1
     redis.Redis.from_url(args.redis).flushdb()

@@ -47,7 +47,7 @@ class PublicRegisterView(SafeExportMixin, SingleTableMixin, FilterView):
         context.update(
             publication=self.publication,
             earlier=[p for p in publications if p != self.publication],
-            breadcrumbs=[("Home", reverse("portal:home")), ("Contract register", None)],
+            breadcrumbs=[("Home", reverse("home:home")), ("Contract register", None)],
         )
         return context
 
@@ -122,7 +122,7 @@ def published_contract(request: HttpRequest, pk: int) -> HttpResponse:
             "suppliers": contract.suppliers.all(),
             "notices": selectors.published_notices_for(contract.reference),
             "breadcrumbs": [
-                ("Home", reverse("portal:home")),
+                ("Home", reverse("home:home")),
                 ("Contract register", reverse("register:home")),
                 (contract.reference, None),
             ],
@@ -145,7 +145,7 @@ def published_notice(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": False,
             "public": True,
             "breadcrumbs": [
-                ("Home", reverse("portal:home")),
+                ("Home", reverse("home:home")),
                 ("Contract register", reverse("register:home")),
                 (notice.get_kind_display(), None),
             ],

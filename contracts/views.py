@@ -70,7 +70,7 @@ from spend.tables import payments_url
 
 
 def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
-    return [("Home", reverse("portal:home")), ("Contracts", reverse("contracts:list")), *items]
+    return [("Home", reverse("home:home")), ("Contracts", reverse("contracts:list")), *items]
 
 
 def _user(request: HttpRequest) -> User | None:
@@ -100,7 +100,7 @@ class ContractListView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Fil
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["breadcrumbs"] = [("Home", reverse("portal:home")), ("Contracts", None)]
+        context["breadcrumbs"] = [("Home", reverse("home:home")), ("Contracts", None)]
         context["can_edit"] = has_role(self.request.user, *STAFF)
         return context
 

@@ -71,7 +71,7 @@ class Route:
     def breadcrumbs(self, *trail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
         if self.audience == "staff":
             start = [
-                ("Home", reverse("portal:home")),
+                ("Home", reverse("home:home")),
                 ("Self-assessment", reverse("diagnostics:home")),
                 (self.assessment.framework.short_title, self.url()),
             ]
@@ -87,7 +87,7 @@ class Route:
 
 def _crumbs(*trail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     return [
-        ("Home", reverse("portal:home")),
+        ("Home", reverse("home:home")),
         ("Self-assessment", reverse("diagnostics:home")),
         *trail,
     ]
@@ -103,7 +103,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "assessments": selectors.host_assessments(),
             "invitations": selectors.invitations_sent()[:50],
             "host": selectors.host_organisation(),
-            "breadcrumbs": [("Home", reverse("portal:home")), ("Self-assessment", None)],
+            "breadcrumbs": [("Home", reverse("home:home")), ("Self-assessment", None)],
         },
     )
 

@@ -36,7 +36,7 @@ def _period(slug: str) -> Period:
 
 def _crumbs(*extra: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     return [
-        ("Home", reverse("portal:home")),
+        ("Home", reverse("home:home")),
         ("Payment duties", reverse("payments:home")),
         *extra,
     ]
@@ -52,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "periods": periods,
             "is_admin": has_role(request.user, Role.ADMINISTRATOR),
-            "breadcrumbs": [("Home", reverse("portal:home")), ("Payment duties", None)],
+            "breadcrumbs": [("Home", reverse("home:home")), ("Payment duties", None)],
         },
     )
 

@@ -9,4 +9,3 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         # Each app's services.py registers the job kinds it runs (portal.jobs.job_handler).
         autodiscover_modules("services")
-        from portal import reports  # noqa: F401  (registers the report job kinds)

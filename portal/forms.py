@@ -146,17 +146,3 @@ class UserRolesForm(forms.Form):
         label="Roles", choices=ROLE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
     )
     active = forms.BooleanField(label="Can sign in", required=False)
-
-
-class CommitteeReportForm(forms.Form):
-    fy = forms.TypedChoiceField(
-        label="Financial year", coerce=int, widget=forms.Select(attrs={"class": "govuk-select"})
-    )
-
-    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        from portal.formatting import financial_year_label
-
-        field = self.fields["fy"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [(y, financial_year_label(y)) for y in years]

@@ -56,7 +56,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "Reports",
-        "portal:reports",
+        "reports:centre",
         READERS,
         "The committee scrutiny report and the quarterly contract register.",
     ),

@@ -53,22 +53,3 @@ def health() -> dict[str, Any]:
         checks["worker"] = {"ok": False, "error": type(error).__name__}
     checks["ok"] = all(value["ok"] for value in checks.values() if isinstance(value, dict))
     return checks
-
-
-def report_runs() -> QuerySet[Job]:
-    """Runs of the reports in the report centre, newest first (everyone who may read sees all)."""
-    from portal.reports import REPORT_JOB_KINDS
-
-    return Job.objects.filter(kind__in=REPORT_JOB_KINDS).select_related("created_by")
-
-
-def report_years() -> list[int]:
-    """Financial years a committee report can be built for: those with payments, newest first,
-    and the current year."""
-    from django.utils import timezone
-
-    from portal.formatting import financial_year_of
-    from spend.selectors import financial_years
-
-    years = set(financial_years()) | {financial_year_of(timezone.localdate())}
-    return sorted(years, reverse=True)

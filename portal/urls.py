@@ -4,7 +4,6 @@ from django.urls import include, path
 from portal import views
 
 portal_patterns = [
-    path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="sign-in"),
     path("sign-out/", views.sign_out, name="sign-out"),
     path("password-reset/", views.PasswordResetRequest.as_view(), name="password-reset"),
@@ -29,12 +28,12 @@ portal_patterns = [
     path("jobs/<int:pk>/", views.job_detail, name="job-detail"),
     path("jobs/<int:pk>/progress/", views.job_progress, name="job-progress"),
     path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
-    path("reports/", views.reports_centre, name="reports"),
-    path("reports/<int:pk>/files/<int:index>/", views.report_file, name="report-file"),
 ]
 
 urlpatterns = [
+    path("", include("home.urls")),
     path("", include((portal_patterns, "portal"))),
+    path("reports/", include("reports.urls")),
     path("spend/", include("spend.urls")),
     path("contracts/", include("contracts.urls")),
     path("register/", include("contracts.public_urls")),

@@ -1,6 +1,5 @@
-"""Portal pages: home per role, sign-in, health, users, jobs, static pages and errors."""
+"""Portal pages: sign-in, health, users, jobs, static pages and errors."""
 
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -8,13 +7,11 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
@@ -22,10 +19,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from portal import selectors, services
-from portal.formatting import financial_year_label
 from portal.forms import (
     BadParameter,
-    CommitteeReportForm,
     NewPasswordForm,
     PasswordResetRequestForm,
     SignInForm,
@@ -34,27 +29,8 @@ from portal.forms import (
 )
 from portal.jobs import JobFailed
 from portal.models import Job, User
-from portal.navigation import sections_for
 from portal.proxy import client_ip
-from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user, user_roles
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    roles = user_roles(request.user)
-    context = {
-        "sections": [s for s in sections_for(request) if s.get("description")],
-        "is_admin": Role.ADMINISTRATOR in roles,
-        "is_officer": Role.PROCUREMENT_OFFICER in roles,
-        "is_councillor": Role.COUNCILLOR in roles,
-        "recent_jobs": selectors.jobs_visible_to(request.user)[:5] if roles & set(STAFF) else [],
-    }
-    if Role.PROCUREMENT_OFFICER in roles:
-        # Imported here: the foundation does not import feature apps at module level.
-        from contracts.selectors import notices_due
-
-        due = notices_due(timezone.localdate())
-        context |= {"notices_due": due[:10], "notices_due_count": len(due), "can_edit": True}
-    return render(request, "portal/home.html", context)
+from portal.roles import STAFF, Role, role_required
 
 
 @login_not_required
@@ -65,13 +41,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = ""
     if request.user.is_authenticated and request.method == "GET":
-        return redirect(next_url or reverse("portal:home"))
+        return redirect(next_url or reverse("home:home"))
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
         assert user is not None
         login(request, user)
-        return redirect(next_url or reverse("portal:home"))
+        return redirect(next_url or reverse("home:home"))
     status = (
         429
         if form.errors.as_data()
@@ -215,7 +191,7 @@ def users(request: HttpRequest) -> HttpResponse:
         {
             "users": selectors.users_list(),
             "form": form,
-            "breadcrumbs": [("Home", reverse("portal:home")), ("Users", None)],
+            "breadcrumbs": [("Home", reverse("home:home")), ("Users", None)],
         },
     )
 
@@ -248,7 +224,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "person": person,
             "form": form,
             "breadcrumbs": [
-                ("Home", reverse("portal:home")),
+                ("Home", reverse("home:home")),
                 ("Users", reverse("portal:users")),
                 (person.email, None),
             ],
@@ -266,7 +242,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
         "portal/jobs.html",
         {
             "jobs": selectors.jobs_visible_to(request.user)[:200],
-            "breadcrumbs": [("Home", reverse("portal:home")), ("Jobs", None)],
+            "breadcrumbs": [("Home", reverse("home:home")), ("Jobs", None)],
         },
     )
 
@@ -284,7 +260,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "job": job,
             "breadcrumbs": [
-                ("Home", reverse("portal:home")),
+                ("Home", reverse("home:home")),
                 ("Jobs", reverse("portal:jobs")),
                 (job.title, None),
             ],
@@ -335,51 +311,3 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def error_500(request: HttpRequest) -> HttpResponse:
     # Rendered without the context processors: whatever broke may be among them.
     return HttpResponse(loader.render_to_string("500.html"), status=500)
-
-
-# --- Report centre --------------------------------------------------------------------------
-
-
-@role_required(*READERS)
-def reports_centre(request: HttpRequest) -> HttpResponse:
-    """The reports a role may generate or download, and every run with its files."""
-    from portal import reports
-
-    can_generate = has_role(request.user, *STAFF)
-    form = CommitteeReportForm(request.POST or None, years=selectors.report_years())
-    if request.method == "POST":
-        if not can_generate:
-            raise PermissionDenied("Councillors download reports; officers generate them.")
-        if form.is_valid():
-            fy = int(form.cleaned_data["fy"])
-            job = services.job_start(
-                kind=reports.COMMITTEE_JOB_KIND,
-                title=f"Committee scrutiny report {financial_year_label(fy)}",
-                params={"fy": fy},
-                user=signed_in_user(request),
-            )
-            messages.success(request, "The report is being built. It appears below when ready.")
-            return redirect(f"{reverse('portal:reports')}#job-{job.pk}")
-    return render(
-        request,
-        "portal/reports.html",
-        {
-            "form": form,
-            "can_generate": can_generate,
-            "runs": selectors.report_runs()[:50],
-            "breadcrumbs": [("Home", reverse("portal:home")), ("Reports", None)],
-        },
-    )
-
-
-@role_required(*READERS)
-def report_file(request: HttpRequest, pk: int, index: int) -> FileResponse:
-    """Download a finished report's file (councillors included)."""
-    job = get_object_or_404(selectors.report_runs(), pk=pk, status=Job.Status.SUCCEEDED)
-    files = job.result.get("files", [])
-    if index >= len(files):
-        raise Http404("No such file.")
-    path = (Path(settings.MEDIA_ROOT) / files[index]["path"]).resolve()
-    if not path.is_relative_to(Path(settings.MEDIA_ROOT).resolve()) or not path.exists():
-        raise Http404("The file is no longer available. Build the report again.")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=files[index]["name"])

@@ -58,7 +58,7 @@ ADMIN = (Role.ADMINISTRATOR,)
 
 def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     return [
-        ("Home", reverse("portal:home")),
+        ("Home", reverse("home:home")),
         ("Social value", reverse("socialvalue:dashboard")),
         *items,
     ]
@@ -131,7 +131,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "overdue": len(selectors.overdue_returns(timezone.localdate())),
             "awaiting": selectors.returns_awaiting_verification().count(),
             "can_edit": has_role(request.user, *STAFF),
-            "breadcrumbs": [("Home", reverse("portal:home")), ("Social value", None)],
+            "breadcrumbs": [("Home", reverse("home:home")), ("Social value", None)],
         },
     )
 
@@ -407,7 +407,7 @@ def _contract_crumbs(
     contract: Contract, *items: tuple[str, str | None]
 ) -> list[tuple[str, str | None]]:
     return [
-        ("Home", reverse("portal:home")),
+        ("Home", reverse("home:home")),
         ("Contracts", reverse("contracts:list")),
         (contract.reference, contract.get_absolute_url()),
         ("Social value", reverse("socialvalue:contract", args=[contract.pk])),

@@ -70,7 +70,7 @@ def imports(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "batches": selectors.import_batches()[:100],
-            "breadcrumbs": [("Home", reverse("portal:home")), ("Imports", None)],
+            "breadcrumbs": [("Home", reverse("home:home")), ("Imports", None)],
         },
     )
 
@@ -84,7 +84,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "batch": batch,
             "breadcrumbs": [
-                ("Home", reverse("portal:home")),
+                ("Home", reverse("home:home")),
                 ("Imports", reverse("spend:imports")),
                 (batch.file_name, None),
             ],
@@ -175,7 +175,7 @@ def payee_rules(request: HttpRequest) -> HttpResponse:
             "markers": RedactionMarker.objects.all(),
             "sundry_numbers": SundrySupplierNumber.objects.select_related("found_in"),
             "breadcrumbs": [
-                ("Home", reverse("portal:home")),
+                ("Home", reverse("home:home")),
                 ("Imports", reverse("spend:imports")),
                 ("Redacted payees and shared supplier numbers", None),
             ],
@@ -210,7 +210,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "headings": headings,
             "breadcrumbs": [
-                ("Home", reverse("portal:home")),
+                ("Home", reverse("home:home")),
                 ("Imports", reverse("spend:imports")),
                 (batch.file_name, batch.get_absolute_url()),
                 ("Map columns", None),
@@ -236,7 +236,7 @@ def _one_version(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 
 def _crumbs(*items: tuple[str, str | None]) -> list[tuple[str, str | None]]:
-    return [("Home", reverse("portal:home")), *items]
+    return [("Home", reverse("home:home")), *items]
 
 
 def _chosen_year(request: HttpRequest, years: list[int]) -> int | None:
@@ -536,7 +536,7 @@ def transparency(request: HttpRequest) -> HttpResponse:
                 (m, reverse("spend:transparency-file", args=[m.year, m.month]) + query)
                 for m in months
             ],
-            "breadcrumbs": [("Home", reverse("portal:home")), ("Spend over £500", None)],
+            "breadcrumbs": [("Home", reverse("home:home")), ("Spend over £500", None)],
         },
     )
 

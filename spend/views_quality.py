@@ -27,7 +27,7 @@ TEXTAREA = {"class": "govuk-textarea", "rows": "3"}
 
 def _crumbs(*trail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     return [
-        ("Home", reverse("portal:home")),
+        ("Home", reverse("home:home")),
         ("Supplier data quality", reverse("spend:quality")),
         *trail,
     ]
@@ -126,7 +126,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "results": selectors.supplier_search(query) if query else None,
             "coverage": selectors.companies_house_coverage(),
             "candidates": selectors.duplicate_candidates().count(),
-            "breadcrumbs": [("Home", reverse("portal:home")), ("Supplier data quality", None)],
+            "breadcrumbs": [("Home", reverse("home:home")), ("Supplier data quality", None)],
         },
     )
 

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "socialvalue",
     "diagnostics",
     "payments",
+    "reports",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -132,7 +134,7 @@ CACHES = {
 # --- Sign-in ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 LOGIN_URL = "portal:sign-in"
-LOGIN_REDIRECT_URL = "portal:home"
+LOGIN_REDIRECT_URL = "home:home"
 LOGOUT_REDIRECT_URL = "portal:sign-in"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -75,7 +75,7 @@ def test_contract_and_off_contract_pages_agree_with_the_committee_report(
     assert pounds(expected["S400"]) in page.locator("#payments-total").inner_text()
 
     # The committee report (the same service the report job runs), read back.
-    from portal.reports import render_committee_report
+    from reports.committee import render_committee_report
 
     pdf = tmp_path / "committee.pdf"
     pdf.write_bytes(render_committee_report(FY))

@@ -3,8 +3,8 @@
 import pytest
 
 from portal.models import Job
-from portal.reports import COMMITTEE_JOB_KIND
 from portal.roles import Role
+from reports.committee import COMMITTEE_JOB_KIND
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -697,7 +697,7 @@ def test_officer_records_kpis_assessments_and_failures_on_the_pages(
 
 
 def test_the_committee_report_summarises_notices_on_time_and_due(officer, settings) -> None:
-    from portal.reports import committee_report_context
+    from reports.committee import committee_report_context
 
     settings.COUNCIL_PPON = COUNCIL_PPON
     late = _award(officer, category="services")  # awarded 1 April 2025: UK7 due 1 May 2025

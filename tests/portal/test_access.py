@@ -7,7 +7,7 @@ from django.urls import reverse
 from tests.conftest import TEST_PASSWORD
 
 PUBLIC_PAGES = ["portal:sign-in", "portal:accessibility", "portal:privacy"]
-SIGNED_IN_PAGES = ["portal:home", "portal:users", "portal:jobs"]
+SIGNED_IN_PAGES = ["home:home", "portal:users", "portal:jobs"]
 
 
 @pytest.mark.django_db
@@ -72,10 +72,10 @@ def test_administrator_manages_users(client: Client, administrator) -> None:
 @pytest.mark.django_db
 def test_home_page_differs_by_role(client: Client, administrator, councillor) -> None:
     client.force_login(administrator)
-    admin_home = client.get(reverse("portal:home")).content.decode()
+    admin_home = client.get(reverse("home:home")).content.decode()
     assert "Users" in admin_home
     client.force_login(councillor)
-    councillor_home = client.get(reverse("portal:home")).content.decode()
+    councillor_home = client.get(reverse("home:home")).content.decode()
     assert 'href="/users/"' not in councillor_home
     assert "committee scrutiny report" in councillor_home
 
@@ -88,9 +88,9 @@ def test_sign_in_with_form_then_sign_out(client: Client, officer) -> None:
     )
     assert response.status_code == 302
     assert response["Location"] == "/jobs/"
-    assert client.get(reverse("portal:home")).status_code == 200
+    assert client.get(reverse("home:home")).status_code == 200
     client.post(reverse("portal:sign-out"))
-    assert client.get(reverse("portal:home")).status_code == 302
+    assert client.get(reverse("home:home")).status_code == 302
 
 
 @pytest.mark.django_db
@@ -99,7 +99,7 @@ def test_sign_in_refuses_an_outside_next_address(client: Client, officer) -> Non
         reverse("portal:sign-in"),
         {"email": officer.email, "password": TEST_PASSWORD, "next": "https://evil.example/"},
     )
-    assert response["Location"] == reverse("portal:home")
+    assert response["Location"] == reverse("home:home")
 
 
 @pytest.mark.django_db

@@ -48,7 +48,7 @@ NOBODY: frozenset[str] = frozenset()
 # Who may GET and who may POST each path, by URL name (the route where it has no name).
 ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     # The portal
-    "portal:home": (READERS, READERS),
+    "home:home": (READERS, READERS),
     "portal:sign-in": (EVERYONE, EVERYONE),
     "portal:sign-out": (READERS, READERS),
     "portal:healthz": (EVERYONE, EVERYONE),
@@ -61,8 +61,8 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "portal:job-detail": (STAFF, STAFF),
     "portal:job-progress": (STAFF, STAFF),
     "portal:job-retry": (STAFF, STAFF),
-    "portal:reports": (READERS, STAFF),  # councillors download; officers build
-    "portal:report-file": (READERS, READERS),
+    "reports:centre": (READERS, STAFF),  # councillors download; officers build
+    "reports:file": (READERS, READERS),
     "portal:password-reset": (EVERYONE, EVERYONE),
     "portal:password-reset-sent": (EVERYONE, EVERYONE),
     "portal:password-reset-confirm": (EVERYONE, EVERYONE),
@@ -372,7 +372,7 @@ def _build_world(tmp_path: Path) -> World:
         "portal:job-detail": {"pk": failed.pk},
         "portal:job-progress": {"pk": failed.pk},
         "portal:job-retry": {"pk": failed.pk},
-        "portal:report-file": {"pk": report.pk, "index": 0},
+        "reports:file": {"pk": report.pk, "index": 0},
         "spend:import": {"pk": batch.pk},
         "spend:import-mapping": {"pk": batch.pk},
         "spend:import-action": {"pk": batch.pk},

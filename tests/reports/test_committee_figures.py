@@ -21,7 +21,7 @@ from contracts.services import register_import
 from diagnostics import services as diagnostics_services
 from diagnostics.models import Framework
 from portal.models import User
-from portal.reports import render_committee_report
+from reports.committee import render_committee_report
 from socialvalue import services as social_value_services
 from socialvalue.models import Commitment, Measure, Theme
 from tests.contracts.conftest import register_row, write_csv

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.models import Job
-from portal.reports import COMMITTEE_JOB_KIND
+from reports.committee import COMMITTEE_JOB_KIND
 from tests.conftest import wait_for
 
 
@@ -16,9 +16,9 @@ def test_officer_builds_the_report_on_a_worker_and_a_councillor_downloads_it(
     celery_worker, officer, councillor, client: Client
 ) -> None:
     client.force_login(officer)
-    page = client.get(reverse("portal:reports")).content.decode()
+    page = client.get(reverse("reports:centre")).content.decode()
     assert "Build the report" in page
-    response = client.post(reverse("portal:reports"), {"fy": "2026"})
+    response = client.post(reverse("reports:centre"), {"fy": "2026"})
     assert response.status_code == 302
     job = Job.objects.get(kind=COMMITTEE_JOB_KIND)
     assert job.created_by == officer
@@ -28,16 +28,16 @@ def test_officer_builds_the_report_on_a_worker_and_a_councillor_downloads_it(
     )
     assert done.status == "succeeded", done.error
     client.force_login(councillor)
-    page = client.get(reverse("portal:reports")).content.decode()
+    page = client.get(reverse("reports:centre")).content.decode()
     assert "Build the report" not in page
     assert "Committee scrutiny report 2026/27 (PDF)" in page
-    download = client.get(reverse("portal:report-file", args=[job.pk, 0]))
+    download = client.get(reverse("reports:file", args=[job.pk, 0]))
     assert download.status_code == 200
     body = download.getvalue()
     assert body.startswith(b"%PDF-")
     assert "committee-scrutiny-report-2026-27.pdf" in download["Content-Disposition"]
     # Councillors download; they do not build.
-    assert client.post(reverse("portal:reports"), {"fy": "2026"}).status_code == 403
+    assert client.post(reverse("reports:centre"), {"fy": "2026"}).status_code == 403
     assert Job.objects.filter(kind=COMMITTEE_JOB_KIND).count() == 1
 
 
@@ -55,14 +55,14 @@ def test_a_failed_run_says_why_and_files_of_unfinished_runs_are_not_served(
     assert job.status == "failed"
     assert "Say which financial year" in job.error
     client.force_login(officer)
-    page = client.get(reverse("portal:reports")).content.decode()
+    page = client.get(reverse("reports:centre")).content.decode()
     assert "Say which financial year" in page
     assert "Details and run again" in page
-    assert client.get(reverse("portal:report-file", args=[job.pk, 0])).status_code == 404
+    assert client.get(reverse("reports:file", args=[job.pk, 0])).status_code == 404
 
 
 @pytest.mark.django_db
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client) -> None:
-    response = client.get(reverse("portal:reports"))
+    response = client.get(reverse("reports:centre"))
     assert response.status_code == 302
     assert "/sign-in/" in response["Location"]

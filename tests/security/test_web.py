@@ -111,7 +111,7 @@ def test_item_2_one_address_cannot_lock_others_out_behind_the_proxy(
     # The officer and the councillor, from their own addresses, still sign in.
     assert _sign_in(Client(REMOTE_ADDR="10.0.0.2"), officer.email, TEST_PASSWORD, "192.0.2.10")[
         "Location"
-    ] == reverse("portal:home")
+    ] == reverse("home:home")
     assert (
         _sign_in(
             Client(REMOTE_ADDR="10.0.0.2"), councillor.email, TEST_PASSWORD, "192.0.2.11"

@@ -17,13 +17,20 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from contracts import selectors as contracts
+from diagnostics import selectors as diagnostics
 from portal import charts
 from portal.formatting import financial_year_label, month_label, pounds
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job
 from portal.pdf import html_to_pdf
+from socialvalue import selectors as social_value
+from spend import selectors as spend
 from spend.ingest.normalise import pence_from_decimal
+from spend.selectors import TAIL_THRESHOLD_PENCE
 
+# The kind is stored in every report job's row, so it keeps the name it had when the report
+# lived in ``portal``.
 COMMITTEE_JOB_KIND = "portal.committee_report"
 REPORT_JOB_KINDS = (COMMITTEE_JOB_KIND, "contracts.publish")
 TOP_SUPPLIERS = 20
@@ -43,8 +50,6 @@ class Section:
 
 
 def _spend_section(fy: int) -> Section:
-    from spend import selectors as spend
-
     total = spend.spend_total(fy)
     section = Section("key-spend", "Key spend information")
     if not total and not spend.payment_count(fy):
@@ -78,8 +83,6 @@ def _spend_section(fy: int) -> Section:
 
 
 def _limitations_section(fy: int) -> Section:
-    from spend import selectors as spend
-
     years = list(range(fy - LOCALITY_YEARS + 1, fy + 1))
     completeness = [spend.year_completeness(year) for year in years]
     return Section(
@@ -88,8 +91,6 @@ def _limitations_section(fy: int) -> Section:
 
 
 def _locality_section(fy: int) -> Section:
-    from spend import selectors as spend
-
     years = list(range(fy - LOCALITY_YEARS + 1, fy + 1))
     rows = spend.locality_by_year(years)
     section = Section("locality", "Locality spend information", data={"rows": rows})
@@ -110,8 +111,6 @@ def _locality_section(fy: int) -> Section:
 
 
 def _awards_section(fy: int) -> Section:
-    from contracts import selectors as contracts
-
     monitoring = contracts.award_monitoring(fy)
     section = Section(
         "awards",
@@ -131,8 +130,6 @@ def _awards_section(fy: int) -> Section:
 
 
 def _social_value_section(fy: int) -> Section:
-    from socialvalue import selectors as social_value
-
     totals = social_value.social_value_totals(fy)
     section = Section("social-value", "Social value", data={"totals": totals})
     if not totals.commitments:
@@ -144,8 +141,6 @@ def _social_value_section(fy: int) -> Section:
 
 
 def _self_assessment_section() -> Section:
-    from diagnostics import selectors as diagnostics
-
     results = diagnostics.latest_host_results()
     section = Section(
         "self-assessment", "Procurement maturity self-assessment", data={"results": results}
@@ -157,8 +152,6 @@ def _self_assessment_section() -> Section:
 
 
 def _forward_plan_section(today: dt.date) -> Section:
-    from contracts import selectors as contracts
-
     quarters = contracts.forward_plan(today)
     section = Section(
         "forward-plan",
@@ -172,8 +165,6 @@ def _forward_plan_section(today: dt.date) -> Section:
 
 
 def _off_contract_section(fy: int) -> Section:
-    from contracts import selectors as contracts
-
     found = contracts.spend_without_contract(fy=fy)
     section = Section(
         "off-contract",
@@ -190,8 +181,6 @@ def _off_contract_section(fy: int) -> Section:
 
 
 def _notices_section(fy: int, today: dt.date) -> Section:
-    from contracts import selectors as contracts
-
     compliance = contracts.notice_compliance(fy, today)
     section = Section(
         "act-notices", "Procurement Act 2023 notices", data={"compliance": compliance}
@@ -207,8 +196,6 @@ def _notices_section(fy: int, today: dt.date) -> Section:
 
 def committee_report_context(fy: int, today: dt.date | None = None) -> dict[str, Any]:
     """Everything the committee report shows for financial year ``fy``."""
-    from spend.selectors import TAIL_THRESHOLD_PENCE
-
     today = today or timezone.localdate()
     sections = [
         _spend_section(fy),

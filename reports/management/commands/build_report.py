@@ -10,7 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from portal import reports
+from contracts.quarters import Quarter
+from contracts.services import publication_build
+from reports import committee as reports
 
 
 class Command(BaseCommand):
@@ -40,9 +42,6 @@ class Command(BaseCommand):
             output.write_bytes(reports.render_committee_report(options["fy"]))
             self.stdout.write(f"Wrote {output} ({output.stat().st_size:,} bytes)")
             return
-        from contracts.quarters import Quarter
-        from contracts.services import publication_build
-
         try:
             quarter = Quarter.parse(options["quarter"] or "")
         except ValueError as problem:
