@@ -72,6 +72,30 @@ def test_the_year_before_1_april_is_the_previous_years_fourth_quarter() -> None:
     assert FyQuarter(2024, 4).months == "January to March 2025"
 
 
+# The months of each social value quarter of a financial year (April to June is quarter 1).
+QUARTER_MONTHS = {1: (4, 5, 6), 2: (7, 8, 9), 3: (10, 11, 12), 4: (1, 2, 3)}
+
+
+@pytest.mark.parametrize("quarter", [1, 2, 3, 4])
+def test_every_day_of_a_quarters_months_is_in_that_quarter(quarter: int) -> None:
+    for month in QUARTER_MONTHS[quarter]:
+        year = 2024 if month >= 4 else 2025
+        for day in (dt.date(year, month, 1), dt.date(year, month, 28)):
+            assert FyQuarter.containing(day) == FyQuarter(2024, quarter)
+    first, last = QUARTER_MONTHS[quarter][0], QUARTER_MONTHS[quarter][-1]
+    names = "January February March April May June July August September October November December"
+    month_names = names.split()
+    year = 2024 if quarter < 4 else 2025
+    assert FyQuarter(2024, quarter).months == (
+        f"{month_names[first - 1]} to {month_names[last - 1]} {year}"
+    )
+
+
+def test_social_value_quarters_sort_by_year_then_quarter() -> None:
+    shuffled = [FyQuarter(2024, 2), FyQuarter(2023, 4), FyQuarter(2024, 1)]
+    assert sorted(shuffled) == [FyQuarter(2023, 4), FyQuarter(2024, 1), FyQuarter(2024, 2)]
+
+
 # --- Rounding -------------------------------------------------------------------------------
 
 
