@@ -80,6 +80,12 @@ MODULES: dict[str, list[str]] = {
         "tests/contracts/test_spend.py",
     ],
     "spend/selectors.py": ["tests/spend/test_figure_rules.py", "tests/spend/test_dashboards.py"],
+    # The payments notice's day counting and bands, the dashboard and the over-£30,000 file.
+    "payments/selectors.py": [
+        "tests/payments/test_notice_figures.py",
+        "tests/payments/test_dashboard.py",
+        "tests/payments/test_over_30000.py",
+    ],
 }
 
 

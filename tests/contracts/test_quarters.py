@@ -5,6 +5,7 @@ the April-to-March year. Expected days come from the calendar module, not from t
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import re
 
@@ -101,3 +102,11 @@ def test_a_financial_years_months_are_april_to_march() -> None:
 @pytest.mark.parametrize(("fy", "label"), [(2023, "2023/24"), (1999, "1999/00"), (2008, "2008/09")])
 def test_a_financial_year_is_written_with_both_years(fy: int, label: str) -> None:
     assert fy_label(fy) == label
+
+
+def test_a_quarter_is_a_value_that_keys_figures_and_cannot_be_changed() -> None:
+    figures = {Quarter(2024, 1): 3}
+    figures[Quarter.parse("2024Q1")] += 1  # the same quarter, however it was made
+    assert figures == {Quarter(2024, 1): 4}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Quarter(2024, 1).number = 2  # type: ignore[misc]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -86,3 +87,10 @@ def test_periods_between_includes_the_periods_at_both_ends() -> None:
         (D(2024, 4, 1), D(2024, 9, 30)),
     ]
     assert [p.start for p in periods_between(D(2024, 4, 1), D(2024, 9, 30))] == [D(2024, 4, 1)]
+
+
+def test_a_period_is_a_value_that_keys_figures_and_cannot_be_changed() -> None:
+    notices = {period_starting(D(2026, 4, 1)): "approved"}
+    assert notices[periods_between(D(2026, 5, 1), D(2026, 5, 1))[0]] == "approved"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        period_starting(D(2026, 4, 1)).start = D(2026, 5, 1)  # type: ignore[misc]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from decimal import Decimal
@@ -94,6 +95,11 @@ def test_every_day_of_a_quarters_months_is_in_that_quarter(quarter: int) -> None
 def test_social_value_quarters_sort_by_year_then_quarter() -> None:
     shuffled = [FyQuarter(2024, 2), FyQuarter(2023, 4), FyQuarter(2024, 1)]
     assert sorted(shuffled) == [FyQuarter(2023, 4), FyQuarter(2024, 1), FyQuarter(2024, 2)]
+    returns = {FyQuarter(2024, 1): 2}
+    returns[FyQuarter.containing(dt.date(2024, 5, 1))] += 1  # the same quarter as a key
+    assert returns == {FyQuarter(2024, 1): 3}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        FyQuarter(2024, 1).quarter = 2  # type: ignore[misc]
 
 
 # --- Rounding -------------------------------------------------------------------------------
@@ -236,8 +242,6 @@ def test_postcodes_are_normalised_or_refused(text: str | None, normalised: str) 
 
 
 def test_the_district_lookup_is_read_once_and_cannot_be_changed() -> None:
-    import dataclasses
-
     from portal import locality
 
     assert locality._lookup() is locality._lookup()
@@ -305,3 +309,30 @@ def test_class_based_table_exports_are_safe_and_offer_csv_and_xlsx(
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
     assert "'=HYPERLINK(1)" in {c.value for row in sheet.iter_rows() for c in row}
+
+
+def test_a_spreadsheet_of_more_rows_than_the_limit_is_refused_with_a_way_back() -> None:
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.test import RequestFactory
+
+    def request(**query: str) -> object:
+        made = RequestFactory().get("/spend/payments/", query)
+        made.session = {}  # type: ignore[attr-defined]
+        made._messages = FallbackStorage(made)  # type: ignore[attr-defined]
+        return made
+
+    limit = exports.XLSX_MAX_ROWS
+    at_limit = request(_export="xlsx", supplier="7")
+    assert exports.xlsx_too_big(at_limit, limit) is None  # type: ignore[arg-type]
+    over = request(_export="xlsx", supplier="7")
+    refused = exports.xlsx_too_big(over, limit + 1)  # type: ignore[arg-type]
+    assert refused is not None
+    assert refused.status_code == 302
+    assert refused["Location"] == "/spend/payments/?supplier=7"  # the same filters, no export
+    [message] = [str(m) for m in get_messages(over)]  # type: ignore[arg-type]
+    assert f"{limit + 1:,} rows" in message
+    assert f"more than the {limit:,}" in message
+    assert "Download it as CSV" in message
+    bare = request(_export="xlsx")
+    assert exports.xlsx_too_big(bare, limit + 1)["Location"] == "/spend/payments/"  # type: ignore[arg-type,index]
