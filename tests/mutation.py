@@ -9,6 +9,19 @@ tests only, so it can run on a shared machine (one test process at a time):
     make mutation MODULES="portal/formatting.py"    # some of them
     MUTATION_MINUTES=20 make mutation               # stop each module after 20 minutes
 
+How a module's run is kept short (docs/mutation.md has the measurements):
+
+1. Its tests run once with a line tracer (``-p tests.mutation``) that records, for each test,
+   which lines of the module it ran (setup, call and teardown), into ``.mutmut-lines.json``.
+2. mutmut's runner is this file again (``--run-tests``): it compares the mutant with
+   mutmut's backup (``MODULE.bak``), finds the statement that changed and runs only the tests
+   that ran that statement. A test that never runs a statement cannot see it change, so the
+   verdict is the one the whole list would give, minus the waiting. A change to module-level
+   code (a constant, a ``def`` line's defaults, a decorator) runs every test in the list; a
+   statement no test runs survives without starting pytest.
+3. Any failure of the chosen tests kills the mutant, including a mutant that no longer
+   imports (pytest exit 2, which mutmut alone would count as survived).
+
 Prints killed / survived / timed out / not reached per module and the score (killed and
 timed out, of those tried); ``.venv/bin/mutmut show N`` after a module shows a survivor.
 It changes the module's file while it runs: run no other tests in this tree meanwhile.
@@ -16,35 +29,211 @@ It changes the module's file while it runs: run no other tests in this tree mean
 
 from __future__ import annotations
 
+import ast
+import difflib
+import json
 import os
+import shlex
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTEST = f"{sys.executable} -m pytest -x -q -p no:cacheprovider --reuse-db"
+LINES_FILE = ROOT / ".mutmut-lines.json"
+PYTEST = [
+    sys.executable,
+    "-m",
+    "pytest",
+    "-x",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "--reuse-db",
+    "-m",
+    "not browser and not worker",
+]
 
 # Each module with the tests that hold its rules (fast ones: no browser, no worker).
 MODULES: dict[str, list[str]] = {
     "portal/formatting.py": ["tests/portal/test_figure_rules.py"],
     "portal/exports.py": ["tests/portal/test_figure_rules.py"],
     "portal/locality.py": ["tests/portal/test_locality.py", "tests/portal/test_figure_rules.py"],
-    "contracts/quarters.py": ["tests/contracts/test_rules.py", "tests/portal/test_figure_rules.py"],
+    "contracts/quarters.py": [
+        "tests/contracts/test_quarters.py",
+        "tests/contracts/test_rules.py",
+        "tests/portal/test_figure_rules.py",
+    ],
     "socialvalue/periods.py": ["tests/portal/test_figure_rules.py"],
+    "payments/periods.py": ["tests/payments/test_periods.py"],
     "contracts/selectors.py": [
         "tests/contracts/test_rules.py",
         "tests/contracts/test_awards.py",
         "tests/contracts/test_spend.py",
     ],
     "spend/selectors.py": ["tests/spend/test_figure_rules.py", "tests/spend/test_dashboards.py"],
+    # The payments notice's day counting and bands, the dashboard and the over-£30,000 file.
+    "payments/selectors.py": [
+        "tests/payments/test_notice_figures.py",
+        "tests/payments/test_dashboard.py",
+        "tests/payments/test_over_30000.py",
+    ],
 }
+
+
+# --- 1. Which tests run which lines ----------------------------------------------------------
+
+
+class LineTrace:
+    """pytest plugin: the lines of one module each test runs (``MUTATION_TRACE=module``)."""
+
+    def __init__(self, module: str) -> None:
+        self.filename = str((ROOT / module).resolve())
+        self.lines: dict[str, set[int]] = {}
+
+    def _tracer(self, hits: set[int]) -> Any:
+        def local(frame: FrameType, event: str, arg: object) -> Any:
+            if event == "line":
+                hits.add(frame.f_lineno)
+            return local
+
+        def calls(frame: FrameType, event: str, arg: object) -> Any:
+            if frame.f_code.co_filename == self.filename:
+                hits.add(frame.f_lineno)
+                return local
+            return None
+
+        return calls
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Iterator[None]:
+        hits: set[int] = set()
+        tracer = self._tracer(hits)
+        sys.settrace(tracer)
+        threading.settrace(tracer)
+        try:
+            yield
+        finally:
+            sys.settrace(None)
+            threading.settrace(None)  # type: ignore[arg-type]
+            self.lines.setdefault(item.nodeid, set()).update(hits)
+
+    def pytest_sessionfinish(self, session: Any) -> None:
+        lines = {test: sorted(ran) for test, ran in self.lines.items()}
+        LINES_FILE.write_text(json.dumps({"module": self.filename, "lines": lines}))
+
+
+def pytest_configure(config: Any) -> None:
+    module = os.environ.get("MUTATION_TRACE")
+    if module:
+        config.pluginmanager.register(LineTrace(module), "mutation-line-trace")
+
+
+def trace_lines(module: str, tests: list[str]) -> None:
+    env = {**os.environ, "MUTATION_TRACE": module}
+    subprocess.run([*PYTEST, "-p", "tests.mutation", *tests], cwd=ROOT, env=env, check=True)
+
+
+# --- 2. The runner mutmut calls for each mutant -----------------------------------------------
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _changed_lines(original: list[str], mutant: list[str]) -> set[int]:
+    """1-based line numbers of the original that the mutant changed."""
+    changed: set[int] = set()
+    matcher = difflib.SequenceMatcher(a=original, b=mutant, autojunk=False)
+    for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
+        if tag != "equal":
+            changed.update(range(i1 + 1, max(i2, i1 + 1) + 1))
+    return changed
+
+
+def _statement_lines(tree: ast.Module, line: int) -> set[int] | None:
+    """The lines whose running shows the statement holding ``line`` ran, or None when that
+    statement runs at import (module or class level, or a top-level ``def`` line)."""
+    innermost: ast.stmt | None = None
+    inside_function = False
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while stack:
+        node, in_function = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            start = min(
+                [child.lineno, *(d.lineno for d in getattr(child, "decorator_list", []))]
+                if hasattr(child, "lineno")
+                else [0]
+            )
+            end = getattr(child, "end_lineno", None) or 0
+            if not (start <= line <= end):
+                continue
+            if isinstance(child, ast.stmt):
+                innermost, inside_function = child, in_function
+            stack.append((child, in_function or isinstance(child, _FUNCTIONS)))
+    if innermost is None or not inside_function:
+        return None
+    body = getattr(innermost, "body", None)
+    if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+        header_end = body[0].lineno - 1  # a compound statement's header, not its body
+    else:
+        header_end = innermost.end_lineno or innermost.lineno
+    return set(range(innermost.lineno, max(header_end, innermost.lineno) + 1))
+
+
+def tests_for_mutant(module: str, tests: list[str]) -> list[str] | None:
+    """The tests that run the changed statement (None: all of them, [] none)."""
+    path = ROOT / module
+    backup = Path(f"{path}.bak")
+    if not backup.exists() or not LINES_FILE.exists():
+        return None  # mutmut's baseline run: the whole list
+    original = backup.read_text()
+    changed = _changed_lines(original.splitlines(), path.read_text().splitlines())
+    recorded = json.loads(LINES_FILE.read_text())
+    if recorded["module"] != str(path.resolve()):
+        return None
+    tree = ast.parse(original)
+    chosen: set[str] = set()
+    for line in changed:
+        lines = _statement_lines(tree, line)
+        if lines is None:
+            return None
+        chosen.update(t for t, ran in recorded["lines"].items() if lines.intersection(ran))
+    order = list(recorded["lines"])
+    return sorted(chosen, key=order.index)
+
+
+def run_tests(module: str) -> int:
+    tests = MODULES[module]
+    chosen = tests_for_mutant(module, tests)
+    if chosen == []:
+        print(f"no test runs the changed statement of {module}")
+        return 0
+    # A stale .pyc of an earlier mutant of the same size and second must not be imported.
+    for pyc in (ROOT / module).parent.glob(f"__pycache__/{Path(module).stem}.*.pyc"):
+        pyc.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    returncode = subprocess.run([*PYTEST, *(chosen or tests)], cwd=ROOT, env=env).returncode
+    # mutmut reads only exit code 1 as "killed"; a mutant that stops the tests any other way
+    # (it no longer imports: exit 2) is noticed too.
+    return 0 if returncode == 0 else 1
+
+
+# --- 3. One module's mutmut run and its score ---------------------------------------------------
 
 
 def run_module(module: str, tests: list[str], minutes: float) -> dict[str, int]:
     cache = ROOT / ".mutmut-cache"
     cache.unlink(missing_ok=True)  # a fresh score for this module
+    started = time.monotonic()
+    trace_lines(module, tests)
+    runner = shlex.join([sys.executable, str(Path(__file__).resolve()), "--run-tests", module])
     command = [
         str(Path(sys.executable).with_name("mutmut")),
         "run",
@@ -53,7 +242,7 @@ def run_module(module: str, tests: list[str], minutes: float) -> dict[str, int]:
         "--tests-dir",
         "tests",
         "--runner",
-        f"{PYTEST} {' '.join(tests)}",
+        runner,
         "--no-progress",
     ]
     # Its own process group, so the time budget stops mutmut and the tests it started.
@@ -65,8 +254,9 @@ def run_module(module: str, tests: list[str], minutes: float) -> dict[str, int]:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
         # mutmut restores the file after each mutant; undo the one it was trying.
-        subprocess.run(["git", "checkout", "--", module], cwd=ROOT, check=True)
-        (ROOT / f"{module}.bak").unlink(missing_ok=True)
+        backup = ROOT / f"{module}.bak"
+        if backup.exists():
+            backup.replace(ROOT / module)
     survivors = subprocess.run(
         [str(Path(sys.executable).with_name("mutmut")), "results"],
         cwd=ROOT,
@@ -75,7 +265,9 @@ def run_module(module: str, tests: list[str], minutes: float) -> dict[str, int]:
         check=False,
     ).stdout
     print(survivors)
-    return _counts(cache)
+    counts = _counts(cache)
+    counts["seconds"] = round(time.monotonic() - started)
+    return counts
 
 
 # mutmut 2 keeps each mutant's status in its cache: "ok_killed" and "ok_suspicious" (killed,
@@ -94,6 +286,8 @@ def _counts(cache: Path) -> dict[str, int]:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--run-tests"]:
+        return run_tests(argv[1])
     wanted = argv or list(MODULES)
     unknown = [m for m in wanted if m not in MODULES]
     if unknown:
@@ -109,7 +303,7 @@ def main(argv: list[str]) -> int:
         lines.append(
             f"{module}: {counts['killed']} killed, {counts['timeout']} timed out, "
             f"{counts['survived']} survived, {counts['untested']} not reached: "
-            f"{score:.0f}% of {tried} tried killed"
+            f"{score:.0f}% of {tried} tried killed in {counts['seconds']} s"
         )
     print("\n".join(["", "Mutation score", *lines]))
     return 0

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from decimal import Decimal
@@ -70,6 +71,35 @@ def test_the_year_before_1_april_is_the_previous_years_fourth_quarter() -> None:
     assert FyQuarter.containing(dt.date(2024, 3, 31)) == FyQuarter(2023, 4)
     assert FyQuarter.of_year(2024) == [FyQuarter(2024, q) for q in (1, 2, 3, 4)]
     assert FyQuarter(2024, 4).months == "January to March 2025"
+
+
+# The months of each social value quarter of a financial year (April to June is quarter 1).
+QUARTER_MONTHS = {1: (4, 5, 6), 2: (7, 8, 9), 3: (10, 11, 12), 4: (1, 2, 3)}
+
+
+@pytest.mark.parametrize("quarter", [1, 2, 3, 4])
+def test_every_day_of_a_quarters_months_is_in_that_quarter(quarter: int) -> None:
+    for month in QUARTER_MONTHS[quarter]:
+        year = 2024 if month >= 4 else 2025
+        for day in (dt.date(year, month, 1), dt.date(year, month, 28)):
+            assert FyQuarter.containing(day) == FyQuarter(2024, quarter)
+    first, last = QUARTER_MONTHS[quarter][0], QUARTER_MONTHS[quarter][-1]
+    names = "January February March April May June July August September October November December"
+    month_names = names.split()
+    year = 2024 if quarter < 4 else 2025
+    assert FyQuarter(2024, quarter).months == (
+        f"{month_names[first - 1]} to {month_names[last - 1]} {year}"
+    )
+
+
+def test_social_value_quarters_sort_by_year_then_quarter() -> None:
+    shuffled = [FyQuarter(2024, 2), FyQuarter(2023, 4), FyQuarter(2024, 1)]
+    assert sorted(shuffled) == [FyQuarter(2023, 4), FyQuarter(2024, 1), FyQuarter(2024, 2)]
+    returns = {FyQuarter(2024, 1): 2}
+    returns[FyQuarter.containing(dt.date(2024, 5, 1))] += 1  # the same quarter as a key
+    assert returns == {FyQuarter(2024, 1): 3}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        FyQuarter(2024, 1).quarter = 2  # type: ignore[misc]
 
 
 # --- Rounding -------------------------------------------------------------------------------
@@ -212,8 +242,6 @@ def test_postcodes_are_normalised_or_refused(text: str | None, normalised: str) 
 
 
 def test_the_district_lookup_is_read_once_and_cannot_be_changed() -> None:
-    import dataclasses
-
     from portal import locality
 
     assert locality._lookup() is locality._lookup()
@@ -281,3 +309,30 @@ def test_class_based_table_exports_are_safe_and_offer_csv_and_xlsx(
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
     assert "'=HYPERLINK(1)" in {c.value for row in sheet.iter_rows() for c in row}
+
+
+def test_a_spreadsheet_of_more_rows_than_the_limit_is_refused_with_a_way_back() -> None:
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.test import RequestFactory
+
+    def request(**query: str) -> object:
+        made = RequestFactory().get("/spend/payments/", query)
+        made.session = {}  # type: ignore[attr-defined]
+        made._messages = FallbackStorage(made)  # type: ignore[attr-defined]
+        return made
+
+    limit = exports.XLSX_MAX_ROWS
+    at_limit = request(_export="xlsx", supplier="7")
+    assert exports.xlsx_too_big(at_limit, limit) is None  # type: ignore[arg-type]
+    over = request(_export="xlsx", supplier="7")
+    refused = exports.xlsx_too_big(over, limit + 1)  # type: ignore[arg-type]
+    assert refused is not None
+    assert refused.status_code == 302
+    assert refused["Location"] == "/spend/payments/?supplier=7"  # the same filters, no export
+    [message] = [str(m) for m in get_messages(over)]  # type: ignore[arg-type]
+    assert f"{limit + 1:,} rows" in message
+    assert f"more than the {limit:,}" in message
+    assert "Download it as CSV" in message
+    bare = request(_export="xlsx")
+    assert exports.xlsx_too_big(bare, limit + 1)["Location"] == "/spend/payments/"  # type: ignore[arg-type,index]
