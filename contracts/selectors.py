@@ -23,11 +23,9 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from contracts.models import (
@@ -400,7 +398,7 @@ PROJECT_DAYS_LIMIT = 36_525  # 100 years: beyond it there is no date worth showi
 OFF_CONTRACT_THRESHOLD_PENCE = 5_000_00
 
 
-def _ledger_suppliers(numbers: set[str], companies: set[str]) -> QuerySet[Any]:
+def ledger_suppliers_matching(numbers: set[str], companies: set[str]) -> QuerySet[Any]:
     """Ledger suppliers matching awarded suppliers by supplier number, or by company number
     once the ledger's suppliers are enriched from Companies House."""
     from spend.models import Supplier
@@ -413,7 +411,7 @@ def _ledger_suppliers(numbers: set[str], companies: set[str]) -> QuerySet[Any]:
 
 def contract_ledger_suppliers(contract: Contract) -> QuerySet[Any]:
     awarded = list(contract.suppliers.values_list("supplier_number", "company_number"))
-    return _ledger_suppliers({n for n, _ in awarded}, {c for _, c in awarded})
+    return ledger_suppliers_matching({n for n, _ in awarded}, {c for _, c in awarded})
 
 
 def _spend_window_end(contract: Contract, today: date) -> date:
@@ -587,15 +585,123 @@ def contract_spend(contract: Contract, *, today: date) -> ContractSpend:
     )
 
 
+# ``payments_for_contract``'s rules summed by month for one contract, without reading every
+# payment of a big supplier: rule 3's whole months come from the spend summary (which sums
+# the same spend payments by supplier and month), its part months at either end of the dates
+# from the payments (the (supplier, payment date) index), less the few payments a link or a
+# contract's reference takes elsewhere or to rules 1 and 2. Rules 1 and 2 read their payments
+# through the link table and the reference index.
+_CONTRACT_SPEND_SQL = """
+WITH by_link AS (
+    SELECT date_trunc('month', p.payment_date)::date AS month, p.amount_pence AS pence
+    FROM contracts_contractpaymentlink l JOIN spend_payment p ON p.id = l.payment_id
+    WHERE l.contract_id = %(contract)s AND p.is_spend
+),
+by_reference AS (
+    SELECT date_trunc('month', p.payment_date)::date AS month, p.amount_pence AS pence
+    FROM spend_payment p
+    WHERE p.order_reference = %(reference)s AND p.order_reference <> '' AND p.is_spend
+      AND NOT EXISTS (SELECT 1 FROM contracts_contractpaymentlink l WHERE l.payment_id = p.id)
+),
+summary AS (
+    SELECT s.month, sum(s.total_pence)::bigint AS pence, sum(s.payment_count)::bigint AS n
+    FROM spend_spendsummary s
+    WHERE s.supplier_id = ANY(%(suppliers)s::bigint[])
+      AND s.financial_year BETWEEN %(first_fy)s AND %(last_fy)s
+      AND s.month BETWEEN %(first_whole)s AND %(last_whole)s
+    GROUP BY 1
+),
+part_months AS (
+    SELECT date_trunc('month', p.payment_date)::date AS month, sum(p.amount_pence)::bigint AS pence,
+           count(*) AS n
+    FROM spend_payment p
+    WHERE p.supplier_id = ANY(%(suppliers)s::bigint[]) AND p.is_spend
+      AND (p.payment_date BETWEEN %(head_from)s AND %(head_to)s
+           OR p.payment_date BETWEEN %(tail_from)s AND %(tail_to)s)
+    GROUP BY 1
+),
+taken AS (
+    -- The supplier's payments in the dates that another rule (here or elsewhere) takes.
+    SELECT p.id, p.payment_date, p.amount_pence
+    FROM spend_payment p
+    WHERE p.supplier_id = ANY(%(suppliers)s::bigint[]) AND p.is_spend
+      AND p.payment_date BETWEEN %(start)s AND %(until)s AND p.order_reference <> ''
+      AND p.order_reference IN (SELECT reference FROM contracts_contract)
+    UNION
+    SELECT p.id, p.payment_date, p.amount_pence
+    FROM contracts_contractpaymentlink l JOIN spend_payment p ON p.id = l.payment_id
+    WHERE p.supplier_id = ANY(%(suppliers)s::bigint[]) AND p.is_spend
+      AND p.payment_date BETWEEN %(start)s AND %(until)s
+),
+by_supplier AS (
+    SELECT month, sum(pence)::bigint AS pence, sum(n)::bigint AS n
+    FROM (SELECT month, pence, n FROM summary
+          UNION ALL SELECT month, pence, n FROM part_months
+          UNION ALL SELECT date_trunc('month', payment_date)::date, -amount_pence, -1
+                    FROM taken) parts
+    GROUP BY 1
+)
+SELECT month, %(rule_link)s, sum(pence)::bigint, count(*) FROM by_link GROUP BY 1
+UNION ALL
+SELECT month, %(rule_reference)s, sum(pence)::bigint, count(*) FROM by_reference GROUP BY 1
+UNION ALL
+SELECT month, %(rule_supplier)s, pence, n FROM by_supplier WHERE n <> 0 OR pence <> 0
+"""
+
+
+def _month_end(month: date) -> date:
+    return _months_later(month, 1) - timedelta(days=1)
+
+
+def _contract_spend_rows(contract: Contract, today: date) -> list[tuple[date, str, int, int]]:
+    """(month, rule, spend, payments) by ``payments_for_contract``'s rules, fast."""
+    from django.db import connection
+
+    suppliers = list(contract_ledger_suppliers(contract).values_list("pk", flat=True))
+    start, until = contract.start_date, _spend_window_end(contract, today)
+    if not suppliers or until < start:
+        suppliers, until = [], start  # rule 3 matches nothing: empty ranges below
+    first_whole = start if start.day == 1 else _months_later(_first_of_month(start), 1)
+    last_whole = _first_of_month(until)
+    if _month_end(last_whole) > until:
+        last_whole = _months_later(last_whole, -1)
+    never = (date.max, date.min)  # an empty range
+    if not suppliers:
+        head = tail = never
+    elif first_whole > last_whole:  # no whole month: the dates are all part months
+        head, tail = (start, until), never
+    else:
+        head = (start, first_whole - timedelta(days=1)) if start < first_whole else never
+        tail = (_month_end(last_whole) + timedelta(days=1), until)
+        tail = tail if tail[0] <= until else never
+    params: dict[str, Any] = {
+        "contract": contract.pk,
+        "reference": contract.reference,
+        "suppliers": suppliers,
+        "start": start,
+        "until": until,
+        "first_fy": fy_of(start),
+        "last_fy": fy_of(until),
+        "first_whole": first_whole,
+        "last_whole": last_whole,
+        "head_from": head[0],
+        "head_to": head[1],
+        "tail_from": tail[0],
+        "tail_to": tail[1],
+        "rule_link": RULE_LINK,
+        "rule_reference": RULE_REFERENCE,
+        "rule_supplier": RULE_SUPPLIER,
+    }
+    with _without_jit(), connection.cursor() as cursor:
+        cursor.execute(_CONTRACT_SPEND_SQL, params)
+        return [(m, rule, int(t), int(n)) for m, rule, t, n in cursor.fetchall()]
+
+
 def _contract_spend(contract: Contract, today: date) -> ContractSpend:
-    with _without_jit():
-        rows = list(
-            payments_for_contract(contract, today=today)
-            .annotate(month=TruncMonth("payment_date"))
-            .values("month", "matched_by")
-            .annotate(total=Sum("amount_pence"), count=Count("id"))
-            .order_by("month")
-        )
+    rows: list[dict[str, Any]] = [
+        {"month": m, "matched_by": rule, "total": t, "count": n}
+        for m, rule, t, n in sorted(_contract_spend_rows(contract, today))
+    ]
     by_month: dict[date, int] = defaultdict(int)
     by_rule: dict[str, list[int]] = {rule: [0, 0] for rule in RULES}
     for row in rows:
@@ -769,13 +875,19 @@ WHERE c.status = 'registered' AND a.company_number <> ''
 """
 
 # Off-contract spend for one year in one statement. The year's summary by supplier, month
-# and category; each month wholly inside one contract's dates is covered, a month no
-# contract's dates touch is off-contract from the summary (less its payments covered by a
-# link or a reference), and a month partly covered is settled payment by payment.
-# Only the suppliers reaching the threshold come back, by category.
+# and category; each month wholly inside the dates its supplier's contracts cover is covered,
+# a month no contract's dates touch is off-contract from the summary (less its payments
+# covered by a link or a reference), and a month partly covered is settled payment by payment.
+# The cover is worked out once per supplier (the union of its contracts' dates, a
+# multirange), so a summary row or a payment is tested against one value found by hash, not
+# against each contract in turn. Only the suppliers reaching the threshold come back.
 _OFF_CONTRACT_SQL = f"""
 WITH cover AS MATERIALIZED ({_COVER_SQL}),
-covered_suppliers AS MATERIALIZED (SELECT DISTINCT supplier_id FROM cover),
+covered_suppliers AS MATERIALIZED (
+    SELECT supplier_id, range_agg(daterange(start_date, end_date, '[]')) AS span
+    FROM cover WHERE end_date IS NULL OR end_date >= start_date  -- else it covers no day
+    GROUP BY 1
+),
 refs AS MATERIALIZED (
     SELECT reference FROM contracts_contract WHERE status = 'registered'
 ),
@@ -819,12 +931,9 @@ months AS (
 ),
 classed AS MATERIALIZED (
     SELECT m.supplier_id, m.month, m.category_id, m.total,
-           bool_or(c.start_date <= m.month
-                   AND (c.end_date IS NULL OR c.end_date >= m.month_end)) AS whole,
-           bool_or(c.start_date <= m.month_end
-                   AND (c.end_date IS NULL OR c.end_date >= m.month)) AS touched
-    FROM months m JOIN cover c ON c.supplier_id = m.supplier_id
-    GROUP BY m.supplier_id, m.month, m.month_end, m.category_id, m.total
+           c.span @> daterange(m.month, m.month_end, '[]') AS whole,
+           c.span && daterange(m.month, m.month_end, '[]') AS touched
+    FROM months m JOIN covered_suppliers c ON c.supplier_id = m.supplier_id
 ),
 untouched AS (
     SELECT supplier_id, category_id, sum(total)::bigint AS total
@@ -838,24 +947,24 @@ partial_spend AS (
     FROM partial_months pm
     JOIN spend_payment p ON p.supplier_id = pm.supplier_id AND p.payment_date >= pm.month
          AND p.payment_date < (pm.month + interval '1 month')::date
+    JOIN covered_suppliers c ON c.supplier_id = p.supplier_id
     WHERE p.is_spend AND (%(cat)s::bigint IS NULL OR p.category_id = %(cat)s)
-      AND NOT EXISTS (
-          SELECT 1 FROM cover c WHERE c.supplier_id = p.supplier_id
-             AND c.start_date <= p.payment_date
-             AND (c.end_date IS NULL OR c.end_date >= p.payment_date))
-      AND NOT EXISTS (SELECT 1 FROM refs WHERE refs.reference = p.order_reference)
-      AND NOT EXISTS (SELECT 1 FROM links WHERE links.payment_id = p.id)
+      AND NOT c.span @> p.payment_date
+      -- By the tables' unique indexes, not the CTEs (whose sizes the planner cannot know).
+      AND NOT EXISTS (SELECT 1 FROM contracts_contract k
+                      WHERE k.reference = p.order_reference AND k.status = 'registered')
+      AND NOT EXISTS (SELECT 1 FROM contracts_contractpaymentlink l
+                      JOIN contracts_contract k ON k.id = l.contract_id
+                      WHERE l.payment_id = p.id AND k.status = 'registered')
     GROUP BY 1, 2
 ),
 special_untouched AS (
     -- Counted above from the summary (no contract's dates touch its month): take it off.
     SELECT s.supplier_id, s.category_id, -sum(s.amount_pence)::bigint AS total
-    FROM special s
-    WHERE NOT EXISTS (
-          SELECT 1 FROM cover c WHERE c.supplier_id = s.supplier_id
-             AND c.start_date <= (date_trunc('month', s.payment_date) + interval '1 month'
-                                  - interval '1 day')::date
-             AND (c.end_date IS NULL OR c.end_date >= date_trunc('month', s.payment_date)::date))
+    FROM special s LEFT JOIN covered_suppliers c ON c.supplier_id = s.supplier_id
+    WHERE NOT coalesce(c.span && daterange(date_trunc('month', s.payment_date)::date,
+                           (date_trunc('month', s.payment_date) + interval '1 month')::date),
+                       false)
     GROUP BY 1, 2
 ),
 spend AS (

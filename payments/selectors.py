@@ -759,17 +759,6 @@ S70_FROM = dt.date(2026, 4, 1)
 # "Over £30,000", VAT included: each invoice payment on its own, never added together.
 S70_THRESHOLD_PENCE = 3_000_000
 
-_CONTRACT_PAYMENTS = """
-SELECT s.id, s.name, s.supplier_number, s.company_number,
-       coalesce(nullif(p.invoice_number, ''), p.natural_key), p.payment_date,
-       sum(p.amount_pence)
-FROM spend_payment p JOIN spend_supplier s ON s.id = p.supplier_id
-WHERE p.is_spend AND p.supplier_id = ANY(%(suppliers)s::bigint[])
-  AND p.payment_date BETWEEN %(start)s AND %(end)s
-GROUP BY s.id, s.name, s.supplier_number, s.company_number, 5, p.payment_date
-HAVING sum(p.amount_pence) > %(threshold)s
-"""
-
 
 @dataclass(frozen=True)
 class LargePayment:
@@ -783,67 +772,71 @@ class LargePayment:
     invoice_number: str
     payment_date: dt.date
     amount_pence: int
+    # Which of issue 15's rules put the payment under the contract (more than one when its
+    # lines matched differently, say one line linked by an officer and the rest by supplier).
+    matched_by: tuple[str, ...] = ()
     also_linked_to: tuple[str, ...] = ()
 
 
-def _contract_payment_window(
-    contract: Any, start: dt.date, end: dt.date
-) -> tuple[Any, dt.date, dt.date]:
-    """The payments that count as the contract's, by today's rule.
+def _invoice_payments_over_threshold(contract: Any, start: dt.date, end: dt.date) -> Any:
+    """The contract's invoice payments (lines of one invoice paid on one day, netted) made
+    between two days that come to more than £30,000, with the rules that matched them.
 
-    The one place payments are linked to contracts: it follows
-    ``contracts.selectors.contract_spend`` (the contract's awarded suppliers, by supplier or
-    company number, paid within its dates) until the payment-to-contract link (issue 15)
-    replaces it here."""
-    from contracts.selectors import _ledger_suppliers
+    Which payments are the contract's is ``contracts.selectors.payments_for_contract``'s to
+    say (an officer's link, else a contract or order reference, else supplier and dates):
+    the one rule the contract page and the off-contract list follow too."""
+    from django.contrib.postgres.aggregates import ArrayAgg
+    from django.db.models import F, Sum, Value
+    from django.db.models.functions import Coalesce, NullIf
 
-    awarded = list(contract.suppliers.values_list("supplier_number", "company_number"))
-    suppliers = _ledger_suppliers({n for n, _ in awarded}, {c for _, c in awarded})
-    first = max(start, contract.start_date)
-    last = min(d for d in (end, contract.effective_end) if d is not None)
-    return suppliers, first, last
+    from contracts.selectors import payments_for_contract
+
+    return (
+        payments_for_contract(contract, today=end)
+        .filter(payment_date__gte=start, payment_date__lte=end)
+        .annotate(invoice=Coalesce(NullIf(F("invoice_number"), Value("")), F("natural_key")))
+        .values(
+            "supplier__name",
+            "supplier__supplier_number",
+            "supplier__company_number",
+            "invoice",
+            "payment_date",
+        )
+        .annotate(total=Sum("amount_pence"), rules=ArrayAgg("matched_by", distinct=True))
+        .filter(total__gt=S70_THRESHOLD_PENCE)
+        .order_by()
+    )
 
 
 def payments_over_threshold(start: dt.date, end: dt.date) -> list[LargePayment]:
     """Each invoice payment over £30,000 made between two days under a contract whose
-    procurement began on or after 1 April 2026. A payment the rule links to two contracts is
-    listed under each, with the other named, so an officer decides (never a silent pick)."""
+    procurement began on or after 1 April 2026. A payment the rules give to two contracts
+    (two contracts of one supplier whose dates overlap) is listed under each, with the other
+    named, so an officer decides (never a silent pick)."""
     from contracts.models import Contract
+    from contracts.selectors import RULES
 
     contracts = Contract.objects.filter(
         status=Contract.Status.REGISTERED, procurement_start_date__gte=S70_FROM
-    ).prefetch_related("suppliers")
+    )
     found: list[LargePayment] = []
-    with connection.cursor() as cursor:
-        for contract in contracts:
-            suppliers, first, last = _contract_payment_window(contract, start, end)
-            ids = list(suppliers.values_list("pk", flat=True))
-            if not ids or first > last:
-                continue
-            cursor.execute(
-                _CONTRACT_PAYMENTS,
-                {
-                    "suppliers": ids,
-                    "start": first,
-                    "end": last,
-                    "threshold": S70_THRESHOLD_PENCE,
-                },
-            )
-            for _sid, name, number, company, invoice, day, pence in cursor.fetchall():
-                found.append(
-                    LargePayment(
-                        contract.pk,
-                        contract.reference,
-                        contract.title,
-                        contract.ocid,
-                        name,
-                        number,
-                        company,
-                        invoice,
-                        day,
-                        int(pence),
-                    )
+    for contract in contracts:
+        for row in _invoice_payments_over_threshold(contract, start, end):
+            found.append(
+                LargePayment(
+                    contract.pk,
+                    contract.reference,
+                    contract.title,
+                    contract.ocid,
+                    row["supplier__name"],
+                    row["supplier__supplier_number"],
+                    row["supplier__company_number"],
+                    row["invoice"],
+                    row["payment_date"],
+                    int(row["total"]),
+                    tuple(rule for rule in RULES if rule in row["rules"]),
                 )
+            )
     by_payment: dict[tuple[str, str, dt.date], list[str]] = {}
     for row in found:
         by_payment.setdefault(

@@ -337,6 +337,7 @@ LARGE_HEADER = (
     "Invoice number",
     "Payment date",
     "Amount paid (£, VAT included)",
+    "Matched to the contract by",
     "Also linked to",
 )
 
@@ -371,6 +372,7 @@ def payments_over_30000(request: HttpRequest) -> HttpResponseBase:
                     r.invoice_number,
                     r.payment_date,
                     formatting.pounds_decimal(r.amount_pence),
+                    "; ".join(r.matched_by),
                     "; ".join(r.also_linked_to),
                 )
                 for r in rows

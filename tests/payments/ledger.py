@@ -13,7 +13,7 @@ R12_DATED_HEADER = (
     "ORG_ID,INVOICE_ID,INVOICE_NUM,INVOICE_DATE,INVOICE_RECEIVED_DATE,TERMS_DATE,DUE_DATE,"
     "VENDOR_NUM,VENDOR_NAME,VENDOR_SITE_CODE,ADDRESS_LINE1,CITY,ZIP,CHECK_NUMBER,CHECK_DATE,"
     "STATUS_LOOKUP_CODE,INVOICE_PAYMENT_ID,DIST_LINE_NUM,AMOUNT,CURRENCY_CODE,COST_CENTRE,"
-    "ACCOUNT,ACCOUNT_DESCRIPTION,DESCRIPTION"
+    "ACCOUNT,ACCOUNT_DESCRIPTION,DESCRIPTION,PO_NUMBER"
 )
 
 
@@ -38,6 +38,7 @@ class Row:
     account: str = "52100"
     cost_centre: str = "AS1001"
     status: str = "NEGOTIABLE"
+    order: str = ""  # the purchase order or contract reference column
 
     def cells(self) -> list[str]:
         sign = "-" if self.pence < 0 else ""
@@ -48,6 +49,7 @@ class Row:
             f"Supplier {self.supplier}", "MAIN", "1 High St", "Preston", "PR1 2HE",
             f"7{self.ipid:05d}", r12_date(self.paid), self.status, str(self.ipid),
             str(self.line), amount, "GBP", self.cost_centre, self.account, "Expense", "Goods",
+            self.order,
         ]  # fmt: skip
 
 
