@@ -34,6 +34,13 @@ _PEAK_OF = (
 
 def timed_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     """Seconds, peak resident memory in MB of the child, and its output."""
+    seconds, peak, out, _log = timed_child_logged(command, env)
+    return seconds, peak, out
+
+
+def timed_child_logged(command: list[str], env: dict[str, str]) -> tuple[float, float, str, str]:
+    """Seconds, peak resident memory in MB of the child (and its own children), its output,
+    and what it logged (stderr)."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", _PEAK_OF, *command],
@@ -46,5 +53,5 @@ def timed_child(command: list[str], env: dict[str, str]) -> tuple[float, float, 
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    peak = int(done.stderr.strip().splitlines()[-1]) / 1024
-    return seconds, peak, done.stdout.strip()
+    *log, last = done.stderr.strip().splitlines()
+    return seconds, int(last) / 1024, done.stdout.strip(), "\n".join(log)

@@ -896,9 +896,14 @@ def expected_totals(
 
 
 def write_r12_benchmark_csv(
-    path: Path | str, rows: int = 1_000_000, seed: int = 1, fy: int = 2021
+    path: Path | str,
+    rows: int = 1_000_000,
+    seed: int = 1,
+    fy: int = 2021,
+    month: tuple[int, int] | None = None,
 ) -> ExpectedTotals:
-    """A single R12 extract of about ``rows`` payments over one financial year.
+    """A single R12 extract of about ``rows`` payments over one financial year, or over one
+    ``month`` (year, month) of it: a council's monthly file.
 
     Windows-1252, DD-MON-YY dates, thousands separators, messy postcodes: the
     common R12 shape. Streams: memory does not grow with ``rows``.
@@ -908,14 +913,15 @@ def write_r12_benchmark_csv(
         first_fy=fy,
         years=1,
         as_of=dt.date(fy + 1, 3, 31),
-        payments_per_month=max(1, rows * 10 // 123),  # March is 1.3 times a usual month
+        # March is 1.3 times a usual month
+        payments_per_month=max(1, rows if month else rows * 10 // 123),
         missing_months=(),
     )
     plan = ExtractPlan(
         Path(path).name,
         "r12",
         "csv",
-        tuple(fy_months(fy)),
+        (month,) if month else tuple(fy_months(fy)),
         frozenset({"cp1252", "thousands", "two_digit_year", "messy_postcodes"}),
     )
     suppliers = build_suppliers(cfg)

@@ -62,6 +62,10 @@ def ledger_snapshot() -> dict[str, Any]:
                 "account_description",
                 "description",
                 "source_line",
+                "order_reference",
+                "received_date",
+                "terms_date",
+                "due_date",
             )
         ),
         "suppliers": sorted(
