@@ -42,7 +42,7 @@ from contracts.models import (
     Regime,
 )
 from contracts.quarters import Quarter, fy_months, fy_of
-from portal.locality import LocalityClass, classify_postcode
+from portal.locality import LocalityClass, classify_postcode, home_area
 
 UNCATEGORISED = "Not categorised"  # as the spend pages say it
 T = TypeVar("T")
@@ -165,7 +165,8 @@ def awarded_supplier_from_ledger(supplier_id: int) -> dict[str, Any] | None:
 
 
 def contract_suppliers(contract: Contract) -> list[tuple[AwardedSupplier, LocalityClass]]:
-    return [(s, classify_postcode(s.postcode)) for s in contract.suppliers.all()]
+    area = home_area()
+    return [(s, classify_postcode(s.postcode, area)) for s in contract.suppliers.all()]
 
 
 # --- Award monitoring -----------------------------------------------------------------------
@@ -246,6 +247,7 @@ def award_monitoring(fy: int) -> AwardMonitoring:
         "sme",
         "vcfs",
     )
+    area = home_area()  # one reading for every supplier of the year
     for contract_id, award_date, value, reference, title, postcode, sme, vcfs in rows:
         month = figures[award_date.replace(day=1)]
         if contract_id not in contracts:
@@ -254,7 +256,7 @@ def award_monitoring(fy: int) -> AwardMonitoring:
                 target.value_awarded += value
                 target.contracts += 1
         per_contract[contract_id] += 1
-        place = classify_postcode(postcode)
+        place = classify_postcode(postcode, area)
         for target in (month, year):
             target.suppliers += 1
             if place == LocalityClass.HOME:

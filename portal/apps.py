@@ -7,5 +7,6 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
-        # Each app's services.py registers the job kinds it runs (portal.jobs.job_handler).
-        autodiscover_modules("services")
+        # Each app's services.py or jobs.py registers the job kinds it runs
+        # (portal.jobs.job_handler).
+        autodiscover_modules("services", "jobs")

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 
-from portal import services
+from portal import locality, services
 from portal.models import User
 from portal.proxy import client_ip
 from portal.roles import Role
@@ -146,3 +146,58 @@ class UserRolesForm(forms.Form):
         label="Roles", choices=ROLE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
     )
     active = forms.BooleanField(label="Can sign in", required=False)
+
+
+class HomeAreaForm(forms.Form):
+    """The home area: its local authority districts, one a line, and the region around it.
+    Names are checked against the postcode district lookup, the one that places postcodes."""
+
+    local_authorities = forms.CharField(
+        label="Local authority districts in the home area",
+        help_text=(
+            "One a line, named as the postcode district lookup names them, for example "
+            "Preston or South Ribble."
+        ),
+        widget=forms.Textarea(
+            attrs={
+                "class": "govuk-textarea",
+                "rows": 12,
+                "spellcheck": "false",
+                "aria-describedby": "id_local_authorities-hint",
+            }
+        ),
+    )
+    region = forms.ChoiceField(
+        label="Region",
+        help_text="Suppliers elsewhere in this region count as rest of region.",
+        widget=forms.Select(attrs={"class": "govuk-select", "aria-describedby": "id_region-hint"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region = self.fields["region"]
+        assert isinstance(region, forms.ChoiceField)
+        region.choices = [("", "Choose a region")] + [(name, name) for name in locality.regions()]
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:  # the error message is read with the field, as its hint is
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["aria-describedby"] = f"id_{name}-hint id_{name}-error"
+
+    def clean_local_authorities(self) -> list[str]:
+        known = {name.casefold(): name for name in locality.local_authorities()}
+        lines = [line.strip() for line in self.cleaned_data["local_authorities"].splitlines()]
+        names = [line for line in lines if line]
+        unknown = [name for name in names if name.casefold() not in known]
+        if unknown:
+            shown = ", ".join(f"'{name[:60]}'" for name in unknown[:5])
+            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            raise forms.ValidationError(
+                f"The postcode district lookup has no local authority called {shown}{more}. "
+                "Check the spelling against the list below the box, or remove the line."
+            )
+        if not names:
+            raise forms.ValidationError("Enter at least one local authority district.")
+        return sorted({known[name.casefold()] for name in names})

@@ -2,9 +2,12 @@
 
 The API is deliberately small; the spend ledger and the contract register both use it:
 
-- ``classify_postcode(postcode) -> LocalityClass``: "home" (settings.HOME_AREA_DISTRICTS),
-  "region" (the rest of settings.HOME_REGION), "uk" (anywhere else the lookup knows) or
+- ``classify_postcode(postcode) -> LocalityClass``: "home" (the home area's districts),
+  "region" (the rest of its region), "uk" (anywhere else the lookup knows) or
   "unknown" (blank, malformed or a district the lookup does not hold).
+- ``home_area() -> HomeAreaNow``: the home area as ``portal.HomeArea`` and
+  ``HomeAreaDistrict`` hold it (an administrator edits it on the Home area page; the settings
+  HOME_AREA_DISTRICTS and HOME_REGION are only its first value).
 - ``normalise_postcode(text) -> str``: "pr7  1dp" → "PR7 1DP"; a bare district stays a
   district ("pr7" → "PR7"); anything that is not a UK postcode shape → "".
 - ``postcode_district(text) -> str``: the outward code ("PR7"), or "".
@@ -16,20 +19,29 @@ contains OS data © Crown copyright and database right; Royal Mail data © Royal
 copyright and database right; ONS data © Crown copyright, Open Government Licence v3.0).
 Each district has one local authority even where the real district straddles two, so the
 class is approximate; a full postcode lookup (ONSPD) can replace the file with the same
-columns. The file is read once per process and kept in memory; the home area and region are
-read from settings on every call, so changing them needs no restart.
+columns. The file is read once per process and kept in memory.
+
+The home area is data, read by the ledger's SQL (spend.ingest.load.LOCALITY_CASE, its twin)
+and by this module alike. This process keeps a copy and asks the table for its version at most
+every HOME_AREA_RECHECK_SECONDS (one small query), so a change reaches every process within
+seconds and no page pays a query per postcode; the change itself drops this process's copy at
+once (``home_area_forget``).
 """
 
 import csv
 import re
+import time
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 
 LOOKUP_FILE = Path(settings.BASE_DIR) / "fixtures" / "postcode_districts.csv"
+
+HOME_AREA_RECHECK_SECONDS = 2.0
 
 _OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 _INWARD = re.compile(r"^[0-9][A-Z]{2}$")
@@ -87,15 +99,84 @@ def district_area(district: str) -> DistrictArea | None:
     return _lookup().get(district.strip().upper())
 
 
-def classify_postcode(postcode: str | None) -> LocalityClass:
-    """The locality class of a postcode (or a bare postcode district)."""
+@dataclass(frozen=True)
+class HomeAreaNow:
+    version: int
+    region: str
+    local_authorities: tuple[str, ...]
+
+    @cached_property
+    def _home_keys(self) -> frozenset[str]:
+        return frozenset(name.strip().casefold() for name in self.local_authorities)
+
+    def is_home(self, local_authority: str) -> bool:
+        return local_authority.casefold() in self._home_keys
+
+    def is_region(self, region: str) -> bool:
+        return bool(region) and region.casefold() == self.region.strip().casefold()
+
+
+_home: HomeAreaNow | None = None
+_home_checked_at = 0.0
+
+
+def _home_area_version() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM portal_homearea WHERE id = 1")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _home_area_read() -> HomeAreaNow:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce((SELECT version FROM portal_homearea WHERE id = 1), 0), "
+            "coalesce((SELECT region FROM portal_homearea WHERE id = 1), ''), "
+            "coalesce((SELECT array_agg(local_authority ORDER BY local_authority) "
+            "FROM portal_homeareadistrict), '{}')"
+        )
+        version, region, names = cursor.fetchone()
+    return HomeAreaNow(int(version), region, tuple(names))
+
+
+def home_area() -> HomeAreaNow:
+    """The home area now: this process's copy, checked against the table's version at most
+    every HOME_AREA_RECHECK_SECONDS."""
+    global _home, _home_checked_at
+    now = time.monotonic()
+    if _home is not None and now - _home_checked_at < HOME_AREA_RECHECK_SECONDS:
+        return _home
+    if _home is None or _home_area_version() != _home.version:
+        _home = _home_area_read()
+    _home_checked_at = now
+    return _home
+
+
+def home_area_forget() -> None:
+    """Drop this process's copy (after a change, and between tests' rolled-back writes)."""
+    global _home
+    _home = None
+
+
+def local_authorities() -> list[str]:
+    """Every local authority district the lookup knows, sorted: what the home area can hold."""
+    return sorted({area.local_authority for area in _lookup().values() if area.local_authority})
+
+
+def regions() -> list[str]:
+    return sorted({area.region for area in _lookup().values() if area.region})
+
+
+def classify_postcode(postcode: str | None, area: HomeAreaNow | None = None) -> LocalityClass:
+    """The locality class of a postcode (or a bare postcode district); ``area`` lets a loop
+    classify many postcodes against one reading of the home area."""
     district = postcode_district(postcode)
-    area = district_area(district) if district else None
-    if area is None or not area.local_authority:
+    place = district_area(district) if district else None
+    if place is None or not place.local_authority:
         return LocalityClass.UNKNOWN
-    home = {name.strip().casefold() for name in settings.HOME_AREA_DISTRICTS}
-    if area.local_authority.casefold() in home:
+    home = area or home_area()
+    if home.is_home(place.local_authority):
         return LocalityClass.HOME
-    if area.region and area.region.casefold() == str(settings.HOME_REGION).strip().casefold():
+    if home.is_region(place.region):
         return LocalityClass.REGION
     return LocalityClass.UK

@@ -134,3 +134,34 @@ JOB_QUEUE_STALE_SECONDS = 2 * 60
 JOB_QUEUE_UNREACHABLE = (
     "Waiting: the job queue could not be reached. Run it again once the portal's job queue is back."
 )
+
+
+class HomeArea(models.Model):
+    """The council's home area: one row, with the region around it and a version bumped on
+    every change (portal.locality caches the area under it). Its districts are
+    ``HomeAreaDistrict`` rows; settings.HOME_AREA_DISTRICTS and HOME_REGION are only the first
+    value, seeded at migrate time."""
+
+    region = models.CharField(max_length=60)
+    version = models.PositiveIntegerField(default=1)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Home area (version {self.version})"
+
+
+class HomeAreaDistrict(models.Model):
+    """A local authority district that is part of the home area, named as the postcode
+    district lookup names it."""
+
+    local_authority = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = "home area district"
+        ordering = ["local_authority"]
+
+    def __str__(self) -> str:
+        return self.local_authority

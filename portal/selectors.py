@@ -5,8 +5,13 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet
 
-from portal.models import JOB_QUEUE_UNREACHABLE, Job, User
+from portal.models import JOB_QUEUE_UNREACHABLE, HomeArea, Job, User
 from portal.roles import Role, has_role
+
+
+def home_area_record() -> HomeArea | None:
+    """The home area's row (who changed it last, and when)."""
+    return HomeArea.objects.select_related("changed_by").filter(pk=1).first()
 
 
 def users_list() -> QuerySet[User]:

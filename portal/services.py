@@ -1,4 +1,5 @@
-"""Writes for the portal itself: users and roles, sign-in throttling, and job records."""
+"""Writes for the portal itself: users and roles, sign-in throttling, job records and the
+home area."""
 
 import hashlib
 import logging
@@ -13,13 +14,27 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import DatabaseError, connections, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
+from portal import locality
 from portal.jobs import JobFailed, Progress, handler_for, job_handler
-from portal.models import JOB_QUEUE_UNREACHABLE, JOB_STALL_SECONDS, Job, User
+from portal.models import (
+    JOB_QUEUE_UNREACHABLE,
+    JOB_STALL_SECONDS,
+    HomeArea,
+    HomeAreaDistrict,
+    Job,
+    User,
+)
 from portal.roles import Role
 
 logger = logging.getLogger(__name__)
+
+# Sent in the transaction that changes the home area, with ``user``. The apps that keep a
+# locality class (spend's sites and summary) re-classify in a job and return it, so the
+# portal needs to import none of them.
+home_area_changed = Signal()
 
 # ---------------------------------------------------------------------------------------------
 # Users and roles
@@ -335,3 +350,29 @@ def client_limit_reached(*, scope: str, client: str, limit: int, window_seconds:
         cache.set(key, 1, timeout=window_seconds)
         used = 1
     return used > limit
+
+
+# ---------------------------------------------------------------------------------------------
+# The home area
+
+
+@transaction.atomic
+def home_area_set(
+    *, region: str, local_authorities: list[str], user: User | None = None
+) -> list[Job]:
+    """Replace the home area and bump its version; returns the re-classification jobs the
+    apps started (each rebuilds what it keeps by locality class)."""
+    area, _ = HomeArea.objects.select_for_update().get_or_create(pk=1, defaults={"region": ""})
+    area.region = region.strip()
+    area.version += 1
+    area.changed_at = timezone.now()
+    area.changed_by = user
+    area.save()
+    HomeAreaDistrict.objects.all().delete()
+    names = sorted({name.strip() for name in local_authorities if name.strip()})
+    HomeAreaDistrict.objects.bulk_create([HomeAreaDistrict(local_authority=n) for n in names])
+    locality.home_area_forget()
+    transaction.on_commit(locality.home_area_forget)
+    responses = home_area_changed.send(sender=HomeArea, user=user)
+    answers: list[object] = [response for _, response in responses]
+    return [answer for answer in answers if isinstance(answer, Job)]

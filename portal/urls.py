@@ -24,6 +24,7 @@ portal_patterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("users/", views.users, name="users"),
     path("users/<int:pk>/", views.user_edit, name="user-edit"),
+    path("home-area/", views.home_area, name="home-area"),
     path("jobs/", views.jobs, name="jobs"),
     path("jobs/<int:pk>/", views.job_detail, name="job-detail"),
     path("jobs/<int:pk>/progress/", views.job_progress, name="job-progress"),

@@ -1,4 +1,4 @@
-"""Portal pages: sign-in, health, users, jobs, static pages and errors."""
+"""Portal pages: sign-in, health, users, the home area, jobs, static pages and errors."""
 
 from typing import Any
 
@@ -18,9 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import selectors, services
+from portal import locality, selectors, services
 from portal.forms import (
     BadParameter,
+    HomeAreaForm,
     NewPasswordForm,
     PasswordResetRequestForm,
     SignInForm,
@@ -30,7 +31,7 @@ from portal.forms import (
 from portal.jobs import JobFailed
 from portal.models import Job, User
 from portal.proxy import client_ip
-from portal.roles import STAFF, Role, role_required
+from portal.roles import STAFF, Role, role_required, signed_in_user
 
 
 @login_not_required
@@ -228,6 +229,39 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 ("Users", reverse("portal:users")),
                 (person.email, None),
             ],
+        },
+    )
+
+
+# --- The home area (administrators) ---------------------------------------------------------
+
+
+@role_required(Role.ADMINISTRATOR)
+def home_area(request: HttpRequest) -> HttpResponse:
+    """The council's home area: the districts and region that decide every locality class."""
+    area = locality.home_area()
+    initial = {"local_authorities": "\n".join(area.local_authorities), "region": area.region}
+    form = HomeAreaForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        jobs = services.home_area_set(
+            region=form.cleaned_data["region"],
+            local_authorities=form.cleaned_data["local_authorities"],
+            user=signed_in_user(request),
+        )
+        messages.success(
+            request,
+            "The home area has been saved. Supplier sites are being re-classified; the spend "
+            "dashboards show the new split when that finishes.",
+        )
+        return redirect(jobs[0].get_absolute_url() if jobs else "portal:home-area")
+    return render(
+        request,
+        "portal/home_area.html",
+        {
+            "form": form,
+            "area": selectors.home_area_record(),
+            "authorities": locality.local_authorities(),
+            "breadcrumbs": [("Home", reverse("home:home")), ("Home area", None)],
         },
     )
 

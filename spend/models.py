@@ -35,19 +35,6 @@ class PostcodeDistrict(models.Model):
         return f"{self.district} ({self.local_authority})"
 
 
-class HomeAreaAuthority(models.Model):
-    """A local authority district that is part of the council's home area (data, not code)."""
-
-    local_authority = models.CharField(max_length=100, unique=True)
-
-    class Meta:
-        verbose_name = "home area district"
-        ordering = ["local_authority"]
-
-    def __str__(self) -> str:
-        return self.local_authority
-
-
 class Category(models.Model):
     """A spending category, assigned to payments by account-code rules."""
 

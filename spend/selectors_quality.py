@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from portal.locality import LOCALITY_LABELS, classify_postcode
+from portal.locality import LOCALITY_LABELS, classify_postcode, home_area
 from portal.locality import LocalityClass as Locality
 from spend.models import (
     CompaniesHouseImport,
@@ -247,8 +247,9 @@ def locality_by_head_office(fy: int) -> tuple[list[LocalityRow], int]:
     )
     by_office: dict[str, int] = {}
     office_count: dict[str, int] = {}
+    area = home_area()
     for row in per_supplier:
-        locality = str(classify_postcode(offices.get(row["supplier_id"], "")))
+        locality = str(classify_postcode(offices.get(row["supplier_id"], ""), area))
         by_office[locality] = by_office.get(locality, 0) + row["t"]
         office_count[locality] = office_count.get(locality, 0) + 1
     total = sum(by_site.values())

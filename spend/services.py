@@ -7,7 +7,6 @@ in-process. ``spend.ingest.load.load_file`` does the loading in one transaction.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import shutil
@@ -36,10 +35,8 @@ from spend.models import (
     Category,
     CategoryRule,
     ColumnMappingProfile,
-    HomeAreaAuthority,
     ImportBatch,
     Payment,
-    PostcodeDistrict,
     RedactionMarker,
     SpendSummary,
     SundrySupplierNumber,
@@ -772,32 +769,6 @@ def batch_run_here(*, batch: ImportBatch, user: User | None) -> ImportBatch:
 
 
 @transaction.atomic
-def postcode_districts_load(*, path: Path) -> int:
-    """Replace the postcode district lookup from a CSV (district, local_authority, region)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = [
-            PostcodeDistrict(
-                district=r["district"].strip().upper(),
-                local_authority=r["local_authority"].strip(),
-                region=r["region"].strip(),
-            )
-            for r in csv.DictReader(handle)
-            if r.get("district")
-        ]
-    PostcodeDistrict.objects.all().delete()
-    PostcodeDistrict.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
-
-
-@transaction.atomic
-def home_area_set(*, local_authorities: Iterable[str]) -> None:
-    HomeAreaAuthority.objects.all().delete()
-    HomeAreaAuthority.objects.bulk_create(
-        [HomeAreaAuthority(local_authority=name) for name in sorted(set(local_authorities))]
-    )
-
-
-@transaction.atomic
 def category_rule_set(*, account_prefix: str, category_name: str, note: str = "") -> CategoryRule:
     category, _ = Category.objects.get_or_create(name=category_name.strip())
     rule, _ = CategoryRule.objects.update_or_create(
@@ -952,6 +923,53 @@ def recategorise(job: Job, progress: Progress) -> dict[str, Any]:
         "url": reverse("spend:categories"),
         "link_text": "Back to the category rules",
     }
+
+
+# --- A changed home area ---------------------------------------------------------------------
+
+RECLASSIFY_JOB_KIND = "spend.locality_reclassify"
+
+
+def sites_reclassify(*, progress: Progress | None = None) -> dict[str, Any]:
+    """Give every supplier site its class under the home area as it is now, and rebuild the
+    summary of the years paid at the sites that moved (bumping its version, so no dashboard
+    shows the old split). Imports wait meanwhile: a new site gets the class from the same
+    SQL."""
+    from django.db import connection
+
+    from spend.ingest.load import LOCALITY_CASE, RECLASSIFY_SITES, rebuild_summaries
+
+    def report(percent: int, message: str) -> None:
+        if progress is not None:
+            progress(percent, message)
+
+    report(5, "Waiting for any spend import to finish.")
+    with transaction.atomic():
+        _lock_imports()
+        report(10, "Re-classifying supplier sites by the new home area.")
+        with connection.cursor() as cursor:
+            cursor.execute(RECLASSIFY_SITES.format(locality=LOCALITY_CASE) + " RETURNING ss.id")
+            moved = [row[0] for row in cursor.fetchall()]
+            years: list[int] = []
+            if moved:
+                cursor.execute(
+                    "SELECT DISTINCT financial_year FROM spend_payment WHERE site_id = ANY(%s)",
+                    [moved],
+                )
+                years = sorted(row[0] for row in cursor.fetchall())
+        report(50, f"{len(moved):,} sites changed class; rebuilding the spend summary.")
+        rebuild_summaries(years)
+    report(100, f"{len(moved):,} sites changed class; {len(years)} financial years rebuilt.")
+    return {"sites_changed": len(moved), "financial_years": years}
+
+
+def home_area_changed(*, user: User | None = None, **_: Any) -> Job:
+    """portal.services.home_area_changed: re-classify in a job once the change commits."""
+    return portal_services.job_start(
+        kind=RECLASSIFY_JOB_KIND,
+        title="Re-classify supplier sites for the new home area",
+        user=user,
+    )
 
 
 from spend import quality  # noqa: E402,F401  (registers its job kinds)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from portal import services
+from portal import locality, services
 from portal.models import User
 from portal.roles import Role
 
@@ -41,8 +41,10 @@ def _isolated_cache() -> Iterator[None]:
     from django.core.cache import cache
 
     cache.clear()
+    locality.home_area_forget()  # a test's home area change is rolled back with its writes
     yield
     cache.clear()
+    locality.home_area_forget()
 
 
 def make_user(role: Role, email: str | None = None) -> User:

@@ -83,13 +83,28 @@ UPDATE {sites} st
  WHERE a.supplier_number = st.supplier_number
 """
 
+# The SQL twin of portal.locality.classify_postcode (tests/spend/test_home_area.py pins the
+# two together): the home area is the portal's data, read here as there.
 LOCALITY_CASE = """
 CASE
-    WHEN d.district IS NULL THEN 'unknown'
-    WHEN d.local_authority IN (SELECT local_authority FROM spend_homeareaauthority) THEN 'home'
-    WHEN d.region = %(home_region)s THEN 'region'
+    WHEN d.district IS NULL OR d.local_authority = '' THEN 'unknown'
+    WHEN lower(d.local_authority) IN (SELECT lower(local_authority)
+                                        FROM portal_homeareadistrict) THEN 'home'
+    WHEN d.region <> ''
+     AND lower(d.region) = (SELECT lower(trim(region)) FROM portal_homearea WHERE id = 1)
+        THEN 'region'
     ELSE 'uk'
 END
+"""
+
+# A changed home area: every site's class again, from the same CASE as new sites get.
+RECLASSIFY_SITES = """
+UPDATE spend_suppliersite ss
+   SET locality_class = c.locality_class
+  FROM (SELECT s.id, {locality} AS locality_class
+          FROM spend_suppliersite s
+          LEFT JOIN spend_postcodedistrict d ON d.district = s.district) c
+ WHERE c.id = ss.id AND ss.locality_class <> c.locality_class
 """
 
 # Each chunk adds the suppliers the ledger lacks; the names of all the file's suppliers are
@@ -438,10 +453,7 @@ class _Merger:
         cursor.execute(ADD_NEW_SUPPLIERS.format(**names))
         new_rows = max(cursor.rowcount, 0)
         cursor.execute(KEEP_SUPPLIER_NAMES.format(**names), {"chunk": self.chunks})
-        cursor.execute(
-            ADD_NEW_SITES.format(locality=LOCALITY_CASE, **names),
-            {"home_region": settings.HOME_REGION},
-        )
+        cursor.execute(ADD_NEW_SITES.format(locality=LOCALITY_CASE, **names))
         new_rows += max(cursor.rowcount, 0)
         if new_rows >= self.ANALYZE_AFTER_NEW_ROWS or (new_rows and not self.analysed):
             cursor.execute("ANALYZE spend_supplier, spend_suppliersite")

@@ -5,6 +5,7 @@ import csv
 import pytest
 from django.test import override_settings
 
+from portal import services
 from portal.locality import (
     LOOKUP_FILE,
     LocalityClass,
@@ -54,17 +55,21 @@ def test_postcodes_are_normalised(text: str | None, expected: str) -> None:
         ("75008 Paris", LocalityClass.UNKNOWN),
     ],
 )
+@pytest.mark.django_db
 def test_classes(postcode: str, expected: LocalityClass) -> None:
     assert classify_postcode(postcode) == expected
 
 
-def test_home_area_and_region_come_from_settings() -> None:
-    with override_settings(
-        HOME_AREA_DISTRICTS=["Leeds", "Bradford"], HOME_REGION="Yorkshire and The Humber"
-    ):
-        assert classify_postcode("LS1 4DY") == LocalityClass.HOME
-        assert classify_postcode("YO1 7HH") == LocalityClass.REGION
-        assert classify_postcode("PR1 2HE") == LocalityClass.UK
+@pytest.mark.django_db
+def test_home_area_and_region_come_from_the_home_area_table() -> None:
+    services.home_area_set(
+        region="Yorkshire and The Humber", local_authorities=["Leeds", "Bradford"]
+    )
+    assert classify_postcode("LS1 4DY") == LocalityClass.HOME
+    assert classify_postcode("YO1 7HH") == LocalityClass.REGION
+    assert classify_postcode("PR1 2HE") == LocalityClass.UK
+    with override_settings(HOME_AREA_DISTRICTS=["Preston"], HOME_REGION="North West"):
+        assert classify_postcode("PR1 2HE") == LocalityClass.UK  # settings: the first value only
 
 
 def test_labels_and_values_are_fixed() -> None:

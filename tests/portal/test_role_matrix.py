@@ -56,6 +56,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "portal:accessibility": (EVERYONE, EVERYONE),
     "portal:privacy": (EVERYONE, EVERYONE),
     "portal:users": (ADMIN, ADMIN),
+    "portal:home-area": (ADMIN, ADMIN),
     "portal:user-edit": (ADMIN, ADMIN),
     "portal:jobs": (STAFF, STAFF),
     "portal:job-detail": (STAFF, STAFF),
