@@ -496,11 +496,13 @@ def payments(request: HttpRequest) -> HttpResponseBase:
     exported = table_export_response(request, table, "payments")
     if exported:
         return exported
+    refused = payment_filter.refused
     supplier = (
         Supplier.objects.filter(pk=selected.supplier).first()
-        if selected.supplier is not None
+        if selected.supplier is not None and not refused
         else None
     )
+    contract = None if refused else selectors.payments_contract(selected)
     return render(
         request,
         "spend/payments.html",
@@ -509,8 +511,10 @@ def payments(request: HttpRequest) -> HttpResponseBase:
             "table": table,
             "selected": selected,
             "supplier": supplier,
-            "totals": selectors.payments_total(selected),
-            "contract": selectors.payments_contract(selected),
+            "refused": refused,
+            "chips": payment_filter.chips(contract),
+            "totals": None if refused else selectors.payments_total(selected),
+            "contract": contract,
             "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Payments", None)),
         },
     )
