@@ -464,11 +464,15 @@ def tail(request: HttpRequest) -> HttpResponseBase:
             ],
             "top_table": top_table,
             "pareto": pareto,
-            "pareto_chart": charts.percent_line_chart(
+            # Its ranks (10, 20, 50... every supplier) are not evenly spaced: each point is
+            # drawn at its real share of the suppliers paid.
+            "pareto_chart": charts.percent_xy_chart(
                 chart_id=f"pareto-{fy}",
                 title=f"Share of spend with the top suppliers, {label}",
-                labels=[f"{p.suppliers:,}" for p in pareto],
-                series=[("Cumulative % of spend", [p.spend_share for p in pareto])],
+                x_title="% of suppliers paid, largest first",
+                y_title="Cumulative % of spend",
+                points=[(0.0, 0)]
+                + [(100 * p.suppliers / pareto[-1].suppliers, p.spend_share or 0) for p in pareto],
                 summary="Each point is the top suppliers' share of the year's spend. The same "
                 "figures are in the table below the chart.",
             ),
