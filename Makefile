@@ -81,4 +81,4 @@ mutation: install
 	$(BOOT) exec -- $(PY) tests/mutation.py $(MODULES)
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor static/css/portal.css staticfiles
+	rm -rf $(VENV) node_modules static/vendor static/css/portal.css static/js/portal.js staticfiles

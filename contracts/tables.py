@@ -24,6 +24,10 @@ def pounds(value: Decimal | None) -> str:
     return "" if value is None else f"£{value:,.2f}"
 
 
+# A table of records, one card per row on a phone (frontend/_tables.scss).
+STACK = "portal-table--stack"
+
+
 class MoneyColumn(tables.Column):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("attrs", NUMERIC)
@@ -71,6 +75,7 @@ class ContractTable(tables.Table):
         per_page = 50
         order_by = ("end_date", "reference")
         empty_text = "No contracts match."
+        attrs = {"class": STACK}  # a list of records: one card per contract on a phone
 
     def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -161,6 +166,7 @@ class PublicRegisterTable(tables.Table):
         per_page = 25
         order_by = ("end_date", "reference")
         empty_text = "No published contracts match."
+        attrs = {"class": STACK}  # a list of records: one card per contract on a phone
 
     def render_reference(self, record: Any, value: str) -> str:
         return format_html(

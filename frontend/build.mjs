@@ -1,5 +1,6 @@
 // Builds static/ from npm packages: the branded GOV.UK Frontend stylesheet, its JavaScript,
-// htmx. Run by `make assets` (part of `make run` and `make test`).
+// htmx, and the portal's own script (frontend/portal.js). Run by `make assets` (part of
+// `make run` and `make test`).
 import { compile } from "sass";
 import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,6 +22,8 @@ mkdirSync(join(vendor, "govuk"), { recursive: true });
 cpSync(join(modules, "govuk-frontend", "dist", "govuk", "govuk-frontend.min.js"),
   join(vendor, "govuk", "govuk-frontend.min.js"));
 cpSync(join(modules, "htmx.org", "dist", "htmx.min.js"), join(vendor, "htmx.min.js"));
+mkdirSync(join(root, "static", "js"), { recursive: true });
+cpSync(join(root, "frontend", "portal.js"), join(root, "static", "js", "portal.js"));
 
 // Every file the stylesheet refers to must be in static/: collectstatic under production
 // settings (the Dockerfile's step) refuses a stylesheet with a url() to a missing file.
@@ -32,4 +35,4 @@ if (missing.length) {
   console.error(`static/css/portal.css refers to files the build does not copy: ${missing.join(", ")}`);
   process.exit(1);
 }
-console.log("assets built: static/css/portal.css, static/vendor/");
+console.log("assets built: static/css/portal.css, static/js/portal.js, static/vendor/");

@@ -6,6 +6,11 @@ the same in a browser with JavaScript off and in WeasyPrint. A page always follo
 with the same figures as a table: the chart is a picture of the table, never the only copy.
 
 Values arrive as integer pence (money) or whole percentages; pygal draws them as pounds.
+Every chart draws its title. A money axis is labelled in the unit its largest value needs
+(``£1.5m``, ``£250k``, ``£900``) while each bar's own value stays exact; bars across the page
+run in the order of the table below them (top to bottom); a curve whose points are not evenly
+spaced (the Pareto curve) is drawn on a linear axis (``percent_xy_chart``). Percentages follow
+``portal.formatting.percent_text`` (``<1%`` for a sliver).
 Rendered SVG is cached by its content, so a dashboard does not redraw an unchanged chart.
 """
 
@@ -15,7 +20,8 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import pygal
@@ -24,7 +30,7 @@ from django.utils.safestring import SafeString
 from pygal.style import Style
 
 from portal.csp import NoncedMarkup
-from portal.formatting import whole_pounds
+from portal.formatting import Percent, percent_text, whole_pounds
 
 CACHE_SECONDS = 24 * 60 * 60
 # GOV.UK palette: blue, then colours distinguishable from it and from each other.
@@ -70,8 +76,43 @@ def _money_label(pounds: float | None) -> str:
     return f"-£{-value:,}" if value < 0 else f"£{value:,}"
 
 
+def money_axis_label(largest_pounds: float) -> Callable[[float | None], str]:
+    """Axis labels in the unit the chart's largest value needs: millions from £1m (``£1.5m``),
+    thousands from £10,000 (``£250k``), else pounds (``£900``)."""
+    if largest_pounds >= 1_000_000:
+        unit, suffix = Decimal(1_000_000), "m"
+    elif largest_pounds >= 10_000:
+        unit, suffix = Decimal(1_000), "k"
+    else:
+        unit, suffix = Decimal(1), ""
+
+    def label(pounds: float | None) -> str:
+        if pounds is None:
+            return ""
+        if pounds == 0:
+            return "£0"
+        scaled = abs(Decimal(str(pounds))) / unit
+        text = f"{scaled:,.0f}" if unit == 1 else f"{scaled:,.1f}".removesuffix(".0")
+        return f"{'-' if pounds < 0 else ''}£{text}{suffix}"
+
+    return label
+
+
 def _percent_label(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}%"
+
+
+def _percent_values(values: Sequence[int | None]) -> list[Any]:
+    """pygal points for whole percentages, each described by the one percentage rule (so a
+    sliver reads "<1%" on the chart as in the table)."""
+    points: list[Any] = []
+    for value in values:
+        if value is None:
+            points.append(None)
+        else:
+            text = percent_text(value)
+            points.append({"value": float(value), "formatter": lambda _v, text=text: text})
+    return points
 
 
 def _finish(
@@ -106,13 +147,13 @@ def _render(
     chart_id = _ID.sub("-", chart_id.lower())
     key_source = json.dumps(
         [
-            "v3",
+            "v4",
             kind,
             chart_id,
             title,
             summary,
             list(labels),
-            [(n, list(v)) for n, v in series],
+            [(n, [_key(x) for x in v]) for n, v in series],
             money,
             width,
             height,
@@ -123,7 +164,11 @@ def _render(
     cached = cache.get(key)
     if cached is not None:
         return NoncedMarkup(cached)  # rendered by _finish
+    largest = max(
+        (abs(_number(v)) for _, values in series for v in values if v is not None), default=0
+    )
     options: dict[str, Any] = {
+        "title": title,
         "disable_xml_declaration": True,
         "js": [],
         "style": STYLE,
@@ -135,7 +180,7 @@ def _render(
         "x_label_rotation": rotate,
         "truncate_label": -1,
         "truncate_legend": -1,
-        "value_formatter": _money_label if money else _percent_label,
+        "value_formatter": money_axis_label(largest) if money else _percent_label,
         "print_values": False,
         "margin": 16,
         "spacing": 12,
@@ -147,16 +192,32 @@ def _render(
     if kind == "hbar":
         # The value axis runs across: a few major labels, or long money labels overlap.
         options.update(x_label_rotation=30)
+        # pygal stacks horizontal bars from the bottom: reversed, the first row of the table
+        # is the top bar.
+        labels = list(reversed(labels))
+        series = [(name, list(reversed(values))) for name, values in series]
     chart_class = {"bar": pygal.Bar, "hbar": pygal.HorizontalBar, "line": pygal.Line}[kind]
     chart = chart_class(**options)
     if kind == "line":
         chart.config.dots_size = 4
     chart.x_labels = list(labels)
     for name, values in series:
-        chart.add(name, list(values))
+        # The axis rounds to its unit; each bar's own value (in the SVG) stays exact.
+        chart.add(name, list(values), **({"formatter": _money_label} if money else {}))
     rendered = _finish(chart.render(is_unicode=True), chart, chart_id, title, summary)
     cache.set(key, str(rendered), CACHE_SECONDS)
     return rendered
+
+
+def _number(value: Any) -> float:
+    return float(value["value"] if isinstance(value, dict) else value)
+
+
+def _key(value: Any) -> Any:
+    """A point as it enters the cache key (a percentage point by its number and its text)."""
+    if isinstance(value, dict):
+        return [value["value"], value["formatter"](value["value"])]
+    return value
 
 
 def money_bar_chart(
@@ -198,18 +259,66 @@ def percent_line_chart(
     height: int = 360,
 ) -> SafeString:
     """Lines of whole percentages (None leaves a gap: a year with no figure)."""
-    as_float = [
-        (name, [None if v is None else float(v) for v in values]) for name, values in series
-    ]
+    points = [(name, _percent_values(values)) for name, values in series]
     return _render(
         "line",
         chart_id,
         title,
         summary,
         labels,
-        as_float,
+        points,
         money=False,
         width=width,
         height=height,
         rotate=0,
     )
+
+
+def percent_xy_chart(
+    *,
+    chart_id: str,
+    title: str,
+    x_title: str,
+    y_title: str,
+    points: Sequence[tuple[float, int | Percent]],
+    summary: str = "",
+    width: int = 800,
+    height: int = 360,
+) -> SafeString:
+    """A curve of percentages against percentages on linear axes (0 to 100 each way), for
+    points that are not evenly spaced: each point sits at its real x (a share, unrounded)."""
+    chart_id = _ID.sub("-", chart_id.lower())
+    drawn = [(float(x), float(y), f"{x:.1f}%", percent_text(y)) for x, y in points]
+    key_source = json.dumps(["xy1", chart_id, title, x_title, y_title, drawn, summary, width])
+    key = "portal-chart:" + hashlib.sha256(key_source.encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return NoncedMarkup(cached)  # rendered by _finish
+    chart = pygal.XY(
+        title=title,
+        x_title=x_title,
+        y_title=y_title,
+        disable_xml_declaration=True,
+        js=[],
+        style=STYLE,
+        width=width,
+        height=height,
+        show_legend=False,
+        explicit_size=False,
+        value_formatter=_percent_label,
+        x_value_formatter=_percent_label,
+        xrange=(0, 100),
+        range=(0, 100),
+        x_labels=[0, 20, 40, 60, 80, 100],
+        y_labels=[0, 20, 40, 60, 80, 100],
+        print_values=False,
+        margin=16,
+        dots_size=4,
+    )
+    chart.add(
+        y_title,
+        [{"value": (x, y), "formatter": lambda _v, t=f"{tx}, {ty}": t} for x, y, tx, ty in drawn],
+    )
+    rendered = _finish(chart.render(is_unicode=True), chart, chart_id, title, summary)
+    cache.set(key, str(rendered), CACHE_SECONDS)
+    return rendered

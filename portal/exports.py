@@ -5,9 +5,13 @@ apostrophe, so a spreadsheet shows it as text instead of running it (CSV/formula
 Numbers stay numbers: money goes out as pounds with two decimals (``Decimal``), so an XLSX
 cell is numeric and a CSV cell reads ``1234.56``. A lone ``-`` (the "no figure" mark) is left.
 
-- ``SafeTableExport`` / ``SafeExportMixin``: django-tables2's ``_export=csv|xlsx``.
+- ``csv_response(name, header, rows)``: a streamed UTF-8 CSV (with BOM, for Excel). Every CSV
+  download goes through it: the header is sent before the first row is read, and rows are
+  written as they come (a selector gives them from a server-side cursor), so memory stays flat.
+- ``SafeExportMixin``: django-tables2's ``_export=csv|xlsx`` for a class-based view; CSV through
+  ``csv_response``, XLSX whole (``SafeTableExport``) up to ``XLSX_MAX_ROWS``.
 - ``table_export_response(request, table, name)``: the same for a function-based view.
-- ``csv_response(name, header, rows)``: a streamed UTF-8 CSV (with BOM, for Excel).
+- Any other ``_export`` (json, yaml, latex...) is refused with 400: only what a page offers.
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect
 from django_tables2.export import ExportMixin, TableExport
 
@@ -50,6 +60,29 @@ class SafeExportMixin(ExportMixin):
     export_class = SafeTableExport
     export_formats = EXPORT_FORMATS
 
+    # Any: a StreamingHttpResponse is not the HttpResponse TemplateResponseMixin promises.
+    def render_to_response(self, context: Any, **kwargs: Any) -> Any:
+        if self.export_trigger_param not in self.request.GET:
+            return super().render_to_response(context, **kwargs)
+        table = self.get_table(**self.get_table_kwargs())
+        name = self.get_export_filename("csv").removesuffix(".csv")
+        exported = table_export_response(
+            self.request, table, name, exclude_columns=self.exclude_columns
+        )
+        assert exported is not None  # the trigger is in the query
+        return exported
+
+
+def export_refused(request: HttpRequest) -> HttpResponse | None:
+    """400 for an ``_export`` the portal does not offer (json, yaml...); None otherwise."""
+    wanted = request.GET.get("_export")
+    if wanted is None or wanted in EXPORT_FORMATS:
+        return None
+    return HttpResponseBadRequest(
+        "This page can be downloaded as CSV or XLSX only. Use the download links on the page.",
+        content_type="text/plain; charset=utf-8",
+    )
+
 
 def export_format(request: HttpRequest) -> str | None:
     """The requested ``_export`` format, if it is one the portal offers."""
@@ -78,17 +111,29 @@ def xlsx_too_big(request: HttpRequest, rows: int) -> HttpResponse | None:
     return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
 
 
-def table_export_response(request: HttpRequest, table: Any, name: str) -> HttpResponse | None:
-    """The export response when ``_export=csv|xlsx`` asks for one, else None."""
+def table_export_response(
+    request: HttpRequest, table: Any, name: str, exclude_columns: Sequence[str] = ()
+) -> HttpResponseBase | None:
+    """The export response when ``_export`` asks for one (400 for a format not offered), else
+    None. CSV streams the table's rows as they are read; XLSX is built whole."""
+    refused = export_refused(request)
+    if refused is not None:
+        return refused
     wanted = export_format(request)
     if wanted is None:
         return None
-    if wanted == TableExport.XLSX:
-        refused = xlsx_too_big(request, len(table.data))
-        if refused is not None:
-            return refused
+    if wanted == TableExport.CSV:
+        values = table.as_values(exclude_columns=exclude_columns)
+        header = next(values)  # the column names: the rows' query has not run yet
+        return csv_response(f"{name}.csv", header, values)
+    too_big = xlsx_too_big(request, len(table.data))
+    if too_big is not None:
+        return too_big
     exporter = SafeTableExport(
-        export_format=wanted, table=table, dataset_kwargs={"title": name[:31]}
+        export_format=wanted,
+        table=table,
+        exclude_columns=exclude_columns,
+        dataset_kwargs={"title": name[:31]},
     )
     return exporter.response(filename=f"{name}.{wanted}")
 

@@ -3,7 +3,8 @@
 - Money on pages: whole pounds with thousands separators, ``£849,618,863``; pence are rounded
   half up to the pound (so ``£0.50`` prints as ``£1`` and ``-£0.50`` as ``-£1``).
 - Money in a list of payments: pounds and pence, ``£1,234.56``.
-- Percentages: whole numbers, rounded half up (``52%``); ``-`` when there is nothing to divide.
+- Percentages: whole numbers, rounded half up (``52%``); ``-`` when there is nothing to divide;
+  ``<1%`` for a share that is not nothing but rounds to 0 (a supplier's sliver is not "0%").
 - Financial years: ``2023/24`` for the year starting 1 April 2023.
 
 Figures arrive as integer pence from the selectors; nothing here touches a float.
@@ -44,15 +45,34 @@ def pounds_decimal(pence: int) -> Decimal:
     return (Decimal(pence) / 100).quantize(Decimal("0.01"))
 
 
-def percent(part: int, whole: int) -> int | None:
+class Percent(int):
+    """A whole percentage that remembers whether it is a non-zero share rounded to 0, so it
+    prints as ``<1%`` (pages, reports and charts alike) while staying a number for exports."""
+
+    below_one: bool
+
+    def __new__(cls, value: int, below_one: bool = False) -> Percent:
+        made = super().__new__(cls, value)
+        made.below_one = below_one
+        return made
+
+    def __reduce__(self) -> tuple[type[Percent], tuple[int, bool]]:  # cached selectors pickle it
+        return (Percent, (int(self), self.below_one))
+
+
+def percent(part: int, whole: int) -> Percent | None:
     """A whole percentage, rounded half up; None when the whole is zero."""
     if whole == 0:
         return None
-    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(1), ROUND_HALF_UP))
+    value = int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(1), ROUND_HALF_UP))
+    return Percent(value, below_one=value == 0 and part != 0)
 
 
 def percent_text(value: int | None) -> str:
-    return DASH if value is None else f"{value}%"
+    """``52%``; ``<1%`` for a non-zero share that rounds to 0; ``-`` for None."""
+    if value is None:
+        return DASH
+    return "<1%" if getattr(value, "below_one", False) else f"{value}%"
 
 
 def financial_year_label(fy: int) -> str:

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -100,7 +100,7 @@ def _period(fy: int | None) -> str:
 
 
 @role_required(*READERS)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: HttpRequest) -> HttpResponseBase:
     fy = _fy(request)
     themes = selectors.social_value_by_theme(fy)
     table = ThemeTable(themes)
@@ -146,7 +146,7 @@ def _breakdown(
     intro: str,
     chart: Any = None,
     years: bool = True,
-) -> HttpResponse:
+) -> HttpResponseBase:
     exported = table_export_response(request, table, name)
     if exported is not None:
         return exported
@@ -167,7 +167,7 @@ def _breakdown(
 
 
 @role_required(*READERS)
-def by_contract(request: HttpRequest) -> HttpResponse:
+def by_contract(request: HttpRequest) -> HttpResponseBase:
     fy = _fy(request)
     table = ContractTable(selectors.social_value_by_contract(fy))
     table.caption = f"Social value by contract, {_period(fy)}"
@@ -184,7 +184,7 @@ def by_contract(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READERS)
-def by_supplier(request: HttpRequest) -> HttpResponse:
+def by_supplier(request: HttpRequest) -> HttpResponseBase:
     fy = _fy(request)
     table = SupplierTable(selectors.social_value_by_supplier(fy))
     table.caption = f"Social value by supplier, {_period(fy)}"
@@ -200,7 +200,7 @@ def by_supplier(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READERS)
-def by_year(request: HttpRequest) -> HttpResponse:
+def by_year(request: HttpRequest) -> HttpResponseBase:
     rows = selectors.social_value_by_year()
     table = YearTable(rows)
     table.caption = "Social value by financial year"
@@ -227,7 +227,7 @@ def by_year(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READERS)
-def by_measure(request: HttpRequest) -> HttpResponse:
+def by_measure(request: HttpRequest) -> HttpResponseBase:
     fy = _fy(request)
     table = MeasureTable(selectors.social_value_by_measure(fy))
     table.caption = f"Social value by measure, in units and £, {_period(fy)}"
@@ -243,7 +243,7 @@ def by_measure(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READERS)
-def overdue(request: HttpRequest) -> HttpResponse:
+def overdue(request: HttpRequest) -> HttpResponseBase:
     today = timezone.localdate()
     table = OverdueTable(selectors.overdue_returns(today))
     table.caption = "Contracts with overdue returns"

@@ -743,6 +743,7 @@ class PaymentFilters:
     tail: int | None = None  # suppliers under this many pence in the year (needs fy)
     off_contract: bool = False  # only payments no registered contract covers
     contract: int | None = None  # the payments made under this contract (by its rules)
+    number: str | None = None  # an invoice or payment number, whole (any case)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -765,6 +766,11 @@ def payments(filters: PaymentFilters) -> QuerySet[Payment]:
         rows = rows.filter(site__locality_class=filters.locality)
     if filters.site is not None:
         rows = rows.filter(site_id=filters.site)
+    if filters.number:
+        # "Has invoice X been paid?": the whole number, as the supplier quotes it.
+        rows = rows.filter(
+            Q(invoice_number__iexact=filters.number) | Q(payment_reference__iexact=filters.number)
+        )
     if filters.fy is not None and filters.top is not None:
         rows = rows.filter(supplier_id__in=top_supplier_ids(filters.fy, filters.top))
     if filters.fy is not None and filters.tail is not None:

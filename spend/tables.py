@@ -41,6 +41,10 @@ def payments_url(**params: Any) -> str:
     return f"{reverse('spend:payments')}?{urlencode(query)}"
 
 
+# Invoice and payment numbers stay on one line.
+NOWRAP = {"td": {"class": "portal-nowrap"}}
+
+
 class MoneyColumn(tables.Column):
     """Whole pounds on screen; pounds with two decimals (a number) in exports.
 
@@ -169,8 +173,8 @@ class PaymentTable(tables.Table):
     supplier = tables.Column(
         verbose_name="Supplier", accessor="supplier__name", order_by=("supplier__name", "id")
     )
-    invoice_number = tables.Column(verbose_name="Invoice")
-    payment_reference = tables.Column(verbose_name="Payment reference")
+    invoice_number = tables.Column(verbose_name="Invoice", attrs=NOWRAP)
+    payment_reference = tables.Column(verbose_name="Payment reference", attrs=NOWRAP)
     cost_centre = tables.Column(verbose_name="Cost centre")
     account_description = tables.Column(verbose_name="Expense type")
     category = tables.Column(
@@ -189,6 +193,7 @@ class PaymentTable(tables.Table):
         per_page = 100
         order_by = ("-payment_date",)
         empty_text = "No payments match."
+        attrs = {"class": "portal-table--stack"}  # one card per payment on a phone
 
     caption = "Payments"
 

@@ -224,11 +224,11 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 DASHBOARD_ROLES = READERS
 
 
-def _one_version(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _one_version(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Every figure on the page from one summary version (see selectors.one_summary_version)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         with selectors.one_summary_version():
             return view(request, *args, **kwargs)
 
@@ -261,7 +261,7 @@ def _year_nav(request: HttpRequest, years: list[int], fy: int | None) -> list[di
 
 @role_required(*DASHBOARD_ROLES)
 @_one_version
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: HttpRequest) -> HttpResponseBase:
     """The year at a glance: total paid, suppliers, payments, by month, category, locality."""
     years = selectors.financial_years()
     fy = _chosen_year(request, years)
@@ -315,7 +315,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @role_required(*DASHBOARD_ROLES)
 @_one_version
-def suppliers(request: HttpRequest) -> HttpResponse:
+def suppliers(request: HttpRequest) -> HttpResponseBase:
     """Suppliers by spend: filter by year, category, locality, name and spend; sort; export."""
     years = selectors.financial_years()
     data = request.GET.copy()
@@ -390,7 +390,7 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*DASHBOARD_ROLES)
 @_one_version
-def locality(request: HttpRequest) -> HttpResponse:
+def locality(request: HttpRequest) -> HttpResponseBase:
     """The committee report's locality table for every year with spend, and the split."""
     rows = selectors.locality_by_year()
     home_label = settings.COUNCIL_SHORT_NAME
@@ -432,7 +432,7 @@ def _threshold_pounds(request: HttpRequest, name: str, default_pence: int) -> in
 
 @role_required(*DASHBOARD_ROLES)
 @_one_version
-def tail(request: HttpRequest) -> HttpResponse:
+def tail(request: HttpRequest) -> HttpResponseBase:
     """Tail spend: suppliers paid under the threshold, the top 20 and 40, the Pareto curve."""
     years = selectors.financial_years()
     fy = _chosen_year(request, years)
@@ -464,11 +464,15 @@ def tail(request: HttpRequest) -> HttpResponse:
             ],
             "top_table": top_table,
             "pareto": pareto,
-            "pareto_chart": charts.percent_line_chart(
+            # Its ranks (10, 20, 50... every supplier) are not evenly spaced: each point is
+            # drawn at its real share of the suppliers paid.
+            "pareto_chart": charts.percent_xy_chart(
                 chart_id=f"pareto-{fy}",
                 title=f"Share of spend with the top suppliers, {label}",
-                labels=[f"{p.suppliers:,}" for p in pareto],
-                series=[("Cumulative % of spend", [p.spend_share for p in pareto])],
+                x_title="% of suppliers paid, largest first",
+                y_title="Cumulative % of spend",
+                points=[(0.0, 0)]
+                + [(100 * p.suppliers / pareto[-1].suppliers, p.spend_share or 0) for p in pareto],
                 summary="Each point is the top suppliers' share of the year's spend. The same "
                 "figures are in the table below the chart.",
             ),
@@ -483,22 +487,26 @@ def payments(request: HttpRequest) -> HttpResponseBase:
     payment_filter = PaymentFilter(request.GET)
     selected = payment_filter.selected
     table = tables.PaymentTable(payment_filter.qs)
-    RequestConfig(request, paginate={"per_page": 100}).configure(table)
     if export_format(request) == "csv":
         # Streamed from the table's own (sorted) query: the whole ledger may be asked for.
+        # Not paginated, so no count of the rows runs before the first byte.
+        RequestConfig(request, paginate=False).configure(table)
         return csv_response(
             "payments.csv",
             selectors.PAYMENTS_EXPORT_HEADER,
             selectors.payments_export_rows(table.data.data),
         )
+    RequestConfig(request, paginate={"per_page": 100}).configure(table)
     exported = table_export_response(request, table, "payments")
     if exported:
         return exported
+    refused = payment_filter.refused
     supplier = (
         Supplier.objects.filter(pk=selected.supplier).first()
-        if selected.supplier is not None
+        if selected.supplier is not None and not refused
         else None
     )
+    contract = None if refused else selectors.payments_contract(selected)
     return render(
         request,
         "spend/payments.html",
@@ -507,8 +515,10 @@ def payments(request: HttpRequest) -> HttpResponseBase:
             "table": table,
             "selected": selected,
             "supplier": supplier,
-            "totals": selectors.payments_total(selected),
-            "contract": selectors.payments_contract(selected),
+            "refused": refused,
+            "chips": payment_filter.chips(contract),
+            "totals": None if refused else selectors.payments_total(selected),
+            "contract": contract,
             "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Payments", None)),
         },
     )

@@ -178,6 +178,13 @@ def wait_for(condition: Callable[[], Any], timeout: float = 60, interval: float 
     raise AssertionError(f"Condition not met within {timeout} s")
 
 
+def downloaded(response: Any) -> bytes:
+    """A download's bytes, whether it was built whole or streamed (every CSV streams)."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return bytes(response.content)
+
+
 # --- A real browser with axe-core -----------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from contracts import selectors, services
 from contracts.models import Contract
+from tests.conftest import downloaded
 from tests.contracts.conftest import HOME, REGION, register_row, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def test_award_monitoring_page_and_export(
     assert shown in html
     exported = client.get(url, {"fy": "2023", "_export": "csv"})
     assert exported["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(downloaded(exported).decode("utf-8-sig"))))
     assert rows[0][:2] == ["Measure", "Apr-23"]
     august_column = next(i for i, h in enumerate(rows[0]) if h.startswith("Aug-23"))
     by_measure = {row[0]: row for row in rows[1:]}
@@ -155,5 +156,7 @@ def test_forward_plan_groups_contracts_ending_by_quarter(
     html = client.get(reverse("contracts:forward-plan")).content.decode()
     assert "SOON" in html
     assert "BEYOND" not in html
-    csv_text = client.get(reverse("contracts:forward-plan"), {"_export": "csv"}).content.decode()
+    csv_text = downloaded(
+        client.get(reverse("contracts:forward-plan"), {"_export": "csv"})
+    ).decode()
     assert "LATER" in csv_text

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from contracts.models import Contract, ContractPaymentLink
 from portal.formatting import pounds, pounds_pence
+from tests.conftest import downloaded
 from tests.contracts.ledger import build_ledger_and_register, ledger_rows
 from tests.reports.test_committee_report import pdf_text
 
@@ -95,7 +96,7 @@ def test_off_contract_page_export_and_drill_down(client: Client, officer, ledger
     assert "Create a contract" in page
     assert "off_contract=true" in page
     exported = client.get(url, {"fy": str(FY), "threshold": "5000", "_export": "csv"})
-    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(downloaded(exported).decode("utf-8-sig"))))
     assert {r["Supplier number"]: r["Spend with no contract"] for r in rows} == {
         s: f"{t / 100:.2f}" for s, t in expected.items()
     }
@@ -142,7 +143,7 @@ def test_register_export_has_spend_to_date(client: Client, officer, ledger: None
 
     client.force_login(officer)
     response = client.get(reverse("contracts:list"), {"_export": "csv"})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(downloaded(response).decode("utf-8-sig"))))
     today = timezone.localdate()
     for row in rows:
         contract = Contract.objects.get(reference=row["Reference"])

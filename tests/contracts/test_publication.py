@@ -23,7 +23,7 @@ from contracts.layout import COLUMNS
 from contracts.models import Contract, Publication
 from contracts.quarters import Quarter
 from portal.models import Job
-from tests.conftest import wait_for
+from tests.conftest import downloaded, wait_for
 from tests.contracts.conftest import register_row, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +202,7 @@ def test_public_register_shows_the_latest_publication_only(
     pdf = client.get(reverse("register:file", args=[published.pk, "pdf"]))
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
-    export = client.get(url, {"_export": "csv", "q": "inject"}).content.decode()
+    export = downloaded(client.get(url, {"_export": "csv", "q": "inject"})).decode()
     assert "'+cmd" in export
     frozen = published.contracts.get(reference="LCC-PDPS-LWAH")
     detail = client.get(reverse("register:contract", args=[frozen.pk])).content.decode()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from contracts import services
 from contracts.models import Contract
 from portal.models import Job
+from tests.conftest import downloaded
 from tests.contracts.conftest import CONTRACT, register_row, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +137,7 @@ def test_search_filter_and_exports(client: Client, officer, tmp_path: Path) -> N
     schools = client.get(url, {"department": "Schools"}).content.decode()
     assert "B-2" in schools
     assert "A-1" not in schools
-    listed = client.get(url, {"_export": "csv"}).content.decode()
+    listed = downloaded(client.get(url, {"_export": "csv"})).decode("utf-8-sig")
     assert listed.splitlines()[0].startswith("Reference,Title,Department")
     layout = client.get(reverse("contracts:export"), {"format": "csv"}).content.decode("utf-8-sig")
     assert "'=cmd()" in layout

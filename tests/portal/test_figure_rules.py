@@ -12,10 +12,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 
 from portal import exports, formatting
 from socialvalue.periods import FyQuarter
+from tests.conftest import downloaded
 from tests.ledger import Line, import_lines
 
 # --- Financial years and quarters ---------------------------------------------------------------
@@ -189,7 +191,7 @@ def test_spend_exports_neutralise_supplier_names(
     )
     client.force_login(officer)  # type: ignore[arg-type]
     response = client.get("/spend/suppliers/?fy=2023&_export=csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(downloaded(response).decode("utf-8-sig"))))
     shown = {cell for row in rows[1:] for cell in row}
     for name in names.values():
         assert "'" + name in shown
@@ -266,6 +268,7 @@ def test_table_exports_name_the_file_and_the_sheet() -> None:
     response = exports.table_export_response(request, table, name)
     assert response is not None
     assert response["Content-Disposition"] == f'attachment; filename="{name}.xlsx"'
+    assert isinstance(response, HttpResponse)  # a spreadsheet is built whole
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == [name[:31]]  # a sheet title holds 31 characters
     sheet = book.active
@@ -274,8 +277,13 @@ def test_table_exports_name_the_file_and_the_sheet() -> None:
         ["Name", "Pence"],
         ["'-£1 credit", 5],
     ]
-    plain = RequestFactory().get("/", {"_export": "json"})
-    assert exports.table_export_response(plain, table, name) is None  # not offered
+    plain = RequestFactory().get("/")
+    assert exports.table_export_response(plain, table, name) is None  # no download asked for
+    for not_offered in ("json", "yaml", "latex", ""):
+        asked = RequestFactory().get("/", {"_export": not_offered})
+        refused = exports.table_export_response(asked, table, name)
+        assert refused is not None
+        assert refused.status_code == 400
 
 
 def test_a_streamed_csv_is_a_named_attachment() -> None:
@@ -301,7 +309,7 @@ def test_class_based_table_exports_are_safe_and_offer_csv_and_xlsx(
     assert response["Content-Type"].startswith("text/csv")
     cells = {
         cell
-        for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+        for row in csv.reader(io.StringIO(downloaded(response).decode("utf-8-sig")))
         for cell in row
     }
     assert "'=HYPERLINK(1)" in cells
