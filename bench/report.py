@@ -6,7 +6,8 @@
 Loads the ledger the way bench/dashboards.py does (suppliers by the ORM, payments straight in
 SQL, summaries rebuilt), then times ``reports.committee.render_committee_report`` for the last
 complete financial year: once cold (empty cache) and once warm, and reads the PDF back to
-count its pages. Uses its own database (dropped afterwards unless --keep).
+count its pages; then finalises an edition of that year (cold cache), which gathers, freezes
+and stores its figures and PDF. Uses its own database (dropped afterwards unless --keep).
 
 Target (issue 8): under 30 s with 10,000,000 payment rows.
 """
@@ -71,6 +72,23 @@ def main() -> None:
         f"cold {cold:.1f} s, warm {warm:.1f} s, {pages} pages, {len(pdf):,} bytes "
         f"(target < 30 s)"
     )
+    # An edition for a meeting, finalised: the figures gathered, rendered, frozen and stored.
+    from reports import services as report_services
+
+    edition = report_services.edition_create(
+        fy=fy, committee_name="Bench committee", meeting_date=today, user=None
+    )
+    report_services.edition_save(
+        edition=edition,
+        fields={"report_of": "Bench"},
+        narrative={"introduction": "# Bench\n- one\n- two", "key-spend": "Text."},
+    )
+    redis.Redis.from_url(args.redis).flushdb()
+    started = time.perf_counter()
+    final = report_services.edition_finalise(edition_id=edition.pk, user=None)
+    finalised = time.perf_counter() - started
+    size = final.pdf.size
+    print(f"edition finalised (figures, frozen JSON and PDF): {finalised:.1f} s, {size:,} bytes")
     if not args.keep:
         from django.db import connections
 

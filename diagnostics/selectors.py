@@ -235,19 +235,35 @@ def state_of_the_nation_all() -> list[NationReport]:
 class LatestResult:
     assessment: Assessment
     result: scoring.AssessmentResult
+    # The round before it (same framework), for the comparison the committee asks for.
+    previous: Assessment | None = None
+    previous_result: scoring.AssessmentResult | None = None
 
 
-def latest_host_results() -> list[LatestResult]:
-    """The host council's latest submitted round of each framework, scored (for the report)."""
-    latest: dict[str, Assessment] = {}
+def latest_host_results(as_at: dt.date | None = None) -> list[LatestResult]:
+    """The host council's latest submitted round of each framework, scored, with the round
+    before it (for the report); with ``as_at``, only rounds submitted by the end of that day."""
+    latest: dict[str, list[Assessment]] = {}
     rounds = (
         Assessment.objects.filter(organisation__is_host=True, status=Assessment.Status.SUBMITTED)
         .select_related("framework")
         .order_by("-submitted_at", "-pk")
     )
+    if as_at is not None:
+        rounds = rounds.filter(submitted_at__date__lte=as_at)
     for assessment in rounds:
-        latest.setdefault(assessment.framework.slug, assessment)
-    return [
-        LatestResult(a, assessment_results(a))
-        for a in sorted(latest.values(), key=lambda a: a.framework.short_title)
-    ]
+        kept = latest.setdefault(assessment.framework.slug, [])
+        if len(kept) < 2:
+            kept.append(assessment)
+    found = []
+    for kept in sorted(latest.values(), key=lambda k: k[0].framework.short_title):
+        previous = kept[1] if len(kept) > 1 else None
+        found.append(
+            LatestResult(
+                kept[0],
+                assessment_results(kept[0]),
+                previous,
+                assessment_results(previous) if previous else None,
+            )
+        )
+    return found

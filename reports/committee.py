@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from contracts import selectors as contracts
 from diagnostics import selectors as diagnostics
@@ -24,6 +25,8 @@ from portal.formatting import financial_year_label, month_label, pounds
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job
 from portal.pdf import html_to_pdf
+from reports import narrative
+from reports.models import Edition
 from socialvalue import selectors as social_value
 from spend import selectors as spend
 from spend.ingest.normalise import pence_from_decimal
@@ -32,7 +35,7 @@ from spend.selectors import TAIL_THRESHOLD_PENCE
 # The kind is stored in every report job's row, so it keeps the name it had when the report
 # lived in ``portal``.
 COMMITTEE_JOB_KIND = "portal.committee_report"
-REPORT_JOB_KINDS = (COMMITTEE_JOB_KIND, "contracts.publish")
+REPORT_JOB_KINDS = (COMMITTEE_JOB_KIND, "contracts.publish", "reports.edition_finalise")
 TOP_SUPPLIERS = 20
 TOP_SHARE_SUPPLIERS = 40
 LOCALITY_YEARS = 5
@@ -47,9 +50,26 @@ class Section:
     has_data: bool = True
     note: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    # A current section reports the portal as it is today, not as at the report's date.
+    current: bool = False
+    # A look-ahead section lists periods after the as-at date (the forward plan's quarters).
+    looks_ahead: bool = False
+    narrative: str = ""
+
+    @property
+    def narrative_html(self) -> SafeString:
+        return narrative.render(self.narrative)
 
 
-def _spend_section(fy: int) -> Section:
+APPROXIMATE_TO_PENCE = 100_000_00  # the reference report's top 20: to the nearest £100,000
+
+
+def approximate(pence: int) -> int:
+    """Spend to the nearest £100,000 (half up), as the reference report's top 20 shows it."""
+    return (pence + APPROXIMATE_TO_PENCE // 2) // APPROXIMATE_TO_PENCE * APPROXIMATE_TO_PENCE
+
+
+def _spend_section(fy: int, approximate_top: bool = False) -> Section:
     total = spend.spend_total(fy)
     section = Section("key-spend", "Key spend information")
     if not total and not spend.payment_count(fy):
@@ -60,13 +80,18 @@ def _spend_section(fy: int) -> Section:
         )
         return section
     tail = spend.tail_spend(fy)
+    top = spend.top_suppliers(fy, TOP_SUPPLIERS)
     top40 = spend.top_suppliers_share(fy, TOP_SHARE_SUPPLIERS)
     months = spend.spend_by_month(fy)
     section.data = {
         "total": total,
         "suppliers": spend.suppliers_paid(fy),
         "payments": spend.payment_count(fy),
-        "top": spend.top_suppliers(fy, TOP_SUPPLIERS),
+        "top": top,
+        "top_rows": [
+            (s, approximate(s.total_pence) if approximate_top else s.total_pence) for s in top
+        ],
+        "approximate": approximate_top,
         "tail": tail,
         "top40": top40,
         "months": months,
@@ -140,27 +165,30 @@ def _social_value_section(fy: int) -> Section:
     return section
 
 
-def _self_assessment_section() -> Section:
-    results = diagnostics.latest_host_results()
+def _self_assessment_section(as_at: dt.date) -> Section:
+    results = diagnostics.latest_host_results(as_at=as_at)
     section = Section(
         "self-assessment", "Procurement maturity self-assessment", data={"results": results}
     )
     if not results:
         section.has_data = False
-        section.note = "No self-assessment has been submitted by the council yet."
+        section.note = (
+            f"No self-assessment had been submitted by the council by {date_text(as_at)}."
+        )
     return section
 
 
-def _forward_plan_section(today: dt.date) -> Section:
-    quarters = contracts.forward_plan(today)
+def _forward_plan_section(as_at: dt.date) -> Section:
+    quarters = contracts.forward_plan(as_at)
     section = Section(
         "forward-plan",
         "Contracts ending in the next 24 months",
         data={"quarters": [(q, pence_from_decimal(q.value)) for q in quarters]},
+        looks_ahead=True,
     )
     if not any(q.contracts for q in quarters):
         section.has_data = False
-        section.note = "No registered contract ends in the next 24 months."
+        section.note = f"No registered contract ends in the 24 months from {date_text(as_at)}."
     return section
 
 
@@ -194,24 +222,54 @@ def _notices_section(fy: int, today: dt.date) -> Section:
     return section
 
 
-def committee_report_context(fy: int, today: dt.date | None = None) -> dict[str, Any]:
-    """Everything the committee report shows for financial year ``fy``."""
+def date_text(day: dt.date) -> str:
+    """A date as the web pages write it: 31 March 2025."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def year_end(fy: int) -> dt.date:
+    return dt.date(fy + 1, 3, 31)
+
+
+def report_as_at(fy: int, chosen: dt.date | None = None, today: dt.date | None = None) -> dt.date:
+    """The date every figure is as at: the year's end, or an earlier chosen date, and never
+    after today (a year still running is reported to date)."""
     today = today or timezone.localdate()
+    return min(year_end(fy), chosen or year_end(fy), today)
+
+
+# Sections with only officers' text, placed before and after the figures.
+OPENING_SECTIONS = (("introduction", "Introduction"), ("recommendations", "Recommendations"))
+
+
+def committee_report_context(
+    fy: int, today: dt.date | None = None, edition: Edition | None = None
+) -> dict[str, Any]:
+    """Everything the committee report shows for financial year ``fy``, as at the year's end
+    (or the edition's earlier as-at date, or today while the year runs)."""
+    today = today or timezone.localdate()
+    as_at = report_as_at(fy, edition.as_at if edition else None, today)
     sections = [
-        _spend_section(fy),
+        _spend_section(fy, bool(edition and edition.approximate_top)),
         _limitations_section(fy),
         _locality_section(fy),
         _awards_section(fy),
         _social_value_section(fy),
-        _self_assessment_section(),
-        _forward_plan_section(today),
+        _self_assessment_section(as_at),
+        _forward_plan_section(as_at),
         _off_contract_section(fy),
-        _notices_section(fy, today),
+        _notices_section(fy, as_at),
     ]
+    if edition is not None:
+        sections = [Section(a, t, has_data=False) for a, t in OPENING_SECTIONS] + sections
+        for section in sections:
+            section.narrative = edition.text(section.anchor)
     return {
         "fy": fy,
         "fy_label": financial_year_label(fy),
-        "today": today,
+        "today": as_at,
+        "as_at": as_at,
+        "edition": edition,
         "council": {"name": settings.COUNCIL_NAME, "short_name": settings.COUNCIL_SHORT_NAME},
         "sections": sections,
         "by_anchor": {s.anchor: s for s in sections},
@@ -262,3 +320,29 @@ def committee_report_job(job: Job, progress: Progress) -> dict[str, Any]:
         "url": f"/reports/{job.pk}/files/0/",
         "link_text": "Download the report",
     }
+
+
+# --- Editions -------------------------------------------------------------------------------
+
+EDITION_JOB_KIND = "reports.edition_finalise"
+
+
+def edition_html(edition: Edition, today: dt.date | None = None) -> tuple[str, dict[str, Any]]:
+    """The edition's report as HTML, with the context it was rendered from."""
+    context = committee_report_context(edition.fy, today, edition=edition)
+    return render_to_string("reports/committee.html", context), context
+
+
+def section_figures_html(context: dict[str, Any], section: Section) -> str:
+    """One section's figures as the edition page and the PDF show them."""
+    return render_to_string("reports/_section_figures.html", {**context, "section": section})
+
+
+def render_edition_pdf(edition: Edition, today: dt.date | None = None) -> bytes:
+    html, _ = edition_html(edition, today)
+    return html_to_pdf(html, str(settings.BASE_DIR))
+
+
+def edition_file_name(edition: Edition, extension: str = "pdf") -> str:
+    label = financial_year_label(edition.fy).replace("/", "-")
+    return f"committee-scrutiny-report-{label}-{edition.meeting_date:%Y-%m-%d}.{extension}"

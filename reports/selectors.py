@@ -1,11 +1,13 @@
-"""Reads for the report centre: report runs and the years a committee report can cover."""
+"""Reads for the report centre: report runs, the years a committee report can cover, and
+the committee report's editions."""
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal.formatting import financial_year_of
 from portal.models import Job
-from reports.committee import REPORT_JOB_KINDS
+from reports.committee import EDITION_JOB_KIND, REPORT_JOB_KINDS
+from reports.models import Edition
 from spend.selectors import financial_years
 
 
@@ -19,3 +21,37 @@ def report_years() -> list[int]:
     and the current year."""
     years = set(financial_years()) | {financial_year_of(timezone.localdate())}
     return sorted(years, reverse=True)
+
+
+def editions() -> QuerySet[Edition]:
+    """Every edition, drafts included (officers')."""
+    return Edition.objects.select_related("created_by", "finalised_by")
+
+
+def final_editions() -> QuerySet[Edition]:
+    """The library councillors read: final editions, newest year and meeting first."""
+    return editions().filter(status=Edition.Status.FINAL)
+
+
+def final_editions_by_year() -> list[tuple[int, list[Edition]]]:
+    by_year: dict[int, list[Edition]] = {}
+    for edition in final_editions():
+        by_year.setdefault(edition.fy, []).append(edition)
+    return sorted(by_year.items(), reverse=True)
+
+
+def last_edition(fy: int | None = None) -> Edition | None:
+    """The edition a new one starts from: the newest final one, else the newest draft."""
+    rows = editions().order_by("-status", "-meeting_date", "-pk")  # final before draft
+    if fy is not None:
+        rows = rows.filter(fy=fy)
+    return rows.first()
+
+
+def edition_finalising(edition: Edition) -> Job | None:
+    """The newest finalising job of an edition (its progress shows on the edition page)."""
+    return (
+        Job.objects.filter(kind=EDITION_JOB_KIND, params__edition=edition.pk)
+        .order_by("-created_at", "-pk")
+        .first()
+    )

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from portal.models import Job, User
 from portal.roles import Role
@@ -64,6 +65,11 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "portal:job-retry": (STAFF, STAFF),
     "reports:centre": (READERS, STAFF),  # councillors download; officers build
     "reports:file": (READERS, READERS),
+    # Committee report editions: officers write and finalise; councillors read final ones
+    "reports:edition-new": (STAFF, STAFF),
+    "reports:edition": (READERS, STAFF),
+    "reports:edition-finalise": (STAFF, STAFF),
+    "reports:edition-pdf": (READERS, READERS),
     "portal:password-reset": (EVERYONE, EVERYONE),
     "portal:password-reset-sent": (EVERYONE, EVERYONE),
     "portal:password-reset-confirm": (EVERYONE, EVERYONE),
@@ -368,7 +374,24 @@ def _build_world(tmp_path: Path) -> World:
         status="succeeded",
         result={"files": [{"name": "report.pdf", "path": "reports/role-matrix/report.pdf"}]},
     )
+    # A final edition of the committee report, with its stored PDF.
+    from django.core.files.base import ContentFile
+
+    from reports.models import Edition
+
+    edition = Edition(
+        fy=2023,
+        committee="Role matrix committee",
+        meeting_date=dt.date(2024, 7, 1),
+        status=Edition.Status.FINAL,
+        finalised_at=timezone.now(),
+    )
+    edition.pdf.save("role-matrix-edition.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+    edition.save()
     kwargs: dict[str, dict[str, Any]] = {
+        "reports:edition": {"pk": edition.pk},
+        "reports:edition-finalise": {"pk": edition.pk},
+        "reports:edition-pdf": {"pk": edition.pk},
         "portal:user-edit": {"pk": other.pk},
         "portal:job-detail": {"pk": failed.pk},
         "portal:job-progress": {"pk": failed.pk},

@@ -32,7 +32,8 @@ from tests.socialvalue.conftest import make_contract, make_measure, submit
 pytestmark = pytest.mark.django_db
 
 FY = 2024  # the report's year, 2024/25
-TODAY = dt.date(2025, 5, 15)  # the forward plan runs from here
+TODAY = dt.date(2025, 5, 15)  # the day the report is built, after the year's end
+AS_AT = dt.date(2025, 3, 31)  # every figure is as at the end of 2024/25
 MISSING = (2022, 8)  # no payments in August 2022: 2022/23 is incomplete
 ACCOUNTS = {"52100": "Waste", "55100": "Adult social care"}  # the starting category rules
 SECTIONS = [
@@ -244,7 +245,17 @@ def report(tmp_path: Path, officer: User) -> dict[str, str]:
     for question in spec.themes[1].questions:  # all leaders
         answers[question.code] = spec.levels[2].code
     host = diagnostics_services.organisation_host_ensure()
-    make_assessment(svmi, host, answers, label="Spring 2025")
+    # The round before (every question of the first theme at the lowest level), the year's
+    # own round, and one submitted after the year's end, which the report must leave out.
+    before: dict[str, str | None] = {q.code: spec.levels[0].code for q in spec.themes[0].questions}
+    rounds: list[tuple[dict[str, str | None], str, dt.datetime]] = [
+        (before, "Spring 2024", dt.datetime(2024, 5, 2, 10, tzinfo=dt.UTC)),
+        (answers, "Spring 2025", dt.datetime(2025, 3, 10, 10, tzinfo=dt.UTC)),
+        (answers, "Summer 2025", dt.datetime(2025, 4, 20, 10, tzinfo=dt.UTC)),
+    ]
+    for given, label, submitted_at in rounds:
+        made = make_assessment(svmi, host, given, label=label)
+        type(made).objects.filter(pk=made.pk).update(submitted_at=submitted_at)
 
     path = tmp_path / "committee.pdf"
     path.write_bytes(render_committee_report(FY, today=TODAY))
@@ -381,20 +392,33 @@ def test_each_section_of_the_committee_report_has_its_own_figures(
         assert f"{theme.title} 0 - -" in assessment
     overall = sum(theme_means, Fraction(0)) / 2
     assert (
-        f'Round "Spring 2025", submitted {dt.date.today():%-d %B %Y}: overall level '
+        f'Round "Spring 2025", submitted 10 March 2025: overall level '
         f"{level_names[int(overall) - 1]} (mean score {half_up(overall, '0.01')})." in assessment
     )
+    # Compared with the round before; the round after the year's end is not shown.
+    assert (
+        f'The round before, "Spring 2024", submitted 2 May 2024: overall level '
+        f"{level_names[0]} (mean score {half_up(Fraction(1), '0.01')})." in assessment
+    )
+    lead = framework.themes[0]
+    assert (
+        f"{lead.title} {len(lead.questions)} {half_up(theme_means[0], '0.01')} "
+        f"{level_names[int(theme_means[0]) - 1]} {half_up(Fraction(1), '0.01')}" in assessment
+    )
+    assert "Summer 2025" not in assessment
 
-    # 7. The forward plan: contracts ending in the 24 months from TODAY, by calendar quarter.
+    # 7. The forward plan: contracts ending in the 24 months from the as-at date (the year's
+    # end, not the day the report was built), by calendar quarter.
     plan = report["Contracts ending in the next 24 months"]
-    last = months_later(TODAY, 24)
+    assert f"in the 24 months from {AS_AT:%-d %B %Y}" in plan
+    last = months_later(AS_AT, 24)
     ending: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
     for _, _, end, amount, _ in AWARDS:
         day = dt.date.fromisoformat(end)
-        if TODAY <= day <= last:
+        if AS_AT <= day <= last:
             ending[(day.year, (day.month - 1) // 3 + 1)].append(Decimal(amount))
     assert sorted(ending) == [(2025, 2), (2025, 3), (2027, 1)]
-    quarter = (TODAY.year, (TODAY.month - 1) // 3 + 1)
+    quarter = (AS_AT.year, (AS_AT.month - 1) // 3 + 1)
     while quarter <= (last.year, (last.month - 1) // 3 + 1):
         first = dt.date(quarter[0], 3 * quarter[1] - 2, 1)
         end_month = dt.date(quarter[0], 3 * quarter[1], 1)

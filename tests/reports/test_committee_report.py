@@ -83,8 +83,8 @@ def test_a_generated_ledgers_report_is_tagged_and_says_what_is_missing(
     # Sections with nothing behind them say so rather than failing.
     assert f"No contract awards are recorded in the register for {label}" in text
     assert f"No social value commitments are recorded for {label}" in text
-    assert "No self-assessment has been submitted by the council yet" in text
-    assert "No registered contract ends in the next 24 months" in text
+    assert "No self-assessment had been submitted by the council by 31 March 2025" in text
+    assert "No registered contract ends in the 24 months from 31 March 2025" in text
 
     reader = PdfReader(path)
     assert reader.metadata is not None
@@ -138,8 +138,9 @@ def test_award_monitoring_and_forward_plan_come_from_the_register(tmp_path: Path
     assert (
         "In 2024/25 the council awarded 2 contracts worth £3,526,200,000 to 121 suppliers" in text
     )
-    # The forward plan: each calendar quarter from today for 24 months, with what ends in it.
-    today = dt.date.today()
+    # The forward plan: each calendar quarter for 24 months from the year's end (the report's
+    # as-at date, not the day it was built), with what ends in it; May 2027 is beyond it.
+    today = dt.date(FY + 1, 3, 31)
     ends = {dt.date(2026, 12, 31): Decimal("3525950000.00"), dt.date(2027, 5, 31): Decimal(250000)}
     last = dt.date(today.year + 2, today.month, min(today.day, 28))
     year, number = today.year, (today.month - 1) // 3 + 1
@@ -153,6 +154,8 @@ def test_award_monitoring_and_forward_plan_come_from_the_register(tmp_path: Path
         label = f"{first_month:%B} to {last_month:%B %Y}"
         assert f"{label} {len(values)} {whole_pounds(int(sum(values, Decimal(0)) * 100))} 0" in text
         year, number = year + number // 4, number % 4 + 1
+    assert "in the 24 months from 31 March 2025" in text
+    assert "April to June 2027" not in text
 
 
 def test_a_year_with_no_data_at_all_still_builds(tmp_path: Path) -> None:

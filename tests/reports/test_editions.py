@@ -1,0 +1,324 @@
+"""Committee report editions: a draft's live figures beside the officers' text, saved with
+the edition; finalising freezes figures, text and PDF; councillors read final editions only.
+Expected figures are worked out here from the rows the test writes, and every date in the
+PDF is checked against the end of the year reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from contracts.services import register_import
+from portal import services as portal_services
+from portal.models import Job, User
+from reports import narrative, services
+from reports.committee import EDITION_JOB_KIND
+from reports.models import Edition
+from tests.conftest import wait_for
+from tests.contracts.conftest import register_row, write_csv
+from tests.ledger import HOME, REGION, UK, Line, import_lines
+
+FY = 2023  # 2023/24
+YEAR_END = dt.date(2024, 3, 31)
+MONTHS = {
+    m: n
+    for n, m in enumerate(
+        ["January", "February", "March", "April", "May", "June", "July", "August",
+         "September", "October", "November", "December"],
+        start=1,
+    )
+}  # fmt: skip
+SHORT = {name[:3]: n for name, n in MONTHS.items()}
+
+
+def gbp(pence: int) -> str:
+    return f"£{(Decimal(pence) / 100).quantize(Decimal(1), ROUND_HALF_UP):,}"
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "edition.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return re.sub(r"\s+", " ", text)
+
+
+def lines() -> list[Line]:
+    """2023/24 payments and, to be left out, payments of 2024/25 after the year's end."""
+    return [
+        Line(1, "A1", "120000.40", dt.date(2023, 4, 3), HOME),
+        Line(2, "A1", "30000.10", dt.date(2023, 11, 20), HOME),
+        Line(3, "B2", "45000.00", dt.date(2023, 6, 1), REGION),
+        Line(4, "C3", "999.99", dt.date(2024, 3, 31), UK),
+        Line(5, "D4", "777777.00", dt.date(2024, 4, 1), HOME),  # 2024/25
+        Line(6, "D4", "5.00", dt.date(2024, 12, 2), HOME),  # 2024/25
+    ]
+
+
+def contract(award: str, end: str, value: str) -> dict[str, str]:
+    return {"Award date": award, "Start date": award, "End date": end, "Awarded value": value}
+
+
+def dates_after(text: str, end: dt.date) -> list[str]:
+    """Every date written in the text ("31 March 2024", "Mar-24", "April to June 2024")
+    that falls after ``end``."""
+    late = []
+    for day, month, year in re.findall(r"\b(\d{1,2}) (" + "|".join(MONTHS) + r") (\d{4})", text):
+        if dt.date(int(year), MONTHS[month], int(day)) > end:
+            late.append(f"{day} {month} {year}")
+    for month, year in re.findall(r"\b(" + "|".join(SHORT) + r")-(\d{2})\b", text):
+        if dt.date(2000 + int(year), SHORT[month], 1) > end:
+            late.append(f"{month}-{year}")
+    for month, year in re.findall(r"\b(" + "|".join(MONTHS) + r") (\d{4})\b", text):
+        if dt.date(int(year), MONTHS[month], 1) > end:
+            late.append(f"{month} {year}")
+    return late
+
+
+def test_narrative_is_headings_lists_and_paragraphs_and_never_html() -> None:
+    html = narrative.render(
+        "# Summary\nSpend rose.\nIt rose a lot.\n\n- one <b>item</b>\n- two\n\n<script>x</script>"
+    )
+    assert html == (
+        "<h3>Summary</h3>\n<p>Spend rose. It rose a lot.</p>\n"
+        "<ul><li>one &lt;b&gt;item&lt;/b&gt;</li><li>two</li></ul>\n"
+        "<p>&lt;script&gt;x&lt;/script&gt;</p>"
+    )
+    assert narrative.render("") == ""
+
+
+@pytest.mark.django_db
+def test_an_officer_drafts_saves_and_a_councillor_cannot_read_the_draft(
+    client: Client, officer: User, councillor: User, tmp_path: Path
+) -> None:
+    import_lines(tmp_path, lines())
+    client.force_login(officer)
+    response = client.post(
+        reverse("reports:edition-new"),
+        {"fy": str(FY), "committee": "", "meeting_date": "2024-02-30"},
+    )
+    page = response.content.decode()
+    assert "Enter the name of the committee the report goes to." in page
+    assert "Enter the meeting date as a real date" in page
+    response = client.post(
+        reverse("reports:edition-new"),
+        {
+            "fy": str(FY),
+            "committee": "Audit and Governance Committee",
+            "meeting_date": "2024-07-22",
+        },
+    )
+    edition = Edition.objects.get()
+    assert response["Location"] == edition.get_absolute_url()
+    assert edition.status == "draft"
+    page = client.get(edition.get_absolute_url()).content.decode()
+    # Live figures beside each section's text box.
+    year = [line for line in lines() if line.fy == FY]
+    assert (
+        f"the council paid {gbp(sum(x.pence for x in year))} to 3 suppliers in 4 payments" in page
+    )
+    assert 'name="narrative-recommendations"' in page
+    assert 'name="narrative-key-spend"' in page
+    saved = client.post(
+        edition.get_absolute_url(),
+        {
+            "committee": "Audit and Governance Committee",
+            "meeting_date": "2024-07-22",
+            "report_of": "Director of Finance",
+            "contact_officer": "Pat Smith, Head of Procurement",
+            "purpose": "To scrutinise procurement in 2023/24.",
+            "narrative-recommendations": "# Recommended\n- Note the report <b>now</b>",
+            "narrative-key-spend": "Spend was steady.",
+        },
+    )
+    assert saved.status_code == 302
+    edition.refresh_from_db()
+    assert edition.narrative["recommendations"] == "# Recommended\n- Note the report <b>now</b>"
+    assert edition.report_of == "Director of Finance"
+    page = client.get(edition.get_absolute_url()).content.decode()
+    assert "- Note the report &lt;b&gt;now&lt;/b&gt;" in page  # in its box, as typed
+    # Bad input keeps the text typed.
+    bad = client.post(
+        edition.get_absolute_url(),
+        {"committee": "", "meeting_date": "2024-07-22", "narrative-key-spend": "Kept text"},
+    ).content.decode()
+    assert "Enter the name of the committee the report goes to." in bad
+    assert "Kept text" in bad
+    # The draft PDF: front sheet and narrative; the officers' HTML is text, never markup.
+    draft = client.get(reverse("reports:edition-pdf", args=[edition.pk]))
+    text = pdf_text(draft.content, tmp_path)
+    assert "Draft: not for publication" in text
+    assert "Report of Director of Finance" in text
+    assert "Recommended" in text
+    assert "Note the report <b>now</b>" in text
+    # Councillors do not see drafts.
+    client.force_login(councillor)
+    assert client.get(edition.get_absolute_url()).status_code == 404
+    assert client.get(reverse("reports:edition-pdf", args=[edition.pk])).status_code == 404
+    assert (
+        "Audit and Governance Committee"
+        not in client.get(reverse("reports:centre")).content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_a_final_edition_freezes_figures_text_and_pdf_and_states_its_year(
+    client: Client, officer: User, councillor: User, tmp_path: Path
+) -> None:
+    import_lines(tmp_path, lines())
+    register_import(
+        path=write_csv(
+            tmp_path / "register.csv",
+            [
+                register_row(
+                    "ED-1",
+                    "Ending Ltd",
+                    **{
+                        "Award date": "2023-05-01",
+                        "Start date": "2023-05-01",
+                        "End date": "2025-06-30",
+                        "Awarded value": "5000.00",
+                    },
+                ),
+                register_row(
+                    "ED-2",
+                    "Later Ltd",
+                    **{
+                        "Award date": "2024-06-01",
+                        "Start date": "2024-06-01",
+                        "End date": "2029-01-31",
+                        "Awarded value": "9000.00",
+                    },
+                ),
+            ],
+        )
+    )
+    edition = services.edition_create(
+        fy=FY, committee_name="Scrutiny Committee", meeting_date=dt.date(2024, 7, 22), user=officer
+    )
+    services.edition_save(
+        edition=edition,
+        fields={"report_of": "Director of Finance"},
+        narrative={"introduction": "This report covers 2023/24."},
+    )
+    job = portal_services.job_start(
+        kind=EDITION_JOB_KIND, title="Final", params={"edition": edition.pk}, user=officer
+    )
+    portal_services.job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    edition.refresh_from_db()
+    assert edition.is_final
+    assert edition.pdf
+    stored = edition.pdf.read()
+    text = pdf_text(stored, tmp_path)
+
+    year = [line for line in lines() if line.fy == FY]
+    total = sum(x.pence for x in year)
+    by_supplier: dict[str, int] = defaultdict(int)
+    for line in year:
+        by_supplier[line.supplier] += line.pence
+    assert f"In 2023/24 the council paid {gbp(total)} to 3 suppliers in 4 payments." in text
+    for rank, (supplier, pence) in enumerate(
+        sorted(by_supplier.items(), key=lambda kv: -kv[1]), start=1
+    ):
+        assert f"{rank} Supplier {supplier} {gbp(pence)}" in text
+    assert "Supplier D4" not in text  # paid only after the year's end
+    assert "This report covers 2023/24." in text
+    assert "Status Final" in text
+    assert "Figures as at 31 March 2024" in text
+    # No date after the year's end, outside the front sheet (the meeting and the day it was
+    # produced) and the forward plan (which lists the quarters after the as-at date).
+    body = text[text.rfind("Contents") :]
+    plan_start = body.rfind("Contracts ending in the next 24 months")
+    plan_end = body.find("Spend with no contract", plan_start)
+    assert plan_start > 0
+    assert plan_end > plan_start
+    assert dates_after(body[:plan_start] + body[plan_end:], YEAR_END) == []
+    plan = body[plan_start:plan_end]
+    assert "in the 24 months from 31 March 2024" in plan
+    assert "April to June 2025 1 £5,000" in plan  # ED-1 ends 30 June 2025
+    assert "2029" not in plan
+
+    # Frozen: later data and text change neither the page, the stored figures nor the PDF.
+    frozen = dict(edition.frozen)
+    assert frozen["as_at"] == "2024-03-31"
+    spend = next(s for s in frozen["sections"] if s["anchor"] == "key-spend")
+    assert spend["figures"]["total"] == total
+    import_lines(tmp_path / "later", [Line(99, "E5", "5000000.00", dt.date(2023, 9, 9), HOME)])
+    with pytest.raises(services.EditionError, match="final"):
+        services.edition_save(edition=edition, fields={}, narrative={"introduction": "Changed"})
+    client.force_login(councillor)
+    page = client.get(edition.get_absolute_url()).content.decode()
+    assert f"the council paid {gbp(total)} to 3 suppliers" in page
+    assert "This report covers 2023/24." in page
+    download = client.get(reverse("reports:edition-pdf", args=[edition.pk]))
+    assert download.getvalue() == stored
+    library = client.get(reverse("reports:centre")).content.decode()
+    assert "Library of final editions" in library
+    assert "Scrutiny Committee, 22 July 2024" in library
+    edition.refresh_from_db()
+    assert edition.frozen == frozen
+    # A new edition starts from the final one's text.
+    client.force_login(officer)
+    client.post(
+        reverse("reports:edition-new"),
+        {
+            "fy": str(FY + 1),
+            "committee": "Scrutiny Committee",
+            "meeting_date": "2025-07-21",
+            "start_from_last": "on",
+        },
+    )
+    newer = Edition.objects.exclude(pk=edition.pk).get()
+    assert newer.status == "draft"
+    assert newer.started_from == edition
+    assert newer.narrative == {"introduction": "This report covers 2023/24."}
+    assert newer.report_of == "Director of Finance"
+
+
+@pytest.mark.django_db
+def test_an_edition_for_a_year_with_no_data_says_what_is_missing(
+    officer: User, tmp_path: Path
+) -> None:
+    from reports.committee import render_edition_pdf
+
+    edition = services.edition_create(
+        fy=2019, committee_name="Scrutiny Committee", meeting_date=dt.date(2020, 7, 1), user=officer
+    )
+    text = pdf_text(render_edition_pdf(edition), tmp_path)
+    assert "The ledger holds no payments for 2019/20" in text
+    assert "No self-assessment had been submitted by the council by 31 March 2020" in text
+    body = text[text.rfind("Contents") :]
+    plan_start = body.rfind("Contracts ending in the next 24 months")
+    assert dates_after(body[:plan_start], dt.date(2020, 3, 31)) == []
+
+
+@pytest.mark.worker
+def test_finalising_runs_on_a_worker(
+    celery_worker, officer: User, client: Client, tmp_path: Path
+) -> None:
+    import_lines(tmp_path, lines())
+    edition = services.edition_create(
+        fy=FY, committee_name="Scrutiny Committee", meeting_date=dt.date(2024, 7, 22), user=officer
+    )
+    client.force_login(officer)
+    assert client.post(reverse("reports:edition-finalise", args=[edition.pk])).status_code == 302
+    job = Job.objects.get(kind=EDITION_JOB_KIND)
+    done = wait_for(
+        lambda: Job.objects.filter(pk=job.pk, status__in=["succeeded", "failed"]).first(),
+        timeout=120,
+    )
+    assert done.status == "succeeded", done.error
+    edition.refresh_from_db()
+    assert edition.is_final
+    assert edition.pdf.read().startswith(b"%PDF-")
