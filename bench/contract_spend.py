@@ -199,6 +199,14 @@ def main() -> None:
             f"{p(r['server'], 0.5):11.1f} {p(r['server'], 0.95):11.1f} "
             f"{p(r['client'], 0.5):11.1f} {p(r['client'], 0.95):11.1f}"
         )
+    floor = p(results["spend overview"]["server"], 0.95)
+    print(
+        "server p95 against the spend overview's (the floor, this run): "
+        + ", ".join(
+            f"{page} {p(results[page]['server'], 0.95) / floor:.1f}x"
+            for page in ("contract page", "off-contract page")
+        )
+    )
     if not args.keep:
         from django.db import connections
 
