@@ -22,7 +22,18 @@ class ContractsConfig(AppConfig):
         from celery.schedules import crontab
         from django.conf import settings
 
-        from contracts import services  # noqa: F401  (registers the job kinds)
+        from contracts import selectors, services  # noqa: F401  (registers the job kinds)
+        from spend import register_links
+
+        register_links.register(
+            register_links.RegisterLinks(
+                payments_off_contract=selectors.off_contract_payments,
+                payments_under_contract=selectors.payments_under_contract,
+                contract=selectors.payments_contract,
+                supplier_contracts=selectors.supplier_contracts,
+                warm=selectors.register_warm,
+            )
+        )
 
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "contracts-publish-quarterly",

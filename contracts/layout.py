@@ -7,9 +7,11 @@ mapping), read by the spend reader with its guards; ``parse_row(line, cells)`` t
 into typed contract and supplier values or raises ``LayoutError`` naming the line and column.
 Writing: ``layout_row(contract, supplier)`` gives the cells in column order; ``neutralise``
 keeps a cell from being run as a spreadsheet formula.
-The field checks (``clean_cpv``, ``clean_company_number``…) are shared with the forms.
+The field checks (``clean_cpv``, ``portal.suppliers.clean_company_number``…) are shared with
+the forms.
 """
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from typing import Any
 from contracts.models import Category, Route
 from portal.exports import FORMULA_PREFIXES, neutralise
 from portal.locality import normalise_postcode
+from portal.suppliers import clean_company_number
 from spend.ingest.layouts import normalise_header
 
 COLUMNS: tuple[str, ...] = (
@@ -91,7 +94,6 @@ class LayoutError(ValueError):
 # --- Field checks (shared with the forms) ---------------------------------------------------
 
 _CPV = re.compile(r"^(\d{8})(-\d)?$")
-_COMPANY = re.compile(r"^(\d{8}|[A-Z]{2}\d{6}|[A-Z]{2}\d{5}[A-Z])$")
 
 
 def clean_cpv(text: str) -> str:
@@ -103,20 +105,6 @@ def clean_cpv(text: str) -> str:
     if not match:
         raise ValueError("a CPV code is 8 digits, like 85000000")
     return match.group(1)
-
-
-def clean_company_number(text: str) -> str:
-    """A Companies House number: 8 digits (leading zeros restored) or 2 letters and 6 digits."""
-    value = re.sub(r"\s+", "", text).upper()
-    if not value:
-        return ""
-    if value.isdigit() and len(value) < 8:
-        value = value.zfill(8)
-    if not _COMPANY.match(value):
-        raise ValueError(
-            "a company number is 8 characters: 8 digits, or 2 letters and 6 digits (SC123456)"
-        )
-    return value
 
 
 def clean_postcode(text: str) -> str:
@@ -154,6 +142,12 @@ def clean_money(text: str, *, positive: bool) -> Decimal:
     if amount < 0:
         raise ValueError("the amount cannot be negative")
     return amount.quantize(Decimal("0.01"))
+
+
+def clean_text(text: Any) -> str:
+    """Text from a file or a form: HTML entities decoded (Contracts Finder's), line breaks and
+    runs of spaces folded."""
+    return re.sub(r"\s+", " ", html.unescape(str(text or ""))).strip()
 
 
 # Dates as councils write them; a two-digit year is 20xx (registers hold no 1900s contracts

@@ -23,9 +23,9 @@ from typing import Any
 
 from django.conf import settings
 
-from contracts.layout import LayoutError, ParsedRow
+from contracts.layout import LayoutError, ParsedRow, clean_text
 from contracts.models import Publication, PublishedContract, Route
-from contracts.services import clean_text, money
+from portal.money import two_places
 
 OCDS_LICENSE = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 CONTRACTS_FINDER_PREFIX = "ocds-b5fd17"
@@ -321,7 +321,7 @@ def _notice_row(
         "start_date": awarded,
         "end_date": None,
         "review_date": None,
-        "awarded_value": money(value),
+        "awarded_value": two_places(value),
         "vat_not_recoverable": Decimal("0.00"),
         "framework": "framework" in f"{title} {description}".lower(),
     }

@@ -30,6 +30,7 @@ from typing import Any
 from contracts import layout
 from contracts.layout import LayoutError, ParsedRow
 from contracts.models import Route
+from portal.suppliers import clean_company_number
 
 SCHEMA_DIR = Path(__file__).parent / "ocds_schema"
 SCHEMA_BASE = "https://standard.open-contracting.org/schema/1__1__5/"
@@ -272,7 +273,7 @@ def _supplier(reference: dict[str, Any], parties: dict[str, dict[str, Any]]) -> 
     if sme is None and scale:
         sme = scale in {"sme", "micro", "small", "medium"}
     try:
-        company = layout.clean_company_number(ids.get("GB-COH", ""))
+        company = clean_company_number(ids.get("GB-COH", ""))
     except ValueError:
         company = ""  # not a Companies House number the register can hold
     try:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from contracts import layout
 from contracts.models import Contract, Publication, PublishedContract
+from contracts.ocds import release_package
 from portal.pdf import PdfInChild
 
 
@@ -119,8 +120,6 @@ def live_register_file(kind: str) -> tuple[bytes, str]:
 
 
 def render_ocds(publication: Publication) -> bytes:
-    from contracts.ocds import release_package
-
     return json.dumps(release_package(publication), ensure_ascii=False, indent=1).encode()
 
 

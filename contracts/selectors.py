@@ -43,8 +43,9 @@ from contracts.models import (
     PublishedContract,
     Regime,
 )
-from contracts.quarters import Quarter, fy_months, fy_of
+from portal.formatting import percent
 from portal.locality import LocalityClass, classify_postcode, home_area
+from portal.periods import Quarter, financial_year_of, fy_months
 
 UNCATEGORISED = "Not categorised"  # as the spend pages say it
 T = TypeVar("T")
@@ -177,13 +178,6 @@ EXCEPTIONAL_SUPPLIERS = 50  # a month is footnoted when one award appoints this 
 EXCEPTIONAL_SHARE = Decimal("0.5")  # … or is worth half the year's value awarded
 
 
-def whole_percent(part: int, whole: int) -> int | None:
-    """A whole percentage, rounded half up; None when there is nothing to divide."""
-    if whole == 0:
-        return None
-    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(1), ROUND_HALF_UP))
-
-
 @dataclass
 class AwardFigures:
     """One month (or the year) of award monitoring."""
@@ -203,15 +197,15 @@ class AwardFigures:
 
     @property
     def pct_home(self) -> int | None:
-        return whole_percent(self.home, self.suppliers)
+        return percent(self.home, self.suppliers)
 
     @property
     def pct_region(self) -> int | None:
-        return whole_percent(self.region, self.suppliers)
+        return percent(self.region, self.suppliers)
 
     @property
     def pct_elsewhere(self) -> int | None:
-        return whole_percent(self.elsewhere, self.suppliers)
+        return percent(self.elsewhere, self.suppliers)
 
 
 @dataclass
@@ -292,7 +286,7 @@ def award_monitoring(fy: int) -> AwardMonitoring:
 def award_years() -> list[int]:
     """Financial years that have awards, newest first."""
     dates = Contract.objects.filter(status=Contract.Status.REGISTERED).dates("award_date", "month")
-    return sorted({d.year if d.month >= 4 else d.year - 1 for d in dates}, reverse=True)
+    return sorted({financial_year_of(d) for d in dates}, reverse=True)
 
 
 # --- Forward plan ---------------------------------------------------------------------------
@@ -506,7 +500,7 @@ class ContractSpend:
     def percent_of_value(self) -> int | None:
         if not self.value:
             return None
-        return whole_percent(self.spend_pence, self.value_pence)
+        return percent(self.spend_pence, self.value_pence)
 
     @property
     def remaining_pence(self) -> int:
@@ -610,7 +604,7 @@ def _contract_spend(contract: Contract, today: date) -> ContractSpend:
     for month in sorted(by_month):
         running += by_month[month]
         months.append(PeriodSpend(month, by_month[month], running))
-        by_year[fy_of(month)] += by_month[month]
+        by_year[financial_year_of(month)] += by_month[month]
     running = 0
     for year in sorted(by_year):
         running += by_year[year]
@@ -1489,3 +1483,34 @@ def live_contracts_in(start: date, end: date) -> QuerySet[Contract]:
         )
         .order_by("reference")
     )
+
+
+# --- The register's part of the ledger's pages (spend.register_links) ----------------------
+
+
+def payments_contract(contract_id: int) -> Contract | None:
+    """The contract a payments drill-down is filtered to (for the page to name it)."""
+    return Contract.objects.filter(pk=contract_id).first()
+
+
+def payments_under_contract(contract_id: int, payments: PaymentsT) -> PaymentsT:
+    """``payments`` narrowed to those made under the contract (none if there is no such)."""
+    contract = payments_contract(contract_id)
+    if contract is None:
+        return payments.none()
+    under = payments_for_contract(contract, today=timezone.localdate())
+    return payments.filter(pk__in=under.values("pk"))
+
+
+def supplier_contracts(supplier_number: str) -> list[Contract]:
+    """Contracts in the register awarded to the ledger supplier with this number."""
+    return list(
+        Contract.objects.filter(suppliers__supplier_number=supplier_number)
+        .distinct()
+        .order_by("-start_date", "reference")
+    )
+
+
+def register_warm(fy: int) -> None:
+    """The register's figures a dashboard warm-up computes: the off-contract page as it opens."""
+    spend_without_contract(fy=fy)

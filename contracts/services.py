@@ -6,9 +6,7 @@ just ended). ``manage.py import_register`` and ``build_report register`` call th
 services in-process.
 """
 
-import html
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,8 +20,8 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from contracts import layout
-from contracts.layout import LayoutError, ParsedRow
+from contracts import layout, notices, ocds, ocds_import, publishing, selectors
+from contracts.layout import LayoutError, ParsedRow, clean_text
 from contracts.models import (
     ACT_REGIMES,
     AwardedSupplier,
@@ -43,9 +41,10 @@ from contracts.models import (
     RegisterUpload,
     supplier_name_key,
 )
-from contracts.quarters import Quarter
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
+from portal.periods import Quarter
+from portal.suppliers import clean_company_number
 
 CONTRACT_FIELDS = (
     "title",
@@ -106,7 +105,7 @@ def _check_contract(data: dict[str, Any]) -> None:
 def _check_supplier(data: dict[str, Any]) -> None:
     errors: dict[str, str] = {}
     for name, clean in (
-        ("company_number", layout.clean_company_number),
+        ("company_number", clean_company_number),
         ("postcode", layout.clean_postcode),
     ):
         try:
@@ -583,8 +582,6 @@ def register_import(
     """
     name = name or path.name
     if register_file_kind(path) == "json":
-        from contracts import ocds, ocds_import
-
         data = _read_json(path)
         if ocds_import.is_ocds(data):
             releases = ocds_import.releases_rows(data)
@@ -787,7 +784,6 @@ def publication_build(
     Everything happens in one transaction: a failure leaves no half-built publication.
     Publishing a quarter again makes a new version; the latest version is the public one.
     """
-    from contracts import publishing
 
     def report(percent: int, message: str) -> None:
         if progress:
@@ -846,15 +842,6 @@ def publication_job(job: Job, progress: Progress) -> dict[str, Any]:
         "url": "/register/",
         "link_text": f"See the published register for {publication.label}",
     }
-
-
-def clean_text(text: Any) -> str:
-    """Contracts Finder text: HTML entities decoded, line breaks and runs of spaces folded."""
-    return re.sub(r"\s+", " ", html.unescape(str(text or ""))).strip()
-
-
-def money(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -930,8 +917,6 @@ def notice_publish(*, notice: Notice, user: User | None) -> Notice:
     """Publish a draft: freeze its OCDS release with who and when. A termination notice's
     final value is the ledger's spend under the contract on the day it is published."""
     from django.conf import settings
-
-    from contracts import notices, selectors
 
     notice = Notice.objects.select_for_update().select_related("contract").get(pk=notice.pk)
     if notice.status == Notice.Status.PUBLISHED:
@@ -1119,8 +1104,6 @@ def planned_procurement_add(*, data: dict[str, Any], user: User | None) -> Plann
 def pipeline_publish(*, fy: int, user: User | None) -> PipelineNotice:
     """Publish the pipeline notice for ``fy``: freeze its OCDS with who and when."""
     from django.conf import settings
-
-    from contracts import notices, selectors
 
     if not settings.COUNCIL_PPON:
         raise ValidationError(

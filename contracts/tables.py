@@ -7,8 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from contracts.quarters import Quarter
+from portal.formatting import percent
 from portal.formatting import pounds as pounds_whole
+from portal.money import pence_from_decimal, pounds_decimal
+from portal.periods import Quarter
 from spend.tables import MoneyColumn as PenceColumn
 from spend.tables import payments_url
 
@@ -91,12 +93,10 @@ class ContractTable(tables.Table):
         return self._spend.get(record.pk, 0)
 
     def value_spend_to_date(self, record: Any) -> str:
-        return str((Decimal(self._spend_of(record)) / 100).quantize(Decimal("0.01")))
+        return str(pounds_decimal(self._spend_of(record)))
 
     def value_share_used(self, record: Any) -> str:
-        from contracts.selectors import whole_percent
-
-        share = whole_percent(self._spend_of(record), int(record.awarded_value * 100))
+        share = percent(self._spend_of(record), pence_from_decimal(record.awarded_value))
         return "" if share is None else str(share)
 
 
@@ -222,7 +222,7 @@ class OffContractTable(tables.Table):
         return format_html('<a class="govuk-link" href="{}">{}</a>', url, pounds_whole(value))
 
     def value_spend_pence(self, value: int) -> Decimal:
-        return (Decimal(value) / 100).quantize(Decimal("0.01"))
+        return pounds_decimal(value)
 
     def render_action(self, record: Any) -> str:
         return format_html(

@@ -22,7 +22,7 @@ from payments.forms import (
 )
 from payments.models import BaseRate, OpenInvoiceImport, PaymentsComplianceNotice, ScopeExclusion
 from payments.periods import Period, period_starting, periods_between
-from portal import formatting
+from portal import formatting, money
 from portal.exports import csv_response
 from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
 
@@ -139,7 +139,7 @@ def notice_invoices(request: HttpRequest, slug: str, band: str) -> HttpResponseB
                     i.due_date,
                     i.payment_date,
                     i.days,
-                    formatting.pounds_decimal(i.amount_pence),
+                    money.pounds_decimal(i.amount_pence),
                     "Y" if i.disputed else "N",
                 )
                 for i in invoices
@@ -344,7 +344,7 @@ LARGE_HEADER = (
 @role_required(*READERS)
 def payments_over_30000(request: HttpRequest) -> HttpResponseBase:
     """The quarterly file of payments over £30,000 (s.70), from April to June 2026 on."""
-    from contracts.quarters import Quarter
+    from portal.periods import Quarter
 
     today = timezone.localdate()
     first = Quarter.containing(selectors.S70_FROM)
@@ -370,7 +370,7 @@ def payments_over_30000(request: HttpRequest) -> HttpResponseBase:
                     r.company_number,
                     r.invoice_number,
                     r.payment_date,
-                    formatting.pounds_decimal(r.amount_pence),
+                    money.pounds_decimal(r.amount_pence),
                     "; ".join(r.also_linked_to),
                 )
                 for r in rows

@@ -34,6 +34,7 @@ from django.db.models import Q, QuerySet
 
 from contracts.models import AwardedSupplier, Contract
 from portal.formatting import percent
+from portal.money import pence_from_decimal
 from socialvalue.models import (
     Commitment,
     ContractApproach,
@@ -44,7 +45,6 @@ from socialvalue.models import (
     Theme,
 )
 from socialvalue.periods import FyQuarter
-from spend.ingest.normalise import pence_from_decimal
 
 Status = DeliveryReturn.Status
 CONTRACT_WIDE = "All suppliers on the contract"

@@ -48,8 +48,9 @@ from django.utils import timezone
 from portal import services as portal_services
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
+from portal.suppliers import company_number_sql, name_key, normalise_company_number
 from spend.ingest.load import IMPORT_LOCK_ID, rebuild_summaries
-from spend.ingest.normalise import REDACTED_SUPPLIER_NUMBER, name_key, normalise_postcode
+from spend.ingest.normalise import REDACTED_SUPPLIER_NUMBER, normalise_postcode
 from spend.models import (
     CompaniesHouseImport,
     CompaniesHouseRecord,
@@ -140,14 +141,6 @@ def derived_is_vcfs(company_category: str) -> bool | None:
     return False
 
 
-def normalise_company_number(text: str) -> str:
-    """'1234567' → '01234567'; 'sc 012345' → 'SC012345'; '' stays ''."""
-    compact = re.sub(r"\s+", "", text or "").upper()
-    if compact.isdigit() and len(compact) < 8:
-        compact = compact.zfill(8)
-    return compact[:8]
-
-
 def normalise_vat_number(text: str) -> str:
     """'GB 123 4567 89' → '123456789' (spaces and the GB prefix dropped)."""
     compact = re.sub(r"[\s.\-]+", "", text or "").upper()
@@ -160,15 +153,10 @@ def normalise_vat_number(text: str) -> str:
 _LEGAL_FORM = r"\m(LTD|PLC|LLP|LP|CIC|CO|COMPANY|UK|CYF|CYFYNGEDIG|INC|CORP)\M"
 
 
-def _company_sql(column: str) -> str:
-    """SQL for a company number as normalise_company_number writes it (digits padded to 8)."""
-    return f"CASE WHEN {column} ~ '^[0-9]+$' THEN lpad({column}, 8, '0') ELSE upper({column}) END"
-
-
 _DIFFERENT_COMPANIES = (
     f"(a.company_number <> '' AND b.company_number <> '' AND "
-    f"{_company_sql('a.company_number')} <> "
-    f"{_company_sql('b.company_number')})"
+    f"{company_number_sql('a.company_number')} <> "
+    f"{company_number_sql('b.company_number')})"
 )
 
 CANDIDATE_PAIRS_SQL = f"""
@@ -188,7 +176,7 @@ SELECT id, btrim(regexp_replace(regexp_replace(name_key, '{_LEGAL_FORM}', '', 'g
 DELETE FROM quality_keys WHERE length(key) < 3;
 
 CREATE TEMPORARY TABLE quality_numbers ON COMMIT DROP AS
-SELECT id AS supplier_id, 'company' AS kind, {_company_sql("company_number")} AS value
+SELECT id AS supplier_id, 'company' AS kind, {company_number_sql("company_number")} AS value
   FROM spend_supplier WHERE company_number <> ''
 UNION
 SELECT supplier_id, 'company', company_number FROM spend_companieshouserecord

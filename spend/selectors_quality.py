@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from portal.locality import LOCALITY_LABELS, classify_postcode, home_area
 from portal.locality import LocalityClass as Locality
+from portal.suppliers import normalise_company_number
 from spend.models import (
     CompaniesHouseImport,
     CompaniesHouseRecord,
@@ -22,7 +23,6 @@ from spend.models import (
     SupplierMerge,
     SupplierNumberAlias,
 )
-from spend.quality import normalise_company_number
 
 
 def pounds(pence: int) -> str:

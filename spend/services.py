@@ -25,7 +25,8 @@ from django.utils import timezone
 from portal import services as portal_services
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
-from spend import selectors
+from portal.periods import financial_year_of
+from spend import register_links, selectors
 from spend.ingest.errors import ImportRejected
 from spend.ingest.load import LoadResult, load_file
 from spend.ingest.parse import ImportHeader
@@ -459,7 +460,7 @@ def _reload_sharing(months: list[dt.date], exclude: set[int]) -> None:
         return
     # The files' own rows are not all in the ledger under them (a row two files hold is
     # filed under the first), so every loaded file of the same financial years is read again.
-    years = {m.year if m.month >= 4 else m.year - 1 for m in months}
+    years = {financial_year_of(m) for m in months}
     others = [
         other
         for other in ImportBatch.objects.filter(status=ImportBatch.Status.LOADED)
@@ -707,10 +708,10 @@ def sundry_number_remove(*, number: SundrySupplierNumber) -> None:
 def dashboards_warm(job: Job, progress: Progress) -> dict[str, Any]:
     """After an import: work out the dashboards' figures before anyone asks for them."""
     years = selectors.dashboards_warm()
-    from contracts.selectors import spend_without_contract
-
-    for fy in years:
-        spend_without_contract(fy=fy)  # the off-contract page as it opens (seconds, cold)
+    register = register_links.links()
+    if register is not None:
+        for fy in years:
+            register.warm(fy)  # the off-contract page as it opens (seconds, cold)
     return {"financial_years": years}
 
 

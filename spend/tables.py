@@ -24,9 +24,9 @@ from portal.formatting import (
     month_label,
     percent_text,
     pounds,
-    pounds_decimal,
     pounds_pence,
 )
+from portal.money import pounds_decimal
 
 TEMPLATE = "portal/tables/govuk_table.html"
 NUMERIC = {
