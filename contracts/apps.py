@@ -19,11 +19,11 @@ class ContractsConfig(AppConfig):
         The app owns its schedule rather than settings: the dict is mutable and Celery reads it
         (``app.conf.beat_schedule``) only when beat starts, after Django's apps are ready.
         """
-        from celery.schedules import crontab
-        from django.conf import settings
+        from celery.schedules import crontab  # noqa: PLC0415  (apps load before their models: imported once Django is ready)
+        from django.conf import settings  # noqa: PLC0415  (apps load before their models: imported once Django is ready)
 
-        from contracts import selectors, services  # noqa: F401  (registers the job kinds)
-        from spend import register_links
+        from contracts import selectors, services  # noqa: F401,PLC0415  (registers the job kinds)
+        from spend import register_links  # noqa: PLC0415  (apps load before their models: imported once Django is ready)
 
         register_links.register(
             register_links.RegisterLinks(

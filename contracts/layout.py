@@ -24,7 +24,10 @@ from contracts.models import Category, Route
 from portal.exports import FORMULA_PREFIXES, neutralise
 from portal.locality import normalise_postcode
 from portal.suppliers import clean_company_number
+from spend.ingest import readers
+from spend.ingest.errors import ImportRejected
 from spend.ingest.layouts import normalise_header
+from spend.ingest.readers import NoHeader, OpenedFile, open_rows, read_csv, sniff_kind
 
 COLUMNS: tuple[str, ...] = (
     "Reference",
@@ -614,8 +617,6 @@ def _refuse(problem: Exception) -> LayoutError:
 
 def file_headings(path: Path) -> list[str]:
     """The likeliest heading row of a file (for the column-mapping page)."""
-    from spend.ingest.errors import ImportRejected
-    from spend.ingest.readers import NoHeader, OpenedFile, open_rows
 
     opened = OpenedFile(path)
     try:
@@ -649,8 +650,6 @@ def read_sheets(path: Path, mapping: dict[str, str] | None = None) -> Iterator[S
     has a heading row. Title rows above the heading are skipped. The spend reader does the
     reading: encoding, delimiter, field size, and for workbooks the zip, row and column
     guards, read-only."""
-    from spend.ingest.errors import ImportRejected
-    from spend.ingest.readers import NoHeader, OpenedFile, read_csv, sniff_kind
 
     is_header = _looks_like_header(mapping)
     opened = OpenedFile(path)
@@ -679,8 +678,6 @@ def read_sheets(path: Path, mapping: dict[str, str] | None = None) -> Iterator[S
 
 
 def _guarded(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
-    from spend.ingest.errors import ImportRejected
-
     try:
         yield from rows
     except ImportRejected as problem:
@@ -688,10 +685,7 @@ def _guarded(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[
 
 
 def _xlsx_sheets(opened: Any, is_header: Any, mapping: dict[str, str] | None) -> Iterator[Sheet]:
-    import openpyxl
-
-    from spend.ingest import readers
-    from spend.ingest.errors import ImportRejected
+    import openpyxl  # noqa: PLC0415  (only spreadsheet registers need openpyxl)
 
     opened.rewind()
     try:

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 
-from contracts.layout import LayoutError, ParsedRow, clean_text
+from contracts.layout import MONEY_LIMIT, LayoutError, ParsedRow, clean_text, is_pseudo_supplier
 from contracts.models import Publication, PublishedContract, Route
 from portal.money import two_places
 
@@ -266,8 +266,6 @@ def _notice_text(number: int, notice: dict[str, Any], key: str, limit: int | Non
 def _notice_row(
     number: int, notice: dict[str, Any], mapped: MappedNotices
 ) -> list[ParsedRow] | None:
-    from contracts.layout import MONEY_LIMIT, is_pseudo_supplier
-
     # The ocid (ocds-b5fd17- and the id) must fit the register's 100 characters.
     notice_id = _notice_text(number, notice, "id", limit=60)
     title = _notice_text(number, notice, "title", limit=500)

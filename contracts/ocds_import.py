@@ -29,7 +29,7 @@ from typing import Any
 
 from contracts import layout
 from contracts.layout import LayoutError, ParsedRow
-from contracts.models import Route
+from contracts.models import Category, Route
 from portal.suppliers import clean_company_number
 
 SCHEMA_DIR = Path(__file__).parent / "ocds_schema"
@@ -62,9 +62,9 @@ def is_ocds(data: Any) -> bool:
 
 @cache
 def _validators() -> dict[str, Any]:
-    from jsonschema import Draft4Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT4
+    from jsonschema import Draft4Validator  # noqa: PLC0415  (only OCDS imports load the schema validator)
+    from referencing import Registry, Resource  # noqa: PLC0415  (only OCDS imports load the schema validator)
+    from referencing.jsonschema import DRAFT4  # noqa: PLC0415  (only OCDS imports load the schema validator)
 
     schemas = {
         name: json.loads((SCHEMA_DIR / name).read_text())
@@ -477,8 +477,6 @@ def layout_key(name: str) -> str:
 
 
 def _choice(read: _Reader, value: Any) -> str:
-    from contracts.models import Category
-
     if not value:
         return ""
     try:

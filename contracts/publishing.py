@@ -56,9 +56,9 @@ def render_csv(publication: Publication) -> bytes:
 
 def write_xlsx(rows: Iterator[list[Any]], title: str) -> bytes:
     """The register layout as a workbook (also used by the officers' export)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl import Workbook  # noqa: PLC0415  (only the XLSX file needs openpyxl)
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415  (only the XLSX file needs openpyxl)
+    from openpyxl.styles import Font  # noqa: PLC0415  (only the XLSX file needs openpyxl)
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Register")

@@ -15,11 +15,14 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar, cast
 
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -27,9 +30,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from contracts import notices
+from contracts.layout import file_headings
 from contracts.models import (
     ACT_REGIMES,
     AwardedSupplier,
@@ -37,15 +42,21 @@ from contracts.models import (
     ContractChange,
     ContractFields,
     ContractPaymentLink,
+    KpiAssessment,
     MainCategory,
     Notice,
+    PlannedProcurement,
     Publication,
     PublishedContract,
     Regime,
+    RegisterUpload,
 )
 from portal.formatting import percent
 from portal.locality import LocalityClass, classify_postcode, home_area
 from portal.periods import Quarter, financial_year_of, fy_months
+from spend.models import Category, Payment, Supplier
+from spend.selectors import summary_version
+from spend.selectors_quality import supplier_search
 
 UNCATEGORISED = "Not categorised"  # as the spend pages say it
 T = TypeVar("T")
@@ -116,7 +127,6 @@ def published_live_status(contract: ContractFields, today: date) -> str:
 
 def contracts_list(today: date | None = None) -> QuerySet[Contract]:
     """The register, soonest end date first (no end date last), with its live status."""
-    from django.db.models import F
 
     queryset = Contract.objects.annotate(supplier_count=Count("suppliers"))
     if today is not None:
@@ -144,14 +154,12 @@ def contract_search(queryset: QuerySet[Contract], text: str) -> QuerySet[Contrac
 def ledger_supplier_search(text: str, limit: int = 20) -> list[Any]:
     """The ledger's suppliers matching a name, supplier number or company number: the picker
     for an awarded supplier, so that contract and ledger share one supplier."""
-    from spend.selectors_quality import supplier_search
 
     return list(supplier_search(text, limit))
 
 
 def awarded_supplier_from_ledger(supplier_id: int) -> dict[str, Any] | None:
     """An awarded supplier's fields filled from a ledger supplier (None if there is none)."""
-    from spend.models import Supplier
 
     supplier = Supplier.objects.filter(pk=supplier_id).first()
     if supplier is None:
@@ -399,7 +407,6 @@ OFF_CONTRACT_THRESHOLD_PENCE = 5_000_00
 def _ledger_suppliers(numbers: set[str], companies: set[str]) -> QuerySet[Any]:
     """Ledger suppliers matching awarded suppliers by supplier number, or by company number
     once the ledger's suppliers are enriched from Companies House."""
-    from spend.models import Supplier
 
     numbers, companies = numbers - {""}, companies - {""}
     if not numbers and not companies:
@@ -419,7 +426,6 @@ def _spend_window_end(contract: Contract, today: date) -> date:
 def payments_for_contract(contract: Contract, *, today: date) -> QuerySet[Any]:
     """The spend payments made under ``contract`` up to ``today``, each annotated with
     ``matched_by`` (one of ``RULES``): the one place the payment-to-contract rules live."""
-    from spend.models import Payment
 
     linked_ids = list(
         ContractPaymentLink.objects.filter(contract=contract).values_list("payment_id", flat=True)
@@ -688,8 +694,6 @@ def contracts_spend_in(
 def _spend_by_rules(
     contract_ids: list[int], *, today: date, since: date, before: date
 ) -> dict[int, int]:
-    from django.db import connection
-
     if not contract_ids:
         return {}
     with _without_jit(), connection.cursor() as cursor:
@@ -898,10 +902,6 @@ CACHE_SECONDS = 60 * 60
 def _cached_by_rules(name: str, compute: Callable[[], T]) -> T:
     """``compute()``, cached until the ledger's summary (its version changes whenever an
     import or a withdrawal changes it) or anything else the rules read changes."""
-    from django.core.cache import cache
-    from django.db import connection
-
-    from spend.selectors import summary_version
 
     with connection.cursor() as cursor:
         cursor.execute(_RULES_VERSION_SQL)
@@ -921,7 +921,6 @@ def _cached_by_rules(name: str, compute: Callable[[], T]) -> T:
 def _without_jit() -> Iterator[None]:
     """PostgreSQL's JIT compiles a large-looking plan for ~100 ms; these reads are short
     (index lookups, a summary scan), so it only adds time. Off for the block."""
-    from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
@@ -948,10 +947,6 @@ def spend_without_contract(
 def _spend_without_contract(
     fy: int, threshold_pence: int, category: int | None
 ) -> OffContractSpend:
-    from django.db import connection
-
-    from spend.models import Category, Supplier
-
     with _without_jit(), connection.cursor() as cursor:
         cursor.execute(_OFF_CONTRACT_SQL, {"fy": fy, "threshold": threshold_pence, "cat": category})
         rows = cursor.fetchall()
@@ -989,7 +984,6 @@ PaymentsT = TypeVar("PaymentsT", bound=QuerySet[Any])
 def off_contract_payments(payments: PaymentsT) -> PaymentsT:
     """``payments`` less those any registered contract covers (the drill-down behind a
     ``spend_without_contract`` figure: the same rules, payment by payment)."""
-    from django.db.models.functions import Coalesce
 
     covering = (
         AwardedSupplier.objects.filter(contract__status=Contract.Status.REGISTERED)
@@ -1010,7 +1004,6 @@ def off_contract_payments(payments: PaymentsT) -> PaymentsT:
 
 def register_uploads_kept() -> Any:
     """Register uploads still kept: waiting, or not imported (to map, run again or discard)."""
-    from contracts.models import RegisterUpload
 
     return RegisterUpload.objects.filter(
         status__in=[RegisterUpload.Status.WAITING, RegisterUpload.Status.FAILED]
@@ -1019,7 +1012,6 @@ def register_uploads_kept() -> Any:
 
 def register_upload_headings(upload: Any) -> list[str]:
     """The headings of a kept upload's likeliest header row ([] when the file is gone)."""
-    from contracts.layout import file_headings
 
     return file_headings(upload.path) if upload.path.is_file() else []
 
@@ -1314,8 +1306,6 @@ class NoticeFields:
 
 
 def notice_fields(notice: Notice, *, today: date) -> NoticeFields:
-    from contracts import notices
-
     if notice.status == Notice.Status.PUBLISHED:
         release = notice.release
     else:
@@ -1350,8 +1340,6 @@ class ContractPerformance:
 
 
 def contract_performance(contract: Contract) -> ContractPerformance:
-    from contracts.models import KpiAssessment
-
     return ContractPerformance(
         kpis=[
             KpiLatest(kpi, max(kpi.assessments.all(), key=lambda a: a.period_end, default=None))
@@ -1424,7 +1412,6 @@ def pipeline(fy: int, *, today: date) -> Pipeline:
     """Whether the council must publish a pipeline notice for ``fy`` and what it lists. The
     coming year's payments are estimated by the last full year's ledger spend under the
     registered contracts (contracts still running may differ: the page says so)."""
-    from contracts.models import PlannedProcurement
 
     start = date(fy, 4, 1)
     window_end = _months_later(start, 18)

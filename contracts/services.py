@@ -14,8 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -44,7 +46,10 @@ from contracts.models import (
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
 from portal.periods import Quarter
+from portal.services import job_start
 from portal.suppliers import clean_company_number
+from spend.models import Payment
+from spend.services import header_signature
 
 CONTRACT_FIELDS = (
     "title",
@@ -289,7 +294,6 @@ def payments_link_by_invoice(
 
     Refuses (``ValidationError``) when the ledger has no such invoice, so nothing is linked
     by a mistyped number."""
-    from spend.models import Payment
 
     invoice_number = invoice_number.strip()
     payments = list(Payment.objects.spend().filter(invoice_number=invoice_number))
@@ -603,7 +607,6 @@ def register_import(
 
 def register_mapping_for(path: Path) -> RegisterColumnMapping | None:
     """A saved column mapping for files with this file's headings."""
-    from spend.services import header_signature
 
     headings = layout.file_headings(path)
     if not headings:
@@ -659,7 +662,6 @@ def register_import_job(job: Job, progress: Progress) -> dict[str, Any]:
 @transaction.atomic
 def register_upload_start(*, upload: Any, user: User | None) -> RegisterUpload:
     """Keep an uploaded register file and start its import job."""
-    from django.core.files.storage import default_storage
 
     suffix = Path(upload.name).suffix.lower()
     stored = default_storage.save(f"contracts/imports/upload{suffix}", upload)
@@ -674,7 +676,6 @@ def register_upload_start(*, upload: Any, user: User | None) -> RegisterUpload:
 @transaction.atomic
 def register_upload_retry(*, upload: RegisterUpload, user: User | None) -> RegisterUpload:
     """Run the import of a kept upload (again)."""
-    from portal.services import job_start
 
     if upload.status in (RegisterUpload.Status.IMPORTED, RegisterUpload.Status.DISCARDED):
         raise ValidationError(f"{upload.file_name} is {upload.get_status_display().lower()}.")
@@ -705,7 +706,6 @@ def register_mapping_save(
     *, upload: RegisterUpload, name: str, mapping: dict[str, str], user: User | None
 ) -> RegisterUpload:
     """Save a column mapping for files with this upload's headings and import it again."""
-    from spend.services import header_signature
 
     headings = layout.file_headings(upload.path)
     saved, _ = RegisterColumnMapping.objects.update_or_create(
@@ -916,7 +916,6 @@ def notice_draft(
 def notice_publish(*, notice: Notice, user: User | None) -> Notice:
     """Publish a draft: freeze its OCDS release with who and when. A termination notice's
     final value is the ledger's spend under the contract on the day it is published."""
-    from django.conf import settings
 
     notice = Notice.objects.select_for_update().select_related("contract").get(pk=notice.pk)
     if notice.status == Notice.Status.PUBLISHED:
@@ -1103,7 +1102,6 @@ def planned_procurement_add(*, data: dict[str, Any], user: User | None) -> Plann
 @transaction.atomic
 def pipeline_publish(*, fy: int, user: User | None) -> PipelineNotice:
     """Publish the pipeline notice for ``fy``: freeze its OCDS with who and when."""
-    from django.conf import settings
 
     if not settings.COUNCIL_PPON:
         raise ValidationError(

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from contracts.selectors import contracts_spend_to_date
 from portal.formatting import percent
 from portal.formatting import pounds as pounds_whole
 from portal.money import pence_from_decimal, pounds_decimal
@@ -86,8 +87,6 @@ class ContractTable(tables.Table):
 
     def _spend_of(self, record: Any) -> int:
         if self._spend is None:
-            from contracts.selectors import contracts_spend_to_date
-
             ids = [row.pk for row in self.data]
             self._spend = contracts_spend_to_date(ids, today=self.today or timezone.localdate())
         return self._spend.get(record.pk, 0)

@@ -1,5 +1,6 @@
 """Officers' contract register pages, award monitoring, forward plan and publications."""
 
+import csv
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +46,7 @@ from contracts.models import (
     Publication,
     RegisterUpload,
 )
+from contracts.notices import CSV_COLUMNS, notice_csv_row, notice_package
 from contracts.tables import (
     AwardMonitoringTable,
     ContractTable,
@@ -52,7 +54,7 @@ from contracts.tables import (
     OffContractCategoryTable,
     OffContractTable,
 )
-from portal.exports import SafeExportMixin
+from portal.exports import SafeExportMixin, neutralise
 from portal.formatting import pounds
 from portal.forms import financial_year_param
 from portal.models import User
@@ -66,6 +68,8 @@ from portal.roles import (
     signed_in_user,
 )
 from portal.services import job_start
+from spend import selectors as spend
+from spend.forms import ColumnMappingForm
 from spend.tables import payments_url
 
 
@@ -362,8 +366,6 @@ class OffContractView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Temp
 
     def choices(self) -> dict[str, Any]:
         if not hasattr(self, "_choices"):
-            from spend import selectors as spend
-
             years = list(reversed(spend.financial_years()))
             form = OffContractForm(
                 self.request.GET or None,
@@ -504,7 +506,6 @@ def register_upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def register_upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Say which column holds what, for a register file in the council's own headings (the
     spend uploads' mapping form and page)."""
-    from spend.forms import ColumnMappingForm
 
     upload = get_object_or_404(RegisterUpload, pk=pk)
     headings = selectors.register_upload_headings(upload)
@@ -732,11 +733,6 @@ def notice_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def notice_csv_response(notice: Notice) -> HttpResponse:
-    import csv
-
-    from contracts.notices import CSV_COLUMNS, notice_csv_row
-    from portal.exports import neutralise
-
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="notice-{notice.kind}-{notice.pk}.csv"'
     writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
@@ -747,8 +743,6 @@ def notice_csv_response(notice: Notice) -> HttpResponse:
 
 
 def notice_ocds_response(notice: Notice) -> HttpResponse:
-    from contracts.notices import notice_package
-
     response = JsonResponse(notice_package(notice), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = (
         f'attachment; filename="notice-{notice.kind}-{notice.pk}.json"'

@@ -2,7 +2,6 @@
 
 The unit the notice counts is an *invoice payment*: the ledger's distribution lines of one
 supplier's invoice paid on one day, netted. Rules (Procurement Regulations 2024 reg 38):
-
 - days to pay run from the invoice day (the day the council received the invoice) to the
   payment date; the day after receipt is day 1, so days = payment date - received date;
 - an invoice without a received date takes the council's rule (the invoice date, or it plus
@@ -29,7 +28,10 @@ from typing import Any, TypeVar, cast
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from contracts.models import Contract
+from contracts.selectors import _ledger_suppliers
 from payments.models import (
+    BaseRate,
     OpenInvoiceImport,
     PaymentDutySettings,
     PaymentsComplianceNotice,
@@ -37,6 +39,7 @@ from payments.models import (
 )
 from payments.periods import Period, periods_between
 from portal.formatting import financial_year_of
+from spend.models import Category, Supplier
 
 BANDS: tuple[tuple[str, str], ...] = (
     ("1-30", "Paid within 1 to 30 days"),
@@ -605,8 +608,6 @@ def prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
 
 
 def _prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
-    from spend.models import Category, Supplier
-
     settings = duty_settings()
     params = _params(start, end, Scope.current(), settings.days_added)
     with _big_query() as cursor:
@@ -725,9 +726,6 @@ class LateInterest:
 
 
 def late_interest(start: dt.date, end: dt.date) -> LateInterest:
-    from payments.models import BaseRate
-    from spend.models import Supplier
-
     settings = duty_settings()
     params = _params(start, end, Scope.current(), settings.days_added)
     params["uplift"] = STATUTORY_UPLIFT
@@ -795,7 +793,6 @@ def _contract_payment_window(
     ``contracts.selectors.contract_spend`` (the contract's awarded suppliers, by supplier or
     company number, paid within its dates) until the payment-to-contract link (issue 15)
     replaces it here."""
-    from contracts.selectors import _ledger_suppliers
 
     awarded = list(contract.suppliers.values_list("supplier_number", "company_number"))
     suppliers = _ledger_suppliers({n for n, _ in awarded}, {c for _, c in awarded})
@@ -808,7 +805,6 @@ def payments_over_threshold(start: dt.date, end: dt.date) -> list[LargePayment]:
     """Each invoice payment over £30,000 made between two days under a contract whose
     procurement began on or after 1 April 2026. A payment the rule links to two contracts is
     listed under each, with the other named, so an officer decides (never a silent pick)."""
-    from contracts.models import Contract
 
     contracts = Contract.objects.filter(
         status=Contract.Status.REGISTERED, procurement_start_date__gte=S70_FROM

@@ -24,7 +24,9 @@ from payments.models import BaseRate, OpenInvoiceImport, PaymentsComplianceNotic
 from payments.periods import Period, period_starting, periods_between
 from portal import formatting, money
 from portal.exports import csv_response
+from portal.periods import Quarter
 from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
+from spend.selectors import financial_years
 
 
 def _period(slug: str) -> Period:
@@ -289,7 +291,6 @@ def open_invoices(request: HttpRequest) -> HttpResponse:
 @role_required(*READERS)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Prompt payment for a financial year: days to pay every way, slowest, and interest."""
-    from spend.selectors import financial_years
 
     years = financial_years()
     try:
@@ -344,7 +345,6 @@ LARGE_HEADER = (
 @role_required(*READERS)
 def payments_over_30000(request: HttpRequest) -> HttpResponseBase:
     """The quarterly file of payments over £30,000 (s.70), from April to June 2026 on."""
-    from portal.periods import Quarter
 
     today = timezone.localdate()
     first = Quarter.containing(selectors.S70_FROM)

@@ -11,4 +11,4 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self) -> None:
-        from reports import committee  # noqa: F401  (registers the committee report job kind)
+        from reports import committee  # noqa: F401,PLC0415  (registers the committee report job kind)

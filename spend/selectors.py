@@ -33,6 +33,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.utils import timezone
 
 from portal.formatting import financial_year_label, month_name, percent
+from portal.models import Job
 from portal.money import pounds_decimal
 from portal.periods import fy_months
 from spend import register_links
@@ -961,6 +962,4 @@ def categories() -> QuerySet[Category]:
 
 
 def latest_recategorise_job() -> Any:
-    from portal.models import Job
-
     return Job.objects.filter(kind="spend.recategorise").order_by("-created_at").first()

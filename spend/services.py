@@ -17,20 +17,31 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 
 from portal import services as portal_services
+from portal.formatting import month_name, pounds
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
 from portal.periods import financial_year_of
 from spend import register_links, selectors
 from spend.ingest.errors import ImportRejected
-from spend.ingest.load import LoadResult, load_file
-from spend.ingest.parse import ImportHeader
-from spend.ingest.readers import sniff_kind
+from spend.ingest.layouts import normalise_header
+from spend.ingest.load import (
+    IMPORT_LOCK_ID,
+    LOCALITY_CASE,
+    RECLASSIFY_SITES,
+    LoadResult,
+    load_file,
+    rebuild_summaries,
+)
+from spend.ingest.normalise import redaction_key
+from spend.ingest.parse import ImportHeader, iter_payments
+from spend.ingest.readers import NoHeader, OpenedFile, open_rows, sniff_kind
 from spend.models import (
     Category,
     CategoryRule,
@@ -319,10 +330,6 @@ class WithdrawRefused(Exception):
 
 
 def _lock_imports() -> None:
-    from django.db import connection
-
-    from spend.ingest.load import IMPORT_LOCK_ID
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
 
@@ -374,7 +381,6 @@ DOUBLING_TOLERANCE = Decimal("0.01")
 def doubling_warning(batch: ImportBatch, header: ImportHeader, result: LoadResult) -> str:
     """Why the file should not count without a decision: every row appears twice, or it adds
     to a month the ledger already holds about as much again. "" when neither."""
-    from portal.formatting import month_name, pounds
 
     if header.payment_rows >= 2 and header.repeated_rows * 2 >= header.payment_rows:
         return (
@@ -436,7 +442,6 @@ def _take_out(
     withdrawal: Withdrawal, where: str, params: dict[str, Any]
 ) -> tuple[int, int, list[int]]:
     """Move the payments ``where`` says from the ledger to the withdrawal's rows."""
-    from django.db import connection
 
     with connection.cursor() as cursor:
         # ``where`` is BY_BATCH or BY_MONTHS; the values are parameters.
@@ -454,7 +459,6 @@ BY_MONTHS = "date_trunc('month', p.payment_date)::date = ANY(%(months)s)"
 def _reload_sharing(months: list[dt.date], exclude: set[int]) -> None:
     """Files still loaded that cover these months are read again: rows they share with what
     was withdrawn come back under them (the ledger equals an import of the files left)."""
-    from spend.ingest.load import load_file
 
     if not months:
         return
@@ -495,7 +499,6 @@ def _withdraw(
     replaced_by: ImportBatch | None = None,
 ) -> Withdrawal:
     """Take a batch's payments (or every payment of these months) out of the ledger."""
-    from spend.ingest.load import rebuild_summaries
 
     withdrawal = Withdrawal.objects.create(
         batch=batch,
@@ -567,7 +570,6 @@ def _withdraw_replaced(batch: ImportBatch, profile: ColumnMappingProfile | None)
 
 def file_months(batch: ImportBatch, profile: ColumnMappingProfile | None = None) -> list[dt.date]:
     """The calendar months a stored file's payments fall in (for replacing a period)."""
-    from spend.ingest.parse import iter_payments
 
     _header, payments = iter_payments(
         batch_file_path(batch),
@@ -582,7 +584,6 @@ def file_months(batch: ImportBatch, profile: ColumnMappingProfile | None = None)
 def withdrawal_undo(*, withdrawal: Withdrawal, user: User | None) -> Withdrawal:
     """Put a withdrawal's payments back (and take out the file that replaced them), while no
     import has loaded since: a later file may hold the same payments."""
-    from spend.ingest.load import rebuild_summaries
 
     _lock_imports()
     withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
@@ -608,7 +609,6 @@ def withdrawal_undo(*, withdrawal: Withdrawal, user: User | None) -> Withdrawal:
             batch=replacement, months=[], user=user, reason=f"Undo of withdrawal {withdrawal.pk}"
         )
         years |= set(taken.financial_years)
-    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(RESTORE_ROWS, {"withdrawal": withdrawal.pk})
@@ -674,8 +674,6 @@ def batch_decide(*, batch: ImportBatch, decision: str, user: User | None) -> Imp
 
 @transaction.atomic
 def redaction_marker_add(*, text: str, user: User | None) -> RedactionMarker:
-    from spend.ingest.normalise import redaction_key
-
     text = " ".join(text.split())
     if not redaction_key(text) and text.strip("*") == "":
         text = "*"  # one marker stands for any run of asterisks
@@ -777,7 +775,6 @@ class StoredFileMissing(Exception):
 
 def file_headings(batch: ImportBatch) -> list[str]:
     """The likeliest header row of a stored file: the first row with three or more cells."""
-    from spend.ingest.readers import NoHeader, OpenedFile, open_rows
 
     try:
         opened = OpenedFile(batch_file_path(batch))
@@ -798,8 +795,6 @@ def file_headings(batch: ImportBatch) -> list[str]:
 
 
 def header_signature(headings: Iterable[str]) -> str:
-    from spend.ingest.layouts import normalise_header
-
     text = "|".join(normalise_header(h) for h in headings)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -828,7 +823,6 @@ def mapping_profile_save(
 
 def mapping_profile_for(batch: ImportBatch) -> ColumnMappingProfile | None:
     """A saved profile whose headings this file has (for a file no layout reads)."""
-    from spend.ingest.parse import iter_payments
 
     path = batch_file_path(batch)
 
@@ -887,10 +881,6 @@ def recategorise(job: Job, progress: Progress) -> dict[str, Any]:
     """Re-apply the account-code rules to every payment and rebuild every year's summary.
 
     One transaction, under the import lock, so an import never sees half the change."""
-    from django.db import connection
-
-    from spend.ingest.load import IMPORT_LOCK_ID, rebuild_summaries
-    from spend.models import Payment
 
     progress(5, "Waiting for any import to finish")
     with transaction.atomic(), connection.cursor() as cursor:
@@ -906,7 +896,6 @@ def recategorise(job: Job, progress: Progress) -> dict[str, Any]:
             )
             rebuild_summaries([fy])
     progress(100, f"{changed:,} payments changed category")
-    from django.urls import reverse
 
     return {
         "payments_changed": changed,
@@ -926,9 +915,6 @@ def sites_reclassify(*, progress: Progress | None = None) -> dict[str, Any]:
     summary of the years paid at the sites that moved (bumping its version, so no dashboard
     shows the old split). Imports wait meanwhile: a new site gets the class from the same
     SQL."""
-    from django.db import connection
-
-    from spend.ingest.load import LOCALITY_CASE, RECLASSIFY_SITES, rebuild_summaries
 
     def report(percent: int, message: str) -> None:
         if progress is not None:
@@ -963,4 +949,4 @@ def home_area_changed(*, user: User | None = None, **_: Any) -> Job:
     )
 
 
-from spend import quality  # noqa: E402,F401  (registers its job kinds)
+from spend import quality  # noqa: E402,F401  (registers its job kinds; it imports this module)

@@ -137,8 +137,8 @@ def payment_date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]
     Django is configured; the chunk processes inherit the same environment, so they agree.
     """
     earliest, days_ahead = DEFAULT_EARLIEST_PAYMENT_DATE, DEFAULT_PAYMENT_DAYS_AHEAD
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
+    from django.conf import settings  # noqa: PLC0415  (chunk processes use this module without Django settings)
+    from django.core.exceptions import ImproperlyConfigured  # noqa: PLC0415  (chunk processes use this module without Django settings)
 
     with contextlib.suppress(ImproperlyConfigured):  # no Django settings here: the defaults
         earliest = getattr(settings, "SPEND_EARLIEST_PAYMENT_DATE", earliest)
