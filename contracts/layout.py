@@ -589,11 +589,6 @@ def _looks_like_header(mapping: dict[str, str] | None) -> Any:
     return test
 
 
-def _loose_header(row: Any) -> bool:
-    # Three or more register headings: the header row, even if it lacks a required column.
-    return len(header_columns(list(row))) >= 3
-
-
 @dataclass
 class Sheet:
     """One table of register rows: a CSV file, or one sheet of a workbook."""

@@ -713,12 +713,6 @@ def contract_payment_links(contract: Contract) -> QuerySet[ContractPaymentLink]:
     )
 
 
-def live_contracts(today: date) -> QuerySet[Contract]:
-    return Contract.objects.filter(
-        status=Contract.Status.REGISTERED, start_date__lte=today
-    ).exclude(Q(ended_on__lt=today) | Q(ended_on__isnull=True, end_date__lt=today))
-
-
 # --- Spend with no contract behind it -------------------------------------------------------
 
 

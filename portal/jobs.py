@@ -38,9 +38,5 @@ def handler_for(kind: str) -> JobHandler:
         raise LookupError(f"No service is registered for jobs of kind {kind!r}.") from None
 
 
-def registered_kinds() -> list[str]:
-    return sorted(_HANDLERS)
-
-
 class JobFailed(Exception):
     """Raised by a service to fail its job with a message meant for the person who started it."""

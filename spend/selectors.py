@@ -144,11 +144,6 @@ def financial_years() -> list[int]:
     return _cached("years", lambda: sorted(_locality_rollup()))
 
 
-def latest_financial_year() -> int | None:
-    years = financial_years()
-    return years[-1] if years else None
-
-
 @dataclass(frozen=True)
 class _YearRow:
     month: dt.date
