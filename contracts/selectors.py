@@ -53,6 +53,7 @@ from contracts.models import (
 )
 from portal.formatting import percent
 from portal.locality import LocalityClass, classify_postcode, home_area
+from portal.money import pence_from_decimal
 from portal.periods import Quarter, financial_year_of, fy_months
 from spend.models import Category, Payment, Supplier
 from spend.selectors import summary_version
@@ -500,7 +501,7 @@ class ContractSpend:
 
     @property
     def value_pence(self) -> int:
-        return int(self.value * 100)
+        return pence_from_decimal(self.value)
 
     @property
     def percent_of_value(self) -> int | None:
@@ -524,7 +525,7 @@ def _first_of_month(day: date) -> date:
 def _project(
     contract: Contract, spend_pence: int, by_month: dict[date, int], today: date
 ) -> Projection:
-    value_pence = int(contract.awarded_value * 100)
+    value_pence = pence_from_decimal(contract.awarded_value)
     end = contract.effective_end
     window_to = _months_later(_first_of_month(today), -1)  # the last whole month
     window_from = max(
