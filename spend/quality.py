@@ -30,7 +30,6 @@ import io
 import itertools
 import json
 import re
-import shutil
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -42,11 +41,10 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Sum
-from django.urls import reverse
 from django.utils import timezone
 
 from portal import services as portal_services
-from portal.jobs import JobFailed, Progress, job_handler
+from portal.jobs import JobFailed, Progress
 from portal.models import Job, User
 from portal.suppliers import company_number_sql, name_key, normalise_company_number
 from spend.ingest.load import IMPORT_LOCK_ID, rebuild_summaries
@@ -303,18 +301,6 @@ def duplicates_refresh(*, threshold: float = SIMILARITY_THRESHOLD) -> int:
             {"n": REDACTED_SUPPLIER_NUMBER},
         )
     return DuplicateCandidate.objects.count()
-
-
-@job_handler(DUPLICATES_JOB_KIND)
-def duplicates_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """Find duplicate candidates (the ``spend.duplicates`` job)."""
-    progress(10, "Comparing supplier names, numbers and postcodes")
-    count = duplicates_refresh()
-    return {
-        "candidates": count,
-        "url": reverse("spend:quality-duplicates"),
-        "link_text": f"See the {count:,} possible duplicates",
-    }
 
 
 def duplicates_start(*, user: User | None) -> Job:
@@ -903,36 +889,6 @@ def companies_house_start(*, ch_import: CompaniesHouseImport, user: User | None)
     )
     CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(job=job)
     return job
-
-
-@job_handler(COMPANIES_HOUSE_JOB_KIND)
-def companies_house_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """Enrich suppliers from a Companies House file (the ``spend.companies_house`` job)."""
-    ch_import = CompaniesHouseImport.objects.get(pk=job.params["import_id"])
-    try:
-        done = companies_house_load(
-            path=companies_house_path(ch_import), ch_import=ch_import, progress=progress
-        )
-    except JobFailed as failure:
-        CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(
-            error=str(failure), finished_at=timezone.now()
-        )
-        raise
-    except FileNotFoundError:
-        message = "The uploaded copy of the file is missing. Upload it again."
-        CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(
-            error=message, finished_at=timezone.now()
-        )
-        raise JobFailed(message) from None
-    if ch_import.stored_file and not Path(ch_import.stored_file).is_absolute():
-        shutil.rmtree(companies_house_path(ch_import).parent, ignore_errors=True)
-    return {
-        "import_id": done.pk,
-        "rows_read": done.rows_read,
-        "matched": done.matched_by_number + done.matched_by_name,
-        "url": reverse("spend:quality-companies-house"),
-        "link_text": "See the suppliers matched",
-    }
 
 
 def companies_house_paths(*, path: Path, user: User | None = None) -> CompaniesHouseImport:

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
-from django.urls import reverse
 from django.utils import timezone
 
 from portal import services as portal_services
@@ -28,7 +27,6 @@ from portal.formatting import month_name, pounds
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
 from portal.periods import financial_year_of
-from spend import register_links, selectors
 from spend.ingest.errors import ImportRejected
 from spend.ingest.layouts import normalise_header
 from spend.ingest.load import (
@@ -702,17 +700,6 @@ def sundry_number_remove(*, number: SundrySupplierNumber) -> None:
     number.delete()
 
 
-@job_handler(WARM_JOB_KIND)
-def dashboards_warm(job: Job, progress: Progress) -> dict[str, Any]:
-    """After an import: work out the dashboards' figures before anyone asks for them."""
-    years = selectors.dashboards_warm()
-    register = register_links.links()
-    if register is not None:
-        for fy in years:
-            register.warm(fy)  # the off-contract page as it opens (seconds, cold)
-    return {"financial_years": years}
-
-
 def import_paths(
     *,
     paths: Iterable[Path],
@@ -874,35 +861,6 @@ def recategorise_start(*, user: User | None) -> Job:
     return portal_services.job_start(
         kind=RECATEGORISE_JOB_KIND, title="Re-apply category rules", user=user
     )
-
-
-@job_handler(RECATEGORISE_JOB_KIND)
-def recategorise(job: Job, progress: Progress) -> dict[str, Any]:
-    """Re-apply the account-code rules to every payment and rebuild every year's summary.
-
-    One transaction, under the import lock, so an import never sees half the change."""
-
-    progress(5, "Waiting for any import to finish")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
-        progress(10, "Matching account codes to the rules")
-        cursor.execute(RECATEGORISE_SQL)
-        changed = max(cursor.rowcount, 0)
-        years = sorted(Payment.objects.values_list("financial_year", flat=True).distinct())
-        for done, fy in enumerate(years, start=1):
-            progress(
-                10 + int(85 * (done - 1) / max(len(years), 1)),
-                f"Rebuilding the summary for {fy}/{(fy + 1) % 100:02d}",
-            )
-            rebuild_summaries([fy])
-    progress(100, f"{changed:,} payments changed category")
-
-    return {
-        "payments_changed": changed,
-        "years": years,
-        "url": reverse("spend:categories"),
-        "link_text": "Back to the category rules",
-    }
 
 
 # --- A changed home area ---------------------------------------------------------------------
