@@ -53,9 +53,12 @@ lock: $(VENV)/.installed
 assets: node_modules/.installed
 	node frontend/build.mjs
 
+# ruff, then the layers (import-linter, [tool.importlinter] in pyproject.toml): an app that
+# imports one above it fails here.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: install
 	$(VENV)/bin/mypy .

@@ -207,7 +207,7 @@ def main() -> None:
         from django.utils import timezone
 
         from contracts import services
-        from contracts.quarters import Quarter
+        from portal.periods import Quarter
 
         quarter = Quarter.previous(timezone.localdate())
         marks: list[tuple[str, float]] = [("start", time.perf_counter())]

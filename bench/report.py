@@ -27,6 +27,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench.dashboards import _env, create_database, drop_database, load  # noqa: E402
+from portal.periods import financial_year_of  # noqa: E402
 
 
 def main() -> None:
@@ -43,7 +44,7 @@ def main() -> None:
     env = _env(f"{args.server}/{args.database}", args.redis)
     os.environ.update(env)
     today = dt.datetime.now(tz=dt.UTC).date()
-    current_fy = today.year if today.month >= 4 else today.year - 1
+    current_fy = financial_year_of(today)
     first_fy = current_fy - args.years
     print(f"Creating {args.database}, loading {args.rows:,} payments…", flush=True)
     create_database(args.server, args.database)

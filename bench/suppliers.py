@@ -276,7 +276,7 @@ def seed_suppliers(count: int) -> None:
     django.setup()
     from django.db import connection, transaction
 
-    from spend.ingest.normalise import name_key
+    from portal.suppliers import name_key
 
     rows = supplier_rows(count)
     with transaction.atomic(), connection.cursor() as cursor:

@@ -19,10 +19,21 @@ class ContractsConfig(AppConfig):
         The app owns its schedule rather than settings: the dict is mutable and Celery reads it
         (``app.conf.beat_schedule``) only when beat starts, after Django's apps are ready.
         """
-        from celery.schedules import crontab
-        from django.conf import settings
+        from celery.schedules import crontab  # noqa: PLC0415  (apps load before their models: imported once Django is ready)
+        from django.conf import settings  # noqa: PLC0415  (apps load before their models: imported once Django is ready)
 
-        from contracts import services  # noqa: F401  (registers the job kinds)
+        from contracts import selectors, services  # noqa: F401,PLC0415  (registers the job kinds)
+        from spend import register_links  # noqa: PLC0415  (apps load before their models: imported once Django is ready)
+
+        register_links.register(
+            register_links.RegisterLinks(
+                payments_off_contract=selectors.off_contract_payments,
+                payments_under_contract=selectors.payments_under_contract,
+                contract=selectors.payments_contract,
+                supplier_contracts=selectors.supplier_contracts,
+                warm=selectors.register_warm,
+            )
+        )
 
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "contracts-publish-quarterly",

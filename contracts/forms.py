@@ -14,7 +14,8 @@ from contracts.models import (
     PerformanceFailure,
     PlannedProcurement,
 )
-from contracts.quarters import Quarter
+from portal.periods import Quarter
+from portal.suppliers import clean_company_number
 
 INPUT = {"class": "govuk-input"}
 SELECT = {"class": "govuk-select"}
@@ -222,9 +223,7 @@ class SupplierForm(forms.ModelForm):
         self.fields["name"].label = "Supplier name"
 
     def clean_company_number(self) -> str:
-        return str(
-            _clean_with(layout.clean_company_number, self.cleaned_data.get("company_number"))
-        )
+        return str(_clean_with(clean_company_number, self.cleaned_data.get("company_number")))
 
     def clean_postcode(self) -> str:
         return str(_clean_with(layout.clean_postcode, self.cleaned_data.get("postcode")))

@@ -7,9 +7,11 @@ mapping), read by the spend reader with its guards; ``parse_row(line, cells)`` t
 into typed contract and supplier values or raises ``LayoutError`` naming the line and column.
 Writing: ``layout_row(contract, supplier)`` gives the cells in column order; ``neutralise``
 keeps a cell from being run as a spreadsheet formula.
-The field checks (``clean_cpv``, ``clean_company_number``…) are shared with the forms.
+The field checks (``clean_cpv``, ``portal.suppliers.clean_company_number``…) are shared with
+the forms.
 """
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +23,11 @@ from typing import Any
 from contracts.models import Category, Route
 from portal.exports import FORMULA_PREFIXES, neutralise
 from portal.locality import normalise_postcode
+from portal.suppliers import clean_company_number
+from spend.ingest import readers
+from spend.ingest.errors import ImportRejected
 from spend.ingest.layouts import normalise_header
+from spend.ingest.readers import NoHeader, OpenedFile, open_rows, read_csv, sniff_kind
 
 COLUMNS: tuple[str, ...] = (
     "Reference",
@@ -91,7 +97,6 @@ class LayoutError(ValueError):
 # --- Field checks (shared with the forms) ---------------------------------------------------
 
 _CPV = re.compile(r"^(\d{8})(-\d)?$")
-_COMPANY = re.compile(r"^(\d{8}|[A-Z]{2}\d{6}|[A-Z]{2}\d{5}[A-Z])$")
 
 
 def clean_cpv(text: str) -> str:
@@ -103,20 +108,6 @@ def clean_cpv(text: str) -> str:
     if not match:
         raise ValueError("a CPV code is 8 digits, like 85000000")
     return match.group(1)
-
-
-def clean_company_number(text: str) -> str:
-    """A Companies House number: 8 digits (leading zeros restored) or 2 letters and 6 digits."""
-    value = re.sub(r"\s+", "", text).upper()
-    if not value:
-        return ""
-    if value.isdigit() and len(value) < 8:
-        value = value.zfill(8)
-    if not _COMPANY.match(value):
-        raise ValueError(
-            "a company number is 8 characters: 8 digits, or 2 letters and 6 digits (SC123456)"
-        )
-    return value
 
 
 def clean_postcode(text: str) -> str:
@@ -154,6 +145,12 @@ def clean_money(text: str, *, positive: bool) -> Decimal:
     if amount < 0:
         raise ValueError("the amount cannot be negative")
     return amount.quantize(Decimal("0.01"))
+
+
+def clean_text(text: Any) -> str:
+    """Text from a file or a form: HTML entities decoded (Contracts Finder's), line breaks and
+    runs of spaces folded."""
+    return re.sub(r"\s+", " ", html.unescape(str(text or ""))).strip()
 
 
 # Dates as councils write them; a two-digit year is 20xx (registers hold no 1900s contracts
@@ -592,11 +589,6 @@ def _looks_like_header(mapping: dict[str, str] | None) -> Any:
     return test
 
 
-def _loose_header(row: Any) -> bool:
-    # Three or more register headings: the header row, even if it lacks a required column.
-    return len(header_columns(list(row))) >= 3
-
-
 @dataclass
 class Sheet:
     """One table of register rows: a CSV file, or one sheet of a workbook."""
@@ -620,8 +612,6 @@ def _refuse(problem: Exception) -> LayoutError:
 
 def file_headings(path: Path) -> list[str]:
     """The likeliest heading row of a file (for the column-mapping page)."""
-    from spend.ingest.errors import ImportRejected
-    from spend.ingest.readers import NoHeader, OpenedFile, open_rows
 
     opened = OpenedFile(path)
     try:
@@ -655,8 +645,6 @@ def read_sheets(path: Path, mapping: dict[str, str] | None = None) -> Iterator[S
     has a heading row. Title rows above the heading are skipped. The spend reader does the
     reading: encoding, delimiter, field size, and for workbooks the zip, row and column
     guards, read-only."""
-    from spend.ingest.errors import ImportRejected
-    from spend.ingest.readers import NoHeader, OpenedFile, read_csv, sniff_kind
 
     is_header = _looks_like_header(mapping)
     opened = OpenedFile(path)
@@ -685,8 +673,6 @@ def read_sheets(path: Path, mapping: dict[str, str] | None = None) -> Iterator[S
 
 
 def _guarded(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
-    from spend.ingest.errors import ImportRejected
-
     try:
         yield from rows
     except ImportRejected as problem:
@@ -694,10 +680,7 @@ def _guarded(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[
 
 
 def _xlsx_sheets(opened: Any, is_header: Any, mapping: dict[str, str] | None) -> Iterator[Sheet]:
-    import openpyxl
-
-    from spend.ingest import readers
-    from spend.ingest.errors import ImportRejected
+    import openpyxl  # noqa: PLC0415  (only spreadsheet registers need openpyxl)
 
     opened.rewind()
     try:

@@ -23,9 +23,9 @@ from typing import Any
 
 from django.conf import settings
 
-from contracts.layout import LayoutError, ParsedRow
+from contracts.layout import MONEY_LIMIT, LayoutError, ParsedRow, clean_text, is_pseudo_supplier
 from contracts.models import Publication, PublishedContract, Route
-from contracts.services import clean_text, money
+from portal.money import two_places
 
 OCDS_LICENSE = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 CONTRACTS_FINDER_PREFIX = "ocds-b5fd17"
@@ -266,8 +266,6 @@ def _notice_text(number: int, notice: dict[str, Any], key: str, limit: int | Non
 def _notice_row(
     number: int, notice: dict[str, Any], mapped: MappedNotices
 ) -> list[ParsedRow] | None:
-    from contracts.layout import MONEY_LIMIT, is_pseudo_supplier
-
     # The ocid (ocds-b5fd17- and the id) must fit the register's 100 characters.
     notice_id = _notice_text(number, notice, "id", limit=60)
     title = _notice_text(number, notice, "title", limit=500)
@@ -321,7 +319,7 @@ def _notice_row(
         "start_date": awarded,
         "end_date": None,
         "review_date": None,
-        "awarded_value": money(value),
+        "awarded_value": two_places(value),
         "vat_not_recoverable": Decimal("0.00"),
         "framework": "framework" in f"{title} {description}".lower(),
     }

@@ -29,7 +29,8 @@ from typing import Any
 
 from contracts import layout
 from contracts.layout import LayoutError, ParsedRow
-from contracts.models import Route
+from contracts.models import Category, Route
+from portal.suppliers import clean_company_number
 
 SCHEMA_DIR = Path(__file__).parent / "ocds_schema"
 SCHEMA_BASE = "https://standard.open-contracting.org/schema/1__1__5/"
@@ -61,9 +62,9 @@ def is_ocds(data: Any) -> bool:
 
 @cache
 def _validators() -> dict[str, Any]:
-    from jsonschema import Draft4Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT4
+    from jsonschema import Draft4Validator  # noqa: PLC0415  (only OCDS imports load the schema validator)
+    from referencing import Registry, Resource  # noqa: PLC0415  (only OCDS imports load the schema validator)
+    from referencing.jsonschema import DRAFT4  # noqa: PLC0415  (only OCDS imports load the schema validator)
 
     schemas = {
         name: json.loads((SCHEMA_DIR / name).read_text())
@@ -272,7 +273,7 @@ def _supplier(reference: dict[str, Any], parties: dict[str, dict[str, Any]]) -> 
     if sme is None and scale:
         sme = scale in {"sme", "micro", "small", "medium"}
     try:
-        company = layout.clean_company_number(ids.get("GB-COH", ""))
+        company = clean_company_number(ids.get("GB-COH", ""))
     except ValueError:
         company = ""  # not a Companies House number the register can hold
     try:
@@ -476,8 +477,6 @@ def layout_key(name: str) -> str:
 
 
 def _choice(read: _Reader, value: Any) -> str:
-    from contracts.models import Category
-
     if not value:
         return ""
     try:

@@ -19,6 +19,7 @@ from contracts import selectors
 from contracts.filters import PublishedContractFilter
 from contracts.models import Notice, Publication, PublishedContract
 from contracts.tables import PublicRegisterTable
+from contracts.views import notice_csv_response, notice_ocds_response
 from portal.exports import SafeExportMixin
 
 FILE_KINDS = {
@@ -155,8 +156,6 @@ def published_notice(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_not_required
 def published_notice_ocds(request: HttpRequest, pk: int) -> HttpResponse:
-    from contracts.views import notice_ocds_response
-
     notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
     return notice_ocds_response(notice)
 
@@ -183,7 +182,5 @@ def publication_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
 
 @login_not_required
 def published_notice_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    from contracts.views import notice_csv_response
-
     notice = get_object_or_404(Notice, pk=pk, status=Notice.Status.PUBLISHED)
     return notice_csv_response(notice)

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from contracts import layout
 from contracts.models import Contract, Publication, PublishedContract
+from contracts.ocds import release_package
 from portal.pdf import PdfInChild
 
 
@@ -55,9 +56,9 @@ def render_csv(publication: Publication) -> bytes:
 
 def write_xlsx(rows: Iterator[list[Any]], title: str) -> bytes:
     """The register layout as a workbook (also used by the officers' export)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl import Workbook  # noqa: PLC0415  (only the XLSX file needs openpyxl)
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415  (only the XLSX file needs openpyxl)
+    from openpyxl.styles import Font  # noqa: PLC0415  (only the XLSX file needs openpyxl)
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Register")
@@ -119,8 +120,6 @@ def live_register_file(kind: str) -> tuple[bytes, str]:
 
 
 def render_ocds(publication: Publication) -> bytes:
-    from contracts.ocds import release_package
-
     return json.dumps(release_package(publication), ensure_ascii=False, indent=1).encode()
 
 

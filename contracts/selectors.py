@@ -15,19 +15,25 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar, cast
 
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from contracts import notices
+from contracts.layout import file_headings
 from contracts.models import (
     ACT_REGIMES,
     AwardedSupplier,
@@ -35,14 +41,22 @@ from contracts.models import (
     ContractChange,
     ContractFields,
     ContractPaymentLink,
+    KpiAssessment,
     MainCategory,
     Notice,
+    PlannedProcurement,
     Publication,
     PublishedContract,
     Regime,
+    RegisterUpload,
 )
-from contracts.quarters import Quarter, fy_months, fy_of
+from portal.formatting import percent
 from portal.locality import LocalityClass, classify_postcode, home_area
+from portal.money import pence_from_decimal
+from portal.periods import Quarter, financial_year_of, fy_months
+from spend.models import Category, Payment, Supplier
+from spend.selectors import summary_version
+from spend.selectors_quality import supplier_search
 
 UNCATEGORISED = "Not categorised"  # as the spend pages say it
 T = TypeVar("T")
@@ -113,7 +127,6 @@ def published_live_status(contract: ContractFields, today: date) -> str:
 
 def contracts_list(today: date | None = None) -> QuerySet[Contract]:
     """The register, soonest end date first (no end date last), with its live status."""
-    from django.db.models import F
 
     queryset = Contract.objects.annotate(supplier_count=Count("suppliers"))
     if today is not None:
@@ -141,14 +154,12 @@ def contract_search(queryset: QuerySet[Contract], text: str) -> QuerySet[Contrac
 def ledger_supplier_search(text: str, limit: int = 20) -> list[Any]:
     """The ledger's suppliers matching a name, supplier number or company number: the picker
     for an awarded supplier, so that contract and ledger share one supplier."""
-    from spend.selectors_quality import supplier_search
 
     return list(supplier_search(text, limit))
 
 
 def awarded_supplier_from_ledger(supplier_id: int) -> dict[str, Any] | None:
     """An awarded supplier's fields filled from a ledger supplier (None if there is none)."""
-    from spend.models import Supplier
 
     supplier = Supplier.objects.filter(pk=supplier_id).first()
     if supplier is None:
@@ -175,13 +186,6 @@ EXCEPTIONAL_SUPPLIERS = 50  # a month is footnoted when one award appoints this 
 EXCEPTIONAL_SHARE = Decimal("0.5")  # … or is worth half the year's value awarded
 
 
-def whole_percent(part: int, whole: int) -> int | None:
-    """A whole percentage, rounded half up; None when there is nothing to divide."""
-    if whole == 0:
-        return None
-    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(1), ROUND_HALF_UP))
-
-
 @dataclass
 class AwardFigures:
     """One month (or the year) of award monitoring."""
@@ -201,15 +205,15 @@ class AwardFigures:
 
     @property
     def pct_home(self) -> int | None:
-        return whole_percent(self.home, self.suppliers)
+        return percent(self.home, self.suppliers)
 
     @property
     def pct_region(self) -> int | None:
-        return whole_percent(self.region, self.suppliers)
+        return percent(self.region, self.suppliers)
 
     @property
     def pct_elsewhere(self) -> int | None:
-        return whole_percent(self.elsewhere, self.suppliers)
+        return percent(self.elsewhere, self.suppliers)
 
 
 @dataclass
@@ -290,7 +294,7 @@ def award_monitoring(fy: int) -> AwardMonitoring:
 def award_years() -> list[int]:
     """Financial years that have awards, newest first."""
     dates = Contract.objects.filter(status=Contract.Status.REGISTERED).dates("award_date", "month")
-    return sorted({d.year if d.month >= 4 else d.year - 1 for d in dates}, reverse=True)
+    return sorted({financial_year_of(d) for d in dates}, reverse=True)
 
 
 # --- Forward plan ---------------------------------------------------------------------------
@@ -403,7 +407,6 @@ OFF_CONTRACT_THRESHOLD_PENCE = 5_000_00
 def ledger_suppliers_matching(numbers: set[str], companies: set[str]) -> QuerySet[Any]:
     """Ledger suppliers matching awarded suppliers by supplier number, or by company number
     once the ledger's suppliers are enriched from Companies House."""
-    from spend.models import Supplier
 
     numbers, companies = numbers - {""}, companies - {""}
     if not numbers and not companies:
@@ -423,7 +426,6 @@ def _spend_window_end(contract: Contract, today: date) -> date:
 def payments_for_contract(contract: Contract, *, today: date) -> QuerySet[Any]:
     """The spend payments made under ``contract`` up to ``today``, each annotated with
     ``matched_by`` (one of ``RULES``): the one place the payment-to-contract rules live."""
-    from spend.models import Payment
 
     linked_ids = list(
         ContractPaymentLink.objects.filter(contract=contract).values_list("payment_id", flat=True)
@@ -498,13 +500,13 @@ class ContractSpend:
 
     @property
     def value_pence(self) -> int:
-        return int(self.value * 100)
+        return pence_from_decimal(self.value)
 
     @property
     def percent_of_value(self) -> int | None:
         if not self.value:
             return None
-        return whole_percent(self.spend_pence, self.value_pence)
+        return percent(self.spend_pence, self.value_pence)
 
     @property
     def remaining_pence(self) -> int:
@@ -522,7 +524,7 @@ def _first_of_month(day: date) -> date:
 def _project(
     contract: Contract, spend_pence: int, by_month: dict[date, int], today: date
 ) -> Projection:
-    value_pence = int(contract.awarded_value * 100)
+    value_pence = pence_from_decimal(contract.awarded_value)
     end = contract.effective_end
     window_to = _months_later(_first_of_month(today), -1)  # the last whole month
     window_from = max(
@@ -657,7 +659,6 @@ def _month_end(month: date) -> date:
 
 def _contract_spend_rows(contract: Contract, today: date) -> list[tuple[date, str, int, int]]:
     """(month, rule, spend, payments) by ``payments_for_contract``'s rules, fast."""
-    from django.db import connection
 
     suppliers = list(contract_ledger_suppliers(contract).values_list("pk", flat=True))
     start, until = contract.start_date, _spend_window_end(contract, today)
@@ -682,8 +683,8 @@ def _contract_spend_rows(contract: Contract, today: date) -> list[tuple[date, st
         "suppliers": suppliers,
         "start": start,
         "until": until,
-        "first_fy": fy_of(start),
-        "last_fy": fy_of(until),
+        "first_fy": financial_year_of(start),
+        "last_fy": financial_year_of(until),
         "first_whole": first_whole,
         "last_whole": last_whole,
         "head_from": head[0],
@@ -716,7 +717,7 @@ def _contract_spend(contract: Contract, today: date) -> ContractSpend:
     for month in sorted(by_month):
         running += by_month[month]
         months.append(PeriodSpend(month, by_month[month], running))
-        by_year[fy_of(month)] += by_month[month]
+        by_year[financial_year_of(month)] += by_month[month]
     running = 0
     for year in sorted(by_year):
         running += by_year[year]
@@ -800,8 +801,6 @@ def contracts_spend_in(
 def _spend_by_rules(
     contract_ids: list[int], *, today: date, since: date, before: date
 ) -> dict[int, int]:
-    from django.db import connection
-
     if not contract_ids:
         return {}
     with _without_jit(), connection.cursor() as cursor:
@@ -819,12 +818,6 @@ def contract_payment_links(contract: Contract) -> QuerySet[ContractPaymentLink]:
         .select_related("payment__supplier", "linked_by")
         .order_by("payment__payment_date", "payment_id")
     )
-
-
-def live_contracts(today: date) -> QuerySet[Contract]:
-    return Contract.objects.filter(
-        status=Contract.Status.REGISTERED, start_date__lte=today
-    ).exclude(Q(ended_on__lt=today) | Q(ended_on__isnull=True, end_date__lt=today))
 
 
 # --- Spend with no contract behind it -------------------------------------------------------
@@ -1013,10 +1006,6 @@ CACHE_SECONDS = 60 * 60
 def _cached_by_rules(name: str, compute: Callable[[], T]) -> T:
     """``compute()``, cached until the ledger's summary (its version changes whenever an
     import or a withdrawal changes it) or anything else the rules read changes."""
-    from django.core.cache import cache
-    from django.db import connection
-
-    from spend.selectors import summary_version
 
     with connection.cursor() as cursor:
         cursor.execute(_RULES_VERSION_SQL)
@@ -1036,7 +1025,6 @@ def _cached_by_rules(name: str, compute: Callable[[], T]) -> T:
 def _without_jit() -> Iterator[None]:
     """PostgreSQL's JIT compiles a large-looking plan for ~100 ms; these reads are short
     (index lookups, a summary scan), so it only adds time. Off for the block."""
-    from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL jit = off")
@@ -1063,10 +1051,6 @@ def spend_without_contract(
 def _spend_without_contract(
     fy: int, threshold_pence: int, category: int | None
 ) -> OffContractSpend:
-    from django.db import connection
-
-    from spend.models import Category, Supplier
-
     with _without_jit(), connection.cursor() as cursor:
         cursor.execute(_OFF_CONTRACT_SQL, {"fy": fy, "threshold": threshold_pence, "cat": category})
         rows = cursor.fetchall()
@@ -1104,7 +1088,6 @@ PaymentsT = TypeVar("PaymentsT", bound=QuerySet[Any])
 def off_contract_payments(payments: PaymentsT) -> PaymentsT:
     """``payments`` less those any registered contract covers (the drill-down behind a
     ``spend_without_contract`` figure: the same rules, payment by payment)."""
-    from django.db.models.functions import Coalesce
 
     covering = (
         AwardedSupplier.objects.filter(contract__status=Contract.Status.REGISTERED)
@@ -1125,7 +1108,6 @@ def off_contract_payments(payments: PaymentsT) -> PaymentsT:
 
 def register_uploads_kept() -> Any:
     """Register uploads still kept: waiting, or not imported (to map, run again or discard)."""
-    from contracts.models import RegisterUpload
 
     return RegisterUpload.objects.filter(
         status__in=[RegisterUpload.Status.WAITING, RegisterUpload.Status.FAILED]
@@ -1134,7 +1116,6 @@ def register_uploads_kept() -> Any:
 
 def register_upload_headings(upload: Any) -> list[str]:
     """The headings of a kept upload's likeliest header row ([] when the file is gone)."""
-    from contracts.layout import file_headings
 
     return file_headings(upload.path) if upload.path.is_file() else []
 
@@ -1429,8 +1410,6 @@ class NoticeFields:
 
 
 def notice_fields(notice: Notice, *, today: date) -> NoticeFields:
-    from contracts import notices
-
     if notice.status == Notice.Status.PUBLISHED:
         release = notice.release
     else:
@@ -1465,8 +1444,6 @@ class ContractPerformance:
 
 
 def contract_performance(contract: Contract) -> ContractPerformance:
-    from contracts.models import KpiAssessment
-
     return ContractPerformance(
         kpis=[
             KpiLatest(kpi, max(kpi.assessments.all(), key=lambda a: a.period_end, default=None))
@@ -1539,7 +1516,6 @@ def pipeline(fy: int, *, today: date) -> Pipeline:
     """Whether the council must publish a pipeline notice for ``fy`` and what it lists. The
     coming year's payments are estimated by the last full year's ledger spend under the
     registered contracts (contracts still running may differ: the page says so)."""
-    from contracts.models import PlannedProcurement
 
     start = date(fy, 4, 1)
     window_end = _months_later(start, 18)
@@ -1598,3 +1574,34 @@ def live_contracts_in(start: date, end: date) -> QuerySet[Contract]:
         )
         .order_by("reference")
     )
+
+
+# --- The register's part of the ledger's pages (spend.register_links) ----------------------
+
+
+def payments_contract(contract_id: int) -> Contract | None:
+    """The contract a payments drill-down is filtered to (for the page to name it)."""
+    return Contract.objects.filter(pk=contract_id).first()
+
+
+def payments_under_contract(contract_id: int, payments: PaymentsT) -> PaymentsT:
+    """``payments`` narrowed to those made under the contract (none if there is no such)."""
+    contract = payments_contract(contract_id)
+    if contract is None:
+        return payments.none()
+    under = payments_for_contract(contract, today=timezone.localdate())
+    return payments.filter(pk__in=under.values("pk"))
+
+
+def supplier_contracts(supplier_number: str) -> list[Contract]:
+    """Contracts in the register awarded to the ledger supplier with this number."""
+    return list(
+        Contract.objects.filter(suppliers__supplier_number=supplier_number)
+        .distinct()
+        .order_by("-start_date", "reference")
+    )
+
+
+def register_warm(fy: int) -> None:
+    """The register's figures a dashboard warm-up computes: the off-contract page as it opens."""
+    spend_without_contract(fy=fy)

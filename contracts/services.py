@@ -6,9 +6,7 @@ just ended). ``manage.py import_register`` and ``build_report register`` call th
 services in-process.
 """
 
-import html
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -16,14 +14,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from contracts import layout
-from contracts.layout import LayoutError, ParsedRow
+from contracts import layout, notices, ocds, ocds_import, publishing, selectors
+from contracts.layout import LayoutError, ParsedRow, clean_text
 from contracts.models import (
     ACT_REGIMES,
     AwardedSupplier,
@@ -43,9 +43,13 @@ from contracts.models import (
     RegisterUpload,
     supplier_name_key,
 )
-from contracts.quarters import Quarter
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
+from portal.periods import Quarter
+from portal.services import job_start
+from portal.suppliers import clean_company_number
+from spend.models import Payment
+from spend.services import header_signature
 
 CONTRACT_FIELDS = (
     "title",
@@ -106,7 +110,7 @@ def _check_contract(data: dict[str, Any]) -> None:
 def _check_supplier(data: dict[str, Any]) -> None:
     errors: dict[str, str] = {}
     for name, clean in (
-        ("company_number", layout.clean_company_number),
+        ("company_number", clean_company_number),
         ("postcode", layout.clean_postcode),
     ):
         try:
@@ -290,7 +294,6 @@ def payments_link_by_invoice(
 
     Refuses (``ValidationError``) when the ledger has no such invoice, so nothing is linked
     by a mistyped number."""
-    from spend.models import Payment
 
     invoice_number = invoice_number.strip()
     payments = list(Payment.objects.spend().filter(invoice_number=invoice_number))
@@ -583,8 +586,6 @@ def register_import(
     """
     name = name or path.name
     if register_file_kind(path) == "json":
-        from contracts import ocds, ocds_import
-
         data = _read_json(path)
         if ocds_import.is_ocds(data):
             releases = ocds_import.releases_rows(data)
@@ -606,7 +607,6 @@ def register_import(
 
 def register_mapping_for(path: Path) -> RegisterColumnMapping | None:
     """A saved column mapping for files with this file's headings."""
-    from spend.services import header_signature
 
     headings = layout.file_headings(path)
     if not headings:
@@ -662,7 +662,6 @@ def register_import_job(job: Job, progress: Progress) -> dict[str, Any]:
 @transaction.atomic
 def register_upload_start(*, upload: Any, user: User | None) -> RegisterUpload:
     """Keep an uploaded register file and start its import job."""
-    from django.core.files.storage import default_storage
 
     suffix = Path(upload.name).suffix.lower()
     stored = default_storage.save(f"contracts/imports/upload{suffix}", upload)
@@ -677,7 +676,6 @@ def register_upload_start(*, upload: Any, user: User | None) -> RegisterUpload:
 @transaction.atomic
 def register_upload_retry(*, upload: RegisterUpload, user: User | None) -> RegisterUpload:
     """Run the import of a kept upload (again)."""
-    from portal.services import job_start
 
     if upload.status in (RegisterUpload.Status.IMPORTED, RegisterUpload.Status.DISCARDED):
         raise ValidationError(f"{upload.file_name} is {upload.get_status_display().lower()}.")
@@ -708,7 +706,6 @@ def register_mapping_save(
     *, upload: RegisterUpload, name: str, mapping: dict[str, str], user: User | None
 ) -> RegisterUpload:
     """Save a column mapping for files with this upload's headings and import it again."""
-    from spend.services import header_signature
 
     headings = layout.file_headings(upload.path)
     saved, _ = RegisterColumnMapping.objects.update_or_create(
@@ -787,7 +784,6 @@ def publication_build(
     Everything happens in one transaction: a failure leaves no half-built publication.
     Publishing a quarter again makes a new version; the latest version is the public one.
     """
-    from contracts import publishing
 
     def report(percent: int, message: str) -> None:
         if progress:
@@ -846,15 +842,6 @@ def publication_job(job: Job, progress: Progress) -> dict[str, Any]:
         "url": "/register/",
         "link_text": f"See the published register for {publication.label}",
     }
-
-
-def clean_text(text: Any) -> str:
-    """Contracts Finder text: HTML entities decoded, line breaks and runs of spaces folded."""
-    return re.sub(r"\s+", " ", html.unescape(str(text or ""))).strip()
-
-
-def money(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -929,9 +916,6 @@ def notice_draft(
 def notice_publish(*, notice: Notice, user: User | None) -> Notice:
     """Publish a draft: freeze its OCDS release with who and when. A termination notice's
     final value is the ledger's spend under the contract on the day it is published."""
-    from django.conf import settings
-
-    from contracts import notices, selectors
 
     notice = Notice.objects.select_for_update().select_related("contract").get(pk=notice.pk)
     if notice.status == Notice.Status.PUBLISHED:
@@ -1118,9 +1102,6 @@ def planned_procurement_add(*, data: dict[str, Any], user: User | None) -> Plann
 @transaction.atomic
 def pipeline_publish(*, fy: int, user: User | None) -> PipelineNotice:
     """Publish the pipeline notice for ``fy``: freeze its OCDS with who and when."""
-    from django.conf import settings
-
-    from contracts import notices, selectors
 
     if not settings.COUNCIL_PPON:
         raise ValidationError(

@@ -7,8 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from contracts.quarters import Quarter
+from contracts.selectors import contracts_spend_to_date
+from portal.formatting import percent
 from portal.formatting import pounds as pounds_whole
+from portal.money import pence_from_decimal, pounds_decimal
+from portal.periods import Quarter
 from spend.tables import MoneyColumn as PenceColumn
 from spend.tables import payments_url
 
@@ -89,19 +92,15 @@ class ContractTable(tables.Table):
 
     def _spend_of(self, record: Any) -> int:
         if self._spend is None:
-            from contracts.selectors import contracts_spend_to_date
-
             ids = [row.pk for row in self.data]
             self._spend = contracts_spend_to_date(ids, today=self.today or timezone.localdate())
         return self._spend.get(record.pk, 0)
 
     def value_spend_to_date(self, record: Any) -> str:
-        return str((Decimal(self._spend_of(record)) / 100).quantize(Decimal("0.01")))
+        return str(pounds_decimal(self._spend_of(record)))
 
     def value_share_used(self, record: Any) -> str:
-        from contracts.selectors import whole_percent
-
-        share = whole_percent(self._spend_of(record), int(record.awarded_value * 100))
+        share = percent(self._spend_of(record), pence_from_decimal(record.awarded_value))
         return "" if share is None else str(share)
 
 
@@ -228,7 +227,7 @@ class OffContractTable(tables.Table):
         return format_html('<a class="govuk-link" href="{}">{}</a>', url, pounds_whole(value))
 
     def value_spend_pence(self, value: int) -> Decimal:
-        return (Decimal(value) / 100).quantize(Decimal("0.01"))
+        return pounds_decimal(value)
 
     def render_action(self, record: Any) -> str:
         return format_html(

@@ -1,5 +1,6 @@
 """Officers' contract register pages, award monitoring, forward plan and publications."""
 
+import csv
 from decimal import Decimal
 from typing import Any
 
@@ -45,7 +46,7 @@ from contracts.models import (
     Publication,
     RegisterUpload,
 )
-from contracts.quarters import fy_label, fy_of
+from contracts.notices import CSV_COLUMNS, notice_csv_row, notice_package
 from contracts.tables import (
     AwardMonitoringTable,
     ContractTable,
@@ -53,10 +54,11 @@ from contracts.tables import (
     OffContractCategoryTable,
     OffContractTable,
 )
-from portal.exports import SafeExportMixin
+from portal.exports import SafeExportMixin, neutralise
 from portal.formatting import pounds
 from portal.forms import financial_year_param
 from portal.models import User
+from portal.periods import financial_year_label, financial_year_of
 from portal.roles import (
     READERS,
     STAFF,
@@ -66,6 +68,8 @@ from portal.roles import (
     signed_in_user,
 )
 from portal.services import job_start
+from spend import selectors as spend
+from spend.forms import ColumnMappingForm
 from spend.tables import payments_url
 
 
@@ -362,12 +366,10 @@ class OffContractView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Temp
 
     def choices(self) -> dict[str, Any]:
         if not hasattr(self, "_choices"):
-            from spend import selectors as spend
-
             years = list(reversed(spend.financial_years()))
             form = OffContractForm(
                 self.request.GET or None,
-                years=[(y, fy_label(y)) for y in years],
+                years=[(y, financial_year_label(y)) for y in years],
                 categories=[(c.pk, c.name) for c in spend.categories()],
                 initial={
                     "fy": years[0] if years else None,
@@ -414,7 +416,8 @@ class OffContractView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Temp
         table = OffContractTable(rows, can_create=has_role(self.request.user, *STAFF))
         RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
         table.caption = (
-            f"Suppliers paid {pounds(found.threshold_pence)} or more in {fy_label(found.fy)} "
+            f"Suppliers paid {pounds(found.threshold_pence)} or more in "
+            f"{financial_year_label(found.fy)} "
             "with no contract behind the payments"
             if found
             else "Suppliers with no contract behind the payments"
@@ -433,7 +436,7 @@ class OffContractView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Temp
             categories.caption = "The same spend by category"
         context.update(
             choices,
-            fy_label=fy_label(found.fy) if found else "",
+            fy_label=financial_year_label(found.fy) if found else "",
             categories=categories,
             breadcrumbs=_crumbs(("Spend with no contract", None)),
         )
@@ -503,7 +506,6 @@ def register_upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def register_upload_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Say which column holds what, for a register file in the council's own headings (the
     spend uploads' mapping form and page)."""
-    from spend.forms import ColumnMappingForm
 
     upload = get_object_or_404(RegisterUpload, pk=pk)
     headings = selectors.register_upload_headings(upload)
@@ -540,7 +542,7 @@ class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, 
 
     def fy(self) -> int:
         fy = financial_year_param(self.request)
-        return fy_of(timezone.localdate()) if fy is None else fy
+        return financial_year_of(timezone.localdate()) if fy is None else fy
 
     def get_export_filename(self, export_format: str) -> str:
         return f"award-monitoring-{self.fy()}.{export_format}"
@@ -576,7 +578,7 @@ class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, 
             row("Number of VCFS organisations", [str(f.vcfs) for f in figures]),
         ]
         table = AwardMonitoringTable(
-            data, columns, f"Contract awards by month, {fy_label(report.fy)}"
+            data, columns, f"Contract awards by month, {financial_year_label(report.fy)}"
         )
         return table
 
@@ -589,8 +591,8 @@ class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, 
         context.update(
             report=report,
             fy=report.fy,
-            fy_label=fy_label(report.fy),
-            years=[(year, fy_label(year)) for year in years],
+            fy_label=financial_year_label(report.fy),
+            years=[(year, financial_year_label(year)) for year in years],
             breadcrumbs=_crumbs(("Award monitoring", None)),
         )
         return context
@@ -731,11 +733,6 @@ def notice_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def notice_csv_response(notice: Notice) -> HttpResponse:
-    import csv
-
-    from contracts.notices import CSV_COLUMNS, notice_csv_row
-    from portal.exports import neutralise
-
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="notice-{notice.kind}-{notice.pk}.csv"'
     writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
@@ -746,8 +743,6 @@ def notice_csv_response(notice: Notice) -> HttpResponse:
 
 
 def notice_ocds_response(notice: Notice) -> HttpResponse:
-    from contracts.notices import notice_package
-
     response = JsonResponse(notice_package(notice), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = (
         f'attachment; filename="notice-{notice.kind}-{notice.pk}.json"'
@@ -831,7 +826,7 @@ def assessment_verify(request: HttpRequest, pk: int) -> HttpResponse:
 def pipeline(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
-        fy = int(request.GET.get("fy") or fy_of(today))
+        fy = int(request.GET.get("fy") or financial_year_of(today))
     except ValueError:
         return HttpResponseBadRequest("The year must be a number, for example 2026.")
     return render(
@@ -840,7 +835,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         {
             "plan": selectors.pipeline(fy, today=today),
             "notice": PipelineNotice.objects.filter(fy=fy).first(),
-            "fy_label": fy_label(fy),
+            "fy_label": financial_year_label(fy),
             "can_edit": has_role(request.user, *STAFF),
             "breadcrumbs": _crumbs(("Notices", reverse("contracts:notices")), ("Pipeline", None)),
         },
@@ -881,7 +876,7 @@ def pipeline_publish(request: HttpRequest, fy: int) -> HttpResponse:
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
     else:
-        messages.success(request, f"Pipeline notice for {fy_label(fy)} published.")
+        messages.success(request, f"Pipeline notice for {financial_year_label(fy)} published.")
     return redirect(reverse("contracts:pipeline") + f"?fy={fy}")
 
 

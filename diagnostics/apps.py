@@ -8,8 +8,8 @@ from django.db.models.signals import post_migrate
 def sync_frameworks_after_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     """Keep the Framework table in step with diagnostics/frameworks/*.json after every migrate
     (so `make run` and the test database always have the shipped frameworks). Idempotent."""
-    from diagnostics.models import Framework
-    from diagnostics.services import frameworks_sync
+    from diagnostics.models import Framework  # noqa: PLC0415  (apps load before their models: imported once Django is ready)
+    from diagnostics.services import frameworks_sync  # noqa: PLC0415  (apps load before their models: imported once Django is ready)
 
     if Framework._meta.db_table not in connections[using].introspection.table_names():
         return  # migrated only part of the way: nothing to fill yet

@@ -2,7 +2,6 @@
 
 The unit the notice counts is an *invoice payment*: the ledger's distribution lines of one
 supplier's invoice paid on one day, netted. Rules (Procurement Regulations 2024 reg 38):
-
 - days to pay run from the invoice day (the day the council received the invoice) to the
   payment date; the day after receipt is day 1, so days = payment date - received date;
 - an invoice without a received date takes the council's rule (the invoice date, or it plus
@@ -26,10 +25,16 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar, cast
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 
+from contracts.models import Contract
+from contracts.selectors import RULES, payments_for_contract
 from payments.models import (
+    BaseRate,
     OpenInvoiceImport,
     PaymentDutySettings,
     PaymentsComplianceNotice,
@@ -37,6 +42,7 @@ from payments.models import (
 )
 from payments.periods import Period, periods_between
 from portal.formatting import financial_year_of
+from spend.models import Category, Supplier
 
 BANDS: tuple[tuple[str, str], ...] = (
     ("1-30", "Paid within 1 to 30 days"),
@@ -605,8 +611,6 @@ def prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
 
 
 def _prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
-    from spend.models import Category, Supplier
-
     settings = duty_settings()
     params = _params(start, end, Scope.current(), settings.days_added)
     with _big_query() as cursor:
@@ -725,9 +729,6 @@ class LateInterest:
 
 
 def late_interest(start: dt.date, end: dt.date) -> LateInterest:
-    from payments.models import BaseRate
-    from spend.models import Supplier
-
     settings = duty_settings()
     params = _params(start, end, Scope.current(), settings.days_added)
     params["uplift"] = STATUTORY_UPLIFT
@@ -785,11 +786,6 @@ def _invoice_payments_over_threshold(contract: Any, start: dt.date, end: dt.date
     Which payments are the contract's is ``contracts.selectors.payments_for_contract``'s to
     say (an officer's link, else a contract or order reference, else supplier and dates):
     the one rule the contract page and the off-contract list follow too."""
-    from django.contrib.postgres.aggregates import ArrayAgg
-    from django.db.models import F, Sum, Value
-    from django.db.models.functions import Coalesce, NullIf
-
-    from contracts.selectors import payments_for_contract
 
     return (
         payments_for_contract(contract, today=end)
@@ -813,8 +809,6 @@ def payments_over_threshold(start: dt.date, end: dt.date) -> list[LargePayment]:
     procurement began on or after 1 April 2026. A payment the rules give to two contracts
     (two contracts of one supplier whose dates overlap) is listed under each, with the other
     named, so an officer decides (never a silent pick)."""
-    from contracts.models import Contract
-    from contracts.selectors import RULES
 
     contracts = Contract.objects.filter(
         status=Contract.Status.REGISTERED, procurement_start_date__gte=S70_FROM

@@ -22,9 +22,11 @@ from payments.forms import (
 )
 from payments.models import BaseRate, OpenInvoiceImport, PaymentsComplianceNotice, ScopeExclusion
 from payments.periods import Period, period_starting, periods_between
-from portal import formatting
+from portal import formatting, money
 from portal.exports import csv_response
+from portal.periods import Quarter
 from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
+from spend.selectors import financial_years
 
 
 def _period(slug: str) -> Period:
@@ -139,7 +141,7 @@ def notice_invoices(request: HttpRequest, slug: str, band: str) -> HttpResponseB
                     i.due_date,
                     i.payment_date,
                     i.days,
-                    formatting.pounds_decimal(i.amount_pence),
+                    money.pounds_decimal(i.amount_pence),
                     "Y" if i.disputed else "N",
                 )
                 for i in invoices
@@ -289,7 +291,6 @@ def open_invoices(request: HttpRequest) -> HttpResponse:
 @role_required(*READERS)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Prompt payment for a financial year: days to pay every way, slowest, and interest."""
-    from spend.selectors import financial_years
 
     years = financial_years()
     try:
@@ -345,7 +346,6 @@ LARGE_HEADER = (
 @role_required(*READERS)
 def payments_over_30000(request: HttpRequest) -> HttpResponseBase:
     """The quarterly file of payments over £30,000 (s.70), from April to June 2026 on."""
-    from contracts.quarters import Quarter
 
     today = timezone.localdate()
     first = Quarter.containing(selectors.S70_FROM)
@@ -371,7 +371,7 @@ def payments_over_30000(request: HttpRequest) -> HttpResponseBase:
                     r.company_number,
                     r.invoice_number,
                     r.payment_date,
-                    formatting.pounds_decimal(r.amount_pence),
+                    money.pounds_decimal(r.amount_pence),
                     "; ".join(r.matched_by),
                     "; ".join(r.also_linked_to),
                 )

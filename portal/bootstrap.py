@@ -7,7 +7,6 @@ Order of preference, for each service:
    ``var/`` and kept between runs, stopped when the command finishes.
 
 Usage::
-
     python -m portal.bootstrap exec -- pytest -q      # run a command with the services
     python -m portal.bootstrap run                    # migrate, demo data, worker and web server
     PORTAL_EMBEDDED=always python -m portal.bootstrap exec -- ...   # force the embedded ones
@@ -62,9 +61,9 @@ def embedded_mode() -> str:
 
 def ensure_database(url: str) -> None:
     """Create the portal's database on the server if it is not there yet."""
-    import psycopg
-    from dj_database_url import parse
-    from psycopg import sql
+    import psycopg  # noqa: PLC0415  (bootstrap runs before Django; only the path that needs it loads it)
+    from dj_database_url import parse  # noqa: PLC0415  (bootstrap runs before Django; only the path that needs it loads it)
+    from psycopg import sql  # noqa: PLC0415  (bootstrap runs before Django; only the path that needs it loads it)
 
     settings = parse(url)
     name = settings["NAME"]
@@ -124,7 +123,7 @@ def redact(url: str) -> str:
 
 def embedded_package(name: str, url_variable: str) -> Any:
     """The embedded server's package: an optional extra, so say how to get it if it is missing."""
-    import importlib
+    import importlib  # noqa: PLC0415  (bootstrap runs before Django; only the path that needs it loads it)
 
     try:
         return importlib.import_module(name)

@@ -30,7 +30,8 @@ from django.utils.safestring import SafeString
 from pygal.style import Style
 
 from portal.csp import NoncedMarkup
-from portal.formatting import Percent, percent_text, whole_pounds
+from portal.formatting import Percent, percent_text
+from portal.money import whole_pounds
 
 CACHE_SECONDS = 24 * 60 * 60
 # GOV.UK palette: blue, then colours distinguishable from it and from each other.

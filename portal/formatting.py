@@ -15,12 +15,24 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from portal.money import whole_pounds
+from portal.periods import financial_year_label, financial_year_of
+
+# Printed here, worked out in portal.periods: callers may take a year's label from either.
+__all__ = [
+    "DASH",
+    "Percent",
+    "financial_year_label",
+    "financial_year_of",
+    "month_label",
+    "month_name",
+    "percent",
+    "percent_text",
+    "pounds",
+    "pounds_pence",
+]
+
 DASH = "-"
-
-
-def whole_pounds(pence: int) -> int:
-    """Integer pence to whole pounds, rounded half up (away from zero at the half)."""
-    return int((Decimal(pence) / 100).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def pounds(pence: int | None) -> str:
@@ -38,11 +50,6 @@ def pounds_pence(pence: int | None) -> str:
     sign = "-" if pence < 0 else ""
     whole, rest = divmod(abs(pence), 100)
     return f"{sign}£{whole:,}.{rest:02d}"
-
-
-def pounds_decimal(pence: int) -> Decimal:
-    """Pounds with two decimals, as a number (for spreadsheet cells)."""
-    return (Decimal(pence) / 100).quantize(Decimal("0.01"))
 
 
 class Percent(int):
@@ -73,16 +80,6 @@ def percent_text(value: int | None) -> str:
     if value is None:
         return DASH
     return "<1%" if getattr(value, "below_one", False) else f"{value}%"
-
-
-def financial_year_label(fy: int) -> str:
-    """2023 → ``2023/24``."""
-    return f"{fy}/{(fy + 1) % 100:02d}"
-
-
-def financial_year_of(day: dt.date) -> int:
-    """The financial year (by its starting year) a day falls in: 1 April to 31 March."""
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def month_label(month: dt.date) -> str:

@@ -1,8 +1,9 @@
 """The job registry: which service runs a job of each kind.
 
-An app registers a service with ``@job_handler("spend.import")`` in its ``services.py``; the one
-Celery task (``portal.tasks.run_job``) looks the kind up here. Services receive the Job and a
-``Progress`` to report through, and return a JSON-able result dict.
+An app registers a handler with ``@job_handler("spend.import")`` in its ``jobs.py`` (or beside
+its service in ``services.py``; both are autodiscovered); the one Celery task
+(``portal.tasks.run_job``) looks the kind up here. Handlers receive the Job and a ``Progress``
+to report through, and return a JSON-able result dict.
 """
 
 from collections.abc import Callable
@@ -36,10 +37,6 @@ def handler_for(kind: str) -> JobHandler:
         return _HANDLERS[kind]
     except KeyError:
         raise LookupError(f"No service is registered for jobs of kind {kind!r}.") from None
-
-
-def registered_kinds() -> list[str]:
-    return sorted(_HANDLERS)
 
 
 class JobFailed(Exception):

@@ -1,7 +1,6 @@
 """HTML to tagged PDF (PDF/UA-1) with WeasyPrint, in this process or in a child process.
 
 A long document (the published register runs to 300 pages) is better made in a child:
-
 - it runs on another CPU while the caller writes its other files;
 - WeasyPrint's peak memory (about 1.2 GB for 5,000 contracts) goes back to the system when
   the child exits, instead of staying with a long-lived Celery worker;
@@ -30,7 +29,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 def static_only_fetcher() -> Any:
     """WeasyPrint's URL fetcher, allowed the portal's static/ files and data: URLs only: no
     other file (``file:///etc/passwd``) and no network, whatever HTML it is given."""
-    from weasyprint import URLFetcher
+    from weasyprint import URLFetcher  # noqa: PLC0415  (WeasyPrint loads only in the process that renders a PDF)
 
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
@@ -51,7 +50,7 @@ def html_to_pdf(html: str, base_url: str) -> bytes:
     """Render here. The cyclic garbage collector is paused meanwhile: WeasyPrint makes
     millions of small objects and the collector rescans them all as they pile up (5,000
     contracts took 58 s with it and 42 s without, at the same peak memory)."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415  (WeasyPrint loads only in the process that renders a PDF)
 
     collecting = gc.isenabled()
     gc.disable()

@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
+from portal.models import User
+
 if TYPE_CHECKING:
     from portal.models import User
 
@@ -54,7 +56,6 @@ def user_roles(user: Any) -> set[Role]:
 
 def signed_in_user(request: HttpRequest) -> "User":
     """The signed-in user of a request that the sign-in middleware has already let through."""
-    from portal.models import User
 
     if not isinstance(request.user, User):
         raise PermissionDenied("Sign in to use this page.")

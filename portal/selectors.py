@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import QuerySet
 
+from portal.celery import app
 from portal.models import JOB_QUEUE_UNREACHABLE, HomeArea, Job, User
 from portal.roles import Role, has_role
 
@@ -43,15 +45,11 @@ def health() -> dict[str, Any]:
     except Exception as error:
         checks["database"] = {"ok": False, "error": type(error).__name__}
     try:
-        from django.core.cache import cache
-
         cache.set("healthz", "1", timeout=10)
         checks["redis"] = {"ok": cache.get("healthz") == "1"}
     except Exception as error:
         checks["redis"] = {"ok": False, "error": type(error).__name__}
     try:
-        from portal.celery import app
-
         replies = (app.control.ping(timeout=1.0) or []) if checks["redis"]["ok"] else []
         checks["worker"] = {"ok": bool(replies), "workers": len(replies)}
     except Exception as error:

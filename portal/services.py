@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import DatabaseError, connections, transaction
@@ -28,6 +29,7 @@ from portal.models import (
     User,
 )
 from portal.roles import Role
+from portal.tasks import run_job
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +190,6 @@ def _enqueue(job: Job) -> None:
 def _send_to_queue(job_id: int) -> None:
     """Hand the job to the queue; if the queue cannot be reached, the job stays recorded
     as queued, says so, and can be run again from its page once the queue is back."""
-    from portal.tasks import run_job
 
     try:
         run_job.delay(job_id)
@@ -326,7 +327,6 @@ def jobs_fail_stalled() -> int:
 @job_handler("portal.housekeeping")
 def housekeeping(job: Job, progress: Progress) -> dict[str, Any]:
     """Nightly: clear expired sessions and release jobs whose worker died."""
-    from django.contrib.sessions.models import Session
 
     sessions, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     progress(50, "Expired sessions cleared.")

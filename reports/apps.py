@@ -11,4 +11,4 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self) -> None:
-        from reports import committee, services  # noqa: F401  (register the report job kinds)
+        from reports import committee, services  # noqa: F401,PLC0415  (register the report job kinds)

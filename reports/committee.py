@@ -24,12 +24,12 @@ from portal import charts
 from portal.formatting import financial_year_label, month_label, pounds
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job
+from portal.money import pence_from_decimal
 from portal.pdf import html_to_pdf
 from reports import narrative
 from reports.models import Edition
 from socialvalue import selectors as social_value
 from spend import selectors as spend
-from spend.ingest.normalise import pence_from_decimal
 from spend.selectors import TAIL_THRESHOLD_PENCE
 
 # The kind is stored in every report job's row, so it keeps the name it had when the report

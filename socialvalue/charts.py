@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from django.utils.safestring import SafeString
 
 from portal import charts as portal_charts
-from portal.formatting import pounds, whole_pounds
+from portal.formatting import pounds
+from portal.money import whole_pounds
 
 
 def committed_delivered_chart(

@@ -29,12 +29,6 @@ SELECT = {"class": "govuk-select"}
 TEXTAREA = {"class": "govuk-textarea", "rows": 3}
 
 
-def _year_choices(around: int | None = None) -> list[tuple[int, str]]:
-    now = financial_year_of(timezone.localdate())
-    years = range(min(now - 3, around or now), max(now + 6, around or now) + 1)
-    return [(y, financial_year_label(y)) for y in years]
-
-
 class MeasureForm(forms.ModelForm):
     class Meta:
         model = Measure

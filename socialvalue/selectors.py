@@ -1,7 +1,6 @@
 """Reads of social value shared by the dashboards, the contract pages and the committee report.
 
 How a figure is valued (one rule, used everywhere):
-
 - The proxy in force for a financial year is the measure's ``MeasureProxy`` with the greatest
   ``valid_from_fy`` not after that year.
 - £ committed = target quantity x the proxy in force in the commitment's financial year.
@@ -34,6 +33,7 @@ from django.db.models import Q, QuerySet
 
 from contracts.models import AwardedSupplier, Contract
 from portal.formatting import percent
+from portal.money import pence_from_decimal
 from socialvalue.models import (
     Commitment,
     ContractApproach,
@@ -44,7 +44,7 @@ from socialvalue.models import (
     Theme,
 )
 from socialvalue.periods import FyQuarter
-from spend.ingest.normalise import pence_from_decimal
+from socialvalue.services import token_hash
 
 Status = DeliveryReturn.Status
 CONTRACT_WIDE = "All suppliers on the contract"
@@ -636,8 +636,6 @@ class LinkExpired(Exception):
 
 
 def supplier_link_by_token(token: str) -> SupplierLink:
-    from socialvalue.services import token_hash
-
     if not token or len(token) > 100:
         raise LinkInvalid
     link = (

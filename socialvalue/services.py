@@ -5,6 +5,7 @@ delivery returns and their verification. Every change to social value data goes 
 from __future__ import annotations
 
 import hashlib
+import random
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,7 +36,7 @@ from socialvalue.models import (
     SupplierLink,
     Theme,
 )
-from socialvalue.periods import FyQuarter
+from socialvalue.periods import FyQuarter, financial_year_of
 
 LINK_DAYS = 120  # a supplier link lasts about a quarter and its return window
 
@@ -508,9 +509,6 @@ def demo_social_value_load(*, seed: int = 20240401, contracts: int = 40) -> Demo
     a few measures each per contract year, quarterly returns for quarters already due, most
     verified, some awaiting verification, a few rejected and one quarter in five missing.
     Contracts that already have commitments are left alone; with no contracts, nothing."""
-    import random
-
-    from socialvalue.periods import FyQuarter, financial_year_of
 
     rng = random.Random(seed)  # noqa: S311 - demo figures, not secrets
     catalogue_load_starter()

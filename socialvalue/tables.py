@@ -10,7 +10,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from portal.formatting import financial_year_label, percent_text, pounds, pounds_decimal
+from portal.formatting import financial_year_label, percent_text, pounds
+from portal.money import pounds_decimal
 
 NUMERIC = {
     "th": {"class": "govuk-table__header--numeric"},

@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from contracts import services as contract_services
+from contracts.forms import AssessmentForm
 from contracts.models import Contract
 from portal.exports import table_export_response
 from portal.formatting import financial_year_label, financial_year_of
@@ -795,8 +797,6 @@ def supplier_return(request: HttpRequest, link: SupplierLink, token: str) -> Htt
 def supplier_kpi_return(request: HttpRequest, link: SupplierLink, token: str) -> HttpResponse:
     """The supplier's KPI assessment, through the same link as its social value returns; it
     waits for an officer to verify it before any notice reports it."""
-    from contracts import services as contract_services
-    from contracts.forms import AssessmentForm
 
     form = AssessmentForm(request.POST or None, contract=link.contract)
     if request.method == "POST" and form.is_valid():

@@ -30,7 +30,6 @@ import io
 import itertools
 import json
 import re
-import shutil
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -42,14 +41,14 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Sum
-from django.urls import reverse
 from django.utils import timezone
 
 from portal import services as portal_services
-from portal.jobs import JobFailed, Progress, job_handler
+from portal.jobs import JobFailed, Progress
 from portal.models import Job, User
+from portal.suppliers import company_number_sql, name_key, normalise_company_number
 from spend.ingest.load import IMPORT_LOCK_ID, rebuild_summaries
-from spend.ingest.normalise import REDACTED_SUPPLIER_NUMBER, name_key, normalise_postcode
+from spend.ingest.normalise import REDACTED_SUPPLIER_NUMBER, normalise_postcode
 from spend.models import (
     CompaniesHouseImport,
     CompaniesHouseRecord,
@@ -140,14 +139,6 @@ def derived_is_vcfs(company_category: str) -> bool | None:
     return False
 
 
-def normalise_company_number(text: str) -> str:
-    """'1234567' → '01234567'; 'sc 012345' → 'SC012345'; '' stays ''."""
-    compact = re.sub(r"\s+", "", text or "").upper()
-    if compact.isdigit() and len(compact) < 8:
-        compact = compact.zfill(8)
-    return compact[:8]
-
-
 def normalise_vat_number(text: str) -> str:
     """'GB 123 4567 89' → '123456789' (spaces and the GB prefix dropped)."""
     compact = re.sub(r"[\s.\-]+", "", text or "").upper()
@@ -160,15 +151,10 @@ def normalise_vat_number(text: str) -> str:
 _LEGAL_FORM = r"\m(LTD|PLC|LLP|LP|CIC|CO|COMPANY|UK|CYF|CYFYNGEDIG|INC|CORP)\M"
 
 
-def _company_sql(column: str) -> str:
-    """SQL for a company number as normalise_company_number writes it (digits padded to 8)."""
-    return f"CASE WHEN {column} ~ '^[0-9]+$' THEN lpad({column}, 8, '0') ELSE upper({column}) END"
-
-
 _DIFFERENT_COMPANIES = (
     f"(a.company_number <> '' AND b.company_number <> '' AND "
-    f"{_company_sql('a.company_number')} <> "
-    f"{_company_sql('b.company_number')})"
+    f"{company_number_sql('a.company_number')} <> "
+    f"{company_number_sql('b.company_number')})"
 )
 
 CANDIDATE_PAIRS_SQL = f"""
@@ -188,7 +174,7 @@ SELECT id, btrim(regexp_replace(regexp_replace(name_key, '{_LEGAL_FORM}', '', 'g
 DELETE FROM quality_keys WHERE length(key) < 3;
 
 CREATE TEMPORARY TABLE quality_numbers ON COMMIT DROP AS
-SELECT id AS supplier_id, 'company' AS kind, {_company_sql("company_number")} AS value
+SELECT id AS supplier_id, 'company' AS kind, {company_number_sql("company_number")} AS value
   FROM spend_supplier WHERE company_number <> ''
 UNION
 SELECT supplier_id, 'company', company_number FROM spend_companieshouserecord
@@ -315,18 +301,6 @@ def duplicates_refresh(*, threshold: float = SIMILARITY_THRESHOLD) -> int:
             {"n": REDACTED_SUPPLIER_NUMBER},
         )
     return DuplicateCandidate.objects.count()
-
-
-@job_handler(DUPLICATES_JOB_KIND)
-def duplicates_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """Find duplicate candidates (the ``spend.duplicates`` job)."""
-    progress(10, "Comparing supplier names, numbers and postcodes")
-    count = duplicates_refresh()
-    return {
-        "candidates": count,
-        "url": reverse("spend:quality-duplicates"),
-        "link_text": f"See the {count:,} possible duplicates",
-    }
 
 
 def duplicates_start(*, user: User | None) -> Job:
@@ -915,36 +889,6 @@ def companies_house_start(*, ch_import: CompaniesHouseImport, user: User | None)
     )
     CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(job=job)
     return job
-
-
-@job_handler(COMPANIES_HOUSE_JOB_KIND)
-def companies_house_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """Enrich suppliers from a Companies House file (the ``spend.companies_house`` job)."""
-    ch_import = CompaniesHouseImport.objects.get(pk=job.params["import_id"])
-    try:
-        done = companies_house_load(
-            path=companies_house_path(ch_import), ch_import=ch_import, progress=progress
-        )
-    except JobFailed as failure:
-        CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(
-            error=str(failure), finished_at=timezone.now()
-        )
-        raise
-    except FileNotFoundError:
-        message = "The uploaded copy of the file is missing. Upload it again."
-        CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(
-            error=message, finished_at=timezone.now()
-        )
-        raise JobFailed(message) from None
-    if ch_import.stored_file and not Path(ch_import.stored_file).is_absolute():
-        shutil.rmtree(companies_house_path(ch_import).parent, ignore_errors=True)
-    return {
-        "import_id": done.pk,
-        "rows_read": done.rows_read,
-        "matched": done.matched_by_number + done.matched_by_name,
-        "url": reverse("spend:quality-companies-house"),
-        "link_text": "See the suppliers matched",
-    }
 
 
 def companies_house_paths(*, path: Path, user: User | None = None) -> CompaniesHouseImport:

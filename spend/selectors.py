@@ -32,13 +32,18 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.utils import timezone
 
-from portal.formatting import financial_year_label, month_name, percent, pounds_decimal
+from portal.formatting import financial_year_label, month_name, percent
+from portal.models import Job
+from portal.money import pounds_decimal
+from portal.periods import fy_months
+from spend import register_links
 from spend.models import (
     Category,
     CategoryRule,
     ImportBatch,
     LocalityClass,
     Payment,
+    PaymentQuerySet,
     SpendSummary,
     Supplier,
     SupplierSite,
@@ -134,19 +139,9 @@ def dashboards_warm(years: int = 2) -> list[int]:
 # --- Years and months -------------------------------------------------------------------------
 
 
-def fy_months(fy: int) -> list[dt.date]:
-    """First days of the twelve months of a financial year, April first."""
-    return [dt.date(fy + (m < 4), m, 1) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
-
-
 def financial_years() -> list[int]:
     """Financial years the ledger has spend for, oldest first."""
     return _cached("years", lambda: sorted(_locality_rollup()))
-
-
-def latest_financial_year() -> int | None:
-    years = financial_years()
-    return years[-1] if years else None
 
 
 @dataclass(frozen=True)
@@ -654,15 +649,10 @@ def supplier_sites(supplier_id: int, fy: int | None = None) -> list[SiteSpend]:
 
 def supplier_contracts(supplier: Supplier) -> list[Any]:
     """Contracts in the register awarded to this supplier (matched by supplier number)."""
-    if not supplier.supplier_number:
+    register = register_links.links()
+    if not supplier.supplier_number or register is None:
         return []
-    from contracts.models import Contract
-
-    return list(
-        Contract.objects.filter(suppliers__supplier_number=supplier.supplier_number)
-        .distinct()
-        .order_by("-start_date", "reference")
-    )
+    return register.supplier_contracts(supplier.supplier_number)
 
 
 # --- Locality over the years --------------------------------------------------------------
@@ -775,29 +765,22 @@ def payments(filters: PaymentFilters) -> QuerySet[Payment]:
         rows = rows.filter(supplier_id__in=top_supplier_ids(filters.fy, filters.top))
     if filters.fy is not None and filters.tail is not None:
         rows = rows.filter(supplier_id__in=tail_supplier_ids(filters.fy, filters.tail))
-    if filters.off_contract:
-        from contracts.selectors import off_contract_payments
-
-        rows = off_contract_payments(rows)
+    register = register_links.links()
+    if filters.off_contract and register is not None:
+        rows = cast(PaymentQuerySet, register.payments_off_contract(rows))
     if filters.contract is not None:
-        from contracts.models import Contract
-        from contracts.selectors import payments_for_contract
-
-        contract = Contract.objects.filter(pk=filters.contract).first()
-        if contract is None:
+        if register is None:
             return rows.none()
-        under = payments_for_contract(contract, today=timezone.localdate())
-        rows = rows.filter(pk__in=under.values("pk"))
+        rows = cast(PaymentQuerySet, register.payments_under_contract(filters.contract, rows))
     return rows
 
 
 def payments_contract(filters: PaymentFilters) -> Any:
     """The contract the payments are filtered to, if any (for the page to name it)."""
-    if filters.contract is None:
+    register = register_links.links()
+    if filters.contract is None or register is None:
         return None
-    from contracts.models import Contract
-
-    return Contract.objects.filter(pk=filters.contract).first()
+    return register.contract(filters.contract)
 
 
 # The payments export: the columns of the payments table, in its order.
@@ -980,6 +963,4 @@ def categories() -> QuerySet[Category]:
 
 
 def latest_recategorise_job() -> Any:
-    from portal.models import Job
-
     return Job.objects.filter(kind="spend.recategorise").order_by("-created_at").first()

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from portal.formatting import pounds
 from portal.locality import LOCALITY_LABELS, classify_postcode, home_area
 from portal.locality import LocalityClass as Locality
+from portal.suppliers import normalise_company_number
 from spend.models import (
     CompaniesHouseImport,
     CompaniesHouseRecord,
@@ -22,15 +24,6 @@ from spend.models import (
     SupplierMerge,
     SupplierNumberAlias,
 )
-from spend.quality import normalise_company_number
-
-
-def pounds(pence: int) -> str:
-    """Integer pence as whole pounds for tables: 123456789 → '£1,234,568'."""
-    sign = "-" if pence < 0 else ""
-    whole = (abs(pence) + 50) // 100
-    return f"{sign}£{whole:,}"
-
 
 SIZE_ORDER = [SizeBand.MICRO, SizeBand.SMALL, SizeBand.MEDIUM, SizeBand.LARGE, SizeBand.UNKNOWN]
 

@@ -17,20 +17,29 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from portal import services as portal_services
+from portal.formatting import month_name, pounds
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
-from spend import selectors
+from portal.periods import financial_year_of
 from spend.ingest.errors import ImportRejected
-from spend.ingest.load import LoadResult, load_file
-from spend.ingest.normalise import financial_year
-from spend.ingest.parse import ImportHeader
-from spend.ingest.readers import sniff_kind
+from spend.ingest.layouts import normalise_header
+from spend.ingest.load import (
+    IMPORT_LOCK_ID,
+    LOCALITY_CASE,
+    RECLASSIFY_SITES,
+    LoadResult,
+    load_file,
+    rebuild_summaries,
+)
+from spend.ingest.normalise import redaction_key
+from spend.ingest.parse import ImportHeader, iter_payments
+from spend.ingest.readers import NoHeader, OpenedFile, open_rows, sniff_kind
 from spend.models import (
     Category,
     CategoryRule,
@@ -320,10 +329,6 @@ class WithdrawRefused(Exception):
 
 
 def _lock_imports() -> None:
-    from django.db import connection
-
-    from spend.ingest.load import IMPORT_LOCK_ID
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
 
@@ -375,7 +380,6 @@ DOUBLING_TOLERANCE = Decimal("0.01")
 def doubling_warning(batch: ImportBatch, header: ImportHeader, result: LoadResult) -> str:
     """Why the file should not count without a decision: every row appears twice, or it adds
     to a month the ledger already holds about as much again. "" when neither."""
-    from portal.formatting import month_name, pounds
 
     if header.payment_rows >= 2 and header.repeated_rows * 2 >= header.payment_rows:
         return (
@@ -398,7 +402,7 @@ def doubling_warning(batch: ImportBatch, header: ImportHeader, result: LoadResul
     months = [row["month"] for row in added]
     in_ledger = dict(
         SpendSummary.objects.filter(
-            financial_year__in={financial_year(month) for month in months}, month__in=months
+            financial_year__in={financial_year_of(month) for month in months}, month__in=months
         )
         .values("month")
         .annotate(total=Sum("total_pence"))
@@ -445,7 +449,6 @@ def _take_out(
     withdrawal: Withdrawal, where: str, params: dict[str, Any]
 ) -> tuple[int, int, list[int]]:
     """Move the payments ``where`` says from the ledger to the withdrawal's rows."""
-    from django.db import connection
 
     with connection.cursor() as cursor:
         # ``where`` is BY_BATCH or BY_MONTHS; the values are parameters.
@@ -463,13 +466,12 @@ BY_MONTHS = "date_trunc('month', p.payment_date)::date = ANY(%(months)s)"
 def _reload_sharing(months: list[dt.date], exclude: set[int]) -> None:
     """Files still loaded that cover these months are read again: rows they share with what
     was withdrawn come back under them (the ledger equals an import of the files left)."""
-    from spend.ingest.load import load_file
 
     if not months:
         return
     # The files' own rows are not all in the ledger under them (a row two files hold is
     # filed under the first), so every loaded file of the same financial years is read again.
-    years = {m.year if m.month >= 4 else m.year - 1 for m in months}
+    years = {financial_year_of(m) for m in months}
     others = [
         other
         for other in ImportBatch.objects.filter(status=ImportBatch.Status.LOADED)
@@ -504,7 +506,6 @@ def _withdraw(
     replaced_by: ImportBatch | None = None,
 ) -> Withdrawal:
     """Take a batch's payments (or every payment of these months) out of the ledger."""
-    from spend.ingest.load import rebuild_summaries
 
     withdrawal = Withdrawal.objects.create(
         batch=batch,
@@ -576,7 +577,6 @@ def _withdraw_replaced(batch: ImportBatch, profile: ColumnMappingProfile | None)
 
 def file_months(batch: ImportBatch, profile: ColumnMappingProfile | None = None) -> list[dt.date]:
     """The calendar months a stored file's payments fall in (for replacing a period)."""
-    from spend.ingest.parse import iter_payments
 
     _header, payments = iter_payments(
         batch_file_path(batch),
@@ -591,7 +591,6 @@ def file_months(batch: ImportBatch, profile: ColumnMappingProfile | None = None)
 def withdrawal_undo(*, withdrawal: Withdrawal, user: User | None) -> Withdrawal:
     """Put a withdrawal's payments back (and take out the file that replaced them), while no
     import has loaded since: a later file may hold the same payments."""
-    from spend.ingest.load import rebuild_summaries
 
     _lock_imports()
     withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
@@ -617,7 +616,6 @@ def withdrawal_undo(*, withdrawal: Withdrawal, user: User | None) -> Withdrawal:
             batch=replacement, months=[], user=user, reason=f"Undo of withdrawal {withdrawal.pk}"
         )
         years |= set(taken.financial_years)
-    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(RESTORE_ROWS, {"withdrawal": withdrawal.pk})
@@ -683,8 +681,6 @@ def batch_decide(*, batch: ImportBatch, decision: str, user: User | None) -> Imp
 
 @transaction.atomic
 def redaction_marker_add(*, text: str, user: User | None) -> RedactionMarker:
-    from spend.ingest.normalise import redaction_key
-
     text = " ".join(text.split())
     if not redaction_key(text) and text.strip("*") == "":
         text = "*"  # one marker stands for any run of asterisks
@@ -711,17 +707,6 @@ def sundry_number_declare(
 @transaction.atomic
 def sundry_number_remove(*, number: SundrySupplierNumber) -> None:
     number.delete()
-
-
-@job_handler(WARM_JOB_KIND)
-def dashboards_warm(job: Job, progress: Progress) -> dict[str, Any]:
-    """After an import: work out the dashboards' figures before anyone asks for them."""
-    years = selectors.dashboards_warm()
-    from contracts.selectors import spend_without_contract
-
-    for fy in years:
-        spend_without_contract(fy=fy)  # the off-contract page as it opens (seconds, cold)
-    return {"financial_years": years}
 
 
 def import_paths(
@@ -786,7 +771,6 @@ class StoredFileMissing(Exception):
 
 def file_headings(batch: ImportBatch) -> list[str]:
     """The likeliest header row of a stored file: the first row with three or more cells."""
-    from spend.ingest.readers import NoHeader, OpenedFile, open_rows
 
     try:
         opened = OpenedFile(batch_file_path(batch))
@@ -807,8 +791,6 @@ def file_headings(batch: ImportBatch) -> list[str]:
 
 
 def header_signature(headings: Iterable[str]) -> str:
-    from spend.ingest.layouts import normalise_header
-
     text = "|".join(normalise_header(h) for h in headings)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -837,7 +819,6 @@ def mapping_profile_save(
 
 def mapping_profile_for(batch: ImportBatch) -> ColumnMappingProfile | None:
     """A saved profile whose headings this file has (for a file no layout reads)."""
-    from spend.ingest.parse import iter_payments
 
     path = batch_file_path(batch)
 
@@ -891,40 +872,6 @@ def recategorise_start(*, user: User | None) -> Job:
     )
 
 
-@job_handler(RECATEGORISE_JOB_KIND)
-def recategorise(job: Job, progress: Progress) -> dict[str, Any]:
-    """Re-apply the account-code rules to every payment and rebuild every year's summary.
-
-    One transaction, under the import lock, so an import never sees half the change."""
-    from django.db import connection
-
-    from spend.ingest.load import IMPORT_LOCK_ID, rebuild_summaries
-    from spend.models import Payment
-
-    progress(5, "Waiting for any import to finish")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_ID])
-        progress(10, "Matching account codes to the rules")
-        cursor.execute(RECATEGORISE_SQL)
-        changed = max(cursor.rowcount, 0)
-        years = sorted(Payment.objects.values_list("financial_year", flat=True).distinct())
-        for done, fy in enumerate(years, start=1):
-            progress(
-                10 + int(85 * (done - 1) / max(len(years), 1)),
-                f"Rebuilding the summary for {fy}/{(fy + 1) % 100:02d}",
-            )
-            rebuild_summaries([fy])
-    progress(100, f"{changed:,} payments changed category")
-    from django.urls import reverse
-
-    return {
-        "payments_changed": changed,
-        "years": years,
-        "url": reverse("spend:categories"),
-        "link_text": "Back to the category rules",
-    }
-
-
 # --- A changed home area ---------------------------------------------------------------------
 
 RECLASSIFY_JOB_KIND = "spend.locality_reclassify"
@@ -935,9 +882,6 @@ def sites_reclassify(*, progress: Progress | None = None) -> dict[str, Any]:
     summary of the years paid at the sites that moved (bumping its version, so no dashboard
     shows the old split). Imports wait meanwhile: a new site gets the class from the same
     SQL."""
-    from django.db import connection
-
-    from spend.ingest.load import LOCALITY_CASE, RECLASSIFY_SITES, rebuild_summaries
 
     def report(percent: int, message: str) -> None:
         if progress is not None:
@@ -972,4 +916,4 @@ def home_area_changed(*, user: User | None = None, **_: Any) -> Job:
     )
 
 
-from spend import quality  # noqa: E402,F401  (registers its job kinds)
+from spend import quality  # noqa: E402,F401  (registers its job kinds; it imports this module)

@@ -24,9 +24,9 @@ from portal.formatting import (
     month_label,
     percent_text,
     pounds,
-    pounds_decimal,
     pounds_pence,
 )
+from portal.money import pounds_decimal
 
 TEMPLATE = "portal/tables/govuk_table.html"
 NUMERIC = {
@@ -357,16 +357,3 @@ class LocalitySplitTable(tables.Table):
     def value_unknown_share(self, record: Any) -> int | str:
         share = record.share_of(record.unknown_pence)
         return DASH if share is None else share
-
-
-class CategoryRuleTable(tables.Table):
-    row_header = True
-    account_prefix = tables.Column(verbose_name="Account code starts with")
-    category = tables.Column(verbose_name="Category", accessor="category__name")
-    note = tables.Column(verbose_name="Note")
-
-    class Meta:
-        template_name = TEMPLATE
-        empty_text = "No rules yet: every payment is not categorised."
-
-    caption = "Category rules"

@@ -67,7 +67,7 @@ MODULES: dict[str, list[str]] = {
     "portal/formatting.py": ["tests/portal/test_figure_rules.py"],
     "portal/exports.py": ["tests/portal/test_figure_rules.py"],
     "portal/locality.py": ["tests/portal/test_locality.py", "tests/portal/test_figure_rules.py"],
-    "contracts/quarters.py": [
+    "portal/periods.py": [
         "tests/contracts/test_quarters.py",
         "tests/contracts/test_rules.py",
         "tests/portal/test_figure_rules.py",

@@ -63,7 +63,7 @@ def plan_chunks(path: str | os.PathLike[str], chunk_bytes: int) -> list[ChunkPla
     Lines are counted as Python's csv module sees them (``\\n``, ``\\r\\n`` or a lone
     ``\\r`` ends a line), so line numbers in messages match a reading of the whole file.
     """
-    import numpy as np  # here, not at the top: chunk processes do not need it
+    import numpy as np  # here, not at the top: chunk processes do not need it  # noqa: PLC0415  (loaded only where it is used: chunk processes start lean)
 
     cuts: list[tuple[int, int]] = [(0, 1)]  # (byte, line) where each chunk starts
     quotes = lines = 0  # quote marks and line ends before the block
@@ -105,7 +105,7 @@ QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
 
 def _count(codes: np.ndarray, byte: int) -> int:
     # numpy compares about ten times faster than bytes.count counts a single byte.
-    import numpy as np
+    import numpy as np  # noqa: PLC0415  (loaded only where it is used: chunk processes start lean)
 
     return int(np.count_nonzero(codes == byte))
 
@@ -262,8 +262,8 @@ def _die_with_parent() -> None:
     """Linux: be killed when the import's process dies, rather than stage on for nothing.
     (Strictly, when the thread that started it ends: imports run on a worker's main thread.)"""
     try:
-        import ctypes
-        import signal
+        import ctypes  # noqa: PLC0415  (loaded only where it is used: chunk processes start lean)
+        import signal  # noqa: PLC0415  (loaded only where it is used: chunk processes start lean)
 
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -273,7 +273,7 @@ def _die_with_parent() -> None:
 
 def stage_chunk(cursor: Any, job: ChunkJob, plan: ChunkPlan) -> dict[str, Any]:
     """Parse one chunk and stage it; the report the parent reads."""
-    from spend.ingest.staging import Categoriser, create_tables, stage_payments
+    from spend.ingest.staging import Categoriser, create_tables, stage_payments  # noqa: PLC0415  (loaded only where it is used: chunk processes start lean)
 
     mapping = ColumnMapping(LAYOUTS[job.layout], job.columns, tuple(job.headers))
     header = ImportHeader(
@@ -326,7 +326,7 @@ def stage_chunk(cursor: Any, job: ChunkJob, plan: ChunkPlan) -> dict[str, Any]:
 
 
 def main() -> None:
-    import psycopg
+    import psycopg  # noqa: PLC0415  (loaded only where it is used: chunk processes start lean)
 
     _die_with_parent()
     # The import's own transaction is the one every chunk waits on: let it have the CPU first.

@@ -735,7 +735,7 @@ def write_xlsx_extract(
     weights: _Weights,
 ) -> None:
     """A Fusion report saved as XLSX: date cells, serial numbers, float amounts."""
-    import openpyxl
+    import openpyxl  # noqa: PLC0415  (only the spreadsheet demo files need openpyxl)
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Paid Invoices")

@@ -528,11 +528,6 @@ def _found_share(candidate: HeaderCandidate) -> float:
     return (len(required) - len(candidate.missing)) / len(required)
 
 
-def header_score(header_cells: Sequence[object], layout_hint: str = "auto") -> float:
-    """Share of some layout's required columns this row has (0 to 1)."""
-    return _found_share(closest_layout(header_cells, layout_hint))
-
-
 def _layouts_for(layout_hint: str) -> tuple[Layout, ...]:
     if layout_hint in ("auto", "", None):
         return DETECTION_ORDER

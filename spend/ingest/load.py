@@ -5,7 +5,6 @@ ledger whole or not at all: a bad row found halfway, a database error, or a work
 mid-file leaves the ledger exactly as it was (PostgreSQL discards the open transaction).
 
 The file is read in chunks (``spend.ingest.staging``), each merged in file order:
-
 1. the chunk's payments are ``COPY``-ed into unindexed staging tables: by this process for
    a small file, an XLSX workbook or a published spend file; for a large Oracle CSV extract
    by child processes that parse later chunks while this transaction merges earlier ones
@@ -363,7 +362,7 @@ def rebuild_summaries(years: Iterable[int]) -> None:
 
 
 def _category_rules() -> list[tuple[str, int]]:
-    from spend.models import CategoryRule
+    from spend.models import CategoryRule  # noqa: PLC0415  (chunk processes import this module before Django is set up)
 
     return list(CategoryRule.objects.values_list("account_prefix", "category_id"))
 
@@ -371,7 +370,7 @@ def _category_rules() -> list[tuple[str, int]]:
 def _conninfo() -> str:
     """How a chunk process reaches the database this connection uses (the test database
     too); passed on its stdin, so a password never shows in a process list."""
-    from psycopg.conninfo import make_conninfo
+    from psycopg.conninfo import make_conninfo  # noqa: PLC0415  (chunk processes import this module before Django is set up)
 
     db = connection.settings_dict
     params: dict[str, Any] = {

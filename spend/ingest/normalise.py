@@ -13,8 +13,11 @@ import contextlib
 import datetime as dt
 import hashlib
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
+
+from portal.money import pence_from_decimal
+from portal.suppliers import name_key
 
 # ---------------------------------------------------------------------------
 # Dates
@@ -134,8 +137,8 @@ def payment_date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]
     Django is configured; the chunk processes inherit the same environment, so they agree.
     """
     earliest, days_ahead = DEFAULT_EARLIEST_PAYMENT_DATE, DEFAULT_PAYMENT_DAYS_AHEAD
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
+    from django.conf import settings  # noqa: PLC0415  (chunk processes use this module without Django settings)
+    from django.core.exceptions import ImproperlyConfigured  # noqa: PLC0415  (chunk processes use this module without Django settings)
 
     with contextlib.suppress(ImproperlyConfigured):  # no Django settings here: the defaults
         earliest = getattr(settings, "SPEND_EARLIEST_PAYMENT_DATE", earliest)
@@ -143,11 +146,6 @@ def payment_date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]
     # The council's own calendar day, not the server's.
     today = today or dt.datetime.now(tz=_LONDON).date()
     return earliest, today + dt.timedelta(days=days_ahead)
-
-
-def financial_year(day: dt.date) -> int:
-    """The UK financial year (1 April - 31 March) by its starting year: 2023 is 2023/24."""
-    return day.year if day.month >= 4 else day.year - 1
 
 
 # ---------------------------------------------------------------------------
@@ -161,13 +159,6 @@ MAX_AMOUNT_PENCE = 10_000_000_000 * 100
 # Thousands separators must group in threes, so "2,44" (a decimal comma) is refused
 # rather than read as 244.
 _GENERAL_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?$")
-
-
-def pence_from_decimal(amount: Decimal) -> int:
-    """Pounds as Decimal -> integer pence, half a penny rounded away from zero."""
-    if not amount.is_finite():
-        raise ValueError(f"{amount} is not an amount")
-    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def parse_amount_pence(value: object) -> int:
@@ -307,50 +298,6 @@ def clean_supplier_name(raw: str) -> str:
         _name_cache.clear()
     _name_cache[raw] = cleaned
     return cleaned
-
-
-_TRADING_AS = re.compile(r"\b(?:T\s*/\s*A|T\.A\.|TRADING\s+AS)\b")
-_NAME_PUNCTUATION = re.compile(r"[^0-9A-Z ]+")
-# Marks inside a word that join rather than separate: "St.", "O'Brien", "Children\u2019s".
-_JOINING_MARKS = frozenset({".", "'", "\u2019"})
-_NAME_WORDS: dict[str, str] = {
-    "LIMITED": "LTD",
-    "LTD": "LTD",
-    "PLC": "PLC",
-    "COMPANY": "CO",
-    "CO": "CO",
-    "AND": "AND",
-    "UK": "UK",
-    "SERVICES": "SERVICES",
-    "SERVICE": "SERVICES",
-}
-_name_key_cache: dict[str, str] = {}
-
-
-def name_key(name: str) -> str:
-    """A matching key for supplier names, for finding the same supplier spelt differently.
-
-    Case, punctuation and spacing are ignored; ``&`` is ``AND``; ``Limited`` is
-    ``LTD``; ``Public Limited Company`` and ``P.L.C.`` are ``PLC``; a leading
-    ``The`` is dropped; ``t/a``, ``T/A`` and ``trading as`` become ``TA``.
-    ``"Suez Recycling & Recovery UK Limited"`` and ``"SUEZ RECYCLING AND RECOVERY
-    UK LTD."`` share a key.
-    """
-    cached = _name_key_cache.get(name)
-    if cached is not None:
-        return cached
-    text = name.upper().replace("&", " AND ").replace("+", " AND ")
-    text = _TRADING_AS.sub(" TA ", text)
-    text = text.replace("P.L.C.", "PLC").replace("PUBLIC LIMITED COMPANY", "PLC")
-    text = _NAME_PUNCTUATION.sub(lambda m: "" if m.group() in _JOINING_MARKS else " ", text)
-    words = [_NAME_WORDS.get(w, w) for w in text.split()]
-    if len(words) > 1 and words[0] == "THE":
-        words = words[1:]
-    key = " ".join(words)
-    if len(_name_key_cache) >= _NAME_CACHE_LIMIT:
-        _name_key_cache.clear()
-    _name_key_cache[name] = key
-    return key
 
 
 # The one supplier number every redacted payment is filed under (never a supplier).

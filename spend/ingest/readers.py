@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from typing import IO, Any
 
+from portal.workbooks import WorkbookLimits, WorkbookRefused, check_workbook
 from spend.ingest.errors import ImportRejected
 
 # How far down the file the header row may be (title and run-date lines above it).
@@ -451,7 +452,6 @@ def check_zip_safety(handle: IO[bytes]) -> None:
             )
     # Rows and cells counted in the sheets' XML before openpyxl builds a single row (imported
     # here: the CSV chunk processes never need it).
-    from portal.workbooks import WorkbookLimits, WorkbookRefused, check_workbook
 
     limits = WorkbookLimits(
         max_rows=XLSX_MAX_ROWS,
@@ -472,7 +472,7 @@ def read_xlsx(
     opened: OpenedFile, is_header: HeaderTest
 ) -> tuple[Source, Iterator[tuple[int, Row]]]:
     """The header of the first sheet that has one, and an iterator of its data rows."""
-    import openpyxl  # imported here: CSV-only users do not pay for it
+    import openpyxl  # imported here: CSV-only users do not pay for it  # noqa: PLC0415  (CSV-only imports do not load openpyxl)
 
     opened.rewind()
     check_zip_safety(opened.handle)

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from spend.ingest.normalise import financial_year, name_key
+from portal.periods import financial_year_of
+from portal.suppliers import name_key
 from spend.ingest.parse import Payment
 
 PROGRESS_EVERY_ROWS = 50_000
@@ -247,7 +248,7 @@ def stage_payments(
             keys.add(key)
             year = years_of_day.get(day)
             if year is None:
-                year = years_of_day[day] = financial_year(day)
+                year = years_of_day[day] = financial_year_of(day)
             category = categories[account] if account in categories else categorise(account)
             yield (
                 key,

@@ -118,7 +118,7 @@ def test_register_status_filter_picker_and_create_from_off_contract(
 
 def test_public_register_status_without_drafts(browser_page, ledger: None) -> None:
     from contracts import services
-    from contracts.quarters import Quarter
+    from portal.periods import Quarter
 
     services.publication_build(quarter=Quarter.parse("2024Q3"), user=None)
     page = browser_page

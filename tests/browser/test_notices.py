@@ -9,7 +9,7 @@ import pytest
 
 from contracts import services
 from contracts.models import Contract, Notice
-from contracts.quarters import Quarter
+from portal.periods import Quarter
 from portal.roles import Role
 from tests.conftest import make_user
 

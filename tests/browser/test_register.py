@@ -9,7 +9,7 @@ import pytest
 
 from contracts import services
 from contracts.models import Contract
-from contracts.quarters import Quarter
+from portal.periods import Quarter
 from portal.roles import Role
 from tests.conftest import make_user
 from tests.contracts.conftest import register_row, write_csv, year_of_awards

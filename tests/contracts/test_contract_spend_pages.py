@@ -196,7 +196,7 @@ def test_committee_report_has_the_off_contract_table(tmp_path: Path, ledger: Non
 
 def test_public_register_shows_status_and_never_drafts(client: Client, ledger: None) -> None:
     from contracts import services
-    from contracts.quarters import Quarter
+    from portal.periods import Quarter
 
     services.publication_build(quarter=Quarter.parse("2024Q3"), user=None)
     page = client.get(reverse("register:home")).content.decode()

@@ -6,6 +6,7 @@ import pytest
 
 from contracts import layout
 from contracts.layout import LayoutError
+from portal.suppliers import clean_company_number
 from tests.contracts.conftest import register_row
 
 
@@ -34,13 +35,13 @@ def test_bad_cpv_codes(text: str) -> None:
     ],
 )
 def test_company_numbers(text: str, expected: str) -> None:
-    assert layout.clean_company_number(text) == expected
+    assert clean_company_number(text) == expected
 
 
 @pytest.mark.parametrize("text", ["123456789", "S1234567", "ABC12345", "12-34567"])
 def test_bad_company_numbers(text: str) -> None:
     with pytest.raises(ValueError, match="company number"):
-        layout.clean_company_number(text)
+        clean_company_number(text)
 
 
 def test_money_and_dates() -> None:

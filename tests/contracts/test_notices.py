@@ -19,7 +19,7 @@ from referencing.jsonschema import DRAFT4
 
 from contracts import notices, selectors, services
 from contracts.models import Contract, Notice, PlannedProcurement, PublishedContract
-from contracts.quarters import Quarter, fy_of
+from portal.periods import Quarter, financial_year_of
 from tests.contracts.conftest import register_row, write_csv
 from tests.contracts.ledger import (
     TODAY,
@@ -706,7 +706,7 @@ def test_the_committee_report_summarises_notices_on_time_and_due(officer, settin
         notice=services.notice_draft(contract=late, kind="UK7", user=officer), user=officer
     )
     today = date.today()
-    context = committee_report_context(fy_of(today), today)
+    context = committee_report_context(financial_year_of(today), today)
     compliance = context["by_anchor"]["act-notices"].data["compliance"]
     assert (compliance.published, compliance.on_time, compliance.late) == (1, 0, 1)
     assert compliance.due == 1  # the works contract's UK7

@@ -21,8 +21,8 @@ from referencing.jsonschema import DRAFT4
 from contracts import services
 from contracts.layout import COLUMNS
 from contracts.models import Contract, Publication
-from contracts.quarters import Quarter
 from portal.models import Job
+from portal.periods import Quarter
 from tests.conftest import downloaded, wait_for
 from tests.contracts.conftest import register_row, write_csv
 

@@ -11,7 +11,9 @@ import re
 
 import pytest
 
-from contracts.quarters import Quarter, fy_label, fy_months, fy_of, fy_start
+from portal.periods import Quarter, fy_months, fy_start
+from portal.periods import financial_year_label as fy_label
+from portal.periods import financial_year_of as fy_of
 
 D = dt.date
 MONTHS = {1: (1, 3), 2: (4, 6), 3: (7, 9), 4: (10, 12)}

@@ -10,7 +10,7 @@ import pytest
 
 from contracts import publishing, services
 from contracts.models import Contract
-from contracts.quarters import Quarter
+from portal.periods import Quarter
 
 pytestmark = pytest.mark.django_db
 

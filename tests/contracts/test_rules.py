@@ -14,7 +14,7 @@ from django.test import Client
 
 from contracts import selectors, services
 from contracts.models import Contract
-from contracts.quarters import Quarter
+from portal.periods import Quarter
 from tests.contracts.conftest import register_row, write_csv
 from tests.ledger import Line, import_lines
 

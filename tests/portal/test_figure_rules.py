@@ -15,7 +15,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
-from portal import exports, formatting
+from portal import exports, formatting, money, periods
 from socialvalue.periods import FyQuarter
 from tests.conftest import downloaded
 from tests.ledger import Line, import_lines
@@ -36,7 +36,7 @@ from tests.ledger import Line, import_lines
     ],
 )
 def test_the_financial_year_starts_on_1_april(day: dt.date, fy: int) -> None:
-    assert formatting.financial_year_of(day) == fy
+    assert periods.financial_year_of(day) == fy
 
 
 def test_financial_year_and_month_labels() -> None:
@@ -152,9 +152,9 @@ def test_pounds_and_pence() -> None:
     assert formatting.pounds_pence(123_456) == "£1,234.56"
     assert formatting.pounds_pence(-5) == "-£0.05"
     assert formatting.pounds_pence(0) == "£0.00"
-    assert formatting.pounds_decimal(-123_456) == Decimal("-1234.56")
-    assert formatting.pounds_decimal(5) == Decimal("0.05")
-    assert formatting.whole_pounds(-150) == -2
+    assert money.pounds_decimal(-123_456) == Decimal("-1234.56")
+    assert money.pounds_decimal(5) == Decimal("0.05")
+    assert money.whole_pounds(-150) == -2
 
 
 # --- Exports cannot carry a formula ----------------------------------------------------------
@@ -326,7 +326,7 @@ def test_a_spreadsheet_of_more_rows_than_the_limit_is_refused_with_a_way_back() 
 
     def request(**query: str) -> object:
         made = RequestFactory().get("/spend/payments/", query)
-        made.session = {}  # type: ignore[attr-defined]
+        made.session = {}  # type: ignore[assignment]
         made._messages = FallbackStorage(made)  # type: ignore[attr-defined]
         return made
 
@@ -344,3 +344,14 @@ def test_a_spreadsheet_of_more_rows_than_the_limit_is_refused_with_a_way_back() 
     assert "Download it as CSV" in message
     bare = request(_export="xlsx")
     assert exports.xlsx_too_big(bare, limit + 1)["Location"] == "/spend/payments/"  # type: ignore[arg-type,index]
+
+
+@pytest.mark.parametrize("fy", [2023, 2024])
+def test_a_financial_year_runs_from_1_april_to_31_march(fy: int) -> None:
+    start, end = periods.fy_start(fy), periods.fy_end(fy)
+    assert (start, end) == (dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31))
+    assert periods.financial_year_of(start) == periods.financial_year_of(end) == fy
+    assert periods.financial_year_of(start - dt.timedelta(days=1)) == fy - 1
+    assert periods.financial_year_of(end + dt.timedelta(days=1)) == fy + 1
+    months = periods.fy_months(fy)
+    assert (months[0], months[-1], len(months)) == (start, end.replace(day=1), 12)

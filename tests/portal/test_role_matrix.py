@@ -276,9 +276,9 @@ class World:
 def _build_world(tmp_path: Path) -> World:
     from contracts import services as contract_services
     from contracts.models import AwardedSupplier, Contract, PublishedContract
-    from contracts.quarters import Quarter
     from diagnostics import services as diagnostics_services
     from diagnostics.models import Framework
+    from portal.periods import Quarter
     from socialvalue import services as social_value_services
     from socialvalue.models import MeasureProxy, Theme
     from spend import quality

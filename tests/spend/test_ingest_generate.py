@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from portal.periods import financial_year_of
+from portal.suppliers import name_key
 from spend.ingest import generate
-from spend.ingest.normalise import financial_year, name_key
 from spend.ingest.parse import Payment, iter_payments
 
 CONFIG = generate.GeneratorConfig(
@@ -54,7 +55,7 @@ def test_ledger_totals_equal_the_generators(generated: generate.GeneratedExtract
         if not p.is_spend:
             not_spend += 1
             continue
-        fy = financial_year(p.payment_date)
+        fy = financial_year_of(p.payment_date)
         spend[fy] += p.amount_pence
         rows[fy] += 1
         if p.district in home:

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from django.db import connection
 
+from portal.suppliers import name_key
 from spend import similar
-from spend.ingest.normalise import name_key
 
 pytestmark = pytest.mark.django_db
 

@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from contracts.layout import COLUMNS
 from contracts.models import Category, Contract, Route
-from contracts.quarters import Quarter
 from contracts.services import publication_build, register_import
 from portal.locality import normalise_postcode
+from portal.periods import Quarter, financial_year_of
 from spend.models import SupplierSite
 
 DEPARTMENTS: dict[Category, tuple[str, ...]] = {
@@ -109,7 +109,7 @@ class Command(BaseCommand):
 
 
 def _rows(rng: random.Random, sites: list[SupplierSite], today: date, years: int) -> Any:
-    fy = today.year if today.month >= 4 else today.year - 1
+    fy = financial_year_of(today)
     first = date(fy - years + 1, 4, 1)
     month = first
     number = 0

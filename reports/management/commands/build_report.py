@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from contracts.quarters import Quarter
 from contracts.services import publication_build
+from portal.periods import Quarter
 from reports import committee as reports
 
 

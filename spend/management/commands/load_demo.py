@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandParser
 
 from spend import services
@@ -66,6 +66,4 @@ class Command(BaseCommand):
 
 
 def _command_exists(name: str) -> bool:
-    from django.core.management import get_commands
-
     return name in get_commands()

@@ -1,7 +1,13 @@
-"""Calendar quarters ("2024Q1" is January to March 2024) and financial years (April to March).
+"""Periods, the one place they are worked out: financial years (1 April to 31 March, named by
+the year they start in: 2023 is 2023/24) and calendar quarters ("2024Q1" is January to March
+2024).
 
-Publications use calendar quarters, so a quarter ends on 31 March, 30 June, 30 September or
-31 December, the days the Transparency Code's quarterly register falls due after.
+- ``financial_year_of(day) -> int``: 31 March 2024 is in 2023, 1 April 2024 in 2024.
+- ``financial_year_label(2023) -> "2023/24"``; ``fy_start``, ``fy_end``, ``fy_months``.
+- ``Quarter``: calendar quarters. Publications use them, so a quarter ends on 31 March,
+  30 June, 30 September or 31 December, the days the Transparency Code's quarterly register
+  falls due after. (Social value returns use quarters of the financial year:
+  ``socialvalue.periods.FyQuarter``, built on these.)
 """
 
 import re
@@ -55,18 +61,27 @@ class Quarter:
         return f"{self.start:%B} to {self.end:%B %Y}"
 
 
+FY_FIRST_MONTH = 4  # April
+
+
+def financial_year_of(day: date) -> int:
+    """The financial year (by its starting year) a day falls in: 1 April to 31 March."""
+    return day.year if day.month >= FY_FIRST_MONTH else day.year - 1
+
+
+def financial_year_label(fy: int) -> str:
+    """2023 → ``2023/24``."""
+    return f"{fy}/{(fy + 1) % 100:02d}"
+
+
 def fy_start(fy: int) -> date:
-    return date(fy, 4, 1)
+    return date(fy, FY_FIRST_MONTH, 1)
+
+
+def fy_end(fy: int) -> date:
+    return date(fy + 1, FY_FIRST_MONTH, 1) - timedelta(days=1)
 
 
 def fy_months(fy: int) -> list[date]:
     """The first day of each month of financial year ``fy`` (2023 is April 2023 to March 2024)."""
-    return [date(fy + (m < 4), m, 1) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
-
-
-def fy_of(day: date) -> int:
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def fy_label(fy: int) -> str:
-    return f"{fy}/{(fy + 1) % 100:02d}"
+    return [date(fy + (m < FY_FIRST_MONTH), m, 1) for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]

@@ -1,0 +1,38 @@
+"""Money: integer pence in the ledger, ``Decimal`` pounds in the register, never a float.
+
+The one place pence and pounds are converted (portal.formatting prints them):
+
+- ``pence_from_decimal(Decimal("12.345")) -> 1235``: half a penny rounded away from zero.
+- ``pounds_decimal(1235) -> Decimal("12.35")``: two places, as a number (spreadsheet cells).
+- ``whole_pounds(150) -> 2``: to the pound, half up (away from zero at the half).
+- ``two_places(value) -> Decimal``: a value read from a file, to the penny (OCDS amounts).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+PENNY = Decimal("0.01")
+
+
+def pence_from_decimal(amount: Decimal) -> int:
+    """Pounds as Decimal -> integer pence, half a penny rounded away from zero."""
+    if not amount.is_finite():
+        raise ValueError(f"{amount} is not an amount")
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def pounds_decimal(pence: int) -> Decimal:
+    """Pounds with two decimals, as a number (for spreadsheet cells)."""
+    return (Decimal(pence) / 100).quantize(PENNY)
+
+
+def whole_pounds(pence: int) -> int:
+    """Integer pence to whole pounds, rounded half up (away from zero at the half)."""
+    return int((Decimal(pence) / 100).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def two_places(value: Any) -> Decimal:
+    """A number as it came (text, int or Decimal) to the penny."""
+    return Decimal(str(value)).quantize(PENNY)
