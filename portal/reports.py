@@ -25,7 +25,9 @@ from portal.pdf import html_to_pdf
 from spend.ingest.normalise import pence_from_decimal
 
 COMMITTEE_JOB_KIND = "portal.committee_report"
-REPORT_JOB_KINDS = (COMMITTEE_JOB_KIND, "contracts.publish")
+# Jobs whose files anyone who may read downloads from the reports centre: a payments
+# spreadsheet too big to build in a request is one (spend.services).
+REPORT_JOB_KINDS = (COMMITTEE_JOB_KIND, "contracts.publish", "spend.payments_xlsx")
 TOP_SUPPLIERS = 20
 TOP_SHARE_SUPPLIERS = 40
 LOCALITY_YEARS = 5
