@@ -251,6 +251,17 @@ def reports_folder(job_id: int) -> Path:
     return folder
 
 
+def kept_file(path: Path, label: str) -> dict[str, Any]:
+    """A file a report job keeps (in its reports_folder), as its result lists it for the
+    reports centre's download link."""
+    return {
+        "name": path.name,
+        "path": str(path.relative_to(settings.MEDIA_ROOT)),
+        "size": path.stat().st_size,
+        "label": label,
+    }
+
+
 @job_handler(COMMITTEE_JOB_KIND)
 def committee_report_job(job: Job, progress: Progress) -> dict[str, Any]:
     """Build the committee report for ``job.params['fy']`` and keep the PDF with the job."""
@@ -265,14 +276,7 @@ def committee_report_job(job: Job, progress: Progress) -> dict[str, Any]:
     path = reports_folder(job.pk) / name
     path.write_bytes(pdf)
     return {
-        "files": [
-            {
-                "name": name,
-                "path": str(path.relative_to(settings.MEDIA_ROOT)),
-                "size": len(pdf),
-                "label": f"Committee scrutiny report {financial_year_label(fy)} (PDF)",
-            }
-        ],
+        "files": [kept_file(path, f"Committee scrutiny report {financial_year_label(fy)} (PDF)")],
         "fy": fy,
         "url": f"/reports/{job.pk}/files/0/",
         "link_text": "Download the report",

@@ -971,7 +971,7 @@ def payments_spreadsheet_job(job: Job, progress: Progress) -> dict[str, Any]:
     from openpyxl import Workbook
 
     from portal.exports import neutralise
-    from portal.reports import reports_folder
+    from portal.reports import kept_file, reports_folder
     from spend.filters import PaymentFilter
 
     payment_filter = PaymentFilter(QueryDict(job.params.get("query", "")))
@@ -993,14 +993,7 @@ def payments_spreadsheet_job(job: Job, progress: Progress) -> dict[str, Any]:
     path = reports_folder(job.pk) / name
     book.save(path)
     return {
-        "files": [
-            {
-                "name": name,
-                "path": str(path.relative_to(settings.MEDIA_ROOT)),
-                "size": path.stat().st_size,
-                "label": f"Payments spreadsheet, {written:,} payments (XLSX)",
-            }
-        ],
+        "files": [kept_file(path, f"Payments spreadsheet, {written:,} payments (XLSX)")],
         "rows": written,
         "url": f"/reports/{job.pk}/files/0/",
         "link_text": "Download the spreadsheet",
