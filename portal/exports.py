@@ -152,10 +152,34 @@ def csv_rows(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[s
         yield writer.writerow([neutralise(cell) for cell in row])
 
 
+# Rows leave in chunks of about this many characters: a chunk per row costs the web server a
+# write (a system call) per row.
+CSV_CHUNK_CHARS = 64 * 1024
+
+
+def _in_chunks(lines: Iterator[str], size: int = CSV_CHUNK_CHARS) -> Iterator[str]:
+    """The BOM and the header at once (the first byte leaves before any row is read), then
+    whole rows gathered into chunks of about ``size`` characters."""
+    for _ in range(2):
+        yield next(lines)
+    buffer: list[str] = []
+    length = 0
+    for line in lines:
+        buffer.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
 def csv_response(
     file_name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> StreamingHttpResponse:
     """A streamed CSV download (memory stays flat however many rows)."""
-    response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        _in_chunks(csv_rows(header, rows)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.utils.safestring import SafeString
 from contracts import selectors as contracts
 from diagnostics import selectors as diagnostics
 from portal import charts
+from portal.files import kept_file, reports_folder
 from portal.formatting import financial_year_label, month_label, pounds
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job
@@ -35,7 +35,14 @@ from spend.selectors import TAIL_THRESHOLD_PENCE
 # The kind is stored in every report job's row, so it keeps the name it had when the report
 # lived in ``portal``.
 COMMITTEE_JOB_KIND = "portal.committee_report"
-REPORT_JOB_KINDS = (COMMITTEE_JOB_KIND, "contracts.publish", "reports.edition_finalise")
+# Jobs whose files anyone who may read downloads from the reports centre: a payments
+# spreadsheet too big to build in a request is one (spend.services).
+REPORT_JOB_KINDS = (
+    COMMITTEE_JOB_KIND,
+    "contracts.publish",
+    "reports.edition_finalise",
+    "spend.payments_xlsx",
+)
 TOP_SUPPLIERS = 20
 TOP_SHARE_SUPPLIERS = 40
 LOCALITY_YEARS = 5
@@ -288,12 +295,6 @@ def committee_report_file_name(fy: int) -> str:
     return f"committee-scrutiny-report-{financial_year_label(fy).replace('/', '-')}.pdf"
 
 
-def reports_folder(job_id: int) -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "reports" / str(job_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 @job_handler(COMMITTEE_JOB_KIND)
 def committee_report_job(job: Job, progress: Progress) -> dict[str, Any]:
     """Build the committee report for ``job.params['fy']`` and keep the PDF with the job."""
@@ -308,14 +309,7 @@ def committee_report_job(job: Job, progress: Progress) -> dict[str, Any]:
     path = reports_folder(job.pk) / name
     path.write_bytes(pdf)
     return {
-        "files": [
-            {
-                "name": name,
-                "path": str(path.relative_to(settings.MEDIA_ROOT)),
-                "size": len(pdf),
-                "label": f"Committee scrutiny report {financial_year_label(fy)} (PDF)",
-            }
-        ],
+        "files": [kept_file(path, f"Committee scrutiny report {financial_year_label(fy)} (PDF)")],
         "fy": fy,
         "url": f"/reports/{job.pk}/files/0/",
         "link_text": "Download the report",

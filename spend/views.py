@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django_tables2 import RequestConfig
 
-from portal import charts, formatting
+from portal import charts, exports, formatting
 from portal import selectors as portal_selectors
 from portal.exports import csv_response, export_format, table_export_response
 from portal.forms import financial_year_param
@@ -497,6 +497,21 @@ def payments(request: HttpRequest) -> HttpResponseBase:
             selectors.payments_export_rows(table.data.data),
         )
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    if export_format(request) == "xlsx" and not payment_filter.refused:
+        count = selectors.payments_total(selected).payments
+        if count > exports.XLSX_MAX_ROWS:
+            # Too many to build in a request: a job builds it; the reports centre has it.
+            query = request.GET.copy()
+            query.pop("_export", None)
+            job = services.payments_spreadsheet_start(
+                query=query.urlencode(), rows=count, user=signed_in_user(request)
+            )
+            messages.success(
+                request,
+                f"The spreadsheet of {count:,} payments is being built. It appears under "
+                "Runs below, with a link to download it, when it is ready.",
+            )
+            return redirect(f"{reverse('reports:centre')}#job-{job.pk}")
     exported = table_export_response(request, table, "payments")
     if exported:
         return exported
