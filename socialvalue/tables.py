@@ -10,27 +10,15 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from portal.formatting import financial_year_label, percent_text, pounds, pounds_decimal
-
-NUMERIC = {
-    "th": {"class": "govuk-table__header--numeric"},
-    "td": {"class": "govuk-table__cell--numeric"},
-}
-TEMPLATE = "portal/tables/govuk_table.html"
+from portal.formatting import financial_year_label
+from portal.tables import NUMERIC, TEMPLATE, PercentColumn
+from portal.tables import PenceColumn as SharedPenceColumn
 
 
-class PenceColumn(tables.Column):
-    """Integer pence: whole pounds on screen, pounds and pence in exports."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("attrs", NUMERIC)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value: int | None) -> str:
-        return pounds(value)
-
-    def value(self, value: int | None) -> Decimal | str:
-        return "" if value is None else pounds_decimal(value)
+def PenceColumn(**kwargs: Any) -> SharedPenceColumn:
+    # Social value exports leave a blank where there is no figure.
+    kwargs.setdefault("missing", "")
+    return SharedPenceColumn(**kwargs)
 
 
 class PerPoundColumn(tables.Column):
@@ -44,16 +32,6 @@ class PerPoundColumn(tables.Column):
 
     def value(self, value: Decimal | None) -> Decimal | str:
         return "" if value is None else value
-
-
-class PercentColumn(tables.Column):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("attrs", NUMERIC)
-        kwargs.setdefault("default", "-")
-        super().__init__(*args, **kwargs)
-
-    def render(self, value: int | None) -> str:
-        return percent_text(value)
 
 
 class UnitsColumn(tables.Column):
