@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the file and the database")
     args = parser.parse_args()
 
-    from spend.ingest.generate import write_r12_benchmark_csv
+    from demo.extracts import write_r12_benchmark_csv
 
     if not args.file.exists():
         print(f"generating {args.rows:,} rows into {args.file} ...", flush=True)

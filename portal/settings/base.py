@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "socialvalue",
     "diagnostics",
     "payments",
+    "demo",  # the demo data and its commands (make run); imports every app
 ]
 
 MIDDLEWARE = [

@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from contracts import selectors
 from contracts.models import Contract, Publication
+from demo.extracts import GeneratorConfig, generate_extracts
 from spend import services
-from spend.ingest.generate import GeneratorConfig, generate_extracts
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from spend.ingest import generate
+from demo import extracts as generate
 from spend.ingest.normalise import financial_year, name_key
 from spend.ingest.parse import Payment, iter_payments
 

@@ -13,8 +13,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from demo.extracts import GeneratorConfig, generate_extracts
 from spend import services
-from spend.ingest.generate import GeneratorConfig, generate_extracts
 from spend.models import ImportBatch, Payment
 
 
