@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import IO
@@ -32,6 +33,7 @@ from socialvalue.models import (
     Measure,
     MeasureProxy,
     Outcome,
+    ReturnReminder,
     SupplierLink,
     Theme,
 )
@@ -346,6 +348,56 @@ def supplier_link_create(
         expires_at=timezone.now() + timedelta(days=days),
     )
     return link, token
+
+
+@transaction.atomic
+def return_reminder_send(
+    *, contract: Contract, user: User, url_for: Callable[[str], str], today: date | None = None
+) -> list[ReturnReminder]:
+    """Email each of the contract's suppliers that has an email address a reminder of the
+    overdue quarters, with a new return link (``url_for(token)`` is its address); each is
+    recorded. Refused when nothing is overdue or no supplier has an email address."""
+    from socialvalue.selectors import overdue_returns
+
+    today = today or timezone.localdate()
+    overdue = next((o for o in overdue_returns(today) if o.contract_id == contract.pk), None)
+    if overdue is None:
+        raise ValidationError(f"No returns are overdue on {contract.reference}.")
+    suppliers = [s for s in contract.suppliers.order_by("pk") if s.email]
+    if not suppliers:
+        raise ValidationError(
+            f"No supplier on {contract.reference} has an email address. Add one on the "
+            "contract's page, or make a supplier link and send it yourself."
+        )
+    quarters = list(dict.fromkeys(m.quarter.label for m in overdue.missing))
+    listed = "\n".join(f"- {q}" for q in quarters)
+    sent = []
+    for supplier in suppliers:
+        link, token = supplier_link_create(contract=contract, supplier=supplier, user=user)
+        expires = timezone.localtime(link.expires_at).strftime("%-d %B %Y")
+        body = (
+            f"Hello,\n\n{settings.COUNCIL_NAME} has not yet had {supplier.name}'s social "
+            f"value returns for contract {contract.reference}, {contract.title}, for:\n\n"
+            f"{listed}\n\nEach return was due 30 days after its quarter ended. Please send "
+            f"them with this link (no account needed; it works until {expires}):\n\n"
+            f"{url_for(token)}\n\n{user.get_full_name()}\n"
+        )
+        email_after_commit(
+            subject=f"Reminder: social value returns overdue for {contract.reference}",
+            body=body,
+            to=supplier.email.strip().lower(),
+        )
+        sent.append(
+            ReturnReminder.objects.create(
+                contract=contract,
+                supplier=supplier,
+                link=link,
+                sent_to=supplier.email.strip().lower(),
+                quarters=", ".join(quarters)[:500],
+                sent_by=user,
+            )
+        )
+    return sent
 
 
 def supplier_link_email(*, link: SupplierLink, url: str, to: str, sender: User) -> None:
