@@ -81,6 +81,15 @@ _BIG_SUPPLIERS = (
     "O'BRIEN & SONS (PRESTON) LTD",
     "J.W. HODGSON T/A HODGSONS COACHES",
 )
+# Second records of big suppliers (other numbers), placed in the tail from this rank on.
+_NEAR_DUPLICATES_FROM = 200
+_NEAR_DUPLICATES = (
+    "COSTAIN LIMITED",
+    "SOFTCAT LTD.",
+    "GLENVALE TRANSPORT LIMITED",
+    "TARMAC TRADING LIMITED",
+    "SUEZ RECYCLING AND RECOVERY UK LTD",
+)
 _WORDS_A = [
     "NORTHERN",
     "PENNINE",
@@ -315,12 +324,25 @@ def _site(
 def _invented_names(rng: random.Random) -> Iterator[str]:
     """Supplier names made of words, never numbered ("Ribble Care Ltd", then with a town:
     "Ribble Care (Burnley) Ltd"); only past the 20,000 or so word names does a number come."""
-    plain = [(a, b, c) for a in _WORDS_A for b in _WORDS_B for c in _WORDS_C]
+    from spend.ingest.normalise import name_key
+
+    plain = [f"{a} {b} {c}" for a in _WORDS_A for b in _WORDS_B for c in _WORDS_C]
     rng.shuffle(plain)
-    yield from (f"{a} {b} {c}" for a, b, c in plain)
-    towns = [(a, b, t, c) for a in _WORDS_A for b in _WORDS_B for t in _TOWNS for c in _WORDS_C]
+    towns = [
+        f"{a} {b} ({t.upper()}) {c}"
+        for a in _WORDS_A
+        for b in _WORDS_B
+        for t in _TOWNS
+        for c in _WORDS_C
+    ]
     rng.shuffle(towns)
-    yield from (f"{a} {b} ({t.upper()}) {c}" for a, b, t, c in towns)
+    # "Ribble Care Ltd" and "Ribble Care Limited" would be one supplier twice: one of them.
+    keys = {name_key(name) for name in (*_BIG_SUPPLIERS, *_NEAR_DUPLICATES)}
+    for name in (*plain, *towns):
+        key = name_key(name)
+        if key not in keys:
+            keys.add(key)
+            yield name
     n = 0
     while True:
         n += 1
@@ -366,6 +388,11 @@ def build_suppliers(cfg: GeneratorConfig) -> list[Supplier]:
     suppliers = []
     for k in range(cfg.suppliers):
         name = _BIG_SUPPLIERS[k] if k < len(_BIG_SUPPLIERS) else next(names)
+        # A few suppliers set up twice under other numbers, as finance systems have them:
+        # the duplicates page has real candidates to merge.
+        near = k - _NEAR_DUPLICATES_FROM
+        if 0 <= near < len(_NEAR_DUPLICATES) and cfg.suppliers > 2 * _NEAR_DUPLICATES_FROM:
+            name = _NEAR_DUPLICATES[near]
         sites = [_site(rng, districts, cfg, "MAIN")]
         if rng.random() < cfg.second_site_share:
             second = _site(rng, districts, cfg, "DEPOT")

@@ -51,6 +51,17 @@ def test_supplier_names_have_no_numbers_and_the_fusion_spelling_keeps_acronyms()
                 assert word in supplier.fusion_name.split(), supplier
 
 
+def test_a_few_suppliers_are_held_twice_under_other_numbers() -> None:
+    from spend.ingest.normalise import name_key
+
+    suppliers = extracts.build_suppliers(extracts.GeneratorConfig(seed=11, suppliers=1000))
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for supplier in suppliers:
+        by_key[name_key(supplier.r12_name)].add(supplier.number)
+    twice = [key for key, numbers in by_key.items() if len(numbers) > 1]
+    assert 3 <= len(twice) <= 10, twice
+
+
 def test_each_supplier_is_mostly_paid_for_what_its_name_says() -> None:
     cfg = extracts.GeneratorConfig(
         seed=11, suppliers=400, payments_per_month=600, years=1, as_of=dt.date(2025, 3, 31)
