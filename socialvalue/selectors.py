@@ -107,11 +107,20 @@ def pence_per_pound(social_value_pence: int, contract_value_pence: int | None) -
 
 
 class PencePerPound:
-    """The headline ratio in pence, for figures that have a contract value."""
+    """Social value per £1 of contract value (in £, and in pence for the headline), for
+    figures that have a contract value."""
 
     committed_pence: int
     delivered_pence: int
     contract_value_pence: int | None
+
+    @property
+    def committed_per_pound(self) -> Decimal | None:
+        return per_pound(self.committed_pence, self.contract_value_pence)
+
+    @property
+    def delivered_per_pound(self) -> Decimal | None:
+        return per_pound(self.delivered_pence, self.contract_value_pence)
 
     @property
     def committed_pence_per_pound(self) -> Decimal | None:
@@ -265,14 +274,6 @@ class SocialValueTotals(PencePerPound, Figures):
     returns_awaiting: int = 0
     returns_rejected: int = 0
 
-    @property
-    def committed_per_pound(self) -> Decimal | None:
-        return per_pound(self.committed_pence, self.contract_value_pence)
-
-    @property
-    def delivered_per_pound(self) -> Decimal | None:
-        return per_pound(self.delivered_pence, self.contract_value_pence)
-
 
 def _contract_values(contract_ids: Iterable[int], fy: int | None) -> dict[int, int | None]:
     rows = Contract.objects.filter(pk__in=list(contract_ids)).values_list(
@@ -329,14 +330,6 @@ class ContractFigures(PencePerPound, Figures):
     approach: str
     suppliers: str
     contract_value_pence: int | None
-
-    @property
-    def committed_per_pound(self) -> Decimal | None:
-        return per_pound(self.committed_pence, self.contract_value_pence)
-
-    @property
-    def delivered_per_pound(self) -> Decimal | None:
-        return per_pound(self.delivered_pence, self.contract_value_pence)
 
 
 def social_value_by_contract(fy: int | None = None) -> list[ContractFigures]:
@@ -572,14 +565,6 @@ class ContractSocialValue(PencePerPound, Figures):
     approach: ContractApproach | None
     commitments: list[CommitmentLine]
     contract_value_pence: int | None
-
-    @property
-    def committed_per_pound(self) -> Decimal | None:
-        return per_pound(self.committed_pence, self.contract_value_pence)
-
-    @property
-    def delivered_per_pound(self) -> Decimal | None:
-        return per_pound(self.delivered_pence, self.contract_value_pence)
 
     @property
     def is_empty(self) -> bool:
