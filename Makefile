@@ -21,8 +21,11 @@ LOCK := uv pip compile pyproject.toml --universal --python-version 3.11 --genera
 .PHONY: run test system-deps install assets lint typecheck migrations-check lock \
 	check-deploy compose-check clean mutation
 
+# make run PORT=8080 serves on another port.
+PORT ?= 8000
+
 run: install assets
-	$(BOOT) run
+	$(BOOT) run --port $(PORT)
 
 test: system-deps install assets lint typecheck migrations-check
 	$(BOOT) exec -- $(PY) -m pytest $(PYTEST_ARGS)

@@ -177,7 +177,7 @@ def _financial_year(day: dt.date) -> int:
 
 
 def _generate(yearly: list[Path], monthly: Path, month: tuple[int, int], single: Path) -> None:
-    from spend.ingest.generate import write_r12_benchmark_csv
+    from demo.extracts import write_r12_benchmark_csv
 
     wanted: list[tuple[Path, dict[str, object]]] = [
         (path, {"rows": rows, "seed": 100 + i, "fy": fy})

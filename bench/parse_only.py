@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from spend.ingest.generate import write_r12_benchmark_csv
+from demo.extracts import write_r12_benchmark_csv
 from spend.ingest.parse import iter_payments
 
 

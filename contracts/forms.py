@@ -14,19 +14,20 @@ from contracts.models import (
     PerformanceFailure,
     PlannedProcurement,
 )
+from portal.forms import GovukDateField, UploadField, govuk_formfield
 from portal.periods import Quarter
 from portal.suppliers import clean_company_number
 
 INPUT = {"class": "govuk-input"}
 SELECT = {"class": "govuk-select"}
 NARROW = {"class": "govuk-input govuk-input--width-10"}
-YES_NO = [("False", "No"), ("True", "Yes")]
+YES_NO = [("True", "Yes"), ("False", "No")]
+# Yes/no questions are radios (GOV.UK), "Not known" where the register may not know.
+YES_NO_UNKNOWN = [("True", "Yes"), ("False", "No"), ("", "Not known")]
 
 
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(
-        attrs={"class": "govuk-input govuk-input--width-10", "type": "date"}, format="%Y-%m-%d"
-    )
+def _yes_no_unknown() -> forms.RadioSelect:
+    return forms.RadioSelect(choices=YES_NO_UNKNOWN)
 
 
 def _yes_no(label: str, help_text: str = "") -> forms.TypedChoiceField:
@@ -35,7 +36,7 @@ def _yes_no(label: str, help_text: str = "") -> forms.TypedChoiceField:
         help_text=help_text,
         choices=YES_NO,
         coerce=lambda v: v == "True",
-        widget=forms.Select(attrs=SELECT),
+        widget=forms.RadioSelect,
         required=False,
         empty_value=False,  # type: ignore[arg-type]
     )
@@ -46,6 +47,17 @@ def _clean_with(clean: Any, value: Any) -> Any:
         return clean(value or "")
     except ValueError as problem:
         raise forms.ValidationError(layout.sentence(problem)) from None
+
+
+REQUIRED_MESSAGES = {
+    "reference": "Enter a reference",
+    "title": "Enter the contract's title",
+    "department": "Enter the department that manages the contract",
+    "award_date": "Enter the date the contract was awarded",
+    "start_date": "Enter the date the contract starts",
+    "end_date": "Enter the date the contract ends",
+    "awarded_value": "Enter the contract's value in pounds, like 12500",
+}
 
 
 class ContractForm(forms.ModelForm):
@@ -65,6 +77,7 @@ class ContractForm(forms.ModelForm):
 
     class Meta:
         model = Contract
+        formfield_callback = govuk_formfield
         fields = [
             "reference",
             "title",
@@ -111,11 +124,6 @@ class ContractForm(forms.ModelForm):
             "cpv_code": forms.TextInput(
                 attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "numeric"}
             ),
-            "award_date": _date_input(),
-            "start_date": _date_input(),
-            "end_date": _date_input(),
-            "review_date": _date_input(),
-            "procurement_start_date": _date_input(),
             "awarded_value": forms.TextInput(
                 attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
             ),
@@ -133,10 +141,19 @@ class ContractForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["end_date"].required = True
+        # GOV.UK messages: what to enter, in the council's words.
+        for name, message in REQUIRED_MESSAGES.items():
+            self.fields[name].error_messages["required"] = message
+        self.fields["awarded_value"].error_messages["invalid"] = (
+            "Enter the contract's value in pounds, like 12500"
+        )
         if self.instance.pk:
             del self.fields["reference"]
         else:
             del self.fields["change_ground"]
+            # A new contract is a draft until the officer registers it: nothing half-typed
+            # reaches the published register.
+            self.initial.setdefault("status", Contract.Status.DRAFT)
 
     def clean_cpv_code(self) -> str:
         return str(_clean_with(layout.clean_cpv, self.cleaned_data.get("cpv_code")))
@@ -208,13 +225,13 @@ class SupplierForm(forms.ModelForm):
             "postcode": forms.TextInput(
                 attrs={"class": "govuk-input govuk-input--width-10", "autocomplete": "off"}
             ),
-            "sme": forms.NullBooleanSelect(attrs=SELECT),
-            "vcfs": forms.NullBooleanSelect(attrs=SELECT),
+            "sme": _yes_no_unknown(),
+            "vcfs": _yes_no_unknown(),
             "ppon": forms.TextInput(attrs=NARROW),
             "email": forms.EmailInput(attrs=INPUT),
             "address": forms.TextInput(attrs=INPUT),
-            "supported_employment": forms.NullBooleanSelect(attrs=SELECT),
-            "public_service_mutual": forms.NullBooleanSelect(attrs=SELECT),
+            "supported_employment": _yes_no_unknown(),
+            "public_service_mutual": _yes_no_unknown(),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -233,7 +250,7 @@ class SupplierForm(forms.ModelForm):
 
 
 class ContractEndForm(forms.Form):
-    ended_on = forms.DateField(label="Date the contract ended", widget=_date_input())
+    ended_on = GovukDateField(label="Date the contract ended")
     reason = forms.CharField(
         label="Why it ended early",
         max_length=300,
@@ -243,7 +260,7 @@ class ContractEndForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
+    file = UploadField(
         label="Register file",
         help_text="CSV or XLSX (the register layout, or your own headings), or an OCDS "
         "release or record package (.json) from Contracts Finder, Find a Tender or this portal.",
@@ -386,12 +403,11 @@ class KpiForm(forms.ModelForm):
 class AssessmentForm(forms.ModelForm):
     class Meta:
         model = KpiAssessment
+        formfield_callback = govuk_formfield
         fields = ["kpi", "period_start", "period_end", "rating", "measure", "notes"]
         labels = {"kpi": "KPI", "period_start": "Period from", "period_end": "Period to"}
         widgets = {
             "kpi": forms.Select(attrs=SELECT),
-            "period_start": _date_input(),
-            "period_end": _date_input(),
             "rating": forms.Select(attrs=SELECT),
             "measure": forms.TextInput(attrs=INPUT),
             "notes": forms.Textarea(attrs={"class": "govuk-textarea", "rows": 3}),
@@ -408,6 +424,7 @@ class AssessmentForm(forms.ModelForm):
 class FailureForm(forms.ModelForm):
     class Meta:
         model = PerformanceFailure
+        formfield_callback = govuk_formfield
         fields = [
             "requirement",
             "description",
@@ -424,12 +441,10 @@ class FailureForm(forms.ModelForm):
         widgets = {
             "requirement": forms.TextInput(attrs=INPUT),
             "description": forms.Textarea(attrs={"class": "govuk-textarea", "rows": 4}),
-            "decision_date": _date_input(),
             "penalty_type": forms.Select(attrs=SELECT),
             "penalty_value": forms.TextInput(
                 attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
             ),
-            "penalty_date": _date_input(),
             "partial_termination": forms.TextInput(attrs=INPUT),
         }
 
@@ -440,6 +455,7 @@ class FailureForm(forms.ModelForm):
 class PlannedProcurementForm(forms.ModelForm):
     class Meta:
         model = PlannedProcurement
+        formfield_callback = govuk_formfield
         fields = [
             "title",
             "description",
@@ -460,8 +476,6 @@ class PlannedProcurementForm(forms.ModelForm):
             "estimated_value_gross": forms.TextInput(
                 attrs={"class": "govuk-input govuk-input--width-10", "inputmode": "decimal"}
             ),
-            "tender_notice_on": _date_input(),
-            "award_on": _date_input(),
         }
 
     def _post_clean(self) -> None:

@@ -12,35 +12,13 @@ from portal.formatting import percent
 from portal.formatting import pounds as pounds_whole
 from portal.money import pence_from_decimal, pounds_decimal
 from portal.periods import Quarter
-from spend.tables import MoneyColumn as PenceColumn
+from portal.tables import NUMERIC, PenceColumn, PoundsColumn
 from spend.tables import payments_url
-
-NOT_RECORDED = "Not recorded"
-
-NUMERIC = {
-    "th": {"class": "govuk-table__header--numeric"},
-    "td": {"class": "govuk-table__cell--numeric"},
-}
-
-
-def pounds(value: Decimal | None) -> str:
-    return "" if value is None else f"£{value:,.2f}"
-
 
 # A table of records, one card per row on a phone (frontend/_tables.scss).
 STACK = "portal-table--stack"
 
-
-class MoneyColumn(tables.Column):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("attrs", NUMERIC)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value: Decimal) -> str:
-        return pounds(value)
-
-    def value(self, value: Decimal) -> str:
-        return str(value)
+NOT_RECORDED = "Not recorded"
 
 
 class DateColumn(tables.DateColumn):
@@ -58,13 +36,15 @@ class ContractTable(tables.Table):
     contract's spend to date from the ledger and the share of its value used."""
 
     caption = "Contracts"
-    reference = tables.Column(linkify=True, attrs={"td": {"class": "portal-nowrap"}})
+    reference = tables.Column(
+        linkify=True, attrs={"td": {"class": "portal-nowrap"}, "a": {"class": "govuk-link"}}
+    )
     title = tables.Column()
     department = tables.Column()
     supplier_count = tables.Column(verbose_name="Suppliers", attrs=NUMERIC)
     award_date = DateColumn()
     end_date = DateColumn(default=NOT_RECORDED)
-    awarded_value = MoneyColumn(verbose_name="Value")
+    awarded_value = PoundsColumn(verbose_name="Value")
     live_status = tables.Column(verbose_name="Status")
     spend_to_date = tables.Column(
         verbose_name="Spend to date", empty_values=(), visible=False, orderable=False
@@ -107,11 +87,11 @@ class ContractTable(tables.Table):
 class ForwardPlanTable(tables.Table):
     caption = "Contracts ending in the next 24 months"
     quarter = tables.Column(empty_values=(), orderable=False, verbose_name="Quarter ending")
-    reference = tables.Column(linkify=True, orderable=False)
+    reference = tables.Column(linkify=True, orderable=False, attrs={"a": {"class": "govuk-link"}})
     title = tables.Column(orderable=False)
     department = tables.Column(orderable=False)
     end_date = DateColumn(orderable=False)
-    awarded_value = MoneyColumn(verbose_name="Value", orderable=False)
+    awarded_value = PoundsColumn(verbose_name="Value", orderable=False)
     reprocurement_started = tables.BooleanColumn(
         verbose_name="Re-procurement started", yesno="Yes,No", orderable=False
     )
@@ -157,7 +137,7 @@ class PublicRegisterTable(tables.Table):
     supplier_names = tables.Column(verbose_name="Suppliers", orderable=False)
     start_date = DateColumn(verbose_name="Start")
     end_date = DateColumn(verbose_name="End", default=NOT_RECORDED)
-    awarded_value = MoneyColumn(verbose_name="Value")
+    awarded_value = PoundsColumn(verbose_name="Value")
     live_status = tables.Column(verbose_name="Status")
 
     class Meta:

@@ -258,7 +258,12 @@ def contract_end(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "heading": f"End {contract.reference} early",
+            "intro": f"{contract.title}. Ending it early shows it as ended early on the "
+            "register from the next publication, and stops its spend projection. This cannot "
+            "be undone here.",
             "button": "End contract",
+            "button_warning": True,
+            "cancel_url": contract.get_absolute_url(),
             "breadcrumbs": _crumbs(
                 (contract.reference, contract.get_absolute_url()), ("End", None)
             ),
@@ -592,7 +597,7 @@ class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, 
             report=report,
             fy=report.fy,
             fy_label=financial_year_label(report.fy),
-            years=[(year, financial_year_label(year)) for year in years],
+            years=years,
             breadcrumbs=_crumbs(("Award monitoring", None)),
         )
         return context

@@ -8,6 +8,7 @@ from diagnostics.framework_files import Framework as FrameworkSpec
 from diagnostics.framework_files import Theme
 from diagnostics.models import Answer, Framework, Organisation
 from diagnostics.services import EVIDENCE_MAX_CHARS
+from portal.forms import UploadField
 
 INPUT = {"class": "govuk-input"}
 KIND_CHOICES = Organisation.Kind.choices
@@ -90,7 +91,7 @@ class PublicStartForm(forms.Form):
 
 class UploadForm(forms.Form):
     MAX_BYTES = 5 * 1024 * 1024
-    file = forms.FileField(
+    file = UploadField(
         label="Upload the completed spreadsheet",
         help_text="The .xlsx file downloaded from this page, with your answers in it.",
         error_messages={"required": "Choose the spreadsheet to upload"},

@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 
 from payments.models import PaymentDutySettings, ReceivedDateRule
+from portal.forms import GovukDateField, UploadField
 from spend.models import Category
 
 
@@ -79,7 +80,7 @@ class ExclusionForm(forms.Form):
 
 
 class OpenInvoicesForm(forms.Form):
-    extract = forms.FileField(
+    extract = UploadField(
         label="Open invoices extract",
         help_text="CSV or XLSX: supplier number, invoice number and amount outstanding, with "
         "invoice, received and due dates and a disputed flag (Y or N) where the report has them.",
@@ -113,12 +114,7 @@ class ApprovalForm(forms.Form):
 
 
 class BaseRateForm(forms.Form):
-    effective_from = forms.DateField(
-        label="Changed on",
-        help_text="For example 18/12/2025.",
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"class": "govuk-input govuk-input--width-10"}),
-    )
+    effective_from = GovukDateField(label="Changed on")
     rate = forms.DecimalField(
         label="Bank of England base rate (%)",
         max_digits=5,

@@ -24,6 +24,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -197,8 +199,48 @@ def exec_command(command: list[str]) -> int:
         return completed.returncode
 
 
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], env=env, check=True, cwd=BASE_DIR)
+def manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env=env,
+        check=True,
+        cwd=BASE_DIR,
+        capture_output=capture,
+        text=True,
+    )
+    return done.stdout or ""
+
+
+def web_answers(url: str) -> bool:
+    """The web server has started and answers (any HTTP status: the sign-in page redirects)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own local server
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def announce_when_answering(
+    url: str,
+    processes: list[Any],
+    credentials: str,
+    timeout: float = 120,
+    poll: float = 0.5,
+) -> bool:
+    """Say where the portal is only once it answers, then the demo sign-ins again, last, so
+    they are on screen after the worker's and the server's start-up lines."""
+    deadline = time.monotonic() + timeout
+    while not web_answers(url):
+        if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+            say(f"the web server did not answer at {url}")
+            return False
+        time.sleep(poll)
+    say(f"portal at {url}  (Ctrl-C stops everything)")
+    if credentials:
+        print(credentials.rstrip("\n"), flush=True)
+    return True
 
 
 def run_portal(host: str, port: int, demo: bool) -> int:
@@ -206,8 +248,10 @@ def run_portal(host: str, port: int, demo: bool) -> int:
     with services() as service_env:
         env = {**os.environ, **service_env}
         manage(env, "migrate", "--noinput")
-        manage(env, "create_demo_users")
-        if demo and (BASE_DIR / "spend" / "management" / "commands" / "load_demo.py").exists():
+        credentials = manage(env, "create_demo_users", capture=True)
+        print(credentials.rstrip("\n"), flush=True)
+        if demo and (BASE_DIR / "demo" / "management" / "commands" / "load_demo.py").exists():
+            say("loading the demo data on an empty database (a minute or two the first time)")
             manage(env, "load_demo", "--if-empty")
         processes = [
             subprocess.Popen(
@@ -248,8 +292,8 @@ def run_portal(host: str, port: int, demo: bool) -> int:
                 cwd=BASE_DIR,
             ),
         ]
-        say(f"portal at http://{host}:{port}/  (Ctrl-C stops everything)")
         try:
+            announce_when_answering(f"http://{host}:{port}/", processes, credentials)
             while all(p.poll() is None for p in processes):
                 time.sleep(0.5)
             say("a process stopped; stopping the rest")

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from portal.navigation import sections_for
-from portal.roles import user_roles
+from portal.roles import Role, user_roles
 
 
 def council(request: HttpRequest) -> dict[str, Any]:
@@ -19,4 +19,6 @@ def council(request: HttpRequest) -> dict[str, Any]:
         },
         "navigation": sections_for(request),
         "user_roles": sorted(role.value for role in user_roles(getattr(request, "user", None))),
+        # Empty states link the import that fills a page for those who may run it.
+        "is_administrator": Role.ADMINISTRATOR in user_roles(getattr(request, "user", None)),
     }

@@ -103,6 +103,14 @@ def sections_for(request: HttpRequest) -> list[dict[str, str | bool]]:
         url = _url(name)
         if url is None:
             continue
-        current = request.path.startswith(url) and url != "/"
-        items.append({"label": label, "url": url, "current": current, "description": description})
+        items.append({"label": label, "url": url, "current": False, "description": description})
+    # One item lit at a time: the section whose address is the longest start of this page's
+    # (/spend/quality/ is Supplier data, not Spend as well).
+    within = [i for i in items if url_within(request.path, str(i["url"]))]
+    if within:
+        max(within, key=lambda i: len(str(i["url"])))["current"] = True
     return items
+
+
+def url_within(path: str, url: str) -> bool:
+    return url != "/" and path.startswith(url)

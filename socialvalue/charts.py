@@ -12,6 +12,8 @@ from portal import charts as portal_charts
 from portal.formatting import pounds
 from portal.money import whole_pounds
 
+CHART_HEIGHT = 480
+
 
 def committed_delivered_chart(
     *,
@@ -38,6 +40,8 @@ def committed_delivered_chart(
         series,
         money=True,
         width=800,
-        height=380,
+        # Tall enough that small delivered bars beside large commitments can be seen, and
+        # slanted theme names keep their room.
+        height=CHART_HEIGHT if len(labels) <= 6 else CHART_HEIGHT + 80,
         rotate=0 if len(labels) <= 6 else 30,
     )

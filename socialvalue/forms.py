@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from contracts.models import AwardedSupplier, Contract
+from portal.forms import UploadField
 from socialvalue.evidence import MAX_EVIDENCE_BYTES
 from socialvalue.models import (
     APPROACH_HINTS,
@@ -79,7 +80,7 @@ class ProxyForm(forms.Form):
 
 
 class CatalogueImportForm(forms.Form):
-    file = forms.FileField(
+    file = UploadField(
         label="Catalogue spreadsheet (.xlsx)",
         widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload", "accept": ".xlsx"}),
     )
@@ -209,7 +210,7 @@ class ReturnForm(forms.Form):
         widget=forms.Textarea(attrs=TEXTAREA),
         help_text="What was delivered and how you know: names of schemes, dates, numbers.",
     )
-    evidence = forms.FileField(
+    evidence = UploadField(
         label="Evidence file (optional)",
         required=False,
         help_text=f"PDF, an image, or a Word, Excel or PowerPoint file, up to "

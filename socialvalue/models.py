@@ -258,3 +258,26 @@ class SupplierLink(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class ReturnReminder(models.Model):
+    """A reminder emailed to a supplier's contact about its overdue returns, with a new link
+    (links are kept only as hashes, so a reminder carries a fresh one)."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="social_value_reminders"
+    )
+    supplier = models.ForeignKey(AwardedSupplier, on_delete=models.CASCADE, related_name="+")
+    link = models.ForeignKey(SupplierLink, null=True, on_delete=models.SET_NULL, related_name="+")
+    sent_to = models.EmailField()
+    quarters = models.CharField(max_length=500, help_text="The quarters overdue when it was sent.")
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"Reminder to {self.sent_to} on {self.contract.reference}"

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from contracts.models import AwardedSupplier, Contract
 from portal.formatting import percent
@@ -40,6 +40,7 @@ from socialvalue.models import (
     DeliveryReturn,
     Measure,
     MeasureProxy,
+    ReturnReminder,
     SupplierLink,
     Theme,
 )
@@ -94,6 +95,41 @@ def per_pound(social_value_pence: int, contract_value_pence: int | None) -> Deci
     return (Decimal(social_value_pence) / Decimal(contract_value_pence)).quantize(
         Decimal("0.01"), ROUND_HALF_UP
     )
+
+
+def pence_per_pound(social_value_pence: int, contract_value_pence: int | None) -> Decimal | None:
+    """Pence of social value per £1 of contract value, to a hundredth of a penny: a large
+    purchasing system's value would round every council's headline to "£0.00 per £1"."""
+    if not contract_value_pence:
+        return None
+    return (Decimal(social_value_pence) * 100 / Decimal(contract_value_pence)).quantize(
+        Decimal("0.01"), ROUND_HALF_UP
+    )
+
+
+class PencePerPound:
+    """Social value per £1 of contract value (in £, and in pence for the headline), for
+    figures that have a contract value."""
+
+    committed_pence: int
+    delivered_pence: int
+    contract_value_pence: int | None
+
+    @property
+    def committed_per_pound(self) -> Decimal | None:
+        return per_pound(self.committed_pence, self.contract_value_pence)
+
+    @property
+    def delivered_per_pound(self) -> Decimal | None:
+        return per_pound(self.delivered_pence, self.contract_value_pence)
+
+    @property
+    def committed_pence_per_pound(self) -> Decimal | None:
+        return pence_per_pound(self.committed_pence, self.contract_value_pence)
+
+    @property
+    def delivered_pence_per_pound(self) -> Decimal | None:
+        return pence_per_pound(self.delivered_pence, self.contract_value_pence)
 
 
 def contract_value_pence(
@@ -231,21 +267,13 @@ def _group(lines: Iterable[_Line], key: Callable[[_Line], Hashable]) -> dict[Any
 
 
 @dataclass(kw_only=True)
-class SocialValueTotals(Figures):
+class SocialValueTotals(PencePerPound, Figures):
     fy: int | None
     contracts: int = 0
     commitments: int = 0
     contract_value_pence: int | None = None
     returns_awaiting: int = 0
     returns_rejected: int = 0
-
-    @property
-    def committed_per_pound(self) -> Decimal | None:
-        return per_pound(self.committed_pence, self.contract_value_pence)
-
-    @property
-    def delivered_per_pound(self) -> Decimal | None:
-        return per_pound(self.delivered_pence, self.contract_value_pence)
 
 
 def _contract_values(contract_ids: Iterable[int], fy: int | None) -> dict[int, int | None]:
@@ -296,21 +324,13 @@ def social_value_by_theme(fy: int | None = None) -> list[ThemeFigures]:
 
 
 @dataclass(kw_only=True)
-class ContractFigures(Figures):
+class ContractFigures(PencePerPound, Figures):
     contract_id: int
     reference: str
     title: str
     approach: str
     suppliers: str
     contract_value_pence: int | None
-
-    @property
-    def committed_per_pound(self) -> Decimal | None:
-        return per_pound(self.committed_pence, self.contract_value_pence)
-
-    @property
-    def delivered_per_pound(self) -> Decimal | None:
-        return per_pound(self.delivered_pence, self.contract_value_pence)
 
 
 def social_value_by_contract(fy: int | None = None) -> list[ContractFigures]:
@@ -502,7 +522,19 @@ def overdue_returns(today: dt.date) -> list[OverdueContract]:
         names[cid].append(name)
     for cid, entry in result.items():
         entry.suppliers = "; ".join(names[cid])
+        # Quarters in order, oldest first, whatever order the commitments came in.
+        entry.missing.sort(key=lambda m: (m.due, m.measure_code))
     return sorted(result.values(), key=lambda e: (e.oldest_due, e.reference))
+
+
+def last_reminders(contract_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """When each contract's suppliers were last reminded of overdue returns."""
+    rows = (
+        ReturnReminder.objects.filter(contract_id__in=list(contract_ids))
+        .values("contract_id")
+        .annotate(last=Max("sent_at"))
+    )
+    return {row["contract_id"]: row["last"] for row in rows}
 
 
 # ---------------------------------------------------------------------------- one contract
@@ -525,19 +557,11 @@ class CommitmentLine(Figures):
 
 
 @dataclass(kw_only=True)
-class ContractSocialValue(Figures):
+class ContractSocialValue(PencePerPound, Figures):
     contract: Contract
     approach: ContractApproach | None
     commitments: list[CommitmentLine]
     contract_value_pence: int | None
-
-    @property
-    def committed_per_pound(self) -> Decimal | None:
-        return per_pound(self.committed_pence, self.contract_value_pence)
-
-    @property
-    def delivered_per_pound(self) -> Decimal | None:
-        return per_pound(self.delivered_pence, self.contract_value_pence)
 
     @property
     def is_empty(self) -> bool:

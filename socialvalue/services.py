@@ -5,10 +5,10 @@ delivery returns and their verification. Every change to social value data goes 
 from __future__ import annotations
 
 import hashlib
-import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import IO
@@ -33,10 +33,11 @@ from socialvalue.models import (
     Measure,
     MeasureProxy,
     Outcome,
+    ReturnReminder,
     SupplierLink,
     Theme,
 )
-from socialvalue.periods import FyQuarter, financial_year_of
+from socialvalue.periods import FyQuarter
 
 LINK_DAYS = 120  # a supplier link lasts about a quarter and its return window
 
@@ -349,6 +350,56 @@ def supplier_link_create(
     return link, token
 
 
+@transaction.atomic
+def return_reminder_send(
+    *, contract: Contract, user: User, url_for: Callable[[str], str], today: date | None = None
+) -> list[ReturnReminder]:
+    """Email each of the contract's suppliers that has an email address a reminder of the
+    overdue quarters, with a new return link (``url_for(token)`` is its address); each is
+    recorded. Refused when nothing is overdue or no supplier has an email address."""
+    from socialvalue.selectors import overdue_returns  # noqa: PLC0415  (the selectors import this module)
+
+    today = today or timezone.localdate()
+    overdue = next((o for o in overdue_returns(today) if o.contract_id == contract.pk), None)
+    if overdue is None:
+        raise ValidationError(f"No returns are overdue on {contract.reference}.")
+    suppliers = [s for s in contract.suppliers.order_by("pk") if s.email]
+    if not suppliers:
+        raise ValidationError(
+            f"No supplier on {contract.reference} has an email address. Add one on the "
+            "contract's page, or make a supplier link and send it yourself."
+        )
+    quarters = list(dict.fromkeys(m.quarter.label for m in overdue.missing))
+    listed = "\n".join(f"- {q}" for q in quarters)
+    sent = []
+    for supplier in suppliers:
+        link, token = supplier_link_create(contract=contract, supplier=supplier, user=user)
+        expires = timezone.localtime(link.expires_at).strftime("%-d %B %Y")
+        body = (
+            f"Hello,\n\n{settings.COUNCIL_NAME} has not yet had {supplier.name}'s social "
+            f"value returns for contract {contract.reference}, {contract.title}, for:\n\n"
+            f"{listed}\n\nEach return was due 30 days after its quarter ended. Please send "
+            f"them with this link (no account needed; it works until {expires}):\n\n"
+            f"{url_for(token)}\n\n{user.get_full_name()}\n"
+        )
+        email_after_commit(
+            subject=f"Reminder: social value returns overdue for {contract.reference}",
+            body=body,
+            to=supplier.email.strip().lower(),
+        )
+        sent.append(
+            ReturnReminder.objects.create(
+                contract=contract,
+                supplier=supplier,
+                link=link,
+                sent_to=supplier.email.strip().lower(),
+                quarters=", ".join(quarters)[:500],
+                sent_by=user,
+            )
+        )
+    return sent
+
+
 def supplier_link_email(*, link: SupplierLink, url: str, to: str, sender: User) -> None:
     """Email a new link to the supplier's contact once the transaction commits."""
     contract = link.contract
@@ -491,112 +542,3 @@ def delivery_return_reject(
     record.rejection_reason = reason[:500]
     record.save()
     return record
-
-
-# ---------------------------------------------------------------------------- demo data
-
-
-@dataclass(frozen=True)
-class DemoLoaded:
-    contracts: int
-    commitments: int
-    returns: int
-
-
-@transaction.atomic
-def demo_social_value_load(*, seed: int = 20240401, contracts: int = 40) -> DemoLoaded:
-    """Realistic commitments and returns on existing contracts (the largest, running ones):
-    a few measures each per contract year, quarterly returns for quarters already due, most
-    verified, some awaiting verification, a few rejected and one quarter in five missing.
-    Contracts that already have commitments are left alone; with no contracts, nothing."""
-
-    rng = random.Random(seed)  # noqa: S311 - demo figures, not secrets
-    catalogue_load_starter()
-    measures = list(Measure.objects.filter(active=True).prefetch_related("proxies"))
-    if not measures:
-        return DemoLoaded(0, 0, 0)
-    today = timezone.localdate()
-    current = financial_year_of(today)
-    candidates = (
-        Contract.objects.filter(status=Contract.Status.REGISTERED)
-        .exclude(social_value_commitments__isnull=False)
-        .order_by("-awarded_value", "reference")[:contracts]
-    )
-    reasons = [
-        "The evidence does not show the hours claimed.",
-        "The apprentices named started before the contract.",
-        "Please attach the payroll summary for the quarter.",
-    ]
-    done_contracts = done_commitments = done_returns = 0
-    for contract in candidates:
-        supplier = contract.suppliers.first()
-        first_fy = max(financial_year_of(contract.start_date), current - 2)
-        end = contract.effective_end
-        last_fy = min(financial_year_of(end) if end else current + 1, current)
-        if last_fy < first_fy:
-            continue
-        contract_approach_set(
-            contract=contract,
-            approach=rng.choice(
-                [Approach.PRESCRIBED, Approach.PRESCRIBED, Approach.ADDITIONAL, Approach.REQUIRED]
-            ),
-            notes="",
-            user=None,
-        )
-        done_contracts += 1
-        scale = max(Decimal(1), (contract.awarded_value / Decimal(1_000_000)).sqrt())
-        chosen = rng.sample(measures, k=min(len(measures), rng.randint(2, 5)))
-        for fy in range(first_fy, last_fy + 1):
-            for measure in chosen:
-                proxy_years = [p.valid_from_fy for p in measure.proxies.all()]
-                if not proxy_years or min(proxy_years) > fy:
-                    continue
-                unit_value = max((p.value for p in measure.proxies.all()), default=Decimal(1))
-                base = Decimal(rng.randint(4, 40)) * scale
-                if unit_value < 1:
-                    base *= 10_000  # £-spent style measures count in pounds
-                elif unit_value > 1000:
-                    base = (base / 10).quantize(Decimal("0.5"))
-                target = max(Decimal("1"), base.quantize(Decimal("1")))
-                commitment = Commitment.objects.create(
-                    contract=contract,
-                    supplier=supplier,
-                    measure=measure,
-                    target_quantity=target,
-                    period_fy=fy,
-                    note="Demo commitment",
-                )
-                done_commitments += 1
-                for quarter in FyQuarter.of_year(fy):
-                    if quarter.due >= today or quarter.end < contract.start_date:
-                        continue
-                    roll = rng.random()
-                    if roll < 0.2:
-                        continue  # missing: shows as overdue
-                    quantity = (target / 4 * Decimal(rng.uniform(0.5, 1.3))).quantize(
-                        Decimal("0.01")
-                    )
-                    status = (
-                        DeliveryReturn.Status.VERIFIED
-                        if roll < 0.85
-                        else DeliveryReturn.Status.SUBMITTED
-                        if roll < 0.95
-                        else DeliveryReturn.Status.REJECTED
-                    )
-                    DeliveryReturn.objects.create(
-                        commitment=commitment,
-                        period_fy=fy,
-                        quarter=quarter.quarter,
-                        quantity=quantity,
-                        status=status,
-                        evidence_note="Quarterly monitoring report and timesheets.",
-                        submitted_by_name="Contract manager",
-                        rejection_reason=rng.choice(reasons)
-                        if status == DeliveryReturn.Status.REJECTED
-                        else "",
-                        reviewed_at=timezone.now()
-                        if status != DeliveryReturn.Status.SUBMITTED
-                        else None,
-                    )
-                    done_returns += 1
-    return DemoLoaded(done_contracts, done_commitments, done_returns)

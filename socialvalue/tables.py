@@ -8,53 +8,33 @@ from typing import Any
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from portal.formatting import financial_year_label, percent_text, pounds
-from portal.money import pounds_decimal
-
-NUMERIC = {
-    "th": {"class": "govuk-table__header--numeric"},
-    "td": {"class": "govuk-table__cell--numeric"},
-}
-TEMPLATE = "portal/tables/govuk_table.html"
+from portal.formatting import financial_year_label
+from portal.tables import NUMERIC, TEMPLATE, PercentColumn
+from portal.tables import PenceColumn as SharedPenceColumn
 
 
-class PenceColumn(tables.Column):
-    """Integer pence: whole pounds on screen, pounds and pence in exports."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("attrs", NUMERIC)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value: int | None) -> str:
-        return pounds(value)
-
-    def value(self, value: int | None) -> Decimal | str:
-        return "" if value is None else pounds_decimal(value)
+def PenceColumn(**kwargs: Any) -> SharedPenceColumn:
+    # Social value exports leave a blank where there is no figure.
+    kwargs.setdefault("missing", "")
+    return SharedPenceColumn(**kwargs)
 
 
 class PerPoundColumn(tables.Column):
+    """Pence of social value per £1 of contract value, to a hundredth of a penny."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("attrs", NUMERIC)
         kwargs.setdefault("default", "-")
         super().__init__(*args, **kwargs)
 
     def render(self, value: Decimal | None) -> str:
-        return "-" if value is None else f"£{value:,.2f}"
+        return "-" if value is None else f"{value:,.2f}p"
 
     def value(self, value: Decimal | None) -> Decimal | str:
         return "" if value is None else value
-
-
-class PercentColumn(tables.Column):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("attrs", NUMERIC)
-        kwargs.setdefault("default", "-")
-        super().__init__(*args, **kwargs)
-
-    def render(self, value: int | None) -> str:
-        return percent_text(value)
 
 
 class UnitsColumn(tables.Column):
@@ -97,8 +77,12 @@ class ContractTable(tables.Table):
     delivered_pence = PenceColumn(verbose_name="Delivered (verified)")
     awaiting_pence = PenceColumn(verbose_name="Awaiting verification")
     delivered_percent = delivered_percent_column()
-    committed_per_pound = PerPoundColumn(verbose_name="Committed per £1", empty_values=())
-    delivered_per_pound = PerPoundColumn(verbose_name="Delivered per £1", empty_values=())
+    committed_pence_per_pound = PerPoundColumn(
+        verbose_name="Committed (pence per £1)", empty_values=()
+    )
+    delivered_pence_per_pound = PerPoundColumn(
+        verbose_name="Delivered (pence per £1)", empty_values=()
+    )
 
     class Meta:
         template_name = TEMPLATE
@@ -173,11 +157,42 @@ class OverdueTable(tables.Table):
     missing = tables.Column(verbose_name="Returns missing", attrs=NUMERIC)
     oldest_due = tables.DateColumn(verbose_name="Oldest due", format="j M Y", empty_values=())
     days_overdue = tables.Column(verbose_name="Days overdue", attrs=NUMERIC, empty_values=())
+    reminded = tables.Column(verbose_name="Last reminder", empty_values=(), accessor="contract_id")
+    remind = tables.Column(
+        verbose_name="Action", empty_values=(), accessor="contract_id", exclude_from_export=True
+    )
 
     class Meta:
         template_name = TEMPLATE
         orderable = False
         empty_text = "No returns are overdue."
+
+    def __init__(
+        self, *args: Any, reminders: dict[int, Any], csrf_token: str = "", **kwargs: Any
+    ) -> None:
+        # Officers (with a CSRF token) get the "Send a reminder" button; readers do not.
+        super().__init__(*args, exclude=() if csrf_token else ("remind",), **kwargs)
+        self.reminders = reminders
+        self.csrf_token = csrf_token
+
+    def render_reminded(self, value: int) -> str:
+        sent = self.reminders.get(value)
+        return "Not sent" if sent is None else f"{timezone.localtime(sent):%-d %b %Y}"
+
+    def value_reminded(self, value: int) -> str:
+        sent = self.reminders.get(value)
+        return "" if sent is None else timezone.localtime(sent).date().isoformat()
+
+    def render_remind(self, record: Any, value: int) -> str:
+        return format_html(
+            '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" '
+            'value="{}"><button type="submit" class="govuk-button govuk-button--secondary '
+            'govuk-!-margin-bottom-0" data-module="govuk-button">Send a reminder'
+            '<span class="govuk-visually-hidden"> for {}</span></button></form>',
+            reverse("socialvalue:remind", args=[value]),
+            self.csrf_token,
+            record.reference,
+        )
 
     def render_reference(self, record: Any, value: str) -> str:
         return format_html(

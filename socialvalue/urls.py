@@ -11,6 +11,7 @@ urlpatterns = [
     path("years/", views.by_year, name="by-year"),
     path("measures/", views.by_measure, name="by-measure"),
     path("overdue/", views.overdue, name="overdue"),
+    path("overdue/<int:pk>/remind/", views.reminder_send, name="remind"),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("catalogue/export/", views.catalogue_export, name="catalogue-export"),
     path("catalogue/import/", views.catalogue_import, name="catalogue-import"),

@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -247,7 +248,13 @@ def by_measure(request: HttpRequest) -> HttpResponseBase:
 @role_required(*READERS)
 def overdue(request: HttpRequest) -> HttpResponseBase:
     today = timezone.localdate()
-    table = OverdueTable(selectors.overdue_returns(today))
+    rows = selectors.overdue_returns(today)
+    can_remind = has_role(request.user, *STAFF)
+    table = OverdueTable(
+        rows,
+        reminders=selectors.last_reminders([r.contract_id for r in rows]),
+        csrf_token=get_token(request) if can_remind else "",
+    )
     table.caption = "Contracts with overdue returns"
     return _breakdown(
         request,
@@ -257,8 +264,30 @@ def overdue(request: HttpRequest) -> HttpResponseBase:
         fy=None,
         years=False,
         intro="A quarter's return is due 30 days after the quarter ends. A rejected return "
-        "counts as missing until it is sent again.",
+        "counts as missing until it is sent again. A reminder emails each supplier with an "
+        "email address on the contract a new return link and the quarters overdue.",
     )
+
+
+@role_required(*STAFF)
+@require_POST
+def reminder_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """Email the contract's suppliers a reminder of their overdue returns, with a new link."""
+    record = get_object_or_404(Contract, pk=pk)
+    try:
+        sent = services.return_reminder_send(
+            contract=record,
+            user=signed_in_user(request),
+            url_for=lambda token: request.build_absolute_uri(
+                reverse("socialvalue:supplier", args=[token])
+            ),
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        to = ", ".join(r.sent_to for r in sent)
+        messages.success(request, f"Reminder sent to {to} for {record.reference}.")
+    return redirect("socialvalue:overdue")
 
 
 # ---------------------------------------------------------------------------- catalogue

@@ -2,17 +2,26 @@ from typing import Any
 
 from django import forms
 
+from portal.forms import UploadField
+from spend.models import LAYOUT_LABELS
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class MultipleFileField(forms.FileField):
+class MultipleFileField(UploadField):
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
         single = super().clean
         if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
+            data = [item for item in data if item]
+            if data:
+                return [single(item, initial) for item in data]
+        elif data:
+            return [single(data, initial)]
+        if self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return []
 
 
 class UploadForm(forms.Form):
@@ -25,10 +34,8 @@ class UploadForm(forms.Form):
     layout = forms.ChoiceField(
         label="File layout",
         choices=[
-            ("auto", "Work it out from the header row (recommended)"),
-            ("r12", "Oracle E-Business Suite R12"),
-            ("fusion", "Oracle Fusion"),
-            ("transparency", "Published spend over £500 file"),
+            ("auto", f"{LAYOUT_LABELS['auto']} (recommended)"),
+            *((code, LAYOUT_LABELS[code]) for code in ("r12", "fusion", "transparency")),
         ],
         initial="auto",
         widget=forms.RadioSelect,
@@ -57,6 +64,7 @@ class ColumnMappingForm(forms.Form):
         max_length=120,
         help_text="For example 'Hyndburn spend file'. Files with the same "
         "column headings will use this mapping automatically.",
+        error_messages={"required": "Enter a name for this layout"},
     )
 
     def __init__(
@@ -76,6 +84,9 @@ class ColumnMappingForm(forms.Form):
                 choices=choices,
                 required=required,
                 widget=forms.Select(attrs={"class": "govuk-select"}),
+                error_messages={
+                    "required": f"Choose the column that holds the {label[0].lower()}{label[1:]}"
+                },
             )
 
     def mapping(self) -> dict[str, str]:

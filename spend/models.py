@@ -148,6 +148,15 @@ class ColumnMappingProfile(models.Model):
         return self.name
 
 
+# The file layouts as people name them (the codes are the ingest layouts' names).
+LAYOUT_LABELS = {
+    "auto": "Detect from the file",
+    "r12": "Oracle E-Business Suite R12",
+    "fusion": "Oracle Fusion",
+    "transparency": "Published spend over £500 file",
+}
+
+
 class ImportBatch(models.Model):
     """One uploaded file and what happened when it was loaded into the ledger."""
 
@@ -171,6 +180,7 @@ class ImportBatch(models.Model):
     size_bytes = models.BigIntegerField(default=0)
     layout_requested = models.CharField(max_length=20, default="auto")
     layout = models.CharField(max_length=20, blank=True)
+
     mapping_profile = models.ForeignKey(
         ColumnMappingProfile, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -220,6 +230,14 @@ class ImportBatch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("spend:import", args=[self.pk])
+
+    @property
+    def layout_label(self) -> str:
+        """The layout read (or asked for, before it is read), in words."""
+        code = self.layout or self.layout_requested
+        if self.mapping_profile_id and self.layout == "transparency":
+            return f"{LAYOUT_LABELS[code]}, mapped as “{self.mapping_profile}”"
+        return LAYOUT_LABELS.get(code, code)
 
 
 class Withdrawal(models.Model):

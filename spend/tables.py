@@ -7,7 +7,6 @@ number. Percentages are whole numbers; "-" where there is no figure.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
@@ -23,76 +22,17 @@ from portal.formatting import (
     financial_year_label,
     month_label,
     percent_text,
-    pounds,
-    pounds_pence,
 )
-from portal.money import pounds_decimal
+from portal.tables import NUMERIC, TEMPLATE, CountColumn, PenceColumn, PercentColumn
 
-TEMPLATE = "portal/tables/govuk_table.html"
-NUMERIC = {
-    "th": {"class": "govuk-table__header--numeric"},
-    "td": {"class": "govuk-table__cell--numeric portal-numeric"},
-}
+# Invoice and payment numbers stay on one line.
+NOWRAP = {"td": {"class": "portal-nowrap"}}
 
 
 def payments_url(**params: Any) -> str:
     """The payments page filtered to the payments that make up a figure."""
     query = {k: v for k, v in params.items() if v is not None and v != ""}
     return f"{reverse('spend:payments')}?{urlencode(query)}"
-
-
-# Invoice and payment numbers stay on one line.
-NOWRAP = {"td": {"class": "portal-nowrap"}}
-
-
-class MoneyColumn(tables.Column):
-    """Whole pounds on screen; pounds with two decimals (a number) in exports.
-
-    ``link`` is a callable record → URL of the payments behind the figure."""
-
-    def __init__(self, *args: Any, link: Any = None, exact: bool = False, **kwargs: Any) -> None:
-        kwargs.setdefault("attrs", NUMERIC)
-        kwargs.setdefault("empty_values", ())
-        self.link = link
-        self.exact = exact
-        super().__init__(*args, **kwargs)
-
-    def render(self, value: int | None, record: Any) -> str:
-        text = pounds_pence(value) if self.exact else pounds(value)
-        if self.link is not None and value is not None:
-            url = self.link(record)
-            if url:
-                return format_html('<a class="govuk-link" href="{}">{}</a>', url, text)
-        return text
-
-    def value(self, value: int | None) -> Decimal | str:
-        return DASH if value is None else pounds_decimal(value)
-
-
-class PercentColumn(tables.Column):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("attrs", NUMERIC)
-        kwargs.setdefault("orderable", False)
-        kwargs.setdefault("empty_values", ())
-        super().__init__(*args, **kwargs)
-
-    def render(self, value: int | None) -> str:
-        return percent_text(value)
-
-    def value(self, value: int | None) -> int | str:
-        return DASH if value is None else value
-
-
-class CountColumn(tables.Column):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("attrs", NUMERIC)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value: int) -> str:
-        return f"{value:,}"
-
-    def value(self, value: int) -> int:
-        return value
 
 
 class DictRowsData(TableListData):
@@ -125,7 +65,7 @@ class SupplierSpendTable(tables.Table):
     row_header = True
     name = tables.Column(verbose_name="Supplier", order_by=("name", "supplier_id"))
     supplier_number = tables.Column(verbose_name="Supplier number")
-    total = MoneyColumn(verbose_name="Spend", order_by=("total", "supplier_id"))
+    total = PenceColumn(verbose_name="Spend", order_by=("total", "supplier_id"))
     payments = CountColumn(verbose_name="Payments")
 
     class Meta:
@@ -186,7 +126,7 @@ class PaymentTable(tables.Table):
     locality = tables.Column(
         verbose_name="Locality", accessor="site__locality_class", orderable=False
     )
-    amount_pence = MoneyColumn(verbose_name="Amount", exact=True)
+    amount_pence = PenceColumn(verbose_name="Amount", exact=True)
 
     class Meta:
         template_name = TEMPLATE
@@ -220,7 +160,7 @@ class PaymentTable(tables.Table):
 class MonthTable(tables.Table):
     row_header = True
     month = tables.Column(verbose_name="Month", orderable=False)
-    total_pence = MoneyColumn(verbose_name="Spend", orderable=False)
+    total_pence = PenceColumn(verbose_name="Spend", orderable=False)
     payments = CountColumn(verbose_name="Payments", orderable=False)
 
     class Meta:
@@ -251,7 +191,7 @@ class MonthTable(tables.Table):
 class TopSupplierTable(tables.Table):
     rank = tables.Column(verbose_name="Rank", orderable=False, attrs=NUMERIC)
     name = tables.Column(verbose_name="Supplier", orderable=False)
-    total_pence = MoneyColumn(verbose_name="Spend", orderable=False)
+    total_pence = PenceColumn(verbose_name="Spend", orderable=False)
     category = tables.Column(verbose_name="Category", orderable=False)
 
     class Meta:
@@ -283,16 +223,18 @@ class LocalityYearTable(tables.Table):
 
     row_header = True
     year = tables.Column(verbose_name="Year", accessor="fy", orderable=False)
-    home = MoneyColumn(
+    home = PenceColumn(
         verbose_name="Value of spend, supplier with home-area address",
         accessor="shown_home_pence",
         orderable=False,
     )
-    total = MoneyColumn(
+    total = PenceColumn(
         verbose_name="Total invoice payments reported", accessor="total_pence", orderable=False
     )
     share = PercentColumn(
-        verbose_name="% value of spend, supplier with home-area address", accessor="home_share"
+        verbose_name="% value of spend, supplier with home-area address",
+        accessor="home_share",
+        orderable=False,
     )
 
     class Meta:
@@ -322,11 +264,11 @@ class LocalityYearTable(tables.Table):
 class LocalitySplitTable(tables.Table):
     row_header = True
     year = tables.Column(verbose_name="Year", accessor="fy", orderable=False)
-    home_pence = MoneyColumn(verbose_name="Home area", orderable=False)
-    region_pence = MoneyColumn(verbose_name="Rest of region", orderable=False)
-    uk_pence = MoneyColumn(verbose_name="Rest of UK", orderable=False)
-    unknown_pence = MoneyColumn(verbose_name="Unknown", orderable=False)
-    unknown_share = PercentColumn(verbose_name="Unknown share", empty_values=())
+    home_pence = PenceColumn(verbose_name="Home area", orderable=False)
+    region_pence = PenceColumn(verbose_name="Rest of region", orderable=False)
+    uk_pence = PenceColumn(verbose_name="Rest of UK", orderable=False)
+    unknown_pence = PenceColumn(verbose_name="Unknown", orderable=False)
+    unknown_share = PercentColumn(verbose_name="Unknown share", orderable=False)
 
     class Meta:
         template_name = TEMPLATE

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from portal.forms import financial_year_param
+from portal.forms import UploadField, financial_year_param
 from portal.models import Job
 from portal.roles import READERS, STAFF, Role, role_required, signed_in_user
 from spend import quality
@@ -102,7 +102,7 @@ class SupplierQualityForm(forms.Form):
 
 
 class CompaniesHouseForm(forms.Form):
-    data_file = forms.FileField(
+    data_file = UploadField(
         label="Companies House company data file",
         help_text="BasicCompanyDataAsOneFile from Companies House's free company data product, "
         "as the zip it comes in or the CSV inside it.",
@@ -341,6 +341,7 @@ def size(request: HttpRequest) -> HttpResponse:
             "bands": bands,
             "sme": sme,
             "total": total,
+            "coverage": selectors.companies_house_coverage(),
             "breadcrumbs": _crumbs(("Spend by supplier size", None)),
         },
     )
@@ -358,6 +359,7 @@ def locality(request: HttpRequest) -> HttpResponse:
             "years": years,
             "rows": rows,
             "total": total,
+            "coverage": selectors.companies_house_coverage(),
             "breadcrumbs": _crumbs(("Locality by head office", None)),
         },
     )

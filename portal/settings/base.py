@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the default widget templates, for TemplatesSetting below
     "django_tables2",
     "django_filters",
     "django_htmx",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "payments",
     "reports",
     "home",
+    "demo",  # the demo data and its commands (make run); imports every app
 ]
 
 MIDDLEWARE = [
@@ -91,6 +93,10 @@ CSP_ENABLED = env_bool("CSP_ENABLED", default=True)
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
+
+# Widgets render with the project's templates, so the GOV.UK date input
+# (templates/portal/widgets/) is ours, not a fork of Django's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {

@@ -48,3 +48,9 @@ def month_name(month: dt.date | None) -> str:
 def number(value: int | None) -> str:
     """A count with thousands separators: 6,012."""
     return "" if value is None else f"{int(value):,}"
+
+
+@register.filter
+def pence_per_pound(value: object) -> str:
+    """A ratio in pence per £1 (a Decimal): 24.57p; "-" for None."""
+    return "-" if value is None else f"{value:,.2f}p"

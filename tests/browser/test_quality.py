@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from demo.extracts import GeneratorConfig, generate_extracts
 from portal.roles import Role
 from spend import quality, services
-from spend.ingest.generate import GeneratorConfig, generate_extracts
 from spend.models import DuplicateCandidate, Supplier
 from tests.conftest import make_user
 

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
+from demo.extracts import GeneratedExtracts
 from portal.roles import Role
 from spend import services
-from spend.ingest.generate import GeneratedExtracts
 from spend.models import ImportBatch
 from tests.conftest import make_user
 from tests.spend.conftest import extracts  # noqa: F401  (the generated extracts fixture)

@@ -170,3 +170,28 @@ def test_upload_page_starts_an_import_job(client: Client, officer, tmp_path: Pat
     assert job.status == "succeeded", job.error
     assert job.result["contracts_created"] == 1
     assert Contract.objects.filter(reference="R1").exists()
+
+
+def test_ending_early_is_its_own_page_not_a_red_button_beside_change(
+    client: Client, officer
+) -> None:
+    from tests.html import Page, classes, text
+
+    client.force_login(officer)
+    assert client.post(reverse("contracts:create"), CONTRACT).status_code == 302
+    contract = Contract.objects.get(reference=CONTRACT["reference"])
+    detail = Page(client.get(contract.get_absolute_url()).content)
+    buttons = [b for b in detail.find_all("a", detail.main()) if "govuk-button" in classes(b)]
+    assert "Change" in [text(b) for b in buttons]
+    assert not [b for b in buttons if "govuk-button--warning" in classes(b)]
+    end_url = reverse("contracts:end", args=[contract.pk])
+    [link] = [a for a in detail.find_all("a", detail.main()) if a.get("href") == end_url]
+    assert text(link) == "End this contract early"
+    assert "govuk-link" in classes(link)
+
+    page = Page(client.get(end_url).content)
+    [submit] = page.find_all("button", page.main())
+    assert "govuk-button--warning" in classes(submit)
+    cancel = [a for a in page.find_all("a", page.main()) if text(a) == "Cancel"]
+    assert [a.get("href") for a in cancel] == [contract.get_absolute_url()]
+    assert "cannot be undone" in text(page.main())

@@ -177,6 +177,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "socialvalue:evidence": (STAFF, STAFF),
     "socialvalue:link-create": (STAFF, STAFF),
     "socialvalue:link-revoke": (STAFF, STAFF),
+    "socialvalue:remind": (STAFF, STAFF),
     "socialvalue:supplier": (EVERYONE, EVERYONE),  # with the supplier's link
     "socialvalue:supplier-return": (EVERYONE, EVERYONE),
     # Self-assessment: officers run rounds; invitees and the public answer without an account
@@ -453,7 +454,14 @@ def _build_world(tmp_path: Path) -> World:
         kwargs[f"contracts:{name}"] = {"pk": contract.pk}
     for name in ("supplier-edit", "supplier-remove"):
         kwargs[f"contracts:{name}"] = {"pk": contract.pk, "supplier_pk": supplier.pk}
-    for name in ("contract", "approach", "commitment-add", "return-record", "link-create"):
+    for name in (
+        "contract",
+        "approach",
+        "commitment-add",
+        "return-record",
+        "link-create",
+        "remind",
+    ):
         kwargs[f"socialvalue:{name}"] = {"pk": contract.pk}
     for name in ("assessment", "assessment-check", "assessment-results", "assessment-xlsx"):
         kwargs[f"diagnostics:{name}"] = {"pk": assessment.pk}

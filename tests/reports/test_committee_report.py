@@ -18,9 +18,9 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from contracts.services import register_import
+from demo.extracts import ExpectedTotals, GeneratorConfig, generate_extracts
 from portal.formatting import financial_year_label
 from spend import services as spend_services
-from spend.ingest.generate import ExpectedTotals, GeneratorConfig, generate_extracts
 from tests.contracts.conftest import register_row, write_csv
 
 pytestmark = pytest.mark.django_db

@@ -51,6 +51,10 @@ def test_totals_all_years(world: World) -> None:
     assert totals.contract_value_pence == 2_000_000 + 400_000
     assert totals.committed_per_pound == Decimal("0.25")  # 589,625 / 2,400,000
     assert totals.delivered_per_pound == Decimal("0.08")  # 184,532 / 2,400,000
+    # The headline in pence, to a hundredth of a penny, so a small share is not "£0.00".
+    committed, delivered, value = 589_625, 184_532, 2_400_000
+    assert totals.committed_pence_per_pound == round(Decimal(committed * 100) / value, 2)
+    assert totals.delivered_pence_per_pound == round(Decimal(delivered * 100) / value, 2)
 
 
 def test_totals_by_year_use_that_years_proxy(world: World) -> None:
@@ -162,6 +166,10 @@ def test_overdue_returns(world: World) -> None:
     ]
     assert c1.oldest_due == dt.date(2024, 1, 30)
     assert c1.days_overdue == 351
+    # Listed in order, oldest quarter first (not as the commitments came).
+    dues = [m.due for m in c1.missing]
+    assert dues == sorted(dues)
+    assert c1.missing[0].quarter.label == "Q3 2023/24"
     # C2's Q1 return was rejected and not sent again, so it is still missing.
     assert sorted(m.quarter.label for m in c2.missing) == ["Q1 2024/25", "Q2 2024/25"]
     # Before a quarter's return is due, it is not overdue.

@@ -68,7 +68,18 @@ def test_dashboard_figures_on_screen(client: Client, world: World, councillor: U
     assert "£4,096" in text  # committed 409,625p
     assert "£945" in text  # delivered 94,532p
     assert "£200 in 1 return" in text
+    # The headline ratio is in pence per £1 (the figure itself: tests/socialvalue/test_figures).
+    from socialvalue.selectors import social_value_totals
+
+    ratio = social_value_totals(2024).committed_pence_per_pound
+    assert ratio is not None
+    assert f"{ratio:.2f}p committed" in text
     assert "<svg" in text
+    import re
+
+    heights = [int(h) for h in re.findall(r'<svg[^>]*viewBox="0 0 \d+ (\d+)"', text)]
+    assert heights
+    assert min(heights) >= 480  # taller than the 380 px that flattened delivered bars
     assert 'role="img"' in text
     assert "Theme A" in text
 
@@ -231,6 +242,28 @@ def test_demo_loader_values(db: None) -> None:
     assert all(c.target_quantity > Decimal(0) for c in Commitment.objects.all())
 
 
+def test_demo_targets_are_ones_a_supplier_might_commit_to(db: None) -> None:
+    """Not "18,339,847 % of invoices": percentages at most 100, money at most a few per cent
+    of the contract's value, counts of people and jobs in tens at most."""
+    for n, value in enumerate(("150000.00", "2500000.00", "40000000.00")):
+        make_contract(
+            f"DEMO-{n}", value, dt.date(2023, 6, 1), dt.date(2027, 5, 31), [f"Builder {n} Ltd"]
+        )
+    call_command("load_demo_social_value", stdout=io.StringIO(), contracts=10)
+    commitments = list(Commitment.objects.select_related("measure", "contract"))
+    assert len(commitments) >= 6
+    for c in commitments:
+        unit, target = c.measure.unit.lower(), c.target_quantity
+        if unit.startswith("%"):
+            assert target <= 100, c
+        elif unit.startswith("£"):
+            assert target <= c.contract.awarded_value * Decimal("0.05"), c
+        elif unit in ("fte-years", "fte (first year)", "people", "vehicles"):
+            assert target <= 20, c
+        else:
+            assert target <= 50_000, c
+
+
 def test_an_officer_records_a_return_the_supplier_emailed(
     client: Client, world: World, officer: User, councillor: User
 ) -> None:
@@ -268,3 +301,62 @@ def test_an_officer_records_a_return_the_supplier_emailed(
     assert again.status_code == 400
     assert "already been sent" in again.content.decode()
     assert DeliveryReturn.objects.filter(commitment=commitment).count() == 1
+
+
+def test_an_officer_sends_a_reminder_of_overdue_returns(
+    client: Client,
+    world: World,
+    officer: User,
+    councillor: User,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+) -> None:
+    import re
+
+    from socialvalue.models import ReturnReminder
+
+    supplier = world.c1.suppliers.get()
+    supplier.email = "Returns@Supplier.example"
+    supplier.save()
+    remind = reverse("socialvalue:remind", args=[world.c1.pk])
+
+    client.force_login(councillor)
+    page = client.get(reverse("socialvalue:overdue")).content.decode()
+    assert "Send a reminder" not in page  # readers see the list, not the action
+    assert client.post(remind).status_code == 403
+
+    client.force_login(officer)
+    page = client.get(reverse("socialvalue:overdue")).content.decode()
+    assert f'action="{remind}"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(remind, follow=True)
+    assert "Reminder sent to returns@supplier.example" in response.content.decode()
+    [email] = mailoutbox
+    assert email.to == ["returns@supplier.example"]
+    assert world.c1.reference in email.subject
+    # The quarters the world leaves without a return (tests/socialvalue/test_figures.py).
+    for quarter in ("Q3 2023/24", "Q4 2023/24", "Q2 2024/25"):
+        assert quarter in email.body
+    [url] = re.findall(r"http://testserver(/social-value/\S+)", email.body)
+    supplier_page = Client().get(url)
+    assert supplier_page.status_code == 200
+    assert world.c1.reference in supplier_page.content.decode()
+
+    reminder = ReturnReminder.objects.get()
+    assert (reminder.contract, reminder.sent_by, reminder.sent_to) == (
+        world.c1,
+        officer,
+        "returns@supplier.example",
+    )
+    page = client.get(reverse("socialvalue:overdue")).content.decode()
+    assert f"{reminder.sent_at:%-d %b %Y}" in page
+
+
+def test_a_reminder_needs_a_supplier_email(
+    client: Client, world: World, officer: User, mailoutbox
+) -> None:
+    world.c2.suppliers.update(email="")
+    client.force_login(officer)
+    response = client.post(reverse("socialvalue:remind", args=[world.c2.pk]), follow=True)
+    assert "has an email address" in response.content.decode()
+    assert not mailoutbox

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from spend import services
-from spend.ingest.generate import (
+from demo.extracts import (
     GeneratedExtracts,
     GeneratorConfig,
     _Weights,
@@ -20,6 +19,7 @@ from spend.ingest.generate import (
     month_payments,
     plan_extracts,
 )
+from spend import services
 from spend.models import ImportBatch
 
 # Four years, 2020/21 to 2023/24: R12 until December 2022, then Fusion. The first R12 file has

@@ -85,5 +85,5 @@ def test_a_mapping_without_the_amount_is_refused(
         {"name": "Half a mapping", "supplier_name": "Payee", "payment_date": "Paid on"},
     )
     assert response.status_code == 200
-    assert "This field is required" in response.content.decode()
+    assert "Choose the column that holds the amount" in response.content.decode()
     assert not ColumnMappingProfile.objects.exists()

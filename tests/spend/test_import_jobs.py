@@ -12,10 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from demo.extracts import write_r12_benchmark_csv
 from portal import services as portal_services
 from portal.models import Job
 from spend import services
-from spend.ingest.generate import write_r12_benchmark_csv
 from spend.models import ImportBatch, Payment, SpendSummary, Supplier
 from tests.conftest import wait_for
 

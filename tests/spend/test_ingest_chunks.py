@@ -15,6 +15,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import F
 
+from demo.extracts import GeneratorConfig, generate_extracts
 from spend import services
 from spend.ingest.chunks import (
     ChunkJob,
@@ -23,7 +24,6 @@ from spend.ingest.chunks import (
     chunk_rows,
     plan_chunks,
 )
-from spend.ingest.generate import GeneratorConfig, generate_extracts
 from spend.ingest.load import rebuild_summaries
 from spend.models import ImportBatch, Payment, SpendSummary, Supplier, SupplierSite
 from tests.spend.test_ingest_quirks import R12_HEADER, r12_row

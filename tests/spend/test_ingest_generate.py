@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from demo import extracts as generate
 from portal.periods import financial_year_of
 from portal.suppliers import name_key
-from spend.ingest import generate
 from spend.ingest.parse import Payment, iter_payments
 
 CONFIG = generate.GeneratorConfig(

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from django.db.models import Sum
 
+from demo.extracts import GeneratorConfig, generate_extracts
 from spend import services
-from spend.ingest.generate import GeneratorConfig, generate_extracts
 from spend.models import ImportBatch, Payment, SpendSummary, Supplier, SupplierSite
 from tests.spend.test_ingest_quirks import R12_HEADER, r12_row
 

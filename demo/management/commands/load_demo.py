@@ -13,8 +13,9 @@ from typing import Any
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandParser
 
-from spend import services
-from spend.ingest.generate import GeneratorConfig, generate_extracts
+from demo.companies_house import write_companies_house_extract
+from demo.extracts import GeneratorConfig, build_suppliers, generate_extracts
+from spend import quality, services
 from spend.models import ImportBatch, Payment
 
 
@@ -56,6 +57,14 @@ class Command(BaseCommand):
         for batch in batches:
             if batch.status not in (ImportBatch.Status.LOADED, ImportBatch.Status.DUPLICATE):
                 self.stderr.write(f"{batch.file_name}: {batch.error}")
+        with tempfile.TemporaryDirectory(prefix="portal-demo-ch-") as scratch:
+            path = Path(scratch) / "BasicCompanyData-demo.csv"
+            rows = write_companies_house_extract(path, build_suppliers(config), config.seed)
+            ch_import = quality.companies_house_paths(path=path)
+            self.stdout.write(
+                f"Companies House demo extract: {rows:,} companies, "
+                f"{ch_import.matched_by_number + ch_import.matched_by_name:,} suppliers matched"
+            )
         extra = [
             name
             for name in ("load_demo_contracts", "load_demo_social_value", "load_demo_assessments")

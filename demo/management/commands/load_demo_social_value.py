@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from socialvalue.services import demo_social_value_load
+from demo.social_value import demo_social_value_load
 
 
 class Command(BaseCommand):

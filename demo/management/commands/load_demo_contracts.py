@@ -3,8 +3,9 @@
 A realistic demo register for the ledger's own suppliers, written in the register layout and
 imported through the real import (``contracts.services.register_import``): five years of
 awards, a few each month, a large framework awarded to over a hundred suppliers, contracts
-ending in the next two years (some with re-procurement under way is not in the layout, so
-none), and the last complete quarter published. Called by ``load_demo``; does nothing if the
+ending in the next two years (re-procurement started for about half of those ending within
+18 months: not in the layout, so set after the import), and the last complete quarter
+published. Called by ``load_demo``; does nothing if the
 register already has contracts.
 """
 
@@ -21,7 +22,8 @@ from django.utils import timezone
 
 from contracts.layout import COLUMNS
 from contracts.models import Category, Contract, Route
-from contracts.services import publication_build, register_import
+from contracts.selectors import forward_plan_contracts
+from contracts.services import contract_update, publication_build, register_import
 from portal.locality import normalise_postcode
 from portal.periods import Quarter, financial_year_of
 from spend.models import SupplierSite
@@ -103,9 +105,26 @@ class Command(BaseCommand):
                 writer.writeheader()
                 writer.writerows(rows)
             result = register_import(path=path, name="Demo register")
+        started = _start_reprocurements(rng, today)
         quarter = Quarter.previous(today)
         publication_build(quarter=quarter, user=None)
-        self.stdout.write(f"Demo register: {result.as_dict()}; published {quarter.code}")
+        self.stdout.write(
+            f"Demo register: {result.as_dict()}; re-procurement started for {started} "
+            f"contracts ending soon; published {quarter.code}"
+        )
+
+
+def _start_reprocurements(rng: random.Random, today: date) -> int:
+    """Work to replace about half the contracts ending in the next 18 months has begun, the
+    sooner they end the likelier (the forward plan shows which have not)."""
+    soon = today + timedelta(days=548)
+    started = 0
+    for contract in forward_plan_contracts(today).filter(end_date__lte=soon):
+        months_left = ((contract.end_date or soon) - today).days / 30
+        if rng.random() < 0.8 - months_left * 0.03:
+            contract_update(contract=contract, data={"reprocurement_started": True}, user=None)
+            started += 1
+    return started
 
 
 def _rows(rng: random.Random, sites: list[SupplierSite], today: date, years: int) -> Any:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import random
@@ -32,6 +33,8 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 from typing import IO, NamedTuple
+
+from portal.suppliers import name_key
 
 # The portal's own district lookup (district, local_authority, region), shipped in fixtures/.
 DEFAULT_DISTRICT_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "postcode_districts.csv"
@@ -79,6 +82,15 @@ _BIG_SUPPLIERS = (
     "TARMAC TRADING LTD",
     "O'BRIEN & SONS (PRESTON) LTD",
     "J.W. HODGSON T/A HODGSONS COACHES",
+)
+# Second records of big suppliers (other numbers), placed in the tail from this rank on.
+_NEAR_DUPLICATES_FROM = 200
+_NEAR_DUPLICATES = (
+    "COSTAIN LIMITED",
+    "SOFTCAT LTD.",
+    "GLENVALE TRANSPORT LIMITED",
+    "TARMAC TRADING LIMITED",
+    "SUEZ RECYCLING AND RECOVERY UK LTD",
 )
 _WORDS_A = [
     "NORTHERN",
@@ -259,12 +271,36 @@ def home_districts(path: Path = DEFAULT_DISTRICT_FILE) -> frozenset[str]:
     return frozenset(load_districts(path)["home"])
 
 
+# Words kept in capitals when a name is re-cased: acronyms with vowels in them (a word with
+# no vowel, "CGL", "(NW)", "PLC", is kept anyway).
+_ACRONYMS = frozenset({"UK", "IT", "ICT", "NHS", "CIC", "LLP", "PLC", "GB", "EU", "UKI"})
+_VOWELS = frozenset("AEIOUY")
+
+
+def recase(name: str) -> str:
+    """A name in capitals as people write it: "SUEZ RECYCLING & RECOVERY UK LTD" is
+    "Suez Recycling & Recovery UK Ltd"; acronyms ("UK", "CGL", "(NW)") stay in capitals."""
+
+    def word(text: str) -> str:
+        letters = "".join(ch for ch in text if ch.isalpha())
+        if letters == "LTD":
+            return text.replace("LTD", "Ltd")
+        if letters.isupper() and (letters in _ACRONYMS or not set(letters) & _VOWELS):
+            return text
+        # "O'BRIEN" is "O'Brien", "J.W." stays "J.W.", "(PRESTON)" is "(Preston)".
+        return re.sub(r"[A-Za-z]+", lambda m: m.group().capitalize(), text)
+
+    return " ".join(word(part) for part in name.split(" "))
+
+
 def _fusion_spelling(name: str, rng: random.Random) -> str:
     """The same supplier as Fusion might hold it: other case and punctuation."""
-    variant = name.title().replace("Ltd", "Limited") if rng.random() < 0.5 else name.title()
+    variant = recase(name)
+    if rng.random() < 0.5:
+        variant = variant.replace(" Ltd", " Limited")
     if rng.random() < 0.5:
         variant = variant.replace("&", "and")
-    return variant.replace("Plc", "PLC").replace("Llp", "LLP").replace("Cic", "CIC")
+    return variant
 
 
 def _site(
@@ -287,15 +323,76 @@ def _site(
     return Site(code, address, town, f"{district} {inward}", district, kind)
 
 
+def _invented_names(rng: random.Random) -> Iterator[str]:
+    """Supplier names made of words, never numbered ("Ribble Care Ltd", then with a town:
+    "Ribble Care (Burnley) Ltd"); only past the 20,000 or so word names does a number come."""
+    plain = [f"{a} {b} {c}" for a in _WORDS_A for b in _WORDS_B for c in _WORDS_C]
+    rng.shuffle(plain)
+    towns = [
+        f"{a} {b} ({t.upper()}) {c}"
+        for a in _WORDS_A
+        for b in _WORDS_B
+        for t in _TOWNS
+        for c in _WORDS_C
+    ]
+    rng.shuffle(towns)
+    # "Ribble Care Ltd" and "Ribble Care Limited" would be one supplier twice: one of them.
+    keys = {name_key(name) for name in (*_BIG_SUPPLIERS, *_NEAR_DUPLICATES)}
+    for name in (*plain, *towns):
+        key = name_key(name)
+        if key not in keys:
+            keys.add(key)
+            yield name
+    n = 0
+    while True:
+        n += 1
+        yield f"{rng.choice(_WORDS_A)} {rng.choice(_WORDS_B)} {n:05d} {rng.choice(_WORDS_C)}"
+
+
+# The main account each kind of supplier is paid from, by a word of its name: a waste company
+# is paid for waste disposal, a care home for residential care. The first word that matches
+# wins; a supplier matching none is paid for professional services.
+_MAIN_ACCOUNTS = (
+    (("WASTE", "RECYCLING", "LIVESEY"), "52100"),
+    (("CARE HOMES", "DOVEHAVEN"), "55200"),
+    (("FOSTERING", "CHILDREN"), "56100"),
+    (("CARE", "CHARITY", "DISABILITY", "HOMES"), "55100"),
+    (("TRANSPORT", "TAXIS", "COACHES"), "54800"),
+    (("RECRUITMENT",), "50900"),
+    (
+        ("BUILDERS", "GROUNDWORKS", "PLUMBING", "ELECTRICAL", "COSTAIN", "TARMAC", "LANDSCAPES"),
+        "53100",
+    ),
+    ((" IT ", "SOFTCAT"), "53700"),
+    (("PRINT",), "52500"),
+    (("CATERING",), "52700"),
+    (("CGL", "ONE FYLDE"), "54300"),
+)
+_ACCOUNT_NAMES = dict(_ACCOUNTS)
+
+
+@functools.cache
+def main_account(name: str) -> str:
+    """The account a supplier is mostly paid from, by its name (``_MAIN_ACCOUNTS``)."""
+    padded = f" {name.upper()} "
+    for words, account in _MAIN_ACCOUNTS:
+        if any(word in padded for word in words):
+            return account
+    return "52900"
+
+
 def build_suppliers(cfg: GeneratorConfig) -> list[Supplier]:
     rng = random.Random(f"{cfg.seed}-suppliers")
     districts = load_districts(cfg.district_file)
+    names = _invented_names(random.Random(f"{cfg.seed}-names"))
     suppliers = []
     for k in range(cfg.suppliers):
-        if k < len(_BIG_SUPPLIERS):
-            name = _BIG_SUPPLIERS[k]
-        else:
-            name = f"{rng.choice(_WORDS_A)} {rng.choice(_WORDS_B)} {k:04d} {rng.choice(_WORDS_C)}"
+        name = _BIG_SUPPLIERS[k] if k < len(_BIG_SUPPLIERS) else next(names)
+        # A few suppliers set up twice under other numbers, as finance systems have them:
+        # the duplicates page has real candidates to merge.
+        near = k - _NEAR_DUPLICATES_FROM
+        if 0 <= near < len(_NEAR_DUPLICATES) and cfg.suppliers > 2 * _NEAR_DUPLICATES_FROM:
+            name = _NEAR_DUPLICATES[near]
         sites = [_site(rng, districts, cfg, "MAIN")]
         if rng.random() < cfg.second_site_share:
             second = _site(rng, districts, cfg, "DEPOT")
@@ -374,7 +471,12 @@ def month_payments(
         # Bigger suppliers, bigger invoices: median about £18k for the top, £1.4k for the tail.
         mu = 11.5 - 0.5 * math.log(k + 30)
         lines = 1 if rng.random() < 0.85 else rng.randint(2, 3)
-        account, account_description = rng.choice(_ACCOUNTS)
+        # Mostly the account that fits the supplier; now and then another.
+        if rng.random() < 0.9:
+            account = main_account(supplier.r12_name)
+            account_description = _ACCOUNT_NAMES[account]
+        else:
+            account, account_description = rng.choice(_ACCOUNTS)
         for line in range(1, lines + 1):
             pounds = min(rng.lognormvariate(mu, 1.0), 2_500_000.0)
             pence = max(1, int(pounds * 100))  # generated as a float, stored as integer pence
