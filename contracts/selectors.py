@@ -42,6 +42,7 @@ from contracts.models import (
     Publication,
     PublishedContract,
     Regime,
+    Route,
 )
 from contracts.quarters import Quarter, fy_months, fy_of
 from portal.locality import LocalityClass, classify_postcode
@@ -211,6 +212,15 @@ class AwardFigures:
     @property
     def pct_elsewhere(self) -> int | None:
         return whole_percent(self.elsewhere, self.suppliers)
+
+    @property
+    def pct_rest_of_uk(self) -> int | None:
+        """Elsewhere with a known postcode (the committee report shows unknown apart)."""
+        return whole_percent(self.elsewhere - self.unknown, self.suppliers)
+
+    @property
+    def pct_unknown(self) -> int | None:
+        return whole_percent(self.unknown, self.suppliers)
 
 
 @dataclass
@@ -1486,4 +1496,43 @@ def live_contracts_in(start: date, end: date) -> QuerySet[Contract]:
             | Q(ended_on__isnull=True, end_date__isnull=True)
         )
         .order_by("reference")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The register as at a date (the committee report's statement)
+
+
+@dataclass(frozen=True)
+class RegisterStatement:
+    as_at: date
+    live: int  # registered contracts running on the as-at date
+    live_value: Decimal
+    awarded_in_year: int
+    waivers_in_year: int  # of those, awarded by waiver (procurement route "Waiver")
+    last_published: Publication | None  # the latest quarter published by the as-at date
+
+
+def register_statement(fy: int, as_at: date) -> RegisterStatement:
+    """Contracts live on ``as_at``, the year's awards and waivers, and the last quarter of
+    the register published by then."""
+    registered = Contract.objects.filter(status=Contract.Status.REGISTERED)
+    live = registered.filter(start_date__lte=as_at).filter(
+        Q(ended_on__isnull=True, end_date__isnull=True)
+        | Q(ended_on__isnull=True, end_date__gte=as_at)
+        | Q(ended_on__gte=as_at)
+    )
+    awarded = registered.filter(award_date__gte=date(fy, 4, 1), award_date__lte=as_at)
+    published = (
+        publications_published()
+        .filter(period_end__lte=as_at, published_at__date__lte=as_at)
+        .first()
+    )
+    return RegisterStatement(
+        as_at=as_at,
+        live=live.count(),
+        live_value=live.aggregate(v=Sum("awarded_value"))["v"] or Decimal("0.00"),
+        awarded_in_year=awarded.count(),
+        waivers_in_year=awarded.filter(procurement_route=Route.WAIVER).count(),
+        last_published=published,
     )

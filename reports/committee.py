@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -29,6 +30,7 @@ from reports import narrative
 from reports.models import Edition
 from socialvalue import selectors as social_value
 from spend import selectors as spend
+from spend import selectors_quality as spend_quality
 from spend.ingest.normalise import pence_from_decimal
 from spend.selectors import TAIL_THRESHOLD_PENCE
 
@@ -125,13 +127,67 @@ def _locality_section(fy: int) -> Section:
         return section
     section.data["chart"] = charts.percent_line_chart(
         chart_id=f"report-locality-{fy}",
-        title="Share of spend with home-area suppliers",
+        title=f"Share of spend with suppliers with {place_names()['home_address']}",
         labels=[financial_year_label(r.fy) for r in rows],
-        series=[("Home area share", [r.home_share for r in rows])],
+        series=[(f"{settings.COUNCIL_SHORT_NAME} share", [r.home_share for r in rows])],
         summary="Whole per cent of each year's spend; the table above has the figures.",
     )
+    held = {r.fy: r for r in rows}
+    # All five years stay in the table; a year with no payments is "-" with a footnote.
+    section.data["five_years"] = [(year, held.get(year)) for year in years]
+    section.data["missing_years"] = [year for year in years if year not in held]
     section.data["incomplete"] = [r for r in rows if r.incomplete]
     section.data["undetermined"] = [r for r in rows if r.undetermined]
+    return section
+
+
+COMPANIES_HOUSE_HOW = (
+    "An administrator adds it by uploading the Companies House basic company data file "
+    "(Spend, Data quality, Companies House), which matches suppliers by company number or name."
+)
+
+
+def _size_section(fy: int) -> Section:
+    """The reference's first limitation (spend by supplier size), answered from Companies
+    House matches."""
+    bands, sme, total = spend_quality.spend_by_size(fy)
+    matched = spend_quality.companies_house_coverage()["matched"]
+    section = Section(
+        "size",
+        "Spend by supplier size",
+        data={"bands": bands, "sme": sme, "total": total, "matched": matched},
+    )
+    if not total:
+        section.has_data = False
+        section.note = f"The ledger holds no payments for {financial_year_label(fy)}."
+    elif not matched:
+        section.has_data = False
+        section.note = (
+            "No supplier is matched to Companies House yet, so spend by size band and SME "
+            f"status cannot be given. {COMPANIES_HOUSE_HOW}"
+        )
+    return section
+
+
+def _head_office_section(fy: int) -> Section:
+    """The reference's second limitation (head office, not paid site), answered from each
+    supplier's registered office at Companies House."""
+    rows, total = spend_quality.locality_by_head_office(fy)
+    matched = spend_quality.companies_house_coverage()["matched"]
+    section = Section(
+        "head-office",
+        "Locality by head office beside paid site",
+        data={"rows": rows, "total": total},
+    )
+    if not total:
+        section.has_data = False
+        section.note = f"The ledger holds no payments for {financial_year_label(fy)}."
+    elif not matched:
+        section.has_data = False
+        section.note = (
+            "No supplier is matched to Companies House yet, so locality by head office cannot "
+            f"be given; locality is by the paid site's postcode only. {COMPANIES_HOUSE_HOW}"
+        )
     return section
 
 
@@ -192,6 +248,19 @@ def _forward_plan_section(as_at: dt.date) -> Section:
     return section
 
 
+def _register_section(fy: int, as_at: dt.date) -> Section:
+    statement = contracts.register_statement(fy, as_at)
+    return Section(
+        "register",
+        "The contract register",
+        data={
+            "statement": statement,
+            "live_value_pence": pence_from_decimal(statement.live_value),
+            "public_path": reverse("register:home"),
+        },
+    )
+
+
 def _off_contract_section(fy: int) -> Section:
     found = contracts.spend_without_contract(fy=fy)
     section = Section(
@@ -220,6 +289,21 @@ def _notices_section(fy: int, today: dt.date) -> Section:
             "is due: the register records no contract procured under the Act that needs one."
         )
     return section
+
+
+def place_names() -> dict[str, str]:
+    """The council's own names for its home area and region (settings), as the report says
+    them: "a Lancashire address", "the rest of the North West"."""
+    return {
+        "home": settings.COUNCIL_SHORT_NAME,
+        "home_address": f"a {settings.COUNCIL_SHORT_NAME} address",
+        "region": f"the {settings.HOME_REGION}",
+        # By locality class, for tables that name each.
+        "home_class": settings.COUNCIL_SHORT_NAME,
+        "region_class": f"Rest of the {settings.HOME_REGION}",
+        "uk_class": "Rest of the UK",
+        "unknown_class": "Not known",
+    }
 
 
 def date_text(day: dt.date) -> str:
@@ -253,9 +337,12 @@ def committee_report_context(
         _spend_section(fy, bool(edition and edition.approximate_top)),
         _limitations_section(fy),
         _locality_section(fy),
+        _size_section(fy),
+        _head_office_section(fy),
         _awards_section(fy),
         _social_value_section(fy),
         _self_assessment_section(as_at),
+        _register_section(fy, as_at),
         _forward_plan_section(as_at),
         _off_contract_section(fy),
         _notices_section(fy, as_at),
@@ -271,6 +358,7 @@ def committee_report_context(
         "as_at": as_at,
         "edition": edition,
         "council": {"name": settings.COUNCIL_NAME, "short_name": settings.COUNCIL_SHORT_NAME},
+        "names": place_names(),
         "sections": sections,
         "by_anchor": {s.anchor: s for s in sections},
         "generated_at": timezone.localtime(),
