@@ -41,6 +41,7 @@ REPORT_JOB_KINDS = (COMMITTEE_JOB_KIND, "contracts.publish", "reports.edition_fi
 TOP_SUPPLIERS = 20
 TOP_SHARE_SUPPLIERS = 40
 LOCALITY_YEARS = 5
+TOP_SOCIAL_VALUE = 5  # contracts with the most social value committed
 
 
 @dataclass
@@ -210,7 +211,7 @@ def _awards_section(fy: int) -> Section:
     return section
 
 
-def _social_value_section(fy: int) -> Section:
+def _social_value_section(fy: int, as_at: dt.date) -> Section:
     totals = social_value.social_value_totals(fy)
     section = Section("social-value", "Social value", data={"totals": totals})
     if not totals.commitments:
@@ -218,6 +219,11 @@ def _social_value_section(fy: int) -> Section:
         section.note = f"No social value commitments are recorded for {financial_year_label(fy)}."
         return section
     section.data["themes"] = social_value.social_value_by_theme(fy)
+    section.data["approaches"] = social_value.social_value_by_approach(fy)
+    section.data["top_contracts"] = social_value.social_value_by_contract(fy)[:TOP_SOCIAL_VALUE]
+    # Returns overdue on the as-at date (by what has been sent since, too: a return is not
+    # un-sent by reporting an earlier date).
+    section.data["overdue"] = social_value.overdue_returns(as_at)
     return section
 
 
@@ -340,7 +346,7 @@ def committee_report_context(
         _size_section(fy),
         _head_office_section(fy),
         _awards_section(fy),
-        _social_value_section(fy),
+        _social_value_section(fy, as_at),
         _self_assessment_section(as_at),
         _register_section(fy, as_at),
         _forward_plan_section(as_at),

@@ -232,6 +232,9 @@ def report(tmp_path: Path, officer: User) -> dict[str, str]:
             delivery_return=submit(commitment, quarter, quantity), user=officer
         )
 
+    from socialvalue.models import ContractApproach
+
+    ContractApproach.objects.create(contract=c1, approach="additional")  # c2: none recorded
     h24, h23 = commit(c1, hours, "100", 2024), commit(c1, hours, "50", 2023)
     t24 = commit(c2, tonnes, "12.5", 2024)
     verify(h24, 1, "30")
@@ -391,6 +394,17 @@ def test_each_section_of_the_committee_report_has_its_own_figures(
         in social
     )
 
+    # By approach (SV-1 additional, SV-2 not recorded), the top contracts, overdue returns.
+    c1_committed, c1_delivered = value_pence("100", "20.00"), value_pence("30", "20.00")
+    c2_committed, c2_delivered = value_pence("12.5", "103.70"), value_pence("3.33", "103.70")
+    assert f"Additional social value 1 {gbp(c1_committed)} {gbp(c1_delivered)}" in social
+    assert "Prescribed social value 0 £0 £0" in social
+    assert "Required social value 0 £0 £0" in social
+    assert f"Not recorded 1 {gbp(c2_committed)} {gbp(c2_delivered)}" in social
+    assert social.index("(SV-1)") < social.index("(SV-2)")  # most committed first
+    # Returns are due 30 days after each quarter: on 31 March 2025 SV-1 lacks 2023/24's
+    # Q2 to Q4 and 2024/25's Q3; SV-2 lacks 2024/25's Q2 and Q3 (Q4 is due in April).
+    assert "On 31 March 2025, 2 contracts had a quarterly social value return overdue: " in social
     # 6. Self-assessment: theme means of the answers' scores, the overall mean of those.
     assessment = report["Procurement maturity self-assessment"]
     framework = Framework.objects.get(slug="svmi").spec
