@@ -148,6 +148,21 @@ COMPANIES_HOUSE_HOW = (
 )
 
 
+def _needs_companies_house(
+    section: Section, fy: int, total: int, matched: int, cannot: str
+) -> Section:
+    """Say plainly when a Companies House section has nothing behind it, and how to add it."""
+    if not total:
+        section.has_data = False
+        section.note = f"The ledger holds no payments for {financial_year_label(fy)}."
+    elif not matched:
+        section.has_data = False
+        section.note = f"No supplier is matched to Companies House yet, so {cannot} " + (
+            COMPANIES_HOUSE_HOW
+        )
+    return section
+
+
 def _size_section(fy: int) -> Section:
     """The reference's first limitation (spend by supplier size), answered from Companies
     House matches."""
@@ -158,16 +173,9 @@ def _size_section(fy: int) -> Section:
         "Spend by supplier size",
         data={"bands": bands, "sme": sme, "total": total, "matched": matched},
     )
-    if not total:
-        section.has_data = False
-        section.note = f"The ledger holds no payments for {financial_year_label(fy)}."
-    elif not matched:
-        section.has_data = False
-        section.note = (
-            "No supplier is matched to Companies House yet, so spend by size band and SME "
-            f"status cannot be given. {COMPANIES_HOUSE_HOW}"
-        )
-    return section
+    return _needs_companies_house(
+        section, fy, total, matched, "spend by size band and SME status cannot be given."
+    )
 
 
 def _head_office_section(fy: int) -> Section:
@@ -180,16 +188,13 @@ def _head_office_section(fy: int) -> Section:
         "Locality by head office beside paid site",
         data={"rows": rows, "total": total},
     )
-    if not total:
-        section.has_data = False
-        section.note = f"The ledger holds no payments for {financial_year_label(fy)}."
-    elif not matched:
-        section.has_data = False
-        section.note = (
-            "No supplier is matched to Companies House yet, so locality by head office cannot "
-            f"be given; locality is by the paid site's postcode only. {COMPANIES_HOUSE_HOW}"
-        )
-    return section
+    return _needs_companies_house(
+        section,
+        fy,
+        total,
+        matched,
+        "locality by head office cannot be given; locality is by the paid site's postcode only.",
+    )
 
 
 def _awards_section(fy: int) -> Section:
