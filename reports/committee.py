@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 
 from contracts import selectors as contracts
 from diagnostics import selectors as diagnostics
+from payments import selectors as payments
 from portal import charts
 from portal.formatting import financial_year_label, month_label, pounds
 from portal.jobs import JobFailed, Progress, job_handler
@@ -288,6 +289,20 @@ def _off_contract_section(fy: int) -> Section:
     return section
 
 
+def _payment_performance_section(fy: int, as_at: dt.date) -> Section:
+    """Days to pay invoices in the year to the as-at date (the payments dashboard's figure)."""
+    prompt = payments.prompt_payment(dt.date(fy, 4, 1), as_at)
+    section = Section("payment-performance", "Payment performance", data={"prompt": prompt})
+    if not prompt.overall.invoices:
+        section.has_data = False
+        section.note = (
+            f"No invoice payment in {financial_year_label(fy)} can be measured: the ledger "
+            "holds none with a received or invoice date. Import the year's extracts with the "
+            "invoice received date to complete this section."
+        )
+    return section
+
+
 def _notices_section(fy: int, today: dt.date) -> Section:
     compliance = contracts.notice_compliance(fy, today)
     section = Section(
@@ -356,6 +371,7 @@ def committee_report_context(
         _register_section(fy, as_at),
         _forward_plan_section(as_at),
         _off_contract_section(fy),
+        _payment_performance_section(fy, as_at),
         _notices_section(fy, as_at),
     ]
     if edition is not None:

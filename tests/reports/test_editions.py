@@ -25,6 +25,7 @@ from reports.models import Edition
 from tests.conftest import wait_for
 from tests.contracts.conftest import register_row, write_csv
 from tests.ledger import HOME, REGION, UK, Line, import_lines
+from tests.payments.scenario import period_ledger  # noqa: F401  (the fixture)
 from tests.spend.test_companies_house import suppliers  # noqa: F401  (the fixture)
 
 FY = 2023  # 2023/24
@@ -399,3 +400,23 @@ def test_size_and_head_office_sections_from_companies_house(tmp_path: Path) -> N
     region_site = paid["S3"] + paid["S4"] + paid["S5"]
     assert f"Rest of the North West £{region_site:,}" in office
     assert f"Rest of the UK £0 0.0% £{paid['S5']:,}" in office
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("period_ledger")
+def test_payment_performance_from_the_payments_dashboards_figures(tmp_path: Path) -> None:
+    """Days to pay for 2025/26, worked out from the payment-duty scenario's own rows."""
+    from reports.committee import render_committee_report
+    from tests.payments.scenario import PAID
+    from tests.payments.test_dashboard import invoice_payments, q1
+
+    days = [int(str(i["days"])) for i in invoice_payments(PAID) if int(str(i["days"])) >= 0]
+    text = pdf_text(render_committee_report(2025, today=dt.date(2026, 5, 1)), tmp_path)
+    average = q1(Decimal(sum(days)) / len(days))
+    within_10 = q1(Decimal(sum(d <= 10 for d in days)) * 100 / len(days))
+    within_30 = q1(Decimal(sum(d <= 30 for d in days)) * 100 / len(days))
+    assert (
+        f"From 1 April 2025 to 31 March 2026 the council paid {len(days):,} invoices in an "
+        f"average of {average} days: {within_10}% within 10 days and {within_30}% within 30 "
+        "days." in text
+    )
