@@ -11,6 +11,7 @@ import subprocess
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -229,6 +230,19 @@ def test_a_final_edition_freezes_figures_text_and_pdf_and_states_its_year(
     assert edition.pdf
     stored = edition.pdf.read()
     text = pdf_text(stored, tmp_path)
+    # Tagged (PDF/UA-1 from portal.pdf), titled, in English; inner pages carry the header.
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(stored))
+    root: Any = reader.root_object
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en-GB"
+    assert "/StructTreeRoot" in root
+    assert reader.metadata is not None
+    assert str(reader.metadata.title).endswith("committee scrutiny report 2023/24")
+    assert "Procurement scrutiny report 2023/24" in (reader.pages[1].extract_text() or "")
 
     year = [line for line in lines() if line.fy == FY]
     total = sum(x.pence for x in year)
