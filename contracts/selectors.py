@@ -26,6 +26,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
@@ -49,6 +50,7 @@ from contracts.models import (
     PublishedContract,
     Regime,
     RegisterUpload,
+    Route,
 )
 from portal.formatting import percent
 from portal.locality import LocalityClass, classify_postcode, home_area
@@ -214,6 +216,15 @@ class AwardFigures:
     @property
     def pct_elsewhere(self) -> int | None:
         return percent(self.elsewhere, self.suppliers)
+
+    @property
+    def pct_rest_of_uk(self) -> int | None:
+        """Elsewhere with a known postcode (the committee report shows unknown apart)."""
+        return percent(self.elsewhere - self.unknown, self.suppliers)
+
+    @property
+    def pct_unknown(self) -> int | None:
+        return percent(self.unknown, self.suppliers)
 
 
 @dataclass
@@ -1605,3 +1616,42 @@ def supplier_contracts(supplier_number: str) -> list[Contract]:
 def register_warm(fy: int) -> None:
     """The register's figures a dashboard warm-up computes: the off-contract page as it opens."""
     spend_without_contract(fy=fy)
+
+
+# ---------------------------------------------------------------------------------------------
+# The register as at a date (the committee report's statement)
+
+
+@dataclass(frozen=True)
+class RegisterStatement:
+    as_at: date
+    live: int  # registered contracts running on the as-at date
+    live_value: Decimal
+    awarded_in_year: int
+    waivers_in_year: int  # of those, awarded by waiver (procurement route "Waiver")
+    last_published: Publication | None  # the latest quarter published by the as-at date
+
+
+def register_statement(fy: int, as_at: date) -> RegisterStatement:
+    """Contracts live on ``as_at``, the year's awards and waivers, and the last quarter of
+    the register published by then."""
+    registered = Contract.objects.filter(status=Contract.Status.REGISTERED)
+    live = registered.filter(start_date__lte=as_at).filter(
+        Q(ended_on__isnull=True, end_date__isnull=True)
+        | Q(ended_on__isnull=True, end_date__gte=as_at)
+        | Q(ended_on__gte=as_at)
+    )
+    awarded = registered.filter(award_date__gte=date(fy, 4, 1), award_date__lte=as_at)
+    published = (
+        publications_published()
+        .filter(period_end__lte=as_at, published_at__date__lte=as_at)
+        .first()
+    )
+    return RegisterStatement(
+        as_at=as_at,
+        live=live.count(),
+        live_value=live.aggregate(v=Sum("awarded_value"))["v"] or Decimal("0.00"),
+        awarded_in_year=awarded.count(),
+        waivers_in_year=awarded.filter(procurement_route=Route.WAIVER).count(),
+        last_published=published,
+    )

@@ -636,7 +636,8 @@ def _prompt_payment(start: dt.date, end: dt.date) -> PromptPayment:
     fallback = 0
     for kind, month, supplier_id, is_sme, category_id, cost_centre, n, days, d10, d30, fb in rows:
         if kind == "all":
-            overall = DaysToPay("All", n, int(days), d10, d30)
+            # A period with no invoice payments sums to NULL: none measured, not an error.
+            overall = DaysToPay("All", n or 0, int(days or 0), d10 or 0, d30 or 0)
             fallback = fb
             continue
         key: Any

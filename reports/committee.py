@@ -14,11 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from contracts import selectors as contracts
 from diagnostics import selectors as diagnostics
+from payments import selectors as payments
 from portal import charts
 from portal.files import kept_file, reports_folder
 from portal.formatting import financial_year_label, month_label, pounds
@@ -30,6 +32,7 @@ from reports import narrative
 from reports.models import Edition
 from socialvalue import selectors as social_value
 from spend import selectors as spend
+from spend import selectors_quality as spend_quality
 from spend.selectors import TAIL_THRESHOLD_PENCE
 
 # The kind is stored in every report job's row, so it keeps the name it had when the report
@@ -46,6 +49,7 @@ REPORT_JOB_KINDS = (
 TOP_SUPPLIERS = 20
 TOP_SHARE_SUPPLIERS = 40
 LOCALITY_YEARS = 5
+TOP_SOCIAL_VALUE = 5  # contracts with the most social value committed
 
 
 @dataclass
@@ -132,14 +136,73 @@ def _locality_section(fy: int) -> Section:
         return section
     section.data["chart"] = charts.percent_line_chart(
         chart_id=f"report-locality-{fy}",
-        title="Share of spend with home-area suppliers",
+        title=f"Share of spend with suppliers with {place_names()['home_address']}",
         labels=[financial_year_label(r.fy) for r in rows],
-        series=[("Home area share", [r.home_share for r in rows])],
+        series=[(f"{settings.COUNCIL_SHORT_NAME} share", [r.home_share for r in rows])],
         summary="Whole per cent of each year's spend; the table above has the figures.",
     )
+    held = {r.fy: r for r in rows}
+    # All five years stay in the table; a year with no payments is "-" with a footnote.
+    section.data["five_years"] = [(year, held.get(year)) for year in years]
+    section.data["missing_years"] = [year for year in years if year not in held]
     section.data["incomplete"] = [r for r in rows if r.incomplete]
     section.data["undetermined"] = [r for r in rows if r.undetermined]
     return section
+
+
+COMPANIES_HOUSE_HOW = (
+    "An administrator adds it by uploading the Companies House basic company data file "
+    "(Spend, Data quality, Companies House), which matches suppliers by company number or name."
+)
+
+
+def _needs_companies_house(
+    section: Section, fy: int, total: int, matched: int, cannot: str
+) -> Section:
+    """Say plainly when a Companies House section has nothing behind it, and how to add it."""
+    if not total:
+        section.has_data = False
+        section.note = f"The ledger holds no payments for {financial_year_label(fy)}."
+    elif not matched:
+        section.has_data = False
+        section.note = f"No supplier is matched to Companies House yet, so {cannot} " + (
+            COMPANIES_HOUSE_HOW
+        )
+    return section
+
+
+def _size_section(fy: int) -> Section:
+    """The reference's first limitation (spend by supplier size), answered from Companies
+    House matches."""
+    bands, sme, total = spend_quality.spend_by_size(fy)
+    matched = spend_quality.companies_house_coverage()["matched"]
+    section = Section(
+        "size",
+        "Spend by supplier size",
+        data={"bands": bands, "sme": sme, "total": total, "matched": matched},
+    )
+    return _needs_companies_house(
+        section, fy, total, matched, "spend by size band and SME status cannot be given."
+    )
+
+
+def _head_office_section(fy: int) -> Section:
+    """The reference's second limitation (head office, not paid site), answered from each
+    supplier's registered office at Companies House."""
+    rows, total = spend_quality.locality_by_head_office(fy)
+    matched = spend_quality.companies_house_coverage()["matched"]
+    section = Section(
+        "head-office",
+        "Locality by head office beside paid site",
+        data={"rows": rows, "total": total},
+    )
+    return _needs_companies_house(
+        section,
+        fy,
+        total,
+        matched,
+        "locality by head office cannot be given; locality is by the paid site's postcode only.",
+    )
 
 
 def _awards_section(fy: int) -> Section:
@@ -161,7 +224,7 @@ def _awards_section(fy: int) -> Section:
     return section
 
 
-def _social_value_section(fy: int) -> Section:
+def _social_value_section(fy: int, as_at: dt.date) -> Section:
     totals = social_value.social_value_totals(fy)
     section = Section("social-value", "Social value", data={"totals": totals})
     if not totals.commitments:
@@ -169,6 +232,11 @@ def _social_value_section(fy: int) -> Section:
         section.note = f"No social value commitments are recorded for {financial_year_label(fy)}."
         return section
     section.data["themes"] = social_value.social_value_by_theme(fy)
+    section.data["approaches"] = social_value.social_value_by_approach(fy)
+    section.data["top_contracts"] = social_value.social_value_by_contract(fy)[:TOP_SOCIAL_VALUE]
+    # Returns overdue on the as-at date (by what has been sent since, too: a return is not
+    # un-sent by reporting an earlier date).
+    section.data["overdue"] = social_value.overdue_returns(as_at)
     return section
 
 
@@ -199,6 +267,19 @@ def _forward_plan_section(as_at: dt.date) -> Section:
     return section
 
 
+def _register_section(fy: int, as_at: dt.date) -> Section:
+    statement = contracts.register_statement(fy, as_at)
+    return Section(
+        "register",
+        "The contract register",
+        data={
+            "statement": statement,
+            "live_value_pence": pence_from_decimal(statement.live_value),
+            "public_path": reverse("register:home"),
+        },
+    )
+
+
 def _off_contract_section(fy: int) -> Section:
     found = contracts.spend_without_contract(fy=fy)
     section = Section(
@@ -215,6 +296,20 @@ def _off_contract_section(fy: int) -> Section:
     return section
 
 
+def _payment_performance_section(fy: int, as_at: dt.date) -> Section:
+    """Days to pay invoices in the year to the as-at date (the payments dashboard's figure)."""
+    prompt = payments.prompt_payment(dt.date(fy, 4, 1), as_at)
+    section = Section("payment-performance", "Payment performance", data={"prompt": prompt})
+    if not prompt.overall.invoices:
+        section.has_data = False
+        section.note = (
+            f"No invoice payment in {financial_year_label(fy)} can be measured: the ledger "
+            "holds none with a received or invoice date. Import the year's extracts with the "
+            "invoice received date to complete this section."
+        )
+    return section
+
+
 def _notices_section(fy: int, today: dt.date) -> Section:
     compliance = contracts.notice_compliance(fy, today)
     section = Section(
@@ -227,6 +322,21 @@ def _notices_section(fy: int, today: dt.date) -> Section:
             "is due: the register records no contract procured under the Act that needs one."
         )
     return section
+
+
+def place_names() -> dict[str, str]:
+    """The council's own names for its home area and region (settings), as the report says
+    them: "a Lancashire address", "the rest of the North West"."""
+    return {
+        "home": settings.COUNCIL_SHORT_NAME,
+        "home_address": f"a {settings.COUNCIL_SHORT_NAME} address",
+        "region": f"the {settings.HOME_REGION}",
+        # By locality class, for tables that name each.
+        "home_class": settings.COUNCIL_SHORT_NAME,
+        "region_class": f"Rest of the {settings.HOME_REGION}",
+        "uk_class": "Rest of the UK",
+        "unknown_class": "Not known",
+    }
 
 
 def date_text(day: dt.date) -> str:
@@ -260,11 +370,15 @@ def committee_report_context(
         _spend_section(fy, bool(edition and edition.approximate_top)),
         _limitations_section(fy),
         _locality_section(fy),
+        _size_section(fy),
+        _head_office_section(fy),
         _awards_section(fy),
-        _social_value_section(fy),
+        _social_value_section(fy, as_at),
         _self_assessment_section(as_at),
+        _register_section(fy, as_at),
         _forward_plan_section(as_at),
         _off_contract_section(fy),
+        _payment_performance_section(fy, as_at),
         _notices_section(fy, as_at),
     ]
     if edition is not None:
@@ -278,6 +392,7 @@ def committee_report_context(
         "as_at": as_at,
         "edition": edition,
         "council": {"name": settings.COUNCIL_NAME, "short_name": settings.COUNCIL_SHORT_NAME},
+        "names": place_names(),
         "sections": sections,
         "by_anchor": {s.anchor: s for s in sections},
         "generated_at": timezone.localtime(),

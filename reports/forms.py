@@ -23,20 +23,18 @@ def _date_input() -> forms.DateInput:
     )
 
 
-class EditionStartForm(forms.Form):
-    """Choose the year and the meeting a new edition is for."""
-
-    fy = forms.TypedChoiceField(
-        label="Financial year", coerce=int, widget=forms.Select(attrs={"class": "govuk-select"})
-    )
-    committee = forms.CharField(
+def _committee_field() -> forms.CharField:
+    return forms.CharField(
         label="Committee",
         max_length=200,
         help_text="For example, Audit, Risk and Governance Committee.",
         widget=forms.TextInput(attrs={"class": "govuk-input"}),
         error_messages={"required": "Enter the name of the committee the report goes to."},
     )
-    meeting_date = forms.DateField(
+
+
+def _meeting_date_field() -> forms.DateField:
+    return forms.DateField(
         label="Meeting date",
         widget=_date_input(),
         error_messages={
@@ -44,6 +42,16 @@ class EditionStartForm(forms.Form):
             "invalid": "Enter the meeting date as a real date, for example 22 July 2024.",
         },
     )
+
+
+class EditionStartForm(forms.Form):
+    """Choose the year and the meeting a new edition is for."""
+
+    fy = forms.TypedChoiceField(
+        label="Financial year", coerce=int, widget=forms.Select(attrs={"class": "govuk-select"})
+    )
+    committee = _committee_field()
+    meeting_date = _meeting_date_field()
     start_from_last = forms.BooleanField(
         label="Start from the last edition's text",
         required=False,
@@ -61,20 +69,8 @@ class EditionStartForm(forms.Form):
 class FrontSheetForm(forms.Form):
     """The front sheet of a draft edition; each section's text is posted beside it."""
 
-    committee = forms.CharField(
-        label="Committee",
-        max_length=200,
-        widget=forms.TextInput(attrs={"class": "govuk-input"}),
-        error_messages={"required": "Enter the name of the committee the report goes to."},
-    )
-    meeting_date = forms.DateField(
-        label="Meeting date",
-        widget=_date_input(),
-        error_messages={
-            "required": "Enter the date of the meeting.",
-            "invalid": "Enter the meeting date as a real date, for example 22 July 2024.",
-        },
-    )
+    committee = _committee_field()
+    meeting_date = _meeting_date_field()
     as_at = forms.DateField(
         label="Figures as at (optional)",
         required=False,

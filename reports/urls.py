@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.centre, name="centre"),
     path("<int:pk>/files/<int:index>/", views.report_file, name="file"),
+    path("<int:pk>/row/", views.run_row, name="run-row"),
     path("editions/new/", views.edition_new, name="edition-new"),
     path("editions/<int:pk>/", views.edition, name="edition"),
     path("editions/<int:pk>/finalise/", views.edition_finalise, name="edition-finalise"),

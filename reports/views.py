@@ -28,7 +28,13 @@ from reports.models import Edition
 def centre(request: HttpRequest) -> HttpResponse:
     """The reports a role may generate or download, and every run with its files."""
     can_generate = has_role(request.user, *STAFF)
-    form = CommitteeReportForm(request.POST or None, years=selectors.report_years())
+    years = selectors.report_years()
+    chosen = request.GET.get("fy", "")
+    form = CommitteeReportForm(
+        request.POST or None,
+        years=years,
+        initial={"fy": int(chosen)} if chosen.isdigit() and int(chosen) in years else None,
+    )
     if request.method == "POST":
         if not can_generate:
             raise PermissionDenied("Councillors download reports; officers generate them.")
@@ -41,7 +47,8 @@ def centre(request: HttpRequest) -> HttpResponse:
                 user=signed_in_user(request),
             )
             messages.success(request, "The report is being built. It appears below when ready.")
-            return redirect(f"{reverse('reports:centre')}#job-{job.pk}")
+            # The chosen year stays chosen when the page comes back.
+            return redirect(f"{reverse('reports:centre')}?fy={fy}#job-{job.pk}")
     return render(
         request,
         "reports/centre.html",
@@ -55,6 +62,17 @@ def centre(request: HttpRequest) -> HttpResponse:
             "library": selectors.final_editions_by_year(),
             "breadcrumbs": [("Home", reverse("home:home")), ("Reports", None)],
         },
+    )
+
+
+@role_required(*READERS)
+def run_row(request: HttpRequest, pk: int) -> HttpResponse:
+    """One run's row of the report centre, asked for again while the job runs."""
+    job = get_object_or_404(selectors.report_runs(), pk=pk)
+    return render(
+        request,
+        "reports/_run_row.html",
+        {"job": job, "can_generate": has_role(request.user, *STAFF)},
     )
 
 

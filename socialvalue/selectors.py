@@ -35,6 +35,7 @@ from contracts.models import AwardedSupplier, Contract
 from portal.formatting import percent
 from portal.money import pence_from_decimal
 from socialvalue.models import (
+    Approach,
     Commitment,
     ContractApproach,
     DeliveryReturn,
@@ -677,3 +678,23 @@ def supplier_link_by_token(token: str) -> SupplierLink:
 def catalogue() -> QuerySet[Theme]:
     """Themes with their outcomes, measures and proxies, for the catalogue page."""
     return Theme.objects.prefetch_related("outcomes__measures__proxies")
+
+
+@dataclass(kw_only=True)
+class ApproachFigures(Figures):
+    approach: str  # its label: "Additional social value", ..., or "Not recorded"
+    contracts: int = 0
+
+
+def social_value_by_approach(fy: int | None = None) -> list[ApproachFigures]:
+    """Contracts with commitments (in ``fy``) by their social value approach: how many and
+    their value, in the order of the approaches, those with none recorded last."""
+    order = [str(label) for _, label in Approach.choices] + ["Not recorded"]
+    groups = {label: ApproachFigures(approach=label) for label in order}
+    for row in social_value_by_contract(fy):
+        group = groups[row.approach]
+        group.contracts += 1
+        group.committed_pence += row.committed_pence
+        group.delivered_pence += row.delivered_pence
+        group.awaiting_pence += row.awaiting_pence
+    return list(groups.values())

@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from portal.periods import Quarter
 from portal.reports import render_committee_report
 from pypdf import PdfReader
 
 from contracts import services
+from portal.periods import Quarter
 
 pytestmark = pytest.mark.django_db
 

@@ -65,6 +65,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "portal:job-retry": (STAFF, STAFF),
     "reports:centre": (READERS, STAFF),  # councillors download; officers build
     "reports:file": (READERS, READERS),
+    "reports:run-row": (READERS, READERS),  # the row refreshing while a report builds
     # Committee report editions: officers write and finalise; councillors read final ones
     "reports:edition-new": (STAFF, STAFF),
     "reports:edition": (READERS, STAFF),
@@ -398,6 +399,7 @@ def _build_world(tmp_path: Path) -> World:
         "portal:job-progress": {"pk": failed.pk},
         "portal:job-retry": {"pk": failed.pk},
         "reports:file": {"pk": report.pk, "index": 0},
+        "reports:run-row": {"pk": report.pk},
         "spend:import": {"pk": batch.pk},
         "spend:import-mapping": {"pk": batch.pk},
         "spend:import-action": {"pk": batch.pk},

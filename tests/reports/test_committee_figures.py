@@ -40,9 +40,12 @@ SECTIONS = [
     "Key spend information",
     "Limitations and data completeness",
     "Locality spend information",
+    "Spend by supplier size",
+    "Locality by head office beside paid site",
     "Locality performance on contract awards",
     "Social value",
     "Procurement maturity self-assessment",
+    "The contract register",
     "Contracts ending in the next 24 months",
 ]
 
@@ -229,6 +232,9 @@ def report(tmp_path: Path, officer: User) -> dict[str, str]:
             delivery_return=submit(commitment, quarter, quantity), user=officer
         )
 
+    from socialvalue.models import ContractApproach
+
+    ContractApproach.objects.create(contract=c1, approach="additional")  # c2: none recorded
     h24, h23 = commit(c1, hours, "100", 2024), commit(c1, hours, "50", 2023)
     t24 = commit(c2, tonnes, "12.5", 2024)
     verify(h24, 1, "30")
@@ -338,27 +344,36 @@ def test_each_section_of_the_committee_report_has_its_own_figures(
     suppliers = [s for a in in_year for s in a[4]]
     value = sum(Decimal(a[3]) for a in in_year)
     classes = [AWARD_CLASS[s[0]] for s in suppliers]
-    elsewhere = sum(c in {"uk", "unknown"} for c in classes)
+    n = len(classes)
+    # The council's names from settings (Lancashire, North West); unknown postcodes apart.
     assert (
         f"In {label} the council awarded {len(in_year)} contracts worth {gbp(value * 100)} to "
-        f"{len(suppliers)} suppliers: {pct(classes.count('home'), len(classes))} in the home "
-        f"area, {pct(classes.count('region'), len(classes))} in the rest of the region and "
-        f"{pct(elsewhere, len(classes))} elsewhere; {sum(s[1] == 'Yes' for s in suppliers)} "
-        f"were SMEs and {sum(s[2] == 'Yes' for s in suppliers)} VCFS organisations." in awards
+        f"{len(suppliers)} suppliers: {pct(classes.count('home'), n)} with a Lancashire "
+        f"address, {pct(classes.count('region'), n)} in the rest of the North West, "
+        f"{pct(classes.count('uk'), n)} elsewhere in the UK and "
+        f"{pct(classes.count('unknown'), n)} with no known postcode; "
+        f"{sum(s[1] == 'Yes' for s in suppliers)} were SMEs and "
+        f"{sum(s[2] == 'Yes' for s in suppliers)} VCFS organisations." in awards
+    )
+    assert (
+        f"Total {gbp(value * 100)} {len(suppliers)} {pct(classes.count('home'), n)} "
+        f"{pct(classes.count('region'), n)} {pct(classes.count('uk'), n)} "
+        f"{pct(classes.count('unknown'), n)} {sum(s[1] == 'Yes' for s in suppliers)} "
+        f"{sum(s[2] == 'Yes' for s in suppliers)}" in awards
     )
     for reference, award, _, amount, people in in_year:
         month = dt.date.fromisoformat(award).replace(day=1)
         marker = "*" if Decimal(amount) >= value / 2 else ""
         cls = [AWARD_CLASS[p[0]] for p in people]
-        out = sum(c in {"uk", "unknown"} for c in cls)
         assert (
             f"{month:%b-%y}{marker} {gbp(Decimal(amount) * 100)} {len(people)} "
             f"{pct(cls.count('home'), len(cls))} {pct(cls.count('region'), len(cls))} "
-            f"{pct(out, len(cls))} {sum(p[1] == 'Yes' for p in people)} "
+            f"{pct(cls.count('uk'), len(cls))} {pct(cls.count('unknown'), len(cls))} "
+            f"{sum(p[1] == 'Yes' for p in people)} "
             f"{sum(p[2] == 'Yes' for p in people)}" in awards
         ), reference
     assert "Contract AW-3 (AW-3) was awarded this month to 3 suppliers, worth £3,000,000." in awards
-    assert "Mar-25 £250,000 1 0% 0% 100% 1 0" in awards  # 31 March is in the year
+    assert "Mar-25 £250,000 1 0% 0% 100% 0% 1 0" in awards  # 31 March is in the year
 
     # 5. Social value for the year reported only (the 2023 commitment and return left out).
     social = report["Social value"]
@@ -379,6 +394,17 @@ def test_each_section_of_the_committee_report_has_its_own_figures(
         in social
     )
 
+    # By approach (SV-1 additional, SV-2 not recorded), the top contracts, overdue returns.
+    c1_committed, c1_delivered = value_pence("100", "20.00"), value_pence("30", "20.00")
+    c2_committed, c2_delivered = value_pence("12.5", "103.70"), value_pence("3.33", "103.70")
+    assert f"Additional social value 1 {gbp(c1_committed)} {gbp(c1_delivered)}" in social
+    assert "Prescribed social value 0 £0 £0" in social
+    assert "Required social value 0 £0 £0" in social
+    assert f"Not recorded 1 {gbp(c2_committed)} {gbp(c2_delivered)}" in social
+    assert social.index("(SV-1)") < social.index("(SV-2)")  # most committed first
+    # Returns are due 30 days after each quarter: on 31 March 2025 SV-1 lacks 2023/24's
+    # Q2 to Q4 and 2024/25's Q3; SV-2 lacks 2024/25's Q2 and Q3 (Q4 is due in April).
+    assert "On 31 March 2025, 2 contracts had a quarterly social value return overdue: " in social
     # 6. Self-assessment: theme means of the answers' scores, the overall mean of those.
     assessment = report["Procurement maturity self-assessment"]
     framework = Framework.objects.get(slug="svmi").spec

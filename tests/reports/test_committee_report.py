@@ -132,8 +132,8 @@ def test_award_monitoring_and_forward_plan_come_from_the_register(tmp_path: Path
     _, text = build(tmp_path, FY)
     # August 2024: 120 suppliers, the odd ones in Preston (home), the even in Leeds (rest of
     # the UK); SMEs where n % 3 != 0 (80); none VCFS. Worth more than half the year: "*".
-    assert "Aug-24* £3,525,950,000 120 50% 0% 50% 80 0" in text
-    assert "May-24 £250,000 1 0% 100% 0% 1 1" in text
+    assert "Aug-24* £3,525,950,000 120 50% 0% 50% 0% 80 0" in text
+    assert "May-24 £250,000 1 0% 100% 0% 0% 1 1" in text
     assert "awarded this month to 120 suppliers" in text
     assert (
         "In 2024/25 the council awarded 2 contracts worth £3,526,200,000 to 121 suppliers" in text

@@ -11,6 +11,7 @@ import subprocess
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -25,6 +26,8 @@ from reports.models import Edition
 from tests.conftest import wait_for
 from tests.contracts.conftest import register_row, write_csv
 from tests.ledger import HOME, REGION, UK, Line, import_lines
+from tests.payments.scenario import period_ledger  # noqa: F401  (the fixture)
+from tests.spend.test_companies_house import suppliers  # noqa: F401  (the fixture)
 
 FY = 2023  # 2023/24
 YEAR_END = dt.date(2024, 3, 31)
@@ -199,6 +202,12 @@ def test_a_final_edition_freezes_figures_text_and_pdf_and_states_its_year(
                         "Awarded value": "9000.00",
                     },
                 ),
+                register_row(
+                    "ED-3",
+                    "Waived Ltd",
+                    **contract("2023-10-02", "2024-02-29", "700.00"),
+                    **{"Procurement route": "Waiver"},
+                ),
             ],
         )
     )
@@ -221,6 +230,19 @@ def test_a_final_edition_freezes_figures_text_and_pdf_and_states_its_year(
     assert edition.pdf
     stored = edition.pdf.read()
     text = pdf_text(stored, tmp_path)
+    # Tagged (PDF/UA-1 from portal.pdf), titled, in English; inner pages carry the header.
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(stored))
+    root: Any = reader.root_object
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en-GB"
+    assert "/StructTreeRoot" in root
+    assert reader.metadata is not None
+    assert str(reader.metadata.title).endswith("committee scrutiny report 2023/24")
+    assert "Procurement scrutiny report 2023/24" in (reader.pages[1].extract_text() or "")
 
     year = [line for line in lines() if line.fy == FY]
     total = sum(x.pence for x in year)
@@ -233,6 +255,15 @@ def test_a_final_edition_freezes_figures_text_and_pdf_and_states_its_year(
     ):
         assert f"{rank} Supplier {supplier} {gbp(pence)}" in text
     assert "Supplier D4" not in text  # paid only after the year's end
+    # Locality: all five years kept; the four with no payments are "-" with the footnote.
+    home = sum(x.pence for x in year if x.postcode == HOME)
+    share = (Decimal(home * 100) / total).quantize(Decimal(1), ROUND_HALF_UP)
+    # 2023/24 has payments in four months only, so it is marked incomplete too.
+    assert f"2023/24* {gbp(home)} {gbp(total)} {share}%" in text
+    for fy in range(FY - 4, FY):
+        label = f"{fy}/{(fy + 1) % 100:02d}"
+        assert f"{label}* - - -" in text
+        assert f"the portal holds no payments for {label}." in text
     assert "This report covers 2023/24." in text
     assert "Status Final" in text
     assert "Figures as at 31 March 2024" in text
@@ -249,6 +280,13 @@ def test_a_final_edition_freezes_figures_text_and_pdf_and_states_its_year(
     assert "April to June 2025 1 £5,000" in plan  # ED-1 ends 30 June 2025
     assert "2029" not in plan
 
+    # The register as at the year's end: ED-1 is live (ED-2 starts later, ED-3 has ended);
+    # two awards in the year, one by waiver; no quarter published.
+    register = body[body.rfind("The contract register") : plan_start]
+    assert "On 31 March 2024 the register held 1 live contract worth £5,000 in all." in register
+    assert "In 2023/24 to that date, 2 contracts were awarded, 1 of them by waiver." in register
+    assert "No quarter of the register had been published by then" in register
+    assert "register page (/register/)" in register.replace("/ ", "/")  # wrapped at the slash
     # Frozen: later data and text change neither the page, the stored figures nor the PDF.
     frozen = dict(edition.frozen)
     assert frozen["as_at"] == "2024-03-31"
@@ -322,3 +360,77 @@ def test_finalising_runs_on_a_worker(
     edition.refresh_from_db()
     assert edition.is_final
     assert edition.pdf.read().startswith(b"%PDF-")
+
+
+@pytest.mark.django_db
+def test_the_report_uses_the_councils_own_place_names(
+    settings, officer: User, tmp_path: Path
+) -> None:
+    from django.template.loader import render_to_string
+
+    from reports.committee import committee_report_context
+
+    import_lines(tmp_path, lines())
+    settings.COUNCIL_NAME = "Kent County Council"
+    settings.COUNCIL_SHORT_NAME = "Kent"
+    settings.HOME_REGION = "South East"
+    edition = services.edition_create(
+        fy=FY, committee_name="Scrutiny", meeting_date=dt.date(2024, 7, 1), user=officer
+    )
+    html = render_to_string("reports/committee.html", committee_report_context(FY, edition=edition))
+    assert "with a Kent address over five years" in html
+    assert "Rest of the South East" in html
+    assert "Lancashire" not in html
+    assert "home area" not in html.lower()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("suppliers")
+def test_size_and_head_office_sections_from_companies_house(tmp_path: Path) -> None:
+    """The reference's two limitations answered: spend by size band and SME status, and
+    locality by head office beside paid site (the suppliers and file of the Companies House
+    tests: S1 micro, S2 and S3 small, S5 large; S4 and S6 unmatched)."""
+    from reports.committee import render_committee_report
+    from spend import quality
+    from tests.spend.test_companies_house import ch_file
+
+    before = pdf_text(render_committee_report(2021, today=dt.date(2022, 5, 1)), tmp_path)
+    assert "No supplier is matched to Companies House yet, so spend by size band" in before
+    assert "(Spend, Data quality, Companies House)" in before
+    quality.companies_house_paths(path=ch_file(tmp_path))
+    text = pdf_text(render_committee_report(2021, today=dt.date(2022, 5, 1)), tmp_path)
+    size = text[text.rfind("Spend by supplier size") : text.rfind("Locality by head office")]
+    paid = {"S1": 1000, "S2": 2000, "S3": 3000, "S4": 4000, "S5": 5000, "S6": 6000}
+    total = sum(paid.values())
+    bands = {"Micro": ["S1"], "Small": ["S2", "S3"], "Large": ["S5"], "Unknown": ["S4", "S6"]}
+    for label, numbers in bands.items():
+        pounds = sum(paid[n] for n in numbers)
+        share = (Decimal(pounds * 100) / total).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        assert f"{label} {len(numbers)} £{pounds:,} {share}%" in size
+    sme = sum(paid[n] for n in ("S1", "S2", "S3"))
+    assert f"SME 3 £{sme:,}" in size
+    office = text[text.rfind("Locality by head office") :]
+    # S5 is paid in Manchester (the rest of the North West) but registered in Edinburgh.
+    region_site = paid["S3"] + paid["S4"] + paid["S5"]
+    assert f"Rest of the North West £{region_site:,}" in office
+    assert f"Rest of the UK £0 0.0% £{paid['S5']:,}" in office
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("period_ledger")
+def test_payment_performance_from_the_payments_dashboards_figures(tmp_path: Path) -> None:
+    """Days to pay for 2025/26, worked out from the payment-duty scenario's own rows."""
+    from reports.committee import render_committee_report
+    from tests.payments.scenario import PAID
+    from tests.payments.test_dashboard import invoice_payments, q1
+
+    days = [int(str(i["days"])) for i in invoice_payments(PAID) if int(str(i["days"])) >= 0]
+    text = pdf_text(render_committee_report(2025, today=dt.date(2026, 5, 1)), tmp_path)
+    average = q1(Decimal(sum(days)) / len(days))
+    within_10 = q1(Decimal(sum(d <= 10 for d in days)) * 100 / len(days))
+    within_30 = q1(Decimal(sum(d <= 30 for d in days)) * 100 / len(days))
+    assert (
+        f"From 1 April 2025 to 31 March 2026 the council paid {len(days):,} invoices in an "
+        f"average of {average} days: {within_10}% within 10 days and {within_30}% within 30 "
+        "days." in text
+    )

@@ -66,3 +66,39 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: Client) -> None:
     response = client.get(reverse("reports:centre"))
     assert response.status_code == 302
     assert "/sign-in/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_a_running_reports_row_refreshes_itself_and_shows_its_file_when_finished(
+    client: Client, officer, councillor
+) -> None:
+    job = Job.objects.create(
+        kind=COMMITTEE_JOB_KIND, title="Committee scrutiny report 2023/24", created_by=officer
+    )
+    row_url = reverse("reports:run-row", args=[job.pk])
+    client.force_login(councillor)
+    page = client.get(reverse("reports:centre")).content.decode()
+    assert f'hx-get="{row_url}"' in page
+    assert "Queued" in client.get(row_url).content.decode()
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.SUCCEEDED,
+        progress=100,
+        result={"files": [{"name": "r.pdf", "path": "reports/x/r.pdf", "label": "The PDF"}]},
+    )
+    row = client.get(row_url).content.decode()
+    assert "Finished" in row
+    assert "The PDF" in row
+    assert "hx-get" not in row  # finished: it stops asking
+
+
+@pytest.mark.django_db
+def test_the_chosen_year_stays_chosen(client: Client, officer) -> None:
+    import datetime as dt
+
+    today = dt.date.today()
+    fy = today.year if today.month >= 4 else today.year - 1  # the year running, always offered
+    client.force_login(officer)
+    response = client.post(reverse("reports:centre"), {"fy": str(fy)})
+    assert response["Location"].startswith(reverse("reports:centre") + f"?fy={fy}")
+    page = client.get(response["Location"].split("#")[0]).content.decode()
+    assert f'<option value="{fy}" selected>' in page
