@@ -32,7 +32,13 @@ from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.utils import timezone
 
-from portal.formatting import financial_year_label, month_name, percent, pounds_decimal
+from portal.formatting import (
+    financial_year_label,
+    financial_year_of,
+    month_name,
+    percent,
+    pounds_decimal,
+)
 from spend.models import (
     Category,
     CategoryRule,
@@ -960,6 +966,69 @@ def transparency_rows(
             reference or invoice,
             pounds_decimal(pence),
         )
+
+
+@dataclass(frozen=True)
+class TransparencyMonth:
+    month: dt.date
+    rows: int | None  # None: no file for the month (the ledger has no spend in it)
+
+
+@dataclass(frozen=True)
+class TransparencyYear:
+    fy: int
+    months: list[TransparencyMonth]
+
+    @property
+    def rows(self) -> int:
+        return sum(m.rows or 0 for m in self.months)
+
+    @property
+    def missing(self) -> list[dt.date]:
+        return [m.month for m in self.months if m.rows is None]
+
+
+def transparency_month_rows(
+    month: dt.date, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+) -> int:
+    """How many rows a month's file has (kept until the next import changes the ledger)."""
+    return _cached(
+        f"transparency-rows:{month:%Y-%m}:{threshold_pence}",
+        lambda: transparency_payments(month, threshold_pence).count(),
+    )
+
+
+def transparency_years(
+    today: dt.date, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+) -> list[TransparencyYear]:
+    """The files by financial year, newest first: each month with its row count, and the
+    months that have ended with no spend in the ledger (no file: a gap readers should see).
+    Months still to come, and this month while it has no spend, are left out."""
+    with_spend = set(transparency_months())
+    this_month = today.replace(day=1)
+    years = sorted({financial_year_of(m) for m in with_spend}, reverse=True)
+    found = []
+    for fy in years:
+        months = [
+            TransparencyMonth(
+                m, transparency_month_rows(m, threshold_pence) if m in with_spend else None
+            )
+            for m in reversed(fy_months(fy))
+            if m in with_spend or m < this_month
+        ]
+        found.append(TransparencyYear(fy, months))
+    return found
+
+
+def transparency_year_rows(
+    fy: int, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+) -> Iterator[tuple[Any, ...]]:
+    """A financial year's file: its months' files one after another, April first, so each
+    row is exactly the row its month's file has (redaction and voided payments alike)."""
+    with_spend = set(transparency_months())
+    for month in fy_months(fy):
+        if month in with_spend:
+            yield from transparency_rows(month, threshold_pence)
 
 
 # --- Categories ----------------------------------------------------------------------------

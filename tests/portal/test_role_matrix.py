@@ -83,6 +83,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "spend:categories": (STAFF, ADMIN),  # officers see the rules; administrators change them
     "spend:transparency": (EVERYONE, EVERYONE),
     "spend:transparency-file": (EVERYONE, EVERYONE),
+    "spend:transparency-year-file": (EVERYONE, EVERYONE),
     "spend:quality": (READERS, READERS),
     "spend:quality-duplicates": (STAFF, STAFF),
     "spend:quality-pair": (STAFF, STAFF),
@@ -394,6 +395,7 @@ def _build_world(tmp_path: Path) -> World:
         "socialvalue:supplier-kpi-return": {"token": token},
         "spend:supplier": {"pk": s1.pk},
         "spend:transparency-file": {"year": 2024, "month": 1},
+        "spend:transparency-year-file": {"fy": 2023, "kind": "csv"},
         "spend:quality-pair": {"low": low, "high": high},
         "spend:quality-not-same": {"low": low, "high": high},
         "spend:quality-merge-undo": {"pk": merge.pk},
