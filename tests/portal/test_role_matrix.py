@@ -115,6 +115,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "contracts:supplier-edit": (STAFF, STAFF),
     "contracts:supplier-remove": (STAFF, STAFF),
     "register:home": (EVERYONE, EVERYONE),
+    "register:forward-plan": (EVERYONE, EVERYONE),
     # Procurement Act notices: readers read them, officers draft and publish; the public sees
     # published ones only (a draft is not found)
     "contracts:notices": (READERS, READERS),
