@@ -1042,6 +1042,13 @@ def register_uploads_kept() -> Any:
     ).select_related("job", "uploaded_by")[:20]
 
 
+def register_uploads_not_imported() -> Any:
+    """Register uploads that failed and wait for an officer to map, run again or discard."""
+    from contracts.models import RegisterUpload
+
+    return RegisterUpload.objects.filter(status=RegisterUpload.Status.FAILED)
+
+
 def register_upload_headings(upload: Any) -> list[str]:
     """The headings of a kept upload's likeliest header row ([] when the file is gone)."""
     from contracts.layout import file_headings

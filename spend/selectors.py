@@ -72,6 +72,22 @@ def import_batches() -> QuerySet[ImportBatch]:
     return ImportBatch.objects.select_related("uploaded_by", "job", "duplicate_of")
 
 
+# An import refused, failed or held this recently is listed where administrators look first;
+# older ones are history (the imports page keeps them all).
+IMPORT_ATTENTION_DAYS = 30
+
+
+def imports_needing_attention(today: dt.date) -> QuerySet[ImportBatch]:
+    """Uploads refused, failed or held for a decision in the last 30 days, newest first."""
+    since = today - dt.timedelta(days=IMPORT_ATTENTION_DAYS)
+    statuses = [ImportBatch.Status.REJECTED, ImportBatch.Status.FAILED, ImportBatch.Status.HELD]
+    return (
+        import_batches()
+        .filter(status__in=statuses, created_at__date__gte=since)
+        .order_by("-created_at")
+    )
+
+
 # --- The summary's version and the cache ------------------------------------------------------
 
 

@@ -48,7 +48,7 @@ NOBODY: frozenset[str] = frozenset()
 # Who may GET and who may POST each path, by URL name (the route where it has no name).
 ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     # The portal
-    "home:home": (READERS, READERS),
+    "home:home": (EVERYONE, EVERYONE),  # the public home for someone not signed in
     "portal:sign-in": (EVERYONE, EVERYONE),
     "portal:sign-out": (READERS, READERS),
     "portal:healthz": (EVERYONE, EVERYONE),
