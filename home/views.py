@@ -15,11 +15,12 @@ from contracts import selectors as contract_selectors
 from portal import selectors
 from portal.models import Job
 from portal.navigation import sections_for
-from portal.roles import STAFF, Role, user_roles
+from portal.roles import READERS, STAFF, Role, role_required, user_roles
 from reports.committee import COMMITTEE_JOB_KIND
 from reports.selectors import report_runs
 from socialvalue import selectors as social_value_selectors
 from spend import selectors as spend_selectors
+from spend.selectors_quality import supplier_search
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,56 @@ def home(request: HttpRequest) -> HttpResponse:
     if Role.ADMINISTRATOR in roles:
         context |= administrator_overview(request.user)
     return render(request, "home/home.html", context)
+
+
+# Each kind lists this many; beyond it the page says there are more and how to narrow down.
+SEARCH_LIMIT = 20
+SEARCH_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Found:
+    rows: list[Any]
+    more: bool  # more matched than are listed
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+
+def _first(rows: Any) -> Found:
+    found = list(rows[: SEARCH_LIMIT + 1])
+    return Found(found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT)
+
+
+@role_required(*READERS)
+def search(request: HttpRequest) -> HttpResponse:
+    """The header's search: suppliers by name, supplier or company number; contracts by
+    reference or title; payments by invoice or payment number, an exact invoice number first
+    ("has invoice X been paid?"). Every signed-in role reads all three kinds."""
+    text = request.GET.get("q", "").strip()
+    error = ""
+    context: dict[str, Any] = {"q": text, "searched": False}
+    if "q" in request.GET and not text:
+        error = "Enter a supplier, contract, invoice number or payment number"
+    elif len(text) > SEARCH_MAX_LENGTH:
+        error = f"Search for {SEARCH_MAX_LENGTH} characters or fewer"
+    elif text:
+        payments = spend_selectors.payments_by_number(text, SEARCH_LIMIT)
+        suppliers = _first(supplier_search(text, SEARCH_LIMIT + 1))
+        contracts = _first(
+            contract_selectors.contract_search(contract_selectors.contracts_list(), text)
+        )
+        context |= {
+            "searched": True,
+            "invoice_matches": payments.exact_invoice,
+            "payments": Found(payments.others, payments.more),
+            "suppliers": suppliers,
+            "contracts": contracts,
+            "total": len(payments.exact_invoice)
+            + len(payments.others)
+            + suppliers.count
+            + contracts.count,
+        }
+    context["error"] = error
+    return render(request, "home/search.html", context)

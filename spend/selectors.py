@@ -1047,6 +1047,44 @@ def transparency_year_rows(
             yield from transparency_rows(month, threshold_pence)
 
 
+# --- Payments by invoice or payment number (the site search) ----------------------------------
+
+# Shorter than this, a prefix would match too much of a large ledger to be worth listing.
+NUMBER_PREFIX_MIN = 3
+
+
+@dataclass(frozen=True)
+class PaymentsByNumber:
+    exact_invoice: list[Payment]  # the invoice number as typed: "has invoice X been paid?"
+    others: list[Payment]  # payment number as typed, or either number starting with it
+    more: bool  # more matched than are listed
+
+
+def payments_by_number(text: str, limit: int = 20) -> PaymentsByNumber:
+    """Payments (voided ones too, marked by ``is_spend``) whose invoice or payment number is
+    ``text`` or starts with it, as typed or in capitals. Each clause repeats its index's
+    condition (number not blank) so PostgreSQL uses the partial pattern-ops indexes."""
+    text = text.strip()
+    if not text:
+        return PaymentsByNumber([], [], False)
+    variants = sorted({text, text.upper()})
+    # Suppliers fetched by key afterwards: a join lets the planner hash the whole supplier
+    # table for a handful of payments.
+    rows = Payment.objects.prefetch_related("supplier").order_by("-payment_date", "-id")
+    exact = list(rows.exclude(invoice_number="").filter(invoice_number__in=variants)[:limit])
+    matches = Q(payment_reference__in=variants) & ~Q(payment_reference="")
+    if len(text) >= NUMBER_PREFIX_MIN:
+        for variant in variants:
+            matches |= Q(invoice_number__startswith=variant) & ~Q(invoice_number="")
+            matches |= Q(payment_reference__startswith=variant) & ~Q(payment_reference="")
+    seen = {p.pk for p in exact}
+    # Unordered with a limit, the prefix scan stops early however many payments match.
+    found = list(Payment.objects.prefetch_related("supplier").filter(matches)[: limit * 2 + 1])
+    others = [p for p in found if p.pk not in seen]
+    others.sort(key=lambda p: (p.payment_date, p.pk), reverse=True)
+    return PaymentsByNumber(exact, others[:limit], len(others) > limit)
+
+
 # --- Categories ----------------------------------------------------------------------------
 
 

@@ -49,6 +49,7 @@ NOBODY: frozenset[str] = frozenset()
 ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     # The portal
     "home:home": (EVERYONE, EVERYONE),  # the public home for someone not signed in
+    "home:search": (READERS, READERS),  # the header's search: nothing for the public
     "portal:sign-in": (EVERYONE, EVERYONE),
     "portal:sign-out": (READERS, READERS),
     "portal:healthz": (EVERYONE, EVERYONE),
