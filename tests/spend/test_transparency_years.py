@@ -17,20 +17,10 @@ import pytest
 from django.test import Client
 
 from tests.ledger import Line, import_lines
+from tests.spend.test_transparency import HEADER  # the Transparency Code's columns
 
 pytestmark = pytest.mark.django_db
 
-HEADER = [
-    "Organisation name",
-    "Organisation code",
-    "Effective date",
-    "Service area/department",
-    "Expense type",
-    "Beneficiary",
-    "Supplier number",
-    "Transaction number",
-    "Amount",
-]
 INDIVIDUAL = "MRS JANE EXAMPLE"
 
 # 2023/24: April, May and July have payments; June has none (a gap the page must show).
