@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contracts import selectors as contract_selectors
-from portal import selectors
+from portal import formatting, selectors
 from portal.models import Job
 from portal.navigation import sections_for
 from portal.roles import READERS, STAFF, Role, role_required, user_roles
@@ -91,9 +91,15 @@ def councillor_figures() -> dict[str, Any]:
         home = next(
             row for row in spend_selectors.spend_by_locality(fy) if row.locality_class == "home"
         )
+        total = spend_selectors.spend_total(fy)
+        # The committee report's figure: suppliers paid £5,000 or more with no contract behind
+        # the payments (a true on-contract share would need every supplier's cover worked out).
+        off_contract = contract_selectors.spend_without_contract(fy=fy)
         return {
             "fy": fy,
-            "total": spend_selectors.spend_total(fy),
+            "total": total,
+            "off_contract": off_contract,
+            "off_contract_share": formatting.percent(off_contract.total_pence, total),
             "suppliers_paid": spend_selectors.suppliers_paid(fy),
             "home_share": home.share,
             "completeness": spend_selectors.year_completeness(fy),

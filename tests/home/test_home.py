@@ -96,7 +96,7 @@ def test_councillors_see_the_years_figures_and_latest_report(
 ) -> None:
     lines = [
         Line(1, "A", "1000.00", dt.date(2024, 5, 1), postcode=HOME),
-        Line(2, "B", "3000.00", dt.date(2024, 6, 1), postcode=REGION),
+        Line(2, "B", "6000.00", dt.date(2024, 6, 1), postcode=REGION),
         Line(3, "A", "500.00", dt.date(2024, 7, 1), postcode=HOME),
         Line(4, "C", "500.00", dt.date(2024, 7, 1), postcode=UK),
         Line(5, "D", "9999.00", dt.date(2023, 7, 1), postcode=UK),  # an earlier year
@@ -122,6 +122,13 @@ def test_councillors_see_the_years_figures_and_latest_report(
     assert f'Suppliers paid</dt><dd class="govuk-summary-list__value">{suppliers}<' in html
     assert "Paid to suppliers in Lancashire (the home area)" in html
     assert f"{round(100 * home / total)}%" in html
+    # No contract is registered, so every supplier paid £5,000 or more is off contract.
+    by_supplier: dict[str, int] = {}
+    for line in year:
+        by_supplier[line.supplier] = by_supplier.get(line.supplier, 0) + line.pence
+    off = sum(pence for pence in by_supplier.values() if pence >= 5000_00)
+    assert off > 0
+    assert f"£{off // 100:,} ({round(100 * off / total)}% of spend)" in html
     assert "Committee scrutiny report 2024/25" in html
     assert "broken" not in html
     assert "What needs action" not in html
