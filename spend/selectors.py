@@ -1004,14 +1004,39 @@ class TransparencyYear:
         return [m.month for m in self.months if m.rows is None]
 
 
+_TRANSPARENCY_COUNTS_SQL = """
+SELECT month, sum(lines)::int FROM (
+    SELECT date_trunc('month', payment_date)::date AS month, count(*) AS lines,
+           sum(amount_pence) AS transaction_pence
+      FROM spend_payment
+     WHERE is_spend AND financial_year = %(fy)s
+     GROUP BY 1, supplier_id, invoice_number, payment_reference
+) AS transactions
+WHERE transaction_pence >= %(threshold)s OR transaction_pence <= -%(threshold)s
+GROUP BY month
+"""
+
+
+def transparency_year_counts(
+    fy: int, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+) -> dict[dt.date, int]:
+    """How many rows each month's file of a financial year has, in one pass over the year
+    (the same transactions as ``transparency_payments``: a month's lines of one payment of
+    one invoice to one supplier); kept until the next import changes the ledger."""
+
+    def compute() -> dict[dt.date, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(_TRANSPARENCY_COUNTS_SQL, {"fy": fy, "threshold": threshold_pence})
+            return dict(cursor.fetchall())
+
+    return _cached(f"transparency-counts:{fy}:{threshold_pence}", compute)
+
+
 def transparency_month_rows(
     month: dt.date, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
 ) -> int:
-    """How many rows a month's file has (kept until the next import changes the ledger)."""
-    return _cached(
-        f"transparency-rows:{month:%Y-%m}:{threshold_pence}",
-        lambda: transparency_payments(month, threshold_pence).count(),
-    )
+    """How many rows a month's file has."""
+    return transparency_year_counts(financial_year_of(month), threshold_pence).get(month, 0)
 
 
 def transparency_years(
