@@ -8,6 +8,7 @@ app_name = "register"
 
 urlpatterns = [
     path("", public_views.register_home, name="home"),
+    path("forward-plan/", public_views.forward_plan, name="forward-plan"),
     path("contracts/<int:pk>/", public_views.published_contract, name="contract"),
     path("notices/<int:pk>/", public_views.published_notice, name="notice"),
     path("notices/<int:pk>/ocds/", public_views.published_notice_ocds, name="notice-ocds"),

@@ -108,6 +108,29 @@ def register_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+def forward_plan(request: HttpRequest) -> HttpResponse:
+    """The published forward plan: contracts in the latest publication ending in the next
+    24 months, by quarter, so suppliers can see what is coming up."""
+    publication = selectors.latest_publication()
+    today = timezone.localdate()
+    quarters = selectors.published_forward_plan(publication, today) if publication else []
+    return render(
+        request,
+        "register/forward_plan.html",
+        {
+            "publication": publication,
+            "quarters": quarters,
+            "ending": sum(len(q.contracts) for q in quarters),
+            "breadcrumbs": [
+                ("Home", reverse("home:home")),
+                ("Contract register", reverse("register:home")),
+                ("Forward plan", None),
+            ],
+        },
+    )
+
+
+@login_not_required
 def published_contract(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_object_or_404(
         PublishedContract.objects.select_related("publication"),

@@ -341,7 +341,7 @@ def forward_plan_contracts(today: date) -> QuerySet[Contract]:
 @dataclass
 class ForwardQuarter:
     quarter: Quarter
-    contracts: list[Contract] = field(default_factory=list)
+    contracts: list[Any] = field(default_factory=list)  # Contract, or PublishedContract
     value: Decimal = Decimal("0.00")
     reprocurement_started: int = 0
 
@@ -350,8 +350,7 @@ class ForwardQuarter:
         return len(self.contracts) - self.reprocurement_started
 
 
-def forward_plan(today: date) -> list[ForwardQuarter]:
-    """Every quarter of the next 24 months (empty ones too), with the contracts ending in it."""
+def _quarters_ahead(today: date) -> dict[Quarter, ForwardQuarter]:
     quarters: dict[Quarter, ForwardQuarter] = {}
     quarter, last = (
         Quarter.containing(today),
@@ -360,12 +359,34 @@ def forward_plan(today: date) -> list[ForwardQuarter]:
     while quarter <= last:
         quarters[quarter] = ForwardQuarter(quarter)
         quarter = quarter.next()
+    return quarters
+
+
+def forward_plan(today: date) -> list[ForwardQuarter]:
+    """Every quarter of the next 24 months (empty ones too), with the contracts ending in it."""
+    quarters = _quarters_ahead(today)
     for contract in forward_plan_contracts(today):
         assert contract.end_date is not None
         bucket = quarters[Quarter.containing(contract.end_date)]
         bucket.contracts.append(contract)
         bucket.value += contract.awarded_value
         bucket.reprocurement_started += contract.reprocurement_started
+    return list(quarters.values())
+
+
+def published_forward_plan(publication: Publication, today: date) -> list[ForwardQuarter]:
+    """The forward plan as the public sees it: the published register's contracts ending in
+    the next 24 months, by quarter. Only what was published (never drafts, nor changes made
+    since); whether re-procurement has started is the officers' working, not published."""
+    quarters = _quarters_ahead(today)
+    ending = publication.contracts.filter(
+        end_date__gte=today, end_date__lte=_months_later(today, FORWARD_MONTHS)
+    ).order_by("end_date", "reference")
+    for contract in ending:
+        assert contract.end_date is not None
+        bucket = quarters[Quarter.containing(contract.end_date)]
+        bucket.contracts.append(contract)
+        bucket.value += contract.awarded_value
     return list(quarters.values())
 
 
@@ -1123,6 +1144,12 @@ def register_uploads_kept() -> Any:
     return RegisterUpload.objects.filter(
         status__in=[RegisterUpload.Status.WAITING, RegisterUpload.Status.FAILED]
     ).select_related("job", "uploaded_by")[:20]
+
+
+def register_uploads_not_imported() -> Any:
+    """Register uploads that failed and wait for an officer to map, run again or discard."""
+
+    return RegisterUpload.objects.filter(status=RegisterUpload.Status.FAILED)
 
 
 def register_upload_headings(upload: Any) -> list[str]:

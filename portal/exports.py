@@ -12,16 +12,20 @@ cell is numeric and a CSV cell reads ``1234.56``. A lone ``-`` (the "no figure" 
   ``csv_response``, XLSX whole (``SafeTableExport``) up to ``XLSX_MAX_ROWS``.
 - ``table_export_response(request, table, name)``: the same for a function-based view.
 - Any other ``_export`` (json, yaml, latex...) is refused with 400: only what a page offers.
+- ``csv_response(name, header, rows)``: a streamed UTF-8 CSV (with BOM, for Excel).
+- ``xlsx_response(name, header, rows)``: the same rows as a workbook, written row by row.
 """
 
 from __future__ import annotations
 
 import csv
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.contrib import messages
 from django.http import (
+    FileResponse,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -183,3 +187,28 @@ def csv_response(
     )
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(
+    file_name: str, header: Sequence[str], rows: Iterable[Sequence[Any]], sheet: str = "Sheet1"
+) -> FileResponse:
+    """A workbook of one sheet, cells neutralised. openpyxl's write-only mode keeps memory
+    flat; the file goes to a temporary file on disk and is sent from there."""
+    from openpyxl import Workbook  # noqa: PLC0415  (loaded only when a workbook is asked for)
+
+    book = Workbook(write_only=True)
+    worksheet = book.create_sheet(sheet[:31])
+    worksheet.freeze_panes = "A2"
+    worksheet.append([neutralise(cell) for cell in header])
+    for row in rows:
+        worksheet.append([neutralise(cell) for cell in row])
+    # Closed (and so removed) by the response once sent, not by a with block here.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115
+    book.save(spool)
+    spool.seek(0)
+    return FileResponse(
+        spool, as_attachment=True, filename=file_name, content_type=XLSX_CONTENT_TYPE
+    )

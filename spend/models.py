@@ -358,6 +358,20 @@ class Payment(models.Model):
                 name="spend_pay_order_ref",
                 condition=~Q(order_reference=""),
             ),
+            # "Has invoice X been paid?": the site search's exact and prefix matches on
+            # invoice and payment numbers (pattern ops serve both = and LIKE 'X%').
+            models.Index(
+                fields=["invoice_number"],
+                name="spend_pay_invoice_no",
+                opclasses=["varchar_pattern_ops"],
+                condition=~Q(invoice_number=""),
+            ),
+            models.Index(
+                fields=["payment_reference"],
+                name="spend_pay_payment_no",
+                opclasses=["varchar_pattern_ops"],
+                condition=~Q(payment_reference=""),
+            ),
         ]
         constraints = [
             # The import's ON CONFLICT (natural_key) uses it: a payment is in the ledger once.

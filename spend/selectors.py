@@ -35,7 +35,7 @@ from django.utils import timezone
 from portal.formatting import financial_year_label, month_name, percent
 from portal.models import Job
 from portal.money import pounds_decimal
-from portal.periods import fy_months
+from portal.periods import financial_year_of, fy_months
 from spend import register_links
 from spend.models import (
     Category,
@@ -69,6 +69,22 @@ T = TypeVar("T")
 
 def import_batches() -> QuerySet[ImportBatch]:
     return ImportBatch.objects.select_related("uploaded_by", "job", "duplicate_of")
+
+
+# An import refused, failed or held this recently is listed where administrators look first;
+# older ones are history (the imports page keeps them all).
+IMPORT_ATTENTION_DAYS = 30
+
+
+def imports_needing_attention(today: dt.date) -> QuerySet[ImportBatch]:
+    """Uploads refused, failed or held for a decision in the last 30 days, newest first."""
+    since = today - dt.timedelta(days=IMPORT_ATTENTION_DAYS)
+    statuses = [ImportBatch.Status.REJECTED, ImportBatch.Status.FAILED, ImportBatch.Status.HELD]
+    return (
+        import_batches()
+        .filter(status__in=statuses, created_at__date__gte=since)
+        .order_by("-created_at")
+    )
 
 
 # --- The summary's version and the cache ------------------------------------------------------
@@ -142,6 +158,12 @@ def dashboards_warm(years: int = 2) -> list[int]:
 def financial_years() -> list[int]:
     """Financial years the ledger has spend for, oldest first."""
     return _cached("years", lambda: sorted(_locality_rollup()))
+
+
+def latest_financial_year() -> int | None:
+    """The newest financial year the ledger holds payments for (None when it holds none)."""
+    years = financial_years()
+    return years[-1] if years else None
 
 
 @dataclass(frozen=True)
@@ -949,6 +971,132 @@ def transparency_rows(
             reference or invoice,
             pounds_decimal(pence),
         )
+
+
+@dataclass(frozen=True)
+class TransparencyMonth:
+    month: dt.date
+    rows: int | None  # None: no file for the month (the ledger has no spend in it)
+
+
+@dataclass(frozen=True)
+class TransparencyYear:
+    fy: int
+    months: list[TransparencyMonth]
+
+    @property
+    def rows(self) -> int:
+        return sum(m.rows or 0 for m in self.months)
+
+    @property
+    def missing(self) -> list[dt.date]:
+        return [m.month for m in self.months if m.rows is None]
+
+
+_TRANSPARENCY_COUNTS_SQL = """
+SELECT month, sum(lines)::int FROM (
+    SELECT date_trunc('month', payment_date)::date AS month, count(*) AS lines,
+           sum(amount_pence) AS transaction_pence
+      FROM spend_payment
+     WHERE is_spend AND financial_year = %(fy)s
+     GROUP BY 1, supplier_id, invoice_number, payment_reference
+) AS transactions
+WHERE transaction_pence >= %(threshold)s OR transaction_pence <= -%(threshold)s
+GROUP BY month
+"""
+
+
+def transparency_year_counts(
+    fy: int, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+) -> dict[dt.date, int]:
+    """How many rows each month's file of a financial year has, in one pass over the year
+    (the same transactions as ``transparency_payments``: a month's lines of one payment of
+    one invoice to one supplier); kept until the next import changes the ledger."""
+
+    def compute() -> dict[dt.date, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(_TRANSPARENCY_COUNTS_SQL, {"fy": fy, "threshold": threshold_pence})
+            return dict(cursor.fetchall())
+
+    return _cached(f"transparency-counts:{fy}:{threshold_pence}", compute)
+
+
+def transparency_month_rows(
+    month: dt.date, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+) -> int:
+    """How many rows a month's file has."""
+    return transparency_year_counts(financial_year_of(month), threshold_pence).get(month, 0)
+
+
+def transparency_years(
+    today: dt.date, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+) -> list[TransparencyYear]:
+    """The files by financial year, newest first: each month with its row count, and the
+    months that have ended with no spend in the ledger (no file: a gap readers should see).
+    Months still to come, and this month while it has no spend, are left out."""
+    with_spend = set(transparency_months())
+    this_month = today.replace(day=1)
+    years = sorted({financial_year_of(m) for m in with_spend}, reverse=True)
+    found = []
+    for fy in years:
+        months = [
+            TransparencyMonth(
+                m, transparency_month_rows(m, threshold_pence) if m in with_spend else None
+            )
+            for m in reversed(fy_months(fy))
+            if m in with_spend or m < this_month
+        ]
+        found.append(TransparencyYear(fy, months))
+    return found
+
+
+def transparency_year_rows(
+    fy: int, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+) -> Iterator[tuple[Any, ...]]:
+    """A financial year's file: its months' files one after another, April first, so each
+    row is exactly the row its month's file has (redaction and voided payments alike)."""
+    with_spend = set(transparency_months())
+    for month in fy_months(fy):
+        if month in with_spend:
+            yield from transparency_rows(month, threshold_pence)
+
+
+# --- Payments by invoice or payment number (the site search) ----------------------------------
+
+# Shorter than this, a prefix would match too much of a large ledger to be worth listing.
+NUMBER_PREFIX_MIN = 3
+
+
+@dataclass(frozen=True)
+class PaymentsByNumber:
+    exact_invoice: list[Payment]  # the invoice number as typed: "has invoice X been paid?"
+    others: list[Payment]  # payment number as typed, or either number starting with it
+    more: bool  # more matched than are listed
+
+
+def payments_by_number(text: str, limit: int = 20) -> PaymentsByNumber:
+    """Payments (voided ones too, marked by ``is_spend``) whose invoice or payment number is
+    ``text`` or starts with it, as typed or in capitals. Each clause repeats its index's
+    condition (number not blank) so PostgreSQL uses the partial pattern-ops indexes."""
+    text = text.strip()
+    if not text:
+        return PaymentsByNumber([], [], False)
+    variants = sorted({text, text.upper()})
+    # Suppliers fetched by key afterwards: a join lets the planner hash the whole supplier
+    # table for a handful of payments.
+    rows = Payment.objects.prefetch_related("supplier").order_by("-payment_date", "-id")
+    exact = list(rows.exclude(invoice_number="").filter(invoice_number__in=variants)[:limit])
+    matches = Q(payment_reference__in=variants) & ~Q(payment_reference="")
+    if len(text) >= NUMBER_PREFIX_MIN:
+        for variant in variants:
+            matches |= Q(invoice_number__startswith=variant) & ~Q(invoice_number="")
+            matches |= Q(payment_reference__startswith=variant) & ~Q(payment_reference="")
+    seen = {p.pk for p in exact}
+    # Unordered with a limit, the prefix scan stops early however many payments match.
+    found = list(Payment.objects.prefetch_related("supplier").filter(matches)[: limit * 2 + 1])
+    others = [p for p in found if p.pk not in seen]
+    others.sort(key=lambda p: (p.payment_date, p.pk), reverse=True)
+    return PaymentsByNumber(exact, others[:limit], len(others) > limit)
 
 
 # --- Categories ----------------------------------------------------------------------------

@@ -26,6 +26,11 @@ urlpatterns += [
     path(
         "transparency/<int:year>/<int:month>.csv", views.transparency_file, name="transparency-file"
     ),
+    path(
+        "transparency/year/<int:fy>.<str:kind>",
+        views.transparency_year_file,
+        name="transparency-year-file",
+    ),
 ]
 
 # Supplier data quality (issue 9): duplicates and merges, supplier data, Companies House,

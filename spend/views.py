@@ -12,11 +12,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django_tables2 import RequestConfig
 
 from portal import charts, exports, formatting
 from portal import selectors as portal_selectors
-from portal.exports import csv_response, export_format, table_export_response
+from portal.exports import (
+    XLSX_MAX_ROWS,
+    csv_response,
+    export_format,
+    table_export_response,
+    xlsx_response,
+)
 from portal.forms import financial_year_param
 from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
 from spend import selectors, services, tables
@@ -544,23 +551,22 @@ def payments(request: HttpRequest) -> HttpResponseBase:
 
 @login_not_required
 def transparency(request: HttpRequest) -> HttpResponse:
-    """The spend-over-£500 files, one per month, for anyone."""
+    """The spend-over-£500 files for anyone: by financial year, a file per month and one for
+    the whole year, with months that have no file said so."""
     threshold = _threshold_pounds(request, "threshold", selectors.TRANSPARENCY_THRESHOLD_PENCE)
-    months = selectors.transparency_months()
     query = (
         ""
         if threshold * 100 == selectors.TRANSPARENCY_THRESHOLD_PENCE
         else f"?threshold={threshold}"
     )
+    years = selectors.transparency_years(timezone.localdate(), threshold * 100)
     return render(
         request,
         "spend/transparency.html",
         {
             "threshold": threshold,
-            "files": [
-                (m, reverse("spend:transparency-file", args=[m.year, m.month]) + query)
-                for m in months
-            ],
+            "query": query,
+            "years": years,
             "breadcrumbs": [("Home", reverse("home:home")), ("Spend over £500", None)],
         },
     )
@@ -577,6 +583,36 @@ def transparency_file(request: HttpRequest, year: int, month: int) -> HttpRespon
     name = f"spend-over-{threshold}-{first:%Y-%m}.csv"
     return csv_response(
         name, selectors.TRANSPARENCY_HEADER, selectors.transparency_rows(first, threshold * 100)
+    )
+
+
+@login_not_required
+def transparency_year_file(request: HttpRequest, fy: int, kind: str) -> HttpResponseBase:
+    """A financial year's file (CSV streamed, or XLSX): its months' files in one."""
+    if kind not in ("csv", "xlsx") or not 2000 <= fy <= 2100:
+        raise Http404("No such file.")
+    threshold = _threshold_pounds(request, "threshold", selectors.TRANSPARENCY_THRESHOLD_PENCE)
+    name = f"spend-over-{threshold}-{formatting.financial_year_label(fy).replace('/', '-')}"
+    rows = selectors.transparency_year_rows(fy, threshold * 100)
+    if kind == "csv":
+        return csv_response(f"{name}.csv", selectors.TRANSPARENCY_HEADER, rows)
+    with_spend = set(selectors.transparency_months())
+    count = sum(
+        selectors.transparency_month_rows(m, threshold * 100)
+        for m in selectors.fy_months(fy)
+        if m in with_spend
+    )
+    if count > XLSX_MAX_ROWS:
+        messages.error(
+            request,
+            f"The {formatting.financial_year_label(fy)} file has {count:,} rows, more than the "
+            f"{XLSX_MAX_ROWS:,} a spreadsheet download can hold here. Download it as CSV "
+            "(which opens in Excel), or download the year's months one by one.",
+        )
+        query = request.GET.urlencode()
+        return redirect(reverse("spend:transparency") + (f"?{query}" if query else ""))
+    return xlsx_response(
+        f"{name}.xlsx", selectors.TRANSPARENCY_HEADER, rows, f"Spend {fy}-{(fy + 1) % 100:02d}"
     )
 
 

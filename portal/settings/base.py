@@ -233,7 +233,7 @@ LOGGING = {
 # Spend imports: an Oracle CSV extract of at least two chunks is cut into chunks of about this
 # many bytes, parsed by this many child processes while the import merges earlier chunks
 # (0: never). One core is left to the merge, which every chunk goes through. 8 MB: a yearly
-# extract (30-50 MB) and a monthly file (20-25 MB) are cut too (decision 0006).
+# extract (30-50 MB) and a monthly file (20-25 MB) are cut too (decision 0009).
 SPEND_IMPORT_WORKERS = env_int("SPEND_IMPORT_WORKERS", max(1, min(4, (os.cpu_count() or 2) - 1)))
 SPEND_IMPORT_CHUNK_BYTES = env_int("SPEND_IMPORT_CHUNK_BYTES", 8 * 1024 * 1024)
 # Payment dates an import accepts: from this date (ISO) to this many days after today. Outside

@@ -15,6 +15,8 @@ def test_sign_in_page_then_home_through_the_form(browser_page) -> None:
     user = make_user(Role.PROCUREMENT_OFFICER)
     page = browser_page
     page.goto("/")
+    assert page.locator("h1").inner_text() == "Lancashire County Council procurement"
+    page.locator("header").get_by_role("link", name="Sign in").click()
     assert "/sign-in/" in page.url
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill("not the password")
@@ -29,6 +31,21 @@ def test_sign_in_page_then_home_through_the_form(browser_page) -> None:
     assert page.locator("h1").inner_text() == "Procurement portal"
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r"/sign-in/"))
+
+
+def test_the_public_home_leads_to_the_three_public_services(browser_page) -> None:
+    page = browser_page
+    page.goto("/")
+    for name, path in (
+        ("Contract register", "/register/"),
+        ("Spend over £500", "/spend/transparency/"),
+        ("Social Value Maturity Index", "/diagnostics/svmi/"),
+    ):
+        page.goto("/")
+        page.locator("main").get_by_role("link", name=name, exact=True).click()
+        page.wait_for_url(re.compile(re.escape(path) + "$"))
+    page.goto("/register/forward-plan/")
+    assert page.locator("h1").inner_text() == "Forward plan"
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from tests.conftest import TEST_PASSWORD
 
-PUBLIC_PAGES = ["portal:sign-in", "portal:accessibility", "portal:privacy"]
-SIGNED_IN_PAGES = ["home:home", "portal:users", "portal:jobs"]
+PUBLIC_PAGES = ["home:home", "portal:sign-in", "portal:accessibility", "portal:privacy"]
+SIGNED_IN_PAGES = ["portal:users", "portal:jobs"]
 
 
 @pytest.mark.django_db
@@ -90,7 +90,8 @@ def test_sign_in_with_form_then_sign_out(client: Client, officer) -> None:
     assert response["Location"] == "/jobs/"
     assert client.get(reverse("home:home")).status_code == 200
     client.post(reverse("portal:sign-out"))
-    assert client.get(reverse("home:home")).status_code == 302
+    assert client.get(reverse("portal:jobs")).status_code == 302
+    assert "Council staff and councillors" in client.get(reverse("home:home")).content.decode()
 
 
 @pytest.mark.django_db

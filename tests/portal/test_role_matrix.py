@@ -49,7 +49,8 @@ NOBODY: frozenset[str] = frozenset()
 # Who may GET and who may POST each path, by URL name (the route where it has no name).
 ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     # The portal
-    "home:home": (READERS, READERS),
+    "home:home": (EVERYONE, EVERYONE),  # the public home for someone not signed in
+    "home:search": (READERS, READERS),  # the header's search: nothing for the public
     "portal:sign-in": (EVERYONE, EVERYONE),
     "portal:sign-out": (READERS, READERS),
     "portal:healthz": (EVERYONE, EVERYONE),
@@ -91,6 +92,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "spend:categories": (STAFF, ADMIN),  # officers see the rules; administrators change them
     "spend:transparency": (EVERYONE, EVERYONE),
     "spend:transparency-file": (EVERYONE, EVERYONE),
+    "spend:transparency-year-file": (EVERYONE, EVERYONE),
     "spend:quality": (READERS, READERS),
     "spend:quality-duplicates": (STAFF, STAFF),
     "spend:quality-pair": (STAFF, STAFF),
@@ -122,6 +124,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "contracts:supplier-edit": (STAFF, STAFF),
     "contracts:supplier-remove": (STAFF, STAFF),
     "register:home": (EVERYONE, EVERYONE),
+    "register:forward-plan": (EVERYONE, EVERYONE),
     # Procurement Act notices: readers read them, officers draft and publish; the public sees
     # published ones only (a draft is not found)
     "contracts:notices": (READERS, READERS),
@@ -421,6 +424,7 @@ def _build_world(tmp_path: Path) -> World:
         "socialvalue:supplier-kpi-return": {"token": token},
         "spend:supplier": {"pk": s1.pk},
         "spend:transparency-file": {"year": 2024, "month": 1},
+        "spend:transparency-year-file": {"fy": 2023, "kind": "csv"},
         "spend:quality-pair": {"low": low, "high": high},
         "spend:quality-not-same": {"low": low, "high": high},
         "spend:quality-merge-undo": {"pk": merge.pk},

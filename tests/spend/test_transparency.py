@@ -62,6 +62,10 @@ def test_a_month_file_matches_the_plan(
     query = "" if threshold == 500 else f"?threshold={threshold}"
     rows = read_csv(client, f"/spend/transparency/{month.year}/{month.month}.csv{query}")
     assert len(rows) == len(published)
+    # The count the files page shows for the month, split invoices included.
+    from spend.selectors import transparency_month_rows
+
+    assert transparency_month_rows(month, threshold * 100) == len(published)
     assert (
         sum(Decimal(r["Amount"]) for r in rows)
         == Decimal(sum(line.pence for line in published)) / 100

@@ -1,0 +1,136 @@
+"""The public spend files by financial year: row counts per month, the whole-year file as
+CSV and XLSX (the months' rows exactly, voided payments left out and individuals redacted as
+the monthly files do), and months with no file said so."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+import openpyxl
+import pytest
+from django.test import Client
+
+from tests.ledger import Line, import_lines
+from tests.spend.test_transparency import HEADER  # the Transparency Code's columns
+
+pytestmark = pytest.mark.django_db
+
+INDIVIDUAL = "MRS JANE EXAMPLE"
+
+# 2023/24: April, May and July have payments; June has none (a gap the page must show).
+LINES = [
+    Line(1, "100", "750.00", dt.date(2023, 4, 3)),
+    Line(2, "100", "499.99", dt.date(2023, 4, 4)),  # under £500: in no file
+    Line(3, "200", "1200.00", dt.date(2023, 4, 20), name=INDIVIDUAL),  # redacted
+    Line(4, "300", "-650.00", dt.date(2023, 5, 2)),  # a credit note over £500
+    Line(5, "300", "900.00", dt.date(2023, 5, 9)),  # voided in a later file
+    Line(6, "400", "5000.00", dt.date(2023, 7, 14)),
+    Line(7, "100", "800.00", dt.date(2024, 2, 1)),
+]
+VOIDED = [Line(5, "300", "900.00", dt.date(2023, 5, 9), status="VOIDED")]
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> None:
+    import_lines(tmp_path, LINES, "year.csv")
+    import_lines(tmp_path, VOIDED, "voids.csv")
+
+
+def expected_rows() -> list[tuple[str, str, str, str, str]]:
+    """What the year's file must hold, worked out from the lines written above."""
+    voided = {line.payment for line in VOIDED}
+    rows = []
+    for line in sorted(LINES, key=lambda line: (line.day, line.payment)):
+        if line.payment in voided or abs(line.pence) < 500_00 or line.fy != 2023:
+            continue
+        individual = line.name == INDIVIDUAL
+        rows.append(
+            (
+                f"{line.day:%d/%m/%Y}",
+                "Redacted personal data" if individual else f"Supplier {line.supplier}",
+                "" if individual else line.supplier,
+                f"7{line.payment:06d}",  # the payment (check) number the extract carries
+                f"{Decimal(line.pounds):.2f}",
+            )
+        )
+    return rows
+
+
+def _pick(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    return (
+        str(row["Effective date"]),
+        str(row["Beneficiary"]),
+        str(row["Supplier number"] or ""),
+        str(row["Transaction number"]),
+        f"{Decimal(str(row['Amount'])):.2f}",
+    )
+
+
+def test_the_whole_year_csv_is_the_months_rows(ledger: None, client: Client) -> None:
+    response = client.get("/spend/transparency/year/2023.csv")  # no sign-in
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "spend-over-500-2023-24.csv" in response["Content-Disposition"]
+    body = b"".join(cast(Any, response).streaming_content).decode("utf-8").lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0] == HEADER
+    got = [_pick(dict(zip(HEADER, row, strict=True))) for row in rows[1:]]
+    assert got == expected_rows()
+    # Each row is the row of its month's file.
+    monthly = []
+    for year, month in sorted({(line.day.year, line.day.month) for line in LINES}):
+        month_body = b"".join(
+            cast(Any, client.get(f"/spend/transparency/{year}/{month}.csv")).streaming_content
+        )
+        monthly += list(csv.reader(io.StringIO(month_body.decode().lstrip("\ufeff"))))[1:]
+    assert rows[1:] == monthly
+
+
+def test_the_whole_year_xlsx_has_the_same_rows(ledger: None, client: Client) -> None:
+    response = client.get("/spend/transparency/year/2023.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    content = b"".join(cast(Any, response).streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
+    assert sheet is not None
+    values = list(sheet.iter_rows(values_only=True))
+    assert list(values[0]) == HEADER
+    got = [_pick(dict(zip(HEADER, row, strict=True))) for row in values[1:]]
+    assert got == expected_rows()
+
+
+def test_years_show_row_counts_and_flag_missing_months(ledger: None, client: Client) -> None:
+    page = client.get("/spend/transparency/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    expected = expected_rows()
+    assert "2023/24" in html
+    assert f"Whole year ({len(expected)} rows)" in html
+    assert "No file for June 2023" in html
+    for month in ("April 2023", "May 2023", "July 2023", "February 2024"):
+        assert f"No file for {month}" not in html
+    assert "No file for March 2024" in html  # over, and nothing was paid in it
+    # The months' counts, from the rows above (April: two; May: the credit note).
+    by_month: dict[str, int] = {}
+    for row in expected:
+        day = dt.datetime.strptime(row[0], "%d/%m/%Y").date()
+        by_month[f"{day:%B %Y}"] = by_month.get(f"{day:%B %Y}", 0) + 1
+    flat = re.sub(r"\s+", " ", html)
+    for month, count in by_month.items():
+        assert (
+            f'{month}</th> <td class="govuk-table__cell govuk-table__cell--numeric">{count}<'
+            in flat
+        )
+    assert "/spend/transparency/year/2023.csv" in html
+    assert "/spend/transparency/year/2023.xlsx" in html
+
+
+def test_a_year_file_that_does_not_exist_is_not_found(ledger: None, client: Client) -> None:
+    assert client.get("/spend/transparency/year/2023.pdf").status_code == 404
+    assert client.get("/spend/transparency/year/1066.csv").status_code == 404
