@@ -318,7 +318,7 @@ def test_a_spreadsheet_of_more_rows_than_the_limit_is_refused_with_a_way_back() 
 
     def request(**query: str) -> object:
         made = RequestFactory().get("/spend/payments/", query)
-        made.session = {}  # type: ignore[attr-defined]
+        made.session = {}  # type: ignore[assignment]
         made._messages = FallbackStorage(made)  # type: ignore[attr-defined]
         return made
 
