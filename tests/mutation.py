@@ -219,7 +219,11 @@ def run_tests(module: str) -> int:
     for pyc in (ROOT / module).parent.glob(f"__pycache__/{Path(module).stem}.*.pyc"):
         pyc.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    returncode = subprocess.run([*PYTEST, *(chosen or tests)], cwd=ROOT, env=env).returncode
+    # A mutant that loops forever fails its test here (pytest-timeout): mutmut's own timeout
+    # stops only this process, and the pytest it started would hold mutmut's terminal open.
+    limit = os.environ.get("MUTATION_TEST_SECONDS", "120")
+    command = [*PYTEST, f"--timeout={limit}", *(chosen or tests)]
+    returncode = subprocess.run(command, cwd=ROOT, env=env).returncode
     # mutmut reads only exit code 1 as "killed"; a mutant that stops the tests any other way
     # (it no longer imports: exit 2) is noticed too.
     return 0 if returncode == 0 else 1
