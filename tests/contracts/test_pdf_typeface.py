@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from portal.reports import render_committee_report
 from pypdf import PdfReader
 
 from contracts import services
 from portal.periods import Quarter
+from reports.committee import render_committee_report
 
 pytestmark = pytest.mark.django_db
 

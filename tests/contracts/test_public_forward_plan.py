@@ -6,12 +6,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from contracts.quarters import Quarter
 from django.test import Client
 from django.utils import timezone
 
 from contracts import services
 from contracts.models import Contract
+from portal.periods import Quarter
 from tests.contracts.conftest import register_row, write_csv
 
 pytestmark = pytest.mark.django_db

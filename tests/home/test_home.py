@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from contracts.quarters import Quarter
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
@@ -15,6 +14,7 @@ from contracts import services as contract_services
 from contracts.models import RegisterUpload
 from home.views import latest_committee_report
 from portal.models import Job
+from portal.periods import Quarter
 from portal.roles import Role
 from reports.committee import COMMITTEE_JOB_KIND
 from tests.conftest import make_user

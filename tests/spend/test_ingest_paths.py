@@ -2,8 +2,9 @@
 gives the ledger the one-process path gives, for files with every quirk of the formats
 document (docs/formats/oracle-extracts.md) and for the real files in tests/data/spend_*.
 
-Since decision 0009 yearly and monthly extracts (16 MB and up) take the fast path, so these files are
-cut into many small chunks here (a few KB) to put every quirk on both sides of a cut."""
+Since decision 0009 yearly and monthly extracts (16 MB and up) take the fast path, so these
+files are cut into many small chunks here (a few KB) to put every quirk on both sides of a
+cut."""
 
 from __future__ import annotations
 
