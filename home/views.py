@@ -133,7 +133,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "home_area": settings.COUNCIL_SHORT_NAME,
     }
     if Role.PROCUREMENT_OFFICER in roles:
-        context["actions"] = officer_actions()
+        due = contract_selectors.notices_due(timezone.localdate())
+        context |= {"actions": officer_actions(), "notices_due": due[:10], "can_edit": True}
     if Role.COUNCILLOR in roles:
         context |= councillor_figures() | {"report": latest_committee_report()}
     if Role.ADMINISTRATOR in roles:

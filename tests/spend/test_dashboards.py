@@ -51,8 +51,10 @@ def gbp(pence: int) -> str:
 
 
 def pct(part: int, whole: int) -> str:
-    """Whole per cent, rounded half up (both positive here)."""
-    return f"{(200 * part + whole) // (2 * whole)}%"
+    """Whole per cent, rounded half up (both positive here); a share that is not nil but
+    rounds to 0 reads "<1%", so it is not mistaken for nothing."""
+    whole_percent = (200 * part + whole) // (2 * whole)
+    return "<1%" if whole_percent == 0 and part else f"{whole_percent}%"
 
 
 def fy_text(fy: int) -> str:

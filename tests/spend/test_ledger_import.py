@@ -356,4 +356,7 @@ def test_the_payments_table_has_only_the_indexes_the_pages_use() -> None:
         # Partial (rows with a purchase order or contract reference only): a contract's page
         # finds its referenced payments; rows without a reference are not in it.
         "spend_pay_order_ref",
+        # Partial, pattern-ops (decision 0013): "has invoice X been paid?" from the site search.
+        "spend_pay_invoice_no",
+        "spend_pay_payment_no",
     }
