@@ -43,6 +43,7 @@ from bench.dashboards import (  # noqa: E402  (after the path is set)
     serve_and_drive,
     session_cookie,
 )
+from portal.periods import financial_year_of  # noqa: E402  (after the path is set)
 
 DEFAULT_DATABASE = "portal_bench_contracts"
 
@@ -144,7 +145,7 @@ def main() -> None:
     env = _env(f"{args.server}/{args.database}", args.redis)
     os.environ.update(env)
     today = dt.datetime.now(tz=dt.UTC).date()
-    current_fy = today.year if today.month >= 4 else today.year - 1
+    current_fy = financial_year_of(today)
     first_fy = current_fy - args.years
     if not args.reuse:
         print(f"Creating {args.database} and migrating…", flush=True)

@@ -37,6 +37,8 @@ from urllib.parse import urlparse
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
+from portal.periods import financial_year_of  # noqa: E402  (after the path is set)
+
 DEFAULT_DATABASE = "portal_bench_dash"
 
 
@@ -427,7 +429,7 @@ def main() -> None:
     import datetime as dt
 
     today = dt.datetime.now(tz=dt.UTC).date()
-    current_fy = today.year if today.month >= 4 else today.year - 1
+    current_fy = financial_year_of(today)
     first_fy = current_fy - args.years
     if not args.reuse:
         print(f"Creating {args.database} and migrating…", flush=True)

@@ -35,6 +35,7 @@ from bench.dashboards import (  # noqa: E402  (after the path is set)
     load,
     session_cookie,
 )
+from portal.periods import financial_year_of  # noqa: E402  (after the path is set)
 
 DEFAULT_DATABASE = "portal_bench_exports"
 
@@ -122,7 +123,7 @@ def main() -> None:
     import datetime as dt
 
     today = dt.datetime.now(tz=dt.UTC).date()
-    current_fy = today.year if today.month >= 4 else today.year - 1
+    current_fy = financial_year_of(today)
     if not args.reuse:
         print(f"Creating {args.database} and migrating…", flush=True)
         create_database(args.server, args.database)

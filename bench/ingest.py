@@ -55,6 +55,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench.common import database_url, psql, timed_child, timed_child_logged  # noqa: E402
+from portal.periods import financial_year_of  # noqa: E402  (after the path is set)
 
 FLOOR_TABLE = """
 CREATE TABLE bench_floor (
@@ -123,7 +124,7 @@ def main() -> None:
     args.dir.mkdir(parents=True, exist_ok=True)
     yearly = [args.dir / f"r12_fy{fy}_{rows // 1000}k.csv" for fy, rows in YEARS]
     today = _today()
-    fy_now = _financial_year(today)
+    fy_now = financial_year_of(today)
     month = (fy_now, 10) if today >= dt.date(fy_now, 11, 1) else (fy_now, 4)
     monthly = args.dir / f"r12_{month[0]}_{month[1]:02d}_100k.csv"
     single = args.dir / "r12_fy2021_1m.csv"
@@ -170,10 +171,6 @@ def main() -> None:
 
 def _today() -> dt.date:
     return dt.datetime.now(tz=dt.UTC).date()
-
-
-def _financial_year(day: dt.date) -> int:
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def _generate(yearly: list[Path], monthly: Path, month: tuple[int, int], single: Path) -> None:
@@ -241,7 +238,7 @@ def _ensure_ledger(admin_url: str, name: str, rebuild: bool) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v", "0"], env=env, cwd=BASE_DIR, check=True
     )
-    first_fy = _financial_year(_today()) - LEDGER_YEARS
+    first_fy = financial_year_of(_today()) - LEDGER_YEARS
     subprocess.run(
         [
             sys.executable,

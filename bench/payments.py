@@ -39,6 +39,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench.dashboards import _env, create_database, drop_database, load  # noqa: E402
+from portal.periods import financial_year_of  # noqa: E402  (after the path is set)
 
 DEFAULT_DATABASE = "portal_bench_pay"
 
@@ -83,7 +84,7 @@ def main() -> None:
     env["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     os.environ.update(env)
     today = dt.datetime.now(tz=dt.UTC).date()
-    current_fy = today.year if today.month >= 4 else today.year - 1
+    current_fy = financial_year_of(today)
     first_fy = current_fy - args.years
     fy = current_fy - 1  # the last complete financial year
     if not args.reuse:

@@ -33,6 +33,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from bench.dashboards import _env, create_database, drop_database, load  # noqa: E402
+from portal.periods import financial_year_of  # noqa: E402  (after the path is set)
 
 
 def _times(run: Callable[[str], object], texts: list[str]) -> tuple[float, float]:
@@ -60,7 +61,7 @@ def main() -> None:
     import datetime as dt
 
     today = dt.datetime.now(tz=dt.UTC).date()
-    first_fy = (today.year if today.month >= 4 else today.year - 1) - 10
+    first_fy = financial_year_of(today) - 10
     if not args.reuse:
         print(f"Creating {args.database} and migrating…", flush=True)
         create_database(args.server, args.database)

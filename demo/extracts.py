@@ -34,6 +34,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import IO, NamedTuple
 
+from portal.periods import financial_year_of
 from portal.suppliers import name_key
 
 # The portal's own district lookup (district, local_authority, region), shipped in fixtures/.
@@ -162,7 +163,7 @@ _MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "
 def current_financial_year(today: dt.date | None = None) -> int:
     """The financial year (by its starting year) that contains today."""
     day = today or dt.datetime.now(tz=dt.UTC).date()
-    return day.year if day.month >= 4 else day.year - 1
+    return financial_year_of(day)
 
 
 @dataclass(frozen=True)
@@ -970,7 +971,7 @@ def expected_totals(
             if (year, month) in seen_months:
                 continue
             seen_months.add((year, month))
-            fy = year if month >= 4 else year - 1
+            fy = financial_year_of(dt.date(year, month, 1))
             count = 0
             for p in month_payments(cfg, suppliers, weights, year, month):
                 count += 1
