@@ -28,7 +28,7 @@ from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job
 from portal.money import pence_from_decimal
 from portal.pdf import html_to_pdf
-from reports import narrative
+from reports import narrative, word
 from reports.models import Edition
 from socialvalue import selectors as social_value
 from spend import selectors as spend
@@ -66,6 +66,8 @@ class Section:
     # A look-ahead section lists periods after the as-at date (the forward plan's quarters).
     looks_ahead: bool = False
     narrative: str = ""
+    # The day a current section's data is as it was (the day the report was built).
+    current_at: dt.date | None = None
 
     @property
     def narrative_html(self) -> SafeString:
@@ -447,9 +449,48 @@ def section_figures_html(context: dict[str, Any], section: Section) -> str:
     return render_to_string("reports/_section_figures.html", {**context, "section": section})
 
 
+def section_dicts(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each section as the edition page, the frozen record and the DOCX take it: its title,
+    flags, text and rendered figures."""
+    return [
+        {
+            "anchor": s.anchor,
+            "title": s.title,
+            "has_data": s.has_data,
+            "note": s.note,
+            "current": s.current,
+            "current_at": s.current_at.isoformat() if s.current_at else None,
+            "looks_ahead": s.looks_ahead,
+            "narrative": s.narrative,
+            "figures_html": section_figures_html(context, s),
+        }
+        for s in context["sections"]
+    ]
+
+
 def render_edition_pdf(edition: Edition, today: dt.date | None = None) -> bytes:
     html, _ = edition_html(edition, today)
     return html_to_pdf(html, str(settings.BASE_DIR))
+
+
+def render_edition_docx(edition: Edition, today: dt.date | None = None) -> bytes:
+    """A draft's DOCX from the live figures (a final edition's is kept with it)."""
+    context = committee_report_context(edition.fy, today, edition=edition)
+    return word.edition_docx(
+        edition, section_dicts(context), context["as_at"], context["generated_at"]
+    )
+
+
+def frozen_edition_docx(edition: Edition) -> bytes:
+    """A final edition's DOCX from its frozen sections only (for an edition finalised before
+    DOCX files were kept with it); nothing is read from the live data."""
+    frozen = edition.frozen or {}
+    return word.edition_docx(
+        edition,
+        list(frozen.get("sections", [])),
+        dt.date.fromisoformat(frozen["as_at"]),
+        dt.datetime.fromisoformat(frozen["generated_at"]),
+    )
 
 
 def edition_file_name(edition: Edition, extension: str = "pdf") -> str:

@@ -92,6 +92,7 @@ def report_file(request: HttpRequest, pk: int, index: int) -> FileResponse:
 # --- Editions -------------------------------------------------------------------------------
 
 NARRATIVE_PREFIX = "narrative-"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _edition_for(request: HttpRequest, pk: int) -> Edition:
@@ -180,15 +181,8 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         context = committee.committee_report_context(found.fy, edition=found)
         sections = [
-            {
-                "anchor": s.anchor,
-                "title": s.title,
-                "current": s.current,
-                "looks_ahead": s.looks_ahead,
-                "narrative": found.text(s.anchor),
-                "figures_html": mark_safe(committee.section_figures_html(context, s)),  # noqa: S308
-            }
-            for s in context["sections"]
+            {**s, "figures_html": mark_safe(s["figures_html"])}  # noqa: S308  (our templates' render)
+            for s in committee.section_dicts(context)
         ]
     return render(
         request,
@@ -230,6 +224,27 @@ def edition_finalise(request: HttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(request, "The edition is being finalised. Its PDF appears here when ready.")
     return redirect(found)
+
+
+@role_required(*READERS)
+def edition_docx(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The edition as a Word document: a final edition's kept file (or, for one finalised
+    before these were kept, built from its frozen sections); a draft's built now."""
+    found = _edition_for(request, pk)
+    name = committee.edition_file_name(found, "docx")
+    if found.is_final and found.docx:
+        return FileResponse(
+            found.docx.open("rb"), as_attachment=True, filename=name, content_type=DOCX_TYPE
+        )
+    data = (
+        committee.frozen_edition_docx(found)
+        if found.is_final
+        else committee.render_edition_docx(found)
+    )
+    response = HttpResponse(data, content_type=DOCX_TYPE)
+    prefix = "" if found.is_final else "draft-"
+    response["Content-Disposition"] = f'attachment; filename="{prefix}{name}"'
+    return response
 
 
 @role_required(*READERS)
