@@ -214,10 +214,6 @@ class AwardFigures:
         return percent(self.region, self.suppliers)
 
     @property
-    def pct_elsewhere(self) -> int | None:
-        return percent(self.elsewhere, self.suppliers)
-
-    @property
     def pct_rest_of_uk(self) -> int | None:
         """Elsewhere with a known postcode (the committee report shows unknown apart)."""
         return percent(self.elsewhere - self.unknown, self.suppliers)

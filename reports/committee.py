@@ -25,6 +25,7 @@ from portal import charts
 from portal.files import kept_file, reports_folder
 from portal.formatting import financial_year_label, month_label, pounds
 from portal.jobs import JobFailed, Progress, job_handler
+from portal.locality import place_names
 from portal.models import Job
 from portal.money import pence_from_decimal
 from portal.pdf import html_to_pdf
@@ -324,21 +325,6 @@ def _notices_section(fy: int, today: dt.date) -> Section:
             "is due: the register records no contract procured under the Act that needs one."
         )
     return section
-
-
-def place_names() -> dict[str, str]:
-    """The council's own names for its home area and region (settings), as the report says
-    them: "a Lancashire address", "the rest of the North West"."""
-    return {
-        "home": settings.COUNCIL_SHORT_NAME,
-        "home_address": f"a {settings.COUNCIL_SHORT_NAME} address",
-        "region": f"the {settings.HOME_REGION}",
-        # By locality class, for tables that name each.
-        "home_class": settings.COUNCIL_SHORT_NAME,
-        "region_class": f"Rest of the {settings.HOME_REGION}",
-        "uk_class": "Rest of the UK",
-        "unknown_class": "Not known",
-    }
 
 
 def date_text(day: dt.date) -> str:
