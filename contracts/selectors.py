@@ -321,11 +321,13 @@ def _months_later(day: date, months: int) -> date:
 
 
 def forward_plan_contracts(today: date) -> QuerySet[Contract]:
-    """Registered contracts, not ended early, whose end date falls in the next 24 months."""
+    """Registered contracts, not ended early by ``today``, whose end date falls in the next
+    24 months. A contract ended early after ``today`` was still running on it (a report as at
+    an earlier date lists it)."""
     return (
         Contract.objects.filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=today),
             status=Contract.Status.REGISTERED,
-            ended_on__isnull=True,
             end_date__gte=today,
             end_date__lte=_months_later(today, FORWARD_MONTHS),
         )
@@ -1284,10 +1286,22 @@ def notice_deadline(
     return end + timedelta(days=TERMINATION_NOTICE_DAYS) if end else None
 
 
+def _published_by(notice: Notice, today: date) -> bool:
+    """Published on or before ``today``: a notice published later was still due then."""
+    return (
+        notice.status == Notice.Status.PUBLISHED
+        and notice.published_at is not None
+        and timezone.localdate(notice.published_at) <= today
+    )
+
+
 def notices_due(today: date) -> list[NoticeDue]:
-    """Every Act notice the register says is needed and not yet published, soonest first."""
+    """Every Act notice the register says is needed and not published by ``today``, soonest
+    first. For an earlier day (a report's as-at date), what was awarded, changed, decided or
+    published after it is left out, so the answer is the one that day would have given."""
     contracts = list(
         Contract.objects.filter(status=Contract.Status.REGISTERED, regime__in=ACT_REGIMES)
+        .exclude(award_date__gt=today)
         .prefetch_related("notices", "changes", "kpis", "performance_failures")
         .order_by("reference")
     )
@@ -1305,7 +1319,7 @@ def notices_due(today: date) -> list[NoticeDue]:
             notices = [n for n in notices if n.change_id == change.pk]
         if kind == Notice.Kind.PERFORMANCE:
             notices = [n for n in notices if n.status == Notice.Status.DRAFT]
-        if any(n.status == Notice.Status.PUBLISHED for n in notices):
+        if any(_published_by(n, today) for n in notices):
             return
         deadline = deadline or notice_deadline(kind, contract, change)
         assert deadline is not None
@@ -1327,7 +1341,7 @@ def notices_due(today: date) -> list[NoticeDue]:
         for deadline, note in _performance_due(contract, today):
             add(Notice.Kind.PERFORMANCE, contract, None, note, deadline)
         for tested in change_history_of_changes(contract):
-            if tested.needs_notice:
+            if tested.needs_notice and tested.change.changed_on <= today:
                 add(Notice.Kind.CHANGE, contract, tested.change, tested.reason)
         end = contract.effective_end
         if end is not None and end <= today:
@@ -1366,7 +1380,7 @@ def _performance_due(contract: Contract, today: date) -> list[tuple[date, str]]:
     published = [
         n
         for n in contract.notices.all()
-        if n.kind == Notice.Kind.PERFORMANCE and n.status == Notice.Status.PUBLISHED
+        if n.kind == Notice.Kind.PERFORMANCE and _published_by(n, today)
     ]
     covered_to = max((n.period_end for n in published if n.period_end), default=None)
     due = []
@@ -1377,6 +1391,8 @@ def _performance_due(contract: Contract, today: date) -> list[tuple[date, str]]:
         if deadline <= today + timedelta(days=90):
             due.append((deadline, "KPI assessment due at least every 12 months (s.71)."))
     for failure in contract.performance_failures.all():
+        if failure.decision_date > today:
+            continue  # decided after the day asked about
         if covered_to is None or failure.decision_date > covered_to:
             due.append(
                 (
@@ -1506,7 +1522,7 @@ class NoticeCompliance:
 
 
 def notice_compliance(fy: int, today: date) -> NoticeCompliance:
-    start, end = date(fy, 4, 1), date(fy + 1, 3, 31)
+    start, end = date(fy, 4, 1), min(date(fy + 1, 3, 31), today)
     rows = [
         row
         for row in notices_published(limit=100_000)

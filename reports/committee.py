@@ -174,7 +174,15 @@ def _needs_companies_house(
     return section
 
 
-def _size_section(fy: int) -> Section:
+def _companies_house_is_current(section: Section, today: dt.date) -> Section:
+    """Companies House data keeps no history (each load replaces the last), so a section
+    built on it is current: it says the day it shows, not the as-at date."""
+    section.current = True
+    section.current_at = today
+    return section
+
+
+def _size_section(fy: int, today: dt.date) -> Section:
     """The reference's first limitation (spend by supplier size), answered from Companies
     House matches."""
     bands, sme, total = spend_quality.spend_by_size(fy)
@@ -184,12 +192,13 @@ def _size_section(fy: int) -> Section:
         "Spend by supplier size",
         data={"bands": bands, "sme": sme, "total": total, "matched": matched},
     )
+    _companies_house_is_current(section, today)
     return _needs_companies_house(
         section, fy, total, matched, "spend by size band and SME status cannot be given."
     )
 
 
-def _head_office_section(fy: int) -> Section:
+def _head_office_section(fy: int, today: dt.date) -> Section:
     """The reference's second limitation (head office, not paid site), answered from each
     supplier's registered office at Companies House."""
     rows, total = spend_quality.locality_by_head_office(fy)
@@ -199,6 +208,7 @@ def _head_office_section(fy: int) -> Section:
         "Locality by head office beside paid site",
         data={"rows": rows, "total": total},
     )
+    _companies_house_is_current(section, today)
     return _needs_companies_house(
         section,
         fy,
@@ -358,8 +368,8 @@ def committee_report_context(
         _spend_section(fy, bool(edition and edition.approximate_top)),
         _limitations_section(fy),
         _locality_section(fy),
-        _size_section(fy),
-        _head_office_section(fy),
+        _size_section(fy, today),
+        _head_office_section(fy, today),
         _awards_section(fy),
         _social_value_section(fy, as_at),
         _self_assessment_section(as_at),

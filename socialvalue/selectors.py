@@ -478,10 +478,15 @@ def overdue_returns(today: dt.date) -> list[OverdueContract]:
     """Contracts with a commitment whose quarterly return is past due (30 days after the
     quarter ends) and has not been sent, or was rejected and not sent again. Quarters
     outside the contract's term are not expected. Most overdue first."""
+    # Sent by ``today``: a return sent later was still overdue then (a report as at an
+    # earlier date says so), and one rejected later was still sent.
+    rejected_by_then = Q(status=Status.REJECTED) & (
+        Q(reviewed_at__isnull=True) | Q(reviewed_at__date__lte=today)
+    )
     sent = set(
-        DeliveryReturn.objects.exclude(status=Status.REJECTED).values_list(
-            "commitment_id", "period_fy", "quarter"
-        )
+        DeliveryReturn.objects.filter(submitted_at__date__lte=today)
+        .exclude(rejected_by_then)
+        .values_list("commitment_id", "period_fy", "quarter")
     )
     commitments = Commitment.objects.filter(
         period_fy__lte=FyQuarter.containing(today).fy

@@ -434,3 +434,111 @@ def test_payment_performance_from_the_payments_dashboards_figures(tmp_path: Path
         f"average of {average} days: {within_10}% within 10 days and {within_30}% within 30 "
         "days." in text
     )
+
+
+@pytest.mark.django_db
+def test_a_past_years_edition_reads_nothing_after_its_as_at_date(
+    officer: User, tmp_path: Path
+) -> None:
+    """2025/26 reported after its end, with data from after it: a contract ended early later
+    (still in the forward plan), social value returns and an Act notice sent later (still
+    overdue and due on 31 March 2026), and Companies House data (kept with no history, so its
+    sections say they are current and on which day). No date after the year's end appears
+    outside the sections marked current and the forward plan, which looks ahead."""
+    from django.utils import timezone
+
+    from contracts.models import Contract, Notice, Regime
+    from reports.committee import render_edition_pdf
+    from socialvalue import services as social_value
+    from socialvalue.models import DeliveryReturn, Theme
+    from spend.models import CompaniesHouseRecord, SizeBand, Supplier
+    from tests.socialvalue.conftest import make_contract, make_measure, submit
+
+    fy, year_end, built = 2025, dt.date(2026, 3, 31), dt.date(2026, 11, 20)
+    later = timezone.make_aware(dt.datetime(2026, 5, 4, 10, 0))
+    import_lines(
+        tmp_path,
+        [
+            Line(1, "A1", "10000.00", dt.date(2025, 5, 1), HOME),
+            Line(2, "B2", "2000.00", dt.date(2025, 9, 1), REGION),
+            Line(3, "A1", "70.00", dt.date(2026, 6, 1), HOME),  # 2026/27
+        ],
+    )
+    CompaniesHouseRecord.objects.create(
+        supplier=Supplier.objects.get(supplier_number="A1"),
+        company_number="01234567",
+        company_name="SUPPLIER A1 LIMITED",
+        reg_postcode=HOME,
+        size_band=SizeBand.MICRO,
+        matched_by="number",
+    )
+    ended = Contract.objects.create(
+        reference="END-1",
+        title="Ended later",
+        award_date=dt.date(2025, 4, 1),
+        start_date=dt.date(2025, 4, 1),
+        end_date=dt.date(2027, 6, 30),
+        awarded_value=Decimal("5000.00"),
+        ended_on=dt.date(2026, 9, 1),  # after the year's end: running on 31 March 2026
+        end_reason="Merged",
+    )
+    act = Contract.objects.create(
+        reference="ACT-1",
+        title="Under the Act",
+        award_date=dt.date(2025, 6, 2),
+        start_date=dt.date(2025, 6, 2),
+        end_date=dt.date(2029, 6, 30),
+        awarded_value=Decimal("100000.00"),
+        awarded_value_gross=Decimal("120000.00"),
+        regime=Regime.ACT,
+    )
+    Notice.objects.create(
+        contract=act, kind=Notice.Kind.CONTRACT_DETAILS, status="published", published_at=later
+    )
+    theme = Theme.objects.create(code="PY", title="Past year theme", position=95)
+    measure = make_measure("PY1.1", theme, "hours", {2025: "10.00"})
+    sv = make_contract("SV-PAST", "1000.00", dt.date(2025, 4, 1), None, ["Alpha Ltd"])
+    commitment = social_value.commitment_create(
+        contract=sv, measure=measure, target_quantity=Decimal(40), period_fy=fy, user=officer
+    )
+    for quarter in (1, 2, 3):  # due 30 July, 30 October and 30 January: all sent after
+        submit(commitment, quarter, "10")
+    DeliveryReturn.objects.update(submitted_at=later)
+
+    edition = services.edition_create(
+        fy=fy, committee_name="Scrutiny Committee", meeting_date=dt.date(2026, 7, 20), user=officer
+    )
+    text = pdf_text(render_edition_pdf(edition, today=built), tmp_path)
+    contents = text.find("1. Introduction", text.rfind("Contents"))
+    body = text[text.find("1. Introduction", contents + 1) :]  # after the contents
+
+    def part(start: str, end: str) -> str:
+        first = body.find(start)
+        assert first > 0, start
+        return body[first : body.find(end, first)]
+
+    plan = part("Contracts ending in the next 24 months", "Spend with no contract")
+    assert "April to June 2027 1 £5,000" in plan  # END-1, ended early only later
+    assert ended.reference  # (the contract the line above counts)
+    social = part("Social value Suppliers", "Procurement maturity")
+    assert "On 31 March 2026, 1 contract had a quarterly social value return overdue" in social
+    assert "SV-PAST" in social
+    notices = body[body.rfind("Procurement Act 2023 notices") :]
+    assert "In 2025/26 the council published 0 Procurement Act notices" in notices
+    assert "On 31 March 2026, 1 notice was due, 1 of them overdue." in notices
+    current = []
+    for title, after in (
+        ("Spend by supplier size", "Locality by head office beside paid site"),
+        ("Locality by head office beside paid site", "Locality performance on contract awards"),
+    ):
+        section = part(title, after)
+        assert (
+            "This section is current: it shows the portal on 20 November 2026, not as at "
+            "31 March 2026." in section
+        )
+        current.append(section)
+    rest = body
+    for section in [*current, plan]:
+        rest = rest.replace(section, "")
+    assert dates_after(rest, year_end) == []
+    assert "2026/27" not in rest
