@@ -33,6 +33,12 @@ def final_editions() -> QuerySet[Edition]:
     return editions().filter(status=Edition.Status.FINAL)
 
 
+def latest_final_edition() -> Edition | None:
+    """The committee report councillors read first: the final edition for the latest
+    meeting (the last finalised if two share a meeting)."""
+    return final_editions().order_by("-meeting_date", "-finalised_at", "-pk").first()
+
+
 def final_editions_by_year() -> list[tuple[int, list[Edition]]]:
     by_year: dict[int, list[Edition]] = {}
     for edition in final_editions():

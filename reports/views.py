@@ -17,7 +17,7 @@ from portal import services as portal_services
 from portal.csp import NoncedMarkup
 from portal.formatting import financial_year_label
 from portal.models import Job
-from portal.roles import READERS, STAFF, has_role, role_required, signed_in_user
+from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
 from reports import committee, selectors, services
 from reports.committee import COMMITTEE_JOB_KIND
 from reports.forms import CommitteeReportForm, EditionStartForm, FrontSheetForm
@@ -55,6 +55,7 @@ def centre(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "can_generate": can_generate,
+            "watch_all": has_role(request.user, Role.ADMINISTRATOR),
             "runs": selectors.report_runs()[:50],
             "drafts": selectors.editions().filter(status=Edition.Status.DRAFT)[:20]
             if can_generate
@@ -72,7 +73,12 @@ def run_row(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reports/_run_row.html",
-        {"job": job, "can_generate": has_role(request.user, *STAFF)},
+        {
+            "job": job,
+            "can_generate": has_role(request.user, *STAFF),
+            # The job page is staff's own jobs, and every job for administrators.
+            "watch_all": has_role(request.user, Role.ADMINISTRATOR),
+        },
     )
 
 
