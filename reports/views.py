@@ -185,10 +185,14 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         context: dict[str, Any] = {"as_at": found.frozen.get("as_at")}
     else:
-        context = committee.committee_report_context(found.fy, edition=found)
+        context = selectors.draft_figures(found, refresh=request.GET.get("refresh") == "1")
         sections = [
-            {**s, "figures_html": mark_safe(s["figures_html"])}  # noqa: S308  (our templates' render)
-            for s in committee.section_dicts(context)
+            {
+                **s,
+                "narrative": found.text(s["anchor"]),
+                "figures_html": mark_safe(s["figures_html"]),  # noqa: S308  (our templates' render)
+            }
+            for s in context["sections"]
         ]
     return render(
         request,
@@ -200,6 +204,7 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit,
             "sections": sections,
             "as_at": context["as_at"],
+            "figures_at": context.get("computed_at"),
             "finalising": selectors.edition_finalising(found),
             "narrative_prefix": NARRATIVE_PREFIX,
             "breadcrumbs": [

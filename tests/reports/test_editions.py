@@ -542,3 +542,48 @@ def test_a_past_years_edition_reads_nothing_after_its_as_at_date(
         rest = rest.replace(section, "")
     assert dates_after(rest, year_end) == []
     assert "2026/27" not in rest
+
+
+@pytest.mark.django_db
+def test_a_drafts_figures_are_reused_and_say_when_they_were_worked_out(
+    client: Client, officer: User, tmp_path: Path
+) -> None:
+    """A draft page reuses its figures between visits (they take seconds at millions of
+    payments) but never hides an import: the ledger's summary version is in the key. Other
+    data shows after "work out the figures again", and the page says when they were."""
+    from django.utils import timezone
+
+    import_lines(tmp_path, lines())
+    register_import(
+        path=write_csv(
+            tmp_path / "register.csv",
+            [register_row("ED-1", "Ending Ltd", **contract("2023-05-01", "2025-06-30", "5000"))],
+        )
+    )
+    edition = services.edition_create(
+        fy=FY, committee_name="Scrutiny Committee", meeting_date=dt.date(2024, 7, 22), user=officer
+    )
+    client.force_login(officer)
+    url = edition.get_absolute_url()
+    year = [line for line in lines() if line.fy == FY]
+    first = client.get(url).content.decode()
+    now = timezone.localtime()
+    assert f"Figures worked out at {now:%H}:" in first
+    assert f"on {now.day} {now:%B %Y}" in first
+    assert "the register held 1 live contract worth £5,000" in first
+    # A register change is not seen until the figures are worked out again...
+    register_import(
+        path=write_csv(
+            tmp_path / "more.csv",
+            [register_row("ED-9", "Another Ltd", **contract("2023-06-01", "2026-06-30", "7000"))],
+        )
+    )
+    assert "the register held 1 live contract worth £5,000" in client.get(url).content.decode()
+    again = client.get(url + "?refresh=1").content.decode()
+    assert "the register held 2 live contracts worth £12,000" in again
+    # ...but an import is seen at once: the ledger's version is part of the key.
+    import_lines(tmp_path / "later", [Line(99, "E5", "1000.00", dt.date(2023, 9, 9), HOME)])
+    total = sum(x.pence for x in year) + 1000_00
+    assert f"the council paid {gbp(total)} to 4 suppliers in 5 payments" in (
+        client.get(url).content.decode()
+    )
