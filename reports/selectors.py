@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from portal.csp import markup_kept_for_later
 from portal.formatting import financial_year_of
 from portal.models import Job
 from reports import committee
@@ -84,7 +85,7 @@ def draft_figures(edition: Edition, refresh: bool = False) -> dict[str, Any]:
     )
     found = None if refresh else cache.get(key)
     if found is None:
-        with one_summary_version():
+        with one_summary_version(), markup_kept_for_later():
             context = committee.committee_report_context(edition.fy, edition=edition)
             found = {
                 "computed_at": context["generated_at"],

@@ -578,7 +578,14 @@ def test_a_drafts_figures_are_reused_and_say_when_they_were_worked_out(
             [register_row("ED-9", "Another Ltd", **contract("2023-06-01", "2026-06-30", "7000"))],
         )
     )
-    assert "the register held 1 live contract worth £5,000" in client.get(url).content.decode()
+    cached = client.get(url)
+    assert "the register held 1 live contract worth £5,000" in cached.content.decode()
+    # The kept figures' chart styles carry this response's nonce, not the first one's.
+    nonce = re.search(r"'nonce-([^']+)'", cached["Content-Security-Policy"])
+    assert nonce is not None
+    styles = re.findall(r'<style nonce="([^"]*)"', cached.content.decode())
+    assert styles
+    assert set(styles) == {nonce.group(1)}
     again = client.get(url + "?refresh=1").content.decode()
     assert "the register held 2 live contracts worth £12,000" in again
     # ...but an import is seen at once: the ledger's version is part of the key.
