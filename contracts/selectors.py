@@ -1286,24 +1286,28 @@ def notice_deadline(
     return end + timedelta(days=TERMINATION_NOTICE_DAYS) if end else None
 
 
-def _published_by(notice: Notice, today: date) -> bool:
-    """Published on or before ``today``: a notice published later was still due then."""
+def _published_by(notice: Notice, today: date | None) -> bool:
+    """Published (on or before ``today`` if given: one published later was still due then)."""
     return (
         notice.status == Notice.Status.PUBLISHED
         and notice.published_at is not None
-        and timezone.localdate(notice.published_at) <= today
+        and (today is None or timezone.localdate(notice.published_at) <= today)
     )
 
 
-def notices_due(today: date) -> list[NoticeDue]:
-    """Every Act notice the register says is needed and not published by ``today``, soonest
-    first. For an earlier day (a report's as-at date), what was awarded, changed, decided or
-    published after it is left out, so the answer is the one that day would have given."""
+def notices_due(today: date, *, as_it_stood: bool = False) -> list[NoticeDue]:
+    """Every Act notice the register says is needed and not yet published, soonest first.
+
+    ``as_it_stood``: the answer ``today`` gave, for a report as at an earlier day: what was
+    awarded, changed, decided or published after it is left out."""
+    stood = today if as_it_stood else None
+    registered = Contract.objects.filter(status=Contract.Status.REGISTERED, regime__in=ACT_REGIMES)
+    if stood is not None:
+        registered = registered.exclude(award_date__gt=stood)
     contracts = list(
-        Contract.objects.filter(status=Contract.Status.REGISTERED, regime__in=ACT_REGIMES)
-        .exclude(award_date__gt=today)
-        .prefetch_related("notices", "changes", "kpis", "performance_failures")
-        .order_by("reference")
+        registered.prefetch_related("notices", "changes", "kpis", "performance_failures").order_by(
+            "reference"
+        )
     )
     due: list[NoticeDue] = []
 
@@ -1319,7 +1323,7 @@ def notices_due(today: date) -> list[NoticeDue]:
             notices = [n for n in notices if n.change_id == change.pk]
         if kind == Notice.Kind.PERFORMANCE:
             notices = [n for n in notices if n.status == Notice.Status.DRAFT]
-        if any(_published_by(n, today) for n in notices):
+        if any(_published_by(n, stood) for n in notices):
             return
         deadline = deadline or notice_deadline(kind, contract, change)
         assert deadline is not None
@@ -1338,10 +1342,10 @@ def notices_due(today: date) -> list[NoticeDue]:
             )
         elif gross >= DETAILS_NOTICE_FROM:
             add(Notice.Kind.CONTRACT_DETAILS, contract, None, _kpi_note(contract))
-        for deadline, note in _performance_due(contract, today):
+        for deadline, note in _performance_due(contract, today, stood):
             add(Notice.Kind.PERFORMANCE, contract, None, note, deadline)
         for tested in change_history_of_changes(contract):
-            if tested.needs_notice and tested.change.changed_on <= today:
+            if tested.needs_notice and (stood is None or tested.change.changed_on <= stood):
                 add(Notice.Kind.CHANGE, contract, tested.change, tested.reason)
         end = contract.effective_end
         if end is not None and end <= today:
@@ -1374,13 +1378,15 @@ def _kpi_note(contract: Contract) -> str:
     return ""
 
 
-def _performance_due(contract: Contract, today: date) -> list[tuple[date, str]]:
+def _performance_due(
+    contract: Contract, today: date, stood: date | None = None
+) -> list[tuple[date, str]]:
     """KPI assessment notices (every 12 months, contracts over £5m with KPIs) and notices of
     breach or failure to perform (any contract) not yet covered by a published notice."""
     published = [
         n
         for n in contract.notices.all()
-        if n.kind == Notice.Kind.PERFORMANCE and _published_by(n, today)
+        if n.kind == Notice.Kind.PERFORMANCE and _published_by(n, stood)
     ]
     covered_to = max((n.period_end for n in published if n.period_end), default=None)
     due = []
@@ -1391,8 +1397,8 @@ def _performance_due(contract: Contract, today: date) -> list[tuple[date, str]]:
         if deadline <= today + timedelta(days=90):
             due.append((deadline, "KPI assessment due at least every 12 months (s.71)."))
     for failure in contract.performance_failures.all():
-        if failure.decision_date > today:
-            continue  # decided after the day asked about
+        if stood is not None and failure.decision_date > stood:
+            continue  # decided after the day the report is as at
         if covered_to is None or failure.decision_date > covered_to:
             due.append(
                 (
@@ -1528,7 +1534,7 @@ def notice_compliance(fy: int, today: date) -> NoticeCompliance:
         for row in notices_published(limit=100_000)
         if row.notice.published_at and start <= timezone.localdate(row.notice.published_at) <= end
     ]
-    due = notices_due(today)
+    due = notices_due(today, as_it_stood=True)  # the report's figure, as at its date
     return NoticeCompliance(
         published=len(rows),
         on_time=sum(1 for r in rows if r.on_time),

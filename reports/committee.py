@@ -247,9 +247,9 @@ def _social_value_section(fy: int, as_at: dt.date) -> Section:
     section.data["themes"] = social_value.social_value_by_theme(fy)
     section.data["approaches"] = social_value.social_value_by_approach(fy)
     section.data["top_contracts"] = social_value.social_value_by_contract(fy)[:TOP_SOCIAL_VALUE]
-    # Returns overdue on the as-at date (by what has been sent since, too: a return is not
-    # un-sent by reporting an earlier date).
-    section.data["overdue"] = social_value.overdue_returns(as_at)
+    # Returns overdue on the as-at date, by what had been sent by then: one sent later was
+    # still overdue on it.
+    section.data["overdue"] = social_value.overdue_returns(as_at, sent_by=as_at)
     return section
 
 
