@@ -214,10 +214,6 @@ class AwardFigures:
         return percent(self.region, self.suppliers)
 
     @property
-    def pct_elsewhere(self) -> int | None:
-        return percent(self.elsewhere, self.suppliers)
-
-    @property
     def pct_rest_of_uk(self) -> int | None:
         """Elsewhere with a known postcode (the committee report shows unknown apart)."""
         return percent(self.elsewhere - self.unknown, self.suppliers)
@@ -325,11 +321,13 @@ def _months_later(day: date, months: int) -> date:
 
 
 def forward_plan_contracts(today: date) -> QuerySet[Contract]:
-    """Registered contracts, not ended early, whose end date falls in the next 24 months."""
+    """Registered contracts, not ended early by ``today``, whose end date falls in the next
+    24 months. A contract ended early after ``today`` was still running on it (a report as at
+    an earlier date lists it)."""
     return (
         Contract.objects.filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=today),
             status=Contract.Status.REGISTERED,
-            ended_on__isnull=True,
             end_date__gte=today,
             end_date__lte=_months_later(today, FORWARD_MONTHS),
         )
@@ -1288,12 +1286,28 @@ def notice_deadline(
     return end + timedelta(days=TERMINATION_NOTICE_DAYS) if end else None
 
 
-def notices_due(today: date) -> list[NoticeDue]:
-    """Every Act notice the register says is needed and not yet published, soonest first."""
+def _published_by(notice: Notice, today: date | None) -> bool:
+    """Published (on or before ``today`` if given: one published later was still due then)."""
+    return (
+        notice.status == Notice.Status.PUBLISHED
+        and notice.published_at is not None
+        and (today is None or timezone.localdate(notice.published_at) <= today)
+    )
+
+
+def notices_due(today: date, *, as_it_stood: bool = False) -> list[NoticeDue]:
+    """Every Act notice the register says is needed and not yet published, soonest first.
+
+    ``as_it_stood``: the answer ``today`` gave, for a report as at an earlier day: what was
+    awarded, changed, decided or published after it is left out."""
+    stood = today if as_it_stood else None
+    registered = Contract.objects.filter(status=Contract.Status.REGISTERED, regime__in=ACT_REGIMES)
+    if stood is not None:
+        registered = registered.exclude(award_date__gt=stood)
     contracts = list(
-        Contract.objects.filter(status=Contract.Status.REGISTERED, regime__in=ACT_REGIMES)
-        .prefetch_related("notices", "changes", "kpis", "performance_failures")
-        .order_by("reference")
+        registered.prefetch_related("notices", "changes", "kpis", "performance_failures").order_by(
+            "reference"
+        )
     )
     due: list[NoticeDue] = []
 
@@ -1309,7 +1323,7 @@ def notices_due(today: date) -> list[NoticeDue]:
             notices = [n for n in notices if n.change_id == change.pk]
         if kind == Notice.Kind.PERFORMANCE:
             notices = [n for n in notices if n.status == Notice.Status.DRAFT]
-        if any(n.status == Notice.Status.PUBLISHED for n in notices):
+        if any(_published_by(n, stood) for n in notices):
             return
         deadline = deadline or notice_deadline(kind, contract, change)
         assert deadline is not None
@@ -1328,10 +1342,10 @@ def notices_due(today: date) -> list[NoticeDue]:
             )
         elif gross >= DETAILS_NOTICE_FROM:
             add(Notice.Kind.CONTRACT_DETAILS, contract, None, _kpi_note(contract))
-        for deadline, note in _performance_due(contract, today):
+        for deadline, note in _performance_due(contract, today, stood):
             add(Notice.Kind.PERFORMANCE, contract, None, note, deadline)
         for tested in change_history_of_changes(contract):
-            if tested.needs_notice:
+            if tested.needs_notice and (stood is None or tested.change.changed_on <= stood):
                 add(Notice.Kind.CHANGE, contract, tested.change, tested.reason)
         end = contract.effective_end
         if end is not None and end <= today:
@@ -1364,13 +1378,15 @@ def _kpi_note(contract: Contract) -> str:
     return ""
 
 
-def _performance_due(contract: Contract, today: date) -> list[tuple[date, str]]:
+def _performance_due(
+    contract: Contract, today: date, stood: date | None = None
+) -> list[tuple[date, str]]:
     """KPI assessment notices (every 12 months, contracts over £5m with KPIs) and notices of
     breach or failure to perform (any contract) not yet covered by a published notice."""
     published = [
         n
         for n in contract.notices.all()
-        if n.kind == Notice.Kind.PERFORMANCE and n.status == Notice.Status.PUBLISHED
+        if n.kind == Notice.Kind.PERFORMANCE and _published_by(n, stood)
     ]
     covered_to = max((n.period_end for n in published if n.period_end), default=None)
     due = []
@@ -1381,6 +1397,8 @@ def _performance_due(contract: Contract, today: date) -> list[tuple[date, str]]:
         if deadline <= today + timedelta(days=90):
             due.append((deadline, "KPI assessment due at least every 12 months (s.71)."))
     for failure in contract.performance_failures.all():
+        if stood is not None and failure.decision_date > stood:
+            continue  # decided after the day the report is as at
         if covered_to is None or failure.decision_date > covered_to:
             due.append(
                 (
@@ -1510,13 +1528,13 @@ class NoticeCompliance:
 
 
 def notice_compliance(fy: int, today: date) -> NoticeCompliance:
-    start, end = date(fy, 4, 1), date(fy + 1, 3, 31)
+    start, end = date(fy, 4, 1), min(date(fy + 1, 3, 31), today)
     rows = [
         row
         for row in notices_published(limit=100_000)
         if row.notice.published_at and start <= timezone.localdate(row.notice.published_at) <= end
     ]
-    due = notices_due(today)
+    due = notices_due(today, as_it_stood=True)  # the report's figure, as at its date
     return NoticeCompliance(
         published=len(rows),
         on_time=sum(1 for r in rows if r.on_time),

@@ -57,6 +57,7 @@ from contracts.tables import (
 from portal.exports import SafeExportMixin, neutralise
 from portal.formatting import pounds
 from portal.forms import financial_year_param
+from portal.locality import place_names
 from portal.models import User
 from portal.periods import financial_year_label, financial_year_of
 from portal.roles import (
@@ -572,13 +573,17 @@ class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, 
         def pct(value: int | None) -> str:
             return "-" if value is None else f"{value}%"
 
+        names = place_names()
+
         data = [
             row("Total value awarded", [f"£{f.value_awarded:,.0f}" for f in figures]),
             row("Number of suppliers appointed", [str(f.suppliers) for f in figures]),
-            row("% in home area", [pct(f.pct_home) for f in figures]),
-            row("% rest of region", [pct(f.pct_region) for f in figures]),
-            row("% elsewhere", [pct(f.pct_elsewhere) for f in figures]),
-            row("of which postcode unknown", [str(f.unknown) for f in figures]),
+            # Unknown postcodes apart from the rest of the UK, in the council's own names.
+            row(f"% with {names['home_address']}", [pct(f.pct_home) for f in figures]),
+            row(f"% rest of {names['region']}", [pct(f.pct_region) for f in figures]),
+            row("% elsewhere in the UK", [pct(f.pct_rest_of_uk) for f in figures]),
+            row("% postcode unknown", [pct(f.pct_unknown) for f in figures]),
+            row("Number with postcode unknown", [str(f.unknown) for f in figures]),
             row("Number of SMEs", [str(f.sme) for f in figures]),
             row("Number of VCFS organisations", [str(f.vcfs) for f in figures]),
         ]
@@ -598,6 +603,7 @@ class AwardMonitoringView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, 
             fy=report.fy,
             fy_label=financial_year_label(report.fy),
             years=years,
+            names=place_names(),
             breadcrumbs=_crumbs(("Award monitoring", None)),
         )
         return context

@@ -16,8 +16,8 @@ from portal import formatting, selectors
 from portal.models import Job
 from portal.navigation import sections_for
 from portal.roles import READERS, STAFF, Role, role_required, user_roles
-from reports.committee import COMMITTEE_JOB_KIND
-from reports.selectors import report_runs
+from reports.models import Edition
+from reports.selectors import latest_final_edition
 from socialvalue import selectors as social_value_selectors
 from spend import selectors as spend_selectors
 from spend.selectors_quality import supplier_search
@@ -33,15 +33,9 @@ class Action:
     link_text: str
 
 
-def latest_committee_report() -> Job | None:
-    """The newest finished committee report run (the one lookup to switch when final editions
-    of the report arrive)."""
-    return (
-        report_runs()
-        .filter(kind=COMMITTEE_JOB_KIND, status=Job.Status.SUCCEEDED)
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
+def latest_committee_report() -> Edition | None:
+    """The latest final edition of the committee report (drafts are officers' work)."""
+    return latest_final_edition()
 
 
 def officer_actions() -> list[Action]:

@@ -8,7 +8,8 @@ not run. Style attributes are not allowed at all (classes in frontend/portal.scs
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -62,3 +63,14 @@ class NoncedMarkup(SafeString):
         if not nonce:
             return self
         return NoncedMarkup(_STYLE_WITHOUT_NONCE.sub(f'<style nonce="{nonce}"', self))
+
+
+@contextmanager
+def markup_kept_for_later() -> Iterator[None]:
+    """Render markup that outlives this response (kept in the cache): no nonce is written
+    into it, so ``NoncedMarkup`` gives it the nonce of the response that shows it later."""
+    token = _nonce.set(None)
+    try:
+        yield
+    finally:
+        _nonce.reset(token)

@@ -66,6 +66,21 @@ LOCALITY_LABELS = {
 }
 
 
+def place_names() -> dict[str, str]:
+    """The council's own names for its home area and region (settings), as pages, exports
+    and reports say them: "a Lancashire address", "the rest of the North West"."""
+    return {
+        "home": settings.COUNCIL_SHORT_NAME,
+        "home_address": f"a {settings.COUNCIL_SHORT_NAME} address",
+        "region": f"the {settings.HOME_REGION}",
+        # By locality class, for tables that name each.
+        "home_class": settings.COUNCIL_SHORT_NAME,
+        "region_class": f"Rest of the {settings.HOME_REGION}",
+        "uk_class": "Rest of the UK",
+        "unknown_class": "Not known",
+    }
+
+
 @dataclass(frozen=True)
 class DistrictArea:
     local_authority: str

@@ -25,10 +25,11 @@ from portal import charts
 from portal.files import kept_file, reports_folder
 from portal.formatting import financial_year_label, month_label, pounds
 from portal.jobs import JobFailed, Progress, job_handler
+from portal.locality import place_names
 from portal.models import Job
 from portal.money import pence_from_decimal
 from portal.pdf import html_to_pdf
-from reports import narrative
+from reports import narrative, word
 from reports.models import Edition
 from socialvalue import selectors as social_value
 from spend import selectors as spend
@@ -66,6 +67,8 @@ class Section:
     # A look-ahead section lists periods after the as-at date (the forward plan's quarters).
     looks_ahead: bool = False
     narrative: str = ""
+    # The day a current section's data is as it was (the day the report was built).
+    current_at: dt.date | None = None
 
     @property
     def narrative_html(self) -> SafeString:
@@ -171,7 +174,15 @@ def _needs_companies_house(
     return section
 
 
-def _size_section(fy: int) -> Section:
+def _companies_house_is_current(section: Section, today: dt.date) -> Section:
+    """Companies House data keeps no history (each load replaces the last), so a section
+    built on it is current: it says the day it shows, not the as-at date."""
+    section.current = True
+    section.current_at = today
+    return section
+
+
+def _size_section(fy: int, today: dt.date) -> Section:
     """The reference's first limitation (spend by supplier size), answered from Companies
     House matches."""
     bands, sme, total = spend_quality.spend_by_size(fy)
@@ -181,12 +192,13 @@ def _size_section(fy: int) -> Section:
         "Spend by supplier size",
         data={"bands": bands, "sme": sme, "total": total, "matched": matched},
     )
+    _companies_house_is_current(section, today)
     return _needs_companies_house(
         section, fy, total, matched, "spend by size band and SME status cannot be given."
     )
 
 
-def _head_office_section(fy: int) -> Section:
+def _head_office_section(fy: int, today: dt.date) -> Section:
     """The reference's second limitation (head office, not paid site), answered from each
     supplier's registered office at Companies House."""
     rows, total = spend_quality.locality_by_head_office(fy)
@@ -196,6 +208,7 @@ def _head_office_section(fy: int) -> Section:
         "Locality by head office beside paid site",
         data={"rows": rows, "total": total},
     )
+    _companies_house_is_current(section, today)
     return _needs_companies_house(
         section,
         fy,
@@ -234,9 +247,9 @@ def _social_value_section(fy: int, as_at: dt.date) -> Section:
     section.data["themes"] = social_value.social_value_by_theme(fy)
     section.data["approaches"] = social_value.social_value_by_approach(fy)
     section.data["top_contracts"] = social_value.social_value_by_contract(fy)[:TOP_SOCIAL_VALUE]
-    # Returns overdue on the as-at date (by what has been sent since, too: a return is not
-    # un-sent by reporting an earlier date).
-    section.data["overdue"] = social_value.overdue_returns(as_at)
+    # Returns overdue on the as-at date, by what had been sent by then: one sent later was
+    # still overdue on it.
+    section.data["overdue"] = social_value.overdue_returns(as_at, sent_by=as_at)
     return section
 
 
@@ -324,21 +337,6 @@ def _notices_section(fy: int, today: dt.date) -> Section:
     return section
 
 
-def place_names() -> dict[str, str]:
-    """The council's own names for its home area and region (settings), as the report says
-    them: "a Lancashire address", "the rest of the North West"."""
-    return {
-        "home": settings.COUNCIL_SHORT_NAME,
-        "home_address": f"a {settings.COUNCIL_SHORT_NAME} address",
-        "region": f"the {settings.HOME_REGION}",
-        # By locality class, for tables that name each.
-        "home_class": settings.COUNCIL_SHORT_NAME,
-        "region_class": f"Rest of the {settings.HOME_REGION}",
-        "uk_class": "Rest of the UK",
-        "unknown_class": "Not known",
-    }
-
-
 def date_text(day: dt.date) -> str:
     """A date as the web pages write it: 31 March 2025."""
     return f"{day.day} {day:%B %Y}"
@@ -370,8 +368,8 @@ def committee_report_context(
         _spend_section(fy, bool(edition and edition.approximate_top)),
         _limitations_section(fy),
         _locality_section(fy),
-        _size_section(fy),
-        _head_office_section(fy),
+        _size_section(fy, today),
+        _head_office_section(fy, today),
         _awards_section(fy),
         _social_value_section(fy, as_at),
         _self_assessment_section(as_at),
@@ -447,9 +445,48 @@ def section_figures_html(context: dict[str, Any], section: Section) -> str:
     return render_to_string("reports/_section_figures.html", {**context, "section": section})
 
 
+def section_dicts(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each section as the edition page, the frozen record and the DOCX take it: its title,
+    flags, text and rendered figures."""
+    return [
+        {
+            "anchor": s.anchor,
+            "title": s.title,
+            "has_data": s.has_data,
+            "note": s.note,
+            "current": s.current,
+            "current_at": s.current_at.isoformat() if s.current_at else None,
+            "looks_ahead": s.looks_ahead,
+            "narrative": s.narrative,
+            "figures_html": section_figures_html(context, s),
+        }
+        for s in context["sections"]
+    ]
+
+
 def render_edition_pdf(edition: Edition, today: dt.date | None = None) -> bytes:
     html, _ = edition_html(edition, today)
     return html_to_pdf(html, str(settings.BASE_DIR))
+
+
+def render_edition_docx(edition: Edition, today: dt.date | None = None) -> bytes:
+    """A draft's DOCX from the live figures (a final edition's is kept with it)."""
+    context = committee_report_context(edition.fy, today, edition=edition)
+    return word.edition_docx(
+        edition, section_dicts(context), context["as_at"], context["generated_at"]
+    )
+
+
+def frozen_edition_docx(edition: Edition) -> bytes:
+    """A final edition's DOCX from its frozen sections only (for an edition finalised before
+    DOCX files were kept with it); nothing is read from the live data."""
+    frozen = edition.frozen or {}
+    return word.edition_docx(
+        edition,
+        list(frozen.get("sections", [])),
+        dt.date.fromisoformat(frozen["as_at"]),
+        dt.datetime.fromisoformat(frozen["generated_at"]),
+    )
 
 
 def edition_file_name(edition: Edition, extension: str = "pdf") -> str:

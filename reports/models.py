@@ -39,6 +39,8 @@ class Edition(models.Model):
     # Frozen at finalising: the figures and each section's rendered table, and the PDF.
     frozen = models.JSONField(default=dict, blank=True)
     pdf = models.FileField(upload_to="reports/editions/", blank=True)
+    # The same frozen edition as a Word document, for the committee clerk's template.
+    docx = models.FileField(upload_to="reports/editions/", blank=True)
     started_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

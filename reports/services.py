@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job, User
-from reports import committee
+from reports import committee, word
 from reports.models import Edition
 
 NARRATIVE_LIMIT = 20_000  # characters in one section's text
@@ -107,25 +107,28 @@ def edition_finalise(
         if progress:
             progress(60, "Writing the PDF")
         pdf = committee.html_to_pdf(html, str(committee.settings.BASE_DIR))
+        sections = committee.section_dicts(context)
+        figures = {
+            s.anchor: {k: v for k, v in s.data.items() if k != "chart"} for s in context["sections"]
+        }
         edition.frozen = {
             "as_at": context["as_at"].isoformat(),
             "generated_at": context["generated_at"].isoformat(),
             "sections": [
-                {
-                    "anchor": s.anchor,
-                    "title": s.title,
-                    "has_data": s.has_data,
-                    "note": s.note,
-                    "current": s.current,
-                    "looks_ahead": s.looks_ahead,
-                    "narrative": s.narrative,
-                    "figures_html": committee.section_figures_html(context, s),
-                    "figures": _jsonable({k: v for k, v in s.data.items() if k != "chart"}),
-                }
-                for s in context["sections"]
+                {**section, "figures": _jsonable(figures[section["anchor"]])}
+                for section in sections
             ],
         }
+        if progress:
+            progress(90, "Writing the Word document")
+        # From the frozen sections, as a final edition's page is: the same text and figures.
+        docx = word.edition_docx(
+            edition, edition.frozen["sections"], context["as_at"], context["generated_at"]
+        )
         edition.pdf.save(committee.edition_file_name(edition), ContentFile(pdf), save=False)
+        edition.docx.save(
+            committee.edition_file_name(edition, "docx"), ContentFile(docx), save=False
+        )
         edition.save()
     return edition
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("editions/<int:pk>/", views.edition, name="edition"),
     path("editions/<int:pk>/finalise/", views.edition_finalise, name="edition-finalise"),
     path("editions/<int:pk>/pdf/", views.edition_pdf, name="edition-pdf"),
+    path("editions/<int:pk>/docx/", views.edition_docx, name="edition-docx"),
 ]

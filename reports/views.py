@@ -11,13 +11,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 
 from portal import services as portal_services
 from portal.csp import NoncedMarkup
 from portal.formatting import financial_year_label
 from portal.models import Job
-from portal.roles import READERS, STAFF, has_role, role_required, signed_in_user
+from portal.roles import READERS, STAFF, Role, has_role, role_required, signed_in_user
 from reports import committee, selectors, services
 from reports.committee import COMMITTEE_JOB_KIND
 from reports.forms import CommitteeReportForm, EditionStartForm, FrontSheetForm
@@ -55,6 +54,7 @@ def centre(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "can_generate": can_generate,
+            "watch_all": has_role(request.user, Role.ADMINISTRATOR),
             "runs": selectors.report_runs()[:50],
             "drafts": selectors.editions().filter(status=Edition.Status.DRAFT)[:20]
             if can_generate
@@ -72,7 +72,12 @@ def run_row(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reports/_run_row.html",
-        {"job": job, "can_generate": has_role(request.user, *STAFF)},
+        {
+            "job": job,
+            "can_generate": has_role(request.user, *STAFF),
+            # The job page is staff's own jobs, and every job for administrators.
+            "watch_all": has_role(request.user, Role.ADMINISTRATOR),
+        },
     )
 
 
@@ -92,6 +97,7 @@ def report_file(request: HttpRequest, pk: int, index: int) -> FileResponse:
 # --- Editions -------------------------------------------------------------------------------
 
 NARRATIVE_PREFIX = "narrative-"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _edition_for(request: HttpRequest, pk: int) -> Edition:
@@ -178,15 +184,13 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         context: dict[str, Any] = {"as_at": found.frozen.get("as_at")}
     else:
-        context = committee.committee_report_context(found.fy, edition=found)
+        context = selectors.draft_figures(found, refresh=request.GET.get("refresh") == "1")
         sections = [
             {
-                "anchor": s.anchor,
-                "title": s.title,
-                "current": s.current,
-                "looks_ahead": s.looks_ahead,
-                "narrative": found.text(s.anchor),
-                "figures_html": mark_safe(committee.section_figures_html(context, s)),  # noqa: S308
+                **s,
+                "narrative": found.text(s["anchor"]),
+                # Our templates' render, kept without a nonce; its charts' <style> get this one.
+                "figures_html": NoncedMarkup(s["figures_html"]),
             }
             for s in context["sections"]
         ]
@@ -200,6 +204,7 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": can_edit,
             "sections": sections,
             "as_at": context["as_at"],
+            "figures_at": context.get("computed_at"),
             "finalising": selectors.edition_finalising(found),
             "narrative_prefix": NARRATIVE_PREFIX,
             "breadcrumbs": [
@@ -230,6 +235,27 @@ def edition_finalise(request: HttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(request, "The edition is being finalised. Its PDF appears here when ready.")
     return redirect(found)
+
+
+@role_required(*READERS)
+def edition_docx(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The edition as a Word document: a final edition's kept file (or, for one finalised
+    before these were kept, built from its frozen sections); a draft's built now."""
+    found = _edition_for(request, pk)
+    name = committee.edition_file_name(found, "docx")
+    if found.is_final and found.docx:
+        return FileResponse(
+            found.docx.open("rb"), as_attachment=True, filename=name, content_type=DOCX_TYPE
+        )
+    data = (
+        committee.frozen_edition_docx(found)
+        if found.is_final
+        else committee.render_edition_docx(found)
+    )
+    response = HttpResponse(data, content_type=DOCX_TYPE)
+    prefix = "" if found.is_final else "draft-"
+    response["Content-Disposition"] = f'attachment; filename="{prefix}{name}"'
+    return response
 
 
 @role_required(*READERS)

@@ -474,15 +474,21 @@ class OverdueContract:
         return ", ".join(sorted({m.quarter.label for m in self.missing}))
 
 
-def overdue_returns(today: dt.date) -> list[OverdueContract]:
+def overdue_returns(today: dt.date, *, sent_by: dt.date | None = None) -> list[OverdueContract]:
     """Contracts with a commitment whose quarterly return is past due (30 days after the
     quarter ends) and has not been sent, or was rejected and not sent again. Quarters
     outside the contract's term are not expected. Most overdue first."""
-    sent = set(
-        DeliveryReturn.objects.exclude(status=Status.REJECTED).values_list(
-            "commitment_id", "period_fy", "quarter"
+    returns = DeliveryReturn.objects.exclude(status=Status.REJECTED)
+    if sent_by is not None:
+        # As at an earlier day (a report's): a return sent later was still overdue then,
+        # and one rejected later was still sent.
+        rejected_by_then = Q(status=Status.REJECTED) & (
+            Q(reviewed_at__isnull=True) | Q(reviewed_at__date__lte=sent_by)
         )
-    )
+        returns = DeliveryReturn.objects.filter(submitted_at__date__lte=sent_by).exclude(
+            rejected_by_then
+        )
+    sent = set(returns.values_list("commitment_id", "period_fy", "quarter"))
     commitments = Commitment.objects.filter(
         period_fy__lte=FyQuarter.containing(today).fy
     ).select_related("contract", "measure")

@@ -80,3 +80,12 @@ def test_an_officer_drafts_saves_finalises_and_a_councillor_downloads_the_editio
     saved = tmp_path / "final.pdf"
     download.value.save_as(saved)
     assert saved.read_bytes() == edition.pdf.read()
+    with councillor.expect_download() as download:
+        councillor.get_by_role("link", name="Word (DOCX) of Audit and Governance Committee").click()
+    saved = tmp_path / "final.docx"
+    download.value.save_as(saved)
+    assert saved.read_bytes() == edition.docx.read()
+    # The councillors' home leads to the same final edition.
+    councillor.goto("/")
+    councillor.get_by_role("link", name="Committee scrutiny report 2023/24", exact=True).click()
+    assert "Final" in councillor.locator("main .govuk-tag").inner_text()

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from contracts import selectors, services
 from contracts.models import Contract
 from tests.conftest import downloaded
-from tests.contracts.conftest import HOME, REGION, register_row, write_csv
+from tests.contracts.conftest import HOME, REGION, UNKNOWN, register_row, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_award_monitoring_matches_the_imported_rows(year_file: Path, year_rows) 
     Contract.objects.filter(pk=draft.pk).update(status=Contract.Status.REGISTERED)
 
     expected: dict[str, dict[str, object]] = defaultdict(
-        lambda: {"refs": {}, "rows": 0, "home": 0, "region": 0, "sme": 0, "vcfs": 0}
+        lambda: {"refs": {}, "rows": 0, "home": 0, "region": 0, "unknown": 0, "sme": 0, "vcfs": 0}
     )
     for row in year_rows:
         month = expected[row["Award date"][:7]]
@@ -42,6 +42,7 @@ def test_award_monitoring_matches_the_imported_rows(year_file: Path, year_rows) 
         month["rows"] += 1  # type: ignore[operator]
         month["home"] += row["Supplier postcode"] in HOME  # type: ignore[operator]
         month["region"] += row["Supplier postcode"] in REGION  # type: ignore[operator]
+        month["unknown"] += row["Supplier postcode"] in UNKNOWN  # type: ignore[operator]
         month["sme"] += row["SME"] == "Yes"
         month["vcfs"] += row["VCFS"] == "Yes"
 
@@ -56,8 +57,9 @@ def test_award_monitoring_matches_the_imported_rows(year_file: Path, year_rows) 
         assert figures.suppliers == rows
         assert figures.pct_home == _pct(want["home"], rows)  # type: ignore[arg-type]
         assert figures.pct_region == _pct(want["region"], rows)  # type: ignore[arg-type]
-        elsewhere = rows - want["home"] - want["region"]
-        assert figures.pct_elsewhere == _pct(elsewhere, rows)
+        elsewhere = rows - want["home"] - want["region"] - want["unknown"]
+        assert figures.pct_rest_of_uk == _pct(elsewhere, rows)
+        assert figures.pct_unknown == _pct(want["unknown"], rows)  # type: ignore[arg-type]
         assert figures.sme == want["sme"]
         assert figures.vcfs == want["vcfs"]
 
@@ -74,8 +76,10 @@ def test_award_monitoring_matches_the_imported_rows(year_file: Path, year_rows) 
 
 
 def test_award_monitoring_page_and_export(
-    client: Client, councillor, year_file: Path, year_rows
+    client: Client, councillor, year_file: Path, year_rows, settings
 ) -> None:
+    settings.COUNCIL_SHORT_NAME = "Kent"  # the council's names, not "home area"
+    settings.HOME_REGION = "South East"
     services.register_import(path=year_file)
     # August 2023 from the rows: each contract's value once, every supplier row counted.
     august = [r for r in year_rows if r["Award date"].startswith("2023-08")]
@@ -94,6 +98,24 @@ def test_award_monitoring_page_and_export(
     august_column = next(i for i, h in enumerate(rows[0]) if h.startswith("Aug-23"))
     by_measure = {row[0]: row for row in rows[1:]}
     assert by_measure["Number of suppliers appointed"][august_column] == str(len(august))
+    # Unknown postcodes apart from the rest of the UK, for the month and the year.
+    for column, picked in ((august_column, august), (rows[0].index("Year"), year_rows)):
+        codes = [r["Supplier postcode"] for r in picked]
+        unknown = sum(c in UNKNOWN for c in codes)
+        uk = len(codes) - unknown - sum(c in HOME or c in REGION for c in codes)
+        assert by_measure["% postcode unknown"][column] == f"{_pct(unknown, len(codes))}%"
+        assert by_measure["% elsewhere in the UK"][column] == f"{_pct(uk, len(codes))}%"
+        assert by_measure["Number with postcode unknown"][column] == str(unknown)
+        home = sum(c in HOME for c in codes)
+        assert by_measure["% with a Kent address"][column] == f"{_pct(home, len(codes))}%"
+        assert "% rest of the South East" in by_measure
+    # The year has both, so a page that folded unknown into the rest of the UK would fail.
+    assert sum(r["Supplier postcode"] in UNKNOWN for r in year_rows)
+    assert by_measure["% elsewhere in the UK"][-1] != by_measure["% postcode unknown"][-1]
+    assert not any("home area" in m.lower() or m == "% elsewhere" for m in by_measure)
+    assert "% postcode unknown" in html
+    assert "% with a Kent address" in html
+    assert "home area" not in html.lower()
     xlsx = client.get(url, {"fy": "2023", "_export": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from contracts import services as contract_services
@@ -17,6 +18,7 @@ from portal.models import Job
 from portal.periods import Quarter
 from portal.roles import Role
 from reports.committee import COMMITTEE_JOB_KIND
+from reports.models import Edition
 from tests.conftest import make_user
 from tests.contracts.conftest import register_row, write_csv
 from tests.ledger import HOME, REGION, UK, Line, import_lines
@@ -81,13 +83,13 @@ def test_officers_see_what_needs_action_with_counts(tmp_path: Path, client: Clie
     assert "Imports and jobs" not in html
 
 
-def _report_job(title: str, finished: dt.datetime, status: str = Job.Status.SUCCEEDED) -> Job:
-    return Job.objects.create(
-        kind=COMMITTEE_JOB_KIND,
-        title=title,
-        status=status,
-        finished_at=finished,
-        result={"files": [{"path": "reports/x.pdf", "name": f"{title}.pdf", "label": "PDF"}]},
+def _edition(fy: int, meeting: dt.date, final: bool = True) -> Edition:
+    return Edition.objects.create(
+        fy=fy,
+        committee="Audit Committee",
+        meeting_date=meeting,
+        status=Edition.Status.FINAL if final else Edition.Status.DRAFT,
+        finalised_at=timezone.now() if final else None,
     )
 
 
@@ -106,16 +108,28 @@ def test_councillors_see_the_years_figures_and_latest_report(
     year = [line for line in lines if line.fy == latest_fy]
     total = sum(line.pence for line in year)
     home = sum(line.pence for line in year if line.postcode == HOME)
-    now = timezone.now()
-    _report_job("Committee scrutiny report 2023/24", now - dt.timedelta(days=10))
-    _report_job("Committee scrutiny report 2024/25", now - dt.timedelta(days=1))
-    _report_job("Committee scrutiny report broken", now, status=Job.Status.FAILED)
-    latest = latest_committee_report()
-    assert latest is not None
-    assert latest.title == "Committee scrutiny report 2024/25"
-
     client.force_login(make_user(Role.COUNCILLOR))
+    empty = client.get("/").content.decode()
+    assert "No edition of the committee report has been made final yet." in empty
+    # A finished report run is not an edition: the home shows final editions only.
+    Job.objects.create(kind=COMMITTEE_JOB_KIND, title="Run 2024/25", status="succeeded")
+    assert "No edition of the committee report has been made final yet." in (
+        client.get("/").content.decode()
+    )
+    _edition(2023, dt.date(2024, 7, 1))
+    shown = _edition(2024, dt.date(2025, 7, 21))
+    _edition(2024, dt.date(2025, 11, 3), final=False)  # a later draft is not shown
+    assert latest_committee_report() == shown
+
     html = client.get("/").content.decode()
+    assert (
+        f'<a class="govuk-link" href="{shown.get_absolute_url()}">Committee scrutiny report '
+        "2024/25</a>, for the Audit Committee meeting on 21 July 2025" in html
+    )
+    assert f'href="{reverse("reports:edition-pdf", args=[shown.pk])}"' in html
+    assert f'href="{reverse("reports:edition-docx", args=[shown.pk])}"' in html
+    assert "3 November 2025" not in html
+    assert "Run 2024/25" not in html
     assert f"Spend in {latest_fy}/{(latest_fy + 1) % 100:02d}" in html
     assert f"£{total // 100:,}" in html
     suppliers = len({line.supplier for line in year})
@@ -129,8 +143,6 @@ def test_councillors_see_the_years_figures_and_latest_report(
     off = sum(pence for pence in by_supplier.values() if pence >= 5000_00)
     assert off > 0
     assert f"£{off // 100:,} ({round(100 * off / total)}% of spend)" in html
-    assert "Committee scrutiny report 2024/25" in html
-    assert "broken" not in html
     assert "What needs action" not in html
 
 

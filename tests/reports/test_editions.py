@@ -87,6 +87,21 @@ def dates_after(text: str, end: dt.date) -> list[str]:
     return late
 
 
+NEXT_HEADING = re.compile(r"\b\d{1,2}\. [A-Z][a-z]")
+
+
+def outside_current(text: str) -> str:
+    """The text without the sections marked current (from the heading before "This section
+    is current" to the next section's heading): they show the portal on the day built."""
+    marker = "This section is current"
+    while (at := text.find(marker)) >= 0:
+        starts = [m.start() for m in NEXT_HEADING.finditer(text, 0, at)]
+        start = starts[-1] if starts else at
+        following = NEXT_HEADING.search(text, at)
+        text = text[:start] + (text[following.start() :] if following else "")
+    return text
+
+
 def test_narrative_is_headings_lists_and_paragraphs_and_never_html() -> None:
     html = narrative.render(
         "# Summary\nSpend rose.\nIt rose a lot.\n\n- one <b>item</b>\n- two\n\n<script>x</script>"
@@ -274,7 +289,9 @@ def test_a_final_edition_freezes_figures_text_and_pdf_and_states_its_year(
     plan_end = body.find("Spend with no contract", plan_start)
     assert plan_start > 0
     assert plan_end > plan_start
-    assert dates_after(body[:plan_start] + body[plan_end:], YEAR_END) == []
+    # The Companies House sections are current (that data keeps no history) and say so.
+    assert body.count("This section is current") == 2
+    assert dates_after(outside_current(body[:plan_start] + body[plan_end:]), YEAR_END) == []
     plan = body[plan_start:plan_end]
     assert "in the 24 months from 31 March 2024" in plan
     assert "April to June 2025 1 £5,000" in plan  # ED-1 ends 30 June 2025
@@ -338,7 +355,7 @@ def test_an_edition_for_a_year_with_no_data_says_what_is_missing(
     assert "No self-assessment had been submitted by the council by 31 March 2020" in text
     body = text[text.rfind("Contents") :]
     plan_start = body.rfind("Contracts ending in the next 24 months")
-    assert dates_after(body[:plan_start], dt.date(2020, 3, 31)) == []
+    assert dates_after(outside_current(body[:plan_start]), dt.date(2020, 3, 31)) == []
 
 
 @pytest.mark.worker
@@ -433,4 +450,163 @@ def test_payment_performance_from_the_payments_dashboards_figures(tmp_path: Path
         f"From 1 April 2025 to 31 March 2026 the council paid {len(days):,} invoices in an "
         f"average of {average} days: {within_10}% within 10 days and {within_30}% within 30 "
         "days." in text
+    )
+
+
+@pytest.mark.django_db
+def test_a_past_years_edition_reads_nothing_after_its_as_at_date(
+    officer: User, tmp_path: Path
+) -> None:
+    """2025/26 reported after its end, with data from after it: a contract ended early later
+    (still in the forward plan), social value returns and an Act notice sent later (still
+    overdue and due on 31 March 2026), and Companies House data (kept with no history, so its
+    sections say they are current and on which day). No date after the year's end appears
+    outside the sections marked current and the forward plan, which looks ahead."""
+    from django.utils import timezone
+
+    from contracts.models import Contract, Notice, Regime
+    from reports.committee import render_edition_pdf
+    from socialvalue import services as social_value
+    from socialvalue.models import DeliveryReturn, Theme
+    from spend.models import CompaniesHouseRecord, SizeBand, Supplier
+    from tests.socialvalue.conftest import make_contract, make_measure, submit
+
+    fy, year_end, built = 2025, dt.date(2026, 3, 31), dt.date(2026, 11, 20)
+    later = timezone.make_aware(dt.datetime(2026, 5, 4, 10, 0))
+    import_lines(
+        tmp_path,
+        [
+            Line(1, "A1", "10000.00", dt.date(2025, 5, 1), HOME),
+            Line(2, "B2", "2000.00", dt.date(2025, 9, 1), REGION),
+            Line(3, "A1", "70.00", dt.date(2026, 6, 1), HOME),  # 2026/27
+        ],
+    )
+    CompaniesHouseRecord.objects.create(
+        supplier=Supplier.objects.get(supplier_number="A1"),
+        company_number="01234567",
+        company_name="SUPPLIER A1 LIMITED",
+        reg_postcode=HOME,
+        size_band=SizeBand.MICRO,
+        matched_by="number",
+    )
+    ended = Contract.objects.create(
+        reference="END-1",
+        title="Ended later",
+        award_date=dt.date(2025, 4, 1),
+        start_date=dt.date(2025, 4, 1),
+        end_date=dt.date(2027, 6, 30),
+        awarded_value=Decimal("5000.00"),
+        ended_on=dt.date(2026, 9, 1),  # after the year's end: running on 31 March 2026
+        end_reason="Merged",
+    )
+    act = Contract.objects.create(
+        reference="ACT-1",
+        title="Under the Act",
+        award_date=dt.date(2025, 6, 2),
+        start_date=dt.date(2025, 6, 2),
+        end_date=dt.date(2029, 6, 30),
+        awarded_value=Decimal("100000.00"),
+        awarded_value_gross=Decimal("120000.00"),
+        regime=Regime.ACT,
+    )
+    Notice.objects.create(
+        contract=act, kind=Notice.Kind.CONTRACT_DETAILS, status="published", published_at=later
+    )
+    theme = Theme.objects.create(code="PY", title="Past year theme", position=95)
+    measure = make_measure("PY1.1", theme, "hours", {2025: "10.00"})
+    sv = make_contract("SV-PAST", "1000.00", dt.date(2025, 4, 1), None, ["Alpha Ltd"])
+    commitment = social_value.commitment_create(
+        contract=sv, measure=measure, target_quantity=Decimal(40), period_fy=fy, user=officer
+    )
+    for quarter in (1, 2, 3):  # due 30 July, 30 October and 30 January: all sent after
+        submit(commitment, quarter, "10")
+    DeliveryReturn.objects.update(submitted_at=later)
+
+    edition = services.edition_create(
+        fy=fy, committee_name="Scrutiny Committee", meeting_date=dt.date(2026, 7, 20), user=officer
+    )
+    text = pdf_text(render_edition_pdf(edition, today=built), tmp_path)
+    contents = text.find("1. Introduction", text.rfind("Contents"))
+    body = text[text.find("1. Introduction", contents + 1) :]  # after the contents
+
+    def part(start: str, end: str) -> str:
+        first = body.find(start)
+        assert first > 0, start
+        return body[first : body.find(end, first)]
+
+    plan = part("Contracts ending in the next 24 months", "Spend with no contract")
+    assert "April to June 2027 1 £5,000" in plan  # END-1, ended early only later
+    assert ended.reference  # (the contract the line above counts)
+    social = part("Social value Suppliers", "Procurement maturity")
+    assert "On 31 March 2026, 1 contract had a quarterly social value return overdue" in social
+    assert "SV-PAST" in social
+    notices = body[body.rfind("Procurement Act 2023 notices") :]
+    assert "In 2025/26 the council published 0 Procurement Act notices" in notices
+    assert "On 31 March 2026, 1 notice was due, 1 of them overdue." in notices
+    current = []
+    for title, after in (
+        ("Spend by supplier size", "Locality by head office beside paid site"),
+        ("Locality by head office beside paid site", "Locality performance on contract awards"),
+    ):
+        section = part(title, after)
+        assert (
+            "This section is current: it shows the portal on 20 November 2026, not as at "
+            "31 March 2026." in section
+        )
+        current.append(section)
+    rest = outside_current(body.replace(plan, ""))
+    assert all(section not in rest for section in current)
+    assert dates_after(rest, year_end) == []
+    assert "2026/27" not in rest
+
+
+@pytest.mark.django_db
+def test_a_drafts_figures_are_reused_and_say_when_they_were_worked_out(
+    client: Client, officer: User, tmp_path: Path
+) -> None:
+    """A draft page reuses its figures between visits (they take seconds at millions of
+    payments) but never hides an import: the ledger's summary version is in the key. Other
+    data shows after "work out the figures again", and the page says when they were."""
+    from django.utils import timezone
+
+    import_lines(tmp_path, lines())
+    register_import(
+        path=write_csv(
+            tmp_path / "register.csv",
+            [register_row("ED-1", "Ending Ltd", **contract("2023-05-01", "2025-06-30", "5000"))],
+        )
+    )
+    edition = services.edition_create(
+        fy=FY, committee_name="Scrutiny Committee", meeting_date=dt.date(2024, 7, 22), user=officer
+    )
+    client.force_login(officer)
+    url = edition.get_absolute_url()
+    year = [line for line in lines() if line.fy == FY]
+    first = client.get(url).content.decode()
+    now = timezone.localtime()
+    assert f"Figures worked out at {now:%H}:" in first
+    assert f"on {now.day} {now:%B %Y}" in first
+    assert "the register held 1 live contract worth £5,000" in first
+    # A register change is not seen until the figures are worked out again...
+    register_import(
+        path=write_csv(
+            tmp_path / "more.csv",
+            [register_row("ED-9", "Another Ltd", **contract("2023-06-01", "2026-06-30", "7000"))],
+        )
+    )
+    cached = client.get(url)
+    assert "the register held 1 live contract worth £5,000" in cached.content.decode()
+    # The kept figures' chart styles carry this response's nonce, not the first one's.
+    nonce = re.search(r"'nonce-([^']+)'", cached["Content-Security-Policy"])
+    assert nonce is not None
+    styles = re.findall(r'<style nonce="([^"]*)"', cached.content.decode())
+    assert styles
+    assert set(styles) == {nonce.group(1)}
+    again = client.get(url + "?refresh=1").content.decode()
+    assert "the register held 2 live contracts worth £12,000" in again
+    # ...but an import is seen at once: the ledger's version is part of the key.
+    import_lines(tmp_path / "later", [Line(99, "E5", "1000.00", dt.date(2023, 9, 9), HOME)])
+    total = sum(x.pence for x in year) + 1000_00
+    assert f"the council paid {gbp(total)} to 4 suppliers in 5 payments" in (
+        client.get(url).content.decode()
     )

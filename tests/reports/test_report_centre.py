@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.models import Job
+from portal.roles import Role
 from reports.committee import COMMITTEE_JOB_KIND
 from tests.conftest import wait_for
 
@@ -102,3 +103,31 @@ def test_the_chosen_year_stays_chosen(client: Client, officer) -> None:
     assert response["Location"].startswith(reverse("reports:centre") + f"?fy={fy}")
     page = client.get(response["Location"].split("#")[0]).content.decode()
     assert f'<option value="{fy}" selected>' in page
+
+
+@pytest.mark.django_db
+def test_watch_progress_shows_only_to_those_who_may_open_the_job(
+    client: Client, officer, councillor, administrator
+) -> None:
+    """The job page is for staff's own jobs and administrators; a councillor's own
+    spreadsheet job, or another officer's report, gets no link that would be refused."""
+    from tests.conftest import make_user
+
+    other = make_user(Role.PROCUREMENT_OFFICER, "other@example.org")
+    mine = Job.objects.create(kind="spend.payments_xlsx", title="Payments", created_by=councillor)
+    theirs = Job.objects.create(kind=COMMITTEE_JOB_KIND, title="Report", created_by=other)
+    for user, allowed in (
+        (councillor, set()),
+        (officer, set()),
+        (other, {theirs.pk}),
+        (administrator, {mine.pk, theirs.pk}),
+    ):
+        client.force_login(user)
+        page = client.get(reverse("reports:centre")).content.decode()
+        for job in (mine, theirs):
+            row = client.get(reverse("reports:run-row", args=[job.pk])).content.decode()
+            link = f'href="{job.get_absolute_url()}">Watch progress'
+            assert (link in row) == (job.pk in allowed), (user, job.title)
+            assert (link in page) == (job.pk in allowed), (user, job.title)
+            opened = client.get(job.get_absolute_url()).status_code
+            assert (opened == 200) == (job.pk in allowed), (user, job.title, opened)
