@@ -58,7 +58,7 @@ from portal.money import pence_from_decimal
 from portal.periods import Quarter, financial_year_of, fy_months
 from spend.models import Category, Payment, Supplier
 from spend.selectors import summary_version
-from spend.selectors_quality import supplier_search
+from suppliers.selectors import supplier_search
 
 UNCATEGORISED = "Not categorised"  # as the spend pages say it
 T = TypeVar("T")

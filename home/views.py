@@ -20,7 +20,7 @@ from reports.committee import COMMITTEE_JOB_KIND
 from reports.selectors import report_runs
 from socialvalue import selectors as social_value_selectors
 from spend import selectors as spend_selectors
-from spend.selectors_quality import supplier_search
+from suppliers.selectors import supplier_search
 
 
 @dataclass(frozen=True)

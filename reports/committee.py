@@ -32,8 +32,8 @@ from reports import narrative
 from reports.models import Edition
 from socialvalue import selectors as social_value
 from spend import selectors as spend
-from spend import selectors_quality as spend_quality
 from spend.selectors import TAIL_THRESHOLD_PENCE
+from suppliers import selectors as supplier_quality
 
 # The kind is stored in every report job's row, so it keeps the name it had when the report
 # lived in ``portal``.
@@ -174,8 +174,8 @@ def _needs_companies_house(
 def _size_section(fy: int) -> Section:
     """The reference's first limitation (spend by supplier size), answered from Companies
     House matches."""
-    bands, sme, total = spend_quality.spend_by_size(fy)
-    matched = spend_quality.companies_house_coverage()["matched"]
+    bands, sme, total = supplier_quality.spend_by_size(fy)
+    matched = supplier_quality.companies_house_coverage()["matched"]
     section = Section(
         "size",
         "Spend by supplier size",
@@ -189,8 +189,8 @@ def _size_section(fy: int) -> Section:
 def _head_office_section(fy: int) -> Section:
     """The reference's second limitation (head office, not paid site), answered from each
     supplier's registered office at Companies House."""
-    rows, total = spend_quality.locality_by_head_office(fy)
-    matched = spend_quality.companies_house_coverage()["matched"]
+    rows, total = supplier_quality.locality_by_head_office(fy)
+    matched = supplier_quality.companies_house_coverage()["matched"]
     section = Section(
         "head-office",
         "Locality by head office beside paid site",

@@ -1,19 +1,16 @@
 """Spend's job handlers (portal.apps autodiscovers ``jobs`` modules): each calls a service.
 The import itself (``spend.import``) stays beside its service in ``services.py``."""
 
-import shutil
-from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
 
-from portal.jobs import JobFailed, Progress, job_handler
+from portal.jobs import Progress, job_handler
 from portal.models import Job
-from spend import quality, register_links, selectors, services
+from spend import register_links, selectors, services
 from spend.ingest.load import IMPORT_LOCK_ID, rebuild_summaries
-from spend.models import CompaniesHouseImport, Payment
+from spend.models import Payment
 
 
 @job_handler(services.WARM_JOB_KIND)
@@ -53,48 +50,6 @@ def recategorise(job: Job, progress: Progress) -> dict[str, Any]:
         "years": years,
         "url": reverse("spend:categories"),
         "link_text": "Back to the category rules",
-    }
-
-
-@job_handler(quality.DUPLICATES_JOB_KIND)
-def duplicates_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """Find duplicate candidates (the ``spend.duplicates`` job)."""
-    progress(10, "Comparing supplier names, numbers and postcodes")
-    count = quality.duplicates_refresh()
-    return {
-        "candidates": count,
-        "url": reverse("spend:quality-duplicates"),
-        "link_text": f"See the {count:,} possible duplicates",
-    }
-
-
-@job_handler(quality.COMPANIES_HOUSE_JOB_KIND)
-def companies_house_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """Enrich suppliers from a Companies House file (the ``spend.companies_house`` job)."""
-    ch_import = CompaniesHouseImport.objects.get(pk=job.params["import_id"])
-    try:
-        done = quality.companies_house_load(
-            path=quality.companies_house_path(ch_import), ch_import=ch_import, progress=progress
-        )
-    except JobFailed as failure:
-        CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(
-            error=str(failure), finished_at=timezone.now()
-        )
-        raise
-    except FileNotFoundError:
-        message = "The uploaded copy of the file is missing. Upload it again."
-        CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(
-            error=message, finished_at=timezone.now()
-        )
-        raise JobFailed(message) from None
-    if ch_import.stored_file and not Path(ch_import.stored_file).is_absolute():
-        shutil.rmtree(quality.companies_house_path(ch_import).parent, ignore_errors=True)
-    return {
-        "import_id": done.pk,
-        "rows_read": done.rows_read,
-        "matched": done.matched_by_number + done.matched_by_name,
-        "url": reverse("spend:quality-companies-house"),
-        "link_text": "See the suppliers matched",
     }
 
 

@@ -79,7 +79,7 @@ class Supplier(models.Model):
     is_sme = models.BooleanField(null=True, blank=True)
     is_vcfs = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Supplier data quality (spend.quality): identifiers, size and who set the flags.
+    # Supplier data quality (suppliers.quality): identifiers, size and who set the flags.
     # Database defaults, because the import inserts suppliers in SQL (spend.ingest.load).
     vat_number = models.CharField(max_length=20, blank=True, db_default="", db_index=True)
     size_band = models.CharField(
@@ -487,7 +487,7 @@ class SundrySupplierNumber(models.Model):
         return self.supplier_number
 
 
-# --- Supplier data quality (spend.quality) ------------------------------------------------------
+# --- Supplier data quality (suppliers.quality) -----------------------------------------------
 
 
 class SizeBand(models.TextChoices):

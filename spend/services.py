@@ -969,6 +969,3 @@ def payments_spreadsheet_job(job: Job, progress: Progress) -> dict[str, Any]:
         "url": f"/reports/{job.pk}/files/0/",
         "link_text": "Download the spreadsheet",
     }
-
-
-from spend import quality  # noqa: E402,F401  (registers its job kinds; it imports this module)
