@@ -22,10 +22,7 @@ from contracts import selectors as contracts
 from diagnostics import selectors as diagnostics
 from payments import selectors as payments
 from portal import charts
-from portal.files import kept_file, reports_folder
 from portal.formatting import financial_year_label, month_label, pounds
-from portal.jobs import JobFailed, Progress, job_handler
-from portal.models import Job
 from portal.money import pence_from_decimal
 from portal.pdf import html_to_pdf
 from reports import narrative
@@ -408,27 +405,6 @@ def render_committee_report(fy: int, today: dt.date | None = None) -> bytes:
 
 def committee_report_file_name(fy: int) -> str:
     return f"committee-scrutiny-report-{financial_year_label(fy).replace('/', '-')}.pdf"
-
-
-@job_handler(COMMITTEE_JOB_KIND)
-def committee_report_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """Build the committee report for ``job.params['fy']`` and keep the PDF with the job."""
-    try:
-        fy = int(job.params["fy"])
-    except (KeyError, TypeError, ValueError):
-        raise JobFailed("Say which financial year the report is for.") from None
-    progress(10, f"Gathering the figures for {financial_year_label(fy)}")
-    pdf = render_committee_report(fy)
-    progress(90, "Saving the PDF")
-    name = committee_report_file_name(fy)
-    path = reports_folder(job.pk) / name
-    path.write_bytes(pdf)
-    return {
-        "files": [kept_file(path, f"Committee scrutiny report {financial_year_label(fy)} (PDF)")],
-        "fy": fy,
-        "url": f"/reports/{job.pk}/files/0/",
-        "link_text": "Download the report",
-    }
 
 
 # --- Editions -------------------------------------------------------------------------------

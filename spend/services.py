@@ -20,17 +20,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
-from django.http import QueryDict
 from django.utils import timezone
 
 from portal import services as portal_services
-from portal.exports import neutralise
-from portal.files import kept_file, reports_folder
 from portal.formatting import month_name, pounds
-from portal.jobs import JobFailed, Progress, job_handler
+from portal.jobs import JobFailed, Progress
 from portal.models import Job, User
 from portal.periods import financial_year_of
-from spend import selectors
 from spend.ingest.errors import ImportRejected
 from spend.ingest.layouts import normalise_header
 from spend.ingest.load import (
@@ -182,7 +178,6 @@ def _finish(batch_id: int, **fields: Any) -> None:
     ImportBatch.objects.filter(pk=batch_id).update(finished_at=timezone.now(), **fields)
 
 
-@job_handler(IMPORT_JOB_KIND)
 def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
     """Import one uploaded file into the ledger (the ``spend.import`` job)."""
     batch = ImportBatch.objects.get(pk=job.params["batch_id"])
@@ -935,37 +930,3 @@ def payments_spreadsheet_start(*, query: str, rows: int, user: User | None) -> J
         params={"query": query, "rows": rows},
         user=user,
     )
-
-
-@job_handler(PAYMENTS_XLSX_JOB_KIND)
-def payments_spreadsheet_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """The payments page's rows under its filters as XLSX, written row by row (openpyxl's
-    write-only mode keeps the worker's memory flat), kept with the job for download."""
-    from openpyxl import Workbook  # noqa: PLC0415  (loaded only by the job that writes one)
-
-    from spend.filters import PaymentFilter  # noqa: PLC0415  (the page's filters; they import the selectors this module uses)
-
-    payment_filter = PaymentFilter(QueryDict(job.params.get("query", "")))
-    if payment_filter.refused:
-        raise JobFailed("The payments page's filters could not be read. Choose them again.")
-    rows = payment_filter.qs.order_by("-payment_date", "pk")
-    expected = int(job.params.get("rows") or 0) or 1
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Payments")
-    sheet.append(list(selectors.PAYMENTS_EXPORT_HEADER))
-    written = 0
-    for row in selectors.payments_export_rows(rows):
-        sheet.append([neutralise(cell) for cell in row])
-        written += 1
-        if written % PAYMENTS_XLSX_PROGRESS_ROWS == 0:
-            progress(min(95, written * 95 // expected), f"{written:,} payments written")
-    progress(96, "Saving the spreadsheet")
-    name = f"payments-{timezone.localdate():%Y-%m-%d}.xlsx"
-    path = reports_folder(job.pk) / name
-    book.save(path)
-    return {
-        "files": [kept_file(path, f"Payments spreadsheet, {written:,} payments (XLSX)")],
-        "rows": written,
-        "url": f"/reports/{job.pk}/files/0/",
-        "link_text": "Download the spreadsheet",
-    }
