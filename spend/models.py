@@ -24,7 +24,9 @@ class LocalityClass(models.TextChoices):
 class PostcodeDistrict(models.Model):
     """Postcode district (outward code) → local authority district → region.
 
-    Seeded from ``fixtures/postcode_districts.csv``; a fuller lookup can replace it.
+    Equal to ``portal.locality.districts()`` (``fixtures/postcode_districts.csv``, the one
+    source): reloaded after every migrate by ``spend.services.postcode_districts_sync``, for
+    the ledger's SQL to join. Replace the file, not these rows.
     """
 
     district = models.CharField(max_length=4, primary_key=True)

@@ -22,6 +22,7 @@ from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from portal import locality
 from portal import services as portal_services
 from portal.formatting import month_name, pounds
 from portal.jobs import JobFailed, Progress
@@ -46,6 +47,7 @@ from spend.models import (
     ColumnMappingProfile,
     ImportBatch,
     Payment,
+    PostcodeDistrict,
     RedactionMarker,
     SpendSummary,
     SundrySupplierNumber,
@@ -759,6 +761,35 @@ def category_rule_set(*, account_prefix: str, category_name: str, note: str = ""
         account_prefix=account_prefix.strip(), defaults={"category": category, "note": note}
     )
     return rule
+
+
+def postcode_districts_sync(*, using: str = "default") -> int:
+    """Make ``spend_postcodedistrict`` (the ledger's SQL joins it) equal to the one lookup,
+    ``portal.locality.districts()`` (fixtures/postcode_districts.csv). Run after every migrate
+    and every flush of a test database (spend.apps), so the table is never edited by hand and
+    cannot drift from what the register and the head-office view read. Returns the rows
+    changed."""
+    wanted = {d: (a.local_authority, a.region) for d, a in locality.districts().items()}
+    table = PostcodeDistrict.objects.using(using)
+    with transaction.atomic(using=using):
+        held = {p.district: (p.local_authority, p.region) for p in table.all()}
+        if held == wanted:
+            return 0
+        stale = [d for d in held if d not in wanted]
+        table.filter(district__in=stale).delete()
+        changed = [
+            PostcodeDistrict(district=d, local_authority=la, region=region)
+            for d, (la, region) in wanted.items()
+            if held.get(d) != (la, region)
+        ]
+        table.bulk_create(
+            changed,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["district"],
+            update_fields=["local_authority", "region"],
+        )
+    return len(stale) + len(changed)
 
 
 # --- Column mappings for files no layout knows ---------------------------------------------
