@@ -26,6 +26,7 @@ from contracts import layout, notices, ocds, ocds_import, publishing, selectors
 from contracts.layout import LayoutError, ParsedRow, clean_text
 from contracts.models import (
     ACT_REGIMES,
+    NAME_KEY_LENGTH,
     AwardedSupplier,
     Contract,
     ContractChange,
@@ -41,13 +42,12 @@ from contracts.models import (
     PublishedSupplier,
     RegisterColumnMapping,
     RegisterUpload,
-    supplier_name_key,
 )
 from portal.jobs import Progress
 from portal.models import User
 from portal.periods import Quarter
 from portal.services import job_start
-from portal.suppliers import clean_company_number
+from portal.suppliers import clean_company_number, name_key
 from spend.models import Payment
 from spend.services import header_signature
 
@@ -230,7 +230,7 @@ def supplier_add(
     *, contract: Contract, supplier: dict[str, Any], user: User | None
 ) -> AwardedSupplier:
     _check_supplier(supplier)
-    key = supplier_name_key(supplier["name"])
+    key = name_key(supplier["name"])[:NAME_KEY_LENGTH]
     if contract.suppliers.filter(name_key=key).exists():
         raise ValidationError({"name": "This supplier is already on the contract."})
     record = AwardedSupplier.objects.create(
@@ -253,7 +253,7 @@ def supplier_update(
     fields = (*SUPPLIER_FIELDS, *SUPPLIER_ACT_FIELDS)
     merged = {name: getattr(supplier, name) for name in fields} | data
     _check_supplier(merged)
-    key = supplier_name_key(merged["name"])
+    key = name_key(merged["name"])[:NAME_KEY_LENGTH]
     if supplier.contract.suppliers.exclude(pk=supplier.pk).filter(name_key=key).exists():
         raise ValidationError({"name": "This supplier is already on the contract."})
     for name in fields:
@@ -472,12 +472,12 @@ def _save_rows(
             name = row.supplier.get("name", "") if row.supplier else ""
             if not name or layout.is_pseudo_supplier(name):
                 continue  # never an awarded supplier; the contract is flagged instead
-            name_key = supplier_name_key(row.supplier["name"])
-            supplier = current.get((contract.pk, name_key))
+            supplier_key = name_key(row.supplier["name"])[:NAME_KEY_LENGTH]
+            supplier = current.get((contract.pk, supplier_key))
             if supplier is None:
-                supplier = AwardedSupplier(contract=contract, name_key=name_key)
+                supplier = AwardedSupplier(contract=contract, name_key=supplier_key)
                 new_suppliers.append(supplier)
-                current[(contract.pk, name_key)] = supplier
+                current[(contract.pk, supplier_key)] = supplier
             elif supplier.pk:
                 changed[supplier.pk] = supplier
             for name in SUPPLIER_FIELDS:

@@ -15,8 +15,9 @@ from typing import Any
 import factory
 from factory.django import DjangoModelFactory
 
-from contracts.models import AwardedSupplier, Contract, supplier_name_key
+from contracts.models import AwardedSupplier, Contract
 from diagnostics.models import Organisation
+from portal import suppliers as supplier_rules
 from socialvalue.models import Measure, MeasureProxy, Outcome, Theme
 
 
@@ -62,8 +63,8 @@ class AwardedSupplierFactory(DjangoModelFactory[AwardedSupplier]):
 
     contract = factory.SubFactory(ContractFactory)
     name = factory.Sequence(lambda n: f"Supplier {n} Ltd")
-    # The register's own key for the name, as contract_create stores it.
-    name_key = factory.LazyAttribute(lambda o: supplier_name_key(o.name))
+    # The one supplier-name key, as contract_create stores it.
+    name_key = factory.LazyAttribute(lambda o: supplier_rules.name_key(o.name))
     postcode = "PR1 2HE"
 
 
