@@ -1545,10 +1545,6 @@ class Pipeline:
     unplanned: list[Contract]  # £2m+ contracts ending in the window with no planned successor
     unsure: list[Contract]  # ending in the window, value including VAT not recorded
 
-    @property
-    def basis_spend(self) -> Decimal:
-        return Decimal(self.basis_spend_pence) / 100
-
 
 def pipeline(fy: int, *, today: date) -> Pipeline:
     """Whether the council must publish a pipeline notice for ``fy`` and what it lists. The

@@ -321,8 +321,8 @@ def test_similar_names_with_different_numbers_are_not_offered(tmp_path: Path) ->
     assert not offered("N2", "N3")
 
 
-def test_supplier_flags_follow_aliases_and_company_numbers(two_suez, officer) -> None:
-    survivor, merged = two_suez
+def test_supplier_data_sets_the_size_band_flags_and_numbers(two_suez) -> None:
+    survivor, _ = two_suez
     quality.supplier_quality_update(
         supplier=survivor,
         size_band_override="small",
@@ -335,10 +335,6 @@ def test_supplier_flags_follow_aliases_and_company_numbers(two_suez, officer) ->
     assert (survivor.size_band, survivor.is_sme, survivor.is_vcfs) == ("small", True, False)
     assert survivor.company_number == "02803692"
     assert survivor.vat_number == "123"
-    quality.supplier_merge(survivor=survivor, merged=merged, user=officer)
-    assert selectors.supplier_flags("100999") == (True, False)
-    assert selectors.supplier_flags(company_number="2803692") == (True, False)
-    assert selectors.supplier_flags("nope") == (None, None)
 
 
 # --- Pages ---------------------------------------------------------------------------------------
