@@ -39,7 +39,7 @@ def rekey(apps, key_of):
             changes[pk] = new
     # Through a key no name can have first, so no row briefly holds another's key.
     for pk in changes:
-        AwardedSupplier.objects.filter(pk=pk).update(name_key=f"\x00{pk}")
+        AwardedSupplier.objects.filter(pk=pk).update(name_key=f"\x01{pk}")
     for pk, new in changes.items():
         AwardedSupplier.objects.filter(pk=pk).update(name_key=new)
     return changes
