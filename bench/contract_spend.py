@@ -55,7 +55,8 @@ def add_contracts(count: int, first_fy: int, years: int, seed: int = 5) -> dict[
     django.setup()
     from django.db import connection
 
-    from contracts.models import AwardedSupplier, Contract, ContractPaymentLink, supplier_name_key
+    from contracts.models import AwardedSupplier, Contract, ContractPaymentLink
+    from portal.suppliers import name_key
     from spend.models import Supplier
 
     rng = random.Random(seed)
@@ -94,7 +95,7 @@ def add_contracts(count: int, first_fy: int, years: int, seed: int = 5) -> dict[
                 AwardedSupplier(
                     contract_id=contract_id,
                     name=name,
-                    name_key=supplier_name_key(name),
+                    name_key=name_key(name),
                     supplier_number=number,
                 )
             )

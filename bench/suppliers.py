@@ -351,7 +351,7 @@ def load_in_process(path: Path) -> None:
     import django
 
     django.setup()
-    from spend import quality
+    from suppliers import quality
 
     tracemalloc.start()
     ch_import = quality.companies_house_paths(path=path)

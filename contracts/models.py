@@ -173,11 +173,15 @@ class Contract(ContractFields):
         return self.ended_on or self.end_date
 
 
+NAME_KEY_LENGTH = 300
+
+
 class AwardedSupplier(SupplierFields):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="suppliers")
-    # The name upper-cased with spaces collapsed: a Reference + supplier is unique on it, so
-    # importing the same file twice updates rather than duplicates.
-    name_key = models.CharField(max_length=300, editable=False)
+    # The ledger's key of the name (portal.suppliers.name_key: case, punctuation, "&" and
+    # "Limited" ignored): a Reference + supplier is unique on it, so importing the same file
+    # twice, or "Ltd" for "Limited", updates rather than duplicates.
+    name_key = models.CharField(max_length=NAME_KEY_LENGTH, editable=False)
     # What the Act's notices say of each supplier (PA 2023 reg 32); not in the register layout.
     email = models.EmailField(blank=True)
     address = models.CharField("postal address", max_length=500, blank=True)
@@ -222,10 +226,6 @@ class ContractPaymentLink(models.Model):
 
     def __str__(self) -> str:
         return f"payment {self.payment_id} under {self.contract_id}"
-
-
-def supplier_name_key(name: str) -> str:
-    return " ".join(name.upper().split())
 
 
 class Publication(models.Model):

@@ -58,7 +58,7 @@ from portal.money import pence_from_decimal
 from portal.periods import Quarter, financial_year_of, fy_months
 from spend.models import Category, Payment, Supplier
 from spend.selectors import summary_version
-from spend.selectors_quality import supplier_search
+from suppliers.selectors import supplier_search
 
 UNCATEGORISED = "Not categorised"  # as the spend pages say it
 T = TypeVar("T")
@@ -1562,10 +1562,6 @@ class Pipeline:
     planned: list[Any]
     unplanned: list[Contract]  # £2m+ contracts ending in the window with no planned successor
     unsure: list[Contract]  # ending in the window, value including VAT not recorded
-
-    @property
-    def basis_spend(self) -> Decimal:
-        return Decimal(self.basis_spend_pence) / 100
 
 
 def pipeline(fy: int, *, today: date) -> Pipeline:

@@ -26,6 +26,7 @@ from contracts import layout, notices, ocds, ocds_import, publishing, selectors
 from contracts.layout import LayoutError, ParsedRow, clean_text
 from contracts.models import (
     ACT_REGIMES,
+    NAME_KEY_LENGTH,
     AwardedSupplier,
     Contract,
     ContractChange,
@@ -41,13 +42,12 @@ from contracts.models import (
     PublishedSupplier,
     RegisterColumnMapping,
     RegisterUpload,
-    supplier_name_key,
 )
-from portal.jobs import JobFailed, Progress, job_handler
-from portal.models import Job, User
+from portal.jobs import Progress
+from portal.models import User
 from portal.periods import Quarter
 from portal.services import job_start
-from portal.suppliers import clean_company_number
+from portal.suppliers import clean_company_number, name_key
 from spend.models import Payment
 from spend.services import header_signature
 
@@ -230,7 +230,7 @@ def supplier_add(
     *, contract: Contract, supplier: dict[str, Any], user: User | None
 ) -> AwardedSupplier:
     _check_supplier(supplier)
-    key = supplier_name_key(supplier["name"])
+    key = name_key(supplier["name"])[:NAME_KEY_LENGTH]
     if contract.suppliers.filter(name_key=key).exists():
         raise ValidationError({"name": "This supplier is already on the contract."})
     record = AwardedSupplier.objects.create(
@@ -253,7 +253,7 @@ def supplier_update(
     fields = (*SUPPLIER_FIELDS, *SUPPLIER_ACT_FIELDS)
     merged = {name: getattr(supplier, name) for name in fields} | data
     _check_supplier(merged)
-    key = supplier_name_key(merged["name"])
+    key = name_key(merged["name"])[:NAME_KEY_LENGTH]
     if supplier.contract.suppliers.exclude(pk=supplier.pk).filter(name_key=key).exists():
         raise ValidationError({"name": "This supplier is already on the contract."})
     for name in fields:
@@ -472,12 +472,12 @@ def _save_rows(
             name = row.supplier.get("name", "") if row.supplier else ""
             if not name or layout.is_pseudo_supplier(name):
                 continue  # never an awarded supplier; the contract is flagged instead
-            name_key = supplier_name_key(row.supplier["name"])
-            supplier = current.get((contract.pk, name_key))
+            supplier_key = name_key(row.supplier["name"])[:NAME_KEY_LENGTH]
+            supplier = current.get((contract.pk, supplier_key))
             if supplier is None:
-                supplier = AwardedSupplier(contract=contract, name_key=name_key)
+                supplier = AwardedSupplier(contract=contract, name_key=supplier_key)
                 new_suppliers.append(supplier)
-                current[(contract.pk, name_key)] = supplier
+                current[(contract.pk, supplier_key)] = supplier
             elif supplier.pk:
                 changed[supplier.pk] = supplier
             for name in SUPPLIER_FIELDS:
@@ -637,26 +637,6 @@ def register_upload_import(*, upload: RegisterUpload) -> ImportResult:
     )
     path.unlink(missing_ok=True)
     return result
-
-
-@job_handler("contracts.import")
-def register_import_job(job: Job, progress: Progress) -> dict[str, Any]:
-    upload = RegisterUpload.objects.filter(pk=job.params.get("upload")).first()
-    if upload is None:
-        raise JobFailed("The uploaded file is no longer kept; upload it again.")
-    progress(5, f"Reading {upload.file_name}.")
-    url = upload.get_absolute_url()  # before the import commits: nothing may fail after it
-    try:
-        result = register_upload_import(upload=upload)
-    except LayoutError as problem:
-        raise JobFailed(
-            f"{upload.file_name} was not imported, and nothing in it was saved: {problem} "
-            "The file is kept: map its columns or correct it, then run this import again, "
-            "or discard it on the import page."
-        ) from None
-    summary = result.as_dict()
-    summary.update(url=url, link_text="See what was imported")
-    return summary
 
 
 @transaction.atomic
@@ -825,25 +805,6 @@ def publication_build(
     return publication
 
 
-@job_handler("contracts.publish")
-def publication_job(job: Job, progress: Progress) -> dict[str, Any]:
-    code = job.params.get("quarter")
-    try:
-        quarter = Quarter.parse(code) if code else Quarter.previous(timezone.localdate())
-    except ValueError as problem:
-        raise JobFailed(str(problem)) from None
-    publication = publication_build(quarter=quarter, user=job.created_by, progress=progress)
-    return {
-        "publication": publication.pk,
-        "quarter": publication.quarter,
-        "version": publication.version,
-        "contracts": publication.contract_count,
-        "suppliers": publication.supplier_count,
-        "url": "/register/",
-        "link_text": f"See the published register for {publication.label}",
-    }
-
-
 # ---------------------------------------------------------------------------------------------
 # Procurement Act 2023 notices (UK7 contract details, UK10 change, UK11 termination)
 
@@ -964,12 +925,6 @@ def termination_notices_propose(*, today: date) -> list[Notice]:
         )
         for contract in ended
     ]
-
-
-@job_handler("contracts.propose_terminations")
-def termination_notices_job(job: Job, progress: Progress) -> dict[str, Any]:
-    proposed = termination_notices_propose(today=timezone.localdate())
-    return {"proposed": len(proposed)}
 
 
 # ---------------------------------------------------------------------------------------------

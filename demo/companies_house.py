@@ -13,7 +13,7 @@ import random
 from pathlib import Path
 
 from demo.extracts import Supplier
-from spend.quality import CH_COLUMNS, CH_SIC_COLUMNS
+from suppliers.quality import CH_COLUMNS, CH_SIC_COLUMNS
 
 HEAD_OFFICES = ("SW1A 2AA", "B1 1BB", "LS1 4DY", "M3 3HF", "EH1 1AA")
 NOT_COMPANIES = ("CHARITY", "T/A", "COUNCIL")

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-import io
 import math
 import random
 import re
@@ -1041,11 +1040,3 @@ def write_r12_benchmark_csv(
     with open(path, "w", encoding="cp1252", errors="replace", newline="", buffering=1 << 20) as f:
         _write_csv(f, plan, cfg, suppliers, weights, ",", count)
     return totals
-
-
-def csv_text(plan: ExtractPlan, cfg: GeneratorConfig) -> str:
-    """One extract as text (small configs only): handy in tests."""
-    suppliers = build_suppliers(cfg)
-    buffer = io.StringIO(newline="")
-    _write_csv(buffer, plan, cfg, suppliers, _Weights(len(suppliers)), ",")
-    return buffer.getvalue()

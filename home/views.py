@@ -20,7 +20,7 @@ from reports.models import Edition
 from reports.selectors import latest_final_edition
 from socialvalue import selectors as social_value_selectors
 from spend import selectors as spend_selectors
-from spend.selectors_quality import supplier_search
+from suppliers.selectors import supplier_search
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The job registry: which service runs a job of each kind.
 
-An app registers a handler with ``@job_handler("spend.import")`` in its ``jobs.py`` (or beside
-its service in ``services.py``; both are autodiscovered); the one Celery task
-(``portal.tasks.run_job``) looks the kind up here. Handlers receive the Job and a ``Progress``
-to report through, and return a JSON-able result dict.
+An app registers a handler with ``@job_handler("spend.import")`` in its ``jobs.py``
+(autodiscovered, with ``services.py``, where only ``portal.housekeeping`` stays); the one
+Celery task (``portal.tasks.run_job``) looks the kind up here. Handlers receive the Job and
+a ``Progress`` to report through, and return a JSON-able result dict.
 """
 
 from collections.abc import Callable

@@ -19,7 +19,9 @@ contains OS data © Crown copyright and database right; Royal Mail data © Royal
 copyright and database right; ONS data © Crown copyright, Open Government Licence v3.0).
 Each district has one local authority even where the real district straddles two, so the
 class is approximate; a full postcode lookup (ONSPD) can replace the file with the same
-columns. The file is read once per process and kept in memory.
+columns. The file is read once per process and kept in memory. It is the one source: the
+ledger's SQL joins ``spend_postcodedistrict``, which spend reloads from ``districts()``
+after every migrate (``spend.services.postcode_districts_sync``), never editing it otherwise.
 
 The home area is data, read by the ledger's SQL (spend.ingest.load.LOCALITY_CASE, its twin)
 and by this module alike. This process keeps a copy and asks the table for its version at most
@@ -108,6 +110,11 @@ def _lookup() -> dict[str, DistrictArea]:
             row["district"]: DistrictArea(row["local_authority"], row["region"])
             for row in csv.DictReader(handle)
         }
+
+
+def districts() -> dict[str, DistrictArea]:
+    """The whole lookup, district → area: what spend's table is kept equal to."""
+    return dict(_lookup())
 
 
 def district_area(district: str) -> DistrictArea | None:

@@ -26,7 +26,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "Supplier data",
-        "spend:quality",
+        "suppliers:quality",
         READERS,
         "Supplier size, head-office locality, duplicates and Companies House data.",
     ),

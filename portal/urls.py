@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("home.urls")),
     path("", include((portal_patterns, "portal"))),
     path("reports/", include("reports.urls")),
+    path("spend/quality/", include("suppliers.urls")),
     path("spend/", include("spend.urls")),
     path("contracts/", include("contracts.urls")),
     path("register/", include("contracts.public_urls")),

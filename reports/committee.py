@@ -22,19 +22,16 @@ from contracts import selectors as contracts
 from diagnostics import selectors as diagnostics
 from payments import selectors as payments
 from portal import charts
-from portal.files import kept_file, reports_folder
 from portal.formatting import financial_year_label, month_label, pounds
-from portal.jobs import JobFailed, Progress, job_handler
 from portal.locality import place_names
-from portal.models import Job
 from portal.money import pence_from_decimal
 from portal.pdf import html_to_pdf
 from reports import narrative, word
 from reports.models import Edition
 from socialvalue import selectors as social_value
 from spend import selectors as spend
-from spend import selectors_quality as spend_quality
 from spend.selectors import TAIL_THRESHOLD_PENCE
+from suppliers import selectors as supplier_quality
 
 # The kind is stored in every report job's row, so it keeps the name it had when the report
 # lived in ``portal``.
@@ -185,8 +182,8 @@ def _companies_house_is_current(section: Section, today: dt.date) -> Section:
 def _size_section(fy: int, today: dt.date) -> Section:
     """The reference's first limitation (spend by supplier size), answered from Companies
     House matches."""
-    bands, sme, total = spend_quality.spend_by_size(fy)
-    matched = spend_quality.companies_house_coverage()["matched"]
+    bands, sme, total = supplier_quality.spend_by_size(fy)
+    matched = supplier_quality.companies_house_coverage()["matched"]
     section = Section(
         "size",
         "Spend by supplier size",
@@ -201,8 +198,8 @@ def _size_section(fy: int, today: dt.date) -> Section:
 def _head_office_section(fy: int, today: dt.date) -> Section:
     """The reference's second limitation (head office, not paid site), answered from each
     supplier's registered office at Companies House."""
-    rows, total = spend_quality.locality_by_head_office(fy)
-    matched = spend_quality.companies_house_coverage()["matched"]
+    rows, total = supplier_quality.locality_by_head_office(fy)
+    matched = supplier_quality.companies_house_coverage()["matched"]
     section = Section(
         "head-office",
         "Locality by head office beside paid site",
@@ -406,27 +403,6 @@ def render_committee_report(fy: int, today: dt.date | None = None) -> bytes:
 
 def committee_report_file_name(fy: int) -> str:
     return f"committee-scrutiny-report-{financial_year_label(fy).replace('/', '-')}.pdf"
-
-
-@job_handler(COMMITTEE_JOB_KIND)
-def committee_report_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """Build the committee report for ``job.params['fy']`` and keep the PDF with the job."""
-    try:
-        fy = int(job.params["fy"])
-    except (KeyError, TypeError, ValueError):
-        raise JobFailed("Say which financial year the report is for.") from None
-    progress(10, f"Gathering the figures for {financial_year_label(fy)}")
-    pdf = render_committee_report(fy)
-    progress(90, "Saving the PDF")
-    name = committee_report_file_name(fy)
-    path = reports_folder(job.pk) / name
-    path.write_bytes(pdf)
-    return {
-        "files": [kept_file(path, f"Committee scrutiny report {financial_year_label(fy)} (PDF)")],
-        "fy": fy,
-        "url": f"/reports/{job.pk}/files/0/",
-        "link_text": "Download the report",
-    }
 
 
 # --- Editions -------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
 
-from portal.jobs import JobFailed, Progress, job_handler
-from portal.models import Job, User
+from portal.jobs import Progress
+from portal.models import User
 from reports import committee, word
 from reports.models import Edition
 
@@ -131,23 +131,3 @@ def edition_finalise(
         )
         edition.save()
     return edition
-
-
-@job_handler(committee.EDITION_JOB_KIND)
-def edition_finalise_job(job: Job, progress: Progress) -> dict[str, Any]:
-    try:
-        edition_id = int(job.params["edition"])
-    except (KeyError, TypeError, ValueError):
-        raise JobFailed("Say which edition to finalise.") from None
-    try:
-        edition = edition_finalise(edition_id=edition_id, user=job.created_by, progress=progress)
-    except Edition.DoesNotExist:
-        raise JobFailed("That edition no longer exists.") from None
-    except EditionError as problem:
-        raise JobFailed(str(problem)) from None
-    return {
-        "edition": edition.pk,
-        "fy": edition.fy,
-        "url": edition.get_absolute_url(),
-        "link_text": "See the final edition",
-    }

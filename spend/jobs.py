@@ -1,19 +1,26 @@
-"""Spend's job handlers (portal.apps autodiscovers ``jobs`` modules): each calls a service.
-The import itself (``spend.import``) stays beside its service in ``services.py``."""
+"""Spend's job handlers (portal.apps autodiscovers ``jobs`` modules): each calls a service."""
 
-import shutil
-from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.exports import neutralise
+from portal.files import kept_file, reports_folder
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job
-from spend import quality, register_links, selectors, services
+from spend import register_links, selectors, services
+from spend.filters import PaymentFilter
 from spend.ingest.load import IMPORT_LOCK_ID, rebuild_summaries
-from spend.models import CompaniesHouseImport, Payment
+from spend.models import Payment
+
+
+@job_handler(services.IMPORT_JOB_KIND)
+def import_job(job: Job, progress: Progress) -> dict[str, Any]:
+    """Import one uploaded file into the ledger (the ``spend.import`` job)."""
+    return services.import_batch(job, progress)
 
 
 @job_handler(services.WARM_JOB_KIND)
@@ -56,48 +63,6 @@ def recategorise(job: Job, progress: Progress) -> dict[str, Any]:
     }
 
 
-@job_handler(quality.DUPLICATES_JOB_KIND)
-def duplicates_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """Find duplicate candidates (the ``spend.duplicates`` job)."""
-    progress(10, "Comparing supplier names, numbers and postcodes")
-    count = quality.duplicates_refresh()
-    return {
-        "candidates": count,
-        "url": reverse("spend:quality-duplicates"),
-        "link_text": f"See the {count:,} possible duplicates",
-    }
-
-
-@job_handler(quality.COMPANIES_HOUSE_JOB_KIND)
-def companies_house_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """Enrich suppliers from a Companies House file (the ``spend.companies_house`` job)."""
-    ch_import = CompaniesHouseImport.objects.get(pk=job.params["import_id"])
-    try:
-        done = quality.companies_house_load(
-            path=quality.companies_house_path(ch_import), ch_import=ch_import, progress=progress
-        )
-    except JobFailed as failure:
-        CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(
-            error=str(failure), finished_at=timezone.now()
-        )
-        raise
-    except FileNotFoundError:
-        message = "The uploaded copy of the file is missing. Upload it again."
-        CompaniesHouseImport.objects.filter(pk=ch_import.pk).update(
-            error=message, finished_at=timezone.now()
-        )
-        raise JobFailed(message) from None
-    if ch_import.stored_file and not Path(ch_import.stored_file).is_absolute():
-        shutil.rmtree(quality.companies_house_path(ch_import).parent, ignore_errors=True)
-    return {
-        "import_id": done.pk,
-        "rows_read": done.rows_read,
-        "matched": done.matched_by_number + done.matched_by_name,
-        "url": reverse("spend:quality-companies-house"),
-        "link_text": "See the suppliers matched",
-    }
-
-
 @job_handler(services.RECLASSIFY_JOB_KIND)
 def locality_reclassify(job: Job, progress: Progress) -> dict[str, Any]:
     result = services.sites_reclassify(progress=progress)
@@ -105,4 +70,36 @@ def locality_reclassify(job: Job, progress: Progress) -> dict[str, Any]:
         **result,
         "url": reverse("spend:locality"),
         "link_text": "See spend by locality",
+    }
+
+
+@job_handler(services.PAYMENTS_XLSX_JOB_KIND)
+def payments_spreadsheet_job(job: Job, progress: Progress) -> dict[str, Any]:
+    """The payments page's rows under its filters as XLSX, written row by row (openpyxl's
+    write-only mode keeps the worker's memory flat), kept with the job for download."""
+    from openpyxl import Workbook  # noqa: PLC0415  (loaded only by the job that writes one)
+
+    payment_filter = PaymentFilter(QueryDict(job.params.get("query", "")))
+    if payment_filter.refused:
+        raise JobFailed("The payments page's filters could not be read. Choose them again.")
+    rows = payment_filter.qs.order_by("-payment_date", "pk")
+    expected = int(job.params.get("rows") or 0) or 1
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Payments")
+    sheet.append(list(selectors.PAYMENTS_EXPORT_HEADER))
+    written = 0
+    for row in selectors.payments_export_rows(rows):
+        sheet.append([neutralise(cell) for cell in row])
+        written += 1
+        if written % services.PAYMENTS_XLSX_PROGRESS_ROWS == 0:
+            progress(min(95, written * 95 // expected), f"{written:,} payments written")
+    progress(96, "Saving the spreadsheet")
+    name = f"payments-{timezone.localdate():%Y-%m-%d}.xlsx"
+    path = reports_folder(job.pk) / name
+    book.save(path)
+    return {
+        "files": [kept_file(path, f"Payments spreadsheet, {written:,} payments (XLSX)")],
+        "rows": written,
+        "url": f"/reports/{job.pk}/files/0/",
+        "link_text": "Download the spreadsheet",
     }

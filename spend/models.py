@@ -24,7 +24,9 @@ class LocalityClass(models.TextChoices):
 class PostcodeDistrict(models.Model):
     """Postcode district (outward code) → local authority district → region.
 
-    Seeded from ``fixtures/postcode_districts.csv``; a fuller lookup can replace it.
+    Equal to ``portal.locality.districts()`` (``fixtures/postcode_districts.csv``, the one
+    source): reloaded after every migrate by ``spend.services.postcode_districts_sync``, for
+    the ledger's SQL to join. Replace the file, not these rows.
     """
 
     district = models.CharField(max_length=4, primary_key=True)
@@ -79,7 +81,7 @@ class Supplier(models.Model):
     is_sme = models.BooleanField(null=True, blank=True)
     is_vcfs = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Supplier data quality (spend.quality): identifiers, size and who set the flags.
+    # Supplier data quality (suppliers.quality): identifiers, size and who set the flags.
     # Database defaults, because the import inserts suppliers in SQL (spend.ingest.load).
     vat_number = models.CharField(max_length=20, blank=True, db_default="", db_index=True)
     size_band = models.CharField(
@@ -487,7 +489,7 @@ class SundrySupplierNumber(models.Model):
         return self.supplier_number
 
 
-# --- Supplier data quality (spend.quality) ------------------------------------------------------
+# --- Supplier data quality (suppliers.quality) -----------------------------------------------
 
 
 class SizeBand(models.TextChoices):

@@ -20,17 +20,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
-from django.http import QueryDict
 from django.utils import timezone
 
+from portal import locality
 from portal import services as portal_services
-from portal.exports import neutralise
-from portal.files import kept_file, reports_folder
 from portal.formatting import month_name, pounds
-from portal.jobs import JobFailed, Progress, job_handler
+from portal.jobs import JobFailed, Progress
 from portal.models import Job, User
 from portal.periods import financial_year_of
-from spend import selectors
 from spend.ingest.errors import ImportRejected
 from spend.ingest.layouts import normalise_header
 from spend.ingest.load import (
@@ -50,6 +47,7 @@ from spend.models import (
     ColumnMappingProfile,
     ImportBatch,
     Payment,
+    PostcodeDistrict,
     RedactionMarker,
     SpendSummary,
     SundrySupplierNumber,
@@ -182,7 +180,6 @@ def _finish(batch_id: int, **fields: Any) -> None:
     ImportBatch.objects.filter(pk=batch_id).update(finished_at=timezone.now(), **fields)
 
 
-@job_handler(IMPORT_JOB_KIND)
 def import_batch(job: Job, progress: Progress) -> dict[str, Any]:
     """Import one uploaded file into the ledger (the ``spend.import`` job)."""
     batch = ImportBatch.objects.get(pk=job.params["batch_id"])
@@ -766,6 +763,35 @@ def category_rule_set(*, account_prefix: str, category_name: str, note: str = ""
     return rule
 
 
+def postcode_districts_sync(*, using: str = "default") -> int:
+    """Make ``spend_postcodedistrict`` (the ledger's SQL joins it) equal to the one lookup,
+    ``portal.locality.districts()`` (fixtures/postcode_districts.csv). Run after every migrate
+    and every flush of a test database (spend.apps), so the table is never edited by hand and
+    cannot drift from what the register and the head-office view read. Returns the rows
+    changed."""
+    wanted = {d: (a.local_authority, a.region) for d, a in locality.districts().items()}
+    table = PostcodeDistrict.objects.using(using)
+    with transaction.atomic(using=using):
+        held = {p.district: (p.local_authority, p.region) for p in table.all()}
+        if held == wanted:
+            return 0
+        stale = [d for d in held if d not in wanted]
+        table.filter(district__in=stale).delete()
+        changed = [
+            PostcodeDistrict(district=d, local_authority=la, region=region)
+            for d, (la, region) in wanted.items()
+            if held.get(d) != (la, region)
+        ]
+        table.bulk_create(
+            changed,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["district"],
+            update_fields=["local_authority", "region"],
+        )
+    return len(stale) + len(changed)
+
+
 # --- Column mappings for files no layout knows ---------------------------------------------
 
 
@@ -935,40 +961,3 @@ def payments_spreadsheet_start(*, query: str, rows: int, user: User | None) -> J
         params={"query": query, "rows": rows},
         user=user,
     )
-
-
-@job_handler(PAYMENTS_XLSX_JOB_KIND)
-def payments_spreadsheet_job(job: Job, progress: Progress) -> dict[str, Any]:
-    """The payments page's rows under its filters as XLSX, written row by row (openpyxl's
-    write-only mode keeps the worker's memory flat), kept with the job for download."""
-    from openpyxl import Workbook  # noqa: PLC0415  (loaded only by the job that writes one)
-
-    from spend.filters import PaymentFilter  # noqa: PLC0415  (the page's filters; they import the selectors this module uses)
-
-    payment_filter = PaymentFilter(QueryDict(job.params.get("query", "")))
-    if payment_filter.refused:
-        raise JobFailed("The payments page's filters could not be read. Choose them again.")
-    rows = payment_filter.qs.order_by("-payment_date", "pk")
-    expected = int(job.params.get("rows") or 0) or 1
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Payments")
-    sheet.append(list(selectors.PAYMENTS_EXPORT_HEADER))
-    written = 0
-    for row in selectors.payments_export_rows(rows):
-        sheet.append([neutralise(cell) for cell in row])
-        written += 1
-        if written % PAYMENTS_XLSX_PROGRESS_ROWS == 0:
-            progress(min(95, written * 95 // expected), f"{written:,} payments written")
-    progress(96, "Saving the spreadsheet")
-    name = f"payments-{timezone.localdate():%Y-%m-%d}.xlsx"
-    path = reports_folder(job.pk) / name
-    book.save(path)
-    return {
-        "files": [kept_file(path, f"Payments spreadsheet, {written:,} payments (XLSX)")],
-        "rows": written,
-        "url": f"/reports/{job.pk}/files/0/",
-        "link_text": "Download the spreadsheet",
-    }
-
-
-from spend import quality  # noqa: E402,F401  (registers its job kinds; it imports this module)

@@ -32,24 +32,3 @@ urlpatterns += [
         name="transparency-year-file",
     ),
 ]
-
-# Supplier data quality (issue 9): duplicates and merges, supplier data, Companies House,
-# spend by size band and locality by head office.
-from spend import views_quality  # noqa: E402
-
-urlpatterns += [
-    path("quality/", views_quality.home, name="quality"),
-    path("quality/duplicates/", views_quality.duplicates, name="quality-duplicates"),
-    path("quality/duplicates/<int:low>/<int:high>/", views_quality.pair, name="quality-pair"),
-    path(
-        "quality/duplicates/<int:low>/<int:high>/not-the-same/",
-        views_quality.not_same,
-        name="quality-not-same",
-    ),
-    path("quality/merges/", views_quality.merges, name="quality-merges"),
-    path("quality/merges/<int:pk>/undo/", views_quality.merge_undo, name="quality-merge-undo"),
-    path("quality/suppliers/<int:pk>/", views_quality.supplier, name="quality-supplier"),
-    path("quality/companies-house/", views_quality.companies_house, name="quality-companies-house"),
-    path("quality/size/", views_quality.size, name="quality-size"),
-    path("quality/locality/", views_quality.locality, name="quality-locality"),
-]

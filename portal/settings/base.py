@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "portal",
     "spend",
+    "suppliers",
     "contracts",
     "socialvalue",
     "diagnostics",

@@ -109,10 +109,6 @@ class CatalogueSheet:
     outcomes: dict[str, SheetOutcome] = field(default_factory=dict)
     measures: dict[str, SheetMeasure] = field(default_factory=dict)
 
-    @property
-    def proxy_count(self) -> int:
-        return sum(len(m.proxies) for m in self.measures.values())
-
 
 @dataclass(frozen=True)
 class CatalogueRow:

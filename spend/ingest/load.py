@@ -67,7 +67,7 @@ ROWS_PER_CHUNK = 100_000
 BYTES_PER_ROW_ESTIMATE = 220
 IN_PROCESS_PREFIX = "spend_staging"
 
-# A number merged into another supplier keeps resolving to it (spend.quality merges suppliers):
+# A number merged into another supplier keeps resolving to it (suppliers.quality merges suppliers):
 # rewrite such staged rows to the survivor's number before anything joins on supplier_number.
 RESOLVE_ALIASES = """
 UPDATE {suppliers} st

@@ -6,8 +6,9 @@ import pytest
 
 from demo.extracts import GeneratorConfig, generate_extracts
 from portal.roles import Role
-from spend import quality, services
+from spend import services
 from spend.models import DuplicateCandidate, Supplier
+from suppliers import quality
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

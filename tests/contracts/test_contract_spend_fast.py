@@ -18,6 +18,7 @@ import pytest
 from contracts import selectors, services
 from contracts.models import Contract
 from spend.models import Payment
+from tests.factories import contract_fields
 from tests.payments.ledger import Row, import_rows
 
 D = dt.date
@@ -84,21 +85,14 @@ def register(tmp_path: Path) -> dict[str, Contract]:
     for reference, (supplier, start, end, ended, draft) in CONTRACTS.items():
         made[reference] = services.contract_create(
             reference=reference,
-            contract={
-                "title": f"Contract {reference}",
-                "description": "",
-                "department": "Highways",
-                "category": "",
-                "procurement_route": "",
-                "cpv_code": "",
-                "award_date": start,
-                "start_date": start,
-                "end_date": end,
-                "review_date": None,
-                "awarded_value": Decimal("900000.00"),
-                "vat_not_recoverable": Decimal("0.00"),
-                "framework": False,
-            },
+            contract=contract_fields(
+                title=f"Contract {reference}",
+                department="Highways",
+                award_date=start,
+                start_date=start,
+                end_date=end,
+                awarded_value=Decimal("900000.00"),
+            ),
             supplier={"name": f"Supplier {supplier}", "supplier_number": supplier},
             user=None,
             draft=draft,

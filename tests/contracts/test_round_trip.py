@@ -11,6 +11,7 @@ import pytest
 from contracts import publishing, services
 from contracts.models import Contract
 from portal.periods import Quarter
+from tests.factories import contract_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -57,21 +58,7 @@ def _supplier(name: str, **values: Any) -> dict[str, Any]:
 
 
 def _contract(**values: Any) -> dict[str, Any]:
-    return {
-        "title": "Contract",
-        "description": "",
-        "department": "Adult Services",
-        "category": "",
-        "procurement_route": "",
-        "cpv_code": "",
-        "award_date": date(2023, 6, 1),
-        "start_date": date(2023, 7, 1),
-        "end_date": date(2026, 6, 30),
-        "review_date": None,
-        "awarded_value": Decimal("100000.00"),
-        "vat_not_recoverable": Decimal("0.00"),
-        "framework": False,
-    } | values
+    return contract_fields(**values)
 
 
 def _register() -> None:

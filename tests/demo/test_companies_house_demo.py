@@ -9,8 +9,8 @@ import pytest
 
 from demo.companies_house import write_companies_house_extract
 from demo.extracts import GeneratorConfig, build_suppliers, generate_extracts
-from spend import quality, services
-from spend import selectors_quality as selectors
+from spend import services
+from suppliers import quality, selectors
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ import pytest
 
 from diagnostics import services
 from diagnostics.models import Assessment, Framework, Organisation
+from tests.factories import OrganisationFactory
 
 
 @pytest.fixture
@@ -64,4 +65,4 @@ def all_at(framework: Framework, level_code: str) -> dict[str, str | None]:
 
 
 def peer(name: str) -> Organisation:
-    return Organisation.objects.create(name=name, kind=Organisation.Kind.COUNCIL)
+    return OrganisationFactory.create(name=name)

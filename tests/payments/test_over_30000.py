@@ -18,6 +18,7 @@ from contracts.models import Contract
 from payments import selectors
 from portal.models import User
 from tests.conftest import TEST_PASSWORD
+from tests.factories import contract_fields
 from tests.payments.ledger import Row, import_rows
 
 D = dt.date
@@ -25,22 +26,15 @@ pytestmark = pytest.mark.django_db
 
 
 def contract(reference: str, supplier: str, procured: D | None, start: D, end: D) -> Contract:
-    data: dict[str, Any] = {
-        "title": f"Contract {reference}",
-        "description": "",
-        "department": "Highways",
-        "category": "",
-        "procurement_route": "",
-        "cpv_code": "",
-        "award_date": start,
-        "start_date": start,
-        "end_date": end,
-        "review_date": None,
-        "awarded_value": Decimal("500000.00"),
-        "vat_not_recoverable": Decimal("0.00"),
-        "framework": False,
-        "procurement_start_date": procured,
-    }
+    data = contract_fields(
+        title=f"Contract {reference}",
+        department="Highways",
+        award_date=start,
+        start_date=start,
+        end_date=end,
+        awarded_value=Decimal("500000.00"),
+        procurement_start_date=procured,
+    )
     return contract_services.contract_create(
         reference=reference,
         contract=data,

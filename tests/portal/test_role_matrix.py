@@ -93,16 +93,16 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "spend:transparency": (EVERYONE, EVERYONE),
     "spend:transparency-file": (EVERYONE, EVERYONE),
     "spend:transparency-year-file": (EVERYONE, EVERYONE),
-    "spend:quality": (READERS, READERS),
-    "spend:quality-duplicates": (STAFF, STAFF),
-    "spend:quality-pair": (STAFF, STAFF),
-    "spend:quality-not-same": (STAFF, STAFF),
-    "spend:quality-merges": (STAFF, STAFF),
-    "spend:quality-merge-undo": (STAFF, STAFF),
-    "spend:quality-supplier": (STAFF, STAFF),
-    "spend:quality-companies-house": (ADMIN, ADMIN),
-    "spend:quality-size": (READERS, READERS),
-    "spend:quality-locality": (READERS, READERS),
+    "suppliers:quality": (READERS, READERS),
+    "suppliers:duplicates": (STAFF, STAFF),
+    "suppliers:pair": (STAFF, STAFF),
+    "suppliers:not-same": (STAFF, STAFF),
+    "suppliers:merges": (STAFF, STAFF),
+    "suppliers:merge-undo": (STAFF, STAFF),
+    "suppliers:supplier": (STAFF, STAFF),
+    "suppliers:companies-house": (ADMIN, ADMIN),
+    "suppliers:size": (READERS, READERS),
+    "suppliers:locality": (READERS, READERS),
     # The contract register: readers read it, officers keep it
     "contracts:list": (READERS, READERS),
     "contracts:create": (STAFF, STAFF),
@@ -286,8 +286,8 @@ def _build_world(tmp_path: Path) -> World:
     from portal.periods import Quarter
     from socialvalue import services as social_value_services
     from socialvalue.models import MeasureProxy, Theme
-    from spend import quality
     from spend.models import Supplier
+    from suppliers import quality
 
     users = {
         COUNCILLOR: make_user(Role.COUNCILLOR),
@@ -425,10 +425,10 @@ def _build_world(tmp_path: Path) -> World:
         "spend:supplier": {"pk": s1.pk},
         "spend:transparency-file": {"year": 2024, "month": 1},
         "spend:transparency-year-file": {"fy": 2023, "kind": "csv"},
-        "spend:quality-pair": {"low": low, "high": high},
-        "spend:quality-not-same": {"low": low, "high": high},
-        "spend:quality-merge-undo": {"pk": merge.pk},
-        "spend:quality-supplier": {"pk": s1.pk},
+        "suppliers:pair": {"low": low, "high": high},
+        "suppliers:not-same": {"low": low, "high": high},
+        "suppliers:merge-undo": {"pk": merge.pk},
+        "suppliers:supplier": {"pk": s1.pk},
         "register:contract": {"pk": published.pk},
         "register:file": {"pk": publication.pk, "kind": "csv"},
         "socialvalue:measure-edit": {"pk": measure.pk},

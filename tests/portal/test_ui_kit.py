@@ -18,13 +18,13 @@ from tests.contracts.conftest import CONTRACT
 from tests.html import Page, classes, text
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
-APPS = ("portal", "spend", "contracts", "socialvalue", "diagnostics", "payments")
+APPS = ("portal", "spend", "suppliers", "contracts", "socialvalue", "diagnostics", "payments")
 
 
 def _form_classes() -> list[type[forms.BaseForm]]:
     found = []
     for app in APPS:
-        for module_name in (f"{app}.forms", f"{app}.filters", f"{app}.views_quality"):
+        for module_name in (f"{app}.forms", f"{app}.filters"):
             try:
                 module = importlib.import_module(module_name)
             except ModuleNotFoundError:

@@ -27,7 +27,7 @@ from tests.conftest import wait_for
 from tests.contracts.conftest import register_row, write_csv
 from tests.ledger import HOME, REGION, UK, Line, import_lines
 from tests.payments.scenario import period_ledger  # noqa: F401  (the fixture)
-from tests.spend.test_companies_house import suppliers  # noqa: F401  (the fixture)
+from tests.suppliers.test_companies_house import suppliers  # noqa: F401  (the fixture)
 
 FY = 2023  # 2023/24
 YEAR_END = dt.date(2024, 3, 31)
@@ -408,8 +408,8 @@ def test_size_and_head_office_sections_from_companies_house(tmp_path: Path) -> N
     locality by head office beside paid site (the suppliers and file of the Companies House
     tests: S1 micro, S2 and S3 small, S5 large; S4 and S6 unmatched)."""
     from reports.committee import render_committee_report
-    from spend import quality
-    from tests.spend.test_companies_house import ch_file
+    from suppliers import quality
+    from tests.suppliers.test_companies_house import ch_file
 
     before = pdf_text(render_committee_report(2021, today=dt.date(2022, 5, 1)), tmp_path)
     assert "No supplier is matched to Companies House yet, so spend by size band" in before

@@ -1,4 +1,5 @@
-"""Social value test data, created here with known figures (not the starter catalogue's)."""
+"""Social value test data, created here with known figures (not the starter catalogue's),
+from the factories in tests/factories.py."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.models import AwardedSupplier, Contract, supplier_name_key
+from contracts.models import Contract
 from portal.models import User
 from socialvalue import services
-from socialvalue.models import Commitment, DeliveryReturn, Measure, MeasureProxy, Outcome, Theme
+from socialvalue.models import Commitment, DeliveryReturn, Measure, Theme
+from tests.factories import (
+    AwardedSupplierFactory,
+    ContractFactory,
+    MeasureFactory,
+    MeasureProxyFactory,
+    ThemeFactory,
+)
 
 # A tiny PDF is enough for the content check (it starts %PDF-).
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -20,29 +28,18 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def make_contract(
     reference: str, value: str, start: dt.date, end: dt.date | None, suppliers: list[str]
 ) -> Contract:
-    contract = Contract.objects.create(
-        reference=reference,
-        title=f"Contract {reference}",
-        department="Adult Services",
-        award_date=start,
-        start_date=start,
-        end_date=end,
-        awarded_value=Decimal(value),
+    contract = ContractFactory.create(
+        reference=reference, award_date=start, end_date=end, awarded_value=Decimal(value)
     )
     for name in suppliers:
-        AwardedSupplier.objects.create(
-            contract=contract, name=name, name_key=supplier_name_key(name), postcode="PR1 2HE"
-        )
+        AwardedSupplierFactory.create(contract=contract, name=name)
     return contract
 
 
 def make_measure(code: str, theme: Theme, unit: str, proxies: dict[int, str]) -> Measure:
-    outcome, _ = Outcome.objects.get_or_create(
-        code=f"{theme.code}1", defaults={"theme": theme, "title": f"Outcome of {theme.title}"}
-    )
-    measure = Measure.objects.create(outcome=outcome, code=code, title=f"Measure {code}", unit=unit)
+    measure = MeasureFactory.create(code=code, outcome__theme=theme, unit=unit)
     for year, value in proxies.items():
-        MeasureProxy.objects.create(measure=measure, valid_from_fy=year, value=Decimal(value))
+        MeasureProxyFactory.create(measure=measure, valid_from_fy=year, value=Decimal(value))
     return measure
 
 
@@ -74,8 +71,8 @@ def submit(commitment: Commitment, quarter: int, quantity: str, **kwargs: object
 def world(officer: User) -> World:
     """Two contracts, two measures (one whose proxy changes in 2024), commitments in 2023 and
     2024, and returns of every status. The expected figures are worked in test_figures.py."""
-    theme_a = Theme.objects.create(code="TA", title="Theme A", position=90)
-    theme_b = Theme.objects.create(code="TB", title="Theme B", position=91)
+    theme_a = ThemeFactory.create(code="TA", title="Theme A", position=90)
+    theme_b = ThemeFactory.create(code="TB", title="Theme B", position=91)
     hours = make_measure("TA1.1", theme_a, "hours", {2023: "18.00", 2024: "20.00"})
     tonnes = make_measure("TB1.1", theme_b, "tonnes", {2023: "103.70"})
     c1 = make_contract(

@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from spend import quality
+from suppliers import quality
 from tests.html import Page, text
-from tests.spend.test_companies_house import ch_file, suppliers  # noqa: F401 - a fixture
+from tests.suppliers.test_companies_house import ch_file, suppliers  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +18,8 @@ DASHBOARDS = (
     "spend:overview",
     "spend:locality",
     "spend:tail",
-    "spend:quality-size",
-    "spend:quality-locality",
+    "suppliers:size",
+    "suppliers:locality",
     "payments:dashboard",
     "contracts:off-contract",
 )
@@ -51,10 +51,10 @@ def test_supplier_size_and_head_office_without_companies_house_data(
     administrator,
     councillor,
 ) -> None:
-    load_page = reverse("spend:quality-companies-house")
+    load_page = reverse("suppliers:companies-house")
     for who, links in ((councillor, []), (administrator, [load_page])):
         client.force_login(who)
-        for name in ("spend:quality-size", "spend:quality-locality"):
+        for name in ("suppliers:size", "suppliers:locality"):
             words, hrefs = _empty_state(client, name, fy=2021)
             assert "No supplier is matched to Companies House data" in words, name
             assert hrefs == links, name
@@ -63,6 +63,6 @@ def test_supplier_size_and_head_office_without_companies_house_data(
             assert "<table" not in page, name
     quality.companies_house_paths(path=ch_file(tmp_path))
     client.force_login(councillor)
-    size = Page(client.get(reverse("spend:quality-size"), {"fy": 2021}).content)
+    size = Page(client.get(reverse("suppliers:size"), {"fy": 2021}).content)
     assert not size.find_all("div", cls="portal-empty-state")
     assert size.find_all("table")

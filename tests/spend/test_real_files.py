@@ -367,8 +367,8 @@ def test_a_declared_sundry_number_splits_even_two_payees(
 
 @pytest.mark.django_db
 def test_redacted_payments_are_never_a_duplicate_candidate(tmp_path: Path) -> None:
-    from spend import quality
     from spend.models import DuplicateCandidate
+    from suppliers import quality
 
     rows = [["Supplier Name", "Payment Date", "Amount"]]
     rows += [[name, "01/04/2024", "10.00"] for name in ("Redacted", "REDACTED", "Withheld")]

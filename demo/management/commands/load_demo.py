@@ -15,8 +15,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from demo.companies_house import write_companies_house_extract
 from demo.extracts import GeneratorConfig, build_suppliers, generate_extracts
-from spend import quality, services
+from spend import services
 from spend.models import ImportBatch, Payment
+from suppliers import quality
 
 
 class Command(BaseCommand):

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from portal.suppliers import name_key
-from spend import similar
+from suppliers import similar
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portal.jobs import JobFailed
-from spend import quality
+from suppliers import quality
 
 
 class Command(BaseCommand):

@@ -1,10 +1,10 @@
 """Supplier data quality: duplicate candidates, merge and undo, Companies House enrichment.
 
-The writes behind issue 9 (the reads are in ``spend.selectors_quality``):
+The writes behind issue 9 (the reads are in ``suppliers.selectors``):
 
 - ``duplicates_refresh``: candidate pairs found set-based in SQL (normalised names, their
   trading-as parts and the name without its legal form; the same company number, VAT number
-  or postcode) and by trigram similarity of name keys (``spend.similar``, pg_trgm's measure
+  or postcode) and by trigram similarity of name keys (``suppliers.similar``, pg_trgm's measure
   without needing the extension), ranked, with the reasons; pairs marked not the same are
   never offered again. Also the ``spend.duplicates`` job.
 - ``supplier_merge`` / ``supplier_merge_undo``: payments, sites and summaries move to the
@@ -18,7 +18,7 @@ The writes behind issue 9 (the reads are in ``spend.selectors_quality``):
   ``spend.companies_house`` job.
 
 Contract register rows keep the supplier number they were entered with; after a merge that
-number resolves to the survivor through the alias (``selectors_quality.supplier_for_number``),
+number resolves to the survivor through the alias (``suppliers.selectors.supplier_for_number``),
 so a merge never edits the register and undo never has to put it back.
 """
 
@@ -62,7 +62,7 @@ from spend.models import (
     SupplierNumberAlias,
     SupplierSite,
 )
-from spend.similar import similar_pairs, similarity, trigrams
+from suppliers.similar import similar_pairs, similarity, trigrams
 
 DUPLICATES_JOB_KIND = "spend.duplicates"
 COMPANIES_HOUSE_JOB_KIND = "spend.companies_house"
@@ -206,7 +206,7 @@ SELECT DISTINCT least(a.supplier_id, b.supplier_id), greatest(a.supplier_id, b.s
   FROM quality_keys a JOIN quality_keys b ON a.key = b.key AND a.supplier_id <> b.supplier_id
  WHERE NOT (a.kind = 'core' AND b.kind <> 'core') AND NOT (b.kind = 'core' AND a.kind <> 'core');
 
--- Similar names: quality_similar is filled beforehand (spend/similar.py).
+-- Similar names: quality_similar is filled beforehand (suppliers/similar.py).
 INSERT INTO quality_pairs
 SELECT a.id, b.id, 'Similar name (' || round(p.similarity * 100) || '%% alike)',
        0.5 + 0.4 * p.similarity
@@ -225,7 +225,7 @@ SELECT DISTINCT least(a.supplier_id, b.supplier_id), greatest(a.supplier_id, b.s
     ON a.kind = b.kind AND a.value = b.value AND a.supplier_id < b.supplier_id;
 """  # noqa: S608  (_LEGAL_FORM is a constant of this module)
 
-# quality_pair_similarity holds the name similarity of every pair found (spend/similar.py).
+# quality_pair_similarity holds the name similarity of every pair found (suppliers/similar.py).
 SCORES_SQL = f"""
 DELETE FROM spend_duplicatecandidate;
 INSERT INTO spend_duplicatecandidate (supplier_low_id, supplier_high_id, score, similarity,

@@ -11,8 +11,7 @@ from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
 
-from spend import quality, services
-from spend import selectors_quality as selectors
+from spend import services
 from spend.models import (
     DuplicateCandidate,
     Payment,
@@ -23,6 +22,7 @@ from spend.models import (
     SupplierNumberAlias,
     SupplierSite,
 )
+from suppliers import quality, selectors
 from tests.spend.test_ingest_quirks import R12_HEADER, r12_row
 
 pytestmark = pytest.mark.django_db
@@ -321,8 +321,8 @@ def test_similar_names_with_different_numbers_are_not_offered(tmp_path: Path) ->
     assert not offered("N2", "N3")
 
 
-def test_supplier_flags_follow_aliases_and_company_numbers(two_suez, officer) -> None:
-    survivor, merged = two_suez
+def test_supplier_data_sets_the_size_band_flags_and_numbers(two_suez) -> None:
+    survivor, _ = two_suez
     quality.supplier_quality_update(
         supplier=survivor,
         size_band_override="small",
@@ -335,10 +335,6 @@ def test_supplier_flags_follow_aliases_and_company_numbers(two_suez, officer) ->
     assert (survivor.size_band, survivor.is_sme, survivor.is_vcfs) == ("small", True, False)
     assert survivor.company_number == "02803692"
     assert survivor.vat_number == "123"
-    quality.supplier_merge(survivor=survivor, merged=merged, user=officer)
-    assert selectors.supplier_flags("100999") == (True, False)
-    assert selectors.supplier_flags(company_number="2803692") == (True, False)
-    assert selectors.supplier_flags("nope") == (None, None)
 
 
 # --- Pages ---------------------------------------------------------------------------------------
@@ -354,10 +350,10 @@ def test_officer_reviews_merges_and_undoes_through_the_pages(two_suez, officer) 
     first, second = two_suez
     client = client_for(officer)
     quality.duplicates_refresh()
-    page = client.get(reverse("spend:quality-duplicates"))
+    page = client.get(reverse("suppliers:duplicates"))
     assert page.status_code == 200
     assert "Same name once normalised" in page.content.decode()
-    pair_url = reverse("spend:quality-pair", args=[first.pk, second.pk])
+    pair_url = reverse("suppliers:pair", args=[first.pk, second.pk])
     compare = client.get(pair_url)
     assert compare.status_code == 200
     assert SUEZ_AGAIN in compare.content.decode()
@@ -366,9 +362,9 @@ def test_officer_reviews_merges_and_undoes_through_the_pages(two_suez, officer) 
     merge = SupplierMerge.objects.get()
     assert merge.survivor_id == first.pk
     assert merge.performed_by == officer
-    history = client.get(reverse("spend:quality-merges"))
+    history = client.get(reverse("suppliers:merges"))
     assert "Same firm" in history.content.decode()
-    undo_url = reverse("spend:quality-merge-undo", args=[merge.pk])
+    undo_url = reverse("suppliers:merge-undo", args=[merge.pk])
     assert client.get(undo_url).status_code == 200
     assert client.post(undo_url, {"reason": "Mistake"}).status_code == 302
     assert Supplier.objects.filter(pk=second.pk).exists()
@@ -377,7 +373,7 @@ def test_officer_reviews_merges_and_undoes_through_the_pages(two_suez, officer) 
 def test_not_the_same_through_the_page(two_suez, officer) -> None:
     first, second = two_suez
     client = client_for(officer)
-    url = reverse("spend:quality-not-same", args=[first.pk, second.pk])
+    url = reverse("suppliers:not-same", args=[first.pk, second.pk])
     assert client.get(url).status_code == 405
     assert client.post(url, {"reason": "Different firms"}).status_code == 302
     assert SupplierNotDuplicate.objects.get().reason == "Different firms"
@@ -386,7 +382,7 @@ def test_not_the_same_through_the_page(two_suez, officer) -> None:
 def test_supplier_edit_page_saves_overrides(two_suez, officer) -> None:
     first, _ = two_suez
     client = client_for(officer)
-    url = reverse("spend:quality-supplier", args=[first.pk])
+    url = reverse("suppliers:supplier", args=[first.pk])
     assert client.get(url).status_code == 200
     response = client.post(
         url,
@@ -411,14 +407,14 @@ def test_supplier_edit_page_saves_overrides(two_suez, officer) -> None:
 def test_councillors_read_the_figures_but_do_not_merge(two_suez, councillor) -> None:
     first, second = two_suez
     client = client_for(councillor)
-    assert client.get(reverse("spend:quality-size")).status_code == 200
-    assert client.get(reverse("spend:quality-locality")).status_code == 200
-    assert client.get(reverse("spend:quality")).status_code == 200
-    assert client.get(reverse("spend:quality-duplicates")).status_code == 403
+    assert client.get(reverse("suppliers:size")).status_code == 200
+    assert client.get(reverse("suppliers:locality")).status_code == 200
+    assert client.get(reverse("suppliers:quality")).status_code == 200
+    assert client.get(reverse("suppliers:duplicates")).status_code == 403
     assert (
         client.post(
-            reverse("spend:quality-pair", args=[first.pk, second.pk]), {"survivor": first.pk}
+            reverse("suppliers:pair", args=[first.pk, second.pk]), {"survivor": first.pk}
         ).status_code
         == 403
     )
-    assert client.get(reverse("spend:quality-companies-house")).status_code == 403
+    assert client.get(reverse("suppliers:companies-house")).status_code == 403

@@ -1,7 +1,6 @@
-"""Reads for supplier data quality: candidates, merges, size and head-office figures, flags.
+"""Reads for supplier data quality: candidates, merges, size and head-office figures.
 
-``supplier_flags`` is the contract register's way to prefill SME and VCFS from the supplier
-record; ``supplier_for_number`` resolves a supplier number through merge aliases.
+``supplier_for_number`` resolves a supplier number through merge aliases.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from django.db.models import Count, Q, QuerySet, Sum
 from portal.formatting import pounds
 from portal.locality import LOCALITY_LABELS, classify_postcode, home_area
 from portal.locality import LocalityClass as Locality
-from portal.suppliers import normalise_company_number
 from spend.models import (
     CompaniesHouseImport,
     CompaniesHouseRecord,
@@ -93,28 +91,6 @@ def supplier_for_number(supplier_number: str) -> Supplier | None:
         .first()
     )
     return alias.supplier if alias else None
-
-
-def supplier_flags(
-    supplier_number: str = "", company_number: str = ""
-) -> tuple[bool | None, bool | None]:
-    """``(is_sme, is_vcfs)`` from the supplier record, for the register to prefill.
-
-    Looks the supplier up by its finance-system number (merge aliases followed), else by
-    company number; ``(None, None)`` when no supplier is found or nothing is known.
-    """
-    supplier = supplier_for_number(supplier_number)
-    if supplier is None and company_number.strip():
-        number = normalise_company_number(company_number)
-        supplier = (
-            Supplier.objects.filter(company_number=number).order_by("pk").first()
-            or Supplier.objects.filter(companies_house__company_number=number)
-            .order_by("pk")
-            .first()
-        )
-    if supplier is None:
-        return (None, None)
-    return (supplier.is_sme, supplier.is_vcfs)
 
 
 def supplier_search(query: str, limit: int = 50) -> QuerySet[Supplier]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from spend import quality
+from suppliers import quality
 
 
 class Command(BaseCommand):

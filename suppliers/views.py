@@ -1,12 +1,9 @@
 """Supplier data quality pages: duplicates and merges, supplier data, Companies House, views
-by size band and head office. Thin: parse the request, call ``spend.quality`` or
-``spend.selectors_quality``, render ``templates/spend/quality/``."""
+by size band and head office. Thin: parse the request, call ``suppliers.quality`` or
+``suppliers.selectors``, render ``templates/suppliers/quality/``."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -14,102 +11,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from portal.forms import UploadField, financial_year_param
+from portal.forms import financial_year_param
 from portal.models import Job
 from portal.roles import READERS, STAFF, Role, role_required, signed_in_user
-from spend import quality
-from spend import selectors_quality as selectors
-from spend.models import SizeBand, Supplier
-
-TEXT = {"class": "govuk-input"}
-TEXTAREA = {"class": "govuk-textarea", "rows": "3"}
+from spend.models import Supplier
+from suppliers import quality, selectors
+from suppliers.forms import CompaniesHouseForm, MergeForm, ReasonForm, SupplierQualityForm
 
 
 def _crumbs(*trail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     return [
         ("Home", reverse("home:home")),
-        ("Supplier data quality", reverse("spend:quality")),
+        ("Supplier data quality", reverse("suppliers:quality")),
         *trail,
     ]
 
 
 def _latest_job(kind: str) -> Job | None:
     return Job.objects.filter(kind=kind).order_by("-created_at", "-pk").first()
-
-
-# --- Forms ---------------------------------------------------------------------------------------
-
-
-class MergeForm(forms.Form):
-    survivor = forms.TypedChoiceField(
-        label="Which supplier should remain?", coerce=int, widget=forms.RadioSelect
-    )
-    reason = forms.CharField(
-        label="Why are they the same organisation?",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs=TEXTAREA),
-    )
-
-    def __init__(self, *args: Any, pair: tuple[Supplier, Supplier], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        survivor = self.fields["survivor"]
-        assert isinstance(survivor, forms.ChoiceField)
-        survivor.choices = [(s.pk, f"{s.name} ({s.supplier_number})") for s in pair]
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason", required=False, max_length=2000, widget=forms.Textarea(attrs=TEXTAREA)
-    )
-
-
-FLAG_CHOICES = [("auto", "Work it out from Companies House data"), ("yes", "Yes"), ("no", "No")]
-
-
-class SupplierQualityForm(forms.Form):
-    company_number = forms.CharField(
-        label="Company number",
-        required=False,
-        max_length=10,
-        widget=forms.TextInput(attrs={**TEXT, "class": "govuk-input govuk-input--width-10"}),
-    )
-    vat_number = forms.CharField(
-        label="VAT registration number",
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={**TEXT, "class": "govuk-input govuk-input--width-20"}),
-    )
-    size_band_override = forms.ChoiceField(
-        label="Size band",
-        choices=[
-            ("", "Use the band Companies House accounts imply"),
-            *[(b.value, b.label) for b in SizeBand],
-        ],
-        required=False,
-        widget=forms.RadioSelect,
-    )
-    sme = forms.ChoiceField(
-        label="SME (small or medium-sized enterprise)",
-        choices=FLAG_CHOICES,
-        widget=forms.RadioSelect,
-    )
-    vcfs = forms.ChoiceField(
-        label="VCFS (voluntary, community or faith sector)",
-        choices=FLAG_CHOICES,
-        widget=forms.RadioSelect,
-    )
-
-
-class CompaniesHouseForm(forms.Form):
-    data_file = UploadField(
-        label="Companies House company data file",
-        help_text="BasicCompanyDataAsOneFile from Companies House's free company data product, "
-        "as the zip it comes in or the CSV inside it.",
-        widget=forms.ClearableFileInput(
-            attrs={"class": "govuk-file-upload", "accept": ".csv,.zip"}
-        ),
-    )
 
 
 # --- Pages ---------------------------------------------------------------------------------------
@@ -120,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     return render(
         request,
-        "spend/quality/home.html",
+        "suppliers/quality/home.html",
         {
             "query": query,
             "results": selectors.supplier_search(query) if query else None,
@@ -136,11 +55,11 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         quality.duplicates_start(user=signed_in_user(request))
         messages.success(request, "Looking for duplicate suppliers. This page shows progress.")
-        return redirect("spend:quality-duplicates")
+        return redirect("suppliers:duplicates")
     page = Paginator(selectors.duplicate_candidates(), 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "spend/quality/duplicates.html",
+        "suppliers/quality/duplicates.html",
         {
             "page": page,
             "job": _latest_job(quality.DUPLICATES_JOB_KIND),
@@ -168,24 +87,24 @@ def pair(request: HttpRequest, low: int, high: int) -> HttpResponse:
             )
         except quality.QualityError as refusal:
             messages.error(request, str(refusal))
-            return redirect("spend:quality-duplicates")
+            return redirect("suppliers:duplicates")
         messages.success(
             request,
             f"{merge.merged_name} ({merge.merged_number}) was merged "
             f"into {survivor.name}. You can undo this from the merge "
             "history.",
         )
-        return redirect("spend:quality-merges")
+        return redirect("suppliers:merges")
     return render(
         request,
-        "spend/quality/pair.html",
+        "suppliers/quality/pair.html",
         {
             "form": form,
             "sides": [selectors.supplier_side(first), selectors.supplier_side(second)],
             "candidate": selectors.duplicate_candidate(low, high),
             "not_same_form": ReasonForm(),
             "breadcrumbs": _crumbs(
-                ("Possible duplicates", reverse("spend:quality-duplicates")),
+                ("Possible duplicates", reverse("suppliers:duplicates")),
                 ("Compare two suppliers", None),
             ),
         },
@@ -207,7 +126,7 @@ def not_same(request: HttpRequest, low: int, high: int) -> HttpResponse:
         f"{first.name} and {second.name} are marked as not the same; "
         "they will not be offered as a pair again.",
     )
-    return redirect("spend:quality-duplicates")
+    return redirect("suppliers:duplicates")
 
 
 @role_required(*STAFF)
@@ -215,7 +134,7 @@ def merges(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.supplier_merges(), 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "spend/quality/merges.html",
+        "suppliers/quality/merges.html",
         {
             "page": page,
             "breadcrumbs": _crumbs(("Merge history", None)),
@@ -235,24 +154,24 @@ def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except quality.QualityError as refusal:
             messages.error(request, str(refusal))
-            return redirect("spend:quality-merges")
+            return redirect("suppliers:merges")
         messages.success(
             request,
             f"The merge was undone: {restored.name} "
             f"({restored.supplier_number}) is a supplier again.",
         )
-        return redirect("spend:quality-merges")
+        return redirect("suppliers:merges")
     survivor = Supplier.objects.filter(pk=merge.survivor_id).first()
     return render(
         request,
-        "spend/quality/merge_undo.html",
+        "suppliers/quality/merge_undo.html",
         {
             "merge": merge,
             "survivor": survivor,
             "form": form,
             "blocker": blocker,
             "breadcrumbs": _crumbs(
-                ("Merge history", reverse("spend:quality-merges")), ("Undo a merge", None)
+                ("Merge history", reverse("suppliers:merges")), ("Undo a merge", None)
             ),
         },
     )
@@ -279,10 +198,10 @@ def supplier(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         quality.supplier_quality_update(supplier=record, **form.cleaned_data)
         messages.success(request, f"The details of {record.name} were saved.")
-        return redirect("spend:quality-supplier", pk=record.pk)
+        return redirect("suppliers:supplier", pk=record.pk)
     return render(
         request,
-        "spend/quality/supplier.html",
+        "suppliers/quality/supplier.html",
         {
             "supplier": record,
             "form": form,
@@ -307,10 +226,10 @@ def companies_house(request: HttpRequest) -> HttpResponse:
         else:
             quality.companies_house_start(ch_import=ch_import, user=user)
             messages.success(request, f"{ch_import.file_name} is being matched to suppliers.")
-            return redirect("spend:quality-companies-house")
+            return redirect("suppliers:companies-house")
     return render(
         request,
-        "spend/quality/companies_house.html",
+        "suppliers/quality/companies_house.html",
         {
             "form": form,
             "imports": selectors.companies_house_imports()[:20],
@@ -334,7 +253,7 @@ def size(request: HttpRequest) -> HttpResponse:
     bands, sme, total = selectors.spend_by_size(fy) if fy is not None else ([], [], 0)
     return render(
         request,
-        "spend/quality/size.html",
+        "suppliers/quality/size.html",
         {
             "fy": fy,
             "years": years,
@@ -353,7 +272,7 @@ def locality(request: HttpRequest) -> HttpResponse:
     rows, total = selectors.locality_by_head_office(fy) if fy is not None else ([], 0)
     return render(
         request,
-        "spend/quality/locality.html",
+        "suppliers/quality/locality.html",
         {
             "fy": fy,
             "years": years,

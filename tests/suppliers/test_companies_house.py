@@ -12,10 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.models import Job
-from spend import quality
-from spend import selectors_quality as selectors
 from spend.models import CompaniesHouseRecord, Supplier
-from tests.spend.test_quality import load, row
+from suppliers import quality, selectors
+from tests.suppliers.test_quality import load, row
 
 pytestmark = pytest.mark.django_db
 
@@ -305,7 +304,7 @@ def test_admin_uploads_the_file_and_readers_see_the_figures(
 ) -> None:
     client = Client()
     client.force_login(administrator)
-    url = reverse("spend:quality-companies-house")
+    url = reverse("suppliers:companies-house")
     assert client.get(url).status_code == 200
     with ch_file(tmp_path).open("rb") as upload, django_capture_on_commit_callbacks(execute=False):
         response = client.post(url, {"data_file": upload})
@@ -319,8 +318,8 @@ def test_admin_uploads_the_file_and_readers_see_the_figures(
     assert "4 of 6 suppliers are matched" in page.content.decode()
     reader = Client()
     reader.force_login(councillor)
-    size = reader.get(reverse("spend:quality-size"), {"fy": 2021}).content.decode()
+    size = reader.get(reverse("suppliers:size"), {"fy": 2021}).content.decode()
     assert "£1,000" in size
     assert "Micro" in size
-    locality = reader.get(reverse("spend:quality-locality"), {"fy": 2021}).content.decode()
+    locality = reader.get(reverse("suppliers:locality"), {"fy": 2021}).content.decode()
     assert "£5,000" in locality
