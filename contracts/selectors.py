@@ -8,12 +8,12 @@
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast, overload
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -615,7 +615,7 @@ def contract_spend(contract: Contract, *, today: date) -> ContractSpend:
     """Spend to date under the contract against its value: by rule, month and financial
     year, with the projection at the current rate."""
     return _cached_by_rules(
-        f"contract:{contract.pk}:{today}", lambda: _contract_spend(contract, today)
+        f"contract:{contract.pk}:{today}", lambda _key: _contract_spend(contract, today)
     )
 
 
@@ -860,9 +860,20 @@ class OffContractCategory:
     spend_pence: int
 
 
+class LedgerSupplier(NamedTuple):
+    """The ledger supplier an off-contract row is about: the fields the page, export and
+    report show, not the model (thousands of model instances took longer to unpickle from
+    the cache than the page took to draw)."""
+
+    pk: int
+    name: str
+    supplier_number: str
+    company_number: str
+
+
 @dataclass(frozen=True)
 class OffContractSupplier:
-    supplier: Any  # spend.models.Supplier
+    supplier: LedgerSupplier
     spend_pence: int
     categories: list[OffContractCategory]  # biggest first
 
@@ -871,17 +882,68 @@ class OffContractSupplier:
         return self.categories[0].name if self.categories else ""
 
 
+# One supplier as cached: id, name, supplier number, company number, spend, and its
+# (category id, spend) pairs biggest first.
+_OffContractRow = tuple[int, str, str, str, int, tuple[tuple[int | None, int], ...]]
+
+
+class OffContractSuppliers(Sequence[OffContractSupplier]):
+    """An off-contract list's suppliers, biggest first, kept as plain tuples and made into
+    ``OffContractSupplier`` rows as they are read. At 10M payments a year lists thousands of
+    suppliers and a page shows 50: the cache holds the tuples (quick to unpickle) and a page
+    builds only the rows it shows; the export and the report read them all."""
+
+    __slots__ = ("_category_names", "_rows")
+
+    def __init__(self, rows: Sequence[_OffContractRow], category_names: dict[int | None, str]):
+        self._rows = tuple(rows)
+        self._category_names = category_names
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> OffContractSupplier: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[OffContractSupplier]: ...
+
+    def __getitem__(self, index: int | slice) -> OffContractSupplier | list[OffContractSupplier]:
+        if isinstance(index, slice):
+            return [self._row(r) for r in self._rows[index]]
+        return self._row(self._rows[index])
+
+    def __iter__(self) -> Iterator[OffContractSupplier]:
+        return (self._row(r) for r in self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compared by value, like the list it stands for
+
+    def _row(self, row: _OffContractRow) -> OffContractSupplier:
+        pk, name, number, company, spend_pence, categories = row
+        names = self._category_names
+        return OffContractSupplier(
+            LedgerSupplier(pk, name, number, company),
+            spend_pence,
+            [OffContractCategory(c, names[c], p) for c, p in categories],
+        )
+
+
 @dataclass(frozen=True)
 class OffContractSpend:
     fy: int
     threshold_pence: int
     category: int | None  # the category filter, or None for all
-    suppliers: list[OffContractSupplier]
+    suppliers: OffContractSuppliers
     by_category: list[OffContractCategory]
-
-    @property
-    def total_pence(self) -> int:
-        return sum(s.spend_pence for s in self.suppliers)
+    total_pence: int  # over all the suppliers, not just a page of them
+    # Changes whenever the figures might (the cache key they are kept under): what a page
+    # showing them keys its own cached rendering by.
+    version: str
 
 
 # Registered contracts' (ledger supplier, start, effective end): what rule 3 covers.
@@ -1031,22 +1093,26 @@ SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', id, refer
         FROM spend_supplier WHERE company_number <> '')
 """
 CACHE_SECONDS = 60 * 60
+# In the key: raised when a cached value's shape changes, so a deploy never reads a pickle of
+# the old classes (2: off-contract suppliers as tuples, OffContractSuppliers).
+CACHE_SHAPE = 2
 
 
-def _cached_by_rules(name: str, compute: Callable[[], T]) -> T:
-    """``compute()``, cached until the ledger's summary (its version changes whenever an
-    import or a withdrawal changes it) or anything else the rules read changes."""
+def _cached_by_rules(name: str, compute: Callable[[str], T]) -> T:
+    """``compute(key)``, cached until the ledger's summary (its version changes whenever an
+    import or a withdrawal changes it) or anything else the rules read changes. ``key`` is
+    the cache key, which changes with them: a result can carry it as its version."""
 
     with connection.cursor() as cursor:
         cursor.execute(_RULES_VERSION_SQL)
         rules = cursor.fetchone()[0]
     key = (
-        "contract-spend:"
+        f"contract-spend:{CACHE_SHAPE}:"
         + hashlib.sha256(f"{summary_version()}:{rules}:{name}".encode()).hexdigest()
     )
     value = cache.get(key)
     if value is None:
-        value = compute()
+        value = compute(key)
         cache.set(key, value, CACHE_SECONDS)
     return cast(T, value)
 
@@ -1074,12 +1140,12 @@ def spend_without_contract(
     is settled from its payments."""
     return _cached_by_rules(
         f"off:{fy}:{threshold_pence}:{category}",
-        lambda: _spend_without_contract(fy, threshold_pence, category),
+        lambda key: _spend_without_contract(fy, threshold_pence, category, key),
     )
 
 
 def _spend_without_contract(
-    fy: int, threshold_pence: int, category: int | None
+    fy: int, threshold_pence: int, category: int | None, version: str
 ) -> OffContractSpend:
     with _without_jit(), connection.cursor() as cursor:
         cursor.execute(_OFF_CONTRACT_SQL, {"fy": fy, "threshold": threshold_pence, "cat": category})
@@ -1088,28 +1154,40 @@ def _spend_without_contract(
     for supplier_id, category_id, total in rows:
         totals[supplier_id][category_id] = int(total)
     names = dict(Category.objects.values_list("id", "name"))
-    suppliers = Supplier.objects.in_bulk(list(totals))
+    category_names: dict[int | None, str] = {
+        cid: names.get(cid, UNCATEGORISED) if cid else UNCATEGORISED
+        for by in totals.values()
+        for cid in by
+    }
+    ledger = {
+        pk: (name, number, company)
+        for pk, name, number, company in Supplier.objects.filter(pk__in=list(totals)).values_list(
+            "pk", "name", "supplier_number", "company_number"
+        )
+    }
 
-    def categories(by_category: dict[int | None, int]) -> list[OffContractCategory]:
-        listed = [
-            OffContractCategory(cid, names.get(cid, UNCATEGORISED) if cid else UNCATEGORISED, p)
-            for cid, p in by_category.items()
-            if p
-        ]
-        return sorted(listed, key=lambda c: (-c.spend_pence, c.name))
+    def by_size(by_category: dict[int | None, int]) -> tuple[tuple[int | None, int], ...]:
+        # Biggest first, then by name; a category netting to nothing is not listed.
+        listed = [(cid, p) for cid, p in by_category.items() if p]
+        return tuple(sorted(listed, key=lambda c: (-c[1], category_names[c[0]])))
 
-    listed = sorted(
-        (
-            OffContractSupplier(suppliers[s], sum(by.values()), categories(by))
-            for s, by in totals.items()
-        ),
-        key=lambda r: (-r.spend_pence, r.supplier.name, r.supplier.pk),
-    )
+    suppliers: list[_OffContractRow] = [
+        (pk, *ledger[pk], sum(by.values()), by_size(by)) for pk, by in totals.items()
+    ]
+    suppliers.sort(key=lambda r: (-r[4], r[1], r[0]))
     by_category: dict[int | None, int] = defaultdict(int)
-    for row in listed:
-        for c in row.categories:
-            by_category[c.category_id] += c.spend_pence
-    return OffContractSpend(fy, threshold_pence, category, listed, categories(by_category))
+    for row in suppliers:
+        for cid, pence in row[5]:
+            by_category[cid] += pence
+    return OffContractSpend(
+        fy,
+        threshold_pence,
+        category,
+        OffContractSuppliers(suppliers, category_names),
+        [OffContractCategory(c, category_names[c], p) for c, p in by_size(by_category)],
+        sum(r[4] for r in suppliers),
+        version,
+    )
 
 
 PaymentsT = TypeVar("PaymentsT", bound=QuerySet[Any])

@@ -6,6 +6,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django_tables2.data import TableListData
 
 from contracts.selectors import contracts_spend_to_date
 from portal.formatting import percent
@@ -169,11 +170,18 @@ class PublicRegisterTable(tables.Table):
 
 
 class OffContractTable(tables.Table):
-    """Suppliers paid at least the threshold in a year with no contract behind the payments."""
+    """Suppliers paid at least the threshold in a year with no contract behind the payments.
 
-    supplier = tables.Column(verbose_name="Supplier", orderable=False)
-    supplier_number = tables.Column(verbose_name="Supplier number", orderable=False)
-    company_number = tables.Column(verbose_name="Company number", orderable=False)
+    Rows are ``contracts.selectors.OffContractSupplier``; ``found`` is the list they come
+    from (its year and category filter make the drill-down link)."""
+
+    supplier = tables.Column(verbose_name="Supplier", accessor="supplier__name", orderable=False)
+    supplier_number = tables.Column(
+        verbose_name="Supplier number", accessor="supplier__supplier_number", orderable=False
+    )
+    company_number = tables.Column(
+        verbose_name="Company number", accessor="supplier__company_number", orderable=False
+    )
     main_category = tables.Column(verbose_name="Main category", orderable=False)
     spend_pence = PenceColumn(verbose_name="Spend with no contract", orderable=False)
     action = tables.Column(
@@ -184,24 +192,27 @@ class OffContractTable(tables.Table):
         template_name = "portal/tables/govuk_table.html"
         empty_text = "No supplier was paid this much with no contract behind the payments."
 
-    def __init__(self, *args: Any, can_create: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, found: Any, *args: Any, can_create: bool = False, **kwargs: Any) -> None:
+        # The suppliers as they are: a page builds only the rows it shows (list() would build
+        # all of them; see OffContractSuppliers).
+        super().__init__(TableListData(found.suppliers if found else []), *args, **kwargs)
+        self.found = found
         if not can_create:
             self.columns.hide("action")
 
     def render_supplier(self, record: Any, value: str) -> str:
         return format_html(
             '<a class="govuk-link" href="{}">{}</a>',
-            reverse("spend:supplier", args=[record["supplier_id"]]),
+            reverse("spend:supplier", args=[record.supplier.pk]),
             value,
         )
 
     def render_spend_pence(self, record: Any, value: int) -> str:
         # The drill-down: the payments page, filtered to this figure's payments.
         url = payments_url(
-            fy=record["fy"],
-            supplier=record["supplier_id"],
-            category=record["category"],
+            fy=self.found.fy,
+            supplier=record.supplier.pk,
+            category=self.found.category,
             off_contract="true",
         )
         return format_html('<a class="govuk-link" href="{}">{}</a>', url, pounds_whole(value))
@@ -214,8 +225,8 @@ class OffContractTable(tables.Table):
             '<a class="govuk-link" href="{}?ledger_supplier={}">Create a contract'
             '<span class="govuk-visually-hidden"> for {}</span></a>',
             reverse("contracts:create"),
-            record["supplier_id"],
-            record["supplier"],
+            record.supplier.pk,
+            record.supplier.name,
         )
 
 

@@ -402,24 +402,12 @@ class OffContractView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Temp
         fy = found.fy if found else "none"
         return f"spend-without-a-contract-{fy}.{export_format}"
 
+    def can_create(self) -> bool:
+        return has_role(self.request.user, *STAFF)
+
     def get_table(self, **kwargs: Any) -> OffContractTable:
         found = self.choices()["found"]
-        rows = []
-        if found is not None:
-            rows = [
-                {
-                    "fy": found.fy,
-                    "category": found.category,
-                    "supplier_id": r.supplier.pk,
-                    "supplier": r.supplier.name,
-                    "supplier_number": r.supplier.supplier_number,
-                    "company_number": r.supplier.company_number,
-                    "main_category": r.main_category,
-                    "spend_pence": r.spend_pence,
-                }
-                for r in found.suppliers
-            ]
-        table = OffContractTable(rows, can_create=has_role(self.request.user, *STAFF))
+        table = OffContractTable(found, can_create=self.can_create())
         RequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
         table.caption = (
             f"Suppliers paid {pounds(found.threshold_pence)} or more in "
@@ -444,6 +432,8 @@ class OffContractView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Temp
             choices,
             fy_label=financial_year_label(found.fy) if found else "",
             categories=categories,
+            can_create=self.can_create(),
+            tables_seconds=selectors.CACHE_SECONDS,
             breadcrumbs=_crumbs(("Spend with no contract", None)),
         )
         return context

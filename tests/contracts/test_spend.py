@@ -79,7 +79,7 @@ def test_contract_spend_and_spend_without_a_contract(tmp_path: Path) -> None:
 
     found = selectors.spend_without_contract(fy=2023, threshold_pence=50_000)
     # Acme's payment before its contract started has no contract behind it.
-    assert [(r.supplier, r.spend_pence) for r in found.suppliers] == [
-        (acme, 99_999),
-        (other, 71_000),
+    assert [(r.supplier.pk, r.spend_pence) for r in found.suppliers] == [
+        (acme.pk, 99_999),
+        (other.pk, 71_000),
     ]
