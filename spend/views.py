@@ -19,6 +19,7 @@ from portal import charts, exports, formatting
 from portal import selectors as portal_selectors
 from portal.exports import (
     XLSX_MAX_ROWS,
+    csv_copy_response,
     csv_response,
     export_format,
     table_export_response,
@@ -498,10 +499,10 @@ def payments(request: HttpRequest) -> HttpResponseBase:
         # Streamed from the table's own (sorted) query: the whole ledger may be asked for.
         # Not paginated, so no count of the rows runs before the first byte.
         RequestConfig(request, paginate=False).configure(table)
-        return csv_response(
+        return csv_copy_response(
             "payments.csv",
             selectors.PAYMENTS_EXPORT_HEADER,
-            selectors.payments_export_rows(table.data.data),
+            selectors.payments_export_query(table.data.data),
         )
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
     if export_format(request) == "xlsx" and not payment_filter.refused:
