@@ -18,7 +18,6 @@ from django_tables2 import RequestConfig
 from portal import charts, exports, formatting
 from portal import selectors as portal_selectors
 from portal.exports import (
-    XLSX_MAX_ROWS,
     csv_copy_response,
     csv_response,
     export_format,
@@ -568,6 +567,7 @@ def transparency(request: HttpRequest) -> HttpResponse:
             "threshold": threshold,
             "query": query,
             "years": years,
+            "xlsx_max_rows": exports.XLSX_MAX_ROWS,
             "breadcrumbs": [("Home", reverse("home:home")), ("Spend over £500", None)],
         },
     )
@@ -603,11 +603,13 @@ def transparency_year_file(request: HttpRequest, fy: int, kind: str) -> HttpResp
         for m in selectors.fy_months(fy)
         if m in with_spend
     )
-    if count > XLSX_MAX_ROWS:
+    # Refused rather than a job: the file is public, and the reports centre that keeps a
+    # job's file is not. The page offers only the CSV for such a year; this is for old links.
+    if count > exports.XLSX_MAX_ROWS:
         messages.error(
             request,
             f"The {formatting.financial_year_label(fy)} file has {count:,} rows, more than the "
-            f"{XLSX_MAX_ROWS:,} a spreadsheet download can hold here. Download it as CSV "
+            f"{exports.XLSX_MAX_ROWS:,} a spreadsheet download can hold. Download it as CSV "
             "(which opens in Excel), or download the year's months one by one.",
         )
         query = request.GET.urlencode()
