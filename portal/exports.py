@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Expression, F, Func, QuerySet, TextField, Value
 from django.db.models.functions import NullIf
@@ -242,7 +243,10 @@ def _copied_lines(query: QuerySet[Any]) -> Iterator[bytes]:
     is swapped for "\r\n" as ``csv_rows`` writes it, leaving newlines inside quoted cells
     alone. A download the client abandons closes this generator inside the copy block, and
     psycopg then cancels the COPY, so no statement is left running."""
-    sql, params = query.query.get_compiler(using=query.db).as_sql()
+    try:
+        sql, params = query.query.get_compiler(using=query.db).as_sql()
+    except EmptyResultSet:  # a filter that can match nothing (.none(), an empty IN list)
+        return
     statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
     # psycopg's own cursor: Django's debug wrapper takes no parameters for a COPY.
     with connections[query.db].cursor() as cursor, cursor.cursor.copy(statement, params) as copy:

@@ -176,3 +176,13 @@ def test_a_chunk_boundary_does_not_split_a_row(
     chunks = list(cast(Iterable[bytes], cast(Any, response).streaming_content))
     assert len(chunks) > 3
     assert b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks) == _python_file("")
+
+
+def test_a_filter_that_matches_nothing_gives_the_header_alone(
+    awkward_ledger: None, councillor: User, client: Client
+) -> None:
+    client.force_login(councillor)
+    for query in ({"fy": "1900"}, {"fy": "2031"}, {"supplier": "999999"}):
+        body = _downloaded(client.get("/spend/payments/", {"_export": "csv", **query}))
+        assert body == _python_file("&".join(f"{k}={v}" for k, v in query.items())), query
+        assert body.decode("utf-8").count("\r\n") == 1, query  # the header line only
