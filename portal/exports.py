@@ -271,12 +271,15 @@ def _header_then(header: Sequence[str], lines: Iterator[bytes]) -> Iterator[str 
 
 
 def csv_copy_response(
-    file_name: str, header: Sequence[str], query: QuerySet[Any]
+    file_name: str, header: Sequence[str], query: QuerySet[Any] | Iterable[QuerySet[Any]]
 ) -> StreamingHttpResponse:
     """``csv_response`` for a values query whose every column is already a CSV cell's text
-    (``csv_cell_sql``, ``csv_date_sql``, ``portal.money.pounds_sql``), written by PostgreSQL."""
+    (``csv_cell_sql``, ``csv_date_sql``, ``portal.money.pounds_sql``), written by PostgreSQL;
+    or for several, one after another (a year's file is its months')."""
+    queries = [query] if isinstance(query, QuerySet) else query
+    lines = (line for each in queries for line in _copied_lines(each))
     response = StreamingHttpResponse(
-        _header_then(header, _copied_lines(query)), content_type="text/csv; charset=utf-8"
+        _header_then(header, lines), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response

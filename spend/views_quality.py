@@ -64,6 +64,14 @@ class ReasonForm(forms.Form):
     )
 
 
+class NotSameForm(ReasonForm):
+    """The reason two suppliers are not the same (optional; beside the merge form's)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = "Reason (optional)"
+
+
 FLAG_CHOICES = [("auto", "Work it out from Companies House data"), ("yes", "Yes"), ("no", "No")]
 
 
@@ -112,16 +120,29 @@ class CompaniesHouseForm(forms.Form):
     )
 
 
+class SupplierFindForm(forms.Form):
+    q = forms.CharField(
+        label="Name, supplier number or company number",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "id": "supplier-query", "class": "govuk-input--width-20"}
+        ),
+    )
+
+
 # --- Pages ---------------------------------------------------------------------------------------
 
 
 @role_required(*READERS)
 def home(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
+    find_form = SupplierFindForm(request.GET or None)
+    query = find_form.cleaned_data["q"] if find_form.is_valid() else ""
     return render(
         request,
         "spend/quality/home.html",
         {
+            "find_form": find_form,
             "query": query,
             "results": selectors.supplier_search(query) if query else None,
             "coverage": selectors.companies_house_coverage(),
@@ -183,7 +204,7 @@ def pair(request: HttpRequest, low: int, high: int) -> HttpResponse:
             "form": form,
             "sides": [selectors.supplier_side(first), selectors.supplier_side(second)],
             "candidate": selectors.duplicate_candidate(low, high),
-            "not_same_form": ReasonForm(),
+            "not_same_form": NotSameForm(auto_id="not-same-%s"),
             "breadcrumbs": _crumbs(
                 ("Possible duplicates", reverse("spend:quality-duplicates")),
                 ("Compare two suppliers", None),

@@ -132,6 +132,8 @@ def awkward_ledger(tmp_path: Path) -> None:
         payment.save()
     for i, supplier in enumerate(Supplier.objects.order_by("pk")):
         supplier.name = AWKWARD[(i * 5) % len(AWKWARD)] or "Plain Ltd"
+        if i == 2:
+            supplier.name = "Mrs Jane, Example"  # a person: redacted in the spend files
         supplier.save()
 
 
@@ -186,3 +188,27 @@ def test_a_filter_that_matches_nothing_gives_the_header_alone(
         body = _downloaded(client.get("/spend/payments/", {"_export": "csv", **query}))
         assert body == _python_file("&".join(f"{k}={v}" for k, v in query.items())), query
         assert body.decode("utf-8").count("\r\n") == 1, query  # the header line only
+
+
+def _python_transparency(months: list[dt.date], threshold_pence: int) -> bytes:
+    """The spend-over file as the Python path writes it (``csv_rows`` over
+    ``transparency_rows``), its months one after another."""
+    rows = (row for m in months for row in selectors.transparency_rows(m, threshold_pence))
+    return "".join(exports.csv_rows(selectors.TRANSPARENCY_HEADER, rows)).encode("utf-8")
+
+
+def test_the_spend_files_are_byte_for_byte_the_python_files(
+    awkward_ledger: None, client: Client
+) -> None:
+    april, may = dt.date(2023, 4, 1), dt.date(2023, 5, 1)
+    for threshold in (0, 500):
+        query = {"threshold": str(threshold)}
+        month = _downloaded(client.get("/spend/transparency/2023/4.csv", query))
+        assert month == _python_transparency([april], threshold * 100), threshold
+        year = _downloaded(client.get("/spend/transparency/year/2023.csv", query))
+        assert year == _python_transparency([april, may], threshold * 100), threshold
+    everything = _downloaded(client.get("/spend/transparency/year/2023.csv", {"threshold": 0}))
+    assert b"Redacted personal data" in everything
+    assert b"Jane" not in everything
+    assert b"'=HYPERLINK" in everything
+    assert everything.count(b"\r\n") > 8  # every payment but the voided one, and the header
