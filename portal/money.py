@@ -4,6 +4,7 @@ The one place pence and pounds are converted (portal.formatting prints them):
 
 - ``pence_from_decimal(Decimal("12.345")) -> 1235``: half a penny rounded away from zero.
 - ``pounds_decimal(1235) -> Decimal("12.35")``: two places, as a number (spreadsheet cells).
+- ``pounds_sql(F("amount_pence"))``: the same in SQL, for a CSV that PostgreSQL writes.
 - ``whole_pounds(150) -> 2``: to the pound, half up (away from zero at the half).
 - ``two_places(value) -> Decimal``: a value read from a file, to the penny (OCDS amounts).
 """
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from django.db.models import DecimalField, Expression, F, Value
+from django.db.models.functions import Cast, Round
 
 PENNY = Decimal("0.01")
 
@@ -26,6 +30,15 @@ def pence_from_decimal(amount: Decimal) -> int:
 def pounds_decimal(pence: int) -> Decimal:
     """Pounds with two decimals, as a number (for spreadsheet cells)."""
     return (Decimal(pence) / 100).quantize(PENNY)
+
+
+def pounds_sql(pence: Expression | F) -> Round:
+    """``pounds_decimal`` in SQL: integer pence to numeric pounds with two places (exact:
+    numeric division, then rounding that only drops zeros)."""
+    # Two places before dividing: PostgreSQL keeps at least the dividend's scale, whereas
+    # numeric(20, 0) divided by 100 is rounded to 16 significant digits for a large amount.
+    any_bigint: DecimalField[Any, Decimal] = DecimalField(max_digits=22, decimal_places=2)
+    return Round(Cast(pence, any_bigint) / Value(100), 2, output_field=DecimalField())
 
 
 def whole_pounds(pence: int) -> int:

@@ -269,12 +269,36 @@ def _group(lines: Iterable[_Line], key: Callable[[_Line], Hashable]) -> dict[Any
 
 @dataclass(kw_only=True)
 class SocialValueTotals(PencePerPound, Figures):
+    """The council's totals. The per £1 figures leave out frameworks and dynamic purchasing
+    systems: their awarded value is a ceiling on call-offs, not what was bought, and one
+    £3.5bn system would make every other contract's social value read as nothing."""
+
     fy: int | None
     contracts: int = 0
     commitments: int = 0
-    contract_value_pence: int | None = None
+    contract_value_pence: int | None = None  # of the contracts in the per £1 figures
     returns_awaiting: int = 0
     returns_rejected: int = 0
+    frameworks_left_out: int = 0
+    frameworks_value_pence: int = 0  # their awarded value (the share in ``fy``), left out
+    # The social value of the contracts in the per £1 figures (frameworks' left out).
+    per_pound: Figures = field(default_factory=Figures)
+
+    @property
+    def committed_per_pound(self) -> Decimal | None:
+        return per_pound(self.per_pound.committed_pence, self.contract_value_pence)
+
+    @property
+    def delivered_per_pound(self) -> Decimal | None:
+        return per_pound(self.per_pound.delivered_pence, self.contract_value_pence)
+
+    @property
+    def committed_pence_per_pound(self) -> Decimal | None:
+        return pence_per_pound(self.per_pound.committed_pence, self.contract_value_pence)
+
+    @property
+    def delivered_pence_per_pound(self) -> Decimal | None:
+        return pence_per_pound(self.per_pound.delivered_pence, self.contract_value_pence)
 
 
 def _contract_values(contract_ids: Iterable[int], fy: int | None) -> dict[int, int | None]:
@@ -302,10 +326,19 @@ def social_value_totals(fy: int | None = None) -> SocialValueTotals:
         elif item.kind == Status.REJECTED:
             totals.returns_rejected += 1
     totals.contracts = len(contract_ids)
-    values = _contract_values(contract_ids, fy).values()
+    frameworks = set(
+        Contract.objects.filter(pk__in=contract_ids, framework=True).values_list("pk", flat=True)
+    )
+    by_contract = _contract_values(contract_ids, fy)
+    values = [v for pk, v in by_contract.items() if pk not in frameworks]
     totals.contract_value_pence = (
         None if any(v is None for v in values) else sum(v for v in values if v is not None)
     )
+    totals.frameworks_left_out = len(frameworks)
+    totals.frameworks_value_pence = sum(by_contract.get(pk) or 0 for pk in frameworks)
+    for item in lines:
+        if item.contract_id not in frameworks:
+            totals.per_pound.add(item.kind, item.pence)
     return totals
 
 

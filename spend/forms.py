@@ -156,3 +156,47 @@ class SundryNumberForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "govuk-input govuk-!-width-two-thirds"}),
     )
+
+
+class ThresholdForm(forms.Form):
+    """A page's threshold in whole pounds (the tail, the spend-over files). Left out, the
+    page's own default is used; given wrongly, the page says what to enter."""
+
+    threshold = forms.IntegerField(
+        min_value=0,
+        error_messages={
+            "required": "Enter an amount in whole pounds, like 500",
+            "invalid": "Enter the amount in whole pounds, like 500, without £ or commas",
+            "min_value": "The amount must be £0 or more",
+        },
+        widget=forms.NumberInput(
+            attrs={"class": "govuk-input--width-10", "inputmode": "numeric", "step": 1}
+        ),
+    )
+
+    def __init__(self, data: Any, *, label: str, default_pounds: int) -> None:
+        super().__init__(data, auto_id="%s", initial={"threshold": default_pounds})
+        self.fields["threshold"].label = label
+        self.default_pounds = default_pounds
+
+    @property
+    def pounds(self) -> int:
+        """The threshold asked for, or the default when none (or a wrong one) was given."""
+        if self.is_bound and self.is_valid():
+            return int(self.cleaned_data["threshold"])
+        return self.default_pounds
+
+
+class WithdrawForm(forms.Form):
+    """Why a loaded file is withdrawn: required, as the withdrawal is kept on record."""
+
+    reason = forms.CharField(
+        label="Why is it withdrawn?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the file is withdrawn (it is kept on record)"},
+    )
+
+    def __init__(self, data: Any = None) -> None:
+        # id "withdraw-reason"; the field is still posted as "reason".
+        super().__init__(data, auto_id="withdraw-%s")

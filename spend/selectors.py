@@ -29,12 +29,27 @@ from typing import Any, TypeVar, cast
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+    TextField,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
+from portal.exports import csv_cell_sql, csv_date_sql
 from portal.formatting import financial_year_label, month_name, percent
 from portal.models import Job
-from portal.money import pounds_decimal
+from portal.money import pounds_decimal, pounds_sql
 from portal.periods import financial_year_of, fy_months
 from spend import register_links
 from spend.models import (
@@ -848,6 +863,48 @@ def payments_export_rows(payments: QuerySet[Payment]) -> Iterator[tuple[Any, ...
         )
 
 
+LOCALITY_LABELS = LocalityClass.choices
+
+
+def payments_export_query(payments: QuerySet[Payment]) -> QuerySet[Any]:
+    """``payments_export_rows`` as one SQL query of CSV cells, for PostgreSQL to write the
+    download itself (``portal.exports.csv_copy_response``): the same cells, byte for byte."""
+    locality = Case(
+        *(
+            When(site__locality_class=code, then=Value(label))
+            for code, label in LocalityClass.choices
+        ),
+        default=Value(""),
+        output_field=TextField(),
+    )
+    category = Coalesce(
+        NullIf(F("category__name"), Value("")),
+        Value("Not categorised"),
+        output_field=TextField(),
+    )
+    return payments.annotate(
+        csv_paid=csv_date_sql(F("payment_date")),
+        csv_supplier=csv_cell_sql(F("supplier__name")),
+        csv_invoice=csv_cell_sql(F("invoice_number")),
+        csv_reference=csv_cell_sql(F("payment_reference")),
+        csv_cost_centre=csv_cell_sql(F("cost_centre")),
+        csv_expense=csv_cell_sql(F("account_description")),
+        csv_category=csv_cell_sql(category),
+        csv_locality=csv_cell_sql(locality),
+        csv_amount=pounds_sql(F("amount_pence")),
+    ).values_list(
+        "csv_paid",
+        "csv_supplier",
+        "csv_invoice",
+        "csv_reference",
+        "csv_cost_centre",
+        "csv_expense",
+        "csv_category",
+        "csv_locality",
+        "csv_amount",
+    )
+
+
 @dataclass(frozen=True)
 class PaymentTotals:
     total_pence: int
@@ -971,6 +1028,76 @@ def transparency_rows(
             reference or invoice,
             pounds_decimal(pence),
         )
+
+
+def _redacted_supplier_ids() -> list[int]:
+    """Suppliers whose name a published file must not show (``is_individual``: the one rule,
+    in Python, whatever pattern the council set), for the file that PostgreSQL writes."""
+    if not getattr(settings, "SPEND_REDACT_INDIVIDUALS", True):
+        return []
+    pattern = _individual_pattern()
+    return [
+        pk
+        for pk, number, name in Supplier.objects.values_list("pk", "supplier_number", "name")
+        if is_individual(number, name, pattern)
+    ]
+
+
+def transparency_query(
+    month: dt.date,
+    threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE,
+    redacted: list[int] | None = None,
+) -> QuerySet[Any]:
+    """``transparency_rows`` as one SQL query of CSV cells, for PostgreSQL to write the file
+    itself (``portal.exports.csv_copy_response``): the same cells, byte for byte."""
+    redacted = _redacted_supplier_ids() if redacted is None else redacted
+    is_redacted = Q(supplier_id__in=redacted)
+    text: TextField[str, str] = TextField()
+    name = Case(When(is_redacted, then=Value(REDACTED_NAME)), default=F("supplier__name"))
+    number = Case(When(is_redacted, then=Value("")), default=F("supplier__supplier_number"))
+    transaction = Coalesce(NullIf(F("payment_reference"), Value("")), F("invoice_number"))
+    return (
+        transparency_payments(month, threshold_pence)
+        .annotate(
+            csv_organisation=csv_cell_sql(Value(settings.COUNCIL_NAME, output_field=text)),
+            csv_code=csv_cell_sql(
+                Value(getattr(settings, "COUNCIL_ORGANISATION_CODE", ""), output_field=text)
+            ),
+            csv_day=csv_cell_sql(
+                Func(F("payment_date"), Value("DD/MM/YYYY"), function="to_char", output_field=text)
+            ),
+            csv_cost_centre=csv_cell_sql(F("cost_centre")),
+            csv_expense=csv_cell_sql(F("account_description")),
+            csv_name=csv_cell_sql(ExpressionWrapper(name, output_field=text)),
+            csv_number=csv_cell_sql(ExpressionWrapper(number, output_field=text)),
+            csv_transaction=csv_cell_sql(ExpressionWrapper(transaction, output_field=text)),
+            csv_amount=pounds_sql(F("amount_pence")),
+        )
+        .values_list(
+            "csv_organisation",
+            "csv_code",
+            "csv_day",
+            "csv_cost_centre",
+            "csv_expense",
+            "csv_name",
+            "csv_number",
+            "csv_transaction",
+            "csv_amount",
+        )
+    )
+
+
+def transparency_year_queries(
+    fy: int, threshold_pence: int = TRANSPARENCY_THRESHOLD_PENCE
+) -> list[QuerySet[Any]]:
+    """``transparency_year_rows`` as its months' queries, April first."""
+    with_spend = set(transparency_months())
+    redacted = _redacted_supplier_ids()
+    return [
+        transparency_query(month, threshold_pence, redacted)
+        for month in fy_months(fy)
+        if month in with_spend
+    ]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django_tables2 import RequestConfig
 from portal import charts, exports, formatting
 from portal import selectors as portal_selectors
 from portal.exports import (
-    XLSX_MAX_ROWS,
+    csv_copy_response,
     csv_response,
     export_format,
     table_export_response,
@@ -33,7 +33,9 @@ from spend.forms import (
     ColumnMappingForm,
     RedactionMarkerForm,
     SundryNumberForm,
+    ThresholdForm,
     UploadForm,
+    WithdrawForm,
 )
 from spend.models import (
     CategoryRule,
@@ -84,12 +86,17 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMINISTRATOR)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _import_detail_page(request, pk, WithdrawForm())
+
+
+def _import_detail_page(request: HttpRequest, pk: int, withdraw_form: WithdrawForm) -> HttpResponse:
     batch = get_object_or_404(selectors.import_batches(), pk=pk)
     return render(
         request,
         "spend/import_detail.html",
         {
             "batch": batch,
+            "withdraw_form": withdraw_form,
             "breadcrumbs": [
                 ("Home", reverse("home:home")),
                 ("Imports", reverse("spend:imports")),
@@ -109,10 +116,10 @@ def import_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         if action == "withdraw":
-            reason = request.POST.get("reason", "").strip()
-            if not reason:
-                messages.error(request, "Say why the file is withdrawn (it is kept on record).")
-                return redirect(batch.get_absolute_url())
+            form = WithdrawForm(request.POST)
+            if not form.is_valid():  # the page again, the error beside the box
+                return _import_detail_page(request, pk, form)
+            reason = form.cleaned_data["reason"].strip()
             withdrawal = services.batch_withdraw(batch=batch, user=user, reason=reason)
             messages.success(
                 request, f"{withdrawal.payment_count:,} payments withdrawn from the ledger."
@@ -429,12 +436,11 @@ def locality(request: HttpRequest) -> HttpResponseBase:
     )
 
 
-def _threshold_pounds(request: HttpRequest, name: str, default_pence: int) -> int:
-    try:
-        pounds = int(request.GET.get(name, ""))
-    except ValueError:
-        return default_pence // 100
-    return max(pounds, 0)
+def _threshold_form(request: HttpRequest, label: str, default_pence: int) -> ThresholdForm:
+    """The page's threshold box, bound when the address gives one (``.pounds`` is it, or the
+    default with the error shown beside the box)."""
+    data = request.GET if "threshold" in request.GET else None
+    return ThresholdForm(data, label=label, default_pounds=default_pence // 100)
 
 
 @role_required(*DASHBOARD_ROLES)
@@ -443,11 +449,15 @@ def tail(request: HttpRequest) -> HttpResponseBase:
     """Tail spend: suppliers paid under the threshold, the top 20 and 40, the Pareto curve."""
     years = selectors.financial_years()
     fy = _chosen_year(request, years)
-    threshold = _threshold_pounds(request, "threshold", selectors.TAIL_THRESHOLD_PENCE)
+    threshold_form = _threshold_form(
+        request, "Tail threshold (£ a year per supplier)", selectors.TAIL_THRESHOLD_PENCE
+    )
+    threshold = threshold_form.pounds
     context: dict[str, Any] = {
         "fy": fy,
         "years": _year_nav(request, years, fy),
         "threshold": threshold,
+        "threshold_form": threshold_form,
         "breadcrumbs": _crumbs(("Spend", reverse("spend:overview")), ("Tail spend", None)),
     }
     if fy is None:
@@ -498,10 +508,10 @@ def payments(request: HttpRequest) -> HttpResponseBase:
         # Streamed from the table's own (sorted) query: the whole ledger may be asked for.
         # Not paginated, so no count of the rows runs before the first byte.
         RequestConfig(request, paginate=False).configure(table)
-        return csv_response(
+        return csv_copy_response(
             "payments.csv",
             selectors.PAYMENTS_EXPORT_HEADER,
-            selectors.payments_export_rows(table.data.data),
+            selectors.payments_export_query(table.data.data),
         )
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
     if export_format(request) == "xlsx" and not payment_filter.refused:
@@ -553,7 +563,10 @@ def payments(request: HttpRequest) -> HttpResponseBase:
 def transparency(request: HttpRequest) -> HttpResponse:
     """The spend-over-£500 files for anyone: by financial year, a file per month and one for
     the whole year, with months that have no file said so."""
-    threshold = _threshold_pounds(request, "threshold", selectors.TRANSPARENCY_THRESHOLD_PENCE)
+    threshold_form = _threshold_form(
+        request, "Smallest payment (£)", selectors.TRANSPARENCY_THRESHOLD_PENCE
+    )
+    threshold = threshold_form.pounds
     query = (
         ""
         if threshold * 100 == selectors.TRANSPARENCY_THRESHOLD_PENCE
@@ -565,8 +578,10 @@ def transparency(request: HttpRequest) -> HttpResponse:
         "spend/transparency.html",
         {
             "threshold": threshold,
+            "threshold_form": threshold_form,
             "query": query,
             "years": years,
+            "xlsx_max_rows": exports.XLSX_MAX_ROWS,
             "breadcrumbs": [("Home", reverse("home:home")), ("Spend over £500", None)],
         },
     )
@@ -579,10 +594,10 @@ def transparency_file(request: HttpRequest, year: int, month: int) -> HttpRespon
         first = dt.date(year, month, 1)
     except ValueError:
         raise Http404("No such month.") from None
-    threshold = _threshold_pounds(request, "threshold", selectors.TRANSPARENCY_THRESHOLD_PENCE)
+    threshold = _threshold_form(request, "", selectors.TRANSPARENCY_THRESHOLD_PENCE).pounds
     name = f"spend-over-{threshold}-{first:%Y-%m}.csv"
-    return csv_response(
-        name, selectors.TRANSPARENCY_HEADER, selectors.transparency_rows(first, threshold * 100)
+    return csv_copy_response(
+        name, selectors.TRANSPARENCY_HEADER, selectors.transparency_query(first, threshold * 100)
     )
 
 
@@ -591,22 +606,28 @@ def transparency_year_file(request: HttpRequest, fy: int, kind: str) -> HttpResp
     """A financial year's file (CSV streamed, or XLSX): its months' files in one."""
     if kind not in ("csv", "xlsx") or not 2000 <= fy <= 2100:
         raise Http404("No such file.")
-    threshold = _threshold_pounds(request, "threshold", selectors.TRANSPARENCY_THRESHOLD_PENCE)
+    threshold = _threshold_form(request, "", selectors.TRANSPARENCY_THRESHOLD_PENCE).pounds
     name = f"spend-over-{threshold}-{formatting.financial_year_label(fy).replace('/', '-')}"
-    rows = selectors.transparency_year_rows(fy, threshold * 100)
     if kind == "csv":
-        return csv_response(f"{name}.csv", selectors.TRANSPARENCY_HEADER, rows)
+        return csv_copy_response(
+            f"{name}.csv",
+            selectors.TRANSPARENCY_HEADER,
+            selectors.transparency_year_queries(fy, threshold * 100),
+        )
+    rows = selectors.transparency_year_rows(fy, threshold * 100)
     with_spend = set(selectors.transparency_months())
     count = sum(
         selectors.transparency_month_rows(m, threshold * 100)
         for m in selectors.fy_months(fy)
         if m in with_spend
     )
-    if count > XLSX_MAX_ROWS:
+    # Refused rather than a job: the file is public, and the reports centre that keeps a
+    # job's file is not. The page offers only the CSV for such a year; this is for old links.
+    if count > exports.XLSX_MAX_ROWS:
         messages.error(
             request,
             f"The {formatting.financial_year_label(fy)} file has {count:,} rows, more than the "
-            f"{XLSX_MAX_ROWS:,} a spreadsheet download can hold here. Download it as CSV "
+            f"{exports.XLSX_MAX_ROWS:,} a spreadsheet download can hold. Download it as CSV "
             "(which opens in Excel), or download the year's months one by one.",
         )
         query = request.GET.urlencode()

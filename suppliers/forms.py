@@ -37,6 +37,14 @@ class ReasonForm(forms.Form):
     )
 
 
+class NotSameForm(ReasonForm):
+    """The reason two suppliers are not the same (optional; beside the merge form's)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = "Reason (optional)"
+
+
 FLAG_CHOICES = [("auto", "Work it out from Companies House data"), ("yes", "Yes"), ("no", "No")]
 
 
@@ -81,5 +89,16 @@ class CompaniesHouseForm(forms.Form):
         "as the zip it comes in or the CSV inside it.",
         widget=forms.ClearableFileInput(
             attrs={"class": "govuk-file-upload", "accept": ".csv,.zip"}
+        ),
+    )
+
+
+class SupplierFindForm(forms.Form):
+    q = forms.CharField(
+        label="Name, supplier number or company number",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "id": "supplier-query", "class": "govuk-input--width-20"}
         ),
     )

@@ -16,7 +16,14 @@ from portal.models import Job
 from portal.roles import READERS, STAFF, Role, role_required, signed_in_user
 from spend.models import Supplier
 from suppliers import quality, selectors
-from suppliers.forms import CompaniesHouseForm, MergeForm, ReasonForm, SupplierQualityForm
+from suppliers.forms import (
+    CompaniesHouseForm,
+    MergeForm,
+    NotSameForm,
+    ReasonForm,
+    SupplierFindForm,
+    SupplierQualityForm,
+)
 
 
 def _crumbs(*trail: tuple[str, str | None]) -> list[tuple[str, str | None]]:
@@ -36,11 +43,13 @@ def _latest_job(kind: str) -> Job | None:
 
 @role_required(*READERS)
 def home(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
+    find_form = SupplierFindForm(request.GET or None)
+    query = find_form.cleaned_data["q"] if find_form.is_valid() else ""
     return render(
         request,
         "suppliers/quality/home.html",
         {
+            "find_form": find_form,
             "query": query,
             "results": selectors.supplier_search(query) if query else None,
             "coverage": selectors.companies_house_coverage(),
@@ -102,7 +111,7 @@ def pair(request: HttpRequest, low: int, high: int) -> HttpResponse:
             "form": form,
             "sides": [selectors.supplier_side(first), selectors.supplier_side(second)],
             "candidate": selectors.duplicate_candidate(low, high),
-            "not_same_form": ReasonForm(),
+            "not_same_form": NotSameForm(auto_id="not-same-%s"),
             "breadcrumbs": _crumbs(
                 ("Possible duplicates", reverse("suppliers:duplicates")),
                 ("Compare two suppliers", None),

@@ -24,7 +24,9 @@ def test_demo_register_for_the_ledger_suppliers(tmp_path: Path) -> None:
     assert Contract.objects.count() > 50
     assert Publication.objects.filter(status="published").count() == 1
     framework = max(Contract.objects.all(), key=lambda c: c.suppliers.count())
-    assert framework.suppliers.count() > 100
+    # With its care providers only: some 20 in this small ledger (124 in the full demo,
+    # tests/demo/test_demo_contracts.py).
+    assert framework.suppliers.count() >= 15
     fy = (
         framework.award_date.year
         if framework.award_date.month >= 4

@@ -16,7 +16,9 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.test import Client
 
+from contracts.models import Contract
 from socialvalue import selectors, services
 from socialvalue.models import MeasureProxy
 from tests.socialvalue.conftest import World
@@ -188,3 +190,28 @@ def test_contract_summary_and_supplier_scope(world: World) -> None:
     link_beta, _ = services.supplier_link_create(contract=world.c2, supplier=beta, user=None)
     assert len(selectors.supplier_link_view(link_gamma).commitments) == 1
     assert selectors.supplier_link_view(link_beta).commitments == []
+
+
+def test_the_per_pound_headline_leaves_out_frameworks_and_says_so(
+    world: World, client: Client
+) -> None:
+    """A framework's value is a ceiling on call-offs: counted, one £3.5bn system would make
+    the council's social value read as nothing per £1."""
+    Contract.objects.filter(pk=world.c2.pk).update(
+        framework=True, awarded_value=Decimal("3500000000.00")
+    )
+    totals = selectors.social_value_totals()
+    # The £ totals still hold every commitment; only the per £1 figures leave c2 out.
+    assert totals.committed_pence == 180000 + 200000 + 129625 + 80000
+    assert totals.frameworks_left_out == 1
+    assert totals.frameworks_value_pence == 350_000_000_000
+    assert totals.contract_value_pence == 2_000_000  # c1 alone
+    c1_committed = 180000 + 200000 + 129625
+    assert totals.committed_pence_per_pound == round(Decimal(c1_committed * 100) / 2_000_000, 2)
+    c1_delivered = 54000 + 36000 + 60000 + 34532  # every verified return is C1's
+    assert totals.delivered_pence_per_pound == round(Decimal(c1_delivered * 100) / 2_000_000, 2)
+
+    client.force_login(world.officer)
+    page = " ".join(client.get("/social-value/").content.decode().split())
+    assert "not counting 1 framework or dynamic purchasing system (£3,500,000,000)" in page
+    assert "Frameworks and dynamic purchasing systems are left out of this figure" in page

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 from django.test import Client
 
+from portal import exports as portal_exports
 from tests.ledger import Line, import_lines
 from tests.spend.test_transparency import HEADER  # the Transparency Code's columns
 
@@ -134,3 +135,29 @@ def test_years_show_row_counts_and_flag_missing_months(ledger: None, client: Cli
 def test_a_year_file_that_does_not_exist_is_not_found(ledger: None, client: Client) -> None:
     assert client.get("/spend/transparency/year/2023.pdf").status_code == 404
     assert client.get("/spend/transparency/year/1066.csv").status_code == 404
+
+
+def test_a_year_too_big_for_a_spreadsheet_offers_the_csv_and_refuses_the_xlsx(
+    ledger: None, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole-year file is public, so a spreadsheet too big to build in a request is not a
+    job (whose file the reports centre keeps for signed-in staff) but refused, pointing at the
+    CSV, which streams whatever its size."""
+    rows = len(expected_rows())
+    monkeypatch.setattr(portal_exports, "XLSX_MAX_ROWS", rows)  # at the limit: still built
+    assert client.get("/spend/transparency/year/2023.xlsx").status_code == 200
+    assert "/spend/transparency/year/2023.xlsx" in client.get("/spend/transparency/").text
+
+    monkeypatch.setattr(portal_exports, "XLSX_MAX_ROWS", rows - 1)
+    page = client.get("/spend/transparency/").text
+    assert "/spend/transparency/year/2023.xlsx" not in page  # not offered
+    assert "/spend/transparency/year/2023.csv" in page
+    assert "more rows than the" in page
+    refused = client.get("/spend/transparency/year/2023.xlsx", follow=True)
+    assert refused.redirect_chain == [("/spend/transparency/", 302)]
+    text = re.sub(r"\s+", " ", refused.text)
+    assert f"has {rows} rows, more than the {rows - 1} a spreadsheet download can hold" in text
+    assert "Download it as CSV" in text
+    csv_file = client.get("/spend/transparency/year/2023.csv")  # the CSV is still whole
+    body = b"".join(cast(Any, csv_file).streaming_content).decode().lstrip("\ufeff")
+    assert len(list(csv.reader(io.StringIO(body)))) == rows + 1

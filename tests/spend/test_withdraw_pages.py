@@ -44,8 +44,13 @@ def test_officer_cannot_withdraw_and_administrator_can_then_undo(
     admin.force_login(administrator)
     first = admin.get(batch.get_absolute_url())
     assert "Withdraw the file" in first.content.decode()
-    admin.post(url, {"action": "withdraw", "reason": ""})  # a reason is required
-    assert Payment.objects.count() == 2
+    for blank in ("", "   "):  # a reason is required: the page again, the error at the box
+        refused = admin.post(url, {"action": "withdraw", "reason": blank}).content.decode()
+        assert Payment.objects.count() == 2
+        assert 'href="#withdraw-reason"' in refused  # the error summary links to the box
+        assert 'id="withdraw-reason-error"' in refused
+        assert 'aria-describedby="withdraw-reason-error"' in refused
+        assert "Say why the file is withdrawn (it is kept on record)" in refused
     admin.post(url, {"action": "withdraw", "reason": "Published in error"})
     assert Payment.objects.count() == 0
     withdrawal = Withdrawal.objects.get(batch=batch)

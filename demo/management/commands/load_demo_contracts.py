@@ -12,6 +12,7 @@ register already has contracts.
 import csv
 import random
 import tempfile
+from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,47 +25,86 @@ from contracts.layout import COLUMNS
 from contracts.models import Category, Contract, Route
 from contracts.selectors import forward_plan_contracts
 from contracts.services import contract_update, publication_build, register_import
+from demo.extracts import main_account
 from portal.locality import normalise_postcode
 from portal.periods import Quarter, financial_year_of
 from spend.models import SupplierSite
 
-DEPARTMENTS: dict[Category, tuple[str, ...]] = {
-    Category.CARE: ("Adult Services", "Public Health", "Children's Services"),
-    Category.CONSTRUCTION: ("Highways", "Property Services", "Waste Management"),
-    Category.DIGITAL: ("Digital Services",),
-    Category.CORPORATE: ("Finance", "Legal and Democratic Services", "Education"),
-}
-SUBJECTS: dict[Category, tuple[str, ...]] = {
-    Category.CARE: (
-        "Home care",
-        "Supported living",
-        "Residential care",
-        "Substance misuse services",
-        "Children's placements",
-        "Sexual health services",
+# What the council buys from each kind of supplier, by the account the ledger pays it from
+# (``demo.extracts.main_account``, read from its name): a waste company's contract is about
+# waste, a care home's about residential care. (category, department, titles, CPV code)
+WORK: dict[str, tuple[Category, str, tuple[str, ...], str]] = {
+    "52100": (
+        Category.CONSTRUCTION,
+        "Waste Management",
+        ("Household waste recycling centres", "Waste haulage", "Waste disposal and recycling"),
+        "90500000",
     ),
-    Category.CONSTRUCTION: (
-        "Highway resurfacing",
-        "School extension",
-        "Bridge maintenance",
-        "Waste haulage",
-        "Facilities management",
+    "55200": (
+        Category.CARE,
+        "Adult Services",
+        ("Residential care", "Nursing care beds", "Respite care"),
+        "85144000",
     ),
-    Category.DIGITAL: ("Software licences", "Network services", "Laptops and devices"),
-    Category.CORPORATE: (
-        "Agency staff",
-        "Legal advice",
-        "Print and post",
-        "School meals provisions",
-        "Energy supply",
+    "56100": (
+        Category.CARE,
+        "Children's Services",
+        ("Children's placements", "Foster care placements", "Children's residential care"),
+        "85311300",
+    ),
+    "55100": (
+        Category.CARE,
+        "Adult Services",
+        ("Home care", "Supported living", "Day opportunities"),
+        "85312000",
+    ),
+    "54800": (
+        Category.CORPORATE,
+        "Education",
+        ("Home to school transport", "Special educational needs transport", "Passenger transport"),
+        "60130000",
+    ),
+    "50900": (
+        Category.CORPORATE,
+        "Finance",
+        ("Agency staff", "Interim and temporary staff", "Social work agency staff"),
+        "79620000",
+    ),
+    "53100": (
+        Category.CONSTRUCTION,
+        "Highways",
+        ("Highway resurfacing", "School extension", "Bridge maintenance", "Building repairs"),
+        "45000000",
+    ),
+    "53700": (
+        Category.DIGITAL,
+        "Digital Services",
+        ("Software licences", "Network services", "Laptops and devices"),
+        "72000000",
+    ),
+    "52500": (Category.CORPORATE, "Finance", ("Print and post", "Printing services"), "79800000"),
+    "52700": (
+        Category.CORPORATE,
+        "Education",
+        ("School meals provisions", "Catering services"),
+        "55520000",
+    ),
+    "54300": (
+        Category.CARE,
+        "Public Health",
+        ("Substance misuse services", "Sexual health services", "Stop smoking services"),
+        "85100000",
     ),
 }
-CPV: dict[Category, str] = {
-    Category.CARE: "85000000",
-    Category.CONSTRUCTION: "45000000",
-    Category.DIGITAL: "72000000",
-    Category.CORPORATE: "79000000",
-}
+# Suppliers paid for professional services: the work their name says, else advice.
+PROFESSIONAL: tuple[tuple[str, str], ...] = (
+    ("CLEANING", "Office cleaning"),
+    ("TRAINING", "Staff training"),
+    ("CONSULTING", "Consultancy support"),
+    ("SUPPLIES", "Office supplies"),
+)
+PROFESSIONAL_DEFAULT = ("Professional advice", "Legal advice")
+FRAMEWORK_ACCOUNTS = ("55100", "55200")  # the care suppliers the home care system is with
 ROUTES = (
     Route.OPEN,
     Route.OPEN,
@@ -127,28 +167,62 @@ def _start_reprocurements(rng: random.Random, today: date) -> int:
     return started
 
 
+def supplier_kind(name: str) -> str:
+    """The kind of work a supplier of this name does: its main account, or for professional
+    services the word of its name that says which."""
+    account = main_account(name)
+    if account in WORK:
+        return account
+    padded = f" {name.upper()} "
+    return next((word for word, _ in PROFESSIONAL if word in padded), "")
+
+
+def contract_work(name: str, rng: random.Random) -> tuple[Category, str, str, str]:
+    """(category, department, title, CPV code) of a contract with a supplier of this name:
+    the work the ledger pays it for."""
+    kind = supplier_kind(name)
+    if kind in WORK:
+        category, department, titles, cpv = WORK[kind]
+        return category, department, rng.choice(titles), cpv
+    title = dict(PROFESSIONAL).get(kind) or rng.choice(PROFESSIONAL_DEFAULT)
+    return Category.CORPORATE, "Finance", title, "79000000"
+
+
 def _rows(rng: random.Random, sites: list[SupplierSite], today: date, years: int) -> Any:
     fy = financial_year_of(today)
     first = date(fy - years + 1, 4, 1)
     month = first
     number = 0
     framework_month = date(fy - 1, 8, 1)
+    # One site per supplier, grouped by the work they do: a contract with several suppliers
+    # is with suppliers of one kind.
+    by_kind: dict[str, list[SupplierSite]] = defaultdict(list)
+    seen: set[int] = set()
+    for site in sites:
+        if site.supplier_id not in seen:
+            seen.add(site.supplier_id)
+            by_kind[supplier_kind(site.supplier.name)].append(site)
     while month <= today:
         awards = rng.randint(3, 8)
         for _ in range(awards):
             number += 1
-            category = rng.choice(list(DEPARTMENTS))
             award = month + timedelta(days=rng.randint(0, 26))
             if award > today:
                 continue
             start = award + timedelta(days=rng.randint(14, 60))
             end = start + timedelta(days=365 * rng.randint(1, 5) - 1)
             value = Decimal(int(rng.lognormvariate(12.5, 1.3))) + Decimal("0.00")
-            suppliers = rng.sample(sites, 1 if rng.random() < 0.8 else rng.randint(2, 5))
+            lead = rng.choice(sites)
+            work = contract_work(lead.supplier.name, rng)
+            suppliers = [lead]
+            if rng.random() >= 0.8:
+                alike = by_kind[supplier_kind(lead.supplier.name)]
+                others = [s for s in alike if s.supplier_id != lead.supplier_id]
+                suppliers += rng.sample(others, min(len(others), rng.randint(1, 4)))
             yield from _contract_rows(
                 rng,
                 f"LCC-{award:%Y%m}-{number:03d}",
-                category,
+                work,
                 award,
                 start,
                 end,
@@ -159,17 +233,22 @@ def _rows(rng: random.Random, sites: list[SupplierSite], today: date, years: int
         if month == framework_month:
             number += 1
             award = month + timedelta(days=10)
+            care = [s for account in FRAMEWORK_ACCOUNTS for s in by_kind[account]]
             yield from _contract_rows(
                 rng,
                 f"LCC-{award:%Y%m}-{number:03d}",
-                Category.CARE,
+                (
+                    Category.CARE,
+                    "Adult Services",
+                    "Living Well at Home dynamic purchasing system",
+                    "85312000",
+                ),
                 award,
                 award + timedelta(days=21),
                 award + timedelta(days=4 * 365),
                 Decimal("3500000000.00"),
-                rng.sample(sites, 124),
+                rng.sample(care, min(len(care), 124)),
                 framework=True,
-                title="Living Well at Home dynamic purchasing system",
             )
         month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
@@ -177,7 +256,7 @@ def _rows(rng: random.Random, sites: list[SupplierSite], today: date, years: int
 def _contract_rows(
     rng: random.Random,
     reference: str,
-    category: Category,
+    work: tuple[Category, str, str, str],
     award: date,
     start: date,
     end: date,
@@ -185,10 +264,8 @@ def _contract_rows(
     suppliers: list[SupplierSite],
     *,
     framework: bool,
-    title: str = "",
 ) -> Any:
-    subject = title or rng.choice(SUBJECTS[category])
-    department = rng.choice(DEPARTMENTS[category])
+    category, department, subject, cpv = work
     route = Route.OPEN if framework else rng.choice(ROUTES)
     for site in suppliers:
         supplier = site.supplier
@@ -199,7 +276,7 @@ def _contract_rows(
             "Department": department,
             "Category": category,
             "Procurement route": route,
-            "CPV code": CPV[category],
+            "CPV code": cpv,
             "Supplier name": supplier.name,
             "Supplier number": supplier.supplier_number,
             "Company number": "",
