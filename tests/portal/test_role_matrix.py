@@ -72,6 +72,7 @@ ACCESS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "reports:edition": (READERS, STAFF),
     "reports:edition-finalise": (STAFF, STAFF),
     "reports:edition-pdf": (READERS, READERS),
+    "reports:edition-docx": (READERS, READERS),
     "portal:password-reset": (EVERYONE, EVERYONE),
     "portal:password-reset-sent": (EVERYONE, EVERYONE),
     "portal:password-reset-confirm": (EVERYONE, EVERYONE),
@@ -392,11 +393,13 @@ def _build_world(tmp_path: Path) -> World:
         finalised_at=timezone.now(),
     )
     edition.pdf.save("role-matrix-edition.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+    edition.docx.save("role-matrix-edition.docx", ContentFile(b"PK\x03\x04"), save=False)
     edition.save()
     kwargs: dict[str, dict[str, Any]] = {
         "reports:edition": {"pk": edition.pk},
         "reports:edition-finalise": {"pk": edition.pk},
         "reports:edition-pdf": {"pk": edition.pk},
+        "reports:edition-docx": {"pk": edition.pk},
         "portal:user-edit": {"pk": other.pk},
         "portal:job-detail": {"pk": failed.pk},
         "portal:job-progress": {"pk": failed.pk},
