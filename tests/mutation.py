@@ -90,7 +90,16 @@ MODULES: dict[str, list[str]] = {
         "tests/contracts/test_awards.py",
         "tests/contracts/test_spend.py",
     ],
-    "spend/selectors.py": ["tests/spend/test_figure_rules.py", "tests/spend/test_dashboards.py"],
+    # The dashboards' figures; the drill-down, a supplier's sites and who is an individual;
+    # the published file, the payments download and the category rules.
+    "spend/selectors.py": [
+        "tests/spend/test_figure_rules.py",
+        "tests/spend/test_dashboards.py",
+        "tests/spend/test_selector_rules.py",
+        "tests/spend/test_transparency.py",
+        "tests/spend/test_payments_export.py",
+        "tests/spend/test_categories.py",
+    ],
     # The payments notice's day counting and bands, the dashboard and the over-£30,000 file;
     # the notice's pages (the figures' notes, the periods to report).
     "payments/selectors.py": [
@@ -111,6 +120,7 @@ class LineTrace:
     def __init__(self, module: str) -> None:
         self.filename = str((ROOT / module).resolve())
         self.lines: dict[str, set[int]] = {}
+        self.seconds: dict[str, float] = {}
 
     def _tracer(self, hits: set[int]) -> Any:
         def local(frame: FrameType, event: str, arg: object) -> Any:
@@ -130,6 +140,7 @@ class LineTrace:
     def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Iterator[None]:
         hits: set[int] = set()
         tracer = self._tracer(hits)
+        started = time.monotonic()
         sys.settrace(tracer)
         threading.settrace(tracer)
         try:
@@ -138,10 +149,12 @@ class LineTrace:
             sys.settrace(None)
             threading.settrace(None)  # type: ignore[arg-type]
             self.lines.setdefault(item.nodeid, set()).update(hits)
+            self.seconds[item.nodeid] = time.monotonic() - started
 
     def pytest_sessionfinish(self, session: Any) -> None:
         lines = {test: sorted(ran) for test, ran in self.lines.items()}
-        LINES_FILE.write_text(json.dumps({"module": self.filename, "lines": lines}))
+        record = {"module": self.filename, "lines": lines, "seconds": self.seconds}
+        LINES_FILE.write_text(json.dumps(record))
 
 
 def pytest_configure(config: Any) -> None:
@@ -225,8 +238,11 @@ def tests_for_mutant(module: str, tests: list[str]) -> list[str] | None:
             chosen.update(users)
             continue
         chosen.update(t for t, ran in recorded["lines"].items() if lines.intersection(ran))
+    # Quickest first: pytest stops at the first failure (-x), so a mutant one quick test
+    # notices is not kept waiting for the slow ones; a survivor runs them all either way.
+    seconds = recorded.get("seconds", {})
     order = list(recorded["lines"])
-    return sorted(chosen, key=order.index)
+    return sorted(chosen, key=lambda test: (seconds.get(test, 0.0), order.index(test)))
 
 
 def run_tests(module: str) -> int:
