@@ -32,7 +32,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import difflib
-import hashlib
 import json
 import os
 import shlex
@@ -54,6 +53,9 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import pytest
+
+from mutmut_config import in_sample
+from mutmut_config import sample_every as _sample
 
 ROOT = Path(__file__).resolve().parent.parent
 LINES_FILE = ROOT / ".mutmut-lines.json"
@@ -222,18 +224,6 @@ def _statement_lines(tree: ast.Module, line: int) -> set[int] | None:
     return set(range(innermost.lineno, max(header_end, innermost.lineno) + 1))
 
 
-def _sample() -> int:
-    """MUTATION_SAMPLE=K tries the mutants of about one line in K (1: every line)."""
-    return max(1, int(os.environ.get("MUTATION_SAMPLE", "1")))
-
-
-def in_sample(module: str, line: int, every: int) -> bool:
-    """Whether a line's mutants are tried: a fixed pseudo-random choice of lines (the same on
-    every run), so a sample spreads over the whole module, not its first functions."""
-    digest = hashlib.sha256(f"{module}:{line}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") % every == 0
-
-
 def tests_for_mutant(module: str, tests: list[str]) -> list[str] | None:
     """The tests that run the changed statement (None: all of them, [] none)."""
     path = ROOT / module
@@ -244,7 +234,7 @@ def tests_for_mutant(module: str, tests: list[str]) -> list[str] | None:
     changed = _changed_lines(original.splitlines(), path.read_text().splitlines())
     every = _sample()
     if every > 1 and not any(in_sample(module, line, every) for line in changed):
-        return []  # not in the sample: reported as not reached (run_module)
+        return []  # not in the sample (mutmut_config.py skips these first): not reached
     recorded = json.loads(LINES_FILE.read_text())
     if recorded["module"] != str(path.resolve()):
         return None
