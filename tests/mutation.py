@@ -397,6 +397,16 @@ def _ask_server(arguments: list[str]) -> int | None:
 # --- 3. One module's mutmut run and its score ---------------------------------------------------
 
 
+def _trace_kept(module: str) -> bool:
+    """MUTATION_KEEP_TRACE=1 reuses the last trace of this module with these tests (for a run
+    restarted with the tests unchanged; a trace takes minutes on a loaded machine)."""
+    if not os.environ.get("MUTATION_KEEP_TRACE") or not LINES_FILE.exists():
+        return False
+    recorded = json.loads(LINES_FILE.read_text())
+    files = {test.split("::")[0] for test in recorded["lines"]}
+    return recorded["module"] == str((ROOT / module).resolve()) and files == set(MODULES[module])
+
+
 def start_server(module: str) -> subprocess.Popen[bytes] | None:
     """The fork server (section 2b), once it listens; None (each mutant starts its own pytest)
     when it would not start."""
@@ -418,7 +428,8 @@ def run_module(module: str, tests: list[str], minutes: float) -> dict[str, int]:
     cache = ROOT / ".mutmut-cache"
     cache.unlink(missing_ok=True)  # a fresh score for this module
     started = time.monotonic()
-    trace_lines(module, tests)
+    if not _trace_kept(module):
+        trace_lines(module, tests)
     runner = shlex.join([sys.executable, str(Path(__file__).resolve()), "--run-tests", module])
     command = [
         MUTMUT,
