@@ -344,8 +344,8 @@ def serve(module: str) -> None:
             continue
     dotted = module.removesuffix(".py").replace("/", ".")
     # Only settings may be imported here; anything else of ours might hold the mutant.
-    # (this file is __main__, and multiprocessing's __mp_main__).
-    allowed = ("portal", "portal.celery", "__main__", "__mp_main__")
+    # (this file is __main__, and multiprocessing's __mp_main__; the sample's mutmut_config).
+    allowed = ("portal", "portal.celery", "__main__", "__mp_main__", "mutmut_config")
     loaded = [m for m in _project_modules() if not m.startswith("portal.settings")]
     if dotted in sys.modules or [m for m in loaded if m not in allowed]:
         print(f"mutation server: project modules imported before forking: {loaded}")
