@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -175,3 +176,14 @@ def test_who_counts_as_an_individual_in_the_published_file(
     number: str, name: str, pattern: re.Pattern[str] | None, individual: bool
 ) -> None:
     assert selectors.is_individual(number, name, pattern) is individual
+
+
+def test_the_warm_up_leaves_each_years_supplier_totals_ready(
+    ledger: None, django_assert_max_num_queries: Any
+) -> None:
+    warmed = selectors.dashboards_warm()
+    assert warmed == sorted({line.fy for line in SPEND})[-2:]
+    for fy in warmed:
+        # Only the summary's version is read: the year's totals were computed by the warm-up.
+        with django_assert_max_num_queries(1):
+            assert selectors.suppliers_paid(fy) == len({p.supplier for p in SPEND if p.fy == fy})
