@@ -98,6 +98,7 @@ MODULES: dict[str, list[str]] = {
         "tests/contracts/test_change_history.py",
         "tests/contracts/test_pipeline.py",
         "tests/contracts/test_notices_due.py",
+        "tests/contracts/test_projection_rate.py",
         "tests/contracts/test_notices.py",
         "tests/contracts/test_contract_spend.py",
         "tests/contracts/test_views.py",
