@@ -187,3 +187,13 @@ def test_the_warm_up_leaves_each_years_supplier_totals_ready(
         # Only the summary's version is read: the year's totals were computed by the warm-up.
         with django_assert_max_num_queries(1):
             assert selectors.suppliers_paid(fy) == len({p.supplier for p in SPEND if p.fy == fy})
+
+
+def test_an_incomplete_year_names_its_months_without_payments() -> None:
+    missing = [dt.date(2023, 5, 1), dt.date(2023, 7, 1)]
+    expected = [dt.date(2023, month, 1) for month in range(4, 13)]
+    year = selectors.YearCompleteness(2023, expected, missing)
+    assert year.missing_text == "May 2023, July 2023"
+    assert "no payments for May 2023, July 2023." in year.explanation
+    assert not year.complete
+    assert year.in_progress  # 9 of its 12 months have begun
