@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contracts.models import AwardedSupplier, Contract
 from portal.locality import LOCALITY_LABELS, LocalityClass
 from spend import selectors
 from spend.models import Payment, Supplier, SupplierSite
@@ -197,3 +199,26 @@ def test_an_incomplete_year_names_its_months_without_payments() -> None:
     assert "no payments for May 2023, July 2023." in year.explanation
     assert not year.complete
     assert year.in_progress  # 9 of its 12 months have begun
+
+
+def test_a_suppliers_page_and_a_filtered_drill_down_name_the_registers_contracts(
+    ledger: None,
+) -> None:
+    supplier = Supplier.objects.get(supplier_number="100")
+    contract = Contract.objects.create(
+        reference="LCC-100",
+        title="Waste collection",
+        department="Environment",
+        award_date=dt.date(2023, 4, 1),
+        start_date=dt.date(2023, 4, 1),
+        end_date=dt.date(2026, 3, 31),
+        awarded_value=Decimal("10000.00"),
+    )
+    AwardedSupplier.objects.create(
+        contract=contract, name="Supplier 100", name_key="SUPPLIER 100", supplier_number="100"
+    )
+    assert selectors.supplier_contracts(supplier) == [contract]
+    other = Supplier.objects.get(supplier_number="200")
+    assert selectors.supplier_contracts(other) == []
+    assert selectors.payments_contract(PaymentFilters(contract=contract.pk)) == contract
+    assert selectors.payments_contract(PaymentFilters()) is None
