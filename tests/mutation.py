@@ -30,11 +30,13 @@ It changes the module's file while it runs: run no other tests in this tree mean
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
 import json
 import os
 import shlex
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -45,10 +47,22 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+# Run as a script, Python puts tests/ first on the path, where tests/html.py hides the standard
+# library's html (which pytest imports): the root goes there instead, as with python -m pytest.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
 import pytest
+
+from mutmut_config import in_sample
+from mutmut_config import sample_every as _sample
 
 ROOT = Path(__file__).resolve().parent.parent
 LINES_FILE = ROOT / ".mutmut-lines.json"
+SOCKET = ROOT / ".mutmut-server.sock"
+# mutmut beside this Python (``make mutation`` installs it there), or MUTMUT=path where the
+# virtualenv is shared and mutmut lives in a virtualenv of its own.
+MUTMUT = os.environ.get("MUTMUT") or str(Path(sys.executable).with_name("mutmut"))
 PYTEST = [
     sys.executable,
     "-m",
@@ -74,17 +88,38 @@ MODULES: dict[str, list[str]] = {
     ],
     "socialvalue/periods.py": ["tests/portal/test_figure_rules.py"],
     "payments/periods.py": ["tests/payments/test_periods.py"],
+    # Award monitoring and its rules; the register's statuses, order and search; the notices
+    # due and their deadlines; contract and off-contract spend; the register's pages.
     "contracts/selectors.py": [
         "tests/contracts/test_rules.py",
         "tests/contracts/test_awards.py",
         "tests/contracts/test_spend.py",
+        "tests/contracts/test_register_selectors.py",
+        "tests/contracts/test_change_history.py",
+        "tests/contracts/test_pipeline.py",
+        "tests/contracts/test_notices_due.py",
+        "tests/contracts/test_projection_rate.py",
+        "tests/contracts/test_notices.py",
+        "tests/contracts/test_contract_spend.py",
+        "tests/contracts/test_views.py",
     ],
-    "spend/selectors.py": ["tests/spend/test_figure_rules.py", "tests/spend/test_dashboards.py"],
-    # The payments notice's day counting and bands, the dashboard and the over-£30,000 file.
+    # The dashboards' figures; the drill-down, a supplier's sites and who is an individual;
+    # the published file, the payments download and the category rules.
+    "spend/selectors.py": [
+        "tests/spend/test_figure_rules.py",
+        "tests/spend/test_dashboards.py",
+        "tests/spend/test_selector_rules.py",
+        "tests/spend/test_transparency.py",
+        "tests/spend/test_payments_export.py",
+        "tests/spend/test_categories.py",
+    ],
+    # The payments notice's day counting and bands, the dashboard and the over-£30,000 file;
+    # the notice's pages (the figures' notes, the periods to report).
     "payments/selectors.py": [
         "tests/payments/test_notice_figures.py",
         "tests/payments/test_dashboard.py",
         "tests/payments/test_over_30000.py",
+        "tests/payments/test_views.py",
     ],
 }
 
@@ -98,6 +133,7 @@ class LineTrace:
     def __init__(self, module: str) -> None:
         self.filename = str((ROOT / module).resolve())
         self.lines: dict[str, set[int]] = {}
+        self.seconds: dict[str, float] = {}
 
     def _tracer(self, hits: set[int]) -> Any:
         def local(frame: FrameType, event: str, arg: object) -> Any:
@@ -117,6 +153,7 @@ class LineTrace:
     def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Iterator[None]:
         hits: set[int] = set()
         tracer = self._tracer(hits)
+        started = time.monotonic()
         sys.settrace(tracer)
         threading.settrace(tracer)
         try:
@@ -125,10 +162,12 @@ class LineTrace:
             sys.settrace(None)
             threading.settrace(None)  # type: ignore[arg-type]
             self.lines.setdefault(item.nodeid, set()).update(hits)
+            self.seconds[item.nodeid] = time.monotonic() - started
 
     def pytest_sessionfinish(self, session: Any) -> None:
         lines = {test: sorted(ran) for test, ran in self.lines.items()}
-        LINES_FILE.write_text(json.dumps({"module": self.filename, "lines": lines}))
+        record = {"module": self.filename, "lines": lines, "seconds": self.seconds}
+        LINES_FILE.write_text(json.dumps(record))
 
 
 def pytest_configure(config: Any) -> None:
@@ -195,6 +234,9 @@ def tests_for_mutant(module: str, tests: list[str]) -> list[str] | None:
         return None  # mutmut's baseline run: the whole list
     original = backup.read_text()
     changed = _changed_lines(original.splitlines(), path.read_text().splitlines())
+    every = _sample()
+    if every > 1 and not any(in_sample(module, line, every) for line in changed):
+        return []  # not in the sample (mutmut_config.py skips these first): not reached
     recorded = json.loads(LINES_FILE.read_text())
     if recorded["module"] != str(path.resolve()):
         return None
@@ -203,43 +245,196 @@ def tests_for_mutant(module: str, tests: list[str]) -> list[str] | None:
     for line in changed:
         lines = _statement_lines(tree, line)
         if lines is None:
-            return None
+            # Import-time code (a constant, a default, a decorator) can change only what the
+            # module's own functions do, so the tests that ran any of them; a test that reads
+            # the constant without calling the module would be missed (survived, not killed).
+            users = [t for t, ran in recorded["lines"].items() if ran]
+            if not users:
+                return None
+            chosen.update(users)
+            continue
         chosen.update(t for t, ran in recorded["lines"].items() if lines.intersection(ran))
+    # Quickest first: pytest stops at the first failure (-x), so a mutant one quick test
+    # notices is not kept waiting for the slow ones; a survivor runs them all either way.
+    seconds = recorded.get("seconds", {})
     order = list(recorded["lines"])
-    return sorted(chosen, key=order.index)
+    return sorted(chosen, key=lambda test: (seconds.get(test, 0.0), order.index(test)))
 
 
 def run_tests(module: str) -> int:
     tests = MODULES[module]
     chosen = tests_for_mutant(module, tests)
     if chosen == []:
-        print(f"no test runs the changed statement of {module}")
+        print(f"no test runs the changed statement of {module}, or it is not in the sample")
         return 0
     # A stale .pyc of an earlier mutant of the same size and second must not be imported.
     for pyc in (ROOT / module).parent.glob(f"__pycache__/{Path(module).stem}.*.pyc"):
         pyc.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     # A mutant that loops forever fails its test here (pytest-timeout): mutmut's own timeout
     # stops only this process, and the pytest it started would hold mutmut's terminal open.
     limit = os.environ.get("MUTATION_TEST_SECONDS", "120")
-    command = [*PYTEST, f"--timeout={limit}", *(chosen or tests)]
-    returncode = subprocess.run(command, cwd=ROOT, env=env).returncode
+    arguments = [*PYTEST[3:], f"--timeout={limit}", *(chosen or tests)]
+    returncode = _ask_server(arguments)
+    if returncode is None:
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        command = [*PYTEST[:3], *arguments]
+        returncode = subprocess.run(command, cwd=ROOT, env=env).returncode
     # mutmut reads only exit code 1 as "killed"; a mutant that stops the tests any other way
     # (it no longer imports: exit 2) is noticed too.
     return 0 if returncode == 0 else 1
 
 
+# --- 2b. A fork server, so a mutant does not pay for Python importing Django again ---------
+#
+# Most of a mutant's time was pytest starting: importing Django, openpyxl, Celery, psycopg and
+# the rest. The server imports those third-party modules once; for each mutant it forks, and
+# the child runs pytest with this runner's output. None of the project's own modules that could
+# hold the mutant is imported in the server (it checks), so the child imports the mutated file
+# from disk exactly as a fresh ``python -m pytest`` would.
+
+
+def _preload_names() -> list[str]:
+    """The third-party modules a test run imports, found by a throwaway child that sets Django
+    up (that imports the project, so it happens in a child, never in the server)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            import django  # only in this throwaway child
+
+            django.setup()
+            site = [
+                name
+                for name, loaded in list(sys.modules.items())
+                if "site-packages" in (getattr(loaded, "__file__", None) or "")
+                and not name.startswith("pytest_")  # plugins: pytest must rewrite them itself
+            ]
+            os.write(write, json.dumps(site).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    chunks = []
+    while chunk := os.read(read, 1 << 16):
+        chunks.append(chunk)
+    os.close(read)
+    os.waitpid(pid, 0)
+    return list(json.loads(b"".join(chunks) or b"[]"))
+
+
+def _project_modules() -> list[str]:
+    return [
+        name
+        for name, loaded in list(sys.modules.items())
+        if (path := getattr(loaded, "__file__", None) or "").startswith(str(ROOT))
+        and ".venv" not in path
+    ]
+
+
+def serve(module: str) -> None:
+    """Answer each runner's request (a pytest command line and its stdout and stderr) with the
+    exit code of that pytest, run in a fork of this process."""
+    os.chdir(ROOT)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    sys.dont_write_bytecode = True
+    for name in _preload_names():
+        try:
+            __import__(name)
+        except Exception:  # noqa: S112  (models need Django set up; the child imports those)
+            continue
+    dotted = module.removesuffix(".py").replace("/", ".")
+    # Only settings may be imported here; anything else of ours might hold the mutant.
+    # (this file is __main__, and multiprocessing's __mp_main__; the sample's mutmut_config).
+    allowed = ("portal", "portal.celery", "__main__", "__mp_main__", "mutmut_config")
+    loaded = [m for m in _project_modules() if not m.startswith("portal.settings")]
+    if dotted in sys.modules or [m for m in loaded if m not in allowed]:
+        print(f"mutation server: project modules imported before forking: {loaded}")
+        return
+    SOCKET.unlink(missing_ok=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(SOCKET))
+    listener.listen(1)
+    print("mutation server: ready", flush=True)
+    while True:
+        connection, _ = listener.accept()
+        with connection:
+            message, fds, _flags, _address = socket.recv_fds(connection, 1 << 20, 2)
+            arguments = json.loads(message)
+            pid = os.fork()
+            if pid == 0:
+                listener.close()
+                code = 3
+                try:
+                    os.dup2(fds[0], 1)
+                    os.dup2(fds[1], 2)
+                    code = int(pytest.main(arguments))
+                finally:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(code)
+            for fd in fds:
+                os.close(fd)
+            _, status = os.waitpid(pid, 0)
+            with contextlib.suppress(OSError):
+                connection.sendall(str(os.waitstatus_to_exitcode(status)).encode())
+
+
+def _ask_server(arguments: list[str]) -> int | None:
+    """The exit code of pytest run by the fork server, or None when no server is running."""
+    if not SOCKET.exists():
+        return None
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        try:
+            connection.connect(str(SOCKET))
+        except OSError:
+            return None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        socket.send_fds(connection, [json.dumps(arguments).encode()], [1, 2])
+        answer = connection.recv(64)
+    return int(answer) if answer else None  # the server stopped: run pytest here instead
+
+
 # --- 3. One module's mutmut run and its score ---------------------------------------------------
+
+
+def _trace_kept(module: str) -> bool:
+    """MUTATION_KEEP_TRACE=1 reuses the last trace of this module with these tests (for a run
+    restarted with the tests unchanged; a trace takes minutes on a loaded machine)."""
+    if not os.environ.get("MUTATION_KEEP_TRACE") or not LINES_FILE.exists():
+        return False
+    recorded = json.loads(LINES_FILE.read_text())
+    files = {test.split("::")[0] for test in recorded["lines"]}
+    return recorded["module"] == str((ROOT / module).resolve()) and files == set(MODULES[module])
+
+
+def start_server(module: str) -> subprocess.Popen[bytes] | None:
+    """The fork server (section 2b), once it listens; None (each mutant starts its own pytest)
+    when it would not start."""
+    SOCKET.unlink(missing_ok=True)
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve", module]
+    server = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not SOCKET.exists():
+        if server.poll() is not None or time.monotonic() > deadline:
+            print("mutation server did not start: each mutant starts its own pytest")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
+            return None
+        time.sleep(0.5)
+    return server
 
 
 def run_module(module: str, tests: list[str], minutes: float) -> dict[str, int]:
     cache = ROOT / ".mutmut-cache"
     cache.unlink(missing_ok=True)  # a fresh score for this module
     started = time.monotonic()
-    trace_lines(module, tests)
+    if not _trace_kept(module):
+        trace_lines(module, tests)
     runner = shlex.join([sys.executable, str(Path(__file__).resolve()), "--run-tests", module])
     command = [
-        str(Path(sys.executable).with_name("mutmut")),
+        MUTMUT,
         "run",
         "--paths-to-mutate",
         module,
@@ -249,6 +444,7 @@ def run_module(module: str, tests: list[str], minutes: float) -> dict[str, int]:
         runner,
         "--no-progress",
     ]
+    server = start_server(module)
     # Its own process group, so the time budget stops mutmut and the tests it started.
     process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
     try:
@@ -261,13 +457,22 @@ def run_module(module: str, tests: list[str], minutes: float) -> dict[str, int]:
         backup = ROOT / f"{module}.bak"
         if backup.exists():
             backup.replace(ROOT / module)
+    finally:
+        if server is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=60)
+        SOCKET.unlink(missing_ok=True)
     survivors = subprocess.run(
-        [str(Path(sys.executable).with_name("mutmut")), "results"],
+        [MUTMUT, "results"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     ).stdout
+    every = _sample()
+    if every > 1:
+        _unsample(cache, module, every)
     print(survivors)
     counts = _counts(cache)
     counts["seconds"] = round(time.monotonic() - started)
@@ -277,6 +482,16 @@ def run_module(module: str, tests: list[str], minutes: float) -> dict[str, int]:
 # mutmut 2 keeps each mutant's status in its cache: "ok_killed" and "ok_suspicious" (killed,
 # slowly) and "bad_timeout" (the tests hung) are caught; "bad_survived" is not; "untested"
 # were not reached within the budget.
+def _unsample(cache: Path, module: str, every: int) -> None:
+    """Mark the mutants of lines outside the sample "untested" (not reached): the runner let
+    them pass without running a test, which is no verdict."""
+    with sqlite3.connect(cache) as connection:
+        lines = connection.execute("SELECT id, line_number FROM Line").fetchall()
+        # mutmut counts lines from 0.
+        outside = [(i,) for i, number in lines if not in_sample(module, number + 1, every)]
+        connection.executemany("UPDATE Mutant SET status = 'untested' WHERE line = ?", outside)
+
+
 def _counts(cache: Path) -> dict[str, int]:
     with sqlite3.connect(cache) as connection:
         rows = connection.execute("SELECT status, count(*) FROM Mutant GROUP BY status")
@@ -292,6 +507,9 @@ def _counts(cache: Path) -> dict[str, int]:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--run-tests"]:
         return run_tests(argv[1])
+    if argv[:1] == ["--serve"]:
+        serve(argv[1])
+        return 0
     wanted = argv or list(MODULES)
     unknown = [m for m in wanted if m not in MODULES]
     if unknown:

@@ -177,3 +177,23 @@ def test_a_would_have_been_period_is_not_approved(
         services.notice_approve(
             period=earlier, approver_name="Jane Smith", approver_job_title="Director", user=officer
         )
+
+
+def test_an_exclusion_adds_up_every_account_it_covers(
+    db: None, tmp_path: Path, administrator: User
+) -> None:
+    # Two accounts under the grants prefix are two groups of the ledger: the exclusion's
+    # figure is both together, not the last one read.
+    rows = [
+        Row(1, "100", "A", D(2026, 4, 1), D(2026, 4, 11), 1000),
+        Row(2, "200", "G-1", D(2026, 4, 1), D(2026, 4, 20), 50000, account="59010"),
+        Row(3, "200", "G-2", D(2026, 4, 2), D(2026, 4, 21), 7550, account="59020"),
+        Row(4, "200", "G-3", D(2026, 4, 3), D(2026, 4, 22), 125, account="59020"),
+    ]
+    import_rows(tmp_path, rows)
+    services.exclusion_add(reason="Grants", user=administrator, account_prefix="590")
+    figures = selectors.notice_figures(period_starting(D(2026, 4, 1)), fresh=True)
+    grants = [row for row in rows if row.account.startswith("590")]
+    [excluded] = figures.excluded
+    assert (excluded.lines, excluded.pence) == (len(grants), sum(r.pence for r in grants))
+    assert figures.invoices_paid == len(rows) - len(grants)

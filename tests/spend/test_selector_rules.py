@@ -1,0 +1,224 @@
+"""The spend selectors behind the drill-down, a supplier's sites and the published file's
+redaction, on a ledger the test writes: every expected figure is worked out here from the
+lines, not read from the selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contracts.models import AwardedSupplier, Contract
+from portal.locality import LOCALITY_LABELS, LocalityClass
+from spend import selectors
+from spend.models import Payment, Supplier, SupplierSite
+from spend.selectors import PaymentFilters
+from tests.ledger import HOME, UK, Line, import_lines
+
+pytestmark = pytest.mark.django_db
+
+# Supplier 100 is paid at two sites over two years, with one payment voided; supplier 200 once.
+LINES = [
+    Line(1, "100", "1200.50", dt.date(2023, 4, 30), postcode=HOME),
+    Line(2, "100", "75.25", dt.date(2023, 5, 1), postcode=HOME),
+    Line(3, "100", "310.00", dt.date(2023, 5, 31), postcode=UK),
+    Line(4, "100", "999.99", dt.date(2023, 5, 15), postcode=HOME, status="VOIDED"),
+    Line(5, "100", "42.00", dt.date(2023, 6, 1), postcode=UK),
+    Line(6, "100", "18.40", dt.date(2023, 12, 31), postcode=HOME),
+    Line(7, "100", "64.10", dt.date(2024, 1, 1), postcode=HOME),
+    Line(8, "100", "500.00", dt.date(2024, 4, 2), postcode=HOME),
+    Line(9, "200", "88.80", dt.date(2023, 5, 20), postcode=UK, name="Bolton Care CIC"),
+]
+SPEND = [line for line in LINES if line.status != "VOIDED"]
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> None:
+    import_lines(tmp_path, LINES)
+
+
+def _invoices(filters: PaymentFilters) -> set[str]:
+    return set(selectors.payments(filters).values_list("invoice_number", flat=True))
+
+
+def _expected(lines: list[Line]) -> set[str]:
+    return {f"INV-{line.payment}" for line in lines}
+
+
+def _site_code(postcode: str) -> str:
+    return "SITE-" + postcode.replace(" ", "")  # how tests/ledger.py names a line's site
+
+
+def test_a_suppliers_sites_show_the_spend_paid_at_each(ledger: None) -> None:
+    supplier = Supplier.objects.get(supplier_number="100")
+    sites = selectors.supplier_sites(supplier.pk)
+    # Ordered by site code; the voided payment is no spend.
+    expected = sorted({_site_code(line.postcode) for line in LINES if line.supplier == "100"})
+    assert [s.site_code for s in sites] == expected
+    for site in sites:
+        paid = [
+            p for p in SPEND if p.supplier == "100" and _site_code(p.postcode) == site.site_code
+        ]
+        assert site.total_pence == sum(line.pence for line in paid)
+        assert site.payments == len(paid)
+        assert site.postcode == paid[0].postcode
+        record = SupplierSite.objects.get(pk=site.site_id)
+        assert site.locality_class == record.locality_class
+        assert site.locality_label == LOCALITY_LABELS[LocalityClass(record.locality_class)]
+    by_code = {s.site_code: s for s in sites}
+    assert by_code[_site_code(HOME)].locality_class == LocalityClass.HOME
+    assert by_code[_site_code(UK)].locality_class == LocalityClass.UK
+
+
+def test_a_suppliers_sites_in_one_year_count_only_that_years_payments(ledger: None) -> None:
+    supplier = Supplier.objects.get(supplier_number="100")
+    for fy in (2023, 2024):
+        sites = {s.site_code: s for s in selectors.supplier_sites(supplier.pk, fy)}
+        for code, site in sites.items():
+            paid = [
+                p
+                for p in SPEND
+                if p.supplier == "100" and p.fy == fy and _site_code(p.postcode) == code
+            ]
+            assert (site.total_pence, site.payments) == (sum(p.pence for p in paid), len(paid))
+    # In 2024-25 the UK site was paid nothing: it is listed with nothing, not left out.
+    uk_2024 = {s.site_code: s for s in selectors.supplier_sites(supplier.pk, 2024)}[_site_code(UK)]
+    assert (uk_2024.total_pence, uk_2024.payments) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("month", "first", "last"),
+    [
+        (dt.date(2023, 5, 1), dt.date(2023, 5, 1), dt.date(2023, 5, 31)),
+        (dt.date(2023, 5, 17), dt.date(2023, 5, 1), dt.date(2023, 5, 31)),  # any day names it
+        (dt.date(2023, 12, 1), dt.date(2023, 12, 1), dt.date(2023, 12, 31)),  # into January
+        (dt.date(2023, 4, 1), dt.date(2023, 4, 1), dt.date(2023, 4, 30)),
+    ],
+)
+def test_a_months_payments_run_from_its_first_day_to_its_last(
+    ledger: None, month: dt.date, first: dt.date, last: dt.date
+) -> None:
+    wanted = [line for line in SPEND if first <= line.day <= last]
+    assert wanted  # each month chosen has payments on or next to its edges
+    assert _invoices(PaymentFilters(month=month)) == _expected(wanted)
+
+
+def test_the_drill_down_filters_each_narrow_to_their_payments(ledger: None) -> None:
+    supplier = Supplier.objects.get(supplier_number="200")
+    assert _invoices(PaymentFilters()) == _expected(SPEND)
+    assert _invoices(PaymentFilters(fy=2023)) == _expected([p for p in SPEND if p.fy == 2023])
+    assert _invoices(PaymentFilters(supplier=supplier.pk)) == _expected(
+        [p for p in SPEND if p.supplier == "200"]
+    )
+    assert _invoices(PaymentFilters(locality=LocalityClass.UK)) == _expected(
+        [p for p in SPEND if p.postcode == UK]
+    )
+    site = SupplierSite.objects.get(supplier__supplier_number="100", postcode=UK)
+    assert _invoices(PaymentFilters(site=site.pk)) == _expected(
+        [p for p in SPEND if p.supplier == "100" and p.postcode == UK]
+    )
+    # A category narrows to the payments the import put in it; "none" to those in none.
+    categorised = Payment.objects.filter(invoice_number="INV-1").values_list("category_id")
+    [(category,)] = categorised
+    inside = set(
+        Payment.objects.filter(category_id=category, is_spend=True).values_list(
+            "invoice_number", flat=True
+        )
+    )
+    assert inside
+    assert _invoices(PaymentFilters(category=str(category))) == inside
+    Payment.objects.filter(invoice_number="INV-2").update(category=None)
+    assert _invoices(PaymentFilters(category="none")) == {"INV-2"}
+    # An invoice number finds its payment whatever its case; part of one finds nothing.
+    assert _invoices(PaymentFilters(number="inv-3")) == {"INV-3"}
+    assert _invoices(PaymentFilters(number="INV-")) == set()
+    # The voided payment is no spend, even found by its number.
+    assert _invoices(PaymentFilters(number="INV-4")) == set()
+
+
+def test_the_drill_down_total_adds_up_the_filtered_payments(ledger: None) -> None:
+    may = [p for p in SPEND if p.day.year == 2023 and p.day.month == 5]
+    totals = selectors.payments_total(PaymentFilters(month=dt.date(2023, 5, 1)))
+    assert (totals.total_pence, totals.payments) == (sum(p.pence for p in may), len(may))
+    nothing = selectors.payments_total(PaymentFilters(number="no-such-invoice"))
+    assert (nothing.total_pence, nothing.payments) == (0, 0)
+
+
+def test_the_imports_page_lists_every_batch(tmp_path: Path) -> None:
+    first = import_lines(tmp_path / "a", LINES[:2])
+    second = import_lines(tmp_path / "b", LINES[2:4], name="second.csv")
+    batches = {b.pk: b for b in selectors.import_batches()}
+    assert set(batches) == {first.pk, second.pk}
+    assert batches[second.pk].job_id == second.job_id
+
+
+INDIVIDUAL = re.compile(selectors.DEFAULT_INDIVIDUAL_NAME_PATTERN, re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    ("number", "name", "pattern", "individual"),
+    [
+        (selectors.REDACTED_SUPPLIER_NUMBER, "Acme Waste Ltd", None, True),
+        ("100", "  Redacted PERSONAL data ", None, True),
+        ("100", "Mr A Smith", INDIVIDUAL, True),
+        ("100", "mrs. Jones", INDIVIDUAL, True),
+        ("100", " Dr  Patel", INDIVIDUAL, True),  # leading spaces are trimmed first
+        ("100", "Mr A Smith", None, False),  # a council may turn the name rule off
+        ("100", "Mrsmith Haulage Ltd", INDIVIDUAL, False),  # a title needs a space after it
+        ("100", "Drake Ltd", INDIVIDUAL, False),
+        ("100", "Acme Waste Ltd", INDIVIDUAL, False),
+        ("NK-REDACTED2", "Acme Waste Ltd", INDIVIDUAL, False),  # the whole number, not a prefix
+    ],
+)
+def test_who_counts_as_an_individual_in_the_published_file(
+    number: str, name: str, pattern: re.Pattern[str] | None, individual: bool
+) -> None:
+    assert selectors.is_individual(number, name, pattern) is individual
+
+
+def test_the_warm_up_leaves_each_years_supplier_totals_ready(
+    ledger: None, django_assert_max_num_queries: Any
+) -> None:
+    warmed = selectors.dashboards_warm()
+    assert warmed == sorted({line.fy for line in SPEND})[-2:]
+    for fy in warmed:
+        # Only the summary's version is read: the year's totals were computed by the warm-up.
+        with django_assert_max_num_queries(1):
+            assert selectors.suppliers_paid(fy) == len({p.supplier for p in SPEND if p.fy == fy})
+
+
+def test_an_incomplete_year_names_its_months_without_payments() -> None:
+    missing = [dt.date(2023, 5, 1), dt.date(2023, 7, 1)]
+    expected = [dt.date(2023, month, 1) for month in range(4, 13)]
+    year = selectors.YearCompleteness(2023, expected, missing)
+    assert year.missing_text == "May 2023, July 2023"
+    assert "no payments for May 2023, July 2023." in year.explanation
+    assert not year.complete
+    assert year.in_progress  # 9 of its 12 months have begun
+
+
+def test_a_suppliers_page_and_a_filtered_drill_down_name_the_registers_contracts(
+    ledger: None,
+) -> None:
+    supplier = Supplier.objects.get(supplier_number="100")
+    contract = Contract.objects.create(
+        reference="LCC-100",
+        title="Waste collection",
+        department="Environment",
+        award_date=dt.date(2023, 4, 1),
+        start_date=dt.date(2023, 4, 1),
+        end_date=dt.date(2026, 3, 31),
+        awarded_value=Decimal("10000.00"),
+    )
+    AwardedSupplier.objects.create(
+        contract=contract, name="Supplier 100", name_key="SUPPLIER 100", supplier_number="100"
+    )
+    assert selectors.supplier_contracts(supplier) == [contract]
+    other = Supplier.objects.get(supplier_number="200")
+    assert selectors.supplier_contracts(other) == []
+    assert selectors.payments_contract(PaymentFilters(contract=contract.pk)) == contract
+    assert selectors.payments_contract(PaymentFilters()) is None
