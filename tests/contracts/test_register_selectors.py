@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from contracts import selectors
-from contracts.models import AwardedSupplier, Contract, supplier_name_key
+from contracts.models import AwardedSupplier, Contract
 from contracts.selectors import LiveStatus
+from portal.suppliers import name_key
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def _contract(
         AwardedSupplier.objects.create(
             contract=contract,
             name=name,
-            name_key=supplier_name_key(name),
+            name_key=name_key(name),
             supplier_number=number,
             company_number=company,
         )
