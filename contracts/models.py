@@ -228,6 +228,18 @@ class ContractPaymentLink(models.Model):
         return f"payment {self.payment_id} under {self.contract_id}"
 
 
+class RulesVersion(models.Model):
+    """One row: the version of everything the payment-to-contract rules read besides the
+    payments (contracts' references, statuses, dates and values; awarded suppliers' numbers;
+    officers' links; ledger suppliers' numbers). Database triggers (migration 0011) set it
+    from a sequence in the same transaction as each such write, whoever makes it."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.version)
+
+
 class Publication(models.Model):
     """One quarter's frozen register and its files. Only ``published`` ones are public."""
 

@@ -10,6 +10,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -29,6 +30,7 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -42,7 +44,6 @@ from contracts.models import (
     ContractChange,
     ContractFields,
     ContractPaymentLink,
-    KpiAssessment,
     MainCategory,
     Notice,
     PlannedProcurement,
@@ -57,7 +58,7 @@ from portal.locality import LocalityClass, classify_postcode, home_area
 from portal.money import pence_from_decimal
 from portal.periods import Quarter, financial_year_of, fy_months
 from spend.models import Category, Payment, Supplier
-from spend.selectors import summary_version
+from spend.selectors import current_summary_version, one_summary_version
 from suppliers.selectors import supplier_search
 
 UNCATEGORISED = "Not categorised"  # as the spend pages say it
@@ -1075,23 +1076,38 @@ def _linked_to_registered() -> QuerySet[ContractPaymentLink]:
     return ContractPaymentLink.objects.filter(contract__status=Contract.Status.REGISTERED)
 
 
-# Everything the payment-to-contract rules read besides the payments: contracts' references,
-# statuses and dates, awarded suppliers' numbers, officers' links, and the ledger suppliers'
-# company numbers (Companies House enrichment sets them; a merge removes a supplier, and
-# changes the summary too). An order-free checksum of each.
-_RULES_VERSION_SQL = """
-SELECT (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', id, reference, status,
-            start_date, end_date, ended_on, awarded_value))::bigint), 0)
-        FROM contracts_contract)
-    || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', contract_id,
-            supplier_number, company_number))::bigint), 0) FROM contracts_awardedsupplier)
-    || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', payment_id,
-            contract_id))::bigint), 0) FROM contracts_contractpaymentlink)
-    || '/' || (SELECT count(*) FROM spend_supplier)
-    || '/' || (SELECT count(*) || ':' || coalesce(sum(hashtext(concat_ws('|', id,
-            supplier_number, company_number))::bigint), 0)
-        FROM spend_supplier WHERE company_number <> '')
-"""
+# Everything the payment-to-contract rules read besides the payments (contracts' references,
+# statuses, dates and values, awarded suppliers' numbers, officers' links, the ledger
+# suppliers' numbers) is versioned by one row that database triggers set in the same
+# transaction as each write (migration 0011: whoever writes, the admin and imports too). The
+# payments themselves are versioned by the ledger's summary.
+_RULES_VERSION_SQL = "SELECT version FROM contracts_rulesversion WHERE id = 1"
+_pinned_rules: ContextVar[str | None] = ContextVar("contracts_rules_version", default=None)
+
+
+def _rules_version() -> str:
+    pinned = _pinned_rules.get()
+    if pinned is not None:
+        return pinned
+    with connection.cursor() as cursor:
+        cursor.execute(_RULES_VERSION_SQL)
+        row = cursor.fetchone()
+    return f"{row[0] if row else 0}"
+
+
+@contextmanager
+def one_register_version() -> Iterator[None]:
+    """Read every figure in the block at one version of the ledger and of the rules (two
+    queries for the block, not two for each figure): what a page wraps its selectors in."""
+
+    with one_summary_version():
+        token = _pinned_rules.set(_rules_version())
+        try:
+            yield
+        finally:
+            _pinned_rules.reset(token)
+
+
 CACHE_SECONDS = 60 * 60
 # In the key: raised when a cached value's shape changes, so a deploy never reads a pickle of
 # the old classes (2: off-contract suppliers as tuples, OffContractSuppliers).
@@ -1103,12 +1119,9 @@ def _cached_by_rules(name: str, compute: Callable[[str], T]) -> T:
     import or a withdrawal changes it) or anything else the rules read changes. ``key`` is
     the cache key, which changes with them: a result can carry it as its version."""
 
-    with connection.cursor() as cursor:
-        cursor.execute(_RULES_VERSION_SQL)
-        rules = cursor.fetchone()[0]
+    versions = f"{current_summary_version()}:{_rules_version()}"
     key = (
-        f"contract-spend:{CACHE_SHAPE}:"
-        + hashlib.sha256(f"{summary_version()}:{rules}:{name}".encode()).hexdigest()
+        f"contract-spend:{CACHE_SHAPE}:" + hashlib.sha256(f"{versions}:{name}".encode()).hexdigest()
     )
     value = cache.get(key)
     if value is None:
@@ -1578,16 +1591,16 @@ class ContractPerformance:
 
 
 def contract_performance(contract: Contract) -> ContractPerformance:
+    # One read of the KPIs and their assessments serves the latest, the unverified (in the
+    # assessments' own order: by KPI, then period) and the note's count.
+    prefetch_related_objects([contract], "kpis__assessments")
+    kpis = list(contract.kpis.all())
     return ContractPerformance(
         kpis=[
             KpiLatest(kpi, max(kpi.assessments.all(), key=lambda a: a.period_end, default=None))
-            for kpi in contract.kpis.prefetch_related("assessments")
+            for kpi in kpis
         ],
-        unverified=list(
-            KpiAssessment.objects.filter(
-                kpi__contract=contract, verified_at__isnull=True
-            ).select_related("kpi")
-        ),
+        unverified=[a for kpi in kpis for a in kpi.assessments.all() if a.verified_at is None],
         failures=list(contract.performance_failures.all()),
         kpi_note=_kpi_note(contract),
     )

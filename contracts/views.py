@@ -185,14 +185,17 @@ def contract_create(request: HttpRequest) -> HttpResponse:
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_object_or_404(Contract, pk=pk)
     today = timezone.localdate()
+    with selectors.one_register_version():
+        spend_figures = selectors.contract_spend(contract, today=today)
+        changes = selectors.change_history(contract, today=today)
     return render(
         request,
         "contracts/detail.html",
         {
             "contract": contract,
             "live_status": selectors.contract_live_status(contract, today),
-            "spend": selectors.contract_spend(contract, today=today),
-            "changes": selectors.change_history(contract, today=today),
+            "spend": spend_figures,
+            "changes": changes,
             "notices": selectors.contract_notices(contract),
             "performance": selectors.contract_performance(contract),
             "links": selectors.contract_payment_links(contract),
@@ -369,6 +372,10 @@ class OffContractView(RoleRequiredMixin, SafeExportMixin, SingleTableMixin, Temp
     roles = READERS
     template_name = "contracts/off_contract.html"
     table_pagination = {"per_page": 50}
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with selectors.one_register_version():  # the years, categories and figures agree
+            return super().get(request, *args, **kwargs)
 
     def choices(self) -> dict[str, Any]:
         if not hasattr(self, "_choices"):

@@ -137,8 +137,13 @@ def one_summary_version() -> Iterator[None]:
         _pinned_version.reset(token)
 
 
+def current_summary_version() -> str:
+    """The summary's version: the one ``one_summary_version`` pinned, else looked up."""
+    return _pinned_version.get() or summary_version()
+
+
 def _cached(name: str, compute: Callable[[], T]) -> T:
-    key = f"spend-selectors:{_pinned_version.get() or summary_version()}:{name}"
+    key = f"spend-selectors:{current_summary_version()}:{name}"
     if key in _LOCAL:
         _LOCAL.move_to_end(key)
         return cast(T, _LOCAL[key])
