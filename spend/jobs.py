@@ -11,7 +11,7 @@ from portal.exports import neutralise
 from portal.files import kept_file, reports_folder
 from portal.jobs import JobFailed, Progress, job_handler
 from portal.models import Job
-from spend import register_links, selectors, services
+from spend import selectors, services
 from spend.filters import PaymentFilter
 from spend.ingest.load import IMPORT_LOCK_ID, rebuild_summaries
 from spend.models import Payment
@@ -26,12 +26,7 @@ def import_job(job: Job, progress: Progress) -> dict[str, Any]:
 @job_handler(services.WARM_JOB_KIND)
 def dashboards_warm(job: Job, progress: Progress) -> dict[str, Any]:
     """After an import: work out the dashboards' figures before anyone asks for them."""
-    years = selectors.dashboards_warm()
-    register = register_links.links()
-    if register is not None:
-        for fy in years:
-            register.warm(fy)  # the off-contract page as it opens (seconds, cold)
-    return {"financial_years": years}
+    return {"financial_years": services.dashboards_warm()}
 
 
 @job_handler(services.RECATEGORISE_JOB_KIND)

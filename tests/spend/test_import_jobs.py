@@ -7,11 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from contracts import selectors as register
 from demo.extracts import write_r12_benchmark_csv
 from portal import services as portal_services
 from portal.models import Job
@@ -159,6 +162,11 @@ def test_after_an_import_a_worker_prepares_the_dashboards(
     for fy in years[-2:]:
         assert cache.get(f"spend-selectors:{version}:year:{fy}") is not None
         assert cache.get(f"spend-selectors:{version}:suppliers:{fy}") is not None
+    # And the off-contract page as it opens: read from the cache, no query past the versions.
+    with register.one_register_version(), CaptureQueriesContext(connection) as read:
+        for fy in years[-2:]:
+            register.spend_without_contract(fy=fy)
+    assert not read.captured_queries
     # The same file again adds nothing, so there is nothing new to prepare.
     with path.open("rb") as source:
         again = services.batch_receive(source=source, file_name=path.name, user=administrator)
