@@ -44,8 +44,10 @@ from contracts.models import (
     ContractChange,
     ContractFields,
     ContractPaymentLink,
+    Kpi,
     MainCategory,
     Notice,
+    PerformanceFailure,
     PlannedProcurement,
     Publication,
     PublishedContract,
@@ -58,7 +60,12 @@ from portal.locality import LocalityClass, classify_postcode, home_area
 from portal.money import pence_from_decimal
 from portal.periods import Quarter, financial_year_of, fy_months
 from spend.models import Category, Payment, Supplier
-from spend.selectors import current_summary_version, one_summary_version
+from spend.selectors import (
+    SUMMARY_VERSION_COLUMNS,
+    current_summary_version,
+    one_summary_version,
+    summary_version_of,
+)
 from suppliers.selectors import supplier_search
 
 UNCATEGORISED = "Not categorised"  # as the spend pages say it
@@ -176,6 +183,27 @@ def awarded_supplier_from_ledger(supplier_id: int) -> dict[str, Any] | None:
         "sme": supplier.is_sme,
         "vcfs": supplier.is_vcfs,
     }
+
+
+def contract_for_page(pk: int) -> Contract | None:
+    """The contract, with whether it has any changes, KPIs, failures and notices (in the same
+    query): its page then reads only those it has, most contracts having none."""
+    of_it = OuterRef("pk")
+    return (
+        Contract.objects.annotate(
+            has_changes=Exists(ContractChange.objects.filter(contract=of_it)),
+            has_kpis=Exists(Kpi.objects.filter(contract=of_it)),
+            has_failures=Exists(PerformanceFailure.objects.filter(contract=of_it)),
+            has_notices=Exists(Notice.objects.filter(contract=of_it)),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _if_any(contract: Contract, flag: str, rows: QuerySet[Any]) -> QuerySet[Any]:
+    """``rows``, or none without a query when ``contract_for_page`` found there are none."""
+    return rows.none() if getattr(contract, flag, True) is False else rows
 
 
 def contract_suppliers(contract: Contract) -> list[tuple[AwardedSupplier, LocalityClass]]:
@@ -528,6 +556,7 @@ class ContractSpend:
     months: list[PeriodSpend] = field(default_factory=list)
     years: list[PeriodSpend] = field(default_factory=list)
     projection: Projection | None = None
+    links: int = 0  # officers' links to the contract (a page lists them only if there are any)
 
     @property
     def value_pence(self) -> int:
@@ -761,6 +790,7 @@ def _contract_spend(contract: Contract, today: date) -> ContractSpend:
         months=months,
         years=years,
         projection=_project(contract, total, by_month, today),
+        links=ContractPaymentLink.objects.filter(contract=contract).count(),
     )
 
 
@@ -842,8 +872,13 @@ def _spend_by_rules(
         return {int(i): int(t) for i, t in cursor.fetchall()}
 
 
-def contract_payment_links(contract: Contract) -> QuerySet[ContractPaymentLink]:
-    """The payments officers linked to the contract (links to withdrawn payments drop out)."""
+def contract_payment_links(
+    contract: Contract, spend: ContractSpend | None = None
+) -> QuerySet[ContractPaymentLink]:
+    """The payments officers linked to the contract (links to withdrawn payments drop out).
+    Given the contract's ``spend``, none is read when it counted no link."""
+    if spend is not None and not spend.links:
+        return ContractPaymentLink.objects.none()
     return (
         ContractPaymentLink.objects.filter(contract=contract)
         .select_related("payment__supplier", "linked_by")
@@ -1097,11 +1132,14 @@ def _rules_version() -> str:
 
 @contextmanager
 def one_register_version() -> Iterator[None]:
-    """Read every figure in the block at one version of the ledger and of the rules (two
-    queries for the block, not two for each figure): what a page wraps its selectors in."""
+    """Read every figure in the block at one version of the ledger and of the rules (one
+    query for the block, not two for each figure): what a page wraps its selectors in."""
 
-    with one_summary_version():
-        token = _pinned_rules.set(_rules_version())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {SUMMARY_VERSION_COLUMNS}, ({_RULES_VERSION_SQL})")
+        row = cursor.fetchone()
+    with one_summary_version(summary_version_of(row)):
+        token = _pinned_rules.set(f"{row[3] or 0}")
         try:
             yield
         finally:
@@ -1110,8 +1148,9 @@ def one_register_version() -> Iterator[None]:
 
 CACHE_SECONDS = 60 * 60
 # In the key: raised when a cached value's shape changes, so a deploy never reads a pickle of
-# the old classes (2: off-contract suppliers as tuples, OffContractSuppliers).
-CACHE_SHAPE = 2
+# the old classes (2: off-contract suppliers as tuples, OffContractSuppliers; 3: a contract's
+# spend counts its links).
+CACHE_SHAPE = 3
 
 
 def _cached_by_rules(name: str, compute: Callable[[str], T]) -> T:
@@ -1290,7 +1329,7 @@ def change_history(contract: Contract, *, today: date) -> ChangeHistory:
     """Every change to value or end date since award, each tested cumulatively (s.75 counts
     changes together): over 10% of the value (15% for works) or 10% of the term needs a
     change notice. Increases and decreases both count, as their sizes add up."""
-    changes = list(contract.changes.all())
+    changes = list(_if_any(contract, "has_changes", contract.changes.all()))
     original_value = changes[0].value_before if changes else contract.awarded_value
     original_end = changes[0].end_before if changes else contract.end_date
     tested = _tested_changes(contract, changes)
@@ -1459,8 +1498,9 @@ def _needs_kpis(contract: Contract) -> bool:
     )
 
 
-def _kpi_note(contract: Contract) -> str:
-    kpis = len(contract.kpis.all())
+def _kpi_note(contract: Contract, kpis: int | None = None) -> str:
+    if kpis is None:
+        kpis = len(contract.kpis.all())
     if _needs_kpis(contract) and kpis < 3:
         return (
             f"Over £5m: the notice needs at least three KPIs (s.52), or why none apply; "
@@ -1533,7 +1573,8 @@ def notices_published(limit: int = 200) -> list[NoticePublished]:
 
 
 def contract_notices(contract: Contract) -> QuerySet[Notice]:
-    return contract.notices.select_related("change", "published_by").order_by("created_at")
+    notices = contract.notices.select_related("change", "published_by").order_by("created_at")
+    return _if_any(contract, "has_notices", notices)
 
 
 def published_notices_for(reference: str) -> QuerySet[Notice]:
@@ -1593,16 +1634,18 @@ class ContractPerformance:
 def contract_performance(contract: Contract) -> ContractPerformance:
     # One read of the KPIs and their assessments serves the latest, the unverified (in the
     # assessments' own order: by KPI, then period) and the note's count.
-    prefetch_related_objects([contract], "kpis__assessments")
-    kpis = list(contract.kpis.all())
+    kpis: list[Kpi] = []
+    if getattr(contract, "has_kpis", True):
+        prefetch_related_objects([contract], "kpis__assessments")
+        kpis = list(contract.kpis.all())
     return ContractPerformance(
         kpis=[
             KpiLatest(kpi, max(kpi.assessments.all(), key=lambda a: a.period_end, default=None))
             for kpi in kpis
         ],
         unverified=[a for kpi in kpis for a in kpi.assessments.all() if a.verified_at is None],
-        failures=list(contract.performance_failures.all()),
-        kpi_note=_kpi_note(contract),
+        failures=list(_if_any(contract, "has_failures", contract.performance_failures.all())),
+        kpi_note=_kpi_note(contract, len(kpis)),
     )
 
 

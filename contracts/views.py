@@ -183,7 +183,9 @@ def contract_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(*READERS)
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contract = get_object_or_404(Contract, pk=pk)
+    contract = selectors.contract_for_page(pk)
+    if contract is None:
+        raise Http404("No such contract.")
     today = timezone.localdate()
     with selectors.one_register_version():
         spend_figures = selectors.contract_spend(contract, today=today)
@@ -198,7 +200,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "changes": changes,
             "notices": selectors.contract_notices(contract),
             "performance": selectors.contract_performance(contract),
-            "links": selectors.contract_payment_links(contract),
+            "links": selectors.contract_payment_links(contract, spend_figures),
             "link_form": PaymentLinkForm(),
             "payments_url": payments_url(contract=contract.pk),
             "today": today,

@@ -613,6 +613,8 @@ def _commitment_lines(commitments: QuerySet[Commitment]) -> list[CommitmentLine]
         "period_fy", "measure__code", "pk"
     )
     items = list(commitments)
+    if not items:  # most contracts' pages: no proxies or returns to look for
+        return []
     table = proxy_table({c.measure_id for c in items})
     returns: dict[int, list[DeliveryReturn]] = defaultdict(list)
     for record in (

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -105,15 +105,24 @@ def imports_needing_attention(today: dt.date) -> QuerySet[ImportBatch]:
 # --- The summary's version and the cache ------------------------------------------------------
 
 
+# What the summary's version is made of, as a select list: a page that reads another version
+# too can read both in one query (summary_version_of makes the version of its first three).
+SUMMARY_VERSION_COLUMNS = (
+    "(SELECT version FROM spend_summaryversion WHERE id = 1), "
+    "(SELECT last_value FROM spend_spendsummary_id_seq), current_database()"
+)
+
+
 def summary_version() -> str:
     """Changes with every write to the summary: the version row is bumped in the same
     transaction (spend.ingest.load.BUMP_SUMMARY_VERSION), in-place updates included."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT version FROM spend_summaryversion WHERE id = 1), "
-            "(SELECT last_value FROM spend_spendsummary_id_seq), current_database()"
-        )
-        version, last_value, database = cursor.fetchone()
+        cursor.execute(f"SELECT {SUMMARY_VERSION_COLUMNS}")
+        return summary_version_of(cursor.fetchone())
+
+
+def summary_version_of(row: Sequence[Any]) -> str:
+    version, last_value, database = row[:3]
     return f"{database}:{version or 0}:{last_value}"
 
 
@@ -125,12 +134,13 @@ _pinned_version: ContextVar[str | None] = ContextVar("spend_summary_version", de
 
 
 @contextmanager
-def one_summary_version() -> Iterator[None]:
-    """Read every figure in the block from the same summary version (one version query).
+def one_summary_version(version: str | None = None) -> Iterator[None]:
+    """Read every figure in the block from the same summary version (one version query, or
+    none when the caller read ``version`` already).
 
     Pages and reports wrap their selector calls in it: all their figures agree even if an
     import finishes halfway through, and the version is looked up once, not per figure."""
-    token = _pinned_version.set(summary_version())
+    token = _pinned_version.set(version or summary_version())
     try:
         yield
     finally:
