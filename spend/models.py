@@ -360,6 +360,13 @@ class Payment(models.Model):
                 name="spend_pay_order_ref",
                 condition=~Q(order_reference=""),
             ),
+            # A contract's spend takes away its supplier's payments in its dates that carry a
+            # contract's reference: found here, not among every referenced payment.
+            models.Index(
+                fields=["supplier", "payment_date"],
+                name="spend_pay_supplier_ref",
+                condition=~Q(order_reference=""),
+            ),
             # "Has invoice X been paid?": the site search's exact and prefix matches on
             # invoice and payment numbers (pattern ops serve both = and LIKE 'X%').
             models.Index(
