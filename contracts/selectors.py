@@ -557,6 +557,9 @@ class ContractSpend:
     years: list[PeriodSpend] = field(default_factory=list)
     projection: Projection | None = None
     links: int = 0  # officers' links to the contract (a page lists them only if there are any)
+    # Its cache key, which changes whenever the figures might: what a page keys its cached
+    # drawing of them by.
+    version: str = ""
 
     @property
     def value_pence(self) -> int:
@@ -645,7 +648,7 @@ def contract_spend(contract: Contract, *, today: date) -> ContractSpend:
     """Spend to date under the contract against its value: by rule, month and financial
     year, with the projection at the current rate."""
     return _cached_by_rules(
-        f"contract:{contract.pk}:{today}", lambda _key: _contract_spend(contract, today)
+        f"contract:{contract.pk}:{today}", lambda key: _contract_spend(contract, today, key)
     )
 
 
@@ -760,7 +763,7 @@ def _contract_spend_rows(contract: Contract, today: date) -> list[tuple[date, st
         return [(m, rule, int(t), int(n)) for m, rule, t, n in cursor.fetchall()]
 
 
-def _contract_spend(contract: Contract, today: date) -> ContractSpend:
+def _contract_spend(contract: Contract, today: date, version: str = "") -> ContractSpend:
     rows: list[dict[str, Any]] = [
         {"month": m, "matched_by": rule, "total": t, "count": n}
         for m, rule, t, n in sorted(_contract_spend_rows(contract, today))
@@ -791,6 +794,7 @@ def _contract_spend(contract: Contract, today: date) -> ContractSpend:
         years=years,
         projection=_project(contract, total, by_month, today),
         links=ContractPaymentLink.objects.filter(contract=contract).count(),
+        version=version,
     )
 
 
@@ -1149,7 +1153,7 @@ def one_register_version() -> Iterator[None]:
 CACHE_SECONDS = 60 * 60
 # In the key: raised when a cached value's shape changes, so a deploy never reads a pickle of
 # the old classes (2: off-contract suppliers as tuples, OffContractSuppliers; 3: a contract's
-# spend counts its links).
+# spend counts its links and carries its version).
 CACHE_SHAPE = 3
 
 
@@ -1325,7 +1329,9 @@ def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def change_history(contract: Contract, *, today: date) -> ChangeHistory:
+def change_history(
+    contract: Contract, *, today: date, spend: ContractSpend | None = None
+) -> ChangeHistory:
     """Every change to value or end date since award, each tested cumulatively (s.75 counts
     changes together): over 10% of the value (15% for works) or 10% of the term needs a
     change notice. Increases and decreases both count, as their sizes add up."""
@@ -1333,7 +1339,8 @@ def change_history(contract: Contract, *, today: date) -> ChangeHistory:
     original_value = changes[0].value_before if changes else contract.awarded_value
     original_end = changes[0].end_before if changes else contract.end_date
     tested = _tested_changes(contract, changes)
-    spend = contract_spend(contract, today=today)
+    if spend is None:  # a page that shows the spend too passes it: read once
+        spend = contract_spend(contract, today=today)
     over = ""
     if spend.spend_pence > spend.value_pence:
         over = (

@@ -189,7 +189,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     with selectors.one_register_version():
         spend_figures = selectors.contract_spend(contract, today=today)
-        changes = selectors.change_history(contract, today=today)
+        changes = selectors.change_history(contract, today=today, spend=spend_figures)
     return render(
         request,
         "contracts/detail.html",
@@ -204,6 +204,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "link_form": PaymentLinkForm(),
             "payments_url": payments_url(contract=contract.pk),
             "today": today,
+            "tables_seconds": selectors.CACHE_SECONDS,
             "suppliers": selectors.contract_suppliers(contract),
             "can_edit": has_role(request.user, *STAFF),
             "breadcrumbs": _crumbs((contract.reference, None)),

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
 from contracts.models import AwardedSupplier, Contract
 from portal.formatting import percent
@@ -661,8 +661,20 @@ def _summary(
 
 def contract_social_value(contract: Contract) -> ContractSocialValue:
     """A contract's approach, commitments and returns, each valued (all years)."""
-    approach = ContractApproach.objects.filter(contract=contract).first()
-    lines = _commitment_lines(Commitment.objects.filter(contract=contract))
+    # Most contracts have neither (the panel on every contract page): one query says which
+    # there are, and only those are read.
+    has_approach, has_commitments = (
+        Contract.objects.filter(pk=contract.pk)
+        .values_list(
+            Exists(ContractApproach.objects.filter(contract=OuterRef("pk"))),
+            Exists(Commitment.objects.filter(contract=OuterRef("pk"))),
+        )
+        .get()
+    )
+    approach = ContractApproach.objects.filter(contract=contract).first() if has_approach else None
+    lines = (
+        _commitment_lines(Commitment.objects.filter(contract=contract)) if has_commitments else []
+    )
     return _summary(contract, lines, approach)
 
 
