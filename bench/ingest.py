@@ -84,6 +84,8 @@ PARTS = {
     "insert payments": "merge",
     "mark voided": "merge",
     "supplier names": "merge",
+    "set indexes aside": "merge",
+    "rebuild indexes": "merge",
     "sum what was added": "summaries",
     "summaries": "summaries",
     "commit": "commit",
