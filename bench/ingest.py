@@ -21,7 +21,8 @@ where the import's time went, from its step clock (`LOG_LEVEL=DEBUG`):
 
 - parse + stage: reading the file and `COPY` into staging tables in the import's process,
   or, when child processes parse, the time the merge waited for them;
-- merge: suppliers and sites, inserting payments, voids, supplier names;
+- merge: suppliers and sites, inserting payments, voids, supplier names, and for a file
+  much larger than the ledger setting the payment indexes aside and building them again;
 - summaries: the dashboard summary rows the file adds or changes;
 - commit;
 - other: the rest of the wall time (Python and Django start-up, SHA-256 of each file, the
@@ -84,6 +85,8 @@ PARTS = {
     "insert payments": "merge",
     "mark voided": "merge",
     "supplier names": "merge",
+    "set indexes aside": "merge",
+    "rebuild indexes": "merge",
     "sum what was added": "summaries",
     "summaries": "summaries",
     "commit": "commit",

@@ -237,6 +237,11 @@ LOGGING = {
 # extract (30-50 MB) and a monthly file (20-25 MB) are cut too (decision 0009).
 SPEND_IMPORT_WORKERS = env_int("SPEND_IMPORT_WORKERS", max(1, min(4, (os.cpu_count() or 2) - 1)))
 SPEND_IMPORT_CHUNK_BYTES = env_int("SPEND_IMPORT_CHUNK_BYTES", 8 * 1024 * 1024)
+# A file of at least this many rows (estimated from its size) into a ledger holding fewer
+# than half as many payments is loaded with spend_payment's secondary indexes dropped and
+# built again before it commits: a sorted build of the whole table costs less than inserting
+# that many rows into them (0: never; decision 0009). Readers of payments wait meanwhile.
+SPEND_IMPORT_INDEX_REBUILD_ROWS = env_int("SPEND_IMPORT_INDEX_REBUILD_ROWS", 50_000)
 # Payment dates an import accepts: from this date (ISO) to this many days after today. Outside
 # it a date is a placeholder (Oracle's 31-DEC-9999) and the whole file is refused.
 SPEND_EARLIEST_PAYMENT_DATE = datetime.date.fromisoformat(

@@ -17,8 +17,9 @@ The file is read in chunks (``spend.ingest.staging``), each merged in file order
    repeated within the file counts), and payments voided since an earlier extract stop
    counting as spend;
 4. the spend each chunk adds, by financial year, month, supplier, locality and category, is
-   added to ``spend_spendsummary`` as the chunk merges, and what voids take from it once at
-   the end: the dashboards' summary changes with the file instead of being rebuilt.
+   kept as the chunk merges and added to ``spend_spendsummary`` once the whole file is in,
+   then what voids take from it: the dashboards' summary changes with the file instead of
+   being rebuilt.
 
 Steps are timed and logged at DEBUG (``LOG_LEVEL=DEBUG manage.py import_spend FILE``).
 
@@ -214,10 +215,21 @@ NOT_IN_LEDGER = """
 AND NOT EXISTS (SELECT 1 FROM spend_payment p WHERE p.natural_key = st.natural_key)
 """
 
-# The spend a chunk adds goes into the summary straight away (while the next chunk is read),
-# added to the row of its key: from the rows the insert takes (so asked before it) when some
-# may be in the ledger already, else from the sums staged with the chunk (one per site).
-_ADD_TO_SUMMARY = """
+# The spend each chunk adds, by summary row, is kept in this unindexed table as the chunk
+# merges and added to the summary once per file (ADD_FILE_SUMS): a key that several chunks
+# touch (a month spans chunks) is upserted once, not once per chunk.
+CREATE_FILE_SUMS = """
+DROP TABLE IF EXISTS spend_file_sum;
+CREATE TEMPORARY TABLE spend_file_sum (
+    financial_year smallint NOT NULL, month date NOT NULL, supplier_id bigint NOT NULL,
+    locality_class text NOT NULL, category_id bigint, total_pence bigint NOT NULL,
+    payment_count bigint NOT NULL
+) ON COMMIT DROP
+"""
+
+# A chunk's spend by summary row: from the rows the insert takes (so asked before it) when
+# some may be in the ledger already, else from the sums staged with the chunk (one per site).
+_KEEP_CHUNK_SUMS = """
 WITH added AS (
     SELECT st.financial_year, {month} AS month, m.supplier_id, m.locality_class,
            st.category_id, sum({total}) AS total_pence, sum({count}) AS payment_count
@@ -226,25 +238,35 @@ WITH added AS (
     {where}
     GROUP BY 1, 2, 3, 4, 5
 ), kept AS (
-    INSERT INTO spend_spendsummary AS s (financial_year, month, supplier_id, locality_class,
-                                         category_id, total_pence, payment_count)
-    SELECT * FROM added
-    ON CONFLICT ON CONSTRAINT spend_sum_key DO UPDATE
-       SET total_pence = s.total_pence + EXCLUDED.total_pence,
-           payment_count = s.payment_count + EXCLUDED.payment_count
+    INSERT INTO spend_file_sum SELECT * FROM added
 )
 SELECT coalesce(sum(total_pence), 0) FROM added
 """
-SUM_ADDED = _ADD_TO_SUMMARY.format(
+SUM_ADDED = _KEEP_CHUNK_SUMS.format(
     month="date_trunc('month', st.payment_date)::date",
     total="st.amount_pence",
     count="1",
     source="{payments}",
     where="WHERE st.is_spend AND NOT st.repeated {not_in_ledger}",
 )
-SUM_STAGED = _ADD_TO_SUMMARY.format(
+SUM_STAGED = _KEEP_CHUNK_SUMS.format(
     month="st.month", total="st.total_pence", count="st.payment_count", source="{sums}", where=""
 )
+
+# The file's spend into the summary, added to the row of its key; in key order, so the
+# summary's unique index is walked once instead of hit at random.
+ADD_FILE_SUMS = """
+INSERT INTO spend_spendsummary AS s (financial_year, month, supplier_id, locality_class,
+                                     category_id, total_pence, payment_count)
+SELECT financial_year, month, supplier_id, locality_class, category_id, sum(total_pence),
+       sum(payment_count)
+FROM spend_file_sum
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+ON CONFLICT ON CONSTRAINT spend_sum_key DO UPDATE
+   SET total_pence = s.total_pence + EXCLUDED.total_pence,
+       payment_count = s.payment_count + EXCLUDED.payment_count
+"""
 
 # A payment the ledger holds as spend that a later extract shows voided stops counting.
 MARK_VOIDED = """
@@ -267,7 +289,7 @@ SELECT count(*) FROM voided
 """
 
 # The voids, netted per summary row, taken from the summary: rows left with no payments
-# deleted, the others updated. (Additions were added chunk by chunk: ADD_TO_SUMMARY.)
+# deleted, the others updated. (The file's additions are in by then: ADD_FILE_SUMS.)
 APPLY_VOIDS = """
 CREATE TEMPORARY TABLE spend_summary_net ON COMMIT DROP AS
 SELECT financial_year, month, supplier_id, locality_class, category_id,
@@ -308,6 +330,16 @@ FROM spend_payment p
 JOIN spend_suppliersite ss ON ss.id = p.site_id
 WHERE p.is_spend AND p.financial_year = ANY(%(years)s)
 GROUP BY 1, 2, 3, 4, 5;
+"""
+
+# The indexes of spend_payment an import may drop and build again (_IndexesSetAside): all
+# but the primary key's and the natural key's, which the merge itself asks (no unique one).
+SECONDARY_INDEXES = """
+SELECT c.relname, pg_get_indexdef(i.indexrelid)
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = 'spend_payment'::regclass AND NOT i.indisunique AND NOT i.indisprimary
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+ORDER BY c.relname
 """
 
 # Scratch tables of chunk processes whose import stopped before dropping them.
@@ -431,6 +463,7 @@ class _Merger:
         self.any_aliases = bool(cursor.fetchone()[0])
         cursor.execute(CREATE_SUMMARY_CHANGES)
         cursor.execute(CREATE_FILE_SUPPLIERS)
+        cursor.execute(CREATE_FILE_SUMS)
 
     def merge(self, staged: StagedChunk) -> None:
         cursor = self.cursor
@@ -491,11 +524,50 @@ class _Merger:
         result.financial_years = sorted(self.years)
         self.cursor.execute(SETTLE_SUPPLIER_NAMES)
         self.clock.done("supplier names")
+        if result.rows_added:
+            self.cursor.execute(ADD_FILE_SUMS)
         if result.rows_added or result.rows_voided_later:
             self.cursor.execute(BUMP_SUMMARY_VERSION)
         if result.rows_voided_later:
             self.cursor.execute(APPLY_VOIDS)
-            self.clock.done("summaries")
+        self.clock.done("summaries")
+
+
+class _IndexesSetAside:
+    """spend_payment's secondary indexes, dropped for a file much larger than the ledger and
+    built again from their own definitions before the transaction ends (DDL is transactional:
+    a file that fails leaves them as they were). Building an index over the whole table after
+    the insert is a sort; inserting the rows one by one into each of them costs more when the
+    ledger is small beside the file (decision 0009). Dropping takes the table's exclusive
+    lock: pages that read payments wait until the file is in, so it is kept to big loads."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        cursor.execute(SECONDARY_INDEXES)
+        self.definitions: list[tuple[str, str]] = list(cursor.fetchall())
+        if self.definitions:
+            cursor.execute("DROP INDEX " + ", ".join(f'"{name}"' for name, _ in self.definitions))
+
+    @staticmethod
+    def wanted(cursor: Any, expected_rows: int) -> bool:
+        """Whether the file is big enough, and the ledger small enough beside it."""
+        least = settings.SPEND_IMPORT_INDEX_REBUILD_ROWS
+        if least <= 0 or expected_rows < least:
+            return False
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'spend_payment'::regclass")
+        if float(cursor.fetchone()[0]) * 2 >= expected_rows:  # statistics: clearly not
+            return False
+        cutoff = expected_rows // 2
+        cursor.execute("SELECT count(*) FROM (SELECT 1 FROM spend_payment LIMIT %s) held", [cutoff])
+        return int(cursor.fetchone()[0]) < cutoff
+
+    def rebuild(self) -> None:
+        if not self.definitions:
+            return
+        # The sorts of the builds in memory (the server's, not this process's).
+        self.cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in self.definitions:
+            self.cursor.execute(definition)
 
 
 def _may_split(file: Any, mapping: Mapping[str, str] | None) -> bool:
@@ -605,6 +677,11 @@ def load_file(
         merger = _Merger(cursor, batch_id, result, clock)
         rules = _category_rules()
         clock.done("header")
+        expected_rows = max(_file_size(file, size_bytes) // BYTES_PER_ROW_ESTIMATE, 1)
+        set_aside = None
+        if _IndexesSetAside.wanted(cursor, expected_rows):
+            set_aside = _IndexesSetAside(cursor)
+            clock.done("set indexes aside")
         resume: ChunkPlan | None = None
         in_parts = split and _is_cut(header)
         if in_parts:
@@ -622,13 +699,22 @@ def load_file(
                 Categoriser(rules),
                 report,
                 clock,
-                max(size_bytes // BYTES_PER_ROW_ESTIMATE, 1),
+                expected_rows,
             )
         report(90, f"Read {result.rows_read:,} payment rows; updating the dashboard summaries")
         merger.finish()
+        if set_aside is not None:
+            set_aside.rebuild()
+            clock.done("rebuild indexes")
     clock.done("commit")
     clock.log()
     return header, result
+
+
+def _file_size(file: Any, size_bytes: int) -> int:
+    if size_bytes or not isinstance(file, (str, os.PathLike)):
+        return size_bytes
+    return os.path.getsize(file)
 
 
 def _merge_in_process(
