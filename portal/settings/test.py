@@ -14,6 +14,10 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL") or re.sub(r"/\d+$", "", REDIS_URL) 
 CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
 CACHES["default"]["KEY_PREFIX"] = "portal-test"  # noqa: F405
 CELERY_BROKER_URL = REDIS_URL
+# A transactional test's flush empties tables with DELETE, not TRUNCATE, and puts back the
+# rows post_migrate writes only if the test changed them (tests/postgresql/base.py).
+for _alias in ("default", "jobs"):
+    DATABASES[_alias]["ENGINE"] = "tests.postgresql"  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
