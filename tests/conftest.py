@@ -35,6 +35,16 @@ def data_dir() -> Path:
     return DATA_DIR
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The test database, with a copy of what migrate left in it, so a transactional test's
+    flush puts back only what the test changed (tests/postgresql/base.py)."""
+    from tests.postgresql.base import take_baseline
+
+    with django_db_blocker.unblock():
+        take_baseline(connection)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache() -> Iterator[None]:
     """Sign-in throttling and other cached state must not leak between tests."""

@@ -149,9 +149,13 @@ def extracts(tmp_path_factory: pytest.TempPathFactory) -> GeneratedExtracts:
     return generate_extracts(tmp_path_factory.mktemp("extracts"), CONFIG)
 
 
-@pytest.fixture
-def ledger(db: None, extracts: GeneratedExtracts) -> list[ImportBatch]:
-    """The generated extracts imported through the real import path."""
+def import_extracts(extracts: GeneratedExtracts) -> list[ImportBatch]:
     batches = services.import_paths(paths=[path for path, _ in extracts.files])
     assert all(b.status == ImportBatch.Status.LOADED for b in batches), [b.error for b in batches]
     return batches
+
+
+@pytest.fixture
+def ledger(db: None, extracts: GeneratedExtracts) -> list[ImportBatch]:
+    """The generated extracts imported through the real import path."""
+    return import_extracts(extracts)

@@ -11,16 +11,20 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 from html import unescape
+from typing import Any
 
 import openpyxl
 import pytest
 from django.test import Client
 
-from spend.models import Payment, Supplier
+from demo.extracts import GeneratedExtracts
+from spend.models import ImportBatch, Payment, Supplier
 from tests.conftest import downloaded
-from tests.spend.conftest import Expected
+from tests.shared_data import built_once
+from tests.spend.conftest import Expected, import_extracts
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +89,16 @@ def drill_down_total(client: Client, href: str) -> int:
     response = client.get(href)
     assert response.status_code == 200, href
     return response.context["totals"].total_pence
+
+
+@pytest.fixture(scope="module")
+def ledger(
+    django_db_setup: None, django_db_blocker: Any, extracts: GeneratedExtracts
+) -> Iterator[list[ImportBatch]]:
+    """conftest's ledger, imported once for this module's tests (3-4 s each under load), each
+    test's writes rolled back (tests/shared_data.py). Every test here reads it; the empty
+    ledger's pages are checked in test_dashboards_empty.py."""
+    yield from built_once(django_db_blocker, lambda: import_extracts(extracts))
 
 
 @pytest.fixture
@@ -386,10 +400,3 @@ def test_readers_see_dashboards_and_the_public_does_not(
         supplier = Supplier.objects.order_by("pk").first()
         assert supplier is not None
         assert client.get(f"/spend/suppliers/{supplier.pk}/").status_code == 200
-
-
-def test_empty_ledger_pages_say_so(db: None, client: Client, officer: object) -> None:
-    client.force_login(officer)  # type: ignore[arg-type]
-    for url in [*DASHBOARDS, "/spend/transparency/"]:
-        assert client.get(url).status_code == 200, url
-    assert "no payments yet" in text_of(page(client, "/spend/"))
