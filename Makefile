@@ -27,8 +27,13 @@ PORT ?= 8000
 run: install assets
 	$(BOOT) run --port $(PORT)
 
+# Two pytest processes (pytest-xdist), each with its own test database, Redis database, Celery
+# queue and media folder (tests/conftest.py), a test file kept in one process: the suite waits
+# on PostgreSQL and Chromium as much as on the CPU. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
+
 test: system-deps install assets lint typecheck migrations-check
-	$(BOOT) exec -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(BOOT) exec -- $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 system-deps:
 	@sh scripts/system-deps.sh $(SYSTEM_PACKAGES) $(SYSTEM_PACKAGES_EXTRA)
