@@ -356,6 +356,9 @@ def test_the_payments_table_has_only_the_indexes_the_pages_use() -> None:
         # Partial (rows with a purchase order or contract reference only): a contract's page
         # finds its referenced payments; rows without a reference are not in it.
         "spend_pay_order_ref",
+        # Partial, the same rows by supplier and date (decision 0019): a contract's cold spend
+        # reads its supplier's referenced payments without scanning every referenced one.
+        "spend_pay_supplier_ref",
         # Partial, pattern-ops (decision 0013): "has invoice X been paid?" from the site search.
         "spend_pay_invoice_no",
         "spend_pay_payment_no",
