@@ -126,6 +126,7 @@ MODULES: dict[str, list[str]] = {
         "tests/payments/test_dashboard.py",
         "tests/payments/test_over_30000.py",
         "tests/payments/test_views.py",
+        "tests/payments/test_notice_lists.py",
     ],
 }
 
