@@ -222,3 +222,24 @@ def test_a_suppliers_page_and_a_filtered_drill_down_name_the_registers_contracts
     assert selectors.supplier_contracts(other) == []
     assert selectors.payments_contract(PaymentFilters(contract=contract.pk)) == contract
     assert selectors.payments_contract(PaymentFilters()) is None
+
+
+def test_a_supplier_without_a_number_is_given_no_contract_of_a_supplier_without_one(
+    ledger: None,
+) -> None:
+    # A register row whose supplier has no ledger number matches no ledger supplier: one with
+    # no number either (a cash payee, say) must not be shown that contract as its own.
+    payee = Supplier.objects.create(supplier_number="", name="Cash payee", name_key="CASH PAYEE")
+    contract = Contract.objects.create(
+        reference="LCC-200",
+        title="Grounds maintenance",
+        department="Environment",
+        award_date=dt.date(2023, 4, 1),
+        start_date=dt.date(2023, 4, 1),
+        end_date=dt.date(2026, 3, 31),
+        awarded_value=Decimal("5000.00"),
+    )
+    AwardedSupplier.objects.create(
+        contract=contract, name="Green Ltd", name_key="GREEN LTD", supplier_number=""
+    )
+    assert selectors.supplier_contracts(payee) == []
