@@ -127,6 +127,7 @@ MODULES: dict[str, list[str]] = {
         "tests/payments/test_over_30000.py",
         "tests/payments/test_views.py",
         "tests/payments/test_notice_lists.py",
+        "tests/payments/test_dashboard_limits.py",
     ],
 }
 
@@ -375,7 +376,7 @@ def _keep_test_database() -> None:
     ) -> str:
         if not keepdb or serialize:
             return original(self, verbosity, autoclobber, serialize, keepdb)
-        name = self._get_test_db_name()
+        name = self._get_test_db_name()  # type: ignore[attr-defined]
         self.connection.close()
         settings.DATABASES[self.connection.alias]["NAME"] = name
         self.connection.settings_dict["NAME"] = name

@@ -1,0 +1,96 @@
+"""The prompt-payment dashboard of a council with more suppliers and cost centres than it
+lists: the 25 slowest suppliers kept (the page shows the ten slowest), the 100 busiest cost
+centres, and the sentence saying how many invoice payments took the received-date rule. The
+expected lists are worked out here from the rows the test writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from payments import selectors
+from tests.payments.ledger import Row, import_rows
+from tests.payments.scenario import RULE_DAYS, rule_set
+
+D = dt.date
+FY_START, FY_END = D(2025, 4, 1), D(2026, 3, 31)
+RECEIVED = D(2025, 6, 2)
+
+
+def _received(row: Row) -> dt.date:
+    """The received date the notice uses: the extract's, else the rule's."""
+    if row.received is not None:
+        return row.received
+    assert row.invoice_date is not None
+    return row.invoice_date + dt.timedelta(days=RULE_DAYS)
+
+
+def _ledger() -> tuple[list[Row], dict[str, int]]:
+    """One quick supplier ("001") paying through 101 cost centres, and 25 slow suppliers each
+    paid once, supplier 1xx in xx days (all through cost centre CC001)."""
+    rows: list[Row] = []
+    departments = {"": 1, **{f"CC{n:03d}": 2 for n in range(1, 100)}, "CC100": 1}
+    for centre, count in departments.items():
+        for _ in range(count):
+            n = len(rows) + 1
+            days = 5 if centre == "CC100" else 0  # CC100: the most days of the quiet ones
+            paid = RECEIVED + dt.timedelta(days=days)
+            rows.append(Row(n, "001", f"Q-{n}", RECEIVED, paid, 1000, RECEIVED, cost_centre=centre))
+    for k in range(1, 26):
+        n = len(rows) + 1
+        paid = RECEIVED + dt.timedelta(days=k)
+        if k == 1:  # no received date: the rule (invoice date plus RULE_DAYS) gives RECEIVED
+            invoice_date = RECEIVED - dt.timedelta(days=RULE_DAYS)
+            rows.append(
+                Row(n, f"1{k:02d}", f"S-{k}", invoice_date, paid, 5000, None, cost_centre="CC001")
+            )
+        else:
+            rows.append(
+                Row(n, f"1{k:02d}", f"S-{k}", RECEIVED, paid, 5000, RECEIVED, cost_centre="CC001")
+            )
+    return rows, departments
+
+
+def test_the_dashboard_keeps_the_slowest_suppliers_and_the_busiest_cost_centres(
+    db: None, tmp_path: Path
+) -> None:
+    rule_set()
+    rows, departments = _ledger()
+    import_rows(tmp_path, rows)
+    result = selectors.prompt_payment(FY_START, FY_END)
+
+    # Average days per supplier, worked out from the rows.
+    days: dict[str, list[int]] = {}
+    for row in rows:
+        days.setdefault(f"Supplier {row.supplier}", []).append((row.paid - _received(row)).days)
+    average = {name: sum(d) / len(d) for name, d in days.items()}
+    slowest = sorted(average, key=lambda name: (-average[name], name))
+    assert result.supplier_count == len(days) == 26
+    assert {r.label for r in result.by["supplier"]} == set(slowest[:25])
+    assert [r.label for r in result.slowest_suppliers] == slowest[:10]
+
+    # The busiest 100 cost centres (most invoice payments, then by name): all but CC100.
+    count = dict.fromkeys(departments, 0)
+    for row in rows:
+        count[row.cost_centre] += 1
+    busiest = sorted(count, key=lambda centre: (-count[centre], centre))[:100]
+    assert result.department_count == len(departments) == 101
+    labels = {centre or "No cost centre" for centre in busiest}
+    assert {r.label for r in result.by["department"]} == labels
+    assert "CC100" not in labels
+    # The ten slowest cost centres are of all of them, CC100 among them.
+    spent: dict[str, list[int]] = {}
+    for row in rows:
+        label = row.cost_centre or "No cost centre"
+        spent.setdefault(label, []).append((row.paid - _received(row)).days)
+    mean = {label: sum(d) / len(d) for label, d in spent.items()}
+    assert [r.label for r in result.slowest_departments] == sorted(
+        mean, key=lambda label: (-mean[label], label)
+    )[:10]
+    assert "CC100" in [r.label for r in result.slowest_departments]
+
+    fallback = sum(row.received is None for row in rows)
+    assert result.rule_sentence == (
+        f"{fallback} of {len(rows)} invoice payments measured had no received date; "
+        f"for these the portal used {selectors.duty_settings().rule_text}."
+    )
