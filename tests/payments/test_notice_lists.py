@@ -177,3 +177,24 @@ def test_figures_once_worked_out_are_read_back_while_nothing_changes(
     assert again == first
     # Only the version of what the figures are made from is read (one query), not the ledger.
     assert len(queries) == 1, [q["sql"][:80] for q in queries]
+
+
+def test_a_list_of_more_invoices_than_the_limit_keeps_the_longest_to_pay(
+    db: None, tmp_path: Path, officer: User
+) -> None:
+    rule_set()
+    received = D(2026, 1, 1)
+    # Invoice 1 is paid the day it came in; the other 2,000 took 1 to 29 days.
+    rows = [Row(1, "100", "B-1", received, received, 100, received)]
+    rows += [
+        Row(n, "100", f"B-{n}", received, received + dt.timedelta(days=1 + n % 29), 100, received)
+        for n in range(2, 2002)
+    ]
+    import_rows(tmp_path, rows)
+    listed = selectors.notice_invoices(period_starting(START), "1-30")
+    assert len(listed) == 2000 == len(rows) - 1
+    assert "B-1" not in {i.invoice_number for i in listed}
+    client = Client()
+    assert client.login(username=officer.email, password=TEST_PASSWORD)
+    page = client.get(NOTICE + "invoices/1-30/").content.decode()
+    assert "2,000 invoices (the first 2,000, longest to pay first)" in page
