@@ -6,11 +6,15 @@ expected lists are worked out here from the rows the test writes."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from payments import selectors
+from payments.models import OpenInvoiceImport
+from spend.models import Payment, Supplier
 from tests.payments.ledger import Row, import_rows
-from tests.payments.scenario import RULE_DAYS, rule_set
+from tests.payments.scenario import PAID, RATES, RULE_DAYS, rule_set
+from tests.payments.test_dashboard import invoice_payments
 
 D = dt.date
 FY_START, FY_END = D(2025, 4, 1), D(2026, 3, 31)
@@ -57,6 +61,8 @@ def test_the_dashboard_keeps_the_slowest_suppliers_and_the_busiest_cost_centres(
     rule_set()
     rows, departments = _ledger()
     import_rows(tmp_path, rows)
+    Supplier.objects.filter(supplier_number="101").update(is_sme=True)
+    Supplier.objects.filter(supplier_number="102").update(is_sme=False)
     result = selectors.prompt_payment(FY_START, FY_END)
 
     # Average days per supplier, worked out from the rows.
@@ -76,7 +82,7 @@ def test_the_dashboard_keeps_the_slowest_suppliers_and_the_busiest_cost_centres(
     busiest = sorted(count, key=lambda centre: (-count[centre], centre))[:100]
     assert result.department_count == len(departments) == 101
     labels = {centre or "No cost centre" for centre in busiest}
-    assert {r.label for r in result.by["department"]} == labels
+    assert [r.label for r in result.by["department"]] == sorted(labels)
     assert "CC100" not in labels
     # The ten slowest cost centres are of all of them, CC100 among them.
     spent: dict[str, list[int]] = {}
@@ -84,13 +90,50 @@ def test_the_dashboard_keeps_the_slowest_suppliers_and_the_busiest_cost_centres(
         label = row.cost_centre or "No cost centre"
         spent.setdefault(label, []).append((row.paid - _received(row)).days)
     mean = {label: sum(d) / len(d) for label, d in spent.items()}
-    assert [r.label for r in result.slowest_departments] == sorted(
-        mean, key=lambda label: (-mean[label], label)
-    )[:10]
+    ten = sorted(mean, key=lambda label: (-mean[label], label))[:10]
+    assert [(r.label, r.invoices, r.total_days) for r in result.slowest_departments] == [
+        (label, len(spent[label]), sum(spent[label])) for label in ten
+    ]
     assert "CC100" in [r.label for r in result.slowest_departments]
+
+    # By size (one SME, one not, the rest not known) and by category, each in label order.
+    sme = {r.label: r.invoices for r in result.by["sme"]}
+    assert sme == {"SME": 1, "Not an SME": 1, "Not known": len(rows) - 2}
+    assert list(sme) == sorted(sme)
+    categories = {
+        p.category.name if p.category else "No category"
+        for p in Payment.objects.select_related("category")
+    }
+    assert [r.label for r in result.by["category"]] == sorted(categories)
 
     fallback = sum(row.received is None for row in rows)
     assert result.rule_sentence == (
         f"{fallback} of {len(rows)} invoice payments measured had no received date; "
         f"for these the portal used {selectors.duty_settings().rule_text}."
     )
+
+
+def test_a_year_without_invoice_payments_has_none_measured(db: None) -> None:
+    result = selectors.prompt_payment(FY_START, FY_END)
+    assert (result.overall.invoices, result.overall.average_days) == (0, None)
+    assert (result.overall.share_10, result.overall.share_30) == (None, None)
+
+
+def test_late_payment_interest_is_named_per_supplier(period_ledger: OpenInvoiceImport) -> None:
+    # As tests/payments/test_dashboard.py works out the total, supplier by supplier.
+    late = [i for i in invoice_payments(PAID) if i["paid"] > i["due"]]  # type: ignore[operator]
+    owed: dict[str, list[Decimal]] = {}
+    for item in late:
+        due = item["due"]
+        assert isinstance(due, dt.date)
+        starts = due + dt.timedelta(days=1)
+        reference = D(starts.year - 1, 12, 31) if starts.month <= 6 else D(starts.year, 6, 30)
+        days_late = (item["paid"] - due).days  # type: ignore[operator]
+        interest = Decimal(int(str(item["amount"]))) * (RATES[reference] + 8) / 100 * days_late
+        owed.setdefault(f"Supplier {item['supplier']}", []).append(interest / 365)
+    expected = [
+        (name, len(each), int(sum(each, Decimal(0)).quantize(Decimal(1), ROUND_HALF_UP)))
+        for name, each in owed.items()
+    ]
+    result = selectors.late_interest(FY_START, FY_END)
+    assert result.by_supplier == sorted(expected, key=lambda t: (-t[2], t[0]))
