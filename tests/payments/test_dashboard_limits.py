@@ -37,7 +37,8 @@ def _ledger() -> tuple[list[Row], dict[str, int]]:
     for centre, count in departments.items():
         for _ in range(count):
             n = len(rows) + 1
-            days = 5 if centre == "CC100" else 0  # CC100: the most days of the quiet ones
+            # The unnamed cost centre and CC100 take days (so are among the slowest ten).
+            days = {"": 7, "CC100": 5}.get(centre, 0)
             paid = RECEIVED + dt.timedelta(days=days)
             rows.append(Row(n, "001", f"Q-{n}", RECEIVED, paid, 1000, RECEIVED, cost_centre=centre))
     for k in range(1, 26):
@@ -45,9 +46,12 @@ def _ledger() -> tuple[list[Row], dict[str, int]]:
         paid = RECEIVED + dt.timedelta(days=k)
         if k == 1:  # no received date: the rule (invoice date plus RULE_DAYS) gives RECEIVED
             invoice_date = RECEIVED - dt.timedelta(days=RULE_DAYS)
-            rows.append(
-                Row(n, f"1{k:02d}", f"S-{k}", invoice_date, paid, 5000, None, cost_centre="CC001")
-            )
+            rows.append(  # on an account no category rule covers, too
+                Row(
+                    n, f"1{k:02d}", f"S-{k}", invoice_date, paid, 5000, None,
+                    cost_centre="CC001", account="99999",
+                )
+            )  # fmt: skip
         else:
             rows.append(
                 Row(n, f"1{k:02d}", f"S-{k}", RECEIVED, paid, 5000, RECEIVED, cost_centre="CC001")
@@ -91,9 +95,20 @@ def test_the_dashboard_keeps_the_slowest_suppliers_and_the_busiest_cost_centres(
         spent.setdefault(label, []).append((row.paid - _received(row)).days)
     mean = {label: sum(d) / len(d) for label, d in spent.items()}
     ten = sorted(mean, key=lambda label: (-mean[label], label))[:10]
-    assert [(r.label, r.invoices, r.total_days) for r in result.slowest_departments] == [
-        (label, len(spent[label]), sum(spent[label])) for label in ten
+    assert [
+        (r.label, r.invoices, r.total_days, r.within_10, r.within_30)
+        for r in result.slowest_departments
+    ] == [
+        (
+            label,
+            len(spent[label]),
+            sum(spent[label]),
+            sum(d <= 10 for d in spent[label]),
+            sum(d <= 30 for d in spent[label]),
+        )
+        for label in ten
     ]
+    assert "No cost centre" in ten
     assert "CC100" in [r.label for r in result.slowest_departments]
 
     # By size (one SME, one not, the rest not known) and by category, each in label order.
@@ -105,6 +120,7 @@ def test_the_dashboard_keeps_the_slowest_suppliers_and_the_busiest_cost_centres(
         for p in Payment.objects.select_related("category")
     }
     assert [r.label for r in result.by["category"]] == sorted(categories)
+    assert "No category" in categories
 
     fallback = sum(row.received is None for row in rows)
     assert result.rule_sentence == (
@@ -117,6 +133,9 @@ def test_a_year_without_invoice_payments_has_none_measured(db: None) -> None:
     result = selectors.prompt_payment(FY_START, FY_END)
     assert (result.overall.invoices, result.overall.average_days) == (0, None)
     assert (result.overall.share_10, result.overall.share_30) == (None, None)
+    assert result.rule_sentence == (
+        "Every invoice payment measured has its received date from the extract."
+    )
 
 
 def test_late_payment_interest_is_named_per_supplier(period_ledger: OpenInvoiceImport) -> None:
