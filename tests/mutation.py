@@ -60,6 +60,12 @@ from mutmut_config import sample_every as _sample
 ROOT = Path(__file__).resolve().parent.parent
 LINES_FILE = ROOT / ".mutmut-lines.json"
 SOCKET = ROOT / ".mutmut-server.sock"
+# One line a mutant: its seconds, how many tests ran, the verdict (for measuring a run).
+RUNS_LOG = ROOT / ".mutmut-runs.log"
+# Bytecode of the test runs, kept out of the tree (the environment may set
+# PYTHONDONTWRITEBYTECODE, and then every pytest compiled some 500 project and test files, about
+# 2 s a mutant); the mutated module's own is deleted before each mutant (``_forget_bytecode``).
+PYCACHE = ROOT / ".mutmut-pycache"
 # mutmut beside this Python (``make mutation`` installs it there), or MUTMUT=path where the
 # virtualenv is shared and mutmut lives in a virtualenv of its own.
 MUTMUT = os.environ.get("MUTMUT") or str(Path(sys.executable).with_name("mutmut"))
@@ -120,6 +126,8 @@ MODULES: dict[str, list[str]] = {
         "tests/payments/test_dashboard.py",
         "tests/payments/test_over_30000.py",
         "tests/payments/test_views.py",
+        "tests/payments/test_notice_lists.py",
+        "tests/payments/test_dashboard_limits.py",
     ],
 }
 
@@ -176,8 +184,14 @@ def pytest_configure(config: Any) -> None:
         config.pluginmanager.register(LineTrace(module), "mutation-line-trace")
 
 
+def _bytecode_env() -> dict[str, str]:
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def trace_lines(module: str, tests: list[str]) -> None:
-    env = {**os.environ, "MUTATION_TRACE": module}
+    env = {**_bytecode_env(), "MUTATION_TRACE": module}
     subprocess.run([*PYTEST, "-p", "tests.mutation", *tests], cwd=ROOT, env=env, check=True)
 
 
@@ -261,24 +275,37 @@ def tests_for_mutant(module: str, tests: list[str]) -> list[str] | None:
     return sorted(chosen, key=lambda test: (seconds.get(test, 0.0), order.index(test)))
 
 
+def _forget_bytecode(module: str) -> None:
+    """A stale .pyc of an earlier mutant of the same size and second must not be imported."""
+    path = (ROOT / module).resolve()
+    cached = (
+        PYCACHE / path.parent.relative_to("/") / f"{path.stem}.{sys.implementation.cache_tag}.pyc"
+    )
+    cached.unlink(missing_ok=True)
+    for pyc in path.parent.glob(f"__pycache__/{path.stem}.*.pyc"):
+        pyc.unlink(missing_ok=True)
+
+
 def run_tests(module: str) -> int:
     tests = MODULES[module]
     chosen = tests_for_mutant(module, tests)
     if chosen == []:
         print(f"no test runs the changed statement of {module}, or it is not in the sample")
         return 0
-    # A stale .pyc of an earlier mutant of the same size and second must not be imported.
-    for pyc in (ROOT / module).parent.glob(f"__pycache__/{Path(module).stem}.*.pyc"):
-        pyc.unlink(missing_ok=True)
+    _forget_bytecode(module)
     # A mutant that loops forever fails its test here (pytest-timeout): mutmut's own timeout
     # stops only this process, and the pytest it started would hold mutmut's terminal open.
+    started = time.monotonic()
     limit = os.environ.get("MUTATION_TEST_SECONDS", "120")
     arguments = [*PYTEST[3:], f"--timeout={limit}", *(chosen or tests)]
     returncode = _ask_server(arguments)
     if returncode is None:
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         command = [*PYTEST[:3], *arguments]
-        returncode = subprocess.run(command, cwd=ROOT, env=env).returncode
+        returncode = subprocess.run(command, cwd=ROOT, env=_bytecode_env()).returncode
+    record = {"module": module, "seconds": round(time.monotonic() - started, 2)}
+    record |= {"tests": len(chosen or tests), "exit": returncode, "at": time.time()}
+    with RUNS_LOG.open("a") as log:
+        log.write(json.dumps(record) + "\n")
     # mutmut reads only exit code 1 as "killed"; a mutant that stops the tests any other way
     # (it no longer imports: exit 2) is noticed too.
     return 0 if returncode == 0 else 1
@@ -331,13 +358,42 @@ def _project_modules() -> list[str]:
     ]
 
 
+def _keep_test_database() -> None:
+    """In a child: use the kept test database (``--reuse-db``) as it is. Django's keepdb still
+    runs ``migrate`` and its post-migrate handlers on each start, over a second a mutant; the
+    baseline run already did, and no mutant of the modules here changes a migration or a model."""
+    from django.conf import settings
+    from django.db.backends.base.creation import BaseDatabaseCreation
+
+    original = BaseDatabaseCreation.create_test_db
+
+    def create_test_db(
+        self: BaseDatabaseCreation,
+        verbosity: int = 1,
+        autoclobber: bool = False,
+        serialize: bool = True,
+        keepdb: bool = False,
+    ) -> str:
+        if not keepdb or serialize:
+            return original(self, verbosity, autoclobber, serialize, keepdb)
+        name = self._get_test_db_name()  # type: ignore[attr-defined]
+        self.connection.close()
+        settings.DATABASES[self.connection.alias]["NAME"] = name
+        self.connection.settings_dict["NAME"] = name
+        return name
+
+    BaseDatabaseCreation.create_test_db = create_test_db  # type: ignore[method-assign]
+
+
 def serve(module: str) -> None:
     """Answer each runner's request (a pytest command line and its stdout and stderr) with the
     exit code of that pytest, run in a fork of this process."""
     os.chdir(ROOT)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
-    sys.dont_write_bytecode = True
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = str(PYCACHE)
     for name in _preload_names():
         try:
             __import__(name)
@@ -356,6 +412,7 @@ def serve(module: str) -> None:
     listener.bind(str(SOCKET))
     listener.listen(1)
     print("mutation server: ready", flush=True)
+    migrated = False
     while True:
         connection, _ = listener.accept()
         with connection:
@@ -368,6 +425,8 @@ def serve(module: str) -> None:
                 try:
                     os.dup2(fds[0], 1)
                     os.dup2(fds[1], 2)
+                    if migrated:
+                        _keep_test_database()
                     code = int(pytest.main(arguments))
                 finally:
                     sys.stdout.flush()
@@ -376,8 +435,11 @@ def serve(module: str) -> None:
             for fd in fds:
                 os.close(fd)
             _, status = os.waitpid(pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+            # mutmut's baseline run passed, so the test database is migrated and stays so.
+            migrated = migrated or code == 0
             with contextlib.suppress(OSError):
-                connection.sendall(str(os.waitstatus_to_exitcode(status)).encode())
+                connection.sendall(str(code).encode())
 
 
 def _ask_server(arguments: list[str]) -> int | None:

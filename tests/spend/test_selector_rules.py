@@ -222,3 +222,39 @@ def test_a_suppliers_page_and_a_filtered_drill_down_name_the_registers_contracts
     assert selectors.supplier_contracts(other) == []
     assert selectors.payments_contract(PaymentFilters(contract=contract.pk)) == contract
     assert selectors.payments_contract(PaymentFilters()) is None
+
+
+def test_a_supplier_without_a_number_is_given_no_contract_of_a_supplier_without_one(
+    ledger: None,
+) -> None:
+    # A register row whose supplier has no ledger number matches no ledger supplier: one with
+    # no number either (a cash payee, say) must not be shown that contract as its own.
+    payee = Supplier.objects.create(supplier_number="", name="Cash payee", name_key="CASH PAYEE")
+    contract = Contract.objects.create(
+        reference="LCC-200",
+        title="Grounds maintenance",
+        department="Environment",
+        award_date=dt.date(2023, 4, 1),
+        start_date=dt.date(2023, 4, 1),
+        end_date=dt.date(2026, 3, 31),
+        awarded_value=Decimal("5000.00"),
+    )
+    AwardedSupplier.objects.create(
+        contract=contract, name="Green Ltd", name_key="GREEN LTD", supplier_number=""
+    )
+    assert selectors.supplier_contracts(payee) == []
+
+
+def test_the_pareto_curve_marks_its_fixed_ranks_and_the_last_supplier(tmp_path: Path) -> None:
+    # 102 suppliers, supplier 1kkk paid £kkk once, on an account no category rule covers.
+    day = dt.date(2023, 6, 1)
+    lines = [Line(k, str(1000 + k), f"{k}.00", day, account="99999") for k in range(1, 103)]
+    import_lines(tmp_path, lines)
+    points = selectors.spend_pareto(2023)
+    # The tail page's curve: the top 1, 5, 10, 20, 40 and 100 suppliers, then all of them.
+    assert [p.suppliers for p in points] == [1, 5, 10, 20, 40, 100, len(lines)]
+    totals = sorted((int(Decimal(line.pounds) * 100) for line in lines), reverse=True)
+    assert [p.total_pence for p in points] == [sum(totals[: p.suppliers]) for p in points]
+    # Spend no category rule matches is shown as not categorised.
+    [only] = selectors.spend_by_category(2023)
+    assert (only.category_id, only.name, only.total_pence) == (None, "Not categorised", sum(totals))
