@@ -8,11 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Concat
 from django.test import Client
 from django.urls import reverse
 
 from contracts import selectors, services
-from contracts.models import AwardedSupplier, Contract
+from contracts.models import AwardedSupplier, Contract, RulesVersion
 from portal.formatting import pounds_pence
 from spend import services as spend_services
 from spend.models import Payment, Supplier
@@ -168,6 +170,31 @@ def test_a_write_the_rules_do_not_read_keeps_the_cached_figures(ledger: None) ->
     # The admin, or anything else writing the tables, counts as much as a service.
     Contract.objects.filter(pk=acme.pk).update(awarded_value=acme.awarded_value + 1)
     assert selectors.spend_without_contract(fy=2024).version != version
+
+
+def rules_version() -> int:
+    return RulesVersion.objects.get(pk=1).version
+
+
+def test_a_many_row_update_bumps_the_version_only_when_a_column_the_rules_read_changes(
+    ledger: None,
+) -> None:
+    """The triggers compare a statement's old and new rows as sets (migration 0012): one
+    UPDATE of every supplier or contract changes the version only if some row's rules
+    columns differ, however many rows it touches and wherever that row is among them."""
+    first, second = Supplier.objects.order_by("pk")[:2]
+    Supplier.objects.filter(pk=first.pk).update(company_number="01234567")
+    Supplier.objects.filter(pk=second.pk).update(company_number="07654321")
+    version = rules_version()
+    Supplier.objects.update(name=Concat(F("name"), Value(" ")))
+    Contract.objects.update(title=Concat(F("title"), Value(".")))
+    assert rules_version() == version
+    # Two suppliers swap company numbers in one statement: no column's set of values
+    # changes, but two rows do, so the version must move.
+    Supplier.objects.filter(pk__in=[first.pk, second.pk]).update(
+        company_number=Case(When(pk=first.pk, then=Value("07654321")), default=Value("01234567"))
+    )
+    assert rules_version() != version
 
 
 # The contract page's queries once its figures are cached: the session and user (3), the
