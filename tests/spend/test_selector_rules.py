@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from contracts.models import AwardedSupplier, Contract
 from portal.locality import LOCALITY_LABELS, LocalityClass
@@ -258,3 +259,31 @@ def test_the_pareto_curve_marks_its_fixed_ranks_and_the_last_supplier(tmp_path: 
     # Spend no category rule matches is shown as not categorised.
     [only] = selectors.spend_by_category(2023)
     assert (only.category_id, only.name, only.total_pence) == (None, "Not categorised", sum(totals))
+
+
+def test_the_pareto_curve_marks_every_rank_up_to_50000_at_a_large_councils_scale() -> None:
+    """A county pays tens of thousands of suppliers a year: the curve's ranks go on past
+    100 (200, 500, then 1,000 to 50,000 in steps of 1, 2 and 5), each a cumulative figure."""
+    count = 50_003
+    # Supplier k is paid k pence in the year (no ties), in one summary row each; written in
+    # SQL, as the import writes them, since 50,000 ORM objects take most of a minute.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO spend_supplier "
+            "(supplier_number, name, name_key, company_number, created_at) "
+            "SELECT 'P' || k, 'Payee ' || k, 'PAYEE ' || k, '', now() "
+            "FROM generate_series(1, %s) AS k",
+            [count],
+        )
+        cursor.execute(
+            "INSERT INTO spend_spendsummary (financial_year, month, supplier_id, "
+            "locality_class, total_pence, payment_count) "
+            "SELECT 2023, DATE '2023-06-01', id, %s, substr(supplier_number, 2)::bigint, 1 "
+            "FROM spend_supplier WHERE supplier_number LIKE 'P%%'",
+            [LocalityClass.UK.value],
+        )
+    points = selectors.spend_pareto(2023)
+    ranks = [1, 5, 10, 20, 40, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, count]
+    assert [p.suppliers for p in points] == ranks
+    # The top r suppliers are those paid count, count - 1, ... count - r + 1 pence.
+    assert [p.total_pence for p in points] == [sum(range(count - r + 1, count + 1)) for r in ranks]
