@@ -128,6 +128,7 @@ MODULES: dict[str, list[str]] = {
         "tests/payments/test_views.py",
         "tests/payments/test_notice_lists.py",
         "tests/payments/test_dashboard_limits.py",
+        "tests/payments/test_dashboard_order.py",
     ],
 }
 

@@ -17,6 +17,7 @@ from contracts import services as contract_services
 from contracts.models import Contract
 from payments import selectors
 from portal.models import User
+from spend.models import Payment
 from tests.conftest import TEST_PASSWORD
 from tests.factories import contract_fields
 from tests.payments.ledger import Row, import_rows
@@ -81,6 +82,26 @@ def test_the_quarter_file_lists_each_payment_over_30000(linked: None) -> None:
     assert rows[0].supplier_number == "100"
     later = selectors.payments_over_threshold(D(2026, 7, 1), D(2026, 9, 30))
     assert [r.invoice_number for r in later] == ["A-5"]
+
+
+def test_lines_without_an_invoice_number_are_each_their_own_invoice_payment(
+    tmp_path: Path,
+) -> None:
+    """Oracle lines with no invoice number are never run together as one invoice "": each is
+    its own payment, named by its line's key, so two £20,000 lines paid on one day are not
+    one payment over £30,000."""
+    contract("NEW-1", "100", D(2026, 4, 1), D(2026, 4, 1), D(2028, 3, 31))
+    import_rows(
+        tmp_path,
+        [
+            Row(1, "100", "", D(2026, 4, 1), D(2026, 5, 1), 2_000_000),
+            Row(2, "100", "", D(2026, 4, 1), D(2026, 5, 1), 2_000_000),
+            Row(3, "100", "", D(2026, 4, 1), D(2026, 5, 2), 3_500_000),
+        ],
+    )
+    rows = selectors.payments_over_threshold(D(2026, 4, 1), D(2026, 6, 30))
+    [line] = Payment.objects.filter(amount_pence=3_500_000)
+    assert [(r.invoice_number, r.amount_pence) for r in rows] == [(line.natural_key, 3_500_000)]
 
 
 def test_a_payment_linked_to_two_contracts_is_flagged(linked: None) -> None:
