@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from contracts.models import AwardedSupplier, Contract
 from portal.locality import LOCALITY_LABELS, LocalityClass
 from spend import selectors
-from spend.models import Payment, Supplier, SupplierSite
+from spend.models import ImportBatch, Payment, Supplier, SupplierSite
 from spend.selectors import PaymentFilters
 from tests.ledger import HOME, UK, Line, import_lines
 
@@ -287,3 +288,42 @@ def test_the_pareto_curve_marks_every_rank_up_to_50000_at_a_large_councils_scale
     assert [p.suppliers for p in points] == ranks
     # The top r suppliers are those paid count, count - 1, ... count - r + 1 pence.
     assert [p.total_pence for p in points] == [sum(range(count - r + 1, count + 1)) for r in ranks]
+
+
+def test_the_administrators_home_counts_uploads_to_look_at_from_the_last_30_days(
+    client: Any, administrator: Any
+) -> None:
+    """Refused, failed and held uploads of the last 30 days (30 days ago included) are what
+    an administrator is asked to look at; older ones, and loaded or withdrawn ones, are not."""
+    now = timezone.now()
+    status = ImportBatch.Status
+    ages = {
+        status.REJECTED: [0, 30, 31],
+        status.FAILED: [5, 45],
+        status.HELD: [29],
+        status.LOADED: [1],
+        status.WITHDRAWN: [2],
+    }
+    for state, days in ages.items():
+        for age in days:
+            ImportBatch.objects.create(
+                file_name=f"{state}-{age}.csv", sha256=f"{state}{age}".ljust(64, "0"),
+                status=state, created_at=now - dt.timedelta(days=age),
+            )  # fmt: skip
+    today = timezone.localdate()
+    expected = sum(
+        1
+        for state in (status.REJECTED, status.FAILED, status.HELD)
+        for age in ages[state]
+        if (today - timezone.localtime(now - dt.timedelta(days=age)).date()).days <= 30
+    )
+    assert expected == 4  # the three at 0-29 days and the rejected one of 30 days
+    client.force_login(administrator)
+    page = client.get("/").content.decode()
+    found = re.search(
+        r"Uploads refused, failed or held in the last 30 days</dt>"
+        r'<dd class="govuk-summary-list__value">([^<]+)</dd>',
+        page,
+    )
+    assert found, "no count of uploads to look at on the administrator's home page"
+    assert found.group(1).strip() == str(expected)
