@@ -14,6 +14,7 @@ import pytest
 
 from payments import selectors, services
 from payments.models import BaseRate
+from spend.models import Supplier
 from tests.payments.ledger import Row, import_rows
 from tests.payments.scenario import rule_set
 
@@ -117,6 +118,20 @@ def test_a_supplier_owed_only_where_no_rate_is_on_record_is_listed_owing_nothing
 def test_a_period_across_two_financial_years_is_refused_not_summed_across(db: None) -> None:
     # Figures are worked out within one financial year (the ledger's index is by year): a
     # period over 31 March is refused in words, never read as the first year alone.
-    with pytest.raises(ValueError, match="within one financial year at a time"):
+    refusal = r"^The figures are worked out within one financial year at a time\.$"
+    with pytest.raises(ValueError, match=refusal):
         selectors.prompt_payment(D(2026, 3, 1), D(2026, 4, 30))
     selectors.prompt_payment(D(2026, 3, 1), D(2026, 3, 31))  # up to 31 March is one year
+
+
+def test_the_25_suppliers_kept_among_equal_averages_are_the_first_in_the_ledger(
+    db: None, tmp_path: Path
+) -> None:
+    # 26 suppliers average 4 days each: the dashboard keeps 25, the same 25 on every reading
+    # (the ledger's first).
+    rule_set()
+    import_rows(tmp_path, [_row(n, f"{300 + n}", 4) for n in range(1, 27)])
+    suppliers = list(Supplier.objects.order_by("pk"))
+    result = selectors.prompt_payment(FY_START, FY_END)
+    assert result.supplier_count == 26
+    assert {r.label for r in result.by["supplier"]} == {s.name for s in suppliers[:25]}
