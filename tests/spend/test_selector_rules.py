@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contracts.models import AwardedSupplier, Contract
@@ -191,6 +192,35 @@ def test_the_warm_up_leaves_each_years_supplier_totals_ready(
         # Only the summary's version is read: the year's totals were computed by the warm-up.
         with django_assert_max_num_queries(1):
             assert selectors.suppliers_paid(fy) == len({p.supplier for p in SPEND if p.fy == fy})
+
+
+def test_the_warm_up_computes_the_latest_two_years_opening_figures_and_no_other(
+    tmp_path: Path, django_assert_max_num_queries: Any
+) -> None:
+    # Three years of spend: the pages open on the latest, and the warm-up readies the latest
+    # two (each year's supplier count, top 20 and supplier table), not the oldest.
+    lines = [*LINES, Line(10, "300", "45.00", dt.date(2022, 9, 1), postcode=HOME)]
+    import_lines(tmp_path, lines)
+    years = sorted({line.fy for line in lines if line.status != "VOIDED"})
+    assert len(years) == 3
+    assert selectors.latest_financial_year() == years[-1]
+    assert selectors.dashboards_warm() == years[-2:]
+    spend = [line for line in lines if line.status != "VOIDED"]
+    for fy in years[-2:]:
+        in_year = [line for line in spend if line.fy == fy]
+        # Only the summary's version is read: the warm-up computed the rest.
+        with django_assert_max_num_queries(1):
+            assert selectors.suppliers_paid(fy) == len({line.supplier for line in in_year})
+        with django_assert_max_num_queries(1):
+            top = selectors.top_suppliers(fy)
+        assert {s.supplier_number for s in top} == {line.supplier for line in in_year}
+        with django_assert_max_num_queries(1):
+            assert len(selectors.supplier_spend(fy=fy)) == len({line.supplier for line in in_year})
+    # The oldest year was left for its first reader: its supplier totals are read then.
+    with CaptureQueriesContext(connection) as oldest:
+        paid = selectors.suppliers_paid(years[0])
+    assert paid == len({line.supplier for line in spend if line.fy == years[0]})
+    assert len(oldest) > 1
 
 
 def test_an_incomplete_year_names_its_months_without_payments() -> None:
