@@ -182,3 +182,88 @@ def test_forward_plan_groups_contracts_ending_by_quarter(
         client.get(reverse("contracts:forward-plan"), {"_export": "csv"})
     ).decode()
     assert "LATER" in csv_text
+
+
+# (reference, title, award date, suppliers appointed, awarded value) for 2024/25. The rule
+# the committee reads: a month is footnoted for an award to 50 suppliers or more, or one
+# worth half the year's value awarded or more; each footnote names the award.
+FOOTNOTE_AWARDS = [
+    ("MAY-HALF", "Highways term maintenance", date(2024, 5, 3), 1, Decimal("25000.00")),
+    ("MAY-FIFTY", "Care at home framework", date(2024, 5, 20), 50, Decimal("10000.00")),
+    ("JUN-49", "Taxi framework", date(2024, 6, 12), 49, Decimal("4000.00")),
+    ("JUN-TWO", "Legal advice", date(2024, 6, 14), 2, Decimal("1000.00")),
+    # The same day: the footnote names them by reference (JUL-A first), not by title.
+    ("JUL-A", "Youth services framework", date(2024, 7, 1), 50, Decimal("5000.00")),
+    ("JUL-B", "Adult learning framework", date(2024, 7, 1), 50, Decimal("5000.00")),
+]
+
+
+def _award_rows(awards: list[tuple[str, str, date, int, Decimal]]) -> list[dict[str, str]]:
+    return [
+        register_row(
+            reference,
+            f"{reference} supplier {n}",
+            Title=title,
+            **{
+                "Award date": awarded.isoformat(),
+                "Start date": (awarded + timedelta(days=30)).isoformat(),
+                "End date": (awarded + timedelta(days=730)).isoformat(),
+                "Awarded value": str(value),
+            },
+        )
+        for reference, title, awarded, suppliers, value in awards
+        for n in range(suppliers)
+    ]
+
+
+def _footnote(title: str, reference: str, suppliers: int, value: Decimal) -> str:
+    plural = "supplier" if suppliers == 1 else "suppliers"
+    return (
+        f"{title} ({reference}) was awarded this month to {suppliers} {plural}, "
+        f"worth £{value:,.0f}."
+    )
+
+
+def test_award_monitoring_footnotes_50_suppliers_or_half_the_years_value(
+    tmp_path: Path, client: Client, councillor
+) -> None:
+    """The committee is told which award made a month stand out: 50 suppliers exactly counts,
+    49 does not; an award of exactly half the year's value counts; two in a month share one
+    marker, in award-date order (then by reference), joined by a space."""
+    services.register_import(path=write_csv(tmp_path / "r.csv", _award_rows(FOOTNOTE_AWARDS)))
+    year_value = sum(value for *_, value in FOOTNOTE_AWARDS)
+    assert year_value == 2 * FOOTNOTE_AWARDS[0][4]  # MAY-HALF is half the year, no more
+    noted: dict[date, list[str]] = defaultdict(list)
+    for reference, title, awarded, suppliers, value in sorted(
+        FOOTNOTE_AWARDS, key=lambda a: (a[2], a[0])
+    ):
+        if suppliers >= 50 or 2 * value >= year_value:
+            noted[awarded.replace(day=1)].append(_footnote(title, reference, suppliers, value))
+    expected = [("*" * n, " ".join(noted[m])) for n, m in enumerate(sorted(noted), start=1)]
+    assert [m for m, _ in expected] == ["*", "**"]  # May and July; June has neither kind
+
+    report = selectors.award_monitoring(2024)
+    assert report.footnotes == expected
+    assert [f.marker for f in report.months[1:4]] == ["*", "", "**"]
+
+    client.force_login(councillor)
+    html = client.get(reverse("contracts:awards"), {"fy": "2024"}).content.decode()
+    flat = " ".join(html.split())  # the column headings, spaces collapsed
+    for heading in ("May-24*", "Jun-24", "Jul-24**"):
+        assert f"> {heading} </th>" in flat
+    for marker, text in expected:
+        assert f'<p class="govuk-body-s">{marker}{text}</p>' in html
+    assert "Taxi framework" not in html
+    assert "Legal advice" not in html
+
+
+def test_a_years_only_award_of_1_pound_is_the_whole_years_value(tmp_path: Path) -> None:
+    """A £1 concession awarded alone in a year is all the year's value awarded, so it is
+    footnoted like any award of half the year or more, however small the year."""
+    award = ("PEPPERCORN-1", "Kiosk concession", date(2022, 9, 5), 1, Decimal("1.00"))
+    services.register_import(path=write_csv(tmp_path / "r.csv", _award_rows([award])))
+    report = selectors.award_monitoring(2022)
+    assert report.year.value_awarded == Decimal("1.00")
+    assert report.footnotes == [
+        ("*", "Kiosk concession (PEPPERCORN-1) was awarded this month to 1 supplier, worth £1.")
+    ]
