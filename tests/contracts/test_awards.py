@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from contracts import selectors, services
 from contracts.models import Contract
+from portal.periods import Quarter
 from tests.conftest import downloaded
 from tests.contracts.conftest import HOME, REGION, UNKNOWN, register_row, write_csv
 
@@ -266,4 +267,72 @@ def test_a_years_only_award_of_1_pound_is_the_whole_years_value(tmp_path: Path) 
     assert report.year.value_awarded == Decimal("1.00")
     assert report.footnotes == [
         ("*", "Kiosk concession (PEPPERCORN-1) was awarded this month to 1 supplier, worth £1.")
+    ]
+
+
+PLAN_TODAY = date(2025, 1, 15)  # 24 months on: 15 January 2027, in January-March 2027
+# reference, end date, awarded value, re-procurement started
+PLAN = [
+    ("Q-A", date(2025, 2, 10), Decimal("1000.00"), True),
+    ("Q-C", date(2025, 3, 20), Decimal("2500.00"), False),
+    ("Q-B", date(2025, 3, 20), Decimal("400.00"), False),  # the same day as Q-C: B first
+    ("LAST", date(2027, 1, 15), Decimal("7000.00"), False),  # 24 months on, to the day
+    ("BEYOND", date(2027, 1, 16), Decimal("9000.00"), True),
+]
+
+
+def test_forward_plan_quarters_add_up_the_contracts_ending_in_them(tmp_path: Path) -> None:
+    """Each quarter of the next 24 months, the last included, counts its contracts, adds up
+    their value and splits them into re-procurement started and not: the figures officers
+    and the public plan from. The public plan (a publication) has the same contracts."""
+    rows = [
+        register_row(
+            ref,
+            f"Supplier {ref}",
+            **{
+                "Award date": "2019-12-01",
+                "Start date": "2020-01-01",
+                "End date": end.isoformat(),
+                "Awarded value": str(value),
+            },
+        )
+        for ref, end, value, _started in PLAN
+    ]
+    services.register_import(path=write_csv(tmp_path / "r.csv", rows))
+    for ref, _end, _value, started in PLAN:
+        if started:
+            services.contract_update(
+                contract=Contract.objects.get(reference=ref),
+                data={"reprocurement_started": True},
+                user=None,
+            )
+    horizon = date(2027, 1, 15)
+    quarters = [Quarter.containing(PLAN_TODAY)]
+    while quarters[-1] != Quarter.containing(horizon):
+        quarters.append(quarters[-1].next())
+    assert len(quarters) == 9
+    ending = sorted((c for c in PLAN if PLAN_TODAY <= c[1] <= horizon), key=lambda c: (c[1], c[0]))
+    expected = [
+        (
+            q,
+            [c[0] for c in ending if Quarter.containing(c[1]) == q],
+            sum((c[2] for c in ending if Quarter.containing(c[1]) == q), Decimal("0.00")),
+            sum(c[3] for c in ending if Quarter.containing(c[1]) == q),
+        )
+        for q in quarters
+    ]
+    assert expected[0][1:] == (["Q-A", "Q-B", "Q-C"], Decimal("3900.00"), 1)
+    assert expected[-1][1] == ["LAST"]
+
+    plan = selectors.forward_plan(PLAN_TODAY)
+    assert [
+        (q.quarter, [c.reference for c in q.contracts], q.value, q.reprocurement_started)
+        for q in plan
+    ] == expected
+    assert [q.not_started for q in plan] == [len(refs) - n for _q, refs, _v, n in expected]
+
+    publication = services.publication_build(quarter=Quarter.containing(PLAN_TODAY), user=None)
+    public = selectors.published_forward_plan(publication, PLAN_TODAY)
+    assert [(q.quarter, [c.reference for c in q.contracts], q.value) for q in public] == [
+        e[:3] for e in expected
     ]
