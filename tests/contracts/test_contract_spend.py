@@ -268,3 +268,64 @@ def test_a_rate_that_would_take_a_century_gives_no_date(ledger: None) -> None:
     assert projection is not None
     assert projection.reached_on is None
     assert "would not be reached for 100 years" in projection.note
+
+
+def test_the_payments_under_a_contract_are_the_ones_its_rules_match(
+    tmp_path: Path, ledger: None
+) -> None:
+    """The drill-down of a contract's payments lists each payment its rules match, every one
+    of its supplier's within its dates, less a payment an officer linked to another contract;
+    a supplier known by company number alone (the ledger enriched) is matched by it."""
+    from spend.models import Payment, Supplier
+    from suppliers.quality import supplier_quality_update
+
+    acme = Contract.objects.get(reference="C-ACME")
+    start, end = date(2024, 4, 15), date(2026, 4, 14)
+    by_dates = {p.invoice for p in ledger_rows() if p.supplier == "S100" and start <= p.day}
+    expected = {
+        **dict.fromkeys(by_dates, selectors.RULE_SUPPLIER),
+        "B1": selectors.RULE_REFERENCE,
+        "G-LINK": selectors.RULE_LINK,
+    }
+    assert all(p.day <= min(end, TODAY) for p in ledger_rows())
+
+    def listed(contract: Contract) -> dict[str, str]:
+        rows = selectors.payments_for_contract(contract, today=TODAY)
+        return {r.invoice_number: r.matched_by for r in rows}
+
+    assert listed(acme) == expected
+    # An officer links one of Acme's monthly payments to Delta's contract: it moves there.
+    delta = Contract.objects.get(reference="C-DELTA")
+    services.payment_link(
+        contract=delta, payment=Payment.objects.get(invoice_number="A3"), reason="", user=None
+    )
+    del expected["A3"]
+    assert listed(acme) == expected
+    assert listed(delta)["A3"] == selectors.RULE_LINK
+
+    # Gamma's contract names it by company number only, once the ledger has that number.
+    gamma = Supplier.objects.get(supplier_number="S300")
+    supplier_quality_update(
+        supplier=gamma,
+        size_band_override="",
+        sme="auto",
+        vcfs="auto",
+        company_number="01234567",
+        vat_number="",
+    )
+    row = register_row(
+        "C-GAMMA",
+        "Gamma Supplies",
+        **{
+            "Company number": "01234567",
+            "Award date": "2024-03-01",
+            "Start date": "2024-04-01",
+            "End date": "2026-03-31",
+        },
+    )
+    services.register_import(path=write_csv(tmp_path / "gamma.csv", [row]))
+    gamma_contract = Contract.objects.get(reference="C-GAMMA")
+    # G2 by supplier and dates; G-LINK is linked to C-ACME, so not Gamma's contract's.
+    assert listed(gamma_contract) == {"G2": selectors.RULE_SUPPLIER}
+    g2 = next(p.pence for p in ledger_rows() if p.invoice == "G2")
+    assert selectors.contract_spend(gamma_contract, today=TODAY).spend_pence == g2
