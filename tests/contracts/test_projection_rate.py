@@ -5,7 +5,7 @@ out here from the penny, the value and the calendar's 365.25 days a year."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -51,6 +51,10 @@ def test_a_penny_in_the_rate_window_is_projected_not_called_no_spend(tmp_path: P
     days = (Decimal(100 - 1) / rate * Decimal("365.25") / 12).to_integral_value(ROUND_CEILING)
     assert projection.reached_on == TODAY + dt.timedelta(days=int(days))
     assert "No spend at the current rate" not in projection.note
+    # Spend by the end date at a penny a year: the rate times the months left, still a rate.
+    months_left = Decimal((dt.date(2199, 3, 31) - TODAY).days) / (Decimal("365.25") / 12)
+    at_end = 1 + int((rate * months_left).to_integral_value(ROUND_HALF_UP))
+    assert projection.spend_at_end_pence == at_end
 
 
 # What the contract page says, word for word (it shows these as they are).
@@ -72,7 +76,7 @@ def _projection(
     number: str,
     *,
     start: dt.date = dt.date(2024, 4, 1),
-    end: dt.date = dt.date(2199, 3, 31),
+    end: dt.date | None = dt.date(2199, 3, 31),
     value_pence: int,
 ) -> selectors.Projection:
     """The projection of a contract of ``value_pence`` awarded to supplier ``number``."""
@@ -183,17 +187,23 @@ def test_a_contract_ending_today_is_projected_and_one_ended_yesterday_is_not(
     today = _projection("908", end=TODAY, value_pence=WINDOW_PENCE + 10_000)
     assert today.reached_on == TODAY + dt.timedelta(days=_days_to_reach(10_000, WINDOW_PENCE))
     assert today.note == ""
+    assert today.spend_at_end_pence == WINDOW_PENCE  # no time left: what is spent already
     yesterday = _projection(
         "909", end=TODAY - dt.timedelta(days=1), value_pence=WINDOW_PENCE + 10_000
     )
     assert yesterday.reached_on is None
     assert yesterday.note == ENDED
+    assert yesterday.spend_at_end_pence is None  # ended: no "spend by the end date" row
 
 
 def test_no_spend_in_the_rate_window_says_the_value_will_not_be_reached(tmp_path: Path) -> None:
-    """Paid only in April 2024, before the window (June 2024 to May 2025): no rate."""
-    _ledger(tmp_path, ("910", WINDOW_PENCE, dt.date(2024, 4, 10)))
-    projection = _projection("910", value_pence=10_000_000)
-    assert projection.rate_pence == 0
-    assert projection.reached_on is None
-    assert projection.note == NO_RATE
+    """Paid only in April 2024, before the window (June 2024 to May 2025): no rate, with an
+    end date recorded or not (the note says why there is no date, not that there is no end)."""
+    april = dt.date(2024, 4, 10)
+    _ledger(tmp_path, ("910", WINDOW_PENCE, april), ("911", WINDOW_PENCE, april))
+    for number, end in (("910", dt.date(2199, 3, 31)), ("911", None)):
+        projection = _projection(number, end=end, value_pence=10_000_000)
+        assert projection.rate_pence == 0
+        assert projection.reached_on is None
+        assert projection.note == NO_RATE
+        assert projection.spend_at_end_pence is None  # nothing to add at no rate

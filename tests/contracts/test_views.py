@@ -220,7 +220,7 @@ def test_the_ledger_picker_fills_the_supplier_from_the_ledger(
     day = dt.date(2024, 5, 1)
     lines = [
         Line(1, "V100", "10.00", day, postcode="", name="Picked Care Ltd"),  # first site: none
-        Line(2, "V100", "10.00", day, postcode="LS1 4DY", name="Picked Care Ltd"),
+        Line(2, "V100", "10.00", day, postcode="WA1 1AA", name="Picked Care Ltd"),
         Line(3, "V200", "10.00", day, postcode="", name="Nowhere Ltd"),
         *(Line(10 + n, f"V3{n:02d}", "5.00", day, name=f"Finder {n:02d} Ltd") for n in range(21)),
     ]
@@ -242,7 +242,7 @@ def test_the_ledger_picker_fills_the_supplier_from_the_ledger(
         ("name", "Picked Care Ltd"),
         ("supplier_number", "V100"),
         ("company_number", "01234567"),
-        ("postcode", "LS1 4DY"),
+        ("postcode", "WA1 1AA"),
     ):
         assert re.search(rf'name="supplier-{field}"[^>]*value="{value}"', page), field
     assert (_radio_checked(page, "supplier-sme"), _radio_checked(page, "supplier-vcfs")) == (
