@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from contracts import selectors, services
 from contracts.models import Contract
+from portal.periods import Quarter
 from tests.conftest import downloaded
 from tests.contracts.conftest import HOME, REGION, UNKNOWN, register_row, write_csv
 
@@ -182,3 +183,156 @@ def test_forward_plan_groups_contracts_ending_by_quarter(
         client.get(reverse("contracts:forward-plan"), {"_export": "csv"})
     ).decode()
     assert "LATER" in csv_text
+
+
+# (reference, title, award date, suppliers appointed, awarded value) for 2024/25. The rule
+# the committee reads: a month is footnoted for an award to 50 suppliers or more, or one
+# worth half the year's value awarded or more; each footnote names the award.
+FOOTNOTE_AWARDS = [
+    ("MAY-HALF", "Highways term maintenance", date(2024, 5, 3), 1, Decimal("25000.00")),
+    ("MAY-FIFTY", "Care at home framework", date(2024, 5, 20), 50, Decimal("10000.00")),
+    ("JUN-49", "Taxi framework", date(2024, 6, 12), 49, Decimal("4000.00")),
+    ("JUN-TWO", "Legal advice", date(2024, 6, 14), 2, Decimal("1000.00")),
+    # The same day: the footnote names them by reference (JUL-A first), not by title.
+    ("JUL-A", "Youth services framework", date(2024, 7, 1), 50, Decimal("5000.00")),
+    ("JUL-B", "Adult learning framework", date(2024, 7, 1), 50, Decimal("5000.00")),
+]
+
+
+def _award_rows(awards: list[tuple[str, str, date, int, Decimal]]) -> list[dict[str, str]]:
+    return [
+        register_row(
+            reference,
+            f"{reference} supplier {n}",
+            Title=title,
+            **{
+                "Award date": awarded.isoformat(),
+                "Start date": (awarded + timedelta(days=30)).isoformat(),
+                "End date": (awarded + timedelta(days=730)).isoformat(),
+                "Awarded value": str(value),
+            },
+        )
+        for reference, title, awarded, suppliers, value in awards
+        for n in range(suppliers)
+    ]
+
+
+def _footnote(title: str, reference: str, suppliers: int, value: Decimal) -> str:
+    plural = "supplier" if suppliers == 1 else "suppliers"
+    return (
+        f"{title} ({reference}) was awarded this month to {suppliers} {plural}, "
+        f"worth £{value:,.0f}."
+    )
+
+
+def test_award_monitoring_footnotes_50_suppliers_or_half_the_years_value(
+    tmp_path: Path, client: Client, councillor
+) -> None:
+    """The committee is told which award made a month stand out: 50 suppliers exactly counts,
+    49 does not; an award of exactly half the year's value counts; two in a month share one
+    marker, in award-date order (then by reference), joined by a space."""
+    services.register_import(path=write_csv(tmp_path / "r.csv", _award_rows(FOOTNOTE_AWARDS)))
+    year_value = sum(value for *_, value in FOOTNOTE_AWARDS)
+    assert year_value == 2 * FOOTNOTE_AWARDS[0][4]  # MAY-HALF is half the year, no more
+    noted: dict[date, list[str]] = defaultdict(list)
+    for reference, title, awarded, suppliers, value in sorted(
+        FOOTNOTE_AWARDS, key=lambda a: (a[2], a[0])
+    ):
+        if suppliers >= 50 or 2 * value >= year_value:
+            noted[awarded.replace(day=1)].append(_footnote(title, reference, suppliers, value))
+    expected = [("*" * n, " ".join(noted[m])) for n, m in enumerate(sorted(noted), start=1)]
+    assert [m for m, _ in expected] == ["*", "**"]  # May and July; June has neither kind
+
+    report = selectors.award_monitoring(2024)
+    assert report.footnotes == expected
+    assert [f.marker for f in report.months[1:4]] == ["*", "", "**"]
+
+    client.force_login(councillor)
+    html = client.get(reverse("contracts:awards"), {"fy": "2024"}).content.decode()
+    flat = " ".join(html.split())  # the column headings, spaces collapsed
+    for heading in ("May-24*", "Jun-24", "Jul-24**"):
+        assert f"> {heading} </th>" in flat
+    for marker, text in expected:
+        assert f'<p class="govuk-body-s">{marker}{text}</p>' in html
+    assert "Taxi framework" not in html
+    assert "Legal advice" not in html
+
+
+def test_a_years_only_award_of_1_pound_is_the_whole_years_value(tmp_path: Path) -> None:
+    """A £1 concession awarded alone in a year is all the year's value awarded, so it is
+    footnoted like any award of half the year or more, however small the year."""
+    award = ("PEPPERCORN-1", "Kiosk concession", date(2022, 9, 5), 1, Decimal("1.00"))
+    services.register_import(path=write_csv(tmp_path / "r.csv", _award_rows([award])))
+    report = selectors.award_monitoring(2022)
+    assert report.year.value_awarded == Decimal("1.00")
+    assert report.footnotes == [
+        ("*", "Kiosk concession (PEPPERCORN-1) was awarded this month to 1 supplier, worth £1.")
+    ]
+
+
+PLAN_TODAY = date(2025, 1, 15)  # 24 months on: 15 January 2027, in January-March 2027
+# reference, end date, awarded value, re-procurement started
+PLAN = [
+    ("Q-A", date(2025, 2, 10), Decimal("1000.00"), True),
+    ("Q-C", date(2025, 3, 20), Decimal("2500.00"), False),
+    ("Q-B", date(2025, 3, 20), Decimal("400.00"), False),  # the same day as Q-C: B first
+    ("LAST", date(2027, 1, 15), Decimal("7000.00"), False),  # 24 months on, to the day
+    ("BEYOND", date(2027, 1, 16), Decimal("9000.00"), True),
+]
+
+
+def test_forward_plan_quarters_add_up_the_contracts_ending_in_them(tmp_path: Path) -> None:
+    """Each quarter of the next 24 months, the last included, counts its contracts, adds up
+    their value and splits them into re-procurement started and not: the figures officers
+    and the public plan from. The public plan (a publication) has the same contracts."""
+    rows = [
+        register_row(
+            ref,
+            f"Supplier {ref}",
+            **{
+                "Award date": "2019-12-01",
+                "Start date": "2020-01-01",
+                "End date": end.isoformat(),
+                "Awarded value": str(value),
+            },
+        )
+        for ref, end, value, _started in PLAN
+    ]
+    services.register_import(path=write_csv(tmp_path / "r.csv", rows))
+    for ref, _end, _value, started in PLAN:
+        if started:
+            services.contract_update(
+                contract=Contract.objects.get(reference=ref),
+                data={"reprocurement_started": True},
+                user=None,
+            )
+    horizon = date(2027, 1, 15)
+    quarters = [Quarter.containing(PLAN_TODAY)]
+    while quarters[-1] != Quarter.containing(horizon):
+        quarters.append(quarters[-1].next())
+    assert len(quarters) == 9
+    ending = sorted((c for c in PLAN if PLAN_TODAY <= c[1] <= horizon), key=lambda c: (c[1], c[0]))
+    expected = [
+        (
+            q,
+            [c[0] for c in ending if Quarter.containing(c[1]) == q],
+            sum((c[2] for c in ending if Quarter.containing(c[1]) == q), Decimal("0.00")),
+            sum(c[3] for c in ending if Quarter.containing(c[1]) == q),
+        )
+        for q in quarters
+    ]
+    assert expected[0][1:] == (["Q-A", "Q-B", "Q-C"], Decimal("3900.00"), 1)
+    assert expected[-1][1] == ["LAST"]
+
+    plan = selectors.forward_plan(PLAN_TODAY)
+    assert [
+        (q.quarter, [c.reference for c in q.contracts], q.value, q.reprocurement_started)
+        for q in plan
+    ] == expected
+    assert [q.not_started for q in plan] == [len(refs) - n for _q, refs, _v, n in expected]
+
+    publication = services.publication_build(quarter=Quarter.containing(PLAN_TODAY), user=None)
+    public = selectors.published_forward_plan(publication, PLAN_TODAY)
+    assert [(q.quarter, [c.reference for c in q.contracts], q.value) for q in public] == [
+        e[:3] for e in expected
+    ]

@@ -7,6 +7,7 @@ from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from contracts import selectors, services
 from contracts.models import Contract
@@ -268,3 +269,168 @@ def test_a_rate_that_would_take_a_century_gives_no_date(ledger: None) -> None:
     assert projection is not None
     assert projection.reached_on is None
     assert "would not be reached for 100 years" in projection.note
+
+
+def test_the_payments_under_a_contract_are_the_ones_its_rules_match(
+    tmp_path: Path, ledger: None
+) -> None:
+    """The drill-down of a contract's payments lists each payment its rules match, every one
+    of its supplier's within its dates, less a payment an officer linked to another contract;
+    a supplier known by company number alone (the ledger enriched) is matched by it."""
+    from spend.models import Payment, Supplier
+    from suppliers.quality import supplier_quality_update
+
+    acme = Contract.objects.get(reference="C-ACME")
+    start, end = date(2024, 4, 15), date(2026, 4, 14)
+    by_dates = {p.invoice for p in ledger_rows() if p.supplier == "S100" and start <= p.day}
+    expected = {
+        **dict.fromkeys(by_dates, selectors.RULE_SUPPLIER),
+        "B1": selectors.RULE_REFERENCE,
+        "G-LINK": selectors.RULE_LINK,
+    }
+    assert all(p.day <= min(end, TODAY) for p in ledger_rows())
+
+    def listed(contract: Contract) -> dict[str, str]:
+        rows = selectors.payments_for_contract(contract, today=TODAY)
+        return {r.invoice_number: r.matched_by for r in rows}
+
+    assert listed(acme) == expected
+    # An officer links one of Acme's monthly payments to Delta's contract: it moves there.
+    delta = Contract.objects.get(reference="C-DELTA")
+    services.payment_link(
+        contract=delta, payment=Payment.objects.get(invoice_number="A3"), reason="", user=None
+    )
+    del expected["A3"]
+    assert listed(acme) == expected
+    assert listed(delta)["A3"] == selectors.RULE_LINK
+
+    # Gamma's contract names it by company number only, once the ledger has that number.
+    gamma = Supplier.objects.get(supplier_number="S300")
+    supplier_quality_update(
+        supplier=gamma,
+        size_band_override="",
+        sme="auto",
+        vcfs="auto",
+        company_number="01234567",
+        vat_number="",
+    )
+    row = register_row(
+        "C-GAMMA",
+        "Gamma Supplies",
+        **{
+            "Company number": "01234567",
+            "Award date": "2024-03-01",
+            "Start date": "2024-04-01",
+            "End date": "2026-03-31",
+        },
+    )
+    services.register_import(path=write_csv(tmp_path / "gamma.csv", [row]))
+    gamma_contract = Contract.objects.get(reference="C-GAMMA")
+    # G2 by supplier and dates; G-LINK is linked to C-ACME, so not Gamma's contract's.
+    assert listed(gamma_contract) == {"G2": selectors.RULE_SUPPLIER}
+    g2 = next(p.pence for p in ledger_rows() if p.invoice == "G2")
+    assert selectors.contract_spend(gamma_contract, today=TODAY).spend_pence == g2
+
+
+def test_the_contract_page_names_each_rule_and_the_value_remaining(
+    client: Client, officer, ledger: None
+) -> None:
+    """The page says how each payment was matched, in the rules' own words, with the count
+    and the sum, and what is left of the awarded value: what an officer checks a figure by."""
+    from django.urls import reverse
+
+    from portal.formatting import pounds_pence
+
+    acme = Contract.objects.get(reference="C-ACME")
+    start, end = date(2024, 4, 15), date(2026, 4, 14)
+    by_dates = [p for p in ledger_rows() if p.supplier == "S100" and start <= p.day <= end]
+    by_reference = [p for p in ledger_rows() if p.order == "C-ACME"]
+    by_link = [p for p in ledger_rows() if p.invoice == "G-LINK"]
+    client.force_login(officer)
+    page = client.get(reverse("contracts:detail", args=[acme.pk])).content.decode()
+    for words, paid in (
+        ("linked by an officer", by_link),
+        ("contract or purchase order reference on the payment", by_reference),
+        ("supplier and contract dates", by_dates),
+    ):
+        count = f"{len(paid)} payment{'s' if len(paid) != 1 else ''}"
+        assert (
+            f"<strong>{words}</strong> ({count}, {pounds_pence(sum(p.pence for p in paid))})"
+            in page
+        )
+    spent = sum(p.pence for p in by_dates + by_reference + by_link)
+    remaining = 10_000_000 - spent  # £100,000.00 awarded
+    assert (
+        '<dt class="govuk-summary-list__key">Value remaining</dt>'
+        f'<dd class="govuk-summary-list__value">{pounds_pence(remaining)}</dd>'
+    ) in page
+
+
+# (reference, start, end): whole months, part months at either end, no whole month, two days,
+# and across the financial year's end.
+BOUNDARY_CONTRACTS = [
+    ("B-1ST", date(2024, 4, 1), date(2024, 6, 30)),
+    ("B-2ND", date(2024, 4, 2), date(2024, 6, 1)),
+    ("B-LAST", date(2024, 4, 30), date(2024, 5, 31)),
+    ("B-INSIDE", date(2024, 5, 10), date(2024, 5, 20)),
+    ("B-TWO-DAYS", date(2024, 5, 15), date(2024, 5, 16)),
+    ("B-FY", date(2024, 3, 28), date(2024, 4, 3)),
+]
+
+
+def test_spend_by_month_counts_every_day_of_the_contracts_dates(tmp_path: Path) -> None:
+    """A supplier paid every day: each contract's spend by month and year (and the running
+    totals the page shows) is the payments from its first day to its last, inclusive, however
+    its dates fall in their months."""
+    from tests.ledger import Line, import_lines
+
+    first = date(2024, 3, 20)
+    days = [first + timedelta(days=n) for n in range(120)]
+    # A different amount each day, so a day counted twice or missed shows.
+    paid = {day: 100 + n for n, day in enumerate(days)}
+    import_lines(
+        tmp_path,
+        [
+            Line(n + 1, "D1", f"{pence / 100:.2f}", day)
+            for n, (day, pence) in enumerate(paid.items())
+        ],
+    )
+    for reference, start, end in BOUNDARY_CONTRACTS:
+        contract = services.contract_create(
+            reference=reference,
+            contract={
+                "title": f"Contract {reference}",
+                "description": "",
+                "department": "Highways",
+                "category": "",
+                "procurement_route": "",
+                "cpv_code": "",
+                "award_date": start,
+                "start_date": start,
+                "end_date": end,
+                "review_date": None,
+                "awarded_value": Decimal("100000.00"),
+                "vat_not_recoverable": Decimal("0.00"),
+                "framework": False,
+            },
+            supplier={"name": "Supplier D1", "supplier_number": "D1"},
+            user=None,
+            draft=False,
+        )
+        months: dict[date, int] = {}
+        years: dict[int, int] = {}
+        for day, pence in paid.items():
+            if start <= day <= end:
+                months[day.replace(day=1)] = months.get(day.replace(day=1), 0) + pence
+                years[fy_of(day)] = years.get(fy_of(day), 0) + pence
+        spend = selectors.contract_spend(contract, today=TODAY)
+        running = [sum(list(months.values())[: i + 1]) for i in range(len(months))]
+        assert [(m.period, m.spend_pence, m.cumulative_pence) for m in spend.months] == [
+            (m, p, r) for (m, p), r in zip(sorted(months.items()), running, strict=True)
+        ], reference
+        running = [sum(list(years.values())[: i + 1]) for i in range(len(years))]
+        assert [(y.period, y.spend_pence, y.cumulative_pence) for y in spend.years] == [
+            (y, p, r) for (y, p), r in zip(sorted(years.items()), running, strict=True)
+        ], reference
+        assert spend.spend_pence == sum(months.values())
+    assert len(years) == 2  # B-FY's March and April are in 2023/24 and 2024/25

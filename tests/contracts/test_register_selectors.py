@@ -152,3 +152,47 @@ def test_the_register_search_finds_contracts_by_what_officers_type(
     _contract("LCC-003", dt.date(2023, 1, 1), None, suppliers=(("Bolton Care CIC", "V123", ""),))
     results = selectors.contract_search(Contract.objects.all(), text)
     assert {c.reference for c in results} == found
+
+
+@pytest.mark.parametrize(
+    ("today", "six_months_on"),
+    [
+        (dt.date(2024, 10, 31), dt.date(2025, 4, 30)),  # April has 30 days: the 30th
+        (dt.date(2023, 8, 31), dt.date(2024, 2, 29)),  # a leap February: the 29th
+    ],
+)
+def test_six_months_on_from_a_31st_is_the_last_day_of_a_30_or_29_day_month(
+    today: dt.date, six_months_on: dt.date
+) -> None:
+    """A contract ending on the last day of the month six months on is "ending within 6
+    months"; one ending the day after is not. Officers plan re-procurement from this list."""
+    _contract("ON-LAST-DAY", dt.date(2023, 1, 1), six_months_on)
+    _contract("DAY-AFTER", dt.date(2023, 1, 1), six_months_on + dt.timedelta(days=1))
+    statuses = {c.reference: _status(c) for c in selectors.contracts_list(today)}
+    assert statuses == {"ON-LAST-DAY": LiveStatus.ENDING, "DAY-AFTER": LiveStatus.LIVE}
+    for contract in Contract.objects.all():
+        assert selectors.contract_live_status(contract, today) == statuses[contract.reference]
+
+
+def test_the_published_register_has_each_contracts_status_from_its_dates() -> None:
+    """The public register shows a status worked out from the published dates alone (it has
+    no drafts, and an early end is published as the end date)."""
+    from contracts import services
+    from portal.periods import Quarter
+
+    for reference, start, end, fields, _wanted in CASES:
+        if "status" not in fields and reference != "EARLY":  # drafts are never published
+            _contract(reference, start, end, **fields)
+    # Ended early in the quarter published, five days before TODAY (its end date: 2027).
+    _contract(
+        "EARLY",
+        dt.date(2023, 1, 1),
+        dt.date(2027, 1, 1),
+        ended_on=TODAY - dt.timedelta(days=5),
+        end_reason="Terminated",
+    )
+    publication = services.publication_build(quarter=Quarter.containing(TODAY), user=None)
+    published = selectors.with_live_status(publication.contracts.all(), TODAY)
+    wanted = {r: s for r, _s, _e, f, s in CASES if "status" not in f and r != "EARLY"}
+    wanted["EARLY"] = LiveStatus.EXPIRED  # published with its early end as its end date
+    assert {c.reference: _status(c) for c in published} == wanted

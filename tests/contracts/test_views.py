@@ -1,5 +1,7 @@
 """Officers' pages: who may see and change what; create, edit, end with validation; exports."""
 
+import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +197,67 @@ def test_ending_early_is_its_own_page_not_a_red_button_beside_change(
     cancel = [a for a in page.find_all("a", page.main()) if text(a) == "Cancel"]
     assert [a.get("href") for a in cancel] == [contract.get_absolute_url()]
     assert "cannot be undone" in text(page.main())
+
+
+def _radio_checked(page: str, name: str) -> str | None:
+    """The value of the checked radio called ``name`` on the page (None if none is)."""
+    for tag in re.findall(r"<input[^>]*>", page):
+        if f'name="{name}"' in tag and "checked" in tag:
+            found = re.search(r'value="([^"]*)"', tag)
+            return found.group(1) if found else None
+    return None
+
+
+def test_the_ledger_picker_fills_the_supplier_from_the_ledger(
+    client: Client, officer, tmp_path: Path
+) -> None:
+    """Picking a ledger supplier fills the awarded supplier's fields from it (its first site
+    with a postcode), so contract and ledger share one supplier; a search lists at most 20."""
+    from spend.models import Supplier
+    from suppliers.quality import supplier_quality_update
+    from tests.ledger import Line, import_lines
+
+    day = dt.date(2024, 5, 1)
+    lines = [
+        Line(1, "V100", "10.00", day, postcode="", name="Picked Care Ltd"),  # first site: none
+        Line(2, "V100", "10.00", day, postcode="WA1 1AA", name="Picked Care Ltd"),
+        Line(3, "V200", "10.00", day, postcode="", name="Nowhere Ltd"),
+        *(Line(10 + n, f"V3{n:02d}", "5.00", day, name=f"Finder {n:02d} Ltd") for n in range(21)),
+    ]
+    import_lines(tmp_path, lines)
+    picked = Supplier.objects.get(supplier_number="V100")
+    supplier_quality_update(
+        supplier=picked,
+        size_band_override="",
+        sme="yes",
+        vcfs="no",
+        company_number="01234567",
+        vat_number="",
+    )
+    client.force_login(officer)
+    url = reverse("contracts:create")
+    page = client.get(url, {"ledger_supplier": str(picked.pk)}).content.decode()
+    assert "filled from the ledger's <strong>Picked Care Ltd</strong>" in page
+    for field, value in (
+        ("name", "Picked Care Ltd"),
+        ("supplier_number", "V100"),
+        ("company_number", "01234567"),
+        ("postcode", "WA1 1AA"),
+    ):
+        assert re.search(rf'name="supplier-{field}"[^>]*value="{value}"', page), field
+    assert (_radio_checked(page, "supplier-sme"), _radio_checked(page, "supplier-vcfs")) == (
+        "True",
+        "False",
+    )
+    # No site with a postcode: the postcode is left blank to type in.
+    nowhere = Supplier.objects.get(supplier_number="V200")
+    page = client.get(url, {"ledger_supplier": str(nowhere.pk)}).content.decode()
+    assert re.search(r'name="supplier-name"[^>]*value="Nowhere Ltd"', page)
+    postcode = re.search(r'<input[^>]*name="supplier-postcode"[^>]*>', page)
+    assert postcode is not None
+    assert 'value="' not in postcode.group(0) or 'value=""' in postcode.group(0)
+
+    # 21 suppliers match "Finder": the first 20 by name are offered.
+    page = client.get(url, {"find": "Finder"}).content.decode()
+    offered = re.findall(r'for="ledger-supplier-\d+">([^<]+)</label>', page)
+    assert offered == [f"Finder {n:02d} Ltd" for n in range(20)]
