@@ -94,8 +94,8 @@ def test_late_interest_lists_the_ten_owed_most_by_name_on_ties_and_no_rate_owes_
     assert result.late_invoices == len(rows)
     assert result.no_rate == 1
     total = sum(
-        Decimal(r.pence) * (rate + 8) / 100 * (r.paid - r.due).days / 365  # type: ignore[operator]
-        for r in rows[:-1]
+        (Decimal(r.pence) * (rate + 8) / 100 * (r.paid - due).days / 365 for r in rows[:-1]),
+        Decimal(0),
     )
     assert result.interest_pence == int(total.quantize(Decimal(1), ROUND_HALF_UP))
 
