@@ -357,3 +357,82 @@ def test_the_administrators_home_counts_uploads_to_look_at_from_the_last_30_days
     )
     assert found, "no count of uploads to look at on the administrator's home page"
     assert found.group(1).strip() == str(expected)
+
+
+# The seeded category rules by account prefix (spend migration 0002), as the test means them.
+CATEGORY_OF = {"52100": "Waste", "55100": "Adult social care", "99999": "Not categorised"}
+YEAR_LINES = [
+    # Supplier 100: mostly Waste (two payments in April); supplier 200: mostly care.
+    Line(1, "100", "300.00", dt.date(2023, 4, 3), account="52100"),
+    Line(2, "100", "200.00", dt.date(2023, 4, 28), account="52100"),
+    Line(3, "100", "100.00", dt.date(2023, 6, 1), account="55100"),
+    Line(4, "200", "900.00", dt.date(2023, 6, 30), account="55100"),
+    Line(5, "200", "50.00", dt.date(2023, 8, 15), account="52100"),
+    Line(6, "200", "-20.00", dt.date(2023, 8, 16), account="52100"),  # a credit note
+    Line(7, "300", "75.00", dt.date(2023, 9, 1), account="99999"),
+    Line(8, "300", "999.00", dt.date(2023, 9, 2), account="52100", status="VOIDED"),
+    Line(9, "300", "10.00", dt.date(2023, 4, 10), account="99999"),  # April: two categories
+]
+
+
+def test_a_years_months_categories_and_suppliers_main_categories_add_up_their_payments(
+    tmp_path: Path,
+) -> None:
+    """The overview's month and category tables: each month of April to March with its spend
+    and payments (none: 0 and 0), categories biggest first with their payments, and each top
+    supplier's main category (where most of its spend went)."""
+    import_lines(tmp_path, YEAR_LINES)
+    spend = [line for line in YEAR_LINES if line.status != "VOIDED"]
+    months = [dt.date(2023 + (m < 4), m, 1) for m in [*range(4, 13), 1, 2, 3]]
+    expected_months = [
+        (
+            month,
+            sum(line.pence for line in spend if line.day.replace(day=1) == month),
+            sum(1 for line in spend if line.day.replace(day=1) == month),
+        )
+        for month in months
+    ]
+    got = [(m.month, m.total_pence, m.payments) for m in selectors.spend_by_month(2023)]
+    assert got == expected_months
+
+    by_category: dict[str, list[int]] = {}
+    for line in spend:
+        totals = by_category.setdefault(CATEGORY_OF[line.account], [0, 0])
+        totals[0] += line.pence
+        totals[1] += 1
+    ranked = sorted(by_category.items(), key=lambda item: (-item[1][0], item[0]))
+    assert [(c.name, c.total_pence, c.payments) for c in selectors.spend_by_category(2023)] == [
+        (name, total, count) for name, (total, count) in ranked
+    ]
+
+    main: dict[str, dict[str, int]] = {}
+    for line in spend:
+        per = main.setdefault(line.supplier, {})
+        per[CATEGORY_OF[line.account]] = per.get(CATEGORY_OF[line.account], 0) + line.pence
+    top = {s.supplier_number: s.category for s in selectors.top_suppliers(2023)}
+    assert top == {number: max(per, key=lambda c: per[c]) for number, per in main.items()}
+
+
+def test_a_month_that_began_today_without_payments_makes_the_year_incomplete(
+    tmp_path: Path,
+) -> None:
+    import_lines(tmp_path, YEAR_LINES)
+    # On 1 October 2023 October has begun: it and the months before without payments
+    # (May, July) are missing; November onwards has not begun.
+    year = selectors.year_completeness(2023, today=dt.date(2023, 10, 1))
+    assert year.months_missing == [dt.date(2023, 5, 1), dt.date(2023, 7, 1), dt.date(2023, 10, 1)]
+    assert year.explanation == (
+        "2023/24 is incomplete: no payments for May 2023, July 2023, October 2023."
+    )
+    # On 30 September only May and July are missing; a year of every month so far paid
+    # is "the current year" while it runs, and nothing once it is over.
+    assert selectors.year_completeness(2023, today=dt.date(2023, 9, 30)).months_missing == [
+        dt.date(2023, 5, 1),
+        dt.date(2023, 7, 1),
+    ]
+    assert (
+        selectors.year_completeness(2023, today=dt.date(2023, 4, 30)).explanation
+        == "2023/24 is the current year: figures to date."
+    )
+    twelve = [dt.date(2022 + (m < 4), m, 1) for m in [*range(4, 13), 1, 2, 3]]
+    assert selectors.YearCompleteness(2022, twelve, []).explanation == ""
