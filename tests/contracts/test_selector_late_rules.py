@@ -1,7 +1,9 @@
 """Late rules of contracts/selectors.py a user would notice: the public register search
 narrows (never lists everything), and the off-contract list names uncategorised spend
 "Not categorised", lists a supplier's categories biggest first and adds up each category
-over every supplier. Every expected figure is worked out here from the rows written."""
+over every supplier; the change history's reasons and its term test at the edges (exactly
+10%, a one-day term, a value-only change, no end date).
+Every expected figure is worked out here from the rows written."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from contracts import selectors
-from contracts.models import Publication, PublishedContract
+from contracts.models import Contract, ContractChange, MainCategory, Publication, PublishedContract
 from spend import services as spend_services
 from tests.payments.ledger import Row, import_rows
 
@@ -86,3 +88,83 @@ def test_off_contract_categories_named_ordered_and_summed(tmp_path: Path) -> Non
     } == {s: biggest_first(by) for s, by in per_supplier.items()}
     assert [(c.name, c.spend_pence) for c in found.by_category] == biggest_first(per_category)
     assert found.total_pence == sum(p for _, _, p in paid)
+
+
+START = D(2024, 4, 1)
+
+
+def _contract(value: str, end: dt.date | None) -> Contract:
+    return Contract.objects.create(
+        reference=f"LCC-{value}-{end}",
+        title="Cleaning",
+        department="Resources",
+        award_date=START,
+        start_date=START,
+        end_date=end,
+        awarded_value=Decimal(value),
+        main_category=MainCategory.SERVICES,
+    )
+
+
+def _change(
+    contract: Contract, before: str, after: str, end_before: D | None, end_after: D | None
+) -> None:
+    ContractChange.objects.create(
+        contract=contract,
+        ground="Schedule 8 paragraph 5",
+        value_before=Decimal(before),
+        value_after=Decimal(after),
+        end_before=end_before,
+        end_after=end_after,
+    )
+
+
+def _tested(contract: Contract) -> list[selectors.ChangeTested]:
+    return selectors.change_history(contract, today=D(2025, 1, 15)).changes
+
+
+def test_change_reasons_are_the_sentences_the_page_shows() -> None:
+    """An officer reads why a change needs a notice: both reasons, in full."""
+    end = START + dt.timedelta(days=700)
+    contract = _contract("10.00", end)
+    _change(contract, "10.00", "11.50", end, end + dt.timedelta(days=140))
+    [tested] = _tested(contract)
+    value, term = Decimal("1.50") * 100 / 10, Decimal(140) * 100 / 700
+    assert tested.value_percent == value.quantize(Decimal("0.1"))
+    assert tested.reason == (
+        f"the value has changed by {value:.1f}% since award (over 10%); "
+        f"the term has changed by {term:.1f}% since award (over 10%)"
+    )
+
+
+def test_a_term_moved_by_exactly_a_tenth_needs_no_notice() -> None:
+    """Exactly 10% of the term is within the limit: no notice is asked for."""
+    end = START + dt.timedelta(days=700)
+    contract = _contract("100000.00", end)
+    _change(contract, "100000.00", "100000.00", end, end + dt.timedelta(days=70))
+    [tested] = _tested(contract)
+    assert tested.term_percent == Decimal(70 * 100 / 700).quantize(Decimal("0.1"))
+    assert not tested.needs_notice
+
+
+@pytest.mark.parametrize("days", [1, 700])
+def test_a_value_only_change_keeps_the_term_test(days: int) -> None:
+    """A later change that records no end dates still leaves the term tested (0% moved)."""
+    end = START + dt.timedelta(days=days)
+    contract = _contract("100000.00", end)
+    _change(contract, "100000.00", "101000.00", end, end)
+    _change(contract, "101000.00", "102000.00", None, None)
+    assert [(t.term_percent, t.needs_notice, t.reason) for t in _tested(contract)] == [
+        (Decimal("0.0"), False, ""),
+        (Decimal("0.0"), False, ""),
+    ]
+
+
+def test_no_end_date_says_the_term_cannot_be_tested() -> None:
+    """With no end date at award the page says the term test cannot be done."""
+    contract = _contract("100000.00", None)
+    _change(contract, "100000.00", "101000.00", None, None)
+    [tested] = _tested(contract)
+    assert tested.term_percent is None
+    assert tested.needs_notice
+    assert tested.reason == "an end date is not recorded, so the 10% term test cannot be done"
