@@ -18,6 +18,7 @@ from django.utils import timezone
 from contracts import selectors
 from contracts.models import Contract, ContractChange, MainCategory, Publication, PublishedContract
 from spend import services as spend_services
+from tests.contracts.test_contract_spend_rules import make_contract
 from tests.payments.ledger import Row, import_rows
 
 D = dt.date
@@ -168,3 +169,18 @@ def test_no_end_date_says_the_term_cannot_be_tested() -> None:
     assert tested.term_percent is None
     assert tested.needs_notice
     assert tested.reason == "an end date is not recorded, so the 10% term test cannot be done"
+
+
+@pytest.mark.parametrize("paid_pence", [10_000, 15_050])
+def test_spend_past_value_is_said_only_once_it_passes(tmp_path: Path, paid_pence: int) -> None:
+    """Spend equal to the value is fine; past it, the page says by how much, in pounds."""
+    contract = make_contract("K-OVER", "S9", START, D(2026, 3, 31), value="100.00")
+    import_rows(tmp_path, [Row(1, "S9", "I1", D(2024, 6, 1), D(2024, 6, 10), paid_pence)])
+    history = selectors.change_history(contract, today=D(2025, 1, 15))
+    expected = ""
+    if paid_pence > 10_000:
+        expected = (
+            f"Spend under the contract (£{Decimal(paid_pence) / 100:,.2f}) has passed its "
+            "value (£100.00): the value must change, which may need a change notice."
+        )
+    assert history.spend_over_value == expected
