@@ -394,6 +394,7 @@ def test_a_years_months_categories_and_suppliers_main_categories_add_up_their_pa
     ]
     got = [(m.month, m.total_pence, m.payments) for m in selectors.spend_by_month(2023)]
     assert got == expected_months
+    assert selectors.redacted_spend(2023) == 0  # no payee redacted: nothing, not a penny
 
     by_category: dict[str, list[int]] = {}
     for line in spend:
