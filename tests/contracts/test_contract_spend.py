@@ -19,6 +19,7 @@ from tests.contracts.ledger import (
     build_ledger_and_register,
     ledger_rows,
 )
+from tests.factories import contract_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -398,21 +399,13 @@ def test_spend_by_month_counts_every_day_of_the_contracts_dates(tmp_path: Path) 
     for reference, start, end in BOUNDARY_CONTRACTS:
         contract = services.contract_create(
             reference=reference,
-            contract={
-                "title": f"Contract {reference}",
-                "description": "",
-                "department": "Highways",
-                "category": "",
-                "procurement_route": "",
-                "cpv_code": "",
-                "award_date": start,
-                "start_date": start,
-                "end_date": end,
-                "review_date": None,
-                "awarded_value": Decimal("100000.00"),
-                "vat_not_recoverable": Decimal("0.00"),
-                "framework": False,
-            },
+            contract=contract_fields(
+                title=f"Contract {reference}",
+                department="Highways",
+                award_date=start,
+                start_date=start,
+                end_date=end,
+            ),
             supplier={"name": "Supplier D1", "supplier_number": "D1"},
             user=None,
             draft=False,
