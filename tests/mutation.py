@@ -54,8 +54,7 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 
 import pytest
 
-from mutmut_config import in_sample
-from mutmut_config import sample_every as _sample
+from mutmut_config import line_ranges, sample_every, tried
 
 ROOT = Path(__file__).resolve().parent.parent
 LINES_FILE = ROOT / ".mutmut-lines.json"
@@ -251,9 +250,8 @@ def tests_for_mutant(module: str, tests: list[str]) -> list[str] | None:
         return None  # mutmut's baseline run: the whole list
     original = backup.read_text()
     changed = _changed_lines(original.splitlines(), path.read_text().splitlines())
-    every = _sample()
-    if every > 1 and not any(in_sample(module, line, every) for line in changed):
-        return []  # not in the sample (mutmut_config.py skips these first): not reached
+    if not any(tried(module, line) for line in changed):
+        return []  # outside the sample or lines (mutmut_config.py skips these first)
     recorded = json.loads(LINES_FILE.read_text())
     if recorded["module"] != str(path.resolve()):
         return None
@@ -535,9 +533,8 @@ def run_module(module: str, tests: list[str], minutes: float) -> dict[str, int]:
         text=True,
         check=False,
     ).stdout
-    every = _sample()
-    if every > 1:
-        _unsample(cache, module, every)
+    if sample_every() > 1 or line_ranges():
+        _unsample(cache, module)
     print(survivors)
     counts = _counts(cache)
     counts["seconds"] = round(time.monotonic() - started)
@@ -547,13 +544,13 @@ def run_module(module: str, tests: list[str], minutes: float) -> dict[str, int]:
 # mutmut 2 keeps each mutant's status in its cache: "ok_killed" and "ok_suspicious" (killed,
 # slowly) and "bad_timeout" (the tests hung) are caught; "bad_survived" is not; "untested"
 # were not reached within the budget.
-def _unsample(cache: Path, module: str, every: int) -> None:
-    """Mark the mutants of lines outside the sample "untested" (not reached): the runner let
-    them pass without running a test, which is no verdict."""
+def _unsample(cache: Path, module: str) -> None:
+    """Mark the mutants of lines outside the sample or the line ranges "untested" (not
+    reached): the runner let them pass without running a test, which is no verdict."""
     with sqlite3.connect(cache) as connection:
         lines = connection.execute("SELECT id, line_number FROM Line").fetchall()
         # mutmut counts lines from 0.
-        outside = [(i,) for i, number in lines if not in_sample(module, number + 1, every)]
+        outside = [(i,) for i, number in lines if not tried(module, number + 1)]
         connection.executemany("UPDATE Mutant SET status = 'untested' WHERE line = ?", outside)
 
 
