@@ -13,11 +13,22 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contracts import selectors
-from contracts.models import Contract, ContractChange, MainCategory, Publication, PublishedContract
+from contracts.models import (
+    Contract,
+    ContractChange,
+    MainCategory,
+    Publication,
+    PublishedContract,
+    RegisterUpload,
+)
+from portal.models import User
 from spend import services as spend_services
+from spend.models import Payment, Supplier
 from tests.contracts.test_contract_spend_rules import make_contract
 from tests.payments.ledger import Row, import_rows
 
@@ -184,3 +195,84 @@ def test_spend_past_value_is_said_only_once_it_passes(tmp_path: Path, paid_pence
             "value (£100.00): the value must change, which may need a change notice."
         )
     assert history.spend_over_value == expected
+
+
+# --- One register version a page; the warm-up; what a ledger supplier without a number gets --
+
+
+def _paid_june(tmp_path: Path, supplier: str = "S1") -> None:
+    import_rows(tmp_path, [Row(1, supplier, "I1", D(2024, 6, 1), D(2024, 6, 10), 600_000)])
+
+
+def test_a_page_reads_at_one_register_version_and_the_next_page_sees_an_edit(
+    tmp_path: Path,
+) -> None:
+    _paid_june(tmp_path)
+    with selectors.one_register_version():
+        first = selectors.spend_without_contract(fy=2024, threshold_pence=1)
+        # An officer registers the supplier's contract while the page is being drawn: the
+        # page's figures all stay at the version it began with, so they agree.
+        make_contract("LCC-PIN", "S1", D(2024, 4, 1), D(2027, 3, 31))
+        again = selectors.spend_without_contract(fy=2024, threshold_pence=1)
+    assert first.total_pence == again.total_pence == 600_000
+    with selectors.one_register_version():
+        after = selectors.spend_without_contract(fy=2024, threshold_pence=1)
+    assert after.total_pence == 0  # the next page sees the contract cover the payment
+
+
+def test_the_warm_up_leaves_the_off_contract_page_ready_to_read_without_a_query(
+    tmp_path: Path,
+) -> None:
+    _paid_june(tmp_path)
+    selectors.register_warm(2024)
+    with selectors.one_register_version(), CaptureQueriesContext(connection) as read:
+        warmed = selectors.spend_without_contract(fy=2024)
+    assert not read.captured_queries
+    assert warmed.total_pence == 600_000  # over the page's £5,000
+
+
+def test_a_ledger_supplier_without_a_number_is_not_covered_by_a_contract_without_one(
+    tmp_path: Path,
+) -> None:
+    _paid_june(tmp_path)
+    Supplier.objects.filter(supplier_number="S1").update(supplier_number="")
+    make_contract("LCC-NONUMBER", "", D(2024, 4, 1), D(2027, 3, 31))
+    off = selectors.off_contract_payments(Payment.objects.all())
+    assert list(off.values_list("invoice_number", flat=True)) == ["I1"]
+
+
+def _upload(status: str, **fields: object) -> RegisterUpload:
+    return RegisterUpload.objects.create(
+        file_name="register.csv", stored_file="/nowhere/register.csv", status=status, **fields
+    )
+
+
+def test_the_register_upload_lists_keep_the_20_latest_waiting_or_failed() -> None:
+    officer = User.objects.create_user("officer")
+    for n in range(21):
+        _upload(
+            RegisterUpload.Status.FAILED if n % 2 else RegisterUpload.Status.WAITING,
+            uploaded_by=officer,
+            created_at=timezone.now() - dt.timedelta(minutes=n),
+        )
+    _upload(RegisterUpload.Status.IMPORTED)
+    kept = list(selectors.register_uploads_kept())
+    assert len(kept) == 20
+    assert all(u.status != RegisterUpload.Status.IMPORTED for u in kept)
+    assert kept == sorted(kept, key=lambda u: u.created_at, reverse=True)
+    assert {u.uploaded_by for u in kept} == {officer}
+    assert selectors.register_uploads_not_imported().count() == 10
+
+
+def test_an_imports_drafts_are_the_contracts_it_flagged_that_are_still_flagged() -> None:
+    flagged = make_contract("LCC-F1", "S1", D(2024, 4, 1), D(2027, 3, 31))
+    completed = make_contract("LCC-F2", "S2", D(2024, 4, 1), D(2027, 3, 31))
+    make_contract("LCC-OTHER", "S3", D(2024, 4, 1), D(2027, 3, 31))
+    Contract.objects.filter(pk=flagged.pk).update(needs_attention="No value: check it")
+    Contract.objects.filter(reference="LCC-OTHER").update(needs_attention="Flagged elsewhere")
+    upload = _upload(
+        RegisterUpload.Status.IMPORTED,
+        result={"flagged": ["LCC-F1: No value: check it", f"{completed.reference}: no end date"]},
+    )
+    assert [c.reference for c in selectors.register_import_drafts(upload)] == ["LCC-F1"]
+    assert not selectors.register_import_drafts(_upload(RegisterUpload.Status.IMPORTED)).exists()

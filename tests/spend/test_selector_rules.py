@@ -437,3 +437,32 @@ def test_a_month_that_began_today_without_payments_makes_the_year_incomplete(
     )
     twelve = [dt.date(2022 + (m < 4), m, 1) for m in [*range(4, 13), 1, 2, 3]]
     assert selectors.YearCompleteness(2022, twelve, []).explanation == ""
+
+
+def test_the_locality_table_gives_the_years_asked_for_that_have_spend_each_class_its_own(
+    tmp_path: Path,
+) -> None:
+    # 2022 paid only at home, 2023 only elsewhere in the UK; 2024 a single penny whose
+    # postcode is unknown, which is all of that year's spend: too little known to say.
+    lines = [
+        Line(1, "100", "400.00", dt.date(2022, 6, 1), postcode=HOME),
+        Line(2, "100", "250.00", dt.date(2023, 6, 1), postcode=UK),
+        Line(3, "100", "0.01", dt.date(2024, 6, 1), postcode=""),
+    ]
+    import_lines(tmp_path, lines)
+    # A year asked for with no spend (2021) is left out, not shown as a row of noughts.
+    years = selectors.locality_by_year(years=[2021, 2022, 2023, 2024])
+    assert [y.fy for y in years] == [2022, 2023, 2024]
+    home, uk, penny = years
+    assert (home.home_pence, home.region_pence, home.uk_pence, home.unknown_pence) == (
+        40000,
+        0,
+        0,
+        0,
+    )
+    assert (uk.home_pence, uk.region_pence, uk.uk_pence, uk.unknown_pence) == (0, 0, 25000, 0)
+    assert home.total_pence == 40000 and uk.total_pence == 25000
+    assert home.home_share == 100 and uk.home_share == 0
+    assert penny.total_pence == 1 and penny.unknown_pence == 1
+    assert penny.undetermined and penny.home_share is None and penny.shown_home_pence is None
+    assert [y.fy for y in selectors.locality_by_year(years=[2023])] == [2023]
