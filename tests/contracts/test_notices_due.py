@@ -8,9 +8,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from contracts import selectors
-from contracts.models import Contract, ContractChange, Notice, PerformanceFailure, Regime
+from contracts.models import Contract, ContractChange, Kpi, Notice, PerformanceFailure, Regime
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +149,86 @@ def test_a_kpi_assessment_notice_is_due_12_months_after_its_period_began() -> No
         Notice.Kind.PERFORMANCE, contract, period_start=began
     ) == dt.date(2027, 4, 1)
     assert selectors.notice_deadline(Notice.Kind.PERFORMANCE, contract) is None
+
+
+def _kpi_contract(reference: str, gross: str) -> Contract:
+    contract = _contract(reference, Regime.ACT, gross=gross)
+    Kpi.objects.create(contract=contract, title="Bins emptied", target="99% weekly")
+    return contract
+
+
+def _kpi_due(today: dt.date) -> list[tuple[str, dt.date, str]]:
+    return [
+        (d.contract.reference, d.deadline, d.note)
+        for d in selectors.notices_due(today)
+        if d.kind == Notice.Kind.PERFORMANCE
+    ]
+
+
+KPI_NOTE = "KPI assessment due at least every 12 months (s.71)."
+
+
+def test_a_kpi_assessment_is_listed_from_90_days_before_it_is_due() -> None:
+    _kpi_contract("OVER-5M", "6000000.00")
+    deadline = dt.date(2027, 2, 2)  # 12 months after the contract started
+    assert _kpi_due(deadline - dt.timedelta(days=91)) == []
+    assert _kpi_due(deadline - dt.timedelta(days=90)) == [("OVER-5M", deadline, KPI_NOTE)]
+
+
+def test_kpis_are_for_contracts_over_5m_not_at_it_nor_where_kpis_were_kept_by_choice() -> None:
+    _kpi_contract("AT-5M", "5000000.00")
+    _kpi_contract("UNDER-5M", "1000000.00")  # KPIs kept, though the Act does not ask
+    needs = _contract("JUST-OVER", Regime.ACT, gross="5000000.01")
+    assert _kpi_due(dt.date(2027, 1, 31)) == []
+    notes = {d.contract.reference: d.note for d in selectors.notices_due(AWARD)}
+    assert notes["AT-5M"] == ""
+    assert notes["UNDER-5M"] == ""
+    assert notes["JUST-OVER"] == (
+        "Over £5m: the notice needs at least three KPIs (s.52), or why none apply; 0 recorded."
+    )
+    assert needs.kpis.count() == 0
+
+
+def test_only_a_published_performance_notice_covers_its_period() -> None:
+    contract = _kpi_contract("OVER-5M", "6000000.00")
+    covered_to = dt.date(2026, 12, 31)
+    draft = Notice.objects.create(
+        contract=contract,
+        kind=Notice.Kind.PERFORMANCE,
+        period_start=AWARD,
+        period_end=covered_to,
+    )
+    today = dt.date(2027, 1, 31)
+    # A draft covers nothing: the assessment is due 12 months after the start, and the draft
+    # is offered to finish.
+    [due] = [d for d in selectors.notices_due(today) if d.kind == Notice.Kind.PERFORMANCE]
+    assert (due.deadline, due.draft) == (dt.date(2027, 2, 2), draft)
+    Notice.objects.filter(pk=draft.pk).update(
+        status=Notice.Status.PUBLISHED, published_at=timezone.now()
+    )
+    # Published, the next is due 12 months after the day after the period it covered.
+    assert _kpi_due(dt.date(2027, 12, 1)) == [("OVER-5M", dt.date(2028, 1, 1), KPI_NOTE)]
+
+
+def test_a_failure_decided_on_the_last_day_a_notice_covered_is_covered() -> None:
+    contract = _contract("ACT-F", Regime.ACT, gross="20000.00")
+    covered_to = dt.date(2026, 6, 30)
+    Notice.objects.create(
+        contract=contract,
+        kind=Notice.Kind.PERFORMANCE,
+        status=Notice.Status.PUBLISHED,
+        published_at=timezone.make_aware(dt.datetime(2026, 6, 30, 12)),
+        period_start=AWARD,
+        period_end=covered_to,
+    )
+    for decided in (covered_to, covered_to + dt.timedelta(days=1)):
+        PerformanceFailure.objects.create(
+            contract=contract, requirement="Bins", description="Missed", decision_date=decided
+        )
+    later = covered_to + dt.timedelta(days=1)
+    assert [d.deadline for d in selectors.notices_due(dt.date(2026, 7, 10))] == [
+        later + dt.timedelta(days=30)
+    ]
+    # As at the day of the later decision, it is in the report; as at the day before, not.
+    assert len(selectors.notices_due(later, as_it_stood=True)) == 1
+    assert selectors.notices_due(covered_to, as_it_stood=True) == []

@@ -461,8 +461,13 @@ def test_the_locality_table_gives_the_years_asked_for_that_have_spend_each_class
         0,
     )
     assert (uk.home_pence, uk.region_pence, uk.uk_pence, uk.unknown_pence) == (0, 0, 25000, 0)
-    assert home.total_pence == 40000 and uk.total_pence == 25000
-    assert home.home_share == 100 and uk.home_share == 0
-    assert penny.total_pence == 1 and penny.unknown_pence == 1
-    assert penny.undetermined and penny.home_share is None and penny.shown_home_pence is None
+    assert home.total_pence == 40000
+    assert uk.total_pence == 25000
+    assert home.home_share == 100
+    assert uk.home_share == 0
+    assert penny.total_pence == 1
+    assert penny.unknown_pence == 1
+    assert penny.undetermined
+    assert penny.home_share is None
+    assert penny.shown_home_pence is None
     assert [y.fy for y in selectors.locality_by_year(years=[2023])] == [2023]

@@ -1,0 +1,108 @@
+"""What a notice's page says (``notice_fields``, read from its OCDS release) and the record of
+published notices councillors read: each figure worked out here from what the test records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from contracts import selectors
+from contracts.models import Contract, ContractChange, Notice, Regime
+from tests.contracts.test_contract_spend_rules import make_contract
+from tests.payments.ledger import Row, import_rows
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+TODAY = D(2025, 6, 30)
+
+
+def _act(contract: Contract) -> Contract:
+    Contract.objects.filter(pk=contract.pk).update(
+        regime=Regime.ACT, awarded_value_gross=contract.awarded_value * Decimal("1.2")
+    )
+    contract.refresh_from_db()
+    return contract
+
+
+def test_a_draft_termination_notice_gives_the_ledgers_spend_as_the_final_value(
+    tmp_path: Path,
+) -> None:
+    paid = [(1, D(2024, 5, 10), 123_456), (2, D(2024, 9, 3), 10_001), (3, D(2025, 1, 20), 99)]
+    import_rows(tmp_path, [Row(n, "S1", f"I{n}", day, day, p) for n, day, p in paid])
+    contract = _act(make_contract("LCC-END", "S1", D(2024, 4, 1), D(2025, 3, 31)))
+    termination = Notice.objects.create(
+        contract=contract, kind=Notice.Kind.TERMINATION, terminated_on=D(2025, 3, 31)
+    )
+    fields = selectors.notice_fields(termination, today=TODAY)
+    spent = Decimal(sum(p for _, _, p in paid)) / 100
+    assert fields.implementation is not None
+    assert Decimal(str(fields.implementation["finalValue"]["amount"])) == spent
+    assert fields.buyer["name"] == settings.COUNCIL_NAME
+    assert [s["name"] for s in fields.suppliers] == ["Supplier S1"]
+    # Other notices carry no final value.
+    details = Notice.objects.create(contract=contract, kind=Notice.Kind.CONTRACT_DETAILS)
+    assert "finalValue" not in (selectors.notice_fields(details, today=TODAY).implementation or {})
+
+
+def test_a_change_notice_shows_the_change_as_its_amendment() -> None:
+    contract = _act(make_contract("LCC-CHG", "S1", D(2024, 4, 1), D(2027, 3, 31)))
+    change = ContractChange.objects.create(
+        contract=contract,
+        changed_on=D(2025, 5, 1),
+        ground="Schedule 8 paragraph 5",
+        value_before=Decimal("100000.00"),
+        value_after=Decimal("150000.00"),
+    )
+    notice = Notice.objects.create(
+        contract=contract, kind=Notice.Kind.CHANGE, change=change, description="More sites"
+    )
+    fields = selectors.notice_fields(notice, today=TODAY)
+    assert fields.amendment is not None
+    assert fields.amendment["description"] == "More sites"
+    assert Decimal(str(fields.amendment["value"]["amount"])) == Decimal("150000")
+    plain = Notice.objects.create(contract=contract, kind=Notice.Kind.CONTRACT_DETAILS)
+    assert selectors.notice_fields(plain, today=TODAY).amendment is None
+
+
+def test_published_notices_are_the_200_latest_and_one_without_a_deadline_is_not_judged() -> None:
+    contract = _act(make_contract("LCC-KPI", "S1", D(2024, 4, 1), D(2029, 3, 31)))
+    now = timezone.now()
+    Notice.objects.bulk_create(
+        Notice(
+            contract=contract,
+            kind=Notice.Kind.PERFORMANCE,
+            status=Notice.Status.PUBLISHED,
+            published_at=now - dt.timedelta(hours=n),
+            period_start=D(2024, 4, 1) if n else None,
+        )
+        for n in range(201)
+    )
+    rows = selectors.notices_published()
+    assert len(rows) == 200
+    assert [r.notice.published_at for r in rows] == sorted(
+        (r.notice.published_at for r in rows), reverse=True
+    )
+    latest = rows[0]
+    assert latest.notice.period_start is None
+    assert latest.deadline is None
+    assert latest.on_time is None
+    # A KPI assessment notice is due 12 months from the start of the period it follows.
+    assert rows[1].deadline == D(2025, 4, 1)
+    assert rows[1].on_time is False  # published now, long after
+
+
+def test_a_contract_page_with_no_notices_asks_nothing_for_them() -> None:
+    contract = make_contract("LCC-NONE", "S1", D(2024, 4, 1), D(2027, 3, 31))
+    shown = selectors.contract_for_page(contract.pk)
+    assert shown is not None
+    with CaptureQueriesContext(connection) as read:
+        assert list(selectors.contract_notices(shown)) == []
+    assert not read.captured_queries
