@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contracts import selectors
-from contracts.models import Contract, ContractChange, Notice, Regime
+from contracts.models import Contract, ContractChange, Kpi, KpiAssessment, Notice, Regime
 from tests.contracts.test_contract_spend_rules import make_contract
 from tests.payments.ledger import Row, import_rows
 
@@ -106,3 +106,62 @@ def test_a_contract_page_with_no_notices_asks_nothing_for_them() -> None:
     with CaptureQueriesContext(connection) as read:
         assert list(selectors.contract_notices(shown)) == []
     assert not read.captured_queries
+
+
+def test_a_contracts_kpis_show_their_latest_assessment_and_the_unverified() -> None:
+    contract = make_contract("LCC-PERF", "S1", D(2024, 4, 1), D(2029, 3, 31))
+    kpi = Kpi.objects.create(contract=contract, title="Bins emptied", target="99% weekly")
+    periods = [(D(2025, 4, 1), D(2025, 6, 30)), (D(2025, 10, 1), D(2025, 12, 31))]
+    periods.insert(1, (D(2025, 7, 1), D(2025, 9, 30)))  # recorded out of order
+    for start, end in periods:
+        KpiAssessment.objects.create(
+            kpi=kpi, period_start=start, period_end=end, rating=KpiAssessment.Rating.GOOD
+        )
+    # Read as any caller may hold it (not through contract_for_page).
+    plain = Contract.objects.get(pk=contract.pk)
+    shown = selectors.contract_performance(plain)
+    [latest] = shown.kpis
+    assert latest.kpi == kpi
+    assert latest.latest.period_end == D(2025, 12, 31)
+    assert len(shown.unverified) == 3
+
+
+def test_a_contract_page_without_kpis_or_failures_asks_nothing_for_them() -> None:
+    contract = make_contract("LCC-QUIET", "S1", D(2024, 4, 1), D(2027, 3, 31))
+    shown = selectors.contract_for_page(contract.pk)
+    assert shown is not None
+    with CaptureQueriesContext(connection) as read:
+        performance = selectors.contract_performance(shown)
+    assert (performance.kpis, performance.unverified, performance.failures) == ([], [], [])
+    assert not read.captured_queries
+
+
+def _published(contract: Contract, day: dt.date, *, period_start: dt.date | None) -> None:
+    Notice.objects.create(
+        contract=contract,
+        kind=Notice.Kind.PERFORMANCE,
+        status=Notice.Status.PUBLISHED,
+        published_at=timezone.make_aware(dt.datetime(day.year, day.month, day.day, 12)),
+        period_start=period_start,
+    )
+
+
+def test_the_reports_notice_figures_count_the_financial_years_notices_and_what_stood_due() -> None:
+    contract = _act(make_contract("LCC-REP", "S1", D(2024, 4, 1), D(2029, 3, 31)))
+    on_time = D(2025, 3, 1)  # a KPI period begun then is due by 1 March 2026
+    # (published on, on time?): the year 2025/26 runs from 1 April 2025 to 31 March 2026.
+    _published(contract, D(2025, 3, 31), period_start=on_time)  # the year before
+    _published(contract, D(2025, 4, 1), period_start=on_time)  # first day: on time
+    _published(contract, D(2026, 2, 28), period_start=on_time)  # on time
+    _published(contract, D(2026, 3, 31), period_start=on_time)  # last day: late
+    _published(contract, D(2026, 4, 1), period_start=on_time)  # the year after
+    # A contract awarded after the report's day is not due in it.
+    later = _act(make_contract("LCC-LATER", "S2", D(2026, 6, 1), D(2029, 3, 31)))
+    as_at = D(2026, 5, 1)
+    figures = selectors.notice_compliance(2025, as_at)
+    assert (figures.published, figures.on_time, figures.late) == (3, 2, 1)
+    assert later.award_date > as_at
+    assert figures.due == 1  # the first contract's details notice, never published
+    assert figures.overdue == 1
+    # Read before the year ended, only what was published by then.
+    assert selectors.notice_compliance(2025, D(2026, 3, 1)).published == 2

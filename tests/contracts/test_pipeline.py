@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from contracts import selectors
 from contracts.models import Contract, PlannedProcurement
+from tests.contracts.test_contract_spend_rules import make_contract
+from tests.payments.ledger import Row, import_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +113,33 @@ def test_live_contracts_in_a_period_run_at_some_point_in_it() -> None:
     draft.save()
     live = [c.reference for c in selectors.live_contracts_in(start, end)]
     assert live == sorted(["ENDS-ON-START", "STARTS-ON-END", open_ended.reference, early.reference])
+
+
+def test_a_pipeline_is_required_once_the_last_full_years_contract_spend_is_over_100m(
+    tmp_path: Path,
+) -> None:
+    """2025/26's notice rests on 2024/25's payments under registered contracts: from 1 April
+    2024 to 31 March 2025, a contract that ended on 1 April 2024 included. More than £100m,
+    not £100m exactly."""
+    make_contract("RUNNING", "S1", dt.date(2022, 4, 1), dt.date(2030, 3, 31))
+    make_contract("ENDED-1-APRIL", "S2", dt.date(2022, 4, 1), dt.date(2024, 4, 1))
+    basis_start, basis_end = dt.date(2024, 4, 1), dt.date(2025, 3, 31)
+    paid = [
+        ("S1", basis_start, 40_000_000_00),
+        ("S1", basis_end, 50_000_000_00),
+        ("S2", basis_start, 10_000_000_00),
+        ("S1", basis_start - dt.timedelta(days=1), 7_00),  # the year before
+        ("S1", basis_end + dt.timedelta(days=1), 9_00),  # the year itself
+    ]
+    rows = [Row(n, s, f"I{n}", day, day, p) for n, (s, day, p) in enumerate(paid, start=1)]
+    import_rows(tmp_path, rows)
+    in_basis = sum(p for _, day, p in paid if basis_start <= day <= basis_end)
+    assert in_basis == 100_000_000_00
+    drawn_up = dt.date(2025, 4, 15)  # after the year, before the notice's 26 May
+    exactly = selectors.pipeline(FY, today=drawn_up)
+    assert (exactly.basis_fy, exactly.basis_spend_pence) == (FY - 1, in_basis)
+    assert not exactly.required  # £100m exactly is not more than £100m
+    import_rows(tmp_path, [Row(9, "S1", "I9", basis_end, basis_end, 1)], name="penny.csv")
+    over = selectors.pipeline(FY, today=drawn_up)
+    assert over.basis_spend_pence == in_basis + 1
+    assert over.required
