@@ -110,6 +110,7 @@ MODULES: dict[str, list[str]] = {
         "tests/contracts/test_contract_spend_rules.py",
         "tests/contracts/test_selector_late_rules.py",
         "tests/contracts/test_notice_fields.py",
+        "tests/spend/test_selector_rules.py",  # the drill-down by contract
     ],
     # The dashboards' figures; the drill-down, a supplier's sites and who is an individual;
     # the published file, the payments download and the category rules.

@@ -14,7 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contracts import selectors
-from contracts.models import Contract, ContractChange, Kpi, KpiAssessment, Notice, Regime
+from contracts.models import (
+    Contract,
+    ContractChange,
+    Kpi,
+    KpiAssessment,
+    Notice,
+    Publication,
+    Regime,
+)
 from tests.contracts.test_contract_spend_rules import make_contract
 from tests.payments.ledger import Row, import_rows
 
@@ -165,3 +173,54 @@ def test_the_reports_notice_figures_count_the_financial_years_notices_and_what_s
     assert figures.overdue == 1
     # Read before the year ended, only what was published by then.
     assert selectors.notice_compliance(2025, D(2026, 3, 1)).published == 2
+
+
+def test_the_reports_register_statement_counts_what_was_live_awarded_and_published_that_day() -> (
+    None
+):
+    as_at = D(2025, 9, 30)
+    registered = [
+        # (reference, award/start, end date, ended on, value, route)
+        ("NO-END", D(2023, 4, 1), None, None, "1000.00", "Open"),
+        ("ENDS-THAT-DAY", D(2023, 4, 1), as_at, None, "2000.00", "Open"),
+        ("ENDED-BEFORE", D(2023, 4, 1), D(2025, 9, 29), None, "4000.00", "Open"),
+        ("ENDED-EARLY", D(2023, 4, 1), D(2027, 3, 31), D(2025, 9, 29), "8000.00", "Open"),
+        ("ENDED-EARLY-LATER", D(2023, 4, 1), D(2027, 3, 31), as_at, "16000.00", "Open"),
+        ("FIRST-DAY", D(2025, 4, 1), D(2027, 3, 31), None, "32000.00", "Waiver"),
+        ("DAY-BEFORE", D(2025, 3, 31), D(2027, 3, 31), None, "64000.00", "Waiver"),
+        ("STARTS-AFTER", D(2025, 10, 1), D(2027, 3, 31), None, "128000.00", "Waiver"),
+    ]
+    for reference, start, end, ended, value, route in registered:
+        Contract.objects.create(
+            reference=reference,
+            title=reference,
+            department="Resources",
+            award_date=start,
+            start_date=start,
+            end_date=end,
+            ended_on=ended,
+            awarded_value=Decimal(value),
+            procurement_route=route,
+        )
+    live = {"NO-END", "ENDS-THAT-DAY", "ENDED-EARLY-LATER", "FIRST-DAY", "DAY-BEFORE"}
+    for quarter, end, published in [
+        ("2025Q1", D(2025, 6, 30), D(2025, 7, 10)),
+        ("2025Q2", D(2025, 9, 30), D(2025, 10, 5)),  # published after the day
+    ]:
+        Publication.objects.create(
+            quarter=quarter,
+            period_start=end.replace(day=1) - dt.timedelta(days=60),
+            period_end=end,
+            status=Publication.Status.PUBLISHED,
+            published_at=timezone.make_aware(dt.datetime(published.year, published.month, 10)),
+        )
+    statement = selectors.register_statement(2025, as_at)
+    assert statement.live == len(live)
+    assert statement.live_value == sum(Decimal(v) for r, *_, v, _ in registered if r in live)
+    assert statement.awarded_in_year == 1  # FIRST-DAY: 1 April; STARTS-AFTER is after the day
+    assert statement.waivers_in_year == 1
+    assert statement.last_published is not None
+    assert statement.last_published.quarter == "2025Q1"
+    # Before anything was live: nothing, counted as nothing.
+    empty = selectors.register_statement(2021, D(2021, 4, 1))
+    assert (empty.live, empty.live_value, empty.last_published) == (0, Decimal("0.00"), None)

@@ -276,3 +276,16 @@ def test_an_imports_drafts_are_the_contracts_it_flagged_that_are_still_flagged()
     )
     assert [c.reference for c in selectors.register_import_drafts(upload)] == ["LCC-F1"]
     assert not selectors.register_import_drafts(_upload(RegisterUpload.Status.IMPORTED)).exists()
+
+
+def test_off_contract_suppliers_paid_the_same_are_listed_by_name(tmp_path: Path) -> None:
+    rows = [
+        Row(n, s, f"I{n}", D(2024, 6, 1), D(2024, 6, 10), 700_000)
+        for n, s in [(1, "A1"), (2, "Z9")]
+    ]
+    import_rows(tmp_path, rows)
+    # Named against the order of their numbers.
+    Supplier.objects.filter(supplier_number="A1").update(name="Beta Cleaning Ltd")
+    Supplier.objects.filter(supplier_number="Z9").update(name="Alpha Cleaning Ltd")
+    found = selectors.spend_without_contract(fy=2024)
+    assert [r.supplier.name for r in found.suppliers] == ["Alpha Cleaning Ltd", "Beta Cleaning Ltd"]

@@ -254,6 +254,14 @@ def test_a_suppliers_page_and_a_filtered_drill_down_name_the_registers_contracts
     assert selectors.supplier_contracts(other) == []
     assert selectors.payments_contract(PaymentFilters(contract=contract.pk)) == contract
     assert selectors.payments_contract(PaymentFilters()) is None
+    # The drill-down behind the contract's spend: its supplier's payments within its dates.
+    within = [
+        line
+        for line in SPEND
+        if line.supplier == "100" and contract.start_date <= line.day <= contract.end_date
+    ]
+    assert _invoices(PaymentFilters(contract=contract.pk)) == _expected(within)
+    assert _invoices(PaymentFilters(contract=contract.pk + 1000)) == set()  # no such contract
 
 
 def test_a_supplier_without_a_number_is_given_no_contract_of_a_supplier_without_one(
