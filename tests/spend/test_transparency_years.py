@@ -17,6 +17,8 @@ import pytest
 from django.test import Client
 
 from portal import exports as portal_exports
+from spend import selectors
+from spend.models import Payment
 from tests.ledger import Line, import_lines
 from tests.spend.test_transparency import HEADER  # the Transparency Code's columns
 
@@ -161,3 +163,65 @@ def test_a_year_too_big_for_a_spreadsheet_offers_the_csv_and_refuses_the_xlsx(
     csv_file = client.get("/spend/transparency/year/2023.csv")  # the CSV is still whole
     body = b"".join(cast(Any, csv_file).streaming_content).decode().lstrip("\ufeff")
     assert len(list(csv.reader(io.StringIO(body)))) == rows + 1
+
+
+def test_the_files_page_lists_months_ended_and_this_month_only_once_it_has_spend(
+    ledger: None, tmp_path: Path
+) -> None:
+    def listed(today: dt.date) -> list[tuple[int, list[tuple[dt.date, int | None]]]]:
+        return [
+            (y.fy, [(m.month, m.rows) for m in y.months])
+            for y in selectors.transparency_years(today)
+        ]
+
+    # Mid-March 2024: March has no spend yet, so it is neither a file nor a gap.
+    [(fy, months)] = listed(dt.date(2024, 3, 15))
+    assert fy == 2023
+    assert [m for m, _ in months] == [dt.date(2024, m, 1) for m in (2, 1)] + [
+        dt.date(2023, m, 1) for m in range(12, 3, -1)
+    ]
+    rows = dict(months)
+    assert rows[dt.date(2023, 6, 1)] is None  # ended with nothing paid: a gap
+    assert rows[dt.date(2023, 4, 1)] == 2
+    # On 1 April it has ended: a gap.
+    [(_, months)] = listed(dt.date(2024, 4, 1))
+    assert months[0] == (dt.date(2024, 3, 1), None)
+    # A payment in 2024/25 puts that year first, with only its month so far.
+    import_lines(tmp_path, [Line(8, "100", "600.00", dt.date(2024, 4, 10))], "april.csv")
+    assert listed(dt.date(2024, 4, 20))[0] == (2024, [(dt.date(2024, 4, 1), 1)])
+    assert [fy for fy, _ in listed(dt.date(2024, 4, 20))] == [2024, 2023]
+
+
+def test_a_month_with_spend_but_nothing_over_the_threshold_has_no_rows(ledger: None) -> None:
+    may = dt.date(2023, 5, 1)  # a £650 credit note (its £900 payment voided)
+    assert selectors.transparency_month_rows(may, 500_00) == 1
+    assert selectors.transparency_month_rows(may, 1000_00) == 0
+
+
+def _python_file(month: dt.date) -> list[tuple[Any, ...]]:
+    return list(selectors.transparency_rows(month))
+
+
+def test_the_councils_settings_decide_the_code_and_whether_individuals_are_redacted(
+    ledger: None, client: Client, settings: Any
+) -> None:
+    april = dt.date(2023, 4, 1)
+    settings.COUNCIL_ORGANISATION_CODE = "E10000017"
+    assert {row[1] for row in _python_file(april)} == {"E10000017"}
+    settings.SPEND_REDACT_INDIVIDUALS = False
+    names = {row[5] for row in _python_file(april)}
+    assert INDIVIDUAL in names
+    body = b"".join(cast(Any, client.get("/spend/transparency/2023/4.csv")).streaming_content)
+    assert INDIVIDUAL.encode() in body
+    settings.SPEND_REDACT_INDIVIDUALS = True
+    assert INDIVIDUAL not in {row[5] for row in _python_file(april)}
+
+
+def test_a_payment_without_a_payment_number_is_published_under_its_invoice_number(
+    ledger: None, client: Client
+) -> None:
+    Payment.objects.filter(invoice_number="INV-6").update(payment_reference="")
+    body = b"".join(cast(Any, client.get("/spend/transparency/2023/7.csv")).streaming_content)
+    [row] = list(csv.DictReader(io.StringIO(body.decode().lstrip("\ufeff"))))
+    assert row["Transaction number"] == "INV-6"
+    assert [r[7] for r in _python_file(dt.date(2023, 7, 1))] == ["INV-6"]
