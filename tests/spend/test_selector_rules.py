@@ -262,6 +262,12 @@ def test_a_suppliers_page_and_a_filtered_drill_down_name_the_registers_contracts
     ]
     assert _invoices(PaymentFilters(contract=contract.pk)) == _expected(within)
     assert _invoices(PaymentFilters(contract=contract.pk + 1000)) == set()  # no such contract
+    # Off-contract: the payments no registered contract covers, supplier 200's here; and a
+    # drill-down not asking for that sees every payment, covered or not.
+    assert _invoices(PaymentFilters(off_contract=True)) == _expected(
+        [line for line in SPEND if line not in within]
+    )
+    assert _invoices(PaymentFilters()) == _expected(SPEND)
 
 
 def test_a_supplier_without_a_number_is_given_no_contract_of_a_supplier_without_one(
@@ -479,3 +485,15 @@ def test_the_locality_table_gives_the_years_asked_for_that_have_spend_each_class
     assert penny.home_share is None
     assert penny.shown_home_pence is None
     assert [y.fy for y in selectors.locality_by_year(years=[2023])] == [2023]
+
+
+def test_the_top_suppliers_filter_needs_a_year_and_is_ignored_without_one(ledger: None) -> None:
+    by_supplier: dict[str, int] = {}
+    for line in SPEND:
+        if line.fy == 2023:
+            by_supplier[line.supplier] = by_supplier.get(line.supplier, 0) + line.pence
+    top = max(by_supplier, key=lambda s: by_supplier[s])
+    in_year_top = [line for line in SPEND if line.fy == 2023 and line.supplier == top]
+    assert _invoices(PaymentFilters(fy=2023, top=1)) == _expected(in_year_top)
+    assert _invoices(PaymentFilters(top=1)) == _expected(SPEND)
+    assert _invoices(PaymentFilters(fy=2023)) == _expected([x for x in SPEND if x.fy == 2023])
