@@ -225,3 +225,23 @@ def test_a_payment_without_a_payment_number_is_published_under_its_invoice_numbe
     [row] = list(csv.DictReader(io.StringIO(body.decode().lstrip("\ufeff"))))
     assert row["Transaction number"] == "INV-6"
     assert [r[7] for r in _python_file(dt.date(2023, 7, 1))] == ["INV-6"]
+
+
+def test_a_payment_of_exactly_500_pounds_is_published_and_a_penny_less_is_not(
+    db: None, tmp_path: Path, client: Client
+) -> None:
+    lines = [
+        Line(1, "100", "500.00", dt.date(2024, 5, 2)),
+        Line(2, "200", "499.99", dt.date(2024, 5, 3)),
+        Line(3, "300", "-500.00", dt.date(2024, 5, 4)),  # a credit note of £500
+    ]
+    import_lines(tmp_path, lines)
+    may = dt.date(2024, 5, 1)
+    assert selectors.transparency_month_rows(may) == 2
+    assert [row[8] for row in selectors.transparency_rows(may)] == [
+        Decimal("500.00"),
+        Decimal("-500.00"),
+    ]
+    body = b"".join(cast(Any, client.get("/spend/transparency/2024/5.csv")).streaming_content)
+    amounts = [r["Amount"] for r in csv.DictReader(io.StringIO(body.decode().lstrip("\ufeff")))]
+    assert amounts == ["500.00", "-500.00"]
