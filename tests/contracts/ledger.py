@@ -10,6 +10,7 @@ from pathlib import Path
 from contracts import services
 from contracts.models import Contract
 from tests.contracts.conftest import register_row, write_csv
+from tests.factories import contract_fields
 
 # The day the tests look from.
 TODAY = date(2025, 6, 15)
@@ -156,3 +157,29 @@ def build_ledger_and_register(tmp_path: Path) -> None:
         user=None,
     )
     assert ContractPaymentLink.objects.count() == 1
+
+
+def make_contract(
+    reference: str, supplier: str, start: date, end: date | None, value: str = "100000.00"
+) -> Contract:
+    """A registered contract for the ledger supplier numbered ``supplier`` (named "Supplier
+    <number>", as the test extracts name it) from ``start`` to ``end``; ``value`` and a
+    missing end are set afterwards, as a register may hold them."""
+    contract = services.contract_create(
+        reference=reference,
+        contract=contract_fields(
+            title=f"Contract {reference}",
+            department="Highways",
+            award_date=start,
+            start_date=start,
+            end_date=end or date(2199, 3, 31),
+            awarded_value=Decimal("100000.00"),
+        ),
+        supplier={"name": f"Supplier {supplier}", "supplier_number": supplier},
+        user=None,
+        draft=False,
+    )
+    # Set as they may stand in the register (a nil value, no end date from Contracts Finder).
+    Contract.objects.filter(pk=contract.pk).update(awarded_value=Decimal(value), end_date=end)
+    contract.refresh_from_db()
+    return contract

@@ -17,9 +17,8 @@ from typing import Any
 import pytest
 
 from contracts import selectors, services
-from contracts.models import Contract
 from spend.models import Category, Payment
-from tests.factories import contract_fields
+from tests.contracts.ledger import make_contract
 from tests.payments.ledger import Row, import_rows
 
 D = dt.date
@@ -45,29 +44,6 @@ class Ledger:
         for m in range(months):
             index = first.month - 1 + m
             self.pay(supplier, D(first.year + index // 12, index % 12 + 1, 10), pence)
-
-
-def make_contract(
-    reference: str, supplier: str, start: D, end: D | None, value: str = "100000.00"
-) -> Contract:
-    contract = services.contract_create(
-        reference=reference,
-        contract=contract_fields(
-            title=f"Contract {reference}",
-            department="Highways",
-            award_date=start,
-            start_date=start,
-            end_date=end or D(2199, 3, 31),
-            awarded_value=Decimal("100000.00"),
-        ),
-        supplier={"name": f"Supplier {supplier}", "supplier_number": supplier},
-        user=None,
-        draft=False,
-    )
-    # Set as they may stand in the register (a nil value, no end date from Contracts Finder).
-    Contract.objects.filter(pk=contract.pk).update(awarded_value=Decimal(value), end_date=end)
-    contract.refresh_from_db()
-    return contract
 
 
 def days_to_reach(remaining_pence: int, rate: Decimal) -> int:

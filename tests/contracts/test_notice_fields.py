@@ -23,7 +23,7 @@ from contracts.models import (
     Publication,
     Regime,
 )
-from tests.contracts.test_contract_spend_rules import make_contract
+from tests.contracts.ledger import make_contract
 from tests.payments.ledger import Row, import_rows
 
 pytestmark = pytest.mark.django_db
@@ -95,9 +95,10 @@ def test_published_notices_are_the_200_latest_and_one_without_a_deadline_is_not_
     )
     rows = selectors.notices_published()
     assert len(rows) == 200
-    assert [r.notice.published_at for r in rows] == sorted(
-        (r.notice.published_at for r in rows), reverse=True
-    )
+    # Newest first: the 200 latest, the oldest of the 201 left out.
+    assert [r.notice.published_at for r in rows] == [
+        now - dt.timedelta(hours=n) for n in range(200)
+    ]
     latest = rows[0]
     assert latest.notice.period_start is None
     assert latest.deadline is None

@@ -14,7 +14,7 @@ import pytest
 
 from contracts import selectors
 from contracts.models import Contract, PlannedProcurement
-from tests.contracts.test_contract_spend_rules import make_contract
+from tests.contracts.ledger import make_contract
 from tests.payments.ledger import Row, import_rows
 
 pytestmark = pytest.mark.django_db

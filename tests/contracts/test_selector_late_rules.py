@@ -29,7 +29,7 @@ from contracts.models import (
 from portal.models import User
 from spend import services as spend_services
 from spend.models import Payment, Supplier
-from tests.contracts.test_contract_spend_rules import make_contract
+from tests.contracts.ledger import make_contract
 from tests.payments.ledger import Row, import_rows
 
 D = dt.date

@@ -258,7 +258,7 @@ def test_a_suppliers_page_and_a_filtered_drill_down_name_the_registers_contracts
     within = [
         line
         for line in SPEND
-        if line.supplier == "100" and contract.start_date <= line.day <= contract.end_date
+        if line.supplier == "100" and dt.date(2023, 4, 1) <= line.day <= dt.date(2026, 3, 31)
     ]
     assert _invoices(PaymentFilters(contract=contract.pk)) == _expected(within)
     assert _invoices(PaymentFilters(contract=contract.pk + 1000)) == set()  # no such contract
