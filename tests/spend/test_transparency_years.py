@@ -245,3 +245,8 @@ def test_a_payment_of_exactly_500_pounds_is_published_and_a_penny_less_is_not(
     body = b"".join(cast(Any, client.get("/spend/transparency/2024/5.csv")).streaming_content)
     amounts = [r["Amount"] for r in csv.DictReader(io.StringIO(body.decode().lstrip("\ufeff")))]
     assert amounts == ["500.00", "-500.00"]
+
+
+def test_the_months_that_can_be_published_are_listed_newest_first(ledger: None) -> None:
+    with_spend = sorted({line.day.replace(day=1) for line in LINES}, reverse=True)
+    assert selectors.transparency_months() == with_spend
