@@ -497,3 +497,50 @@ def test_the_top_suppliers_filter_needs_a_year_and_is_ignored_without_one(ledger
     assert _invoices(PaymentFilters(fy=2023, top=1)) == _expected(in_year_top)
     assert _invoices(PaymentFilters(top=1)) == _expected(SPEND)
     assert _invoices(PaymentFilters(fy=2023)) == _expected([x for x in SPEND if x.fy == 2023])
+
+
+def test_a_suppliers_months_categories_and_the_supplier_table_add_up_its_payments(
+    tmp_path: Path,
+) -> None:
+    from spend import services
+
+    services.category_rule_set(account_prefix="77", category_name="Test care")
+    lines = [
+        Line(1, "500", "300.00", dt.date(2023, 5, 10), account="77001"),
+        Line(2, "500", "100.00", dt.date(2023, 5, 12), account="88001"),  # no rule
+        Line(3, "500", "50.00", dt.date(2023, 7, 1), account="77001"),
+        Line(4, "600", "100000.00", dt.date(2023, 6, 1), account="88001"),  # the tail's £100k
+        Line(5, "700", "99999.99", dt.date(2023, 6, 2), account="88001"),
+    ]
+    import_lines(tmp_path, lines)
+    ids = dict(Supplier.objects.values_list("supplier_number", "pk"))
+    months = selectors.supplier_spend_by_month(ids["500"], 2023)
+    assert len(months) == 12
+    by_month = {m.month: (m.total_pence, m.payments) for m in months}
+    assert by_month[dt.date(2023, 5, 1)] == (40000, 2)
+    assert by_month[dt.date(2023, 7, 1)] == (5000, 1)
+    assert by_month[dt.date(2023, 4, 1)] == (0, 0)  # not paid: nothing, not a penny
+    categories = selectors.supplier_spend_by_category(ids["500"], 2023)
+    assert [(c.name, c.total_pence, c.payments) for c in categories] == [
+        ("Test care", 35000, 2),
+        ("Not categorised", 10000, 1),
+    ]
+    table = {r["supplier_number"]: r for r in selectors.supplier_spend(fy=2023)}
+    assert table["500"] == {
+        "supplier_id": ids["500"],
+        "name": "Supplier 500",
+        "supplier_number": "500",
+        "total": 45000,
+        "payments": 3,
+    }
+    uncategorised = selectors.supplier_spend(fy=2023, category="none")
+    assert {r["supplier_number"]: r["total"] for r in uncategorised} == {
+        "500": 10000,
+        "600": 100_000_00,
+        "700": 99_999_99,
+    }
+    ranged = selectors.supplier_spend(fy=2023, min_pence=99_999_99, max_pence=100_000_00)
+    assert sorted(r["supplier_number"] for r in ranged) == ["600", "700"]
+    # The tail's drill-down: suppliers paid under £100k, not at it.
+    tail = PaymentFilters(fy=2023, tail=100_000_00)
+    assert _invoices(tail) == {"INV-1", "INV-2", "INV-3", "INV-5"}
