@@ -289,3 +289,24 @@ def test_off_contract_suppliers_paid_the_same_are_listed_by_name(tmp_path: Path)
     Supplier.objects.filter(supplier_number="Z9").update(name="Alpha Cleaning Ltd")
     found = selectors.spend_without_contract(fy=2024)
     assert [r.supplier.name for r in found.suppliers] == ["Alpha Cleaning Ltd", "Beta Cleaning Ltd"]
+
+
+def test_a_contract_whose_supplier_has_no_number_takes_no_payment_of_a_payee_without_one(
+    tmp_path: Path,
+) -> None:
+    _paid_june(tmp_path)
+    Supplier.objects.filter(supplier_number="S1").update(supplier_number="")
+    contract = make_contract("LCC-NONUMBER", "", D(2024, 4, 1), D(2027, 3, 31))
+    assert not selectors.contract_ledger_suppliers(contract).exists()
+    assert selectors.contract_spend(contract, today=D(2025, 1, 15)).spend_pence == 0
+
+
+def test_a_contract_page_without_changes_asks_nothing_for_them() -> None:
+    contract = make_contract("LCC-UNCHANGED", "S1", D(2024, 4, 1), D(2027, 3, 31))
+    shown = selectors.contract_for_page(contract.pk)
+    assert shown is not None
+    spend = selectors.contract_spend(shown, today=D(2025, 1, 15))  # the page reads it first
+    with CaptureQueriesContext(connection) as read:
+        history = selectors.change_history(shown, today=D(2025, 1, 15), spend=spend)
+    assert history.changes == []
+    assert not read.captured_queries
