@@ -18,8 +18,8 @@ from tests.contracts.ledger import (
     TODAY,
     build_ledger_and_register,
     ledger_rows,
+    make_contract,
 )
-from tests.factories import contract_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -397,19 +397,7 @@ def test_spend_by_month_counts_every_day_of_the_contracts_dates(tmp_path: Path) 
         ],
     )
     for reference, start, end in BOUNDARY_CONTRACTS:
-        contract = services.contract_create(
-            reference=reference,
-            contract=contract_fields(
-                title=f"Contract {reference}",
-                department="Highways",
-                award_date=start,
-                start_date=start,
-                end_date=end,
-            ),
-            supplier={"name": "Supplier D1", "supplier_number": "D1"},
-            user=None,
-            draft=False,
-        )
+        contract = make_contract(reference, "D1", start, end)
         months: dict[date, int] = {}
         years: dict[int, int] = {}
         for day, pence in paid.items():
