@@ -108,20 +108,15 @@ def test_published_notices_are_the_200_latest_and_one_without_a_deadline_is_not_
     assert rows[1].on_time is False  # published now, long after
 
 
-def test_a_contract_page_with_no_notices_asks_nothing_for_them() -> None:
-    contract = make_contract("LCC-NONE", "S1", D(2024, 4, 1), D(2027, 3, 31))
-    shown = selectors.contract_for_page(contract.pk)
-    assert shown is not None
-    with CaptureQueriesContext(connection) as read:
-        assert list(selectors.contract_notices(shown)) == []
-    assert not read.captured_queries
-
-
 def test_a_contracts_kpis_show_their_latest_assessment_and_the_unverified() -> None:
     contract = make_contract("LCC-PERF", "S1", D(2024, 4, 1), D(2029, 3, 31))
     kpi = Kpi.objects.create(contract=contract, title="Bins emptied", target="99% weekly")
-    periods = [(D(2025, 4, 1), D(2025, 6, 30)), (D(2025, 10, 1), D(2025, 12, 31))]
-    periods.insert(1, (D(2025, 7, 1), D(2025, 9, 30)))  # recorded out of order
+    # Recorded out of order: the latest period is neither the first nor the last recorded.
+    periods = [
+        (D(2025, 4, 1), D(2025, 6, 30)),
+        (D(2025, 10, 1), D(2025, 12, 31)),
+        (D(2025, 7, 1), D(2025, 9, 30)),
+    ]
     for start, end in periods:
         KpiAssessment.objects.create(
             kpi=kpi, period_start=start, period_end=end, rating=KpiAssessment.Rating.GOOD
@@ -135,13 +130,18 @@ def test_a_contracts_kpis_show_their_latest_assessment_and_the_unverified() -> N
     assert len(shown.unverified) == 3
 
 
-def test_a_contract_page_without_kpis_or_failures_asks_nothing_for_them() -> None:
+def test_a_contract_page_without_notices_kpis_failures_or_changes_asks_nothing_for_them() -> None:
     contract = make_contract("LCC-QUIET", "S1", D(2024, 4, 1), D(2027, 3, 31))
     shown = selectors.contract_for_page(contract.pk)
     assert shown is not None
+    spend = selectors.contract_spend(shown, today=TODAY)  # the page reads it first
     with CaptureQueriesContext(connection) as read:
+        notices = list(selectors.contract_notices(shown))
         performance = selectors.contract_performance(shown)
+        history = selectors.change_history(shown, today=TODAY, spend=spend)
+    assert notices == []
     assert (performance.kpis, performance.unverified, performance.failures) == ([], [], [])
+    assert history.changes == []
     assert not read.captured_queries
 
 

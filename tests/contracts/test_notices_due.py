@@ -71,10 +71,9 @@ def test_a_breach_is_due_30_days_after_the_decision_naming_the_obligation() -> N
 # --- The calendar's boundaries: each day and amount the council's duties turn on ------------
 
 
-def _due(today: dt.date, **kwargs: bool) -> list[tuple[str, str, dt.date, bool]]:
+def _due(today: dt.date) -> list[tuple[str, str, dt.date, bool]]:
     return [
-        (d.contract.reference, d.kind, d.deadline, d.overdue)
-        for d in selectors.notices_due(today, **kwargs)
+        (d.contract.reference, d.kind, d.deadline, d.overdue) for d in selectors.notices_due(today)
     ]
 
 

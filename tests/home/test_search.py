@@ -11,13 +11,14 @@ from django.db import connection
 from django.test import Client
 
 from contracts import services as contract_services
-from portal.models import User
+from portal.models import Job, User
 from portal.roles import Role
 from spend import selectors
 from spend.models import Payment, Supplier
 from tests.conftest import make_user
 from tests.contracts.conftest import register_row, write_csv
 from tests.ledger import Line, import_lines
+from tests.payments.ledger import Row, import_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -168,9 +169,6 @@ def test_the_selector_lists_exact_invoice_matches_apart(ledger: None) -> None:
 def test_number_search_lists_20_newest_first_in_either_case_and_says_when_there_are_more(
     tmp_path: Path,
 ) -> None:
-    from spend.selectors import payments_by_number
-    from tests.payments.ledger import Row, import_rows
-
     def day(n: int) -> dt.date:
         return dt.date(2024, 4, 1) + dt.timedelta(days=n)
 
@@ -180,31 +178,29 @@ def test_number_search_lists_20_newest_first_in_either_case_and_says_when_there_
     rows += [Row(n, "S2", f"XYZ-5{n:02d}", day(n), day(n), 1000) for n in range(50, 71)]
     import_rows(tmp_path, rows)
 
-    exact = payments_by_number("ABC-100")
+    exact = selectors.payments_by_number("ABC-100")
     assert len(exact.exact_invoice) == 20
     assert {p.invoice_number for p in exact.exact_invoice} == {"ABC-100"}
     # The others: the 20 prefixed invoices and the 21st line of the exact one; 20 listed.
     assert len(exact.others) == 20
     assert exact.more
-    assert payments_by_number("abc-100").others == exact.others  # typed in lower case
+    assert selectors.payments_by_number("abc-100").others == exact.others  # typed in lower case
 
-    xyz = payments_by_number("XYZ")  # three characters are enough for a prefix
+    xyz = selectors.payments_by_number("XYZ")  # three characters are enough for a prefix
     newest = sorted((r for r in rows if r.invoice.startswith("XYZ")), key=lambda r: r.paid)
     assert [p.invoice_number for p in xyz.others] == [r.invoice for r in reversed(newest)][:20]
     assert xyz.more
-    assert not payments_by_number("XYZ", limit=21).more  # exactly the limit: no more
-    assert payments_by_number("XY").others == []
+    assert not selectors.payments_by_number("XYZ", limit=21).more  # exactly the limit: no more
+    assert selectors.payments_by_number("XY").others == []
     # Payment numbers (7 and the line's five digits) by their start, or whole however short.
-    by_payment = payments_by_number("70005")
+    by_payment = selectors.payments_by_number("70005")
     assert {p.payment_reference for p in by_payment.others} == {f"7{n:05d}" for n in range(50, 60)}
     Payment.objects.filter(payment_reference="700070").update(payment_reference="77")
-    assert [p.invoice_number for p in payments_by_number("77").others] == ["XYZ-570"]
-    assert payments_by_number("  ") == selectors.PaymentsByNumber([], [], False)
+    assert [p.invoice_number for p in selectors.payments_by_number("77").others] == ["XYZ-570"]
+    assert selectors.payments_by_number("  ") == selectors.PaymentsByNumber([], [], False)
 
 
 def test_the_categories_page_reads_the_latest_recategorise_job() -> None:
-    from portal.models import Job
-
     older = Job.objects.create(kind="spend.recategorise")
     newer = Job.objects.create(kind="spend.recategorise")
     Job.objects.create(kind="spend.import")

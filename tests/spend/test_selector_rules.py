@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from contracts.models import AwardedSupplier, Contract
 from portal.locality import LOCALITY_LABELS, LocalityClass
-from spend import selectors
+from spend import selectors, services
 from spend.models import ImportBatch, Payment, Supplier, SupplierSite
 from spend.selectors import PaymentFilters
 from tests.ledger import HOME, UK, Line, import_lines
@@ -502,8 +502,6 @@ def test_the_top_suppliers_filter_needs_a_year_and_is_ignored_without_one(ledger
 def test_a_suppliers_months_categories_and_the_supplier_table_add_up_its_payments(
     tmp_path: Path,
 ) -> None:
-    from spend import services
-
     services.category_rule_set(account_prefix="77", category_name="Test care")
     lines = [
         Line(1, "500", "300.00", dt.date(2023, 5, 10), account="77001"),
