@@ -143,6 +143,21 @@ def test_the_image_runs_as_a_user_other_than_root() -> None:
     assert users[-1] not in {"root", "0"}
 
 
+def test_the_image_compiles_the_project_bytecode_once_the_code_is_in() -> None:
+    # PYTHONDONTWRITEBYTECODE stops every process writing it: without this step each web
+    # worker, Celery worker and manage.py command compiles the project's modules as it starts.
+    steps = [
+        line.strip()
+        for line in (BASE_DIR / "Dockerfile").read_text().splitlines()
+        if re.match(r"^(RUN|COPY|USER|ENV)\b", line)
+    ]
+    assert any("PYTHONDONTWRITEBYTECODE=1" in step for step in steps)
+    code = steps.index("COPY --chown=portal:portal . .")
+    compiled = [i for i, step in enumerate(steps) if "python -m compileall" in step]
+    assert compiled, "the image does not compile the project's bytecode"
+    assert code < compiled[-1] < steps.index("USER portal")
+
+
 def test_dockerignore_keeps_secrets_history_and_local_state_out() -> None:
     ignored = {
         line.strip().rstrip("/")
