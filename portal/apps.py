@@ -7,6 +7,9 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
+        # The Celery app, configured from settings, before anything sends a task.
+        import portal.celery  # noqa: F401, PLC0415
+
         # Each app's services.py or jobs.py registers the job kinds it runs
         # (portal.jobs.job_handler).
         autodiscover_modules("services", "jobs")

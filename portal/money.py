@@ -12,10 +12,11 @@ The one place pence and pounds are converted (portal.formatting prints them):
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import DecimalField, Expression, F, Value
-from django.db.models.functions import Cast, Round
+if TYPE_CHECKING:
+    from django.db.models import Expression, F
+    from django.db.models.functions import Round
 
 PENNY = Decimal("0.01")
 
@@ -37,6 +38,11 @@ def pounds_sql(pence: Expression | F) -> Round:
     numeric division, then rounding that only drops zeros)."""
     # Two places before dividing: PostgreSQL keeps at least the dividend's scale, whereas
     # numeric(20, 0) divided by 100 is rounded to 16 significant digits for a large amount.
+    # The ORM is imported here, not at the top: the import's chunk processes read pence with
+    # this module and never build a query (they start about a fifth of a second sooner).
+    from django.db.models import DecimalField, Value  # noqa: PLC0415
+    from django.db.models.functions import Cast, Round  # noqa: PLC0415
+
     any_bigint: DecimalField[Any, Decimal] = DecimalField(max_digits=22, decimal_places=2)
     return Round(Cast(pence, any_bigint) / Value(100), 2, output_field=DecimalField())
 
