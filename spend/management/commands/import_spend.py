@@ -16,7 +16,7 @@ class Command(BaseCommand):
     help = "Import Oracle R12/Fusion paid-invoice extracts or published spend files."
     # The system checks (URL configuration, templates, models) belong to deploying, not to
     # loading a file: they cost a monthly file's import a tenth of its time (decision 0009).
-    # `manage.py check --deploy` runs them; a migration out of step still fails the import.
+    # `manage.py check --deploy` runs them.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
