@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 FRAMEWORKS_DIR = Path(__file__).resolve().parent / "frameworks"
 SCHEMA_PATH = FRAMEWORKS_DIR / "schema.json"
@@ -122,6 +122,9 @@ class Framework:
 
 @cache
 def _schema_validator() -> Validator:
+    # jsonschema on first use: every process imports this module at start (decision 0009)
+    from jsonschema.validators import validator_for  # noqa: PLC0415
+
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator_class = validator_for(schema)
     validator_class.check_schema(schema)

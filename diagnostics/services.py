@@ -22,11 +22,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from diagnostics import framework_files
 from diagnostics.models import Answer, Assessment, Framework, Invitation, Organisation
@@ -168,6 +163,9 @@ def assessment_start(
 def normalise_evidence(text: str | None) -> str:
     """Evidence as stored: one kind of line break, no characters a spreadsheet cannot hold,
     no surrounding space. Stored text therefore survives the XLSX round-trip unchanged."""
+    # openpyxl on first use: every process imports this module at start (decision 0009)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: PLC0415
+
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -363,6 +361,12 @@ def _text_cell(ws: Any, row: int, column: int, value: str) -> None:
 
 def assessment_xlsx_export(*, assessment: Assessment) -> bytes:
     """The assessment as a workbook to complete offline; ``assessment_xlsx_import`` reads it."""
+    # openpyxl on first use: every process imports this module at start (decision 0009)
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.styles import Alignment, Font  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+    from openpyxl.worksheet.datavalidation import DataValidation  # noqa: PLC0415
+
     spec = assessment.framework.spec
     answers = {a.question_code: a for a in assessment.answers.all()}
     wb = Workbook()
@@ -450,6 +454,9 @@ def _answer_sheet_rows(file: IO[bytes]) -> list[tuple[Any, ...]]:
     The upload comes by invitation link, with no account: the workbook is checked for size
     and shape before it is parsed, and only the columns the answers use are kept.
     """
+    # openpyxl on first use: every process imports this module at start (decision 0009)
+    from openpyxl import load_workbook  # noqa: PLC0415
+
     not_xlsx = SpreadsheetRefused(
         "The file is not an Excel workbook (.xlsx). Download the spreadsheet from this "
         "page, fill it in and upload it again."

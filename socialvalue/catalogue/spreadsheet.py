@@ -21,10 +21,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from portal.exports import neutralise
 
 SHEET = "Measures"
@@ -128,6 +124,11 @@ class CatalogueRow:
 
 def write_catalogue(rows: Iterable[CatalogueRow]) -> bytes:
     """A workbook with a ``Read me`` sheet and the ``Measures`` sheet."""
+    # openpyxl on first use: every process imports this module at start (decision 0009)
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.styles import Font  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
     book = Workbook()
     readme = book.active
     assert readme is not None
@@ -226,6 +227,9 @@ def _year(value: Any) -> int:
 
 def read_catalogue(file: IO[bytes]) -> CatalogueSheet:
     """The catalogue in a workbook, checked; ``CatalogueRefused`` lists what is wrong."""
+    # openpyxl on first use: every process imports this module at start (decision 0009)
+    from openpyxl import load_workbook  # noqa: PLC0415
+
     try:
         book = load_workbook(file, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not XLSX
@@ -237,6 +241,9 @@ def read_catalogue(file: IO[bytes]) -> CatalogueSheet:
 
 
 def _read_book(book: Any) -> CatalogueSheet:
+    # openpyxl on first use: every process imports this module at start (decision 0009)
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
     sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
     name = sheet.title
     rows = sheet.iter_rows(values_only=True)

@@ -1,6 +1,6 @@
-"""When an import refreshes the planner's statistics on suppliers and sites (decision 0009):
-at once when they were counted empty, else only once the file has added a tenth of what
-they were counted at (and at least a thousand), not after every chunk that adds some."""
+"""What an import pays besides its rows (decision 0009): new statistics on suppliers and sites
+only when the file has added enough of them, and processes that start without libraries a
+CSV import never uses."""
 
 from __future__ import annotations
 
@@ -55,3 +55,25 @@ def test_a_parsing_process_starts_without_celery_or_the_orm() -> None:
     assert "spend.ingest.parse" in loaded
     heavy = [m for m in loaded if m.split(".")[0] in {"celery", "kombu"} or m == "django.db.models"]
     assert heavy == []
+
+
+def test_a_command_starts_without_the_workbook_and_schema_libraries() -> None:
+    # Every process (manage.py import_spend, a Celery worker) imports each app's services at
+    # start (PortalConfig.ready); openpyxl and jsonschema took a sixth of a second of that
+    # and a CSV import never uses them: they load where a workbook or framework is read.
+    base = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test"}
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, django; django.setup(); print(' '.join(sorted(sys.modules)))",
+        ],
+        cwd=base,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "spend.services" in loaded
+    assert [m for m in loaded if m.split(".")[0] in {"openpyxl", "jsonschema"}] == []
