@@ -33,25 +33,27 @@ def test_statistics_are_taken_again_when_the_file_has_added_enough(
     assert analyse_due(added, counted) is due
 
 
-def test_a_parsing_process_starts_without_celery_or_the_orm() -> None:
-    # What `python -m spend.ingest.chunks` imports before its first part: the parser, the
-    # staging code and psycopg. Celery (via portal/__init__.py) and the ORM (via portal.money)
-    # took it from 0.15 s to 0.40 s to start, paid again by every file of a command.
-    base = Path(__file__).resolve().parents[2]
+def modules_loaded(imports: str, settings_module: str | None) -> list[str]:
+    """The modules a fresh Python process holds after running ``imports`` in the project."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    loaded = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, psycopg, spend.ingest.chunks, spend.ingest.staging; "
-            "print(' '.join(sorted(sys.modules)))",
-        ],
-        cwd=base,
+    if settings_module:
+        env["DJANGO_SETTINGS_MODULE"] = settings_module
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys; {imports}; print(' '.join(sorted(sys.modules)))"],
+        cwd=Path(__file__).resolve().parents[2],
         env=env,
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.split()
+    )
+    return done.stdout.split()
+
+
+def test_a_parsing_process_starts_without_celery_or_the_orm() -> None:
+    # What `python -m spend.ingest.chunks` imports before its first part: the parser, the
+    # staging code and psycopg. Celery (via portal/__init__.py) and the ORM (via portal.money)
+    # took it from 0.15 s to 0.40 s to start, paid again by every file of a command.
+    loaded = modules_loaded("import psycopg, spend.ingest.chunks, spend.ingest.staging", None)
     assert "spend.ingest.parse" in loaded
     heavy = [m for m in loaded if m.split(".")[0] in {"celery", "kombu"} or m == "django.db.models"]
     assert heavy == []
@@ -61,19 +63,6 @@ def test_a_command_starts_without_the_workbook_and_schema_libraries() -> None:
     # Every process (manage.py import_spend, a Celery worker) imports each app's services at
     # start (PortalConfig.ready); openpyxl and jsonschema took a sixth of a second of that
     # and a CSV import never uses them: they load where a workbook or framework is read.
-    base = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test"}
-    loaded = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, django; django.setup(); print(' '.join(sorted(sys.modules)))",
-        ],
-        cwd=base,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    loaded = modules_loaded("import django; django.setup()", "portal.settings.test")
     assert "spend.services" in loaded
     assert [m for m in loaded if m.split(".")[0] in {"openpyxl", "jsonschema"}] == []
