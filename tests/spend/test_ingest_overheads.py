@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from spend.ingest.load import analyse_due
 
@@ -66,3 +67,34 @@ def test_a_command_starts_without_the_workbook_and_schema_libraries() -> None:
     loaded = modules_loaded("import django; django.setup()", "portal.settings.test")
     assert "spend.services" in loaded
     assert [m for m in loaded if m.split(".")[0] in {"openpyxl", "jsonschema"}] == []
+
+
+@pytest.mark.django_db
+def test_adding_to_the_summary_rows_rewrites_them_where_they_are() -> None:
+    # A file whose months the ledger holds adds to summary rows it already has (ADD_FILE_SUMS'
+    # ON CONFLICT ... DO UPDATE). On pages filled to the brim each new row version moves to
+    # another page and all three indexes get an entry for it; with room left on the page
+    # (migration spend 0015) it is a heap-only update and no index is touched.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO spend_spendsummary (financial_year, month, supplier_id, locality_class,
+                                            category_id, total_pence, payment_count)
+            SELECT 2024, date '2024-04-01', n, 'home', NULL, 100, 1
+            FROM generate_series(1, 3000) n
+            """
+        )
+        cursor.execute("SELECT count(DISTINCT (ctid::text::point)[0]) FROM spend_spendsummary")
+        pages = cursor.fetchone()[0]
+        assert pages >= 10  # enough pages for "full" to mean something
+        # One row on every page, as a year's file adds to rows all over the table.
+        cursor.execute(
+            """
+            UPDATE spend_spendsummary SET total_pence = total_pence + 1, payment_count = 2
+            WHERE id IN (SELECT DISTINCT ON ((ctid::text::point)[0]) id FROM spend_spendsummary
+                         ORDER BY (ctid::text::point)[0], id)
+            """
+        )
+        updated = cursor.rowcount
+        cursor.execute("SELECT pg_stat_get_xact_tuples_hot_updated('spend_spendsummary'::regclass)")
+        assert (updated, cursor.fetchone()[0]) == (pages, pages)
