@@ -63,7 +63,8 @@ def main() -> None:
     psql(admin, "-c", f"DROP DATABASE IF EXISTS {DATABASE}", "-c", f"CREATE DATABASE {DATABASE}")
     import psycopg
 
-    headers = args.file.open(encoding="cp1252").readline().rstrip("\r\n").split(",")
+    with args.file.open(encoding="cp1252") as handle:
+        headers = handle.readline().rstrip("\r\n").split(",")
     mapping = detect_layout(headers, "r12")
     assert mapping is not None, f"{args.file} is not an R12 extract"
     plans = plan_chunks(args.file, 8 * 1024 * 1024)
@@ -88,7 +89,9 @@ def main() -> None:
             report = stage_chunk(cursor, job, plan)
             today = time.process_time() - started
             started = time.process_time()
-            rows = _polars_stage(pl, cursor, args.file, plan.start_byte, following.start_byte)
+            rows = _polars_stage(
+                pl, cursor, args.file, headers, plan.start_byte, following.start_byte
+            )
             native = time.process_time() - started
             prefix = f"spend_chunk_native_{plan.index}"
             cursor.execute(
@@ -105,11 +108,12 @@ def main() -> None:
     print(f"  rows whose key, date, amount, spend, category or repeat differ: {differing}")
 
 
-def _polars_stage(pl: Any, cursor: Any, path: Path, start: int, end: int) -> int:
+def _polars_stage(
+    pl: Any, cursor: Any, path: Path, columns: list[str], start: int, end: int
+) -> int:
     with path.open("rb") as handle:
         handle.seek(start)
         raw = handle.read(end - start)
-    columns = path.open(encoding="cp1252").readline().rstrip("\r\n").split(",")
     data = raw.decode("cp1252", errors=_FALLBACK_ERRORS).encode("utf-8")
     frame = pl.read_csv(data, has_header=False, infer_schema=False, new_columns=columns)
     frame = frame.with_columns(pl.all().fill_null("").str.strip_chars())

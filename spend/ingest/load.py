@@ -440,14 +440,6 @@ _NOT_LIBPQ_OPTIONS = frozenset(
 class _Merger:
     """Merges staged chunks into the ledger, in this transaction, in file order."""
 
-    # Statistics on suppliers and sites are refreshed once the file has added this many of
-    # them, and a tenth of what the statistics last counted (at once, into tables counted
-    # empty), so the planner never takes them for much smaller than they are; a monthly file
-    # adding a few thousand sites to a ledger's hundred thousand does not pay for an ANALYZE
-    # per chunk (about 80 ms each at 10M payments).
-    ANALYZE_AFTER_NEW_ROWS = 1_000
-    ANALYZE_AFTER_SHARE = 10
-
     def __init__(
         self,
         cursor: Any,
@@ -547,12 +539,21 @@ class _Merger:
         self.clock.done("summaries")
 
 
+# Statistics on suppliers and sites are refreshed once the file has added this many of them,
+# and a tenth of what the statistics last counted (at once, into tables counted empty), so the
+# planner never takes them for much smaller than they are; a monthly file adding a few
+# thousand sites to a ledger's hundred thousand does not pay for an ANALYZE per chunk (about
+# 80 ms each at 10M payments).
+ANALYZE_AFTER_NEW_ROWS = 1_000
+ANALYZE_AFTER_SHARE = 10
+
+
 def analyse_due(added: int, counted: int) -> bool:
     """Whether suppliers and sites added since the statistics were taken (``counted`` rows)
     call for new statistics before the next chunk's joins are planned."""
     if counted <= 0:
         return added > 0
-    return added >= max(_Merger.ANALYZE_AFTER_NEW_ROWS, counted // _Merger.ANALYZE_AFTER_SHARE)
+    return added >= max(ANALYZE_AFTER_NEW_ROWS, counted // ANALYZE_AFTER_SHARE)
 
 
 class _IndexesSetAside:
